@@ -1,0 +1,58 @@
+# AllStore developer commands. `make test` is what CI runs (.ci/run).
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+CHECKOV_VENV := .venv-checkov
+UV := $(BIN)/uv
+REGION ?= us-east-1
+export SAM_CLI_TELEMETRY := 0
+
+.PHONY: help install run test lint check-template test-python lock clean
+
+help:  ## List the commands
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-16s %s\n", $$1, $$2}'
+
+$(BIN)/python:
+	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "AllStore needs Python 3.11 or newer"'
+	$(PYTHON) -m venv $(VENV)
+
+$(UV): $(BIN)/python requirements/uv.txt
+	$(BIN)/pip install --quiet --disable-pip-version-check -r requirements/uv.txt
+	@touch $@
+
+$(VENV)/.installed: $(UV) requirements/dev.txt pyproject.toml
+	$(UV) pip sync --quiet --python $(BIN)/python requirements/dev.txt
+	$(UV) pip install --quiet --python $(BIN)/python --no-deps -e .
+	@touch $@
+
+$(CHECKOV_VENV)/.installed: $(UV) requirements/checkov.txt
+	$(UV) venv --quiet --allow-existing --python $(BIN)/python $(CHECKOV_VENV)
+	$(UV) pip sync --quiet --python $(CHECKOV_VENV)/bin/python requirements/checkov.txt
+	@touch $@
+
+install: $(VENV)/.installed  ## Create .venv with the pinned dependencies
+
+run: $(VENV)/.installed  ## Start the local store at http://127.0.0.1:3000/
+	$(BIN)/allstore local up
+
+test: lint check-template test-python  ## Everything CI checks
+
+lint: $(VENV)/.installed  ## ruff
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+check-template: $(VENV)/.installed $(CHECKOV_VENV)/.installed  ## sam validate --lint, cfn-lint, checkov
+	$(BIN)/sam validate --lint --region $(REGION) --template template.yaml
+	$(BIN)/cfn-lint template.yaml
+	$(CHECKOV_VENV)/bin/checkov --quiet --compact --framework cloudformation --file template.yaml
+
+test-python: $(VENV)/.installed  ## pytest (unit and local-stack integration tests)
+	$(BIN)/pytest
+
+lock: $(UV)  ## Re-pin requirements/*.txt from requirements/*.in
+	$(UV) pip compile --quiet --python-version 3.11 requirements/dev.in -o requirements/dev.txt
+	$(UV) pip compile --quiet --python-version 3.11 requirements/checkov.in -o requirements/checkov.txt
+
+clean:  ## Remove virtual environments and build output (keeps .allstore state)
+	rm -rf $(VENV) $(CHECKOV_VENV) .aws-sam .pytest_cache .ruff_cache

@@ -1,0 +1,12 @@
+"""The `allstore` command. Each area registers its own sub-commands here, one line each."""
+
+import typer
+
+app = typer.Typer(
+    help="AllStore: a product-recommendation store for Amazon Personalize, in the cloud or on one machine.",
+    no_args_is_help=True,
+    pretty_exceptions_show_locals=False,
+)
+
+if __name__ == "__main__":
+    app()

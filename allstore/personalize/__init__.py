@@ -1,0 +1,1 @@
+"""A local, boto3-compatible stand-in for Amazon Personalize with real recommendation models."""
