@@ -36,6 +36,54 @@ class TrainingData:
     item_metadata: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
     user_metadata: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
 
+    @classmethod
+    def from_columns(
+        cls,
+        user_ids: Sequence[str] | np.ndarray,
+        item_ids: Sequence[str] | np.ndarray,
+        timestamps: Sequence[int] | np.ndarray,
+        event_types: Sequence[str] | np.ndarray | None = None,
+        event_values: Sequence[float] | np.ndarray | None = None,
+        *,
+        catalogue: Sequence[str] | np.ndarray | None = None,
+        item_metadata: Mapping[str, Mapping[str, Any]] | None = None,
+        user_metadata: Mapping[str, Mapping[str, Any]] | None = None,
+    ) -> TrainingData:
+        """Encode columnar interactions (as a dataset import or a file reader yields them).
+
+        `catalogue` adds items nobody has interacted with yet (e.g. the Items dataset), so models
+        score them too. Rows are sorted by timestamp; equal timestamps keep their given order.
+        """
+        user_ids = np.asarray(user_ids, dtype=str)
+        item_ids = np.asarray(item_ids, dtype=str)
+        timestamps = np.asarray(timestamps, dtype=np.int64)
+        n_events = len(user_ids)
+        if not len(item_ids) == len(timestamps) == n_events:
+            raise ValueError("user_ids, item_ids and timestamps must have the same length")
+        event_types = np.full(n_events, "") if event_types is None else np.asarray(event_types, dtype=str)
+        event_values = (
+            np.full(n_events, np.nan, dtype=np.float32)
+            if event_values is None
+            else np.asarray(event_values, dtype=np.float32)
+        )
+        order = np.argsort(timestamps, kind="stable")
+        users, user_codes = np.unique(user_ids[order], return_inverse=True)
+        known_items = item_ids[order]
+        if catalogue is not None:
+            known_items = np.concatenate([known_items, np.asarray(catalogue, dtype=str)])
+        items, item_codes = np.unique(known_items, return_inverse=True)
+        return cls(
+            users=users,
+            items=items,
+            user_codes=user_codes.astype(np.int32),
+            item_codes=item_codes[:n_events].astype(np.int32),
+            timestamps=timestamps[order],
+            event_types=event_types[order],
+            event_values=event_values[order],
+            item_metadata=dict(item_metadata or {}),
+            user_metadata=dict(user_metadata or {}),
+        )
+
 
 class Model(Protocol):
     """A trained, picklable model. Scores are over `items`; higher is better; -inf means never."""

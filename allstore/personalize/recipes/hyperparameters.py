@@ -1,0 +1,58 @@
+"""Reading algorithmHyperParameters, which the API carries as strings.
+
+Bad values raise `ValueError` with a message naming the hyperparameter, so the service can answer
+with an InvalidInputException instead of failing the training job later.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+
+def merged(defaults: Mapping[str, str], overrides: Mapping[str, str] | None) -> dict[str, str]:
+    """Solution hyperparameters over the recipe's defaults, rejecting names the recipe lacks."""
+    overrides = dict(overrides or {})
+    unknown = sorted(set(overrides) - set(defaults))
+    if unknown:
+        raise ValueError(f"Unknown hyperparameter(s) {', '.join(unknown)}; supported: {', '.join(defaults)}")
+    return {**defaults, **{name: str(value) for name, value in overrides.items()}}
+
+
+def read_float(
+    hyperparameters: Mapping[str, str], name: str, low: float, high: float, default: float
+) -> float:
+    """A float in [low, high]; `default` when the hyperparameter is absent."""
+    raw = hyperparameters.get(name)
+    if raw is None:
+        return default
+    try:
+        value = float(raw)
+    except ValueError:
+        raise ValueError(f"Hyperparameter {name} must be a number, got {raw!r}") from None
+    if not low <= value <= high:
+        raise ValueError(f"Hyperparameter {name} must be between {low:g} and {high:g}, got {raw!r}")
+    return value
+
+
+def read_int(hyperparameters: Mapping[str, str], name: str, low: int, high: int, default: int) -> int:
+    """An integer in [low, high]; `default` when the hyperparameter is absent."""
+    raw = hyperparameters.get(name)
+    if raw is None:
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise ValueError(f"Hyperparameter {name} must be an integer, got {raw!r}") from None
+    if not low <= value <= high:
+        raise ValueError(f"Hyperparameter {name} must be between {low} and {high}, got {raw!r}")
+    return value
+
+
+def read_bool(hyperparameters: Mapping[str, str], name: str, default: bool) -> bool:
+    """`true` / `false` (any case); `default` when the hyperparameter is absent."""
+    raw = hyperparameters.get(name)
+    if raw is None:
+        return default
+    if raw.strip().lower() in {"true", "false"}:
+        return raw.strip().lower() == "true"
+    raise ValueError(f"Hyperparameter {name} must be true or false, got {raw!r}")

@@ -1,0 +1,62 @@
+"""performHPO: a small, time-boxed search of a recipe's `search_space` on a validation split.
+
+The validation split is leave-one-out on the training data itself (each user's newest interaction
+is held out), on a sample of users when the data is large, so a search step costs about one
+training. Coordinate search — one hyperparameter at a time, keeping the best so far — finds most of
+the gain in few steps, and stopping at the budget keeps CreateSolutionVersion's time predictable.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Mapping, Sequence
+from typing import Protocol
+
+import numpy as np
+
+from allstore.personalize.recipes.base import Recipe, TrainingData
+
+
+class TunableRecipe(Recipe, Protocol):
+    """A recipe that lists candidate values (strings) for the hyperparameters worth searching."""
+
+    search_space: Mapping[str, Sequence[str]]
+
+
+MAX_VALIDATION_USERS = 10_000
+
+
+def validation_sample(data: TrainingData, seed: int = 0) -> TrainingData:
+    """At most MAX_VALIDATION_USERS users (all their interactions), chosen at random."""
+    from allstore.personalize.evaluation import subset
+
+    present = np.unique(data.user_codes)
+    if len(present) <= MAX_VALIDATION_USERS:
+        return data
+    chosen = np.random.default_rng(seed).choice(present, size=MAX_VALIDATION_USERS, replace=False)
+    return subset(data, np.flatnonzero(np.isin(data.user_codes, chosen)))
+
+
+def tune_on_validation(
+    recipe: TunableRecipe, data: TrainingData, hyperparameters: Mapping[str, str], budget_seconds: float
+) -> dict[str, str]:
+    """The best hyperparameters found by NDCG@10 within `budget_seconds` (the starting values when
+    nothing beats them). Only hyperparameters the caller did not set are searched."""
+    from allstore.personalize.evaluation import leave_one_out
+
+    deadline = time.monotonic() + budget_seconds
+    validation = validation_sample(data)
+    best = {**recipe.default_hyperparameters, **hyperparameters}
+    best_score = leave_one_out(recipe, validation, best)["ndcg_at_10"]
+    space = {name: values for name, values in recipe.search_space.items() if name not in hyperparameters}
+    for name, values in space.items():
+        for value in values:
+            if time.monotonic() >= deadline:
+                return best
+            if value == best[name]:
+                continue
+            candidate = {**best, name: value}
+            score = leave_one_out(recipe, validation, candidate)["ndcg_at_10"]
+            if score > best_score:
+                best, best_score = candidate, score
+    return best
