@@ -1,0 +1,73 @@
+"""GET /search?q=&u=&limit=: product search, optionally re-ranked for a user.
+
+The query matches several words and misspellings across the text fields (`multi_match` with
+`fuzziness: AUTO`, title weighted highest) and boosts an exact phrase in the title, unlike the
+original's single fuzzy term. Hits are hydrated from DynamoDB rather than taken from `_source`: the
+table is the source of truth (the index trails it by a stream batch and holds only the mapped
+fields), so search results have exactly the shape of every other route's items. With `u` and a
+Personalized-Ranking campaign, the user's top MAX_PROMOTED_RESULTS hits come first marked
+`"Promoted": true`; the rest keep search order.
+"""
+
+import os
+
+from allstore_common.http_api import create_api
+from allstore_common.items import ItemStore
+from allstore_common.recommendations import Recommendations, personalize_runtime_client, rank_for_user
+from allstore_common.request_params import checked_query, optional_id, parse_limit
+from allstore_common.search_client import index_name, search_client
+from aws_lambda_powertools import Logger, Metrics, Tracer
+from aws_lambda_powertools.logging import correlation_paths
+
+logger = Logger()
+tracer = Tracer()
+metrics = Metrics()
+app = create_api()
+store = ItemStore(os.environ["ITEMS_TABLE"])
+personalize = personalize_runtime_client()
+SEARCH_FIELDS = ["title^3", "brand^2", "category", "description", "feature"]
+DEFAULT_MAX_PROMOTED = 5
+
+
+def product_query(text: str, size: int) -> dict:
+    """The OpenSearch request body: fuzzy multi-field match, exact title phrase boosted."""
+    return {
+        "size": size,
+        "_source": ["asin"],
+        "query": {
+            "bool": {
+                "should": [
+                    {"multi_match": {"query": text, "fields": SEARCH_FIELDS, "fuzziness": "AUTO"}},
+                    {"match_phrase": {"title": {"query": text, "boost": 5}}},
+                ],
+                "minimum_should_match": 1,
+            }
+        },
+    }
+
+
+@app.get("/search")
+@tracer.capture_method
+def search() -> dict:
+    text = checked_query(app.current_event.get_query_string_value("q"))
+    user_id = optional_id(app.current_event.get_query_string_value("u"), "u")
+    limit = parse_limit(app.current_event.get_query_string_value("limit"))
+    response = search_client(os.environ["SEARCH_ENDPOINT"]).search(
+        index=index_name(), body=product_query(text, limit)
+    )
+    asins = [hit.get("_source", {}).get("asin") or hit["_id"] for hit in response["hits"]["hits"]]
+    hydrated = store.hydrate(asins)
+    if hydrated.missing:
+        logger.info("Search hits no longer in the Items table", extra={"missing": hydrated.missing})
+    if user_id is None:
+        return Recommendations(hydrated.items).body()
+    max_promoted = int(os.environ.get("MAX_PROMOTED_RESULTS") or DEFAULT_MAX_PROMOTED)
+    campaign_arn = os.environ.get("CAMPAIGN_ARN", "")
+    return rank_for_user(personalize, campaign_arn, user_id, hydrated.items, max_promoted).body()
+
+
+@logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST)
+@tracer.capture_lambda_handler
+@metrics.log_metrics
+def lambda_handler(event: dict, context) -> dict:
+    return app.resolve(event, context)

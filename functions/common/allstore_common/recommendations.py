@@ -1,0 +1,155 @@
+"""Amazon Personalize calls for the API, and what the store shows when Personalize cannot answer.
+
+A campaign is optional (the workshop notebooks create it and set CAMPAIGN_ARN later) and may fail;
+neither is an error for the shopper. Without an answer from Personalize the store still shows useful
+items — popular ones, or the most popular of the same category for "similar items", or plain search
+order — with a `warning` saying why and how to enable recommendations, and counts the fallback as a
+CloudWatch metric.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import boto3
+from aws_lambda_powertools import Logger, Metrics
+from aws_lambda_powertools.metrics import MetricUnit
+from botocore.config import Config
+from botocore.exceptions import BotoCoreError, ClientError
+
+from allstore_common.items import Item, ItemStore
+
+logger = Logger(child=True)
+metrics = Metrics()  # Powertools Metrics instances share one metric set, flushed by the handler
+
+NOT_CONFIGURED_METRIC = "PersonalizeNotConfigured"
+FAILED_METRIC = "PersonalizeFailed"
+
+USER_RECOMMENDATIONS_NOT_CONFIGURED = (
+    "Recommendations are not yet configured, so these are the store's most popular items.\n"
+    "To personalize them, train a User-Personalization solution and deploy a campaign (see the "
+    "Personalize/ workshop notebooks), then set CAMPAIGN_ARN on the GetRecommendations function."
+)
+SIMILAR_ITEMS_NOT_CONFIGURED = (
+    "Similar-item recommendations are not yet configured, so these are the most popular items of the "
+    "same category.\n"
+    "To enable them, train a SIMS solution and deploy a campaign (see the Personalize/ workshop "
+    "notebooks), then set CAMPAIGN_ARN on the GetItemRecommendations function."
+)
+RANKING_NOT_CONFIGURED = (
+    "Personalized ranking is not yet configured, so results are in search order.\n"
+    "To enable it, train a Personalized-Ranking solution and deploy a campaign (see the Personalize/ "
+    "workshop notebooks), then set CAMPAIGN_ARN on the Search function."
+)
+
+
+def personalize_runtime_client() -> Any:
+    """A personalize-runtime client that gives up quickly: a slow campaign must not stall the page."""
+    config = Config(connect_timeout=2, read_timeout=3, retries={"max_attempts": 2, "mode": "standard"})
+    return boto3.client("personalize-runtime", config=config)
+
+
+@dataclass
+class Recommendations:
+    """Items to show, and the warnings that explain a fallback or left-out items."""
+
+    items: list[Item]
+    warnings: list[str] = field(default_factory=list)
+
+    def body(self) -> dict[str, Any]:
+        """The API response body: `results`, plus `warning` when there is anything to say."""
+        body: dict[str, Any] = {"results": self.items}
+        if self.warnings:
+            body["warning"] = "\n".join(self.warnings)
+        return body
+
+
+def recommend_for_user(
+    personalize: Any, campaign_arn: str, user_id: str, limit: int, store: ItemStore
+) -> Recommendations:
+    """User-Personalization recommendations for a user (or a session id), else popular items."""
+    if not campaign_arn:
+        _count(NOT_CONFIGURED_METRIC)
+        return Recommendations(store.popular(limit), [USER_RECOMMENDATIONS_NOT_CONFIGURED])
+    try:
+        response = personalize.get_recommendations(campaignArn=campaign_arn, userId=user_id, numResults=limit)
+    except (ClientError, BotoCoreError) as error:
+        return Recommendations(store.popular(limit), [_failed(error, "the store's most popular items")])
+    return _hydrated([entry["itemId"] for entry in response.get("itemList", [])], store)
+
+
+def recommend_similar(
+    personalize: Any, campaign_arn: str, item: Item, limit: int, store: ItemStore
+) -> Recommendations:
+    """SIMS recommendations for an item, else the most popular items of its category."""
+    asin = item["asin"]
+    if not campaign_arn:
+        _count(NOT_CONFIGURED_METRIC)
+        return Recommendations(_same_category(item, limit, store), [SIMILAR_ITEMS_NOT_CONFIGURED])
+    try:
+        response = personalize.get_recommendations(campaignArn=campaign_arn, itemId=asin, numResults=limit)
+    except (ClientError, BotoCoreError) as error:
+        warning = _failed(error, "the most popular items of the same category")
+        return Recommendations(_same_category(item, limit, store), [warning])
+    similar = [entry["itemId"] for entry in response.get("itemList", []) if entry["itemId"] != asin]
+    return _hydrated(similar, store)
+
+
+def rank_for_user(
+    personalize: Any, campaign_arn: str, user_id: str, items: list[Item], max_promoted: int
+) -> Recommendations:
+    """Search hits with the user's top `max_promoted` first, marked `Promoted`; the rest keep their order."""
+    if not items:
+        return Recommendations([])
+    if not campaign_arn:
+        _count(NOT_CONFIGURED_METRIC)
+        return Recommendations(items, [RANKING_NOT_CONFIGURED])
+    by_asin = {item["asin"]: item for item in items}
+    try:
+        response = personalize.get_personalized_ranking(
+            campaignArn=campaign_arn, userId=user_id, inputList=list(by_asin)
+        )
+    except (ClientError, BotoCoreError) as error:
+        return Recommendations(items, [_failed(error, "results in search order")])
+    ranking = response.get("personalizedRanking", [])
+    ranked = [entry["itemId"] for entry in ranking if entry["itemId"] in by_asin]
+    promoted = list(dict.fromkeys(ranked))[:max_promoted]
+    promoted_set = set(promoted)
+    return Recommendations(
+        [{**by_asin[asin], "Promoted": True} for asin in promoted]
+        + [item for item in items if item["asin"] not in promoted_set]
+    )
+
+
+def _hydrated(asins: list[str], store: ItemStore) -> Recommendations:
+    hydrated = store.hydrate(asins)
+    warnings = []
+    if hydrated.missing:
+        logger.warning("Recommended items missing from the Items table", extra={"missing": hydrated.missing})
+        warnings.append(
+            f"{len(hydrated.missing)} recommended item(s) are not in the store's catalogue and were left out."
+        )
+    return Recommendations(hydrated.items, warnings)
+
+
+def _same_category(item: Item, limit: int, store: ItemStore) -> list[Item]:
+    category = item.get("category")
+    if not category:
+        return store.popular(limit, exclude=[item["asin"]])
+    return store.popular_in_category(category, limit, exclude=[item["asin"]])
+
+
+def _failed(error: ClientError | BotoCoreError, fallback: str) -> str:
+    """Log and count a Personalize failure; the warning tells the shopper what they see instead."""
+    if isinstance(error, ClientError):
+        reason = error.response.get("Error", {}).get("Code", "error")
+    else:
+        reason = type(error).__name__
+    logger.warning("Personalize call failed; falling back", extra={"reason": reason}, exc_info=error)
+    _count(FAILED_METRIC)
+    return f"Amazon Personalize could not answer ({reason}); showing {fallback} instead."
+
+
+def _count(metric: str) -> None:
+    metrics.add_metric(name=metric, unit=MetricUnit.Count, value=1)
