@@ -45,7 +45,7 @@ lint: $(VENV)/.installed  ## ruff
 check-template: $(VENV)/.installed $(CHECKOV_VENV)/.installed  ## sam validate --lint, cfn-lint, checkov
 	$(BIN)/sam validate --lint --region $(REGION) --template template.yaml
 	$(BIN)/cfn-lint template.yaml
-	$(CHECKOV_VENV)/bin/checkov --quiet --compact --framework cloudformation --file template.yaml
+	$(CHECKOV_VENV)/bin/checkov --quiet --compact --skip-download --framework cloudformation --file template.yaml
 
 test-python: $(VENV)/.installed  ## pytest (unit and local-stack integration tests)
 	$(BIN)/pytest
