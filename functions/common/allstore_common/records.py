@@ -79,6 +79,17 @@ def iter_records(
     recognised by its magic bytes whatever the name says. `format` ("json" or "csv") overrides the
     detection. Skipped rows are recorded in `bad_rows` if given.
     """
+    for _, record in iter_numbered_records(source, name, format, bad_rows):
+        yield record
+
+
+def iter_numbered_records(
+    source: str | os.PathLike | IO[bytes],
+    name: str | None = None,
+    format: str | None = None,
+    bad_rows: BadRows | None = None,
+) -> Iterator[tuple[int, dict[str, Any]]]:
+    """`iter_records` with each record's line number, for callers that reject rows themselves."""
     if format is not None and format not in FORMATS:
         raise ValueError(f"unknown record format {format!r}: expected one of {', '.join(FORMATS)}")
     bad_rows = bad_rows if bad_rows is not None else BadRows()
@@ -121,7 +132,7 @@ class _ReadIntoAdapter(io.RawIOBase):
 
 def _iter_text(
     text: io.TextIOWrapper, name: str | None, format: str | None, bad_rows: BadRows
-) -> Iterator[dict[str, Any]]:
+) -> Iterator[tuple[int, dict[str, Any]]]:
     with text:
         format = format or _format_from_name(name) or _format_from_content(text)
         if format == CSV:
@@ -150,14 +161,14 @@ def _format_from_content(text: io.TextIOWrapper) -> str:
     return JSON if head.lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"{") else CSV
 
 
-def _iter_json_lines(lines: Iterable[str], bad_rows: BadRows) -> Iterator[dict[str, Any]]:
+def _iter_json_lines(lines: Iterable[str], bad_rows: BadRows) -> Iterator[tuple[int, dict[str, Any]]]:
     for number, line in enumerate(lines, start=1):
         line = line.strip()
         if not line:
             continue
         record = _parse_object(line)
         if isinstance(record, dict):
-            yield record
+            yield number, record
         else:
             bad_rows.add(number, record)
 
@@ -176,29 +187,26 @@ def _parse_object(line: str) -> dict[str, Any] | str:
     return value if isinstance(value, dict) else f"expected an object, got {type(value).__name__}"
 
 
-def _iter_csv(text: io.TextIOWrapper, bad_rows: BadRows) -> Iterator[dict[str, Any]]:
+def _iter_csv(text: io.TextIOWrapper, bad_rows: BadRows) -> Iterator[tuple[int, dict[str, Any]]]:
     header_line = text.readline()
     delimiter = "\t" if "\t" in header_line and "," not in header_line else ","
     header = next(csv.reader([header_line], delimiter=delimiter), None)
     if not header:
         return
     header = [column.strip() for column in header]
+    width = len(header)
     reader = csv.reader(text, delimiter=delimiter)
-    while True:
+    while True:  # restarted after a row the csv module cannot read; the reader resumes after it
         try:
-            row = next(reader)
-        except StopIteration:
+            for row in reader:
+                line = reader.line_num + 1  # +1 for the header read before the reader started
+                if len(row) == width:
+                    yield line, dict(zip(header, row, strict=True))
+                elif any(cell.strip() for cell in row):  # blank lines are not bad rows
+                    bad_rows.add(line, f"{len(row)} fields, header has {width}")
             return
         except csv.Error as error:
             bad_rows.add(reader.line_num + 1, f"unreadable CSV ({error})")
-            continue
-        if not row or (len(row) == 1 and not row[0].strip()):
-            continue
-        if len(row) != len(header):
-            line = reader.line_num + 1  # +1 for the header read before the reader started
-            bad_rows.add(line, f"{len(row)} fields, header has {len(header)}")
-            continue
-        yield dict(zip(header, row, strict=True))
 
 
 # --- Field accessors -------------------------------------------------------------------------------
@@ -221,8 +229,14 @@ FEATURE_FIELDS = ("feature", "features", "FEATURE")
 # directive gives the full image, as the original demo did. 2014 `imUrl`s are display-sized: kept.
 _THUMBNAIL = re.compile(r"^(.*images-\w+\.ssl-images-amazon\.com/.*?\.)_[^/]*_\.(jpg|jpeg|png|gif)$")
 _PRICE = re.compile(r"\d[\d,]*(?:\.\d+)?")
-_MILLISECONDS = 10**11  # a seconds timestamp this large would be in the year 5138
+MILLISECOND_TIMESTAMPS_FROM = 10**11  # as seconds this would be the year 5138: it is milliseconds
 _CATEGORY_SEPARATOR = "|"
+
+
+def column(header: Iterable[str], names: Iterable[str]) -> str | None:
+    """The first of `names` among a CSV header's columns, to read a whole column at once."""
+    columns = set(header)
+    return next((name for name in names if name in columns), None)
 
 
 def _first(record: dict[str, Any], names: Iterable[str]) -> Any:
@@ -281,7 +295,7 @@ def timestamp(record: dict[str, Any]) -> int | None:
         if number is None:
             return _parse_date(value) if isinstance(value, str) else None
         seconds = int(number)
-        return seconds // 1000 if abs(seconds) >= _MILLISECONDS else seconds
+        return seconds // 1000 if abs(seconds) >= MILLISECOND_TIMESTAMPS_FROM else seconds
     review_time = _first(record, REVIEW_TIME_FIELDS)
     return _parse_date(review_time) if isinstance(review_time, str) else None
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import gzip
 import io
 import json
@@ -241,3 +242,23 @@ def test_catalogue_fields():
     assert records.description(product) == ["First paragraph."]
     assert records.description({"description": "One string"}) == ["One string"]
     assert records.features(product) == ["Waterproof", "Light"]
+
+
+def test_numbered_records_carry_their_physical_line(tmp_path):
+    path = write_lines(tmp_path / "x.csv", ["ITEM_ID,TITLE", "B1,Tent", "", '"B2","Two', 'lines"', "B3,Pole"])
+    numbered = list(records.iter_numbered_records(path))
+    assert [(line, record["ITEM_ID"]) for line, record in numbered] == [(2, "B1"), (5, "B2"), (6, "B3")]
+    assert numbered[1][1]["TITLE"] == "Two\nlines"
+
+
+def test_a_row_the_csv_module_rejects_is_a_bad_row_and_reading_goes_on(tmp_path):
+    huge = "x" * (csv.field_size_limit() + 10)
+    path = write_lines(tmp_path / "items.csv", ["ITEM_ID,TITLE", f"B1,{huge}", "B2,Tent"])
+    bad = BadRows()
+    assert [r["ITEM_ID"] for r in iter_records(path, bad_rows=bad)] == ["B2"]
+    assert bad.count == 1 and bad.examples[0][0] == 2 and "unreadable CSV" in bad.examples[0][1]
+
+
+def test_column_picks_the_first_known_spelling_in_a_header():
+    assert records.column(["user_id", "USER_ID", "x"], records.USER_ID_FIELDS) == "USER_ID"
+    assert records.column(["x"], records.USER_ID_FIELDS) is None

@@ -1,0 +1,1 @@
+"""Dataset formats, the synthetic store, fetching and inspecting the real datasets."""

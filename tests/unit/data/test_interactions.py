@@ -1,0 +1,148 @@
+"""Interaction files to columnar arrays, in every supported format."""
+
+from __future__ import annotations
+
+import gzip
+import json
+
+import numpy as np
+import pytest
+
+from allstore.data.interactions import detect_format, read_interactions
+
+
+def test_personalize_csv_with_all_columns(tmp_path):
+    path = tmp_path / "interactions.csv"
+    path.write_text(
+        "USER_ID,ITEM_ID,TIMESTAMP,EVENT_TYPE,EVENT_VALUE\n"
+        "u1,i1,1600000000,purchase,2.5\n"
+        "u2,i2,1600000100,click,\n"
+        "u1,i3,1600000200,click,1\n",
+        encoding="utf-8",
+    )
+    got = read_interactions(path)
+    assert got.format == "csv" and got.has_time and len(got) == 3
+    assert got.user_ids.tolist() == ["u1", "u2", "u1"]
+    assert got.item_ids.tolist() == ["i1", "i2", "i3"]
+    assert got.timestamps.dtype == np.int64 and got.timestamps.tolist() == [
+        1600000000,
+        1600000100,
+        1600000200,
+    ]
+    assert got.event_types.tolist() == ["purchase", "click", "click"]
+    assert got.event_values.dtype == np.float32
+    assert got.event_values[0] == pytest.approx(2.5) and np.isnan(got.event_values[1])
+    assert not got.bad_rows
+
+
+def test_csv_rows_without_ids_or_time_are_bad_rows_with_their_lines(tmp_path):
+    path = tmp_path / "interactions.csv.gz"
+    rows = [
+        "USER_ID,ITEM_ID,TIMESTAMP",
+        "u1,i1,1600000000",
+        ",i2,1600000001",
+        "u3,,1600000002",
+        "u4,i4,",
+        "u5,i5,x",
+    ]
+    path.write_bytes(gzip.compress("\n".join(rows).encode()))
+    got = read_interactions(path)
+    assert got.user_ids.tolist() == ["u1"]
+    assert sorted(got.bad_rows.examples) == [
+        (3, "no user id"),
+        (4, "no item id"),
+        (5, "no timestamp"),
+        (6, "no timestamp"),
+    ]
+
+
+def test_csv_dates_and_millisecond_timestamps_are_converted(tmp_path):
+    path = tmp_path / "events.csv"
+    path.write_text("user_id,item_id,timestamp\nu1,i1,2020-09-13\nu1,i2,1600000000500\n", encoding="utf-8")
+    assert read_interactions(path).timestamps.tolist() == [1599955200, 1600000000]
+
+
+def test_csv_without_time_orders_by_position_in_each_history(tmp_path):
+    path = tmp_path / "ordered.csv"
+    path.write_text("user_id,item_id,seq_index\nA,x,0\nB,y,0\nA,z,1\nA,x,2\n", encoding="utf-8")
+    got = read_interactions(path)
+    assert not got.has_time
+    assert got.timestamps.tolist() == [0, 0, 1, 2]
+
+
+def test_csv_without_a_user_column_is_refused_clearly(tmp_path):
+    path = tmp_path / "items.csv"
+    path.write_text("ITEM_ID,TITLE\ni1,Tent\n", encoding="utf-8")
+    with pytest.raises(ValueError, match="no user id column"):
+        read_interactions(path, format="csv")
+
+
+def test_ucsd_2018_and_2014_reviews(tmp_path):
+    path = tmp_path / "Sports_5.json.gz"
+    lines = [
+        json.dumps({"reviewerID": "A1", "asin": "B1", "overall": 5.0, "unixReviewTime": 1529193600}),
+        json.dumps({"reviewerID": "A2", "asin": "B2", "overall": 3.0, "reviewTime": "06 14, 2018"}),
+        "{'reviewerID': 'A3', 'asin': 'B3', 'overall': 4.0, 'unixReviewTime': 1400000000, 'helpful': [1, 2]}",
+        "not a review",
+        json.dumps({"asin": "B4", "overall": 1.0, "unixReviewTime": 1}),
+    ]
+    path.write_bytes(gzip.compress("\n".join(lines).encode()))
+    got = read_interactions(path)
+    assert got.format == "ucsd" and got.has_time
+    assert got.user_ids.tolist() == ["A1", "A2", "A3"]
+    assert got.timestamps.tolist() == [1529193600, 1528934400, 1400000000]
+    assert got.event_values.tolist() == [5.0, 3.0, 4.0]
+    assert got.event_types.tolist() == ["", "", ""]
+    assert [line for line, _ in got.bad_rows.examples] == [4, 5]
+
+
+def write_p5(folder, sequences, datamaps=None):
+    folder.mkdir()
+    (folder / "sequential_data.txt").write_text("".join(line + "\n" for line in sequences), encoding="utf-8")
+    if datamaps is not None:
+        (folder / "datamaps.json").write_text(json.dumps(datamaps), encoding="utf-8")
+    return folder
+
+
+def test_p5_with_datamaps_gives_real_ids_in_order(tmp_path):
+    folder = write_p5(
+        tmp_path / "p5",
+        ["1 1 2 3", "2 3 1", "", "3 9", "4"],
+        {
+            "id2user": {"1": "A1", "2": "A2", "3": "A3", "4": "A4"},
+            "id2item": {"1": "B1", "2": "B2", "3": "B3"},
+        },
+    )
+    got = read_interactions(folder)
+    assert got.format == "p5" and not got.has_time
+    assert got.user_ids.tolist() == ["A1", "A1", "A1", "A2", "A2"]
+    assert got.item_ids.tolist() == ["B1", "B2", "B3", "B3", "B1"]
+    assert got.timestamps.tolist() == [0, 1, 2, 0, 1]
+    assert np.isnan(got.event_values).all() and got.event_types.tolist() == [""] * 5
+    assert got.bad_rows.examples == [(4, "item 9 is not in datamaps.json"), (5, "a user with no items")]
+    assert (
+        read_interactions(folder / "sequential_data.txt", format="p5").item_ids.tolist()
+        == got.item_ids.tolist()
+    )
+
+
+def test_p5_without_datamaps_keeps_the_numbers(tmp_path):
+    got = read_interactions(write_p5(tmp_path / "p5", ["7 10 11"]))
+    assert got.user_ids.tolist() == ["7", "7"] and got.item_ids.tolist() == ["10", "11"]
+
+
+def test_format_detection_and_unknown_format(tmp_path):
+    folder = write_p5(tmp_path / "p5", ["1 1"], {"id2user": {}, "id2item": {}})
+    assert detect_format(folder) == "p5"
+    assert detect_format(folder / "sequential_data.txt") == "p5"
+    assert detect_format(tmp_path / "x.csv.gz") == "csv"
+    assert detect_format(tmp_path / "Gift_Cards_5.json.gz") == "ucsd"
+    with pytest.raises(ValueError, match="unknown interactions format"):
+        read_interactions(folder, format="parquet")
+
+
+def test_empty_files(tmp_path):
+    (tmp_path / "empty.csv").write_text("", encoding="utf-8")
+    assert len(read_interactions(tmp_path / "empty.csv")) == 0
+    (tmp_path / "empty.json").write_text("\n", encoding="utf-8")
+    assert len(read_interactions(tmp_path / "empty.json")) == 0
