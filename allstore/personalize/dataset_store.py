@@ -1,0 +1,177 @@
+"""Imported dataset rows: reading CSV from S3 or a local path, typing it, storing it compactly.
+
+Each dataset's rows live in one `.npz` file of typed columns (strings as fixed-width unicode, numbers
+as int64/float64 with NaN for null), written to a temporary file and renamed, so a reader never sees
+half an import and loading never unpickles anything.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import os
+import threading
+from collections.abc import Iterator, Mapping
+from pathlib import Path
+from typing import Any
+from urllib.parse import unquote, urlparse
+
+import boto3
+import numpy as np
+
+from allstore.personalize.schemas import Field, Schema
+
+Columns = dict[str, np.ndarray]
+
+
+class ImportError_(Exception):
+    """The data cannot be imported; the message becomes the import job's failureReason."""
+
+
+def read_csv_text(location: str) -> Iterator[str]:
+    """The text of every CSV file at `location`: s3://bucket/key, s3://bucket/prefix/, file:// or a path.
+
+    S3 is read with boto3, which honours AWS_ENDPOINT_URL_S3 (the local moto S3 when running locally).
+    """
+    if location.startswith("s3://"):
+        yield from _read_s3(location)
+        return
+    path = Path(unquote(urlparse(location).path) if location.startswith("file://") else location)
+    if path.is_dir():
+        files = sorted(path.glob("*.csv"))
+        if not files:
+            raise ImportError_(f"no .csv files in {path}")
+    elif path.is_file():
+        files = [path]
+    else:
+        raise ImportError_(f"{location} does not exist")
+    for file in files:
+        yield file.read_text(encoding="utf-8-sig")
+
+
+def _read_s3(location: str) -> Iterator[str]:
+    parsed = urlparse(location)
+    bucket, key = parsed.netloc, parsed.path.lstrip("/")
+    s3 = boto3.client("s3")
+    try:
+        if key and not key.endswith("/"):
+            keys = [key]
+        else:
+            listing = s3.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=key)
+            keys = [item["Key"] for page in listing for item in page.get("Contents", [])]
+            keys = [name for name in keys if name.endswith(".csv")]
+            if not keys:
+                raise ImportError_(f"no .csv objects under {location}")
+        for name in keys:
+            body = s3.get_object(Bucket=bucket, Key=name)["Body"].read()
+            yield body.decode("utf-8-sig")
+    except s3.exceptions.NoSuchKey:
+        raise ImportError_(f"{location} does not exist") from None
+    except s3.exceptions.NoSuchBucket:
+        raise ImportError_(f"bucket {bucket} does not exist") from None
+
+
+def parse_csv(texts: Iterator[str], schema: Schema) -> Columns:
+    """Typed columns for every schema field; a missing required column or a bad value fails the import."""
+    values: dict[str, list[Any]] = {field.name: [] for field in schema.fields}
+    for text in texts:
+        reader = csv.reader(io.StringIO(text))
+        header = next(reader, None)
+        if header is None:
+            continue
+        positions = {name.strip().upper(): index for index, name in enumerate(header)}
+        columns = []
+        for field in schema.fields:
+            position = positions.get(field.name.upper())
+            if position is None and not field.nullable:
+                raise ImportError_(f"the CSV header has no {field.name} column (header: {','.join(header)})")
+            columns.append((field, position))
+        for line_number, row in enumerate(reader, start=2):
+            if not row:
+                continue
+            for field, position in columns:
+                cell = row[position].strip() if position is not None and position < len(row) else ""
+                try:
+                    values[field.name].append(field.parse(cell))
+                except ValueError as error:
+                    raise ImportError_(f"line {line_number}: {error}") from None
+    return {field.name: column(field, values[field.name]) for field in schema.fields}
+
+
+def column(field: Field, values: list[Any]) -> np.ndarray:
+    if field.numeric:
+        if field.nullable or field.type in ("float", "double"):
+            return np.array([np.nan if value is None else value for value in values], dtype=np.float64)
+        return np.array(values, dtype=np.int64)
+    if field.type == "boolean":
+        return np.array(["" if value is None else str(value).lower() for value in values], dtype=str)
+    return np.array(["" if value is None else value for value in values], dtype=str)
+
+
+def concatenate(old: Columns | None, new: Columns) -> Columns:
+    if not old:
+        return new
+    return {
+        name: np.concatenate([old[name], column]) if name in old else column for name, column in new.items()
+    }
+
+
+def rows_by_id(columns: Columns | None, id_field: str) -> dict[str, dict[str, Any]]:
+    """Metadata keyed by id (later rows win, as a later import or PutItems replaces an item)."""
+    if not columns or id_field not in columns:
+        return {}
+    names = [name for name in columns if name != id_field]
+    lists = {name: columns[name].tolist() for name in names}
+    result: dict[str, dict[str, Any]] = {}
+    for row, identifier in enumerate(columns[id_field].tolist()):
+        result[identifier] = {
+            name: lists[name][row]
+            for name in names
+            if lists[name][row] not in ("", None) and lists[name][row] == lists[name][row]
+        }
+    return result
+
+
+class DatasetStore:
+    """The rows of every dataset, one file each, under `<state>/datasets/`."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self.root.mkdir(parents=True, exist_ok=True)
+        self._lock = threading.Lock()
+        self._write_lock = threading.Lock()  # one read-modify-write at a time
+        self._cache: dict[str, Columns] = {}
+
+    def _path(self, dataset_arn: str) -> Path:
+        return self.root / (dataset_arn.split(":", 5)[-1].replace("/", "~") + ".npz")
+
+    def load(self, dataset_arn: str) -> Columns | None:
+        with self._lock:
+            if dataset_arn not in self._cache:
+                path = self._path(dataset_arn)
+                if not path.exists():
+                    return None
+                with np.load(path, allow_pickle=False) as archive:
+                    self._cache[dataset_arn] = {name: archive[name] for name in archive.files}
+            return self._cache[dataset_arn]
+
+    def save(self, dataset_arn: str, columns: Mapping[str, np.ndarray]) -> None:
+        with self._write_lock:
+            self._save(dataset_arn, columns)
+
+    def _save(self, dataset_arn: str, columns: Mapping[str, np.ndarray]) -> None:
+        path = self._path(dataset_arn)
+        temporary = path.with_suffix(".tmp.npz")
+        np.savez_compressed(temporary, **columns)
+        os.replace(temporary, path)
+        with self._lock:
+            self._cache[dataset_arn] = dict(columns)
+
+    def append(self, dataset_arn: str, columns: Columns) -> None:
+        with self._write_lock:
+            self._save(dataset_arn, concatenate(self.load(dataset_arn), columns))
+
+    def delete(self, dataset_arn: str) -> None:
+        with self._lock:
+            self._cache.pop(dataset_arn, None)
+            self._path(dataset_arn).unlink(missing_ok=True)

@@ -1,0 +1,127 @@
+"""Events recorded with PutEvents: an append-only log per dataset group plus in-memory histories.
+
+The log is what the next training reads (events become interactions); the per-user and per-session
+histories are what the runtime adds to a trained model's history so recommendations change as soon
+as an event arrives. Every event has a sequence number, so a model knows which events it was
+trained on (those up to its `events_seq`) and only later ones are added in real time.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import threading
+from collections import defaultdict
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+
+@dataclass(frozen=True)
+class RecordedEvent:
+    seq: int
+    user_id: str | None
+    session_id: str
+    item_id: str | None
+    event_type: str
+    event_value: float | None
+    sent_at: float
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "seq": self.seq,
+            "userId": self.user_id,
+            "sessionId": self.session_id,
+            "itemId": self.item_id,
+            "eventType": self.event_type,
+            "eventValue": self.event_value,
+            "sentAt": self.sent_at,
+        }
+
+
+@dataclass
+class _GroupLog:
+    events: list[RecordedEvent] = field(default_factory=list)
+    by_key: dict[str, list[RecordedEvent]] = field(default_factory=lambda: defaultdict(list))
+
+    def add(self, event: RecordedEvent) -> None:
+        self.events.append(event)
+        if event.item_id is None:
+            return
+        self.by_key[event.session_id].append(event)
+        if event.user_id is not None and event.user_id != event.session_id:
+            self.by_key[event.user_id].append(event)
+
+
+class EventStore:
+    """All recorded events, under `<state>/events/<dataset group name>.jsonl`."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self.root.mkdir(parents=True, exist_ok=True)
+        self._lock = threading.Lock()
+        self._groups: dict[str, _GroupLog] = {}
+
+    def _path(self, group_arn: str) -> Path:
+        return self.root / (group_arn.rsplit("/", 1)[-1] + ".jsonl")
+
+    def _group(self, group_arn: str) -> _GroupLog:
+        """The group's log, read from disk on first use; a line cut short by a crash is skipped."""
+        group = self._groups.get(group_arn)
+        if group is None:
+            group = _GroupLog()
+            path = self._path(group_arn)
+            if path.exists():
+                for line in path.read_text(encoding="utf-8").splitlines():
+                    try:
+                        raw = json.loads(line)
+                    except json.JSONDecodeError:
+                        continue
+                    group.add(
+                        RecordedEvent(
+                            raw["seq"],
+                            raw["userId"],
+                            raw["sessionId"],
+                            raw["itemId"],
+                            raw["eventType"],
+                            raw["eventValue"],
+                            raw["sentAt"],
+                        )
+                    )
+            self._groups[group_arn] = group
+        return group
+
+    def record(self, group_arn: str, events: list[dict[str, Any]]) -> None:
+        """Append events (dicts with the RecordedEvent fields except seq) durably, then index them."""
+        with self._lock:
+            group = self._group(group_arn)
+            next_seq = group.events[-1].seq + 1 if group.events else 1
+            recorded = [RecordedEvent(seq=next_seq + offset, **event) for offset, event in enumerate(events)]
+            with self._path(group_arn).open("a", encoding="utf-8") as log:
+                log.write("".join(json.dumps(event.to_json()) + "\n" for event in recorded))
+                log.flush()
+                os.fsync(log.fileno())
+            for event in recorded:
+                group.add(event)
+
+    def last_seq(self, group_arn: str) -> int:
+        with self._lock:
+            group = self._group(group_arn)
+            return group.events[-1].seq if group.events else 0
+
+    def events(self, group_arn: str, up_to_seq: int | None = None) -> list[RecordedEvent]:
+        with self._lock:
+            events = list(self._group(group_arn).events)
+        return events if up_to_seq is None else [event for event in events if event.seq <= up_to_seq]
+
+    def history(self, group_arn: str, key: str, after_seq: int) -> list[RecordedEvent]:
+        """Events with an item for a user id or session id (sessions count as users, as for
+        anonymous visitors), newer than `after_seq`, oldest first."""
+        with self._lock:
+            events = self._group(group_arn).by_key.get(key, [])
+            return [event for event in events if event.seq > after_seq]
+
+    def delete(self, group_arn: str) -> None:
+        with self._lock:
+            self._groups.pop(group_arn, None)
+            self._path(group_arn).unlink(missing_ok=True)

@@ -1,0 +1,127 @@
+"""The events API (PutEvents, PutItems, PutUsers): recording interactions for real-time
+recommendations and the next training, and adding or replacing item and user metadata.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+from allstore.personalize.dataset_store import column
+from allstore.personalize.errors import invalid_input, not_found
+from allstore.personalize.schemas import Field, parse_schema
+
+if TYPE_CHECKING:
+    from allstore.personalize.service import PersonalizeService
+
+_ID_FIELDS = {"ITEMS": ("ITEM_ID", "itemId", "items"), "USERS": ("USER_ID", "userId", "users")}
+
+
+def _json_object(text: str | None, what: str) -> dict[str, Any]:
+    """`properties` members are JSON documents in a string, as the API defines them."""
+    if text is None:
+        return {}
+    try:
+        value = json.loads(text)
+    except json.JSONDecodeError as error:
+        raise invalid_input(f"{what} is not valid JSON: {error}") from None
+    if not isinstance(value, dict):
+        raise invalid_input(f"{what} must be a JSON object")
+    return value
+
+
+def _seconds(value: Any, what: str) -> float:
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return float(value)
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        pass
+    try:
+        return datetime.fromisoformat(str(value).replace("Z", "+00:00")).timestamp()
+    except ValueError:
+        raise invalid_input(f"{what} is not a timestamp") from None
+
+
+def _normalised(name: str) -> str:
+    """camelCase property keys ("categoryL1") match schema fields ("CATEGORY_L1")."""
+    return name.replace("_", "").lower()
+
+
+class Ingest:
+    def __init__(self, service: PersonalizeService) -> None:
+        self.service = service
+
+    def put_events(self, params: dict[str, Any]) -> dict[str, Any]:
+        trackers = self.service.resources.select(
+            "event-tracker", lambda tracker: tracker["trackingId"] == params["trackingId"]
+        )
+        if not trackers or trackers[0]["status"] != "ACTIVE":
+            raise not_found(f"No active event tracker has trackingId {params['trackingId']}.")
+        recorded = []
+        for index, event in enumerate(params["eventList"]):
+            what = f"eventList[{index}]"
+            properties = _json_object(event.get("properties"), f"{what}.properties")
+            item_id = event.get("itemId") or properties.get(
+                "itemId"
+            )  # the original demo sent it in properties
+            value = event.get("eventValue", properties.get("eventValue"))
+            if value is not None and (isinstance(value, bool) or not isinstance(value, int | float)):
+                raise invalid_input(f"{what}.eventValue must be a number")
+            recorded.append(
+                {
+                    "user_id": params.get("userId"),
+                    "session_id": params["sessionId"],
+                    "item_id": str(item_id) if item_id is not None else None,
+                    "event_type": event["eventType"],
+                    "event_value": float(value) if value is not None else None,
+                    "sent_at": _seconds(event["sentAt"], f"{what}.sentAt"),
+                }
+            )
+        self.service.events.record(trackers[0]["datasetGroupArn"], recorded)
+        return {}
+
+    def put_items(self, params: dict[str, Any]) -> dict[str, Any]:
+        return self._put_rows("ITEMS", params)
+
+    def put_users(self, params: dict[str, Any]) -> dict[str, Any]:
+        return self._put_rows("USERS", params)
+
+    def _put_rows(self, dataset_type: str, params: dict[str, Any]) -> dict[str, Any]:
+        id_field, id_member, list_member = _ID_FIELDS[dataset_type]
+        dataset = self.service.resources.find("dataset", params["datasetArn"])
+        if dataset is None or dataset["status"].startswith("DELETE"):
+            raise not_found(f"Dataset {params['datasetArn']} does not exist.")
+        if dataset["datasetType"] != dataset_type:
+            raise invalid_input(
+                f"Dataset {params['datasetArn']} is a {dataset['datasetType']} dataset, not {dataset_type}."
+            )
+        schema = parse_schema(self.service.resources.get("schema", dataset["schemaArn"])["schema"])
+        by_key = {_normalised(field.name): field for field in schema.fields}
+        values: dict[str, list[Any]] = {field.name: [] for field in schema.fields}
+        for index, row in enumerate(params[list_member]):
+            what = f"{list_member}[{index}]"
+            properties = _json_object(row.get("properties"), f"{what}.properties")
+            cells: dict[str, str] = {id_field: row[id_member]}
+            for key, value in properties.items():
+                field = by_key.get(_normalised(key))
+                if field is None or field.name == id_field:
+                    raise invalid_input(f"{what}.properties has {key!r}, which is not a field of the schema")
+                cells[field.name] = (
+                    "" if value is None else str(value).lower() if isinstance(value, bool) else str(value)
+                )
+            for field in schema.fields:
+                values[field.name].append(self._parse(field, cells.get(field.name, ""), what))
+        self.service.datasets.append(
+            dataset["datasetArn"], {field.name: column(field, values[field.name]) for field in schema.fields}
+        )
+        self.service.data_changed()
+        return {}
+
+    @staticmethod
+    def _parse(field: Field, text: str, what: str) -> Any:
+        try:
+            return field.parse(text)
+        except ValueError as error:
+            raise invalid_input(f"{what}: {error}") from None

@@ -1,0 +1,117 @@
+"""Avro dataset schemas: parsing, the rules each dataset type imposes, and typing of CSV values.
+
+Personalize describes every dataset with an Avro `record` schema; its field names are the CSV
+column names and the metadata keys filters refer to (e.g. Items.CATEGORY_L1).
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+from dataclasses import dataclass
+
+from allstore.personalize.errors import invalid_input
+
+DATASET_TYPES = ("INTERACTIONS", "ITEMS", "USERS")
+_PRIMITIVES = {"string", "int", "long", "float", "double", "boolean"}
+_FIELD_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+_REQUIRED_FIELDS = {
+    "INTERACTIONS": {"USER_ID": {"string"}, "ITEM_ID": {"string"}, "TIMESTAMP": {"long", "int"}},
+    "ITEMS": {"ITEM_ID": {"string"}},
+    "USERS": {"USER_ID": {"string"}},
+}
+
+
+@dataclass(frozen=True)
+class Field:
+    name: str
+    type: str  # one of _PRIMITIVES
+    nullable: bool
+    categorical: bool
+
+    @property
+    def numeric(self) -> bool:
+        return self.type in ("int", "long", "float", "double")
+
+    def parse(self, text: str):
+        """A CSV cell as the field's value; None for an empty cell of a nullable field."""
+        if text == "":
+            if self.nullable or self.type == "string":
+                return None
+            raise ValueError(f"{self.name} is empty but not nullable")
+        if self.type in ("int", "long"):
+            try:
+                return int(text)
+            except ValueError:
+                value = float(text)  # "1.6e9" style timestamps are accepted, fractions are not
+                if not value.is_integer():
+                    raise ValueError(f"{self.name} {text!r} is not an integer") from None
+                return int(value)
+        if self.type in ("float", "double"):
+            value = float(text)
+            if math.isnan(value):
+                raise ValueError(f"{self.name} is NaN")
+            return value
+        if self.type == "boolean":
+            lowered = text.lower()
+            if lowered not in ("true", "false"):
+                raise ValueError(f"{self.name} {text!r} is not true or false")
+            return lowered == "true"
+        return text
+
+
+@dataclass(frozen=True)
+class Schema:
+    fields: tuple[Field, ...]
+
+    def field(self, name: str) -> Field | None:
+        return next((field for field in self.fields if field.name == name), None)
+
+    def check_dataset_type(self, dataset_type: str) -> None:
+        """The service's rules: the id/timestamp fields with the right types, metadata for Items/Users."""
+        for name, allowed in _REQUIRED_FIELDS[dataset_type].items():
+            field = self.field(name)
+            if field is None or field.type not in allowed or field.nullable:
+                raise invalid_input(
+                    f"a {dataset_type} schema needs a non-null {name} field of type {'/'.join(sorted(allowed))}"
+                )
+        if dataset_type != "INTERACTIONS" and len(self.fields) < 2:
+            raise invalid_input(f"a {dataset_type} schema needs at least one metadata field besides the id")
+
+
+def parse_schema(text: str) -> Schema:
+    """Parse and check an Avro record schema as CreateSchema receives it."""
+    try:
+        document = json.loads(text)
+    except json.JSONDecodeError as error:
+        raise invalid_input(f"schema is not valid JSON: {error}") from None
+    if not isinstance(document, dict) or document.get("type") != "record":
+        raise invalid_input('schema must be an Avro record: {"type": "record", "fields": [...]}')
+    raw_fields = document.get("fields")
+    if not isinstance(raw_fields, list) or not raw_fields:
+        raise invalid_input("schema needs a non-empty fields list")
+    fields, seen = [], set()
+    for raw in raw_fields:
+        name = raw.get("name") if isinstance(raw, dict) else None
+        if not isinstance(name, str) or not _FIELD_NAME.match(name):
+            raise invalid_input(f"schema field {raw!r} needs a name made of letters, digits and _")
+        if name.upper() in seen:
+            raise invalid_input(f"schema field {name} is defined twice")
+        seen.add(name.upper())
+        type_, nullable = _field_type(name, raw.get("type"))
+        fields.append(Field(name, type_, nullable, bool(raw.get("categorical", False))))
+    return Schema(tuple(fields))
+
+
+def _field_type(name: str, raw_type) -> tuple[str, bool]:
+    if isinstance(raw_type, str) and raw_type in _PRIMITIVES:
+        return raw_type, False
+    if isinstance(raw_type, list) and "null" in raw_type:
+        others = [entry for entry in raw_type if entry != "null"]
+        if len(others) == 1 and others[0] in _PRIMITIVES:
+            return others[0], True
+    raise invalid_input(
+        f"schema field {name} has unsupported type {raw_type!r}: use one of {sorted(_PRIMITIVES)}"
+        ' or a ["null", <type>] union'
+    )
