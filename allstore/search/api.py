@@ -1,0 +1,450 @@
+"""The OpenSearch REST endpoints this server answers: routing, parameters and response shapes.
+
+Transport-free: `SearchApi.handle(method, path, query_string, body)` returns `(status, body)`, so
+the HTTP layer (server.py) only moves bytes.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import time
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import parse_qs, unquote
+
+from allstore.search.bulk import SHARDS, execute_bulk, parse_bulk, update_from_body, write_response
+from allstore.search.errors import SearchError, bad_request, parsing_error, unsupported
+from allstore.search.index import SearchIndex
+from allstore.search.source_filter import SourceFilter
+from allstore.search.store import IndexStore
+
+OPENSEARCH_VERSION = "2.11.0"
+LUCENE_VERSION = "9.7.0"
+CLUSTER_NAME = "allstore-local"
+MAX_RESULT_WINDOW = 10_000
+DEFAULT_SIZE = 10
+SEARCH_KEYS = frozenset(
+    {
+        "query",
+        "size",
+        "from",
+        "_source",
+        "track_total_hits",
+        "timeout",
+        "sort",
+        "version",
+        "seq_no_primary_term",
+    }
+)
+UNSUPPORTED_SEARCH_KEYS = frozenset(
+    {
+        "aggs",
+        "aggregations",
+        "highlight",
+        "suggest",
+        "collapse",
+        "search_after",
+        "rescore",
+        "post_filter",
+        "script_fields",
+        "docvalue_fields",
+        "fields",
+        "stored_fields",
+        "indices_boost",
+        "pit",
+        "slice",
+        "min_score",
+        "explain",
+        "profile",
+        "knn",
+    }
+)
+COUNT_SHARDS = {"total": 1, "successful": 1, "skipped": 0, "failed": 0}
+
+Body = dict[str, Any] | None
+
+
+@dataclass
+class Request:
+    method: str
+    path: str
+    params: dict[str, str]
+    body: bytes
+    args: dict[str, str]
+
+    def json(self) -> Any:
+        """The body as JSON (None when empty); a 400 parsing_exception when it is not JSON."""
+        if not self.body.strip():
+            return None
+        try:
+            return json.loads(self.body)
+        except ValueError as error:
+            raise parsing_error(f"request body is not valid JSON: {error}") from None
+
+    def json_object(self) -> dict[str, Any]:
+        body = self.json()
+        if body is None:
+            return {}
+        if not isinstance(body, dict):
+            raise parsing_error("request body must be a JSON object")
+        return body
+
+    def flag(self, name: str) -> bool:
+        """A boolean URL parameter; present without a value means true, as in OpenSearch."""
+        value = self.params.get(name)
+        if value is None:
+            return False
+        if value in ("", "true"):
+            return True
+        if value == "false":
+            return False
+        raise bad_request(f"Failed to parse value [{value}] as only [true] or [false] are allowed.")
+
+    def int_param(self, name: str, default: int) -> int:
+        value = self.params.get(name)
+        if value is None:
+            return default
+        try:
+            return int(value)
+        except ValueError:
+            raise bad_request(f"Failed to parse int parameter [{name}] with value [{value}]") from None
+
+
+Handler = Callable[[Request], tuple[int, Body]]
+
+
+class SearchApi:
+    """Routes requests to handlers over one IndexStore."""
+
+    def __init__(self, store: IndexStore) -> None:
+        self.store = store
+        self.cluster_uuid = uuid.uuid5(uuid.NAMESPACE_URL, str(store.data_dir)).hex[:22]
+        self._routes: list[tuple[re.Pattern[str], dict[str, Handler]]] = []
+        self._route("/", GET=self.info, HEAD=self.ping)
+        self._route("/_cluster/health", GET=self.health)
+        self._route("/_cluster/health/{index}", GET=self.health)
+        self._route("/_bulk", POST=self.bulk, PUT=self.bulk)
+        self._route("/_refresh", POST=self.refresh, GET=self.refresh)
+        self._route(
+            "/{index}",
+            HEAD=self.index_exists,
+            GET=self.get_index,
+            PUT=self.create_index,
+            DELETE=self.delete_index,
+        )
+        self._route("/{index}/_bulk", POST=self.bulk, PUT=self.bulk)
+        self._route("/{index}/_refresh", POST=self.refresh, GET=self.refresh)
+        self._route("/{index}/_mapping", GET=self.get_mapping, PUT=self.put_mapping, POST=self.put_mapping)
+        self._route("/{index}/_doc", POST=self.index_doc)
+        self._route(
+            "/{index}/_doc/{id}",
+            PUT=self.index_doc,
+            POST=self.index_doc,
+            GET=self.get_doc,
+            HEAD=self.get_doc,
+            DELETE=self.delete_doc,
+        )
+        self._route("/{index}/_create/{id}", PUT=self.create_doc, POST=self.create_doc)
+        self._route("/{index}/_update/{id}", POST=self.update_doc)
+        self._route("/{index}/_search", GET=self.search, POST=self.search)
+        self._route("/{index}/_count", GET=self.count, POST=self.count)
+
+    def _route(self, template: str, **handlers: Handler) -> None:
+        pattern = re.sub(r"\{(\w+)\}", r"(?P<\1>[^/]+)", template.rstrip("/") or "/")
+        self._routes.append((re.compile(f"^{pattern}$"), handlers))
+
+    def handle(self, method: str, path: str, query_string: str, body: bytes) -> tuple[int, Body]:
+        """Answer one request; every failure becomes an OpenSearch error body with its status."""
+        path = path.rstrip("/") or "/"
+        params = {key: values[-1] for key, values in parse_qs(query_string, keep_blank_values=True).items()}
+        try:
+            for pattern, handlers in self._routes:
+                match = pattern.match(path)
+                if match is None:
+                    continue
+                handler = handlers.get(method)
+                if handler is None:
+                    allowed = ", ".join(sorted(handlers))
+                    raise SearchError(
+                        405,
+                        "method_not_allowed",
+                        f"Incorrect HTTP method for uri [{path}] and method [{method}], allowed: [{allowed}]",
+                    )
+                args = {key: unquote(value) for key, value in match.groupdict().items()}
+                return handler(Request(method, path, params, body, args))
+            raise bad_request(f"no handler found for uri [{path}] and method [{method}]")
+        except SearchError as error:
+            return error.status, error.body()
+
+    # --- cluster -----------------------------------------------------------------------------------
+
+    def ping(self, _request: Request) -> tuple[int, Body]:
+        return 200, None
+
+    def info(self, _request: Request) -> tuple[int, Body]:
+        return 200, {
+            "name": CLUSTER_NAME,
+            "cluster_name": CLUSTER_NAME,
+            "cluster_uuid": self.cluster_uuid,
+            "version": {
+                "distribution": "opensearch",
+                "number": OPENSEARCH_VERSION,
+                "build_type": "tar",
+                "build_hash": "allstore-local",
+                "build_date": "2023-10-13T02:55:55.511945994Z",
+                "build_snapshot": False,
+                "lucene_version": LUCENE_VERSION,
+                "minimum_wire_compatibility_version": "7.10.0",
+                "minimum_index_compatibility_version": "7.0.0",
+            },
+            "tagline": "The OpenSearch Project: https://opensearch.org/",
+        }
+
+    def health(self, request: Request) -> tuple[int, Body]:
+        if "index" in request.args:
+            self.store.get(request.args["index"])
+        shards = len(self.store.names())
+        return 200, {
+            "cluster_name": CLUSTER_NAME,
+            "status": "green",
+            "timed_out": False,
+            "number_of_nodes": 1,
+            "number_of_data_nodes": 1,
+            "discovered_master": True,
+            "discovered_cluster_manager": True,
+            "active_primary_shards": shards,
+            "active_shards": shards,
+            "relocating_shards": 0,
+            "initializing_shards": 0,
+            "unassigned_shards": 0,
+            "delayed_unassigned_shards": 0,
+            "number_of_pending_tasks": 0,
+            "number_of_in_flight_fetch": 0,
+            "task_max_waiting_in_queue_millis": 0,
+            "active_shards_percent_as_number": 100.0,
+        }
+
+    def refresh(self, request: Request) -> tuple[int, Body]:
+        if "index" in request.args:
+            self.store.get(request.args["index"]).refresh()
+        else:
+            self.store.refresh_all()
+        return 200, {"_shards": SHARDS}
+
+    # --- indices -----------------------------------------------------------------------------------
+
+    def index_exists(self, request: Request) -> tuple[int, Body]:
+        return (200 if self.store.exists(request.args["index"]) else 404), None
+
+    def get_index(self, request: Request) -> tuple[int, Body]:
+        index = self.store.get(request.args["index"])
+        settings = {
+            "creation_date": str(index.created_ms),
+            "number_of_shards": "1",
+            "number_of_replicas": "1",
+            "uuid": index.uuid,
+            "version": {"created": "136327827"},
+            "provided_name": index.name,
+            **_index_settings(index.settings),
+        }
+        return 200, {
+            index.name: {"aliases": {}, "mappings": _mapping_body(index), "settings": {"index": settings}}
+        }
+
+    def create_index(self, request: Request) -> tuple[int, Body]:
+        index = self.store.create(request.args["index"], request.json())
+        return 200, {"acknowledged": True, "shards_acknowledged": True, "index": index.name}
+
+    def delete_index(self, request: Request) -> tuple[int, Body]:
+        self.store.delete(request.args["index"])
+        return 200, {"acknowledged": True}
+
+    def get_mapping(self, request: Request) -> tuple[int, Body]:
+        index = self.store.get(request.args["index"])
+        return 200, {index.name: {"mappings": _mapping_body(index)}}
+
+    def put_mapping(self, request: Request) -> tuple[int, Body]:
+        index = self.store.get(request.args["index"])
+        body = request.json_object()
+        unknown = sorted(set(body) - {"properties"})
+        if unknown:
+            raise SearchError(
+                400, "mapper_parsing_exception", f"put mapping supports [properties] only, got {unknown}"
+            )
+        index.put_mapping(body.get("properties", {}))
+        return 200, {"acknowledged": True}
+
+    # --- documents ---------------------------------------------------------------------------------
+
+    def index_doc(self, request: Request) -> tuple[int, Body]:
+        op_type = request.params.get("op_type", "index")
+        if op_type not in ("index", "create"):
+            raise bad_request(f"opType must be 'create' or 'index', found: [{op_type}]")
+        return self._write_doc(request, create_only=op_type == "create")
+
+    def create_doc(self, request: Request) -> tuple[int, Body]:
+        return self._write_doc(request, create_only=True)
+
+    def _write_doc(self, request: Request, create_only: bool) -> tuple[int, Body]:
+        index = self.store.get_or_create(request.args["index"])
+        result = index.index(request.args.get("id"), request.json(), create_only=create_only)
+        self._maybe_refresh(request, index)
+        return (201 if result.result == "created" else 200), write_response(index.name, result)
+
+    def get_doc(self, request: Request) -> tuple[int, Body]:
+        index = self.store.get(request.args["index"])
+        doc = index.get(request.args["id"])
+        if request.method == "HEAD":
+            return (200 if doc else 404), None
+        if doc is None:
+            return 404, {"_index": index.name, "_id": request.args["id"], "found": False}
+        source_filter = SourceFilter.parse(
+            request.params.get("_source"),
+            request.params.get("_source_includes"),
+            request.params.get("_source_excludes"),
+        )
+        body = {
+            "_index": index.name,
+            "_id": doc.id,
+            "_version": doc.version,
+            "_seq_no": doc.seq_no,
+            "_primary_term": 1,
+            "found": True,
+        }
+        source = source_filter.apply(doc.source)
+        if source is not None:
+            body["_source"] = source
+        return 200, body
+
+    def delete_doc(self, request: Request) -> tuple[int, Body]:
+        index = self.store.get(request.args["index"])
+        result = index.delete(request.args["id"])
+        self._maybe_refresh(request, index)
+        return (404 if result.result == "not_found" else 200), write_response(index.name, result)
+
+    def update_doc(self, request: Request) -> tuple[int, Body]:
+        index = self.store.get(request.args["index"])
+        result = update_from_body(index, request.args["id"], request.json_object())
+        self._maybe_refresh(request, index)
+        return (201 if result.result == "created" else 200), write_response(index.name, result)
+
+    def bulk(self, request: Request) -> tuple[int, Body]:
+        actions = parse_bulk(request.body, request.args.get("index"))
+        response, touched = execute_bulk(self.store, actions)
+        if _wants_refresh(request):
+            for name in touched:
+                if self.store.exists(name):
+                    self.store.get(name).refresh()
+        return 200, response
+
+    def _maybe_refresh(self, request: Request, index: SearchIndex) -> None:
+        if _wants_refresh(request):
+            index.refresh()
+
+    # --- search ------------------------------------------------------------------------------------
+
+    def search(self, request: Request) -> tuple[int, Body]:
+        started = time.perf_counter()
+        index = self.store.get(request.args["index"])
+        body = request.json_object()
+        if "q" in request.params:
+            raise unsupported("the [q] URL parameter (query_string)")
+        for key in body:
+            if key in UNSUPPORTED_SEARCH_KEYS:
+                raise unsupported(f"search option [{key}]")
+            if key not in SEARCH_KEYS:
+                raise parsing_error(f"Unknown key for a START_OBJECT in [{key}].")
+        _check_sort(body.get("sort"))
+        size = _non_negative("size", body.get("size", request.int_param("size", DEFAULT_SIZE)))
+        offset = _non_negative("from", body.get("from", request.int_param("from", 0)))
+        if size + offset > MAX_RESULT_WINDOW:
+            raise bad_request(
+                f"Result window is too large, from + size must be less than or equal to: [{MAX_RESULT_WINDOW}] "
+                f"but was [{size + offset}]."
+            )
+        source_filter = SourceFilter.parse(
+            body.get("_source", request.params.get("_source")),
+            request.params.get("_source_includes"),
+            request.params.get("_source_excludes"),
+        )
+        total, hits = index.search(body.get("query"), size, offset)
+        formatted = []
+        for score, doc in hits:
+            hit: dict[str, Any] = {"_index": index.name, "_id": doc.id, "_score": score}
+            source = source_filter.apply(doc.source)
+            if source is not None:
+                hit["_source"] = source
+            formatted.append(hit)
+        return 200, {
+            "took": int((time.perf_counter() - started) * 1000),
+            "timed_out": False,
+            "_shards": COUNT_SHARDS,
+            "hits": {
+                "total": {"value": total, "relation": "eq"},
+                "max_score": max((score for score, _doc in hits), default=None),
+                "hits": formatted,
+            },
+        }
+
+    def count(self, request: Request) -> tuple[int, Body]:
+        index = self.store.get(request.args["index"])
+        if "q" in request.params:
+            raise unsupported("the [q] URL parameter (query_string)")
+        body = request.json_object()
+        unknown = sorted(set(body) - {"query"})
+        if unknown:
+            raise parsing_error(f"request does not support [{unknown[0]}]")
+        return 200, {"count": index.count(body.get("query")), "_shards": COUNT_SHARDS}
+
+
+def _wants_refresh(request: Request) -> bool:
+    """`refresh=true` and `refresh=wait_for` both mean "searchable when the response arrives"."""
+    value = request.params.get("refresh")
+    if value is None or value == "false":
+        return False
+    if value in ("", "true", "wait_for"):
+        return True
+    raise bad_request(f"Unknown value for refresh: [{value}].")
+
+
+def _non_negative(name: str, value: Any) -> int:
+    try:
+        number = int(value)
+    except (TypeError, ValueError):
+        raise parsing_error(f"[{name}] must be an integer, got [{value}]") from None
+    if number < 0:
+        raise bad_request(f"[{name}] parameter cannot be negative, found [{number}]")
+    return number
+
+
+def _check_sort(sort: Any) -> None:
+    """Only relevance order is implemented; anything else is refused rather than silently ignored."""
+    if sort is None:
+        return
+    entries = sort if isinstance(sort, list) else [sort]
+    for entry in entries:
+        name = (
+            entry if isinstance(entry, str) else next(iter(entry), None) if isinstance(entry, dict) else None
+        )
+        order = entry.get("_score") if isinstance(entry, dict) else None
+        order = order.get("order") if isinstance(order, dict) else order
+        if name != "_score" or order not in (None, "desc"):
+            raise unsupported(
+                f"sort [{json.dumps(entry)}] (only relevance order, _score desc, is implemented)"
+            )
+
+
+def _mapping_body(index: SearchIndex) -> dict[str, Any]:
+    mapping = index.mapping.to_json()
+    if not mapping.get("properties"):
+        mapping.pop("properties", None)
+    return mapping
+
+
+def _index_settings(settings: dict[str, Any]) -> dict[str, Any]:
+    """User-given settings, flattened under `index` as OpenSearch echoes them (kept, not applied)."""
+    flat = settings.get("index", settings) if isinstance(settings, dict) else {}
+    return {key: value if isinstance(value, dict) else str(value) for key, value in flat.items()}

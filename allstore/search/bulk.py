@@ -1,0 +1,183 @@
+"""The `_bulk` API: NDJSON action/source pairs in, one result per action out, as OpenSearch answers.
+
+A malformed action line fails the whole request (400), as in OpenSearch; a bad document or a
+missing target fails only its own item and sets the response's `errors` flag.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+from allstore.search.errors import SearchError, bad_request, index_not_found, unsupported
+from allstore.search.index import SearchIndex, WriteResult
+from allstore.search.store import IndexStore
+
+ACTIONS = ("index", "create", "update", "delete")
+STATUS_BY_RESULT = {"created": 201, "updated": 200, "deleted": 200, "noop": 200, "not_found": 404}
+SHARDS = {"total": 2, "successful": 1, "failed": 0}
+
+
+@dataclass
+class BulkAction:
+    action: str
+    index: str
+    id: str | None
+    source_line: bytes | None = None
+    _source: Any = field(default=None, init=False)
+
+    def source(self) -> Any:
+        """The action's document line, parsed on use so a bad line fails only this item."""
+        if self._source is None and self.source_line is not None:
+            try:
+                self._source = json.loads(self.source_line)
+            except ValueError as error:
+                raise SearchError(400, "mapper_parsing_exception", f"failed to parse: {error}") from None
+        return self._source
+
+
+def parse_bulk(body: bytes, default_index: str | None) -> list[BulkAction]:
+    """Parse a bulk body; raises a 400 SearchError for a malformed action line."""
+    lines = [line for line in body.split(b"\n") if line.strip()]
+    actions: list[BulkAction] = []
+    position = 0
+    while position < len(lines):
+        line_number = position + 1
+        try:
+            header = json.loads(lines[position])
+        except ValueError:
+            raise bad_request(
+                f"Malformed action/metadata line [{line_number}], expected a JSON object"
+            ) from None
+        if not isinstance(header, dict) or len(header) != 1:
+            raise bad_request(
+                f"Malformed action/metadata line [{line_number}], expected one action name and its metadata"
+            )
+        ((action, metadata),) = header.items()
+        if action not in ACTIONS:
+            raise bad_request(
+                f"Malformed action/metadata line [{line_number}], expected one of [create, delete, index, "
+                f"update] but found [{action}]"
+            )
+        if not isinstance(metadata, dict):
+            raise bad_request(f"Malformed action/metadata line [{line_number}], metadata must be an object")
+        index = metadata.get("_index", default_index)
+        if not index:
+            raise SearchError(
+                400, "action_request_validation_exception", "Validation Failed: 1: index is missing;"
+            )
+        doc_id = metadata.get("_id")
+        position += 1
+        source_line = None
+        if action != "delete":
+            if position >= len(lines):
+                raise bad_request(
+                    f"The bulk request has no document line for action [{action}] on line {line_number}"
+                )
+            source_line = lines[position]
+            position += 1
+        if doc_id is None and action in ("update", "delete"):
+            raise SearchError(
+                400,
+                "action_request_validation_exception",
+                f"Validation Failed: 1: id is missing for {action};",
+            )
+        actions.append(BulkAction(action, str(index), None if doc_id is None else str(doc_id), source_line))
+    if not actions:
+        raise SearchError(
+            400, "action_request_validation_exception", "Validation Failed: 1: no requests added;"
+        )
+    return actions
+
+
+def execute_bulk(store: IndexStore, actions: list[BulkAction]) -> tuple[dict[str, Any], set[str]]:
+    """Apply `actions` in order; returns the response body and the names of the indices written."""
+    started = time.perf_counter()
+    _map_new_fields(store, actions)
+    items: list[dict[str, Any]] = []
+    touched: set[str] = set()
+    for action in actions:
+        try:
+            result = _apply(store, action)
+        except SearchError as error:
+            failure = {
+                "type": error.error_type,
+                "reason": error.reason,
+                "index": action.index,
+                **error.details,
+            }
+            items.append(
+                {
+                    action.action: {
+                        "_index": action.index,
+                        "_id": action.id,
+                        "status": error.status,
+                        "error": failure,
+                    }
+                }
+            )
+            continue
+        touched.add(action.index)
+        status = STATUS_BY_RESULT[result.result]
+        items.append({action.action: {**write_response(action.index, result), "status": status}})
+    errors = any("error" in next(iter(item.values())) for item in items)
+    took = int((time.perf_counter() - started) * 1000)
+    return {"took": took, "errors": errors, "items": items}, touched
+
+
+def write_response(index: str, result: WriteResult) -> dict[str, Any]:
+    """The body OpenSearch returns for one document write."""
+    return {
+        "_index": index,
+        "_id": result.id,
+        "_version": result.version,
+        "result": result.result,
+        "_shards": SHARDS,
+        "_seq_no": result.seq_no,
+        "_primary_term": 1,
+    }
+
+
+def _map_new_fields(store: IndexStore, actions: list[BulkAction]) -> None:
+    """Extend each target index's mapping for all new documents at once: one rebuild, not one per field."""
+    sources_by_index: dict[str, list[Any]] = {}
+    for action in actions:
+        if action.action in ("index", "create"):
+            try:
+                sources_by_index.setdefault(action.index, []).append(action.source())
+            except SearchError:
+                continue
+    for name, sources in sources_by_index.items():
+        try:
+            store.get_or_create(name).extend_mapping(sources)
+        except SearchError:
+            continue  # e.g. an invalid index name: each item reports it when applied
+
+
+def _apply(store: IndexStore, action: BulkAction) -> WriteResult:
+    if action.action in ("index", "create"):
+        index = store.get_or_create(action.index)
+        return index.index(action.id, action.source(), create_only=action.action == "create")
+    index = _existing(store, action.index)
+    if action.action == "delete":
+        return index.delete(action.id)
+    return update_from_body(index, action.id, action.source())
+
+
+def update_from_body(index: SearchIndex, doc_id: str, body: Any) -> WriteResult:
+    """A partial update from an update request body: `doc`, `upsert`, `doc_as_upsert`."""
+    if not isinstance(body, dict) or ("doc" not in body and "upsert" not in body):
+        if isinstance(body, dict) and "script" in body:
+            raise unsupported("scripted update")
+        raise bad_request("Validation Failed: 1: script or doc is missing;")
+    return index.update(
+        doc_id, body.get("doc", {}), upsert=body.get("upsert"), doc_as_upsert=bool(body.get("doc_as_upsert"))
+    )
+
+
+def _existing(store: IndexStore, name: str) -> SearchIndex:
+    if not store.exists(name):
+        raise index_not_found(name)
+    return store.get(name)

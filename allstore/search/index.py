@@ -1,0 +1,390 @@
+"""One search index on disk: its tantivy index, its mapping, and OpenSearch's document semantics.
+
+Layout under the index directory: `meta.json` (mapping, settings, sequence counter, current
+generation) and `g<N>/` (the tantivy files). A mapping change rebuilds the tantivy index into the
+next generation from the stored sources, because a tantivy schema cannot change once created.
+
+Writes go through one IndexWriter under a lock and become searchable on `refresh()` (the store
+refreshes every second, as OpenSearch does by default). `get()` is real-time like OpenSearch's:
+it also sees writes that are not yet refreshed.
+"""
+
+from __future__ import annotations
+
+import base64
+import copy
+import json
+import os
+import shutil
+import threading
+import time
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import tantivy
+from tantivy import Query
+
+from allstore.search.errors import SearchError, bad_request, index_not_found, mapper_parsing_error
+from allstore.search.mapping import ID_FIELD, SEQ_NO_FIELD, SOURCE_FIELD, VERSION_FIELD, Mapping
+from allstore.search.query import QueryBuilder
+
+META_FILE = "meta.json"
+WRITER_HEAP_BYTES = 32_000_000
+MAX_ID_BYTES = 512
+
+
+@dataclass(frozen=True)
+class StoredDoc:
+    id: str
+    source: dict[str, Any]
+    version: int
+    seq_no: int
+
+
+@dataclass(frozen=True)
+class WriteResult:
+    """What one write did; `result` is OpenSearch's word for it (created/updated/deleted/noop/not_found)."""
+
+    id: str
+    result: str
+    version: int
+    seq_no: int
+
+
+@dataclass(frozen=True)
+class _View:
+    """What a search needs, swapped as one so a search never mixes two generations."""
+
+    mapping: Mapping
+    schema: tantivy.Schema
+    index: tantivy.Index
+
+
+def new_document_id() -> str:
+    """A random 20-character id, the shape OpenSearch generates."""
+    return base64.urlsafe_b64encode(os.urandom(15)).decode()
+
+
+def validate_document_id(doc_id: str) -> str:
+    if not doc_id:
+        raise bad_request("if _id is specified it must not be empty")
+    if len(doc_id.encode()) > MAX_ID_BYTES:
+        raise bad_request(
+            f"id [{doc_id[:40]}...] is too long, must be no longer than {MAX_ID_BYTES} bytes "
+            f"but was: {len(doc_id.encode())}"
+        )
+    return doc_id
+
+
+class SearchIndex:
+    """A named index persisted in `directory`; thread-safe."""
+
+    def __init__(self, directory: Path, meta: dict[str, Any]) -> None:
+        self.directory = directory
+        self.name: str = meta["name"]
+        self.uuid: str = meta["uuid"]
+        self.created_ms: int = meta["created_ms"]
+        self.settings: dict[str, Any] = meta["settings"]
+        self._generation: int = meta["generation"]
+        self._next_seq_no: int = meta["next_seq_no"]
+        self._lock = threading.RLock()
+        self._pending: dict[str, StoredDoc | None] = {}
+        self._dirty = False
+        self._closed = False
+        self._view = self._open_view(Mapping(meta["mappings"]), self._generation)
+        self._writer = self._view.index.writer(heap_size=WRITER_HEAP_BYTES, num_threads=1)
+        self._remove_stale_generations()
+
+    @classmethod
+    def create(cls, directory: Path, name: str, mapping: Mapping, settings: dict[str, Any]) -> SearchIndex:
+        directory.mkdir(parents=True)
+        meta = {
+            "name": name,
+            "uuid": uuid.uuid4().hex[:22],
+            "created_ms": int(time.time() * 1000),
+            "settings": settings,
+            "mappings": mapping.to_json(),
+            "generation": 0,
+            "next_seq_no": 0,
+        }
+        _write_meta(directory, meta)
+        return cls(directory, meta)
+
+    @classmethod
+    def open(cls, directory: Path) -> SearchIndex:
+        return cls(directory, json.loads((directory / META_FILE).read_text()))
+
+    @property
+    def mapping(self) -> Mapping:
+        return self._view.mapping
+
+    # --- documents ---------------------------------------------------------------------------------
+
+    def get(self, doc_id: str) -> StoredDoc | None:
+        """The current document, including writes not yet refreshed."""
+        with self._lock:
+            self._check_open()
+            if doc_id in self._pending:
+                return self._pending[doc_id]
+            return self._committed(doc_id)
+
+    def index(self, doc_id: str | None, source: Any, create_only: bool = False) -> WriteResult:
+        """Index (or, with `create_only`, create) a whole document."""
+        if not isinstance(source, dict):
+            raise mapper_parsing_error("failed to parse, document is empty or not an object")
+        doc_id = new_document_id() if doc_id is None else validate_document_id(doc_id)
+        with self._lock:
+            self._check_open()
+            self._map_fields_of(source)
+            existing = self.get(doc_id)
+            if existing is not None and create_only:
+                raise SearchError(
+                    409,
+                    "version_conflict_engine_exception",
+                    f"[{doc_id}]: version conflict, document already exists (current version "
+                    f"[{existing.version}])",
+                    index=self.name,
+                    shard="0",
+                    index_uuid=self.uuid,
+                )
+            return self._write(doc_id, source, existing)
+
+    def update(
+        self, doc_id: str, partial: Any, upsert: Any = None, doc_as_upsert: bool = False
+    ) -> WriteResult:
+        """Merge `partial` into the stored document (OpenSearch's partial `doc` update)."""
+        if not isinstance(partial, dict):
+            raise bad_request("[doc] must be an object")
+        validate_document_id(doc_id)
+        with self._lock:
+            self._check_open()
+            existing = self.get(doc_id)
+            if existing is None:
+                if doc_as_upsert or upsert is not None:
+                    return self.index(doc_id, partial if doc_as_upsert else upsert)
+                raise SearchError(
+                    404,
+                    "document_missing_exception",
+                    f"[{doc_id}]: document missing",
+                    index=self.name,
+                    shard="0",
+                    index_uuid=self.uuid,
+                )
+            merged = _deep_merge(existing.source, partial)
+            if merged == existing.source:
+                return WriteResult(doc_id, "noop", existing.version, existing.seq_no)
+            self._map_fields_of(merged)
+            return self._write(doc_id, merged, existing)
+
+    def delete(self, doc_id: str) -> WriteResult:
+        with self._lock:
+            self._check_open()
+            existing = self.get(doc_id)
+            seq_no = self._take_seq_no()
+            if existing is None:
+                return WriteResult(doc_id, "not_found", 1, seq_no)
+            self._writer.delete_documents_by_term(ID_FIELD, doc_id)
+            self._pending[doc_id] = None
+            self._dirty = True
+            return WriteResult(doc_id, "deleted", existing.version + 1, seq_no)
+
+    def _write(self, doc_id: str, source: dict[str, Any], existing: StoredDoc | None) -> WriteResult:
+        version = existing.version + 1 if existing else 1
+        seq_no = self._next_seq_no
+        document = self.mapping.document(doc_id, source, version, seq_no)
+        self._take_seq_no()
+        if existing is not None:
+            self._writer.delete_documents_by_term(ID_FIELD, doc_id)
+        self._writer.add_document(document)
+        self._pending[doc_id] = StoredDoc(doc_id, source, version, seq_no)
+        self._dirty = True
+        return WriteResult(doc_id, "updated" if existing else "created", version, seq_no)
+
+    def _take_seq_no(self) -> int:
+        seq_no = self._next_seq_no
+        self._next_seq_no += 1
+        return seq_no
+
+    # --- mapping -----------------------------------------------------------------------------------
+
+    def extend_mapping(self, sources: list[Any]) -> None:
+        """Map the unmapped fields of many `sources` with at most one rebuild (for bulk requests).
+
+        A source whose fields cannot be mapped is skipped here; indexing it reports the error.
+        """
+        with self._lock:
+            self._check_open()
+            mapping = self.mapping
+            for source in sources:
+                if not isinstance(source, dict):
+                    continue
+                try:
+                    mapping = mapping.with_dynamic_fields(source) or mapping
+                except SearchError:
+                    continue
+            if mapping is not self.mapping:
+                self._rebuild(mapping)
+
+    def _map_fields_of(self, source: dict[str, Any]) -> None:
+        """Map `source`'s unmapped fields dynamically; raises if they conflict with the mapping."""
+        extended = self.mapping.with_dynamic_fields(source)
+        if extended is not None:
+            self._rebuild(extended)
+
+    def put_mapping(self, properties: dict[str, Any]) -> None:
+        with self._lock:
+            self._check_open()
+            merged = self.mapping.merged(properties)
+            if merged.tree != self.mapping.tree:
+                self._rebuild(merged)
+
+    def _rebuild(self, mapping: Mapping) -> None:
+        """Re-index every document into a new generation whose schema has `mapping`'s fields."""
+        self.refresh()
+        generation = self._generation + 1
+        view = self._open_view(mapping, generation)
+        writer = view.index.writer(heap_size=WRITER_HEAP_BYTES, num_threads=1)
+        try:
+            for doc in self._all_committed():
+                writer.add_document(mapping.document(doc.id, doc.source, doc.version, doc.seq_no))
+            writer.commit()
+        except BaseException:
+            writer.rollback()
+            writer.wait_merging_threads()
+            shutil.rmtree(self._generation_dir(generation), ignore_errors=True)
+            raise
+        view.index.reload()
+        self._writer.wait_merging_threads()
+        old_generation = self._generation
+        self._view, self._writer, self._generation = view, writer, generation
+        self._save_meta()
+        shutil.rmtree(self._generation_dir(old_generation), ignore_errors=True)
+
+    # --- refresh, search ---------------------------------------------------------------------------
+
+    def refresh(self) -> None:
+        """Make every write so far searchable and durable."""
+        with self._lock:
+            if self._closed or not self._dirty:
+                return
+            self._writer.commit()
+            self._view.index.reload()
+            self._pending.clear()
+            self._dirty = False
+            self._save_meta()
+
+    def search(self, query: Any, size: int, offset: int) -> tuple[int, list[tuple[float, StoredDoc]]]:
+        """(total hits, top `size` hits after `offset`) for an OpenSearch query object."""
+        view = self._view
+        self._check_open()
+        tantivy_query = QueryBuilder(self.name, view.mapping, view.schema).build(query)
+        searcher = view.index.searcher()
+        result = searcher.search(tantivy_query, limit=max(size, 1), offset=offset, count=True)
+        hits = [(score, _stored(searcher, address)) for score, address in result.hits[:size]]
+        return result.count, hits
+
+    def count(self, query: Any) -> int:
+        total, _hits = self.search(query, 0, 0)
+        return total
+
+    def doc_count(self) -> int:
+        return self._view.index.searcher().num_docs
+
+    # --- lifecycle ---------------------------------------------------------------------------------
+
+    def close(self) -> None:
+        """Persist pending writes and release the writer (the index stays on disk)."""
+        with self._lock:
+            if self._closed:
+                return
+            self.refresh()
+            self._writer.wait_merging_threads()
+            self._closed = True
+
+    def destroy(self) -> None:
+        with self._lock:
+            if not self._closed:
+                self._writer.rollback()
+                self._writer.wait_merging_threads()
+                self._closed = True
+            shutil.rmtree(self.directory, ignore_errors=True)
+
+    def _check_open(self) -> None:
+        if self._closed:
+            raise index_not_found(self.name)
+
+    # --- storage helpers ---------------------------------------------------------------------------
+
+    def _open_view(self, mapping: Mapping, generation: int) -> _View:
+        schema = mapping.schema()
+        path = self._generation_dir(generation)
+        path.mkdir(exist_ok=True)
+        index = tantivy.Index(schema, path=str(path), reuse=True)
+        index.config_reader("manual")
+        return _View(mapping, schema, index)
+
+    def _generation_dir(self, generation: int) -> Path:
+        return self.directory / f"g{generation}"
+
+    def _remove_stale_generations(self) -> None:
+        """Drop generations left by a rebuild that was interrupted before or after its switch."""
+        current = self._generation_dir(self._generation).name
+        for child in self.directory.iterdir():
+            if child.is_dir() and child.name.startswith("g") and child.name != current:
+                shutil.rmtree(child, ignore_errors=True)
+
+    def _committed(self, doc_id: str) -> StoredDoc | None:
+        view = self._view
+        searcher = view.index.searcher()
+        hits = searcher.search(Query.term_query(view.schema, ID_FIELD, doc_id), limit=1).hits
+        return _stored(searcher, hits[0][1]) if hits else None
+
+    def _all_committed(self) -> list[StoredDoc]:
+        searcher = self._view.index.searcher()
+        if searcher.num_docs == 0:
+            return []
+        result = searcher.search(Query.all_query(), limit=searcher.num_docs)
+        return [_stored(searcher, address) for _score, address in result.hits]
+
+    def _save_meta(self) -> None:
+        _write_meta(
+            self.directory,
+            {
+                "name": self.name,
+                "uuid": self.uuid,
+                "created_ms": self.created_ms,
+                "settings": self.settings,
+                "mappings": self.mapping.to_json(),
+                "generation": self._generation,
+                "next_seq_no": self._next_seq_no,
+            },
+        )
+
+
+def _stored(searcher: tantivy.Searcher, address: tantivy.DocAddress) -> StoredDoc:
+    doc = searcher.doc(address)
+    return StoredDoc(
+        id=doc.get_first(ID_FIELD),
+        source=json.loads(doc.get_first(SOURCE_FIELD)),
+        version=doc.get_first(VERSION_FIELD),
+        seq_no=doc.get_first(SEQ_NO_FIELD),
+    )
+
+
+def _write_meta(directory: Path, meta: dict[str, Any]) -> None:
+    """Write meta.json atomically, so a crash leaves the old or the new one, never half of either."""
+    temporary = directory / f"{META_FILE}.tmp"
+    temporary.write_text(json.dumps(meta, indent=1))
+    os.replace(temporary, directory / META_FILE)
+
+
+def _deep_merge(base: dict[str, Any], changes: dict[str, Any]) -> dict[str, Any]:
+    merged = copy.deepcopy(base)
+    for key, value in changes.items():
+        if isinstance(value, dict) and isinstance(merged.get(key), dict):
+            merged[key] = _deep_merge(merged[key], value)
+        else:
+            merged[key] = copy.deepcopy(value)
+    return merged

@@ -1,0 +1,137 @@
+"""All indices under one data directory, and the periodic refresh that makes writes searchable."""
+
+from __future__ import annotations
+
+import logging
+import re
+import threading
+from pathlib import Path
+from typing import Any
+
+from allstore.search.errors import SearchError, index_not_found
+from allstore.search.index import META_FILE, SearchIndex
+from allstore.search.mapping import Mapping
+
+log = logging.getLogger(__name__)
+
+DEFAULT_REFRESH_SECONDS = 1.0
+_INVALID_INDEX_CHARS = re.compile(r'[\\/*?"<>| ,#:]')
+CREATE_INDEX_KEYS = frozenset({"mappings", "settings", "aliases"})
+
+
+def validate_index_name(name: str) -> str:
+    """OpenSearch's index-name rules; they also keep names safe as directory names."""
+    problem = None
+    if not name or name in (".", ".."):
+        problem = "must not be empty, '.' or '..'"
+    elif name != name.lower():
+        problem = "must be lowercase"
+    elif name[0] in "_-+":
+        problem = "must not start with '_', '-', or '+'"
+    elif _INVALID_INDEX_CHARS.search(name):
+        problem = 'must not contain the following characters [ , ", *, \\, <, |, ,, >, /, ?, #, :]'
+    elif len(name.encode()) > 255:
+        problem = "index name is too long"
+    if problem:
+        raise SearchError(
+            400, "invalid_index_name_exception", f"Invalid index name [{name}], {problem}", index=name
+        )
+    return name
+
+
+class IndexStore:
+    """The indices in `data_dir`, opened at start; refreshed every `refresh_seconds` in the background."""
+
+    def __init__(self, data_dir: str | Path, refresh_seconds: float = DEFAULT_REFRESH_SECONDS) -> None:
+        self.data_dir = Path(data_dir)
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        self._lock = threading.Lock()
+        self._indices: dict[str, SearchIndex] = {}
+        for child in sorted(self.data_dir.iterdir()):
+            if (child / META_FILE).is_file():
+                index = SearchIndex.open(child)
+                self._indices[index.name] = index
+        self._stop = threading.Event()
+        self._refresher = threading.Thread(
+            target=self._refresh_loop, args=(refresh_seconds,), name="search-refresh", daemon=True
+        )
+        self._refresher.start()
+
+    def names(self) -> list[str]:
+        with self._lock:
+            return sorted(self._indices)
+
+    def get(self, name: str) -> SearchIndex:
+        with self._lock:
+            index = self._indices.get(name)
+        if index is None:
+            raise index_not_found(name)
+        return index
+
+    def exists(self, name: str) -> bool:
+        with self._lock:
+            return name in self._indices
+
+    def create(self, name: str, body: Any) -> SearchIndex:
+        validate_index_name(name)
+        body = body or {}
+        if not isinstance(body, dict):
+            raise SearchError(400, "parsing_exception", "create index body must be an object")
+        unknown = sorted(set(body) - CREATE_INDEX_KEYS)
+        if unknown:
+            raise SearchError(400, "parsing_exception", f"unknown key [{unknown[0]}] for create index")
+        mapping = Mapping.parse(body.get("mappings"))
+        settings = body.get("settings") or {}
+        with self._lock:
+            if name in self._indices:
+                existing = self._indices[name]
+                raise SearchError(
+                    400,
+                    "resource_already_exists_exception",
+                    f"index [{name}/{existing.uuid}] already exists",
+                    index=name,
+                    index_uuid=existing.uuid,
+                )
+            index = SearchIndex.create(self.data_dir / name, name, mapping, settings)
+            self._indices[name] = index
+            return index
+
+    def get_or_create(self, name: str) -> SearchIndex:
+        """The index, created with dynamic mapping on first write as OpenSearch auto-creates it."""
+        validate_index_name(name)
+        with self._lock:
+            index = self._indices.get(name)
+            if index is None:
+                index = SearchIndex.create(self.data_dir / name, name, Mapping.parse(None), {})
+                self._indices[name] = index
+            return index
+
+    def delete(self, name: str) -> None:
+        with self._lock:
+            index = self._indices.pop(name, None)
+        if index is None:
+            raise index_not_found(name)
+        index.destroy()
+
+    def refresh_all(self) -> None:
+        with self._lock:
+            indices = list(self._indices.values())
+        for index in indices:
+            index.refresh()
+
+    def close(self) -> None:
+        """Stop refreshing and persist every index."""
+        self._stop.set()
+        self._refresher.join()
+        with self._lock:
+            indices = list(self._indices.values())
+            self._indices.clear()
+        for index in indices:
+            index.close()
+
+    def _refresh_loop(self, interval: float) -> None:
+        while not self._stop.wait(interval):
+            try:
+                self.refresh_all()
+            except Exception:
+                log.exception("background refresh failed; retrying in %s s", interval)
