@@ -1,0 +1,33 @@
+import { getJson } from './client';
+import type { Item, ItemList, ProductDescription, StoreSession } from './types';
+
+/** One function per API route the store uses; path segments are URL-encoded here. */
+
+export function fetchItem(asin: string, signal?: AbortSignal): Promise<Item> {
+  return getJson<Item>(`items/${encodeURIComponent(asin)}`, {}, signal);
+}
+
+export function fetchDescription(asin: string, signal?: AbortSignal): Promise<ProductDescription> {
+  return getJson<ProductDescription>('description', { asin }, signal);
+}
+
+/** A signed-in user's recommendations, or popular items that adapt to an anonymous session. */
+export function fetchRecommendations(
+  viewer: { userId: string | null; sessionId: string },
+  signal?: AbortSignal,
+): Promise<ItemList> {
+  if (viewer.userId) return getJson<ItemList>(`recommendations/${encodeURIComponent(viewer.userId)}`, {}, signal);
+  return getJson<ItemList>('recommendations', { sessionId: viewer.sessionId }, signal);
+}
+
+export function fetchSimilarItems(asin: string, signal?: AbortSignal): Promise<ItemList> {
+  return getJson<ItemList>(`recommendationsitem/${encodeURIComponent(asin)}`, {}, signal);
+}
+
+export function searchItems(query: string, userId: string | null, signal?: AbortSignal): Promise<ItemList> {
+  return getJson<ItemList>('search', { q: query, u: userId }, signal);
+}
+
+export function fetchSession(signal?: AbortSignal): Promise<StoreSession> {
+  return getJson<StoreSession>('session', {}, signal);
+}

@@ -1,0 +1,41 @@
+/** Shapes of the AllStore HTTP API (docs/openapi.yaml, BRIEF §4). */
+
+export interface Item {
+  asin: string;
+  /** May contain HTML entities (the catalogue comes from scraped product pages). */
+  title: string;
+  /** May be missing, broken, absolute or root-relative. */
+  imUrl?: string;
+  genre?: string;
+  price?: number | string;
+  brand?: string;
+  category?: string;
+  /** Set by /search on items re-ranked for the user. */
+  Promoted?: boolean;
+}
+
+export interface ItemList {
+  results: Item[];
+  /** Explains why results are a fallback (e.g. no campaign yet); may contain line breaks. */
+  warning?: string;
+}
+
+export interface StoreUser {
+  Id: string;
+  FirstName: string;
+  LastName: string;
+}
+
+export interface StoreSession {
+  AnonymousPoolId: string;
+  StreamName: string;
+  Region: string;
+  UserList: StoreUser[];
+  /** Present only on the local store: where its Kinesis and Cognito stand-ins listen. */
+  Endpoints?: { kinesis?: string; 'cognito-identity'?: string };
+}
+
+export interface ProductDescription {
+  ASIN: string;
+  Items: string[];
+}

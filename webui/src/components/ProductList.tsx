@@ -1,0 +1,33 @@
+import type { Item } from '../api/types';
+import { ProductCard } from './ProductCard';
+
+export type ProductListLayout = 'grid' | 'strip';
+
+/** Products as a responsive grid (pages) or a horizontally scrolling strip (product page rails). */
+export function ProductList({ items, layout = 'grid', label }: { items: Item[]; layout?: ProductListLayout; label: string }) {
+  return (
+    <ul className={`product-list product-list--${layout}`} aria-label={label}>
+      {items.map((item) => (
+        <li key={item.asin}>
+          <ProductCard item={item} />
+        </li>
+      ))}
+    </ul>
+  );
+}
+
+/** Placeholder tiles with the list's shape, shown while products load. */
+export function ProductListSkeleton({ count = 8, layout = 'grid' }: { count?: number; layout?: ProductListLayout }) {
+  return (
+    <div className={`product-list product-list--${layout}`} aria-busy="true" role="status">
+      <span className="visually-hidden">Loading products…</span>
+      {Array.from({ length: count }, (_, index) => (
+        <div key={index} className="product-card product-card--skeleton" aria-hidden="true">
+          <div className="skeleton skeleton--image" />
+          <div className="skeleton skeleton--line" />
+          <div className="skeleton skeleton--line skeleton--short" />
+        </div>
+      ))}
+    </div>
+  );
+}

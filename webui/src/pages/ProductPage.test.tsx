@@ -1,0 +1,147 @@
+import { fireEvent, screen, waitFor, within } from '@testing-library/react';
+import userEvent from '@testing-library/user-event';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import type { StoreSession } from '../api/types';
+import { SESSION_KEY, USER_KEY } from '../session/persistence';
+import { type FakeAnswer, fakeApi } from '../test/fakeApi';
+import { aws, sentEvents } from '../test/fakeAws';
+import { item, session } from '../test/fixtures';
+import { renderApp } from '../test/renderApp';
+
+vi.mock('@aws-sdk/client-kinesis', async () => (await import('../test/fakeAws')).fakeKinesisModule());
+vi.mock('@aws-sdk/credential-providers', async () => (await import('../test/fakeAws')).fakeCredentialProvidersModule());
+
+afterEach(() => aws.reset());
+
+const tent = item('B00TENT', {
+  title: 'Explorer&#39;s 2-Person Tent &amp; Footprint',
+  price: 149.5,
+  brand: 'Trail &amp; Co',
+  category: 'Camping',
+});
+
+/** The product page's routes; each test gets its own pool id so the click sender is not cached. */
+function productApi(poolId: string, overrides: Record<string, FakeAnswer> = {}) {
+  const store: StoreSession = { ...session, AnonymousPoolId: poolId };
+  return fakeApi({
+    session: { body: store },
+    'items/B00TENT': { body: tent },
+    description: { body: { ASIN: 'B00TENT', Items: ['Sleeps two', 'Packs to 2&nbsp;kg', ' '] } },
+    'recommendationsitem/B00TENT': { body: { results: [item('SIM1', { title: 'Sleeping Pad' })] } },
+    'recommendations/u1': { body: { results: [item('REC1', { title: 'Headlamp' })] } },
+    ...overrides,
+  });
+}
+
+describe('product page', () => {
+  it('shows the product with decoded title, price, brand and description bullets', async () => {
+    const api = productApi('p:details');
+    renderApp('/product/B00TENT');
+
+    expect(await screen.findByRole('heading', { level: 1, name: "Explorer's 2-Person Tent & Footprint" })).toBeTruthy();
+    expect(screen.getByText('$149.50')).toBeTruthy();
+    expect(screen.getByText('Trail & Co')).toBeTruthy();
+    expect(screen.getByRole('img', { name: "Explorer's 2-Person Tent & Footprint" }).getAttribute('src')).toBe(
+      '/images/B00TENT.svg',
+    );
+    const bullets = (await screen.findByText('Sleeps two')).closest('ul')!;
+    expect(within(bullets).getAllByRole('listitem').map((bullet) => bullet.textContent)).toEqual([
+      'Sleeps two',
+      'Packs to 2\u00a0kg',
+    ]);
+    expect(document.title).toBe("Explorer's 2-Person Tent & Footprint · AllStore");
+    expect(api.requestsTo('description')).toEqual(['/Prod/description?asin=B00TENT']);
+  });
+
+  it('shows similar items, and recommendations only for a signed-in user', async () => {
+    productApi('p:anonymous');
+    const first = renderApp('/product/B00TENT');
+    const similar = await screen.findByRole('list', { name: 'Similar items' });
+    expect(within(similar).getByRole('link', { name: /Sleeping Pad/ })).toBeTruthy();
+    expect(screen.queryByRole('heading', { name: 'Recommended for you' })).toBeNull();
+    first.unmount();
+
+    window.localStorage.setItem(USER_KEY, 'u1');
+    productApi('p:signed-in');
+    renderApp('/product/B00TENT');
+    const recommended = await screen.findByRole('list', { name: 'Recommended for you' });
+    expect(within(recommended).getByRole('link', { name: /Headlamp/ })).toBeTruthy();
+  });
+
+  it('sends one click event with the user, item and session when a signed-in user views it', async () => {
+    window.localStorage.setItem(USER_KEY, 'u1');
+    window.localStorage.setItem(SESSION_KEY, 'session-1');
+    productApi('p:click-user');
+    renderApp('/product/B00TENT');
+
+    await waitFor(() => expect(sentEvents()).toHaveLength(1));
+    expect(sentEvents()[0]).toEqual({ userID: 'u1', itemID: 'B00TENT', sessionID: 'session-1', eventType: 'click' });
+    expect(aws.putRecords[0]).toMatchObject({ StreamName: 'allstore-clicks', PartitionKey: 'u1' });
+  });
+
+  it('sends the session id only for an anonymous visitor, and again for the next product', async () => {
+    window.localStorage.setItem(SESSION_KEY, 'session-2');
+    productApi('p:click-anonymous', {
+      'items/SIM1': { body: item('SIM1', { title: 'Sleeping Pad' }) },
+      'recommendationsitem/SIM1': { body: { results: [] } },
+    });
+    const user = userEvent.setup();
+    renderApp('/product/B00TENT');
+    await waitFor(() => expect(sentEvents()).toHaveLength(1));
+
+    await user.click(await screen.findByRole('link', { name: /Sleeping Pad/ }));
+    await screen.findByRole('heading', { level: 1, name: 'Sleeping Pad' });
+
+    await waitFor(() => expect(sentEvents()).toHaveLength(2));
+    expect(sentEvents()).toEqual([
+      { itemID: 'B00TENT', sessionID: 'session-2', eventType: 'click' },
+      { itemID: 'SIM1', sessionID: 'session-2', eventType: 'click' },
+    ]);
+    expect(screen.getByTestId('location').textContent).toBe('/product/SIM1');
+  });
+
+  it('keeps working when the click event cannot be sent', async () => {
+    aws.failWith = new Error('Kinesis is down');
+    const warn = vi.spyOn(console, 'warn').mockImplementation(() => {});
+    productApi('p:click-fails');
+    renderApp('/product/B00TENT');
+
+    await waitFor(() => expect(warn).toHaveBeenCalled());
+    expect(screen.getByRole('heading', { level: 1, name: "Explorer's 2-Person Tent & Footprint" })).toBeTruthy();
+    expect(screen.queryByRole('alert')).toBeNull();
+  });
+
+  it('replaces a broken or missing image with a placeholder', async () => {
+    productApi('p:images', {
+      'recommendationsitem/B00TENT': { body: { results: [item('NOIMG', { title: 'Mystery Box', imUrl: undefined })] } },
+    });
+    renderApp('/product/B00TENT');
+
+    const image = await screen.findByRole('img', { name: "Explorer's 2-Person Tent & Footprint" });
+    fireEvent.error(image);
+    expect(screen.getByRole('img', { name: "Explorer's 2-Person Tent & Footprint (no image)" }).tagName).toBe('DIV');
+    expect(await screen.findByRole('img', { name: 'Mystery Box (no image)' })).toBeTruthy();
+  });
+
+  it('says when the product does not exist and sends no click event', async () => {
+    productApi('p:missing');
+    renderApp('/product/NOPE%2F1');
+
+    expect(await screen.findByRole('heading', { level: 1, name: 'Product not found' })).toBeTruthy();
+    expect(screen.getAllByRole('alert')[0]!.textContent).toContain('No route items/NOPE%2F1');
+    expect(sentEvents()).toEqual([]);
+  });
+
+  it('retries a failed product load', async () => {
+    productApi('p:retry', {
+      'items/B00TENT': (call) => (call === 1 ? { status: 500, body: { message: 'Table unavailable' } } : { body: tent }),
+    });
+    const user = userEvent.setup();
+    renderApp('/product/B00TENT');
+
+    const alert = await screen.findByRole('alert');
+    expect(alert.textContent).toContain('Table unavailable');
+    await user.click(within(alert).getByRole('button', { name: 'Retry' }));
+    expect(await screen.findByRole('heading', { level: 1, name: "Explorer's 2-Person Tent & Footprint" })).toBeTruthy();
+  });
+});

@@ -1,0 +1,96 @@
+import { screen, within } from '@testing-library/react';
+import userEvent from '@testing-library/user-event';
+import { describe, expect, it } from 'vitest';
+import { USER_KEY } from '../session/persistence';
+import { fakeApi } from '../test/fakeApi';
+import { item, session } from '../test/fixtures';
+import { renderApp } from '../test/renderApp';
+
+const results = {
+  results: [
+    item('S1', { title: 'Camp Stove', Promoted: true }),
+    item('S2', { title: 'Stove Fuel' }),
+    item('S3', { title: 'Stove Windscreen', Promoted: false }),
+  ],
+};
+
+describe('search page', () => {
+  it('marks re-ranked results with a "Recommended for you" badge', async () => {
+    fakeApi({ session: { body: session }, search: { body: results } });
+    renderApp('/search?q=stove');
+
+    const list = await screen.findByRole('list', { name: 'Results for “stove”' });
+    const cards = within(list).getAllByRole('article');
+    expect(cards).toHaveLength(3);
+    expect(within(cards[0]!).getByText('Recommended for you')).toBeTruthy();
+    expect(within(cards[1]!).queryByText('Recommended for you')).toBeNull();
+    expect(within(cards[2]!).queryByText('Recommended for you')).toBeNull();
+    expect(screen.getByText('3 products')).toBeTruthy();
+  });
+
+  it('URL-encodes the query and sends the signed-in user', async () => {
+    window.localStorage.setItem(USER_KEY, 'u1');
+    const api = fakeApi({ session: { body: session }, search: { body: results } });
+    renderApp(`/search?q=${encodeURIComponent('tent & stove 50%')}`);
+
+    await screen.findByRole('list', { name: 'Results for “tent & stove 50%”' });
+    expect(api.requestsTo('search')).toEqual(['/Prod/search?q=tent%20%26%20stove%2050%25&u=u1']);
+    expect((screen.getByRole('searchbox', { name: 'Search products' }) as HTMLInputElement).value).toBe(
+      'tent & stove 50%',
+    );
+  });
+
+  it('navigates with the query encoded when the search box is submitted', async () => {
+    const api = fakeApi({
+      session: { body: session },
+      recommendations: { body: { results: [] } },
+      search: { body: results },
+    });
+    const user = userEvent.setup();
+    renderApp('/');
+
+    await user.type(screen.getByRole('searchbox', { name: 'Search products' }), '  socks & "liners" #2 {Enter}');
+
+    expect(screen.getByTestId('location').textContent).toBe('/search?q=socks%20%26%20%22liners%22%20%232');
+    await screen.findByRole('list', { name: 'Results for “socks & "liners" #2”' });
+    expect(api.requestsTo('search')).toEqual(['/Prod/search?q=socks%20%26%20%22liners%22%20%232']);
+  });
+
+  it('searches again when the query or the user changes', async () => {
+    const api = fakeApi({
+      session: { body: session },
+      search: { body: results },
+    });
+    const user = userEvent.setup();
+    renderApp('/search?q=stove');
+    await screen.findByRole('list', { name: 'Results for “stove”' });
+
+    await user.selectOptions(await screen.findByLabelText('Shopping as'), 'u2');
+    await screen.findByRole('list', { name: 'Results for “stove”' });
+    const box = screen.getByRole('searchbox', { name: 'Search products' });
+    await user.clear(box);
+    await user.type(box, 'lantern{Enter}');
+    await screen.findByRole('list', { name: 'Results for “lantern”' });
+
+    expect(api.requestsTo('search')).toEqual([
+      '/Prod/search?q=stove',
+      '/Prod/search?q=stove&u=u2',
+      '/Prod/search?q=lantern&u=u2',
+    ]);
+  });
+
+  it('asks for a query instead of calling the API with a blank one', async () => {
+    const api = fakeApi({ session: { body: session } });
+    renderApp('/search?q=%20%20');
+
+    expect(await screen.findByText(/Type what you are looking for/)).toBeTruthy();
+    expect(api.requestsTo('search')).toEqual([]);
+  });
+
+  it('shows an empty result as a message, not an empty grid', async () => {
+    fakeApi({ session: { body: session }, search: { body: { results: [] } } });
+    renderApp('/search?q=zzz');
+
+    expect(await screen.findByText('No products match your search. Try other words.')).toBeTruthy();
+  });
+});

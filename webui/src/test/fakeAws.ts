@@ -1,0 +1,48 @@
+/**
+ * Stand-ins for the AWS SDK modules the click sender loads: they record the client configuration
+ * and every PutRecord input. Test files mock the modules with these factories:
+ *   vi.mock('@aws-sdk/client-kinesis', async () => (await import('../test/fakeAws')).fakeKinesisModule());
+ */
+export const aws = {
+  kinesisConfigs: [] as Record<string, unknown>[],
+  cognitoOptions: [] as Record<string, unknown>[],
+  putRecords: [] as { StreamName: string; PartitionKey: string; Data: Uint8Array }[],
+  failWith: null as Error | null,
+  reset() {
+    this.kinesisConfigs.length = 0;
+    this.cognitoOptions.length = 0;
+    this.putRecords.length = 0;
+    this.failWith = null;
+  },
+};
+
+export function fakeKinesisModule() {
+  class PutRecordCommand {
+    constructor(readonly input: { StreamName: string; PartitionKey: string; Data: Uint8Array }) {}
+  }
+  class KinesisClient {
+    constructor(config: Record<string, unknown>) {
+      aws.kinesisConfigs.push(config);
+    }
+    async send(command: PutRecordCommand) {
+      if (aws.failWith) throw aws.failWith;
+      aws.putRecords.push(command.input);
+      return { ShardId: 'shardId-000000000000', SequenceNumber: '1' };
+    }
+  }
+  return { KinesisClient, PutRecordCommand };
+}
+
+export function fakeCredentialProvidersModule() {
+  return {
+    fromCognitoIdentityPool: (options: Record<string, unknown>) => {
+      aws.cognitoOptions.push(options);
+      return async () => ({ accessKeyId: 'AKIDTEST', secretAccessKey: 'secret', sessionToken: 'token' });
+    },
+  };
+}
+
+/** The click events sent so far, decoded from their Kinesis record data. */
+export function sentEvents(): unknown[] {
+  return aws.putRecords.map((record) => JSON.parse(new TextDecoder().decode(record.Data)));
+}

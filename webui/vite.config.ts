@@ -1,0 +1,24 @@
+import react from '@vitejs/plugin-react';
+import { defineConfig } from 'vitest/config';
+
+/*
+ * `npm run dev` proxies the API to a running local store (`make run`), so the UI can be
+ * developed against real data with hot reload; ALLSTORE_API_PROXY points it elsewhere.
+ */
+const apiProxyTarget = process.env.ALLSTORE_API_PROXY ?? 'http://127.0.0.1:3000';
+
+export default defineConfig({
+  plugins: [react()],
+  server: {
+    host: '127.0.0.1',
+    proxy: { '/Prod': apiProxyTarget, '/images': apiProxyTarget },
+  },
+  preview: { host: '127.0.0.1' },
+  build: { outDir: 'dist', sourcemap: true },
+  test: {
+    environment: 'jsdom',
+    include: ['src/**/*.test.{ts,tsx}'],
+    setupFiles: ['src/test/setup.ts'],
+    restoreMocks: true,
+  },
+});
