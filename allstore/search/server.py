@@ -17,6 +17,7 @@ from allstore.search.store import DEFAULT_REFRESH_SECONDS, IndexStore
 log = logging.getLogger(__name__)
 
 JSON_CONTENT_TYPE = "application/json; charset=UTF-8"
+SHUTDOWN_POLL_SECONDS = 0.05  # how long stop() may wait for the serving loop to notice
 
 
 def _is_loopback(host: str) -> bool:
@@ -35,7 +36,7 @@ class _RequestHandler(BaseHTTPRequestHandler):
     def do_GET(self) -> None:
         self._dispatch()
 
-    do_HEAD = do_POST = do_PUT = do_DELETE = do_GET
+    do_HEAD = do_POST = do_PUT = do_DELETE = do_PATCH = do_GET
 
     def _dispatch(self) -> None:
         try:
@@ -129,7 +130,12 @@ class SearchServer:
     def start(self) -> str:
         """Open the indices, bind, and serve in a daemon thread; returns the base URL."""
         self._bind()
-        self._thread = threading.Thread(target=self._httpd.serve_forever, name="search-server", daemon=True)
+        self._thread = threading.Thread(
+            target=self._httpd.serve_forever,
+            kwargs={"poll_interval": SHUTDOWN_POLL_SECONDS},
+            name="search-server",
+            daemon=True,
+        )
         self._thread.start()
         log.info("search server listening on %s (data in %s)", self.url, self.data_dir)
         return self.url
@@ -139,7 +145,7 @@ class SearchServer:
         self._bind()
         log.info("search server listening on %s (data in %s)", self.url, self.data_dir)
         try:
-            self._httpd.serve_forever()
+            self._httpd.serve_forever(poll_interval=SHUTDOWN_POLL_SECONDS)
         except KeyboardInterrupt:
             pass
         finally:

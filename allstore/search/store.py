@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import fcntl
 import logging
+import os
 import re
 import threading
 from pathlib import Path
@@ -15,6 +17,7 @@ from allstore.search.mapping import Mapping
 log = logging.getLogger(__name__)
 
 DEFAULT_REFRESH_SECONDS = 1.0
+LOCK_FILE = ".lock"
 _INVALID_INDEX_CHARS = re.compile(r'[\\/*?"<>| ,#:]')
 CREATE_INDEX_KEYS = frozenset({"mappings", "settings", "aliases"})
 
@@ -45,12 +48,19 @@ class IndexStore:
     def __init__(self, data_dir: str | Path, refresh_seconds: float = DEFAULT_REFRESH_SECONDS) -> None:
         self.data_dir = Path(data_dir)
         self.data_dir.mkdir(parents=True, exist_ok=True)
+        self._lock_fd = _lock_directory(self.data_dir)
         self._lock = threading.Lock()
         self._indices: dict[str, SearchIndex] = {}
-        for child in sorted(self.data_dir.iterdir()):
-            if (child / META_FILE).is_file():
-                index = SearchIndex.open(child)
-                self._indices[index.name] = index
+        try:
+            for child in sorted(self.data_dir.iterdir()):
+                if (child / META_FILE).is_file():
+                    index = SearchIndex.open(child)
+                    self._indices[index.name] = index
+        except BaseException:
+            for index in self._indices.values():
+                index.close()
+            os.close(self._lock_fd)
+            raise
         self._stop = threading.Event()
         self._refresher = threading.Thread(
             target=self._refresh_loop, args=(refresh_seconds,), name="search-refresh", daemon=True
@@ -128,6 +138,7 @@ class IndexStore:
             self._indices.clear()
         for index in indices:
             index.close()
+        os.close(self._lock_fd)
 
     def _refresh_loop(self, interval: float) -> None:
         while not self._stop.wait(interval):
@@ -135,3 +146,14 @@ class IndexStore:
                 self.refresh_all()
             except Exception:
                 log.exception("background refresh failed; retrying in %s s", interval)
+
+
+def _lock_directory(data_dir: Path) -> int:
+    """Hold an exclusive lock on the data directory, so two servers never write the same indices."""
+    fd = os.open(data_dir / LOCK_FILE, os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        os.close(fd)
+        raise RuntimeError(f"search data directory {data_dir} is in use by another search server") from None
+    return fd

@@ -1,0 +1,137 @@
+"""`_bulk`: per-item results and statuses, the `errors` flag, and whole-request failures."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+import requests
+from allstore_common.search_index import INDEX_MAPPING
+from opensearchpy import RequestError, helpers
+
+
+def ndjson(*lines: dict) -> str:
+    return "".join(json.dumps(line) + "\n" for line in lines)
+
+
+@pytest.fixture
+def products(client):
+    client.indices.create(index="items", body=INDEX_MAPPING)
+    return client
+
+
+def test_mixed_actions_report_each_item_as_opensearch_does(products):
+    products.index(index="items", id="B002", body={"title": "old lamp"}, refresh=True)
+    body = ndjson(
+        {"index": {"_index": "items", "_id": "B001"}},
+        {"title": "Camping stove", "price": 40},
+        {"create": {"_index": "items", "_id": "B002"}},
+        {"title": "duplicate"},
+        {"update": {"_index": "items", "_id": "B001"}},
+        {"doc": {"price": 35}},
+        {"update": {"_index": "items", "_id": "B404"}},
+        {"doc": {"price": 1}},
+        {"delete": {"_index": "items", "_id": "B002"}},
+        {"delete": {"_index": "items", "_id": "B405"}},
+    )
+    response = products.bulk(body=body, refresh=True)
+    assert response["errors"] is True
+    items = [
+        (action, result["status"], result.get("result"))
+        for item in response["items"]
+        for action, result in item.items()
+    ]
+    assert items == [
+        ("index", 201, "created"),
+        ("create", 409, None),
+        ("update", 200, "updated"),
+        ("update", 404, None),
+        ("delete", 200, "deleted"),
+        ("delete", 404, "not_found"),
+    ]
+    assert response["items"][1]["create"]["error"]["type"] == "version_conflict_engine_exception"
+    assert response["items"][3]["update"]["error"]["type"] == "document_missing_exception"
+    assert "error" not in response["items"][5]["delete"]
+    assert products.get(index="items", id="B001")["_source"] == {"title": "Camping stove", "price": 35}
+    assert products.count(index="items")["count"] == 1
+
+
+def test_successful_bulk_has_errors_false_and_default_index_from_the_path(products):
+    body = ndjson({"index": {"_id": "1"}}, {"title": "tent"}, {"index": {"_id": "2"}}, {"title": "tarp"})
+    response = products.bulk(index="items", body=body, refresh="wait_for")
+    assert response["errors"] is False
+    assert [item["index"]["_index"] for item in response["items"]] == ["items", "items"]
+    assert products.count(index="items")["count"] == 2
+
+
+def test_helpers_bulk_indexes_many_documents_in_one_request(products):
+    actions = [
+        {"_index": "items", "_id": f"B{n:04d}", "_source": {"title": f"product number {n}", "price": n}}
+        for n in range(500)
+    ]
+    indexed, errors = helpers.bulk(products, actions, refresh=True)
+    assert (indexed, errors) == (500, [])
+    assert products.count(index="items", body={"query": {"range": {"price": {"gte": 250}}}})["count"] == 250
+
+
+def test_one_bad_document_fails_only_its_item(products):
+    body = ndjson(
+        {"index": {"_index": "items", "_id": "good"}},
+        {"title": "fine", "price": 3},
+        {"index": {"_index": "items", "_id": "bad"}},
+        {"title": "broken", "price": "free"},
+    )
+    response = products.bulk(body=body, refresh=True)
+    assert response["errors"] is True
+    assert response["items"][0]["index"]["status"] == 201
+    assert response["items"][1]["index"]["status"] == 400
+    assert response["items"][1]["index"]["error"]["type"] == "mapper_parsing_exception"
+    assert products.count(index="items")["count"] == 1
+
+
+def test_new_fields_across_a_bulk_are_mapped_dynamically(client):
+    body = ndjson(
+        {"index": {"_index": "free", "_id": "1"}},
+        {"name": "tent", "weight": 2.5},
+        {"index": {"_index": "free", "_id": "2"}},
+        {"name": "stove", "fuel": "gas"},
+    )
+    assert client.bulk(body=body, refresh=True)["errors"] is False
+    properties = client.indices.get_mapping(index="free")["free"]["mappings"]["properties"]
+    assert set(properties) == {"name", "weight", "fuel"}
+    assert client.count(index="free", body={"query": {"match": {"fuel": "gas"}}})["count"] == 1
+
+
+def test_update_or_delete_in_a_missing_index_fails_that_item(client):
+    body = ndjson({"delete": {"_index": "missing", "_id": "1"}})
+    response = client.bulk(body=body)
+    assert response["errors"] is True
+    assert response["items"][0]["delete"]["error"]["type"] == "index_not_found_exception"
+
+
+@pytest.mark.parametrize(
+    ("body", "message"),
+    [
+        ("{not json}\n", "Malformed action/metadata line [1]"),
+        (ndjson({"upsert": {"_index": "items", "_id": "1"}}, {"a": 1}), "but found [upsert]"),
+        (ndjson({"index": {"_index": "items", "_id": "1"}}), "no document line"),
+        ("\n", "no requests added"),
+    ],
+)
+def test_malformed_bulk_request_fails_as_a_whole(products, body, message):
+    with pytest.raises(RequestError) as raised:
+        products.bulk(body=body)
+    assert message in raised.value.info["error"]["reason"]
+    assert products.count(index="items")["count"] == 0
+
+
+def test_bulk_over_plain_http_with_ndjson_content_type(server, products):
+    body = ndjson({"index": {"_index": "items", "_id": "1"}}, {"title": "tent"})
+    response = requests.post(
+        f"{server.url}/_bulk?refresh=true",
+        data=body.encode(),
+        headers={"Content-Type": "application/x-ndjson"},
+        timeout=5,
+    )
+    assert response.status_code == 200
+    assert response.json()["items"][0]["index"]["result"] == "created"

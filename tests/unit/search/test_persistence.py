@@ -1,0 +1,65 @@
+"""The data directory keeps indices, mappings, documents and versions across restarts."""
+
+from __future__ import annotations
+
+import pytest
+from allstore_common.search_index import INDEX_MAPPING
+from opensearchpy import helpers
+
+from allstore.search import SearchServer
+from tests.unit.search.conftest import client_for
+
+
+def test_everything_survives_a_restart(data_dir):
+    first = SearchServer(data_dir)
+    client = client_for(first.start())
+    client.indices.create(index="items", body=INDEX_MAPPING)
+    helpers.bulk(
+        client, ({"_index": "items", "_id": f"B{n}", "_source": {"title": f"tent {n}"}} for n in range(50))
+    )
+    client.index(index="items", id="B0", body={"title": "tent zero"})
+    client.index(index="free", id="1", body={"colour": "green"})  # auto-created, dynamically mapped
+    client.delete(index="items", id="B1")  # none of these writes were refreshed before stopping
+    first.stop()
+
+    second = SearchServer(data_dir)
+    client = client_for(second.start())
+    try:
+        assert client.count(index="items")["count"] == 49
+        assert client.get(index="items", id="B0")["_version"] == 2
+        assert (
+            client.search(index="items", body={"query": {"match": {"title": "zero"}}})["hits"]["hits"][0][
+                "_id"
+            ]
+            == "B0"
+        )
+        assert (
+            client.indices.get_mapping(index="items")["items"]["mappings"]["properties"]
+            == INDEX_MAPPING["mappings"]["properties"]
+        )
+        assert client.count(index="free", body={"query": {"match": {"colour": "green"}}})["count"] == 1
+        sequence = client.index(index="items", id="B99", body={"title": "new"})["_seq_no"]
+        assert sequence > 50
+    finally:
+        second.stop()
+
+
+def test_deleted_index_stays_deleted(data_dir):
+    first = SearchServer(data_dir)
+    client = client_for(first.start())
+    client.indices.create(index="items")
+    client.indices.delete(index="items")
+    first.stop()
+    second = SearchServer(data_dir)
+    client = client_for(second.start())
+    try:
+        assert client.indices.exists(index="items") is False
+        client.indices.create(index="items")
+    finally:
+        second.stop()
+
+
+def test_two_servers_cannot_share_a_data_directory(server, client, data_dir):
+    client.indices.create(index="items")
+    with pytest.raises(RuntimeError, match="in use"):
+        SearchServer(data_dir).start()

@@ -1,0 +1,292 @@
+"""`_search` and `_count`: every supported query type, paging, `_source` filtering, response shape, errors."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from allstore_common.search_index import INDEX_MAPPING
+from opensearchpy import OpenSearch, RequestError, helpers
+
+from allstore.search import SearchServer
+from tests.unit.search.conftest import client_for
+
+PRODUCTS = {
+    "P01": {"title": "Ultralight Backpacking Tent", "brand": "Trail Co", "category": "Camping", "price": 199.0,
+            "description": "Two person tent for backpacking trips", "feature": ["aluminium poles", "rain fly"],
+            "popularity": 50, "imUrl": "https://img.example/p01.jpg"},
+    "P02": {"title": "Family Camping Tent", "brand": "Outdoor Max", "category": "Camping", "price": 149.0,
+            "description": "Roomy tent for six people", "popularity": 30},
+    "P03": {"title": "Trail Running Shoes", "brand": "Swift", "category": "Footwear", "price": 89.0,
+            "description": "Grippy shoes for running on trails", "feature": ["rock plate"], "popularity": 80},
+    "P04": {"title": "Road Running Shoes", "brand": "Swift", "category": "Footwear", "price": 99.0,
+            "description": "Cushioned shoes for road running", "popularity": 70},
+    "P05": {"title": "Stainless Steel Water Bottle", "brand": "Hydra", "category": "Hydration", "price": 25.0,
+            "description": "Keeps water cold for a day", "popularity": 90},
+    "P06": {"title": "Insulated Sleeping Bag", "brand": "Trail Co", "category": "Camping", "price": 120.0,
+            "description": "Warm bag rated to minus five", "popularity": 20},
+    "P07": {"title": "Yoga Mat", "brand": "Zen", "category": "Fitness", "price": 30.0,
+            "description": "Non slip mat", "popularity": 60, "genre": "fitness"},
+}  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def products(tmp_path_factory) -> Iterator[OpenSearch]:
+    server = SearchServer(tmp_path_factory.mktemp("search"))
+    server.start()
+    client = client_for(server.url)
+    client.indices.create(index="items", body=INDEX_MAPPING)
+    helpers.bulk(client, ({"_index": "items", "_id": key, "_source": doc} for key, doc in PRODUCTS.items()))
+    client.indices.refresh(index="items")
+    yield client
+    server.stop()
+
+
+def ids(products: OpenSearch, query: dict, **body) -> list[str]:
+    response = products.search(index="items", body={"query": query, **body})
+    return [hit["_id"] for hit in response["hits"]["hits"]]
+
+
+def test_response_has_opensearch_shape(products):
+    response = products.search(index="items", body={"query": {"match": {"title": "tent"}}})
+    assert set(response) == {"took", "timed_out", "_shards", "hits"}
+    assert response["timed_out"] is False
+    assert response["hits"]["total"] == {"value": 2, "relation": "eq"}
+    first = response["hits"]["hits"][0]
+    assert set(first) == {"_index", "_id", "_score", "_source"}
+    assert first["_index"] == "items"
+    assert response["hits"]["max_score"] == first["_score"] > 0
+    assert first["_source"] == PRODUCTS[first["_id"]]
+
+
+def test_no_hits_has_null_max_score(products):
+    response = products.search(index="items", body={"query": {"match": {"title": "kayak"}}})
+    assert response["hits"]["total"]["value"] == 0
+    assert response["hits"]["max_score"] is None
+    assert response["hits"]["hits"] == []
+
+
+def test_match_all_and_empty_body_return_everything(products):
+    assert len(ids(products, {"match_all": {}}, size=100)) == len(PRODUCTS)
+    assert products.search(index="items")["hits"]["total"]["value"] == len(PRODUCTS)
+    assert products.search(index="items", body={"query": {"match_none": {}}})["hits"]["total"]["value"] == 0
+
+
+def test_match_or_by_default_and_with_operator_and(products):
+    assert set(ids(products, {"match": {"title": "trail tent"}})) == {"P01", "P02", "P03"}
+    assert ids(products, {"match": {"description": {"query": "shoes trails", "operator": "and"}}}) == ["P03"]
+    assert set(
+        ids(products, {"match": {"title": {"query": "running shoes road", "minimum_should_match": 3}}})
+    ) == {"P04"}
+
+
+def test_match_is_case_insensitive_on_text_and_exact_on_keyword(products):
+    assert ids(products, {"match": {"title": "YOGA"}}) == ["P07"]
+    assert set(ids(products, {"match": {"category": "Camping"}})) == {"P01", "P02", "P06"}
+    assert ids(products, {"match": {"category": "camping"}}) == []
+
+
+def test_match_with_fuzziness_finds_misspellings(products):
+    assert ids(products, {"match": {"title": "sleping"}}) == []
+    assert ids(products, {"match": {"title": {"query": "sleping", "fuzziness": "AUTO"}}}) == ["P06"]
+    assert ids(products, {"match": {"title": {"query": "bottel", "fuzziness": 2}}}) == ["P05"]
+    # AUTO allows no edit for words under 3 letters, one for 3–5, two from 6 on.
+    assert ids(products, {"match": {"title": {"query": "mut", "fuzziness": "AUTO"}}}) == ["P07"]
+
+
+def test_exact_match_outscores_a_fuzzy_one(products):
+    hits = ids(products, {"match": {"description": {"query": "road", "fuzziness": "AUTO"}}})
+    assert hits[0] == "P04"
+
+
+def test_match_phrase_needs_the_words_in_order(products):
+    assert set(ids(products, {"match_phrase": {"title": "running shoes"}})) == {"P03", "P04"}
+    assert ids(products, {"match_phrase": {"title": "shoes running"}}) == []
+    assert ids(products, {"match_phrase": {"title": {"query": "trail shoes", "slop": 1}}}) == ["P03"]
+
+
+def test_match_phrase_prefix_completes_the_last_word(products):
+    assert ids(products, {"match_phrase_prefix": {"title": "water bot"}}) == ["P05"]
+    assert set(ids(products, {"match_phrase_prefix": {"title": "run"}})) == {"P03", "P04"}
+
+
+def test_multi_match_best_fields_uses_field_boosts(products):
+    # "Trail" is in P03's title and in Trail Co's brand: the title boost decides.
+    hits = ids(products, {"multi_match": {"query": "trail", "fields": ["title^3", "brand"]}})
+    assert hits[0] == "P03"
+    brand_first = ids(products, {"multi_match": {"query": "trail", "fields": ["title", "brand^5"]}})
+    assert set(brand_first[:2]) == {"P01", "P06"}
+
+
+def test_multi_match_fuzzy_across_fields(products):
+    hits = ids(
+        products,
+        {"multi_match": {"query": "insulatd bagg", "fields": ["title", "description"], "fuzziness": "AUTO"}},
+    )
+    assert hits[0] == "P06"
+
+
+def test_multi_match_phrase_types(products):
+    assert ids(
+        products,
+        {"multi_match": {"query": "road running", "type": "phrase", "fields": ["title", "description"]}},
+    ) == ["P04"]
+    assert ids(
+        products, {"multi_match": {"query": "stainless st", "type": "phrase_prefix", "fields": ["title"]}}
+    ) == ["P05"]
+    most = ids(
+        products,
+        {"multi_match": {"query": "tent", "type": "most_fields", "fields": ["title", "description"]}},
+    )
+    assert set(most) == {"P01", "P02"}
+
+
+def test_multi_match_wildcard_fields(products):
+    assert set(ids(products, {"multi_match": {"query": "swift", "fields": ["bra*"]}})) == {"P03", "P04"}
+    assert set(ids(products, {"multi_match": {"query": "cold"}})) == {"P05"}
+
+
+def test_fuzzy_query_is_not_analysed(products):
+    assert set(ids(products, {"fuzzy": {"title": {"value": "tnet"}}})) == {"P01", "P02"}
+    assert ids(products, {"fuzzy": {"title": {"value": "TNET"}}}) == []
+    assert set(ids(products, {"fuzzy": {"brand.keyword": {"value": "Swfit", "fuzziness": 2}}})) == {
+        "P03",
+        "P04",
+    }
+
+
+def test_term_and_terms_on_keyword_numeric_and_ids(products):
+    assert ids(products, {"term": {"title.keyword": "Yoga Mat"}}) == ["P07"]
+    assert ids(products, {"term": {"title.keyword": "yoga mat"}}) == []
+    assert ids(products, {"term": {"title": "yoga"}}) == ["P07"]
+    assert ids(products, {"term": {"price": {"value": 25}}}) == ["P05"]
+    assert ids(products, {"term": {"popularity": 60}}) == ["P07"]
+    assert set(ids(products, {"terms": {"category": ["Fitness", "Hydration"]}})) == {"P05", "P07"}
+    assert set(ids(products, {"ids": {"values": ["P01", "P07", "nope"]}})) == {"P01", "P07"}
+
+
+def test_range_on_numbers(products):
+    assert set(ids(products, {"range": {"price": {"gte": 120, "lt": 150}}})) == {"P02", "P06"}
+    assert set(ids(products, {"range": {"popularity": {"gt": 70}}})) == {"P03", "P05"}
+
+
+def test_bool_must_filter_should_must_not(products):
+    query = {
+        "bool": {
+            "must": [{"match": {"description": "tent"}}],
+            "filter": [{"term": {"category": "Camping"}}, {"range": {"price": {"lte": 160}}}],
+            "must_not": {"term": {"brand.keyword": "Trail Co"}},
+        }
+    }
+    assert ids(products, query) == ["P02"]
+    only_filters = products.search(
+        index="items", body={"query": {"bool": {"filter": {"term": {"category": "Camping"}}}}}
+    )
+    assert {hit["_score"] for hit in only_filters["hits"]["hits"]} == {0.0}
+    assert len(ids(products, {"bool": {"must_not": {"term": {"category": "Camping"}}}})) == len(PRODUCTS) - 3
+
+
+def test_bool_should_and_minimum_should_match(products):
+    should = [{"match": {"title": "trail"}}, {"match": {"title": "shoes"}}, {"match": {"title": "tent"}}]
+    assert set(ids(products, {"bool": {"should": should}})) == {"P01", "P02", "P03", "P04"}
+    assert ids(products, {"bool": {"should": should, "minimum_should_match": 2}}) == ["P03"]
+    assert ids(products, {"bool": {"should": should, "minimum_should_match": "100%"}}) == []
+    with_must = {"bool": {"must": {"term": {"category": "Footwear"}}, "should": should}}
+    assert set(ids(products, with_must)) == {"P03", "P04"}
+
+
+def test_boost_changes_the_order(products):
+    query = {
+        "bool": {
+            "should": [
+                {"match": {"title": {"query": "tent", "boost": 1}}},
+                {"term": {"brand.keyword": {"value": "Outdoor Max", "boost": 10}}},
+            ]
+        }
+    }
+    assert ids(products, query)[0] == "P02"
+
+
+def test_size_and_from_page_through_results(products):
+    everything = ids(products, {"match_all": {}}, size=100)
+    assert ids(products, {"match_all": {}}, size=3) == everything[:3]
+    assert ids(products, {"match_all": {}}, size=3, **{"from": 3}) == everything[3:6]
+    counted = products.search(index="items", body={"query": {"match_all": {}}, "size": 0})
+    assert counted["hits"]["total"]["value"] == len(PRODUCTS)
+    assert counted["hits"]["hits"] == []
+    assert products.search(index="items", params={"size": "2"})["hits"]["hits"].__len__() == 2
+
+
+def test_source_filtering(products):
+    def first_source(**body):
+        response = products.search(index="items", body={"query": {"ids": {"values": ["P01"]}}, **body})
+        return response["hits"]["hits"][0].get("_source")
+
+    assert first_source(_source=["title", "price"]) == {"title": PRODUCTS["P01"]["title"], "price": 199.0}
+    assert first_source(_source=False) is None
+    assert set(first_source(_source={"excludes": ["desc*", "feature"]})) == set(PRODUCTS["P01"]) - {
+        "description",
+        "feature",
+    }
+    assert first_source(_source="asin") == {}
+
+
+def test_count_endpoint(products):
+    assert products.count(index="items")["count"] == len(PRODUCTS)
+    assert products.count(index="items", body={"query": {"term": {"category": "Camping"}}})["count"] == 3
+
+
+def test_unmapped_field_matches_nothing(products):
+    assert ids(products, {"match": {"colour": "red"}}) == []
+
+
+def test_field_with_index_false_cannot_be_searched(products):
+    with pytest.raises(RequestError) as raised:
+        products.search(index="items", body={"query": {"term": {"imUrl": "x"}}})
+    assert raised.value.error == "query_shard_exception"
+    assert "not indexed" in raised.value.info["error"]["reason"]
+
+
+@pytest.mark.parametrize(
+    ("body", "named"),
+    [
+        ({"query": {"wildcard": {"title": "te*"}}}, "wildcard"),
+        ({"query": {"function_score": {}}}, "function_score"),
+        ({"query": {"match_all": {}}, "aggs": {"brands": {"terms": {"field": "brand.keyword"}}}}, "aggs"),
+        ({"query": {"match_all": {}}, "sort": [{"price": "asc"}]}, "sort"),
+        ({"query": {"multi_match": {"query": "tent", "type": "cross_fields"}}}, "cross_fields"),
+    ],
+)
+def test_unsupported_features_are_refused_by_name(products, body, named):
+    with pytest.raises(RequestError) as raised:
+        products.search(index="items", body=body)
+    assert named in raised.value.info["error"]["reason"]
+    assert "not supported" in raised.value.info["error"]["reason"]
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        {"nonsense": {}},
+        {"match": {"title": {"query": "tent", "colour": "red"}}},
+        {"match": {"title": "a", "brand": "b"}},
+        {"bool": {"must": [{"match_all": {}}], "shoud": []}},
+        {"match": {"title": {"query": "tent", "fuzziness": "lots"}}},
+    ],
+)
+def test_malformed_queries_are_parsing_exceptions(products, query):
+    with pytest.raises(RequestError) as raised:
+        products.search(index="items", body={"query": query})
+    assert raised.value.error == "parsing_exception"
+
+
+def test_result_window_is_limited(products):
+    with pytest.raises(RequestError) as raised:
+        products.search(index="items", body={"from": 9_995, "size": 10})
+    assert "Result window is too large" in raised.value.info["error"]["reason"]
+
+
+def test_sort_by_score_is_accepted(products):
+    assert ids(products, {"match": {"title": "tent"}}, sort=["_score"]) == ids(
+        products, {"match": {"title": "tent"}}
+    )
