@@ -5,10 +5,10 @@ VENV := .venv
 BIN := $(VENV)/bin
 CHECKOV_VENV := .venv-checkov
 UV := $(BIN)/uv
-REGION ?= us-east-1
+LINT_REGION := us-east-1
 export SAM_CLI_TELEMETRY := 0
 
-.PHONY: help install run test lint check-template test-python lock clean
+.PHONY: help install run test lint check-template test-python lock package clean
 
 help:  ## List the commands
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-16s %s\n", $$1, $$2}'
@@ -43,12 +43,16 @@ lint: $(VENV)/.installed  ## ruff
 	$(BIN)/ruff format --check .
 
 check-template: $(VENV)/.installed $(CHECKOV_VENV)/.installed  ## sam validate --lint, cfn-lint, checkov
-	$(BIN)/sam validate --lint --region $(REGION) --template template.yaml
+	$(BIN)/sam validate --lint --region $(LINT_REGION) --template template.yaml
 	$(BIN)/cfn-lint template.yaml
 	$(CHECKOV_VENV)/bin/checkov --quiet --compact --skip-download --framework cloudformation --file template.yaml
 
 test-python: $(VENV)/.installed  ## pytest (unit and local-stack integration tests)
 	$(BIN)/pytest
+
+package: $(VENV)/.installed  ## Packaged template + web bundle for a Launch Stack link (BUCKET=..., PROFILE=, REGION=)
+	@test -n "$(BUCKET)" || { echo "usage: make package BUCKET=<s3-bucket> [PROFILE=...] [REGION=...]"; exit 2; }
+	PATH="$(CURDIR)/$(BIN):$$PATH" scripts/package.sh "$(BUCKET)" $(PROFILE) $(if $(REGION),--region $(REGION))
 
 lock: $(UV)  ## Re-pin requirements/*.txt from requirements/*.in
 	$(UV) pip compile --quiet --python-version 3.11 requirements/dev.in -o requirements/dev.txt

@@ -1,0 +1,67 @@
+#!/usr/bin/env bash
+# Build and deploy the whole AllStore stack (functions, infrastructure, web UI) to AWS.
+set -euo pipefail
+# shellcheck source=scripts/lib.sh
+source "$(dirname "$0")/scripts/lib.sh"
+
+usage() {
+  cat <<'USAGE'
+Usage: deploy.sh <s3-bucket> <stack-name> [profile] [--region REGION] [--dry-run]
+
+Builds the web UI and the Lambda functions, deploys the SAM stack, uploads the web UI to the
+stack's web bucket and invalidates CloudFront. Re-running it updates the stack.
+
+  s3-bucket    an existing bucket in the target region for the build artefacts
+  stack-name   up to 12 lower-case letters; also used as the template's ProjectName
+  profile      AWS CLI profile (default: the default credentials)
+  --region     AWS region (default: AWS_REGION, AWS_DEFAULT_REGION or the profile's region)
+  --dry-run    print every AWS, SAM and npm command instead of running it
+USAGE
+}
+
+parse_options "$@"
+set -- "${POSITIONAL[@]+"${POSITIONAL[@]}"}"
+if (($# < 2 || $# > 3)); then
+  usage >&2
+  exit 2
+fi
+BUCKET="$1"
+STACK="$2"
+PROFILE="${3:-}"
+
+validate_stack_name "${STACK}"
+require_aws_tools
+require_build_tools
+resolve_region
+
+WEB_SOURCE="s3://${BUCKET}/${STACK}/webui.zip"
+
+build_webui
+package_webui
+info "Uploading the web UI bundle to ${WEB_SOURCE}"
+run aws s3 cp "${BUILD_DIR}/webui.zip" "${WEB_SOURCE}" "${AWS_OPTIONS[@]}"
+
+info "Building the Lambda functions and layer"
+run sam build --template-file "${REPO_ROOT}/template.yaml" --build-dir "${REPO_ROOT}/.aws-sam/build"
+
+info "Deploying stack ${STACK} to ${REGION}"
+run sam deploy --template-file "${REPO_ROOT}/.aws-sam/build/template.yaml" \
+  --config-file "${REPO_ROOT}/samconfig.toml" \
+  --stack-name "${STACK}" --s3-bucket "${BUCKET}" --s3-prefix "${STACK}" \
+  --capabilities CAPABILITY_IAM --no-confirm-changeset --no-fail-on-empty-changeset \
+  --parameter-overrides "ProjectName=${STACK}" "WebSource=${WEB_SOURCE}" \
+  "${AWS_OPTIONS[@]}"
+
+load_stack_outputs "${STACK}"
+publish_webui "$(stack_output WebBucket)" "$(stack_output WebDistributionId)"
+
+cat <<DONE
+
+AllStore is deployed.
+  Store:     $(stack_output WebsiteURL)
+  API:       $(stack_output ApiURL)
+  Notebook:  $(stack_output NotebookInstanceURL)
+
+Next steps: open the notebook instance in JupyterLab and work through Personalize/ to train
+the models; the notebooks wire the campaigns into the store as they go.
+DONE

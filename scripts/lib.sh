@@ -1,0 +1,170 @@
+#!/usr/bin/env bash
+# Shared by deploy.sh, deploy-webui.sh, teardown.sh and package.sh: argument handling, prerequisite
+# checks, dry-run, stack outputs and the web UI build/upload. Sourced, never run directly.
+
+REPO_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+BUILD_DIR="${REPO_ROOT}/build"
+DRY_RUN=false
+REGION=""
+PROFILE=""
+
+die() {
+  echo "error: $*" >&2
+  exit 1
+}
+
+info() {
+  echo "==> $*" >&2
+}
+
+# Run a command, or only print it with --dry-run. Every AWS, SAM and npm call goes through here.
+run() {
+  if [[ "${DRY_RUN}" == true ]]; then
+    printf '+'
+    printf ' %q' "$@"
+    printf '\n'
+  else
+    "$@"
+  fi
+}
+
+# Optional --profile / --region arguments for aws and sam, as an array.
+aws_options() {
+  AWS_OPTIONS=(--region "${REGION}")
+  if [[ -n "${PROFILE}" ]]; then
+    AWS_OPTIONS+=(--profile "${PROFILE}")
+  fi
+}
+
+require_command() {
+  local name="$1" hint="$2"
+  command -v "${name}" >/dev/null 2>&1 || die "${name} is not installed or not on PATH. ${hint}"
+}
+
+# Fail unless `version` (e.g. v20.11.1 or 3.11.7) is at least `major.minor`.
+require_version() {
+  local tool="$1" version="$2" minimum="$3"
+  local major minor want_major want_minor
+  version="${version#v}"
+  IFS=. read -r major minor _ <<<"${version}"
+  IFS=. read -r want_major want_minor <<<"${minimum}"
+  if ! [[ "${major}" =~ ^[0-9]+$ && "${minor:-0}" =~ ^[0-9]+$ ]]; then
+    die "could not read the version of ${tool} (got '${version}')"
+  fi
+  if ((major < want_major || (major == want_major && ${minor:-0} < want_minor))); then
+    die "${tool} ${version} is too old: AllStore needs ${tool} ${minimum} or newer"
+  fi
+}
+
+require_aws_tools() {
+  require_command aws "Install the AWS CLI v2: https://docs.aws.amazon.com/cli/latest/userguide/getting-started-install.html"
+  require_command sam "Install the AWS SAM CLI (pip install aws-sam-cli, or 'make install' puts it in .venv/bin)."
+}
+
+require_build_tools() {
+  require_command node "Install Node.js 20 or newer: https://nodejs.org/"
+  require_command npm "npm comes with Node.js: https://nodejs.org/"
+  require_command python3 "Install Python 3.11 or newer: https://www.python.org/downloads/"
+  require_version node "$(node --version)" 20.0
+  require_version python3 "$(python3 -c 'import platform; print(platform.python_version())')" 3.11
+}
+
+# The region: --region, else the environment, else the profile's configured region.
+resolve_region() {
+  if [[ -z "${REGION}" ]]; then
+    REGION="${AWS_REGION:-${AWS_DEFAULT_REGION:-}}"
+  fi
+  if [[ -z "${REGION}" ]]; then
+    local profile_option=()
+    if [[ -n "${PROFILE}" ]]; then
+      profile_option=(--profile "${PROFILE}")
+    fi
+    REGION="$(aws configure get region "${profile_option[@]}" 2>/dev/null || true)"
+  fi
+  [[ -n "${REGION}" ]] || die "no AWS region: pass --region, set AWS_REGION, or run 'aws configure'"
+  aws_options
+}
+
+# The stack name doubles as the template's ProjectName, so it must match that parameter's pattern.
+validate_stack_name() {
+  local name="$1" pattern
+  pattern="$(awk '/^  ProjectName:/ {found=1} found && /AllowedPattern:/ {gsub(/.*AllowedPattern: *"?|"$/, ""); print; exit}' "${REPO_ROOT}/template.yaml")"
+  [[ -n "${pattern}" ]] || die "could not read ProjectName's AllowedPattern from template.yaml"
+  [[ "${name}" =~ ${pattern} ]] || die "stack name '${name}' must be 1 to 12 lower-case letters (template pattern ${pattern})"
+}
+
+# Read the stack's outputs into STACK_OUTPUTS (lines of "Key<TAB>Value").
+load_stack_outputs() {
+  local stack="$1"
+  if [[ "${DRY_RUN}" == true ]]; then
+    run aws cloudformation describe-stacks --stack-name "${stack}" "${AWS_OPTIONS[@]}" --query "Stacks[0].Outputs" --output json
+    STACK_OUTPUTS=""
+    return
+  fi
+  local json
+  json="$(aws cloudformation describe-stacks --stack-name "${stack}" "${AWS_OPTIONS[@]}" --query "Stacks[0].Outputs" --output json)" ||
+    die "could not read the outputs of stack '${stack}' in ${REGION}"
+  STACK_OUTPUTS="$(python3 -c 'import json, sys
+for output in json.load(sys.stdin) or []:
+    print(output["OutputKey"], output["OutputValue"], sep="\t")' <<<"${json}")"
+}
+
+# The value of one stack output (or <Name> in a dry run, where there are no outputs).
+stack_output() {
+  local key="$1" value
+  if [[ "${DRY_RUN}" == true ]]; then
+    echo "<${key}>"
+    return
+  fi
+  value="$(awk -F'\t' -v key="${key}" '$1 == key {print $2}' <<<"${STACK_OUTPUTS}")"
+  [[ -n "${value}" ]] || die "the stack has no output '${key}'"
+  echo "${value}"
+}
+
+build_webui() {
+  info "Building the web UI"
+  run npm ci --prefix "${REPO_ROOT}/webui"
+  run npm run build --prefix "${REPO_ROOT}/webui"
+}
+
+# Upload the built web UI to the web bucket (index.html never cached) and invalidate CloudFront.
+publish_webui() {
+  local bucket="$1" distribution="$2"
+  info "Uploading the web UI to s3://${bucket}/"
+  run aws s3 sync "${REPO_ROOT}/webui/dist/" "s3://${bucket}/" --delete "${AWS_OPTIONS[@]}"
+  run aws s3 cp "${REPO_ROOT}/webui/dist/index.html" "s3://${bucket}/index.html" \
+    --cache-control "no-cache" --content-type "text/html" "${AWS_OPTIONS[@]}"
+  info "Invalidating CloudFront distribution ${distribution}"
+  run aws cloudfront create-invalidation --distribution-id "${distribution}" --paths "/*" "${AWS_OPTIONS[@]}"
+}
+
+# Zip webui/dist into build/webui.zip, the WebSource the set-up function unpacks.
+package_webui() {
+  info "Packaging the web UI into ${BUILD_DIR}/webui.zip"
+  run mkdir -p "${BUILD_DIR}"
+  run python3 -c 'import shutil, sys; shutil.make_archive(sys.argv[1], "zip", sys.argv[2])' \
+    "${BUILD_DIR}/webui" "${REPO_ROOT}/webui/dist"
+}
+
+# Split the arguments into POSITIONAL and the options every script takes. Each script defines usage().
+parse_options() {
+  POSITIONAL=()
+  while (($#)); do
+    case "$1" in
+      --dry-run) DRY_RUN=true ;;
+      --region)
+        [[ $# -ge 2 && -n "$2" ]] || die "--region needs a value"
+        REGION="$2"
+        shift
+        ;;
+      --region=*) REGION="${1#--region=}" ;;
+      -h | --help)
+        usage
+        exit 0
+        ;;
+      -*) die "unknown option '$1' (see --help)" ;;
+      *) POSITIONAL+=("$1") ;;
+    esac
+    shift
+  done
+}
