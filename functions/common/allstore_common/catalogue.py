@@ -1,0 +1,164 @@
+"""How a raw product or user record becomes an Items or Users table item.
+
+The set-up Lambda loads the tables with this, and the local tools reuse it, so an item looks the
+same whichever way it arrived. Parsing is `records.py`'s job; this module only decides what the
+store needs: the original demo's CSV renames and dropped fields, titles short enough to display,
+a full-size image, and the attributes both Items indexes are keyed on (`category`, `popularity`,
+`popularityGroup`), which every item carries so the indexes hold the whole catalogue.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from allstore_common import records
+
+CSV_RENAMES = {"ITEM_ID": "asin", "TITLE": "title", "IMGURL": "imUrl", "GENRE": "genre"}
+DROPPED_FIELDS = frozenset({"also_buy", "also_viewed", "salesRank", "similar_item", "image"})
+MAX_TITLE_LENGTH = 200
+MAX_TEXT_LENGTH = 50_000  # per description/feature field: keeps items far below DynamoDB's 400 KB
+DEFAULT_CATEGORY = "Uncategorized"
+DEFAULT_IMAGE_URL = ""  # the web UI shows a neutral placeholder for an empty imUrl
+POPULARITY_GROUP = "all"  # the popular-index hash key: one group, so one Query ranks everything
+FIRST_NAME_FIELDS = ("firstName", "first_name", "FIRST_NAME", "FirstName")
+LAST_NAME_FIELDS = ("lastName", "last_name", "LAST_NAME", "LastName")
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s")
+
+
+class InvalidRecord(ValueError):
+    """A record that cannot become an item (it has no id)."""
+
+
+@dataclass(frozen=True)
+class ProductItem:
+    item: dict[str, Any]
+    repaired: bool  # title shortened or over-long text cut
+    defaulted: bool  # title, image or genre filled in
+
+
+def product_item(record: dict[str, Any], popularity: int = 0) -> ProductItem:
+    """The Items-table item for one product record; `popularity` is its interaction count."""
+    asin = records.item_id(record)
+    if asin is None:
+        raise InvalidRecord("record has no item id (asin / ITEM_ID)")
+    item = {
+        CSV_RENAMES.get(name, name): dynamodb_value(value)
+        for name, value in record.items()
+        if name and name not in DROPPED_FIELDS
+    }
+    item = {name: value for name, value in item.items() if not _is_empty(value)}
+    repaired = defaulted = False
+
+    title = records.title(record)
+    if title is None:
+        title, defaulted = f"Product {asin}", True
+    elif len(title) > MAX_TITLE_LENGTH:
+        title, repaired = _short_title(title, records.description(record)), True
+    image = records.image_url(record)
+    if image is None:
+        image, defaulted = DEFAULT_IMAGE_URL, True
+    category = records.category(record)
+    genre = _text_field(record, ("genre", "GENRE")) or category
+    if genre is None:
+        genre, defaulted = DEFAULT_CATEGORY, True
+
+    for name in ("description", "feature"):
+        if name in item:
+            item[name], cut = _cut_text(item[name])
+            repaired = repaired or cut
+    item.update(
+        asin=asin,
+        title=title,
+        imUrl=image,
+        genre=genre,
+        category=category or genre,
+        popularity=int(popularity),
+        popularityGroup=POPULARITY_GROUP,
+    )
+    item.pop("price", None)
+    price = records.price(record)
+    if price is not None:
+        item["price"] = Decimal(str(price))
+    brand = records.brand(record)
+    if brand is not None:
+        item["brand"] = brand
+    return ProductItem(item, repaired, defaulted)
+
+
+def user_item(record: dict[str, Any]) -> tuple[dict[str, Any], bool]:
+    """The Users-table item for one user record, and whether a name had to be filled in."""
+    user_id = records.user_id(record)
+    if user_id is None:
+        raise InvalidRecord("record has no user id (id / USER_ID)")
+    item = {name: dynamodb_value(value) for name, value in record.items() if name}
+    item = {name: value for name, value in item.items() if not _is_empty(value)}
+    first_name = _text_field(record, FIRST_NAME_FIELDS)
+    last_name = _text_field(record, LAST_NAME_FIELDS)
+    for name in (*records.USER_ID_FIELDS, *FIRST_NAME_FIELDS, *LAST_NAME_FIELDS):
+        item.pop(name, None)
+    item.update(id=user_id, firstName=first_name or "Shopper", lastName=last_name or user_id)
+    return item, first_name is None or last_name is None
+
+
+def interaction_counts(interactions: Iterable[dict[str, Any]]) -> Counter[str]:
+    """How many interactions each item has: the `popularity` both Items indexes sort by."""
+    counts: Counter[str] = Counter()
+    for interaction in interactions:
+        item = records.item_id(interaction)
+        if item is not None:
+            counts[item] += 1
+    return counts
+
+
+def dynamodb_value(value: Any) -> Any:
+    """`value` in types boto3 can write: floats become Decimals, NaN/infinity and tuples are handled."""
+    if isinstance(value, float):
+        return Decimal(str(value)) if value == value and abs(value) != float("inf") else None
+    if isinstance(value, dict):
+        return {str(key): dynamodb_value(element) for key, element in value.items() if str(key)}
+    if isinstance(value, list | tuple):
+        return [dynamodb_value(element) for element in value]
+    return value
+
+
+def _is_empty(value: Any) -> bool:
+    return value is None or value == "" or value == [] or value == {}
+
+
+def _text_field(record: dict[str, Any], names: Iterable[str]) -> str | None:
+    for name in names:
+        value = record.get(name)
+        if isinstance(value, str) and value.strip():
+            return value.strip()
+    return None
+
+
+def _short_title(title: str, description: list[str]) -> str:
+    """A display title for an over-long one: the description's first sentence, else the title cut."""
+    first_paragraph = description[0] if description else ""
+    sentence = _SENTENCE_END.split(first_paragraph, maxsplit=1)[0].strip()
+    if 0 < len(sentence) <= MAX_TITLE_LENGTH:
+        return sentence
+    cut = title[: MAX_TITLE_LENGTH - 1].rsplit(" ", 1)[0].rstrip(" ,;:-")
+    return f"{cut}…"
+
+
+def _cut_text(value: Any) -> tuple[Any, bool]:
+    """`value` (a string or list of strings) with at most MAX_TEXT_LENGTH characters in total."""
+    parts = value if isinstance(value, list) else [value]
+    kept, total, cut = [], 0, False
+    for part in parts:
+        if isinstance(part, str):
+            room = MAX_TEXT_LENGTH - total
+            if len(part) > room:
+                part, cut = part[:room], True
+            total += len(part)
+            if not part:
+                continue
+        kept.append(part)
+    return (kept if isinstance(value, list) else (kept[0] if kept else "")), cut

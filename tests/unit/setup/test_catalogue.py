@@ -1,0 +1,118 @@
+"""The product/user record → table item transformation (allstore_common.catalogue)."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pytest
+from allstore_common import catalogue
+
+LONG_TITLE = "Ultra " * 60  # 360 characters
+
+
+def test_original_csv_columns_are_renamed_and_index_keys_added():
+    product = catalogue.product_item(
+        {"ITEM_ID": "B1", "TITLE": "Tent", "IMGURL": "https://img/b1.jpg", "GENRE": "Camping|Tents"},
+        popularity=7,
+    )
+    assert product.item == {
+        "asin": "B1",
+        "title": "Tent",
+        "imUrl": "https://img/b1.jpg",
+        "genre": "Camping|Tents",
+        "category": "Tents",
+        "popularity": 7,
+        "popularityGroup": "all",
+    }
+    assert not product.repaired
+    assert not product.defaulted
+
+
+def test_ucsd_2018_metadata_is_cleaned():
+    record = {
+        "asin": "B2",
+        "title": "Gift card",
+        "image": ["https://images-na.ssl-images-amazon.com/images/I/41abc._SX38_SY50_CR,0,0,38,50_.jpg"],
+        "category": ["Gift Cards", "Gift Cards", "Restaurants"],
+        "also_buy": ["B3"],
+        "also_viewed": ["B4"],
+        "salesRank": {"Gift Cards": 1},
+        "similar_item": "",
+        "price": "$25.00",
+        "brand": "Acme &amp; Co",
+        "description": ["A card.", "Valid everywhere."],
+        "feature": [],
+        "rank": 1.5,
+    }
+    item = catalogue.product_item(record).item
+    assert item["imUrl"] == "https://images-na.ssl-images-amazon.com/images/I/41abc.jpg"
+    assert item["category"] == "Restaurants"
+    assert item["genre"] == "Restaurants"
+    assert item["price"] == Decimal("25.0")
+    assert item["brand"] == "Acme & Co"
+    assert item["description"] == ["A card.", "Valid everywhere."]
+    assert item["rank"] == Decimal("1.5")
+    assert item["popularity"] == 0
+    for dropped in ("also_buy", "also_viewed", "salesRank", "similar_item", "image", "feature"):
+        assert dropped not in item
+
+
+def test_ucsd_2014_category_lists_give_the_first_paths_leaf():
+    record = {
+        "asin": "B3",
+        "title": "Bell",
+        "categories": [["Sports & Outdoors", "Cycling", "Bells"], ["Toys"]],
+    }
+    assert catalogue.product_item(record).item["category"] == "Bells"
+
+
+def test_an_over_long_title_is_repaired_from_the_descriptions_first_sentence():
+    product = catalogue.product_item(
+        {"asin": "B4", "title": LONG_TITLE, "description": ["A light tent for two. It packs small."]}
+    )
+    assert product.item["title"] == "A light tent for two."
+    assert product.repaired
+
+
+def test_an_over_long_title_without_a_usable_description_is_cut_at_a_word():
+    product = catalogue.product_item({"asin": "B5", "title": LONG_TITLE, "description": "x" * 500})
+    title = product.item["title"]
+    assert title.startswith("Ultra Ultra") and title.endswith("…")
+    assert len(title) <= catalogue.MAX_TITLE_LENGTH
+    assert product.repaired
+
+
+def test_missing_title_image_and_genre_get_defaults():
+    product = catalogue.product_item({"asin": "B6"})
+    assert product.item["title"] == "Product B6"
+    assert product.item["imUrl"] == ""
+    assert product.item["genre"] == product.item["category"] == "Uncategorized"
+    assert product.defaulted
+
+
+def test_a_record_without_an_id_is_rejected():
+    with pytest.raises(catalogue.InvalidRecord):
+        catalogue.product_item({"title": "Nameless"})
+
+
+def test_users_get_default_names():
+    item, defaulted = catalogue.user_item({"id": "42", "firstName": "Ada"})
+    assert item == {"id": "42", "firstName": "Ada", "lastName": "42"}
+    assert defaulted
+    item, defaulted = catalogue.user_item(
+        {"USER_ID": "7", "FIRST_NAME": "Alan", "LAST_NAME": "Turing", "age": 41}
+    )
+    assert item == {"id": "7", "firstName": "Alan", "lastName": "Turing", "age": 41}
+    assert not defaulted
+
+
+def test_interaction_counts_are_per_item():
+    counts = catalogue.interaction_counts(
+        [
+            {"USER_ID": "u1", "ITEM_ID": "a"},
+            {"USER_ID": "u2", "ITEM_ID": "a"},
+            {"asin": "b"},
+            {"USER_ID": "u3"},
+        ]
+    )
+    assert counts == {"a": 2, "b": 1}
