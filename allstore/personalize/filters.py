@@ -41,7 +41,12 @@ _TOKEN = re.compile(
     )""",
     re.VERBOSE,
 )
-_COMPARISONS = ("=", "!=", "<", "<=", ">", ">=")
+_SPELLING = {
+    "ITEMID": "ItemID",
+    "ITEMS": "Items",
+    "INTERACTIONS": "Interactions",
+    "CURRENTUSER": "CurrentUser",
+}
 
 
 @dataclass(frozen=True)
@@ -110,11 +115,12 @@ def _conditions(node) -> list[Condition]:
 
 def tokenize(text: str) -> list[Token]:
     tokens, position = [], 0
-    while position < len(text):
-        if text[position:].strip() == "":
-            break
+    while True:
+        position = len(text) - len(text[position:].lstrip())
+        if position >= len(text):
+            return tokens
         match = _TOKEN.match(text, position)
-        if match is None or match.end() == position:
+        if match is None:
             raise invalid_input(
                 f"filter expression: unexpected character at position {position}: {text[position : position + 20]!r}"
             )
@@ -122,7 +128,6 @@ def tokenize(text: str) -> list[Token]:
         assert kind is not None
         tokens.append(Token(kind, match.group(kind), match.start(kind)))
         position = match.end()
-    return tokens
 
 
 class _Parser:
@@ -148,7 +153,7 @@ class _Parser:
     def expect_word(self, *words: str) -> str:
         word = self.accept_word(*words)
         if word is None:
-            raise self.error(" or ".join(words))
+            raise self.error(" or ".join(_SPELLING.get(word, word) for word in words))
         return word
 
     def accept(self, kind: str, text: str | None = None) -> Token | None:
