@@ -1,0 +1,146 @@
+"""The synthetic store: deterministic, in the real formats, and with structure a recommender can learn."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+from allstore_common import records
+
+from allstore.data import images, synthetic
+from allstore.data.interactions import read_interactions
+
+ITEMS, INTERACTIONS = 400, 8_000
+
+
+@pytest.fixture(scope="module")
+def store():
+    return synthetic.generate_store(items=ITEMS, interactions=INTERACTIONS, seed=7)
+
+
+@pytest.fixture(scope="module")
+def folder(store, tmp_path_factory):
+    folder = tmp_path_factory.mktemp("store")
+    synthetic.write_store(store, folder)
+    return folder
+
+
+def test_same_seed_same_bytes_other_seed_other_store(folder, tmp_path):
+    again = tmp_path / "again"
+    synthetic.write_store(synthetic.generate_store(items=ITEMS, interactions=INTERACTIONS, seed=7), again)
+    for name in (
+        synthetic.PRODUCTS_FILE,
+        synthetic.REVIEWS_FILE,
+        synthetic.INTERACTIONS_FILE,
+        synthetic.USERS_FILE,
+    ):
+        assert (again / name).read_bytes() == (folder / name).read_bytes(), name
+    other = synthetic.generate_store(items=ITEMS, interactions=INTERACTIONS, seed=8)
+    assert not np.array_equal(
+        other.catalogue.asins, synthetic.generate_store(ITEMS, INTERACTIONS, seed=7).catalogue.asins
+    )
+
+
+def test_more_interactions_keep_the_same_catalogue(store):
+    bigger = synthetic.generate_store(items=ITEMS, interactions=2 * INTERACTIONS, seed=7)
+    assert np.array_equal(bigger.catalogue.asins, store.catalogue.asins)
+
+
+def test_products_file_is_ucsd_2018_metadata(folder):
+    bad = records.BadRows()
+    products = list(records.iter_records(folder / synthetic.PRODUCTS_FILE, bad_rows=bad))
+    assert not bad and len(products) == ITEMS
+    asins = [records.item_id(product) for product in products]
+    assert len(set(asins)) == ITEMS and all(asin.startswith("B0") and len(asin) == 10 for asin in asins)
+    for product in products:
+        assert set(product) >= {
+            "asin",
+            "title",
+            "brand",
+            "category",
+            "description",
+            "feature",
+            "price",
+            "image",
+        }
+        assert records.title(product).startswith(product["brand"])
+        assert len(records.category_path(product)) == 3
+        assert records.description(product) and 3 <= len(records.features(product)) <= 5
+        assert product["price"] == "" or product["price"].startswith("$")
+        assert product["price"] == "" or records.price(product) >= 1.99
+        url = records.image_url(product)
+        assert url.startswith("/images/") and (folder / "images" / url.removeprefix("/images/")).is_file()
+    assert sum(product["price"] == "" for product in products) < ITEMS * 0.1
+
+
+def test_images_are_bounded_svg_files(folder):
+    files = sorted((folder / synthetic.IMAGES_DIR).iterdir())
+    assert len(files) == len(synthetic.leaves()) * images.VARIANTS
+    svg = files[0].read_text(encoding="utf-8")
+    assert svg.startswith("<svg") and svg.rstrip().endswith("</svg>")
+    assert "&amp;" in images.render_svg("Nuts & Trail Mix", "Grocery", 45, 0)
+
+
+def test_reviews_and_csv_hold_the_same_interactions(folder, store):
+    reviews = read_interactions(folder / synthetic.REVIEWS_FILE)
+    csv = read_interactions(folder / synthetic.INTERACTIONS_FILE)
+    assert reviews.format == "ucsd" and csv.format == "csv"
+    assert len(reviews) == len(csv) == INTERACTIONS and not reviews.bad_rows and not csv.bad_rows
+    as_set = {(u, i, t, v) for u, i, t, v in zip(reviews.user_ids, reviews.item_ids, reviews.timestamps,
+                                                 reviews.event_values, strict=True)}  # fmt: skip
+    assert as_set == set(zip(csv.user_ids, csv.item_ids, csv.timestamps, csv.event_values, strict=True))
+    assert set(csv.event_types) == {synthetic.EVENT_TYPE}
+    assert set(np.unique(csv.event_values)) <= {1.0, 2.0, 3.0, 4.0, 5.0}
+    assert np.all(np.diff(csv.timestamps) >= 0)  # the Personalize CSV is in time order
+    assert set(csv.item_ids) <= set(store.catalogue.asins)
+
+
+def test_review_time_matches_the_unix_time(folder):
+    review = next(records.iter_records(folder / synthetic.REVIEWS_FILE))
+    assert (
+        records.timestamp({"reviewTime": review["reviewTime"]}) == review["unixReviewTime"] // 86400 * 86400
+    )
+
+
+def test_demo_users_are_named_and_have_histories(folder, store):
+    users = [
+        json.loads(line) for line in (folder / synthetic.USERS_FILE).read_text(encoding="utf-8").splitlines()
+    ]
+    assert len(users) == synthetic.DEMO_USERS
+    assert all(set(user) == {"id", "firstName", "lastName"} for user in users)
+    counts = np.bincount(store.events.user, minlength=len(store.user_ids))
+    index = {user_id: position for position, user_id in enumerate(store.user_ids)}
+    assert all(counts[index[user["id"]]] >= synthetic.MIN_EVENTS_PER_DEMO_USER for user in users)
+    assert counts.min() >= synthetic.MIN_EVENTS_PER_USER
+
+
+def test_interactions_have_structure(store):
+    events, catalogue = store.events, store.catalogue
+    # Long tail: the top 10% of products take far more than 10% of the events.
+    counts = np.sort(np.bincount(events.item, minlength=ITEMS))[::-1]
+    assert counts[: ITEMS // 10].sum() > 0.35 * INTERACTIONS
+    # Sessions: consecutive events of a shopper stay in one category far more often than chance.
+    same_user = events.user[1:] == events.user[:-1]
+    leaf = catalogue.leaf[events.item]
+    same_leaf = (leaf[1:] == leaf[:-1])[same_user].mean()
+    chance = np.sum((np.bincount(leaf) / len(leaf)) ** 2)
+    assert same_leaf > 0.35 > 3 * chance
+    # Gaps: minutes inside sessions, days between them; a year overall, each history in time order.
+    gaps = np.diff(events.timestamp)[same_user]
+    assert (gaps >= 0).all() and np.median(gaps) < 3600 and np.percentile(gaps, 90) > 86400
+    span = events.timestamp.max() - events.timestamp.min()
+    assert 300 * 86400 < span <= synthetic.PERIOD_SECONDS
+    # Taste: a shopper's events concentrate on few departments.
+    department = np.array([node.department for node in synthetic.leaves()])[leaf]
+    top_share = [
+        np.bincount(department[events.user == u]).max() / (events.user == u).sum() for u in range(50)
+    ]
+    assert np.mean(top_share) > 0.6
+
+
+def test_tiny_and_invalid_sizes():
+    tiny = synthetic.generate_store(items=1, interactions=5, seed=1)
+    assert len(tiny.events.user) == 5 and set(tiny.events.item) == {0}
+    with pytest.raises(ValueError):
+        synthetic.generate_store(items=0, interactions=5)
