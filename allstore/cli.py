@@ -2,11 +2,14 @@
 
 import typer
 
+from allstore.data.cli import data_app
+
 app = typer.Typer(
     help="AllStore: a product-recommendation store for Amazon Personalize, in the cloud or on one machine.",
     no_args_is_help=True,
     pretty_exceptions_show_locals=False,
 )
+app.add_typer(data_app, name="data")
 
 if __name__ == "__main__":
     app()
