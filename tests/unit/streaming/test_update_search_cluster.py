@@ -7,8 +7,10 @@ from pathlib import Path
 
 import pytest
 from allstore_common.search_index import INDEX_MAPPING
+from opensearchpy import OpenSearch
 
 from allstore.local.lambda_code import load_handler
+from allstore.search import SearchServer
 
 from .fake_opensearch import FakeOpenSearch
 from .stream_events import dynamodb_stream_event
@@ -145,3 +147,24 @@ def test_missing_endpoint_fails_the_invocation_with_a_clear_error(monkeypatch, i
 
     with pytest.raises(ValueError, match="SEARCH_ENDPOINT is not set"):
         handler(dynamodb_stream_event(items_table), lambda_context)
+
+
+def test_the_local_search_server_indexes_and_finds_what_the_stream_carries(
+    tmp_path, monkeypatch, items_table, lambda_context
+):
+    with SearchServer(tmp_path / "search", port=0) as server:
+        monkeypatch.setenv("SEARCH_ENDPOINT", server.url)
+        handler = load_handler(CODE_DIR)
+        _put_catalogue(items_table)
+        items_table.delete_item(Key={"asin": "B003"})
+
+        assert handler(dynamodb_stream_event(items_table), lambda_context) == {"batchItemFailures": []}
+
+        client = OpenSearch(hosts=[server.url], timeout=10, max_retries=0)
+        client.indices.refresh(index="items")
+        mapping = client.indices.get_mapping(index="items")["items"]["mappings"]
+        assert mapping["properties"]["title"] == INDEX_MAPPING["mappings"]["properties"]["title"]
+        hits = client.search(index="items", body={"query": {"match": {"title": "shoe"}}})["hits"]["hits"]
+        assert [hit["_id"] for hit in hits] == ["B001"]
+        assert hits[0]["_source"]["price"] == 59.99
+        assert client.count(index="items")["count"] == 2
