@@ -135,8 +135,8 @@ def _hydrated(asins: list[str], store: ItemStore) -> Recommendations:
 
 def _same_category(item: Item, limit: int, store: ItemStore) -> list[Item]:
     category = item.get("category")
-    if not category:
-        return store.popular(limit, exclude=[item["asin"]])
+    if not isinstance(category, str) or not category:
+        return []  # the set-up loader gives every item a category; a hand-made item may lack one
     return store.popular_in_category(category, limit, exclude=[item["asin"]])
 
 

@@ -202,3 +202,14 @@ def stub_personalize() -> Iterator[Callable[[Callable], Stubber]]:
     for stubber in stubbers:
         stubber.assert_no_pending_responses()
         stubber.deactivate()
+
+
+def emitted_metrics(captured_stdout: str) -> list[str]:
+    """Names of the metrics Powertools flushed (CloudWatch EMF lines on stdout)."""
+    names = []
+    for line in captured_stdout.splitlines():
+        if line.startswith("{") and '"_aws"' in line:
+            document = json.loads(line)
+            for directive in document["_aws"]["CloudWatchMetrics"]:
+                names.extend(metric["Name"] for metric in directive["Metrics"])
+    return names

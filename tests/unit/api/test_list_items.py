@@ -1,0 +1,114 @@
+"""GET /items?category=&limit=&nextToken=."""
+
+import base64
+import json
+
+import pytest
+
+from tests.unit.api.conftest import (
+    CAMPING,
+    CATALOGUE,
+    ITEMS_TABLE,
+    api_event,
+    assert_cors,
+    assert_error,
+    create_items_table,
+    invoke,
+    make_item,
+)
+
+ENVIRONMENT = {"ITEMS_TABLE": ITEMS_TABLE, "CATEGORY_INDEX": "category-index"}
+
+
+def list_items(handler, **query: str):
+    return invoke(handler, api_event("/items", query=query))
+
+
+def walk(handler, **query: str) -> list[list[str]]:
+    """Follow nextToken to the end; the asins of each page."""
+    pages = []
+    while True:
+        response = list_items(handler, **query)
+        assert response.status == 200, response.body
+        pages.append([item["asin"] for item in response.body["results"]])
+        if "nextToken" not in response.body:
+            return pages
+        query["nextToken"] = response.body["nextToken"]
+
+
+def by_popularity(items):
+    return [item["asin"] for item in sorted(items, key=lambda item: -item["popularity"])]
+
+
+def test_category_pages_cover_the_category_most_popular_first(items_table, load):
+    handler = load("list_items", **ENVIRONMENT)
+    pages = walk(handler, category=CAMPING, limit="4")
+    assert [len(page) for page in pages][:2] == [4, 2]
+    camping = [item for item in CATALOGUE if item["category"] == CAMPING]
+    assert [asin for page in pages for asin in page] == by_popularity(camping)
+
+
+def test_without_category_all_items_most_popular_first(items_table, load):
+    handler = load("list_items", **ENVIRONMENT)
+    pages = walk(handler, limit="5")
+    assert [asin for page in pages for asin in page] == by_popularity(CATALOGUE)
+
+
+def test_default_limit_is_25(aws, load):
+    create_items_table([make_item(n, CAMPING, n) for n in range(1, 31)])
+    response = list_items(load("list_items", **ENVIRONMENT), category=CAMPING)
+    assert len(response.body["results"]) == 25
+    assert "nextToken" in response.body
+    assert_cors(response)
+
+
+def test_unknown_category_is_an_empty_page(items_table, load):
+    response = list_items(load("list_items", **ENVIRONMENT), category="Nothing")
+    assert response.status == 200
+    assert response.body == {"results": []}
+
+
+@pytest.mark.parametrize("limit", ["0", "101", "-1", "ten", "2.5", "1e2", " "])
+def test_bad_limit_is_400(aws, load, limit):
+    assert_error(list_items(load("list_items", **ENVIRONMENT), limit=limit), 400, "limit")
+
+
+def token(key: dict) -> str:
+    return base64.urlsafe_b64encode(json.dumps(key).encode()).decode().rstrip("=")
+
+
+@pytest.mark.parametrize(
+    "next_token",
+    [
+        "not base64 !!",
+        token(["a", "list"]),
+        token({"asin": "B1"}),  # key attributes missing
+        token({"asin": "B1", "category": "Cycling", "popularity": "3"}),  # another category's key
+        token({"asin": "B1", "category": CAMPING, "popularity": "many"}),
+        token({"asin": "B1", "category": CAMPING, "popularity": "NaN"}),
+        token({"asin": 1, "category": CAMPING, "popularity": "3"}),
+        "A" * 5000,
+    ],
+)
+def test_bad_next_token_is_400(aws, load, next_token):
+    response = list_items(load("list_items", **ENVIRONMENT), category=CAMPING, nextToken=next_token)
+    assert_error(response, 400, "nextToken is not valid")
+
+
+def test_category_token_is_rejected_without_category(items_table, load):
+    handler = load("list_items", **ENVIRONMENT)
+    first = list_items(handler, category=CAMPING, limit="2")
+    response = list_items(handler, nextToken=first.body["nextToken"])
+    assert_error(response, 400, "nextToken is not valid")
+
+
+def test_over_long_category_is_400(items_table, load):
+    assert_error(
+        list_items(load("list_items", **ENVIRONMENT), category="c" * 300), 400, "category", "too long"
+    )
+
+
+def test_missing_index_is_502(aws, load):
+    create_items_table(CATALOGUE)
+    handler = load("list_items", ITEMS_TABLE=ITEMS_TABLE, CATEGORY_INDEX="no-such-index")
+    assert_error(list_items(handler, category=CAMPING), 502, "Query")

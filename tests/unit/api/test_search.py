@@ -1,0 +1,183 @@
+"""GET /search?q=&u=&limit=."""
+
+from collections.abc import Iterator
+
+import pytest
+
+from tests.unit.api.conftest import ITEMS_TABLE, api_event, asin, assert_cors, assert_error, invoke
+from tests.unit.api.search_double import SearchDouble, SearchDoubleServer
+
+CAMPAIGN = "arn:aws:personalize:us-east-1:123456789012:campaign/personalized-ranking"
+
+
+@pytest.fixture
+def search_double() -> Iterator[tuple[SearchDouble, str]]:
+    double = SearchDouble()
+    server = SearchDoubleServer(double)
+    yield double, server.endpoint
+    server.close()
+
+
+@pytest.fixture
+def environment(search_double) -> dict[str, str]:
+    _, endpoint = search_double
+    return {
+        "ITEMS_TABLE": ITEMS_TABLE,
+        "SEARCH_ENDPOINT": endpoint,
+        "SEARCH_INDEX": "items",
+        "CAMPAIGN_ARN": "",
+        "MAX_PROMOTED_RESULTS": "2",
+    }
+
+
+def search(handler, **query: str):
+    return invoke(handler, api_event("/search", query=query))
+
+
+def asins(response) -> list[str]:
+    return [item["asin"] for item in response.body["results"]]
+
+
+def test_sends_fuzzy_multi_field_query_with_boosted_title_phrase(
+    items_table, load, environment, search_double
+):
+    double, _ = search_double
+    double.hits = [asin(5), asin(2)]
+    response = search(load("search", **environment), q="  trail tent ", limit="10")
+    assert response.status == 200
+    [request] = double.requests
+    assert request.path.split("?")[0] == "/items/_search"
+    assert request.body == {
+        "size": 10,
+        "_source": ["asin"],
+        "query": {
+            "bool": {
+                "should": [
+                    {
+                        "multi_match": {
+                            "query": "trail tent",
+                            "fields": ["title^3", "brand^2", "category", "description", "feature"],
+                            "fuzziness": "AUTO",
+                        }
+                    },
+                    {"match_phrase": {"title": {"query": "trail tent", "boost": 5}}},
+                ],
+                "minimum_should_match": 1,
+            }
+        },
+    }
+    assert_cors(response)
+
+
+def test_hits_are_hydrated_from_dynamodb_in_search_order(items_table, load, environment, search_double):
+    double, _ = search_double
+    double.hits = [asin(9), "DELETED", asin(1), asin(4)]
+    response = search(load("search", **environment), q="thing")
+    assert asins(response) == [asin(9), asin(1), asin(4)]
+    assert response.body["results"][0]["title"] == "Camping thing 9"
+    assert response.body["results"][0]["price"] == 9.99
+    assert not any("Promoted" in item for item in response.body["results"])
+    assert "warning" not in response.body
+    assert double.requests[0].body["size"] == 25
+
+
+def test_index_name_comes_from_the_environment(items_table, load, environment, search_double):
+    double, _ = search_double
+    search(load("search", **{**environment, "SEARCH_INDEX": "products"}), q="x")
+    assert double.requests[0].path.startswith("/products/_search")
+
+
+def test_user_ranking_promotes_top_results_rest_in_search_order(
+    items_table, load, environment, search_double, stub_personalize
+):
+    double, _ = search_double
+    double.hits = [asin(1), asin(2), asin(3), asin(4), asin(5)]
+    handler = load("search", **{**environment, "CAMPAIGN_ARN": CAMPAIGN})
+    ranking = [asin(4), asin(2), asin(5), asin(1), asin(3)]
+    stub_personalize(handler).add_response(
+        "get_personalized_ranking",
+        {"personalizedRanking": [{"itemId": item, "score": 0.1} for item in ranking]},
+        {"campaignArn": CAMPAIGN, "userId": "u7", "inputList": double.hits},
+    )
+    response = search(handler, q="thing", u="u7")
+    assert asins(response) == [asin(4), asin(2), asin(1), asin(3), asin(5)]
+    assert [item.get("Promoted", False) for item in response.body["results"]] == [
+        True,
+        True,
+        False,
+        False,
+        False,
+    ]
+    assert "warning" not in response.body
+
+
+def test_user_without_campaign_keeps_search_order_and_warns(items_table, load, environment, search_double):
+    double, _ = search_double
+    double.hits = [asin(3), asin(1)]
+    response = search(load("search", **environment), q="thing", u="u7")
+    assert asins(response) == [asin(3), asin(1)]
+    assert "Personalized ranking is not yet configured" in response.body["warning"]
+    assert "Search function" in response.body["warning"]
+
+
+def test_ranking_failure_keeps_search_order_and_warns(
+    items_table, load, environment, search_double, stub_personalize
+):
+    double, _ = search_double
+    double.hits = [asin(3), asin(1)]
+    handler = load("search", **{**environment, "CAMPAIGN_ARN": CAMPAIGN})
+    stub_personalize(handler).add_client_error(
+        "get_personalized_ranking", service_error_code="InvalidInputException", http_status_code=400
+    )
+    response = search(handler, q="thing", u="u7")
+    assert response.status == 200
+    assert asins(response) == [asin(3), asin(1)]
+    assert "(InvalidInputException)" in response.body["warning"]
+
+
+def test_no_hits_is_an_empty_list_and_no_ranking_call(
+    items_table, load, environment, search_double, stub_personalize
+):
+    handler = load("search", **{**environment, "CAMPAIGN_ARN": CAMPAIGN})
+    stub_personalize(handler)
+    response = search(handler, q="nothing matches", u="u7")
+    assert response.status == 200
+    assert response.body == {"results": []}
+
+
+@pytest.mark.parametrize(
+    ("query", "fragments"),
+    [
+        ({}, ["q is required"]),
+        ({"q": "   "}, ["q is required"]),
+        ({"q": "t" * 300}, ["q is too long"]),
+        ({"q": "tent", "limit": "0"}, ["limit"]),
+        ({"q": "tent", "u": "u" * 300}, ["u is too long"]),
+    ],
+)
+def test_bad_input_is_400_and_never_reaches_search(aws, load, environment, search_double, query, fragments):
+    double, _ = search_double
+    assert_error(search(load("search", **environment), **query), 400, *fragments)
+    assert double.requests == []
+
+
+@pytest.mark.parametrize(
+    ("status", "error_type", "expected_status", "fragment"),
+    [
+        (503, "unavailable", 503, "busy"),
+        (429, "too_many_requests", 503, "busy"),
+        (404, "index_not_found_exception", 503, "index does not exist"),
+        (500, "search_phase_execution_exception", 502, "search_phase_execution_exception"),
+    ],
+)
+def test_search_errors_are_502_or_503(
+    items_table, load, environment, search_double, status, error_type, expected_status, fragment
+):
+    double, _ = search_double
+    double.error_status, double.error_type = status, error_type
+    assert_error(search(load("search", **environment), q="tent"), expected_status, fragment)
+
+
+def test_unreachable_search_is_503(items_table, load, environment):
+    environment = {**environment, "SEARCH_ENDPOINT": "http://127.0.0.1:9"}
+    assert_error(search(load("search", **environment), q="tent"), 503, "could not be reached")
