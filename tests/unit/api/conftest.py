@@ -1,7 +1,9 @@
 """Fixtures for the API handler tests: moto DynamoDB tables, API Gateway events, handler loading.
 
 Each test loads its handler afresh (as a Lambda cold start would) after setting the function's
-environment and starting moto, so the module-level boto3 clients talk to moto.
+environment, inside moto, so the module-level boto3 clients talk to moto. moto and the catalogue
+table live for one test module (creating them per test made the suite several times slower); a test
+that needs other data uses its own table name.
 """
 
 from __future__ import annotations
@@ -132,7 +134,7 @@ def assert_error(response: ApiResponse, status: int, *fragments: str) -> None:
     assert_cors(response)
 
 
-def create_items_table(items: list[dict[str, Any]]) -> Any:
+def create_items_table(items: list[dict[str, Any]], name: str = ITEMS_TABLE) -> Any:
     """The Items table as template.yaml defines it (two GSIs), filled with `items`."""
     dynamodb = boto3.resource("dynamodb")
     gsi = [
@@ -147,7 +149,7 @@ def create_items_table(items: list[dict[str, Any]]) -> Any:
         for name, hash_key in (("category-index", "category"), ("popular-index", "popularityGroup"))
     ]
     table = dynamodb.create_table(
-        TableName=ITEMS_TABLE,
+        TableName=name,
         KeySchema=[{"AttributeName": "asin", "KeyType": "HASH"}],
         AttributeDefinitions=[
             {"AttributeName": "asin", "AttributeType": "S"},
@@ -164,13 +166,13 @@ def create_items_table(items: list[dict[str, Any]]) -> Any:
     return table
 
 
-@pytest.fixture
+@pytest.fixture(scope="module")
 def aws() -> Iterator[None]:
     with mock_aws():
         yield
 
 
-@pytest.fixture
+@pytest.fixture(scope="module")
 def items_table(aws: None) -> Any:
     return create_items_table(CATALOGUE)
 

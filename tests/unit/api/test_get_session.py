@@ -15,16 +15,16 @@ ENVIRONMENT = {
 }
 
 
-def create_users_table():
+def create_users_table(name: str = USERS_TABLE):
     return boto3.resource("dynamodb").create_table(
-        TableName=USERS_TABLE,
+        TableName=name,
         KeySchema=[{"AttributeName": "id", "KeyType": "HASH"}],
         AttributeDefinitions=[{"AttributeName": "id", "AttributeType": "S"}],
         BillingMode="PAY_PER_REQUEST",
     )
 
 
-@pytest.fixture
+@pytest.fixture(scope="module")
 def users_table(aws):
     table = create_users_table()
     with table.batch_writer() as writer:
@@ -58,12 +58,12 @@ def test_session_lists_users_pascal_cased_in_id_order(users_table, load):
 
 
 def test_users_across_scan_pages_are_all_listed(aws, load):
-    table = create_users_table()
+    table = create_users_table("paged-users")
     padding = "p" * 20_000  # about 50 such users fill one 1 MB Scan page
     with table.batch_writer() as writer:
         for number in range(120):
             writer.put_item(Item={"id": str(number), "firstName": "F", "lastName": "L", "bio": padding})
-    response = session(load("get_session", **ENVIRONMENT))
+    response = session(load("get_session", **{**ENVIRONMENT, "USERS_TABLE": "paged-users"}))
     assert [user["Id"] for user in response.body["UserList"]] == [str(number) for number in range(120)]
 
 
@@ -83,7 +83,8 @@ def test_malformed_client_endpoints_is_500_with_message(users_table, load, bad):
 
 
 def test_missing_users_table_is_502(aws, load):
-    assert_error(session(load("get_session", **ENVIRONMENT)), 502, "Scan", "ResourceNotFoundException")
+    environment = {**ENVIRONMENT, "USERS_TABLE": "no-such-table"}
+    assert_error(session(load("get_session", **environment)), 502, "Scan", "ResourceNotFoundException")
 
 
 def test_unreachable_database_is_503(aws, load, monkeypatch):

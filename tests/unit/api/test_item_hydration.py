@@ -72,15 +72,15 @@ def test_keys_still_unprocessed_after_every_attempt_is_503(stubbed):
 
 
 def test_order_kept_duplicates_dropped_and_more_than_100_ids_split(aws):
-    create_items_table([make_item(number, "Camping", number) for number in range(1, 151)])
+    create_items_table([make_item(number, "Camping", number) for number in range(1, 151)], "big-items")
     dynamodb = boto3.resource("dynamodb")
     calls: list[int] = []
     dynamodb.meta.client.meta.events.register(
         "before-parameter-build.dynamodb.BatchGetItem",
-        lambda params, **_: calls.append(len(params["RequestItems"][ITEMS_TABLE]["Keys"])),
+        lambda params, **_: calls.append(len(params["RequestItems"]["big-items"]["Keys"])),
     )
     wanted = [asin(number) for number in range(150, 0, -1)] + [asin(7), "NOT-THERE"]
-    hydrated = ItemStore(ITEMS_TABLE, dynamodb=dynamodb).hydrate(wanted)
+    hydrated = ItemStore("big-items", dynamodb=dynamodb).hydrate(wanted)
     assert [item["asin"] for item in hydrated.items] == [asin(number) for number in range(150, 0, -1)]
     assert hydrated.missing == ["NOT-THERE"]
     assert sorted(calls) == [51, 100]

@@ -55,8 +55,10 @@ def test_without_category_all_items_most_popular_first(items_table, load):
 
 
 def test_default_limit_is_25(aws, load):
-    create_items_table([make_item(n, CAMPING, n) for n in range(1, 31)])
-    response = list_items(load("list_items", **ENVIRONMENT), category=CAMPING)
+    create_items_table([make_item(n, CAMPING, n) for n in range(1, 31)], "thirty-items")
+    response = list_items(
+        load("list_items", **{**ENVIRONMENT, "ITEMS_TABLE": "thirty-items"}), category=CAMPING
+    )
     assert len(response.body["results"]) == 25
     assert "nextToken" in response.body
     assert_cors(response)
@@ -108,7 +110,6 @@ def test_over_long_category_is_400(items_table, load):
     )
 
 
-def test_missing_index_is_502(aws, load):
-    create_items_table(CATALOGUE)
+def test_missing_index_is_502(items_table, load):
     handler = load("list_items", ITEMS_TABLE=ITEMS_TABLE, CATEGORY_INDEX="no-such-index")
     assert_error(list_items(handler, category=CAMPING), 502, "Query")
