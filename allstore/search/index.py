@@ -19,7 +19,7 @@ import shutil
 import threading
 import time
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -27,6 +27,7 @@ import tantivy
 from tantivy import Query
 
 from allstore.search.errors import SearchError, bad_request, index_not_found, mapper_parsing_error
+from allstore.search.fuzzy import TermExpander
 from allstore.search.mapping import ID_FIELD, SEQ_NO_FIELD, SOURCE_FIELD, VERSION_FIELD, Mapping
 from allstore.search.query import QueryBuilder
 
@@ -55,11 +56,16 @@ class WriteResult:
 
 @dataclass(frozen=True)
 class _View:
-    """What a search needs, swapped as one so a search never mixes two generations."""
+    """What a search needs, swapped as one so a search never mixes two generations or refreshes."""
 
     mapping: Mapping
     schema: tantivy.Schema
     index: tantivy.Index
+    expander: TermExpander  # holds the searcher of the latest refresh
+
+    def refreshed(self) -> _View:
+        self.index.reload()
+        return replace(self, expander=TermExpander(self.index.searcher()))
 
 
 def new_document_id() -> str:
@@ -255,7 +261,7 @@ class SearchIndex:
             writer.wait_merging_threads()
             shutil.rmtree(self._generation_dir(generation), ignore_errors=True)
             raise
-        view.index.reload()
+        view = view.refreshed()
         self._writer.wait_merging_threads()
         old_generation = self._generation
         self._view, self._writer, self._generation = view, writer, generation
@@ -270,7 +276,7 @@ class SearchIndex:
             if self._closed or not self._dirty:
                 return
             self._writer.commit()
-            self._view.index.reload()
+            self._view = self._view.refreshed()
             self._pending.clear()
             self._dirty = False
             self._save_meta()
@@ -279,8 +285,8 @@ class SearchIndex:
         """(total hits, top `size` hits after `offset`) for an OpenSearch query object."""
         view = self._view
         self._check_open()
-        tantivy_query = QueryBuilder(self.name, view.mapping, view.schema).build(query)
-        searcher = view.index.searcher()
+        tantivy_query = QueryBuilder(self.name, view.mapping, view.schema, view.expander).build(query)
+        searcher = view.expander.searcher
         result = searcher.search(tantivy_query, limit=max(size, 1), offset=offset, count=True)
         hits = [(score, _stored(searcher, address)) for score, address in result.hits[:size]]
         return result.count, hits
@@ -290,7 +296,7 @@ class SearchIndex:
         return total
 
     def doc_count(self) -> int:
-        return self._view.index.searcher().num_docs
+        return self._view.expander.searcher.num_docs
 
     # --- lifecycle ---------------------------------------------------------------------------------
 
@@ -323,7 +329,7 @@ class SearchIndex:
         path.mkdir(exist_ok=True)
         index = tantivy.Index(schema, path=str(path), reuse=True)
         index.config_reader("manual")
-        return _View(mapping, schema, index)
+        return _View(mapping, schema, index, TermExpander(index.searcher()))
 
     def _generation_dir(self, generation: int) -> Path:
         return self.directory / f"g{generation}"
@@ -337,12 +343,12 @@ class SearchIndex:
 
     def _committed(self, doc_id: str) -> StoredDoc | None:
         view = self._view
-        searcher = view.index.searcher()
+        searcher = view.expander.searcher
         hits = searcher.search(Query.term_query(view.schema, ID_FIELD, doc_id), limit=1).hits
         return _stored(searcher, hits[0][1]) if hits else None
 
     def _all_committed(self) -> list[StoredDoc]:
-        searcher = self._view.index.searcher()
+        searcher = self._view.expander.searcher
         if searcher.num_docs == 0:
             return []
         result = searcher.search(Query.all_query(), limit=searcher.num_docs)

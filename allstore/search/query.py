@@ -1,10 +1,10 @@
 """Translate the OpenSearch query DSL into tantivy queries, with OpenSearch's matching semantics.
 
-Scoring is tantivy's BM25, as Lucene's. Two deliberate approximations: fuzzy matches score a
-constant (tantivy does not expand fuzzy terms into scored terms as Lucene does), so a fuzzy term
-counts `FUZZY_MATCH_SCORE` times its boost while an exact hit keeps its BM25 score; and every
-text field is analysed like OpenSearch's `standard` analyzer (split on non-alphanumerics,
-lowercase), whatever `analyzer` the mapping names.
+Scoring is tantivy's BM25, as Lucene's. A fuzzy word (`fuzziness` in `match`/`multi_match`, the
+`fuzzy` query) is expanded into index terms scored as Lucene scores them (see fuzzy.py); a document
+only tantivy's fuzzy matcher finds (a typo in the word's first letter, a transposition) scores the
+constant `FUZZY_FLOOR_SCORE` times the boost. Every text field is analysed like OpenSearch's `standard`
+analyzer (split on non-alphanumerics, lowercase), whatever `analyzer` the mapping names.
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ import tantivy
 from tantivy import Occur, Query
 
 from allstore.search.errors import SearchError, parsing_error, query_shard_error, unsupported
+from allstore.search.fuzzy import TermExpander
 from allstore.search.mapping import (
     BOOLEAN,
     DATE,
@@ -31,7 +32,7 @@ from allstore.search.mapping import (
     coerce,
 )
 
-FUZZY_MATCH_SCORE = 1.0
+FUZZY_FLOOR_SCORE = 0.1
 MAX_TOKEN_LENGTH = 40
 # Query names OpenSearch has that this server rejects with a clear message instead of ignoring.
 KNOWN_UNSUPPORTED = frozenset(
@@ -78,10 +79,11 @@ def analyze(text: str) -> list[str]:
 class QueryBuilder:
     """Builds one tantivy query for one index's mapping; `index` names the index in errors."""
 
-    def __init__(self, index: str, mapping: Mapping, schema: tantivy.Schema) -> None:
+    def __init__(self, index: str, mapping: Mapping, schema: tantivy.Schema, expander: TermExpander) -> None:
         self.index = index
         self.mapping = mapping
         self.schema = schema
+        self.expander = expander
         self._builders: dict[str, Callable[[Any], Query]] = {
             "match_all": self._match_all,
             "match_none": lambda _body: Query.empty_query(),
@@ -165,14 +167,22 @@ class QueryBuilder:
         return Query.boolean_query([(Occur.Should, clause) for clause in clauses], required)
 
     def _text_term(self, spec: FieldSpec, token: str, fuzziness: Any, transpositions: bool) -> Query:
-        exact = Query.term_query(self.schema, spec.path, token)
-        distance = edit_distance(fuzziness, token)
+        """One analysed word, fuzzy when `fuzziness` allows edits for a word of its length."""
+        return self._fuzzy_word(spec, token, edit_distance(fuzziness, token), transpositions)
+
+    def _fuzzy_word(self, spec: FieldSpec, word: str, distance: int, transpositions: bool = True) -> Query:
+        """The best of `word`'s scored expansions (itself included), else tantivy's fuzzy match at a floor score."""
+        exact = Query.term_query(self.schema, spec.path, word)
         if distance == 0:
             return exact
+        expansions = [
+            _boosted(Query.term_query(self.schema, spec.path, expansion.term), expansion.weight)
+            for expansion in self.expander.expand(spec.path, word, distance)
+        ] or [exact]
         fuzzy = Query.fuzzy_term_query(
-            self.schema, spec.path, token, distance=distance, transposition_cost_one=bool(transpositions)
+            self.schema, spec.path, word, distance=distance, transposition_cost_one=bool(transpositions)
         )
-        return Query.disjunction_max_query([exact, Query.const_score_query(fuzzy, FUZZY_MATCH_SCORE)])
+        return Query.disjunction_max_query([*expansions, Query.const_score_query(fuzzy, FUZZY_FLOOR_SCORE)])
 
     def _match_phrase(self, body: Any) -> Query:
         field, params = _field_query(
@@ -289,14 +299,8 @@ class QueryBuilder:
             return Query.empty_query()
         value = str(params["value"])
         distance = edit_distance(params.get("fuzziness", "AUTO"), value)
-        query = Query.fuzzy_term_query(
-            self.schema,
-            spec.path,
-            value,
-            distance=distance,
-            transposition_cost_one=bool(params.get("transpositions", True)),
-        )
-        return _boosted(Query.const_score_query(query, FUZZY_MATCH_SCORE), params)
+        query = self._fuzzy_word(spec, value, distance, bool(params.get("transpositions", True)))
+        return _boosted(query, params)
 
     def _prefix(self, body: Any) -> Query:
         field, params = _field_query("prefix", body, "value", {"boost", "rewrite", "case_insensitive"})
@@ -429,19 +433,9 @@ class QueryBuilder:
 
     def _exact(self, spec: FieldSpec, value: Any, lenient: bool, fuzziness: Any = None) -> Query:
         """A match-style query on a field that is not analysed: the whole value is one term."""
-        if spec.type == KEYWORD and fuzziness is not None:
+        if spec.type == KEYWORD:
             text = str(value)
-            distance = edit_distance(fuzziness, text)
-            if distance:
-                return Query.disjunction_max_query(
-                    [
-                        Query.term_query(self.schema, spec.path, text),
-                        Query.const_score_query(
-                            Query.fuzzy_term_query(self.schema, spec.path, text, distance=distance),
-                            FUZZY_MATCH_SCORE,
-                        ),
-                    ]
-                )
+            return self._fuzzy_word(spec, text, edit_distance(fuzziness, text))
         try:
             return self._term_query(spec, value)
         except SearchError:
