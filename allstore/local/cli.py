@@ -1,0 +1,129 @@
+"""`allstore local up|env`: run the whole store on this machine, and point tools at it."""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import shlex
+import signal
+import threading
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    SpinnerColumn,
+    TextColumn,
+    TimeElapsedColumn,
+)
+
+from allstore.local.aws import endpoint_environment
+from allstore.local.store import LocalStore, Reporter, StoreError, StoreOptions, read_state
+from allstore.local.web_build import ensure_web_build
+
+STATE_DIR = Path(".allstore")
+DATA_HELP = (
+    "synthetic (default), small, large, an item count, a folder of real data, or a fetched dataset name."
+)
+
+app = typer.Typer(help="Run the whole store on this machine (local AWS, search, Personalize, API, web UI).")
+console = Console()
+
+# What the cloud's notebook instance exports (template: NotebookLifecycle), from the stack's outputs.
+NOTEBOOK_VARIABLES = {
+    "LAMBDA_GETRECS_ARN": "GetRecommendationsFunctionArn",
+    "LAMBDA_GETITEMRECS_ARN": "GetItemRecommendationsFunctionArn",
+    "LAMBDA_RERANK_ARN": "SearchFunctionArn",
+    "LAMBDA_POSTCLICK_ARN": "PostClickEventFunctionArn",
+    "STAGING_BUCKET": "StagingBucket",
+    "PERSONALIZE_ROLE_ARN": "PersonalizeRoleArn",
+}
+
+
+def _progress_reporter(progress: Progress) -> Reporter:
+    """Each phase becomes a bar; each step advances it and names what is being done."""
+    current: dict[str, int] = {}
+
+    def phase(name: str, total: int) -> None:
+        if "task" in current:
+            task = current["task"]
+            progress.update(task, completed=progress.tasks[task].total)
+        current["task"] = progress.add_task(name, total=max(total, 1))
+
+    def step(description: str) -> None:
+        if "task" in current:
+            progress.update(current["task"], advance=1, description=description)
+
+    return Reporter(phase=phase, step=step)
+
+
+@app.command()
+def up(
+    port: Annotated[int, typer.Option(help="Port of the store on 127.0.0.1 (API under /Prod/).")] = 3000,
+    state_dir: Annotated[
+        Path, typer.Option(help="Where the store keeps its state across restarts.")
+    ] = STATE_DIR,
+    data: Annotated[str, typer.Option(help=DATA_HELP)] = "synthetic",
+    no_train: Annotated[
+        bool, typer.Option("--no-train", help="Leave training to the workshop notebooks.")
+    ] = False,
+) -> None:
+    """Start the store and serve until Ctrl-C."""
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    web_dir = ensure_web_build(console)
+    options = StoreOptions(state_dir=state_dir, port=port, data=data, train=not no_train, web_dir=web_dir)
+    stopping = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stopping.set())
+    with Progress(
+        SpinnerColumn(),
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=console,
+        transient=False,
+    ) as progress:
+        store = LocalStore(options, _progress_reporter(progress))
+        try:
+            url = store.start()
+        except StoreError as error:
+            console.print(f"[red]{error}[/red]")
+            raise typer.Exit(1) from error
+        except KeyboardInterrupt:
+            console.print("Interrupted; stopped.")
+            raise typer.Exit(130) from None
+    store.warm_functions()
+    print(f"AllStore is ready at {url}", flush=True)
+    console.print(
+        f'Point the AWS CLI, boto3 or notebooks at it with: eval "$(allstore local env --state-dir {shlex.quote(str(state_dir))})"'
+    )
+    with contextlib.suppress(KeyboardInterrupt):
+        stopping.wait()
+    console.print("Stopping: saving the store's state…")
+    store.stop()
+    console.print("Stopped.")
+
+
+@app.command()
+def env(
+    state_dir: Annotated[Path, typer.Option(help="The running store's state directory.")] = STATE_DIR,
+) -> None:
+    """Print `export` lines pointing boto3, the AWS CLI or a notebook at the running local store."""
+    state = read_state(state_dir.resolve())
+    if not state.get("ready"):
+        console.print(
+            f"[red]No local store in {state_dir}: start one with `allstore local up`.[/red]", highlight=False
+        )
+        raise typer.Exit(1)
+    variables = endpoint_environment(state["endpoints"])
+    variables["CF_STACK_NAME"] = state["stack_name"]
+    outputs = state.get("outputs", {})
+    for variable, output in NOTEBOOK_VARIABLES.items():
+        if output in outputs:
+            variables[variable] = str(outputs[output])
+    for name, value in sorted(variables.items()):
+        print(f"export {name}={shlex.quote(value)}")

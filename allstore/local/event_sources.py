@@ -1,0 +1,244 @@
+"""Event source mappings: poll a DynamoDB or Kinesis stream and invoke a function with its batches.
+
+What Lambda's pollers do, for the settings the template uses: `BatchSize`, `StartingPosition`,
+`MaximumBatchingWindowInSeconds`, `MaximumRetryAttempts`, `FunctionResponseTypes:
+[ReportBatchItemFailures]` and an SQS `OnFailure` destination. A batch whose invocation fails is
+retried whole; with ReportBatchItemFailures, processing resumes from the first failed record (the
+checkpoint). Once retries are exhausted, the batch's description goes to the on-failure queue and
+the poller moves past it — a failed record is never retried forever, nor dropped silently.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from allstore.local.event_shapes import dynamodb_stream_record, kinesis_record, sequence_number
+from allstore.local.lambda_runtime import FunctionError, FunctionRuntime
+
+log = logging.getLogger(__name__)
+
+POLL_INTERVAL_SECONDS = 0.25
+
+
+@dataclass(frozen=True)
+class MappingSettings:
+    """One `DynamoDB`/`Kinesis` event of a function, resolved."""
+
+    kind: str  # "DynamoDB" or "Kinesis"
+    stream_arn: str
+    batch_size: int
+    starting_position: str
+    batching_window: float
+    maximum_retry_attempts: int
+    report_batch_item_failures: bool
+    on_failure_arn: str | None
+
+    @classmethod
+    def from_event(cls, event: dict[str, Any]) -> MappingSettings:
+        properties = event["Properties"]
+        destination = properties.get("DestinationConfig", {}).get("OnFailure", {}).get("Destination")
+        return cls(
+            kind=event["Type"],
+            stream_arn=properties["Stream"],
+            batch_size=int(properties.get("BatchSize", 100)),
+            starting_position=properties.get("StartingPosition", "LATEST"),
+            batching_window=float(properties.get("MaximumBatchingWindowInSeconds", 0)),
+            maximum_retry_attempts=int(properties.get("MaximumRetryAttempts", -1)),
+            report_batch_item_failures="ReportBatchItemFailures"
+            in properties.get("FunctionResponseTypes", []),
+            on_failure_arn=destination,
+        )
+
+
+class _Shard:
+    """A shard being read: its iterator and records fetched but not yet processed."""
+
+    def __init__(self, shard_id: str, iterator: str | None) -> None:
+        self.shard_id = shard_id
+        self.iterator = iterator
+        self.pending: list[dict[str, Any]] = []
+        self.attempts = 0
+
+
+class StreamPoller:
+    """Polls one stream for one function in a background thread."""
+
+    def __init__(
+        self,
+        settings: MappingSettings,
+        runtime: FunctionRuntime,
+        stream_client: Any,
+        send_to_queue: Callable[[str, dict[str, Any]], None],
+        function_role_arn: str = "",
+    ) -> None:
+        self.settings = settings
+        self.runtime = runtime
+        self._client = stream_client
+        self._send_to_queue = send_to_queue
+        self._role_arn = function_role_arn
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name=f"poller:{runtime.spec.name}", daemon=True)
+        self._shards: dict[str, _Shard] = {}
+        self.idle = threading.Event()  # set whenever every fetched record has been processed
+
+    def start(self, starting_position: str | None = None) -> None:
+        """Begin reading; `starting_position` overrides the template's (e.g. LATEST after a restore)."""
+        position = starting_position or self.settings.starting_position
+        for shard_id in self._shard_ids():
+            self._shards[shard_id] = _Shard(shard_id, self._iterator(shard_id, position))
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        if self._thread.is_alive():
+            self._thread.join(timeout=10)
+
+    # ------------------------------------------------------------------ stream API differences
+
+    @property
+    def _kinesis_stream_name(self) -> str:
+        # By name, not ARN: moto's iterators from an ARN lose the stream (GetRecords: "Stream None").
+        return self.settings.stream_arn.split(":stream/", 1)[1]
+
+    def _shard_ids(self) -> list[str]:
+        if self.settings.kind == "Kinesis":
+            shards = self._client.list_shards(StreamName=self._kinesis_stream_name)["Shards"]
+        else:
+            shards = self._client.describe_stream(StreamArn=self.settings.stream_arn)["StreamDescription"][
+                "Shards"
+            ]
+        return [shard["ShardId"] for shard in shards]
+
+    def _iterator(self, shard_id: str, position: str) -> str:
+        if self.settings.kind == "Kinesis":
+            return self._client.get_shard_iterator(
+                StreamName=self._kinesis_stream_name, ShardId=shard_id, ShardIteratorType=position
+            )["ShardIterator"]
+        return self._client.get_shard_iterator(
+            StreamArn=self.settings.stream_arn, ShardId=shard_id, ShardIteratorType=position
+        )["ShardIterator"]
+
+    def _lambda_record(self, shard_id: str, record: dict[str, Any]) -> dict[str, Any]:
+        if self.settings.kind == "Kinesis":
+            return kinesis_record(record, shard_id, self.settings.stream_arn, self._role_arn)
+        return dynamodb_stream_record(record, self.settings.stream_arn)
+
+    # ------------------------------------------------------------------ polling
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            busy = False
+            for shard in self._shards.values():
+                try:
+                    busy |= self._poll(shard)
+                except Exception:
+                    log.exception(
+                        "polling %s for %s failed; retrying", shard.shard_id, self.runtime.spec.name
+                    )
+                    self._stop.wait(1.0)
+            if not busy:
+                self.idle.set()
+                self._stop.wait(POLL_INTERVAL_SECONDS)
+
+    def _poll(self, shard: _Shard) -> bool:
+        """Fetch into the shard's buffer and process one batch; True when there was work."""
+        limit = self.settings.batch_size
+        deadline = time.monotonic() + self.settings.batching_window
+        while shard.iterator and len(shard.pending) < limit:
+            response = self._client.get_records(
+                ShardIterator=shard.iterator, Limit=limit - len(shard.pending)
+            )
+            shard.iterator = response.get("NextShardIterator")
+            shard.pending.extend(
+                self._lambda_record(shard.shard_id, record) for record in response["Records"]
+            )
+            if not response["Records"] and (not shard.pending or time.monotonic() >= deadline):
+                break
+            if not response["Records"]:
+                self._stop.wait(0.05)
+        if not shard.pending:
+            return False
+        self.idle.clear()
+        batch = shard.pending[:limit]
+        failed_from = self._invoke(batch)
+        if failed_from is None:
+            del shard.pending[: len(batch)]
+            shard.attempts = 0
+            return True
+        shard.attempts += 1
+        retries_left = (
+            self.settings.maximum_retry_attempts < 0 or shard.attempts <= self.settings.maximum_retry_attempts
+        )
+        if retries_left:
+            del shard.pending[:failed_from]  # resume from the checkpoint: the first failed record
+            self._stop.wait(min(2.0, 0.1 * 2**shard.attempts))
+            return True
+        failed = batch[failed_from:]
+        self._discard(shard, failed)
+        del shard.pending[: len(batch)]
+        shard.attempts = 0
+        return True
+
+    def _invoke(self, batch: list[dict[str, Any]]) -> int | None:
+        """Invoke with `batch`; None when it all succeeded, else the index to resume from."""
+        try:
+            result = self.runtime.invoke({"Records": batch})
+        except FunctionError as error:
+            log.warning("%s failed on a batch of %d: %s", self.runtime.spec.name, len(batch), error)
+            return 0
+        if not self.settings.report_batch_item_failures or not isinstance(result, dict):
+            return None
+        failures = result.get("batchItemFailures") or []
+        if not failures:
+            return None
+        positions = {sequence_number(record): index for index, record in enumerate(batch)}
+        indexes = [positions.get(str(failure.get("itemIdentifier"))) for failure in failures]
+        if any(index is None for index in indexes):
+            log.warning(
+                "%s reported an unknown itemIdentifier; retrying the whole batch", self.runtime.spec.name
+            )
+            return 0
+        return min(indexes)
+
+    def _discard(self, shard: _Shard, failed: list[dict[str, Any]]) -> None:
+        """Retries exhausted: describe the failed records on the on-failure queue, as Lambda does."""
+        info_key = "KinesisBatchInfo" if self.settings.kind == "Kinesis" else "DDBStreamBatchInfo"
+        document = {
+            "requestContext": {
+                "requestId": failed[0].get("eventID"),
+                "functionArn": self.runtime.spec.arn,
+                "condition": "RetryAttemptsExhausted",
+                "approximateInvokeCount": shard.attempts,
+            },
+            "responseContext": {
+                "statusCode": 200,
+                "executedVersion": "$LATEST",
+                "functionError": "Unhandled",
+            },
+            "version": "1.0",
+            "timestamp": datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z"),
+            info_key: {
+                "shardId": shard.shard_id,
+                "startSequenceNumber": sequence_number(failed[0]),
+                "endSequenceNumber": sequence_number(failed[-1]),
+                "batchSize": len(failed),
+                "streamArn": self.settings.stream_arn,
+            },
+        }
+        log.error(
+            "%s: %d record(s) failed after %d attempts; sent to the on-failure destination",
+            self.runtime.spec.name,
+            len(failed),
+            shard.attempts,
+        )
+        if self.settings.on_failure_arn:
+            self._send_to_queue(self.settings.on_failure_arn, document)
+        else:
+            log.error("no on-failure destination; failed batch: %s", json.dumps(document))

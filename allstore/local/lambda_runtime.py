@@ -1,0 +1,237 @@
+"""Run a Lambda function's handler locally with the function's current configuration.
+
+Every invocation first reads the function's configuration from local Lambda (moto), so an
+`update_function_configuration` — e.g. a notebook setting CAMPAIGN_ARN — applies to the very next
+invocation. Environments are per process, so each function runs in its own worker processes (see
+`lambda_worker`), and a worker whose environment is out of date is replaced, like a Lambda
+container after a configuration change. Up to `max_workers` invocations of one function run at
+once, as Lambda scales by concurrency.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import os
+import socket
+import subprocess
+import sys
+import threading
+from dataclasses import dataclass
+from multiprocessing.connection import Connection
+from pathlib import Path
+from typing import Any
+
+from allstore.local.provision import FunctionSpec
+
+log = logging.getLogger(__name__)
+
+WORKER_START_TIMEOUT = 120.0
+HOST_VARIABLES = ("PATH", "HOME", "LANG", "LC_ALL", "TMPDIR", "TZ", "SYSTEMROOT")
+
+
+class FunctionError(Exception):
+    """The handler raised (or timed out): `payload` is Lambda's error document."""
+
+    def __init__(self, payload: dict[str, Any]) -> None:
+        super().__init__(payload.get("errorMessage", "function error"))
+        self.payload = payload
+
+
+@dataclass
+class _Worker:
+    process: subprocess.Popen[bytes]
+    connection: Connection
+    fingerprint: str
+
+    def stop(self) -> None:
+        self.connection.close()  # the worker exits at EOF
+        try:
+            self.process.wait(timeout=2)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait(timeout=2)
+
+
+class FunctionRuntime:
+    """A function's pool of worker processes; `invoke(event)` returns the handler's JSON result."""
+
+    def __init__(
+        self,
+        spec: FunctionSpec,
+        lambda_client: Any,
+        runtime_environment: dict[str, str],
+        log_dir: Path,
+        max_workers: int = 4,
+    ) -> None:
+        self.spec = spec
+        self._lambda = lambda_client
+        self._runtime_environment = runtime_environment
+        self._log_path = log_dir / f"{spec.name}.log"
+        self._max_workers = max_workers
+        self._idle: list[_Worker] = []
+        self._count = 0
+        self._available = threading.Condition()
+        self._closed = False
+
+    def configuration(self) -> dict[str, Any]:
+        """The function's live configuration from local Lambda."""
+        return self._lambda.get_function_configuration(FunctionName=self.spec.name)
+
+    def environment(self, configuration: dict[str, Any]) -> dict[str, str]:
+        """What the handler's process sees: host basics, the configured variables, then the runtime's own."""
+        environment = {name: os.environ[name] for name in HOST_VARIABLES if name in os.environ}
+        environment.update(configuration.get("Environment", {}).get("Variables", {}))
+        environment.update(self._runtime_environment)
+        environment.update(
+            {
+                "AWS_LAMBDA_FUNCTION_NAME": self.spec.name,
+                "AWS_LAMBDA_FUNCTION_VERSION": "$LATEST",
+                "AWS_LAMBDA_FUNCTION_MEMORY_SIZE": str(
+                    configuration.get("MemorySize", self.spec.memory_size)
+                ),
+                "AWS_LAMBDA_LOG_GROUP_NAME": f"/aws/lambda/{self.spec.name}",
+                "LAMBDA_TASK_ROOT": str(self.spec.code_dir),
+                "_HANDLER": configuration.get("Handler", self.spec.handler),
+                "POWERTOOLS_TRACE_DISABLED": "true",  # no X-Ray daemon locally
+            }
+        )
+        return environment
+
+    def invoke(self, event: Any) -> Any:
+        """Run the handler on `event` with the current configuration; raises FunctionError on failure."""
+        environment, handler, timeout, fingerprint = self._current()
+        worker = self._acquire(fingerprint, environment, handler)
+        healthy = False
+        try:
+            worker.connection.send((event, self.spec.arn, timeout))
+            if not worker.connection.poll(timeout):
+                raise FunctionError(
+                    {
+                        "errorType": "Sandbox.Timedout",
+                        "errorMessage": f"Task timed out after {timeout:.2f} seconds",
+                    }
+                )
+            status, payload = worker.connection.recv()
+            healthy = True
+        except (EOFError, OSError) as error:
+            raise FunctionError(
+                {
+                    "errorType": "Runtime.ExitError",
+                    "errorMessage": f"the function's process exited: {error!r}",
+                }
+            ) from error
+        finally:
+            self._release(worker, healthy)
+        if status == "error":
+            raise FunctionError(payload)
+        return json.loads(payload)
+
+    def warm(self) -> None:
+        """Start one worker now, so the first request does not pay the cold start."""
+        environment, handler, _, fingerprint = self._current()
+        self._release(self._acquire(fingerprint, environment, handler), healthy=True)
+
+    def stop(self) -> None:
+        with self._available:
+            self._closed = True
+            idle, self._idle = self._idle, []
+            self._count -= len(idle)
+        for worker in idle:
+            worker.stop()
+
+    # ------------------------------------------------------------------ pool
+
+    def _current(self) -> tuple[dict[str, str], str, float, str]:
+        """Environment, handler, timeout and a fingerprint of what a worker must match, from the live configuration."""
+        configuration = self.configuration()
+        environment = self.environment(configuration)
+        handler = configuration.get("Handler", self.spec.handler)
+        timeout = float(configuration.get("Timeout", self.spec.timeout))
+        fingerprint = hashlib.sha256(json.dumps([environment, handler], sort_keys=True).encode()).hexdigest()
+        return environment, handler, timeout, fingerprint
+
+    def _acquire(self, fingerprint: str, environment: dict[str, str], handler: str) -> _Worker:
+        stale: list[_Worker] = []
+        with self._available:
+            while True:
+                if self._closed:
+                    raise FunctionError(
+                        {"errorType": "Runtime.Stopped", "errorMessage": "the local store is stopping"}
+                    )
+                for worker in list(self._idle):
+                    if worker.fingerprint != fingerprint:
+                        self._idle.remove(worker)
+                        self._count -= 1
+                        stale.append(worker)
+                match = next((w for w in self._idle if w.fingerprint == fingerprint), None)
+                if match is not None:
+                    self._idle.remove(match)
+                    break
+                if self._count < self._max_workers:
+                    self._count += 1
+                    break
+                self._available.wait()
+        for worker in stale:
+            worker.stop()
+        if match is not None:
+            return match
+        try:
+            return self._spawn(fingerprint, environment, handler)
+        except BaseException:
+            with self._available:
+                self._count -= 1
+                self._available.notify()
+            raise
+
+    def _release(self, worker: _Worker, healthy: bool) -> None:
+        with self._available:
+            if healthy and not self._closed:
+                self._idle.append(worker)
+                worker = None
+            else:
+                self._count -= 1
+            self._available.notify()
+        if worker is not None:
+            worker.stop()
+
+    def _spawn(self, fingerprint: str, environment: dict[str, str], handler: str) -> _Worker:
+        parent_socket, child_socket = socket.socketpair()
+        with open(self._log_path, "ab") as log_file:
+            process = subprocess.Popen(  # noqa: S603 - our own interpreter and module
+                [
+                    sys.executable,
+                    "-m",
+                    "allstore.local.lambda_worker",
+                    str(child_socket.fileno()),
+                    str(self.spec.code_dir),
+                    handler,
+                ],
+                env=environment,
+                stdin=subprocess.DEVNULL,
+                stdout=log_file,
+                stderr=subprocess.STDOUT,
+                pass_fds=(child_socket.fileno(),),
+                start_new_session=True,  # Ctrl-C reaches the runner, which stops workers in order
+            )
+        child_socket.close()
+        parent = Connection(parent_socket.detach())
+        worker = _Worker(process, parent, fingerprint)
+        if not parent.poll(WORKER_START_TIMEOUT):
+            worker.stop()
+            raise FunctionError(
+                {"errorType": "Runtime.Unavailable", "errorMessage": "the function did not start"}
+            )
+        try:
+            parent.recv()  # "ready"
+        except EOFError as error:
+            worker.stop()
+            raise FunctionError(
+                {
+                    "errorType": "Runtime.ExitError",
+                    "errorMessage": f"the function's process exited at start: {error!r}",
+                }
+            ) from error
+        log.debug("started a worker for %s (pid %s)", self.spec.name, process.pid)
+        return worker

@@ -1,0 +1,129 @@
+"""Keep moto's in-memory state across restarts: tables' items, buckets' objects, functions' environments.
+
+moto holds everything in memory, so the runner saves what the store needs into the state directory
+(periodically and at shutdown) and loads it into the freshly provisioned resources on the next
+start. The search and Personalize servers persist themselves. A snapshot is written beside the
+previous one and swapped in whole, so a crash mid-write never leaves half a snapshot.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import shutil
+import time
+from pathlib import Path
+from typing import Any
+
+from allstore.local.aws import AwsClients
+from allstore.local.provision import StackProvisioner
+
+log = logging.getLogger(__name__)
+
+BATCH_WRITE_LIMIT = 25
+
+
+class Snapshot:
+    """The snapshot in `<state_dir>/snapshot`, one file per resource, by logical id."""
+
+    def __init__(self, state_dir: Path) -> None:
+        self.directory = state_dir / "snapshot"
+
+    def exists(self) -> bool:
+        return (self.directory / "complete").is_file()
+
+    def save(self, provisioner: StackProvisioner, clients: AwsClients) -> None:
+        started = time.monotonic()
+        staging = self.directory.with_name("snapshot.new")
+        shutil.rmtree(staging, ignore_errors=True)
+        (staging / "tables").mkdir(parents=True)
+        (staging / "buckets").mkdir()
+        functions: dict[str, dict[str, str]] = {}
+        for logical_id, resource in provisioner.resource_definitions.items():
+            provisioned = provisioner.resources.get(logical_id)
+            if provisioned is None or not provisioned.created:
+                continue
+            if resource["Type"] == "AWS::DynamoDB::Table":
+                _save_table(clients, provisioned.ref, staging / "tables" / f"{logical_id}.jsonl")
+            elif resource["Type"] == "AWS::S3::Bucket":
+                _save_bucket(clients, provisioned.ref, staging / "buckets" / logical_id)
+        for logical_id, spec in provisioner.functions.items():
+            configuration = clients("lambda").get_function_configuration(FunctionName=spec.name)
+            functions[logical_id] = configuration.get("Environment", {}).get("Variables", {})
+        (staging / "functions.json").write_text(json.dumps(functions, indent=1), encoding="utf-8")
+        (staging / "complete").write_text(
+            time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()), encoding="utf-8"
+        )
+        previous = self.directory.with_name("snapshot.old")
+        shutil.rmtree(previous, ignore_errors=True)
+        if self.directory.exists():
+            self.directory.rename(previous)
+        staging.rename(self.directory)
+        shutil.rmtree(previous, ignore_errors=True)
+        log.info("state saved in %.1f s", time.monotonic() - started)
+
+    def restore(self, provisioner: StackProvisioner, clients: AwsClients) -> None:
+        """Load the snapshot into the provisioned resources (same logical ids; others are skipped)."""
+        for logical_id, provisioned in provisioner.resources.items():
+            resource_type = provisioner.resource_definitions[logical_id]["Type"]
+            if resource_type == "AWS::DynamoDB::Table":
+                path = self.directory / "tables" / f"{logical_id}.jsonl"
+                if path.is_file():
+                    _restore_table(clients, provisioned.ref, path)
+            elif resource_type == "AWS::S3::Bucket":
+                folder = self.directory / "buckets" / logical_id
+                if folder.is_dir():
+                    _restore_bucket(clients, provisioned.ref, folder)
+        saved = json.loads((self.directory / "functions.json").read_text(encoding="utf-8"))
+        for logical_id, variables in saved.items():
+            spec = provisioner.functions.get(logical_id)
+            if spec is not None:
+                clients("lambda").update_function_configuration(
+                    FunctionName=spec.name, Environment={"Variables": variables}
+                )
+
+
+def _save_table(clients: AwsClients, table: str, path: Path) -> None:
+    with open(path, "w", encoding="utf-8") as out:
+        for page in clients("dynamodb").get_paginator("scan").paginate(TableName=table):
+            for item in page["Items"]:
+                out.write(json.dumps(item) + "\n")
+
+
+def _restore_table(clients: AwsClients, table: str, path: Path) -> None:
+    dynamodb = clients("dynamodb")
+    with open(path, encoding="utf-8") as lines:
+        items = [json.loads(line) for line in lines if line.strip()]
+    for start in range(0, len(items), BATCH_WRITE_LIMIT):
+        requests: dict[str, Any] = {
+            table: [{"PutRequest": {"Item": item}} for item in items[start : start + BATCH_WRITE_LIMIT]]
+        }
+        while requests:
+            requests = dynamodb.batch_write_item(RequestItems=requests).get("UnprocessedItems") or {}
+
+
+def _save_bucket(clients: AwsClients, bucket: str, folder: Path) -> None:
+    s3 = clients("s3")
+    (folder / "objects").mkdir(parents=True)
+    count = 0
+    with open(folder / "index.jsonl", "w", encoding="utf-8") as index:
+        for page in s3.get_paginator("list_objects_v2").paginate(Bucket=bucket):
+            for entry in page.get("Contents", []):
+                response = s3.get_object(Bucket=bucket, Key=entry["Key"])
+                # Objects are numbered, not named by key: keys may hold characters or "/" endings no file can.
+                (folder / "objects" / str(count)).write_bytes(response["Body"].read())
+                meta = {"Key": entry["Key"], "File": str(count), "ContentType": response.get("ContentType")}
+                index.write(json.dumps(meta) + "\n")
+                count += 1
+
+
+def _restore_bucket(clients: AwsClients, bucket: str, folder: Path) -> None:
+    s3 = clients("s3")
+    index = folder / "index.jsonl"
+    if not index.is_file():
+        return
+    for line in index.read_text(encoding="utf-8").splitlines():
+        meta = json.loads(line)
+        body = (folder / "objects" / meta["File"]).read_bytes()
+        extra = {"ContentType": meta["ContentType"]} if meta.get("ContentType") else {}
+        s3.put_object(Bucket=bucket, Key=meta["Key"], Body=body, **extra)

@@ -1,0 +1,439 @@
+"""The whole store on one machine: start local AWS, provision template.yaml, load, train, serve.
+
+`LocalStore(options).start()` returns the store's URL once it is ready; `stop()` saves its state and
+shuts every server and worker down. A first start loads the data through the template's custom
+resources and trains the recommenders; a later start with the same state directory restores the
+saved state instead and is ready in seconds.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import logging
+import os
+import shutil
+import threading
+import zipfile
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from allstore.local import data_source
+from allstore.local.aws import (
+    ACCOUNT_ID,
+    MOTO_SERVICES,
+    PERSONALIZE_SERVICES,
+    REGION,
+    AwsClients,
+    MotoServer,
+    endpoint_environment,
+)
+from allstore.local.custom_resources import ResponseCollector, run_custom_resource
+from allstore.local.event_sources import MappingSettings, StreamPoller
+from allstore.local.gateway import Gateway, api_routes
+from allstore.local.lambda_runtime import FunctionRuntime
+from allstore.local.personalize_bootstrap import train_and_deploy
+from allstore.local.provision import Provisioned, StackProvisioner
+from allstore.local.snapshot import Snapshot
+from allstore.local.template import TEMPLATE_PATH, load_template
+from allstore.personalize.server import PersonalizeServer
+from allstore.search.server import SearchServer
+
+log = logging.getLogger(__name__)
+
+REPO_ROOT = TEMPLATE_PATH.parent
+STATE_FILE = "stack.json"
+STREAM_SERVICES = {"DynamoDB": "dynamodbstreams", "Kinesis": "kinesis"}
+BROWSER_SERVICES = ("kinesis", "cognito-identity")
+# The template's data-source parameters, pointed at the uploaded copies of the local data.
+SOURCE_PARAMETERS = {
+    "ProductSource": "products",
+    "UserSource": "users",
+    "InteractionSource": "interactions",
+    "WebSource": "web",
+}
+
+
+@dataclass
+class StoreOptions:
+    state_dir: Path = Path(".allstore")
+    port: int = 3000
+    data: str = "synthetic"
+    train: bool = True
+    web_dir: Path | None = REPO_ROOT / "webui" / "dist"
+    template_path: Path = TEMPLATE_PATH
+    stack_name: str = "allstore"
+    max_workers: int = 4
+    snapshot_interval: float = 120.0
+
+
+@dataclass
+class Reporter:
+    """Where the store reports progress: `phase(name, total)` then `step(description)` per unit."""
+
+    phase: Callable[[str, int], None] = lambda name, total: None
+    step: Callable[[str], None] = lambda description: None
+
+
+@dataclass
+class _Servers:
+    moto: MotoServer | None = None
+    search: SearchServer | None = None
+    personalize: PersonalizeServer | None = None
+    gateway: Gateway | None = None
+    collector: ResponseCollector | None = None
+    runtimes: dict[str, FunctionRuntime] = field(default_factory=dict)
+    pollers: list[StreamPoller] = field(default_factory=list)
+
+
+class StoreError(RuntimeError):
+    """The store cannot start as asked (e.g. the state directory holds another dataset)."""
+
+
+class LocalStore:
+    def __init__(self, options: StoreOptions, reporter: Reporter | None = None) -> None:
+        self.options = options
+        self.reporter = reporter or Reporter()
+        self.state_dir = options.state_dir.resolve()
+        self.snapshot = Snapshot(self.state_dir)
+        self.servers = _Servers()
+        self.provisioner: StackProvisioner | None = None
+        self.clients: AwsClients | None = None
+        self.endpoints: dict[str, str] = {}
+        self.url = ""
+        self._stop_saving = threading.Event()
+        self._saver: threading.Thread | None = None
+        self._ready = False
+
+    # ------------------------------------------------------------------ lifecycle
+
+    def start(self) -> str:
+        try:
+            return self._start()
+        except BaseException:
+            self.stop(save=False)
+            raise
+
+    def stop(self, save: bool = True) -> None:
+        """Save state (when the store got ready) and stop everything that was started."""
+        self._stop_saving.set()
+        if self._saver is not None:
+            self._saver.join(timeout=30)
+        for poller in self.servers.pollers:
+            poller.stop()
+        if save and self._ready and self.provisioner is not None and self.clients is not None:
+            self.snapshot.save(self.provisioner, self.clients)
+        if self.servers.gateway is not None:
+            self.servers.gateway.stop()
+        for runtime in self.servers.runtimes.values():
+            runtime.stop()
+        for server in (
+            self.servers.collector,
+            self.servers.search,
+            self.servers.personalize,
+            self.servers.moto,
+        ):
+            if server is not None:
+                server.stop()
+        self.servers = _Servers()
+
+    def _start(self) -> str:
+        options = self.options
+        self.state_dir.mkdir(parents=True, exist_ok=True)
+        (self.state_dir / "logs").mkdir(exist_ok=True)
+        previous = read_state(self.state_dir)
+        if previous and previous.get("data") != options.data:
+            raise StoreError(
+                f"{self.state_dir} holds a store loaded from --data {previous.get('data')!r}; "
+                f"use another --state-dir for {options.data!r}, or delete {self.state_dir}"
+            )
+        warm = bool(previous.get("ready")) and self.snapshot.exists()
+        if not warm:  # a fresh store: no search index or Personalize resources from an earlier one
+            for folder in ("search", "personalize", "snapshot"):
+                shutil.rmtree(self.state_dir / folder, ignore_errors=True)
+        self.reporter.phase("Preparing the data", 1)
+        data = data_source.prepare(options.data, self.state_dir, self.reporter.step)
+        self.reporter.step("data ready")
+
+        self.reporter.phase("Starting local AWS, search and Personalize", 4)
+        moto_url = self._start_moto()
+        # In-process clients (the Personalize service's S3 reads) use local AWS, never real AWS.
+        os.environ.update(endpoint_environment({"s3": moto_url}))
+        self.servers.search = SearchServer(self.state_dir / "search")
+        search_url = self.servers.search.start()
+        self.reporter.step("search server")
+        self.servers.personalize = PersonalizeServer(self.state_dir / "personalize")
+        personalize_url = self.servers.personalize.start()
+        self.reporter.step("Personalize service")
+        self.servers.gateway = Gateway(
+            port=options.port,
+            routes=[],
+            runtimes={},
+            aws_endpoints={
+                **dict.fromkeys((*MOTO_SERVICES, "lambda"), moto_url),
+                **dict.fromkeys(PERSONALIZE_SERVICES, personalize_url),
+            },
+            web_dir=options.web_dir,
+            images_dir=data.images,
+        )
+        gateway_url = self.servers.gateway.url.rstrip("/")
+        self.endpoints = {
+            **dict.fromkeys(MOTO_SERVICES, moto_url),
+            **dict.fromkeys(PERSONALIZE_SERVICES, personalize_url),
+            "lambda": f"{gateway_url}/aws/lambda",  # Invoke runs the local functions
+        }
+        self.clients = AwsClients({**self.endpoints, "lambda": moto_url})
+        self.reporter.step("gateway")
+
+        parameters = self._upload_sources(data, warm)
+        self.provisioner = self._provision(parameters, search_url, gateway_url)
+        self._start_runtimes()
+        self.servers.gateway.start()
+
+        if warm:
+            self.reporter.phase("Restoring the saved store", 1)
+            self.snapshot.restore(self.provisioner, self.clients)
+            self.reporter.step("restored")
+        else:
+            self._run_custom_resources()
+        self._start_pollers(starting_position="LATEST" if warm else None)
+
+        outputs = self.provisioner.outputs()
+        trained = warm and bool(previous.get("trained"))
+        if options.train and not trained:
+            self._train(outputs)
+            trained = True
+        self.url = gateway_url + "/"
+        self._ready = True
+        write_state(
+            self.state_dir,
+            {
+                "data": options.data,
+                "ready": True,
+                "trained": trained,
+                "url": self.url,
+                "stack_name": options.stack_name,
+                "endpoints": self.endpoints,
+                "outputs": outputs,
+            },
+        )
+        self._saver = threading.Thread(
+            target=self._save_periodically, args=(not warm,), name="snapshots", daemon=True
+        )
+        self._saver.start()
+        return self.url
+
+    # ------------------------------------------------------------------ steps
+
+    def _start_moto(self) -> str:
+        logging.getLogger("werkzeug").setLevel(logging.WARNING)  # moto's per-request access log
+        self.servers.moto = MotoServer()
+        url = self.servers.moto.start()
+        self.reporter.step("moto")
+        return url
+
+    def _upload_sources(self, data: data_source.DataFolder, warm: bool) -> dict[str, str]:
+        """Put the data where the template's source parameters point (a bucket standing in for the public one)."""
+        assert self.clients is not None
+        bucket = f"{self.options.stack_name}-local-sources"
+        s3 = self.clients("s3")
+        s3.create_bucket(Bucket=bucket)
+        files: dict[str, tuple[str, Callable[[], bytes]]] = {
+            "products": (f"data/{data.products.name}", data.products.read_bytes),
+            "interactions": (f"data/{data.interactions.name}", data.interactions.read_bytes),
+            "web": ("webui.zip", lambda: web_archive(self.options.web_dir)),
+        }
+        if data.users is not None:
+            files["users"] = (f"data/{data.users.name}", data.users.read_bytes)
+        template_parameters = load_template(self.options.template_path).get("Parameters", {})
+        parameters = {}
+        if not warm:
+            self.reporter.phase("Uploading the data to local S3", len(files))
+        for name, parameter in SOURCE_PARAMETERS.items():
+            if parameter not in files or name not in template_parameters:
+                if name in template_parameters:
+                    parameters[name] = ""
+                continue
+            key, read = files[parameter]
+            if not warm:
+                s3.put_object(Bucket=bucket, Key=key, Body=read())
+                self.reporter.step(key)
+            parameters[name] = f"s3://{bucket}/{key}"
+        return parameters
+
+    def _provision(self, parameters: dict[str, str], search_url: str, gateway_url: str) -> StackProvisioner:
+        assert self.clients is not None
+        self.reporter.phase("Creating the stack's resources from template.yaml", 1)
+        search_host = search_url.split("://", 1)[1]
+
+        def search_domain(logical_id: str, properties: dict[str, Any]) -> Provisioned:
+            name = properties.get("DomainName") or f"{self.options.stack_name}-{logical_id}".lower()
+            arn = f"arn:aws:es:{REGION}:{ACCOUNT_ID}:domain/{name}"
+            return Provisioned(
+                ref=name, attributes={"DomainEndpoint": search_host, "Arn": arn, "DomainArn": arn}
+            )
+
+        browser_endpoints = json.dumps(
+            {service: f"{gateway_url}/aws/{service}" for service in BROWSER_SERVICES}
+        )
+
+        def local_environment(variables: dict[str, str]) -> dict[str, str]:
+            rewritten = {}
+            for name, value in variables.items():
+                # Local servers speak plain HTTP on the loopback interface.
+                value = value.replace("https://127.0.0.1:", "http://127.0.0.1:")
+                if name == "CLIENT_ENDPOINTS" and not value:
+                    value = browser_endpoints
+                rewritten[name] = value
+            return rewritten
+
+        provisioner = StackProvisioner(
+            load_template(self.options.template_path),
+            self.clients,
+            template_dir=self.options.template_path.parent,
+            parameters=parameters,
+            stack_name=self.options.stack_name,
+            local_resources={"AWS::OpenSearchService::Domain": search_domain},
+            environment_rewrite=local_environment,
+        )
+        provisioner.provision()
+        self.reporter.step(f"{sum(r.created for r in provisioner.resources.values())} resources")
+        return provisioner
+
+    def _start_runtimes(self) -> None:
+        assert self.provisioner is not None and self.clients is not None and self.servers.gateway is not None
+        runtime_environment = endpoint_environment(self.endpoints)
+        for logical_id, spec in self.provisioner.functions.items():
+            self.servers.runtimes[logical_id] = FunctionRuntime(
+                spec,
+                self.clients("lambda"),
+                runtime_environment,
+                self.state_dir / "logs",
+                max_workers=self.options.max_workers,
+            )
+        api_definitions = {
+            provisioned.ref: self.provisioner.resolver.resolve(
+                self.provisioner.resource_definitions[logical_id].get("Properties", {})
+            )
+            for logical_id, provisioned in self.provisioner.resources.items()
+            if self.provisioner.resource_definitions[logical_id]["Type"] == "AWS::Serverless::Api"
+        }
+        self.servers.gateway.routes = api_routes(self.provisioner.functions, api_definitions)
+        self.servers.gateway.runtimes = self.servers.runtimes
+
+    def _run_custom_resources(self) -> None:
+        assert self.provisioner is not None
+        custom = self.provisioner.custom_resources()
+        self.reporter.phase("Loading the store (custom resources)", len(custom))
+        self.servers.collector = ResponseCollector()
+        stack_id = self.provisioner.resolver.pseudo_parameters["AWS::StackId"]
+        for logical_id, resource in custom.items():
+            properties = self.provisioner.resolver.resolve(resource.get("Properties", {}))
+            runtime = self._runtime_by_arn(properties["ServiceToken"])
+            self.provisioner.record(
+                logical_id,
+                run_custom_resource(
+                    self.servers.collector,
+                    runtime,
+                    logical_id=logical_id,
+                    resource_type=resource["Type"],
+                    properties=properties,
+                    stack_id=stack_id,
+                ),
+            )
+            self.reporter.step(logical_id)
+
+    def _runtime_by_arn(self, arn: str) -> FunctionRuntime:
+        runtime = next((r for r in self.servers.runtimes.values() if r.spec.arn == arn), None)
+        if runtime is None:
+            raise StoreError(f"no local function has the ARN {arn}")
+        return runtime
+
+    def _start_pollers(self, starting_position: str | None) -> None:
+        assert self.provisioner is not None and self.clients is not None
+        clients = self.clients
+
+        def send_to_queue(queue_arn: str, document: dict[str, Any]) -> None:
+            name = queue_arn.rsplit(":", 1)[1]
+            url = clients("sqs").get_queue_url(QueueName=name)["QueueUrl"]
+            clients("sqs").send_message(QueueUrl=url, MessageBody=json.dumps(document))
+
+        for logical_id, spec in self.provisioner.functions.items():
+            for event in spec.events.values():
+                if event.get("Type") not in STREAM_SERVICES:
+                    continue
+                settings = MappingSettings.from_event(event)
+                poller = StreamPoller(
+                    settings,
+                    self.servers.runtimes[logical_id],
+                    clients(STREAM_SERVICES[settings.kind]),
+                    send_to_queue,
+                    function_role_arn=self.provisioner.lookup(f"{logical_id}Role", "Arn")
+                    if f"{logical_id}Role" in self.provisioner.resource_definitions
+                    else "",
+                )
+                poller.start(starting_position)
+                self.servers.pollers.append(poller)
+
+    def _train(self, outputs: dict[str, Any]) -> None:
+        assert self.clients is not None
+        steps = 2 + 2 * 3
+        self.reporter.phase(
+            "Training the recommenders (User-Personalization, SIMS, Personalized-Ranking)", steps
+        )
+        train_and_deploy(
+            self.clients("personalize"),
+            self.clients("lambda"),
+            name=self.options.stack_name,
+            interactions_location=f"s3://{outputs['StagingBucket']}/data/interactions/",
+            role_arn=outputs["PersonalizeRoleArn"],
+            function_arns=outputs,
+            progress=self.reporter.step,
+        )
+
+    def _save_periodically(self, save_now: bool) -> None:
+        """Save right away after a first load, then every snapshot_interval seconds."""
+        while save_now or not self._stop_saving.wait(self.options.snapshot_interval):
+            save_now = False
+            try:
+                assert self.provisioner is not None and self.clients is not None
+                self.snapshot.save(self.provisioner, self.clients)
+            except Exception:
+                log.exception("saving the store's state failed")
+
+    def warm_functions(self) -> None:
+        """Start one worker per API function in the background, so first requests are fast."""
+        for runtime in self.servers.runtimes.values():
+            if any(event.get("Type") == "Api" for event in runtime.spec.events.values()):
+                threading.Thread(target=runtime.warm, name=f"warm:{runtime.spec.name}", daemon=True).start()
+
+
+def web_archive(web_dir: Path | None) -> bytes:
+    """The built web UI as the zip the WebSource parameter names (an explanatory page when not built)."""
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        if web_dir is not None and (web_dir / "index.html").is_file():
+            for path in sorted(web_dir.rglob("*")):
+                if path.is_file():
+                    archive.write(path, path.relative_to(web_dir).as_posix())
+        else:
+            archive.writestr(
+                "index.html", "<!doctype html><title>AllStore</title><p>The web UI was not built.</p>"
+            )
+    return buffer.getvalue()
+
+
+def read_state(state_dir: Path) -> dict[str, Any]:
+    """The running (or last) store's description, {} when there is none."""
+    path = state_dir / STATE_FILE
+    if not path.is_file():
+        return {}
+    return json.loads(path.read_text(encoding="utf-8"))
+
+
+def write_state(state_dir: Path, state: dict[str, Any]) -> None:
+    path = state_dir / STATE_FILE
+    path.with_suffix(".tmp").write_text(json.dumps(state, indent=1), encoding="utf-8")
+    path.with_suffix(".tmp").replace(path)
