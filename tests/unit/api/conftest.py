@@ -22,6 +22,7 @@ from botocore.stub import Stubber
 from moto import mock_aws
 
 from allstore.local.lambda_code import load_handler
+from tests.unit.api.openapi_contract import assert_documented_response, openapi
 
 API_DIR = Path(__file__).resolve().parents[3] / "functions" / "api"
 ITEMS_TABLE = "test-items"
@@ -106,12 +107,17 @@ def api_event(
 
 
 def invoke(handler: Callable, event: dict[str, Any]) -> ApiResponse:
-    """Call a handler and decode its proxy response; the body must always be JSON."""
+    """Call a handler and decode its proxy response; the body must be JSON as docs/openapi.yaml says."""
     response = handler(event, LambdaContext())
     headers = dict(response.get("headers") or {})
     for name, values in (response.get("multiValueHeaders") or {}).items():
         headers.setdefault(name, values[0])
-    return ApiResponse(response["statusCode"], headers, json.loads(response["body"]))
+    body = json.loads(response["body"])
+    if event["resource"] in openapi()["paths"]:
+        assert_documented_response(
+            event["resource"], event["httpMethod"].lower(), response["statusCode"], body
+        )
+    return ApiResponse(response["statusCode"], headers, body)
 
 
 def personalize_client_of(handler: Callable) -> Any:
