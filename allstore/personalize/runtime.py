@@ -35,32 +35,27 @@ MAX_INPUT_LIST = 500
 SCORED_TYPES = ("USER_PERSONALIZATION", "PERSONALIZED_RANKING")  # SIMS and popularity return no score
 
 
-def probabilities(scores: np.ndarray) -> np.ndarray:
-    """Scores as a distribution summing to 1 (items scored -inf get 0): proportional for
-    non-negative scores, a softmax otherwise."""
-    finite = np.isfinite(scores)
-    result = np.zeros(len(scores))
-    if not finite.any():
-        return result
-    values = scores[finite].astype(np.float64)
-    if values.min() >= 0 and values.sum() > 0:
-        result[finite] = values / values.sum()
-    else:
-        weights = np.exp(values - values.max())
-        result[finite] = weights / weights.sum()
-    return result
+def probabilities(scores: np.ndarray, chosen: np.ndarray) -> np.ndarray:
+    """The `chosen` items' shares of a distribution over all scored items that sums to 1 (items
+    scored -inf get 0): proportional for non-negative scores, a softmax otherwise."""
+    finite = scores[np.isfinite(scores)]
+    if not len(finite) or not len(chosen):
+        return np.zeros(len(chosen))
+    if finite.min() >= 0 and (total := finite.sum()) > 0:
+        return scores[chosen] / total
+    peak = finite.max()
+    return np.exp(scores[chosen] - peak) / np.exp(finite - peak).sum()
 
 
-def top_n(scores: np.ndarray, allowed: np.ndarray, n: int) -> np.ndarray:
+def top_n(scores: np.ndarray, allowed: np.ndarray | None, n: int) -> np.ndarray:
     """Indices of the n best allowed, finitely scored items, best first."""
-    candidates = np.where(allowed, scores, -np.inf)
-    available = int(np.isfinite(candidates).sum())
-    n = min(n, available)
+    candidates = scores if allowed is None else np.where(allowed, scores, -np.inf)
+    n = min(n, len(candidates))
     if n <= 0:
         return np.array([], dtype=np.int64)
     best = np.argpartition(-candidates, n - 1)[:n] if n < len(candidates) else np.arange(len(candidates))
-    best = best[np.isfinite(candidates[best])]
-    return best[np.argsort(-candidates[best], kind="stable")][:n]
+    best = best[np.argsort(-candidates[best], kind="stable")]
+    return best[np.isfinite(candidates[best])]
 
 
 class Runtime:
@@ -185,16 +180,13 @@ class Runtime:
             scores = bundle.model.score_history(history[0], history[1])
         scores = np.asarray(scores, dtype=np.float64)
         allowed = self._allowed(params, campaign, bundle, group_arn, history, item_id)
-        if allowed is None:
-            allowed = np.ones(len(scores), dtype=bool)
-        if exclude is not None:
-            row = bundle.item_row(exclude)
-            if row is not None:
-                allowed[row] = False
+        if exclude is not None and (row := bundle.item_row(exclude)) is not None:
+            allowed = np.ones(len(scores), dtype=bool) if allowed is None else allowed
+            allowed[row] = False
         best = top_n(scores, allowed, num_results)
         items = bundle.model.items[best].tolist()
         if recipe_type in SCORED_TYPES:
-            shares = probabilities(scores)[best].tolist()
+            shares = probabilities(scores, best).tolist()
             item_list = [
                 {"itemId": item, "score": round(share, 7)} for item, share in zip(items, shares, strict=True)
             ]
@@ -228,7 +220,7 @@ class Runtime:
                 known.append(index)
         known_scores = scores[known] if known else np.array([])
         order = np.argsort(-known_scores, kind="stable")
-        shares = probabilities(known_scores)
+        shares = probabilities(known_scores, np.arange(len(known)))
         ranking = [
             {"itemId": bundle.model.items[known[rank]], "score": round(float(shares[rank]), 7)}
             for rank in order

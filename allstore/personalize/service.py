@@ -70,7 +70,10 @@ class PersonalizeService:
         if method is None:
             raise invalid_input(f"{operation} is not supported by the local Personalize service.")
         apimodel.validate(api, operation, params)
-        return apimodel.output(api, operation, method(params))
+        result = method(params)
+        # Control-plane documents carry internal fields, so they are cut to the API's shape; the
+        # runtime and events APIs build their answers in shape already (and are latency-bound).
+        return apimodel.output(api, operation, result) if api == apimodel.CONTROL_PLANE else result
 
     def supports(self, api: str, operation: str) -> bool:
         return (api, operation) in self._operations
