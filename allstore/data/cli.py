@@ -26,13 +26,12 @@ from allstore.data import fetch as fetching
 data_app = typer.Typer(help="Datasets: generate the synthetic store, fetch real data, inspect files.")
 console = Console()
 
-DEFAULT_DATA_DIR = Path(".allstore/data")
+DEFAULT_SYNTHETIC_DIR = Path(".allstore/data/synthetic")
 
 
 @data_app.command()
 def generate(
-    out: Annotated[Path, typer.Option(help="Folder to write the store into.")] = DEFAULT_DATA_DIR
-    / "synthetic",
+    out: Annotated[Path, typer.Option(help="Folder to write the store into.")] = DEFAULT_SYNTHETIC_DIR,
     items: Annotated[int, typer.Option(min=1, help="Number of products.")] = synthetic.DEFAULT_ITEMS,
     interactions: Annotated[
         int, typer.Option(min=1, help="Number of interactions.")
@@ -59,7 +58,7 @@ def generate(
 def fetch(
     name: Annotated[str, typer.Argument(help="Dataset: grocery, clothing, sports or ucsd2018/<Category>.")],
     dest: Annotated[
-        Path | None, typer.Option(help="Folder for the files (default: .allstore/data/<name>).")
+        Path | None, typer.Option(help=f"Folder for the files (default: {fetching.DATASETS_DIR}/<name>).")
     ] = None,
     base_url: Annotated[
         str | None,
@@ -71,7 +70,7 @@ def fetch(
         remote = fetching.dataset(name)
     except fetching.FetchError as error:
         raise typer.BadParameter(str(error), param_hint="NAME") from error
-    dest = dest or DEFAULT_DATA_DIR / name
+    dest = dest or fetching.DATASETS_DIR / name
     console.print(f"{remote.description}\n-> {dest}")
     with Progress(
         TextColumn("{task.description}"),

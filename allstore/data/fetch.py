@@ -23,6 +23,8 @@ UCSD_2018 = (
     "https://datarepo.eng.ucsd.edu/mcauley_group/data/amazon_v2/",
     "https://jmcauley.ucsd.edu/data/amazon_v2/",
 )
+# Where fetched datasets live by default; `allstore local up --data <name>` looks here too.
+DATASETS_DIR = Path(os.environ.get("ALLSTORE_DATASETS") or Path.home() / ".cache" / "allstore" / "datasets")
 UCSD_PREFIX = "ucsd2018/"
 CHECKSUMS_FILE = "SHA256SUMS"
 PART_SUFFIX = ".part"
