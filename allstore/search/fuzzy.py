@@ -6,8 +6,9 @@ expansions so a rare misspelling in the index does not outscore the common corre
 own fuzzy query only matches (every hit scores the same), so this module finds the expansions
 itself: it reads the field's terms that share the word's first letter from the term dictionary
 (a cheap prefix scan, cached until the next refresh) and computes edit distances for all of them at
-once with Myers' bit-parallel algorithm vectorised in numpy. Words whose typo is in the first
-letter, or that need a transposition, are still matched by tantivy's fuzzy query, at a low score.
+once with Hyyrö's bit-parallel algorithm vectorised in numpy. So the first letter must be right:
+fuzzy matching here behaves as OpenSearch's with `prefix_length: 1` (its default is 0). That is
+the price of speed: tantivy's own fuzzy automaton costs milliseconds per word and field.
 """
 
 from __future__ import annotations
@@ -47,32 +48,42 @@ class TermExpander:
     def __init__(self, searcher: tantivy.Searcher) -> None:
         self.searcher = searcher
         self._buckets: dict[tuple[str, str], _Bucket] = {}
-        self._expansions: dict[tuple[str, str, int], list[Expansion]] = {}
+        self._expansions: dict[tuple[str, str, int, bool, int], list[Expansion]] = {}
         self._lock = threading.Lock()
 
-    def expand(self, field: str, word: str, distance: int) -> list[Expansion]:
-        """Index terms of `field` within `distance` edits of `word` (sharing its first letter), best first."""
-        if distance == 0 or not word or len(word) > MAX_WORD_LENGTH:
+    def expand(
+        self, field: str, word: str, distance: int, transpositions: bool = True, prefix_length: int = 1
+    ) -> list[Expansion]:
+        """Index terms of `field` within `distance` edits of `word` and sharing its first
+        `prefix_length` letters (at least one), best first."""
+        if not word or len(word) > MAX_WORD_LENGTH:
             return []
-        key = (field, word, distance)
+        key = (field, word, distance, transpositions, max(1, prefix_length))
         expansions = self._expansions.get(key)
         if expansions is None:
-            expansions = self._compute(field, word, distance)
+            expansions = self._compute(*key)
             with self._lock:
                 if len(self._expansions) >= MAX_CACHED_WORDS:
                     self._expansions.clear()
                 self._expansions[key] = expansions
         return expansions
 
-    def _compute(self, field: str, word: str, distance: int) -> list[Expansion]:
+    def _compute(
+        self, field: str, word: str, distance: int, transpositions: bool, prefix_length: int
+    ) -> list[Expansion]:
         bucket = self._bucket(field, word[0])
         if not bucket.terms:
             return []
         close = np.abs(bucket.lengths - len(word)) <= distance
+        if prefix_length > 1:
+            prefix = word[:prefix_length]
+            close &= np.array([term.startswith(prefix) for term in bucket.terms])
         if not close.any():
             return []
         indices = np.flatnonzero(close)
-        distances = edit_distances(word, bucket.alphabet, bucket.letters[:, indices], bucket.lengths[indices])
+        distances = edit_distances(
+            word, bucket.alphabet, bucket.letters[:, indices], bucket.lengths[indices], transpositions
+        )
         within = distances <= distance
         indices, distances = indices[within], distances[within]
         if indices.size == 0:
@@ -120,13 +131,14 @@ def _make_bucket(pairs: list[tuple[str, int]]) -> _Bucket:
 
 
 def edit_distances(
-    word: str, alphabet: dict[str, int], letters: np.ndarray, lengths: np.ndarray
+    word: str, alphabet: dict[str, int], letters: np.ndarray, lengths: np.ndarray, transpositions: bool = True
 ) -> np.ndarray:
-    """Levenshtein distance from `word` to each candidate: column j of `letters` (ids from `alphabet`),
-    of which the first `lengths[j]` rows are the candidate's letters.
+    """Edit distance from `word` to each candidate: column j of `letters` (ids from `alphabet`), of
+    which the first `lengths[j]` rows are the candidate's letters. With `transpositions`, swapping two
+    adjacent letters is one edit (optimal string alignment distance), as in OpenSearch's default.
 
-    Myers/Hyyrö bit-parallel global edit distance: one uint64 bit vector per candidate, one step
-    per letter position, all candidates at once. A candidate's score stops changing past its end.
+    Hyyrö's bit-parallel algorithm (after Myers): one uint64 bit vector per candidate, one step per
+    letter position, all candidates at once. A candidate's score stops changing past its end.
     """
     m = len(word)
     count = letters.shape[1]
@@ -139,17 +151,20 @@ def edit_distances(
             masks[alphabet[letter]] |= np.uint64(1 << position)
     positive = np.full(count, (1 << m) - 1, dtype=np.uint64)
     negative = np.zeros(count, dtype=np.uint64)
+    diagonal_zero = np.zeros(count, dtype=np.uint64)
+    previous_equal = np.zeros(count, dtype=np.uint64)
     score = np.full(count, m, dtype=np.int64)
     for row in range(min(letters.shape[0], int(lengths.max(initial=0)))):
         equal = masks[letters[row]]
-        x_vertical = equal | negative
-        x_horizontal = (((equal & positive) + positive) ^ positive) | equal
-        plus = negative | ~(x_horizontal | positive)
-        minus = positive & x_horizontal
+        swapped = ((~diagonal_zero & equal) << one) & previous_equal if transpositions else 0
+        diagonal_zero = (((equal & positive) + positive) ^ positive) | equal | negative | swapped
+        previous_equal = equal
+        plus = negative | ~(diagonal_zero | positive)
+        minus = diagonal_zero & positive
         step = ((plus >> shift) & one).astype(np.int64) - ((minus >> shift) & one).astype(np.int64)
         score += np.where(row < lengths, step, 0)
         plus = (plus << one) | one
         minus = minus << one
-        positive = minus | ~(x_vertical | plus)
-        negative = plus & x_vertical
+        positive = minus | ~(diagonal_zero | plus)
+        negative = plus & diagonal_zero
     return score

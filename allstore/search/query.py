@@ -1,9 +1,8 @@
 """Translate the OpenSearch query DSL into tantivy queries, with OpenSearch's matching semantics.
 
 Scoring is tantivy's BM25, as Lucene's. A fuzzy word (`fuzziness` in `match`/`multi_match`, the
-`fuzzy` query) is expanded into index terms scored as Lucene scores them (see fuzzy.py); a document
-only tantivy's fuzzy matcher finds (a typo in the word's first letter, a transposition) scores the
-constant `FUZZY_FLOOR_SCORE` times the boost. Every text field is analysed like OpenSearch's `standard`
+`fuzzy` query) is expanded into the index terms within reach that share its first letter, scored
+as Lucene scores them (see fuzzy.py). Every text field is analysed like OpenSearch's `standard`
 analyzer (split on non-alphanumerics, lowercase), whatever `analyzer` the mapping names.
 """
 
@@ -32,7 +31,6 @@ from allstore.search.mapping import (
     coerce,
 )
 
-FUZZY_FLOOR_SCORE = 0.1
 MAX_TOKEN_LENGTH = 40
 # Query names OpenSearch has that this server rejects with a clear message instead of ignoring.
 KNOWN_UNSUPPORTED = frozenset(
@@ -154,8 +152,12 @@ class QueryBuilder:
             all_on_empty = params.get("zero_terms_query", "none") == "all"
             return Query.all_query() if all_on_empty else Query.empty_query()
         fuzziness = params.get("fuzziness")
-        transpositions = params.get("fuzzy_transpositions", True)
-        clauses = [self._text_term(spec, token, fuzziness, transpositions) for token in tokens]
+        transpositions = _flag(params.get("fuzzy_transpositions", True))
+        prefix_length = _int_param("prefix_length", params.get("prefix_length", 0))
+        clauses = [
+            self._fuzzy_word(spec, token, edit_distance(fuzziness, token), transpositions, prefix_length)
+            for token in tokens
+        ]
         if len(clauses) == 1:
             return clauses[0]
         operator = str(params.get("operator", "or")).lower()
@@ -166,23 +168,18 @@ class QueryBuilder:
         required = minimum_should_match(params.get("minimum_should_match"), len(clauses))
         return Query.boolean_query([(Occur.Should, clause) for clause in clauses], required)
 
-    def _text_term(self, spec: FieldSpec, token: str, fuzziness: Any, transpositions: bool) -> Query:
-        """One analysed word, fuzzy when `fuzziness` allows edits for a word of its length."""
-        return self._fuzzy_word(spec, token, edit_distance(fuzziness, token), transpositions)
-
-    def _fuzzy_word(self, spec: FieldSpec, word: str, distance: int, transpositions: bool = True) -> Query:
-        """The best of `word`'s scored expansions (itself included), else tantivy's fuzzy match at a floor score."""
-        exact = Query.term_query(self.schema, spec.path, word)
+    def _fuzzy_word(
+        self, spec: FieldSpec, word: str, distance: int, transpositions: bool = True, prefix_length: int = 0
+    ) -> Query:
+        """`word` as one term, or with edits allowed the best of its scored expansions (itself included)."""
         if distance == 0:
-            return exact
-        expansions = [
-            _boosted(Query.term_query(self.schema, spec.path, expansion.term), expansion.weight)
-            for expansion in self.expander.expand(spec.path, word, distance)
-        ] or [exact]
-        fuzzy = Query.fuzzy_term_query(
-            self.schema, spec.path, word, distance=distance, transposition_cost_one=bool(transpositions)
+            return Query.term_query(self.schema, spec.path, word)
+        expansions = self.expander.expand(spec.path, word, distance, transpositions, prefix_length)
+        if not expansions:
+            return Query.empty_query()
+        return Query.disjunction_max_query(
+            [_boosted(Query.term_query(self.schema, spec.path, e.term), e.weight) for e in expansions]
         )
-        return Query.disjunction_max_query([*expansions, Query.const_score_query(fuzzy, FUZZY_FLOOR_SCORE)])
 
     def _match_phrase(self, body: Any) -> Query:
         field, params = _field_query(
@@ -299,8 +296,9 @@ class QueryBuilder:
             return Query.empty_query()
         value = str(params["value"])
         distance = edit_distance(params.get("fuzziness", "AUTO"), value)
-        query = self._fuzzy_word(spec, value, distance, bool(params.get("transpositions", True)))
-        return _boosted(query, params)
+        transpositions = _flag(params.get("transpositions", True))
+        prefix_length = _int_param("prefix_length", params.get("prefix_length", 0))
+        return _boosted(self._fuzzy_word(spec, value, distance, transpositions, prefix_length), params)
 
     def _prefix(self, body: Any) -> Query:
         field, params = _field_query("prefix", body, "value", {"boost", "rewrite", "case_insensitive"})
@@ -499,6 +497,21 @@ def _boosted(query: Query, boost: Any) -> Query:
     except (TypeError, ValueError):
         raise parsing_error(f"[boost] must be a number, got [{boost}]") from None
     return query if factor == 1.0 else Query.boost_query(query, factor)
+
+
+def _flag(value: Any) -> bool:
+    if isinstance(value, bool):
+        return value
+    if str(value).lower() in ("true", "false"):
+        return str(value).lower() == "true"
+    raise parsing_error(f"expected true or false, got [{value}]")
+
+
+def _int_param(name: str, value: Any) -> int:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        raise parsing_error(f"[{name}] must be an integer, got [{value}]") from None
 
 
 def bad_operator(operator: str) -> SearchError:

@@ -9,26 +9,32 @@ import pytest
 from allstore.search.fuzzy import _make_bucket, edit_distances
 
 
-def levenshtein(a: str, b: str) -> int:
-    previous = list(range(len(b) + 1))
-    for i, letter_a in enumerate(a, 1):
-        current = [i]
-        for j, letter_b in enumerate(b, 1):
-            current.append(min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (letter_a != letter_b)))
-        previous = current
-    return previous[-1]
+def textbook_distance(a: str, b: str, transpositions: bool) -> int:
+    """Levenshtein distance; with transpositions, optimal string alignment distance."""
+    table = [[max(i, j) if not i or not j else 0 for j in range(len(b) + 1)] for i in range(len(a) + 1)]
+    for i in range(1, len(a) + 1):
+        for j in range(1, len(b) + 1):
+            table[i][j] = min(
+                table[i - 1][j] + 1, table[i][j - 1] + 1, table[i - 1][j - 1] + (a[i - 1] != b[j - 1])
+            )
+            if transpositions and i > 1 and j > 1 and a[i - 1] == b[j - 2] and a[i - 2] == b[j - 1]:
+                table[i][j] = min(table[i][j], table[i - 2][j - 2] + 1)
+    return table[-1][-1]
 
 
-@pytest.mark.parametrize("seed", range(5))
-def test_bit_parallel_distance_equals_the_textbook_one(seed):
+@pytest.mark.parametrize("transpositions", [True, False])
+@pytest.mark.parametrize("seed", range(3))
+def test_bit_parallel_distance_equals_the_textbook_one(seed, transpositions):
     rng = random.Random(seed)
     letters = "abcdeé"
-    for _ in range(40):
+    for _ in range(60):
         word = "".join(rng.choice(letters) for _ in range(rng.randint(1, 14)))
         terms = ["".join(rng.choice(letters[:5]) for _ in range(rng.randint(1, 16))) for _ in range(30)]
         bucket = _make_bucket([(term, 1) for term in terms])
-        distances = edit_distances(word, bucket.alphabet, bucket.letters, bucket.lengths)
-        assert list(distances) == [levenshtein(word, term) for term in bucket.terms]
+        distances = edit_distances(word, bucket.alphabet, bucket.letters, bucket.lengths, transpositions)
+        assert [int(d) for d in distances] == [
+            textbook_distance(word, t, transpositions) for t in bucket.terms
+        ]
 
 
 def test_common_correct_word_is_not_buried_by_a_rare_misspelling_in_the_index(client):

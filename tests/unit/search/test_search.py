@@ -290,3 +290,14 @@ def test_sort_by_score_is_accepted(products):
     assert ids(products, {"match": {"title": "tent"}}, sort=["_score"]) == ids(
         products, {"match": {"title": "tent"}}
     )
+
+
+def test_fuzzy_matching_keeps_the_first_letter_and_honours_prefix_length(products):
+    # Documented deviation: the first letter must be right (OpenSearch's prefix_length 0 allows it).
+    assert ids(products, {"match": {"title": {"query": "xent", "fuzziness": 1}}}) == []
+    assert set(ids(products, {"fuzzy": {"title": {"value": "tenp", "prefix_length": 3}}})) == {"P01", "P02"}
+    assert ids(products, {"fuzzy": {"title": {"value": "tnet", "prefix_length": 2}}}) == []
+    assert (
+        ids(products, {"match": {"title": {"query": "tnet", "fuzziness": 1, "fuzzy_transpositions": False}}})
+        == []
+    )
