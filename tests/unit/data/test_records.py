@@ -262,3 +262,15 @@ def test_a_row_the_csv_module_rejects_is_a_bad_row_and_reading_goes_on(tmp_path)
 def test_column_picks_the_first_known_spelling_in_a_header():
     assert records.column(["user_id", "USER_ID", "x"], records.USER_ID_FIELDS) == "USER_ID"
     assert records.column(["x"], records.USER_ID_FIELDS) is None
+
+
+def test_original_demo_item_csv_columns(tmp_path):
+    path = write_lines(
+        tmp_path / "items_w_Metadata.csv.gz",
+        ["ITEM_ID,TITLE,IMGURL,GENRE", 'B1,"Dome Tent, 2-Person",http://x/t.jpg,Outdoors|Camping|Tents'],
+        gzipped=True,
+        bom=True,
+    )
+    (item,) = iter_records(path)
+    assert records.item_id(item) == "B1" and records.title(item) == "Dome Tent, 2-Person"
+    assert records.image_url(item) == "http://x/t.jpg" and records.category(item) == "Tents"
