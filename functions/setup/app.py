@@ -221,7 +221,7 @@ def load_product_shard(task: ShardTask) -> LoadReport:
                 report.repaired += product.repaired
                 report.defaulted += product.defaulted
     except (ClientError, BotoCoreError) as error:
-        raise SetupError(f"writing to table {task.table_name} failed: {error}") from error
+        raise SetupError(f"loading {task.source} into table {task.table_name} failed: {error}") from error
     if task.shard == 0:  # every shard reads the whole file; one of them reports its bad rows
         report.bad_rows = bad_rows.count
     logger.info(
@@ -250,7 +250,7 @@ def load_users(source: str, table_name: str, deadline_ms: int) -> LoadReport:
                 report.written += 1
                 report.defaulted += defaulted
     except (ClientError, BotoCoreError) as error:
-        raise SetupError(f"writing to table {table_name} failed: {error}") from error
+        raise SetupError(f"loading {source} into table {table_name} failed: {error}") from error
     report.bad_rows = bad_rows.count
     logger.info("Loaded users", **asdict(report), bad_rows_detail=bad_rows.summary())
     return report
@@ -275,11 +275,12 @@ def _invoke_shard(function_arn: str, task: ShardTask) -> LoadReport:
         Payload=json.dumps({SHARD_REQUEST: asdict(task)}).encode(),
     )
     payload = json.loads(response["Payload"].read() or b"null")
+    if not isinstance(payload, dict):
+        raise SetupError(f"shard {task.shard} answered {payload!r}")
     if response.get("FunctionError"):
-        message = payload.get("errorMessage") if isinstance(payload, dict) else payload
-        raise SetupError(f"shard {task.shard} crashed: {message}")
-    if not isinstance(payload, dict) or "Report" not in payload:
-        raise SetupError(f"shard {task.shard} failed: {(payload or {}).get('Reason', payload)}")
+        raise SetupError(f"shard {task.shard} crashed: {payload.get('errorMessage', payload)}")
+    if "Report" not in payload:
+        raise SetupError(f"shard {task.shard} failed: {payload.get('Reason', payload)}")
     return LoadReport(**payload["Report"])
 
 

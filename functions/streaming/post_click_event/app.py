@@ -94,13 +94,16 @@ def parse_click_event(record: KinesisStreamRecord, default_event_type: str) -> C
         raise InvalidClickEvent(f"payload is not JSON: {error}") from error
     if not isinstance(payload, dict):
         raise InvalidClickEvent("payload is not a JSON object")
+    arrival = payload_record.get("approximateArrivalTimestamp")
     return ClickEvent(
         sequence_number=payload_record.sequence_number,
         session_id=_identifier(payload, "sessionID", required=True),
         user_id=_identifier(payload, "userID", required=False),
         item_id=_identifier(payload, "itemID", required=True),
         event_type=_identifier(payload, "eventType", required=False) or default_event_type,
-        sent_at=datetime.fromtimestamp(payload_record.approximate_arrival_timestamp, tz=UTC),
+        sent_at=datetime.fromtimestamp(arrival, tz=UTC)
+        if isinstance(arrival, int | float)
+        else datetime.now(UTC),
     )
 
 

@@ -206,7 +206,7 @@ def test_persistent_throttling_fails_the_request(setup_function, monkeypatch):
     answer = setup_function.request("Custom::ProductData", _properties(source, 1))
 
     assert answer["Status"] == "FAILED"
-    assert f"writing to table {ITEMS_TABLE} failed" in answer["Reason"]
+    assert f"into table {ITEMS_TABLE} failed" in answer["Reason"]
     assert "ProvisionedThroughputExceededException" in answer["Reason"]
 
 

@@ -1,0 +1,241 @@
+"""Benchmark the catalogue load of the set-up function: items per second with 1 and with N shards.
+
+A synthetic store (`allstore.data.synthetic`, UCSD 2018 products JSON lines, gzipped, plus
+Personalize-style interactions for the popularity counts) is uploaded to a local S3, and a
+`Custom::ProductData` Create request is sent to the real set-up handler, which writes the Items
+table (with both GSIs) in a local DynamoDB: moto's ThreadedMotoServer on 127.0.0.1, in a process
+of its own so the loaders do not share its interpreter. Each extra shard runs, as on Lambda, in a
+separate process (a subprocess of this script stands in for the synchronous self-invoke), so the
+shards really run in parallel as far as the machine's cores allow. The time is from the request to
+CloudFormation's answer (a recording server on 127.0.0.1).
+
+    .venv/bin/python benchmarks/setup_load.py [--products 300000] [--interactions 300000] [--shards 1 4]
+"""
+
+from __future__ import annotations
+
+import argparse
+import inspect
+import io
+import json
+import multiprocessing
+import os
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+SETUP_CODE = ROOT / "functions" / "setup"
+REGION = "us-east-1"
+BUCKET = "benchmark-data"
+TABLE = "Items"
+FUNCTION_ARN = f"arn:aws:lambda:{REGION}:123456789012:function:benchmark-setup"
+
+
+class Context:
+    function_name = "benchmark-setup"
+    memory_limit_in_mb = 1024
+    invoked_function_arn = FUNCTION_ARN
+    aws_request_id = "benchmark"
+
+    def __init__(self, timeout_seconds: float = 900.0) -> None:
+        self._deadline = time.monotonic() + timeout_seconds
+
+    def get_remaining_time_in_millis(self) -> int:
+        return max(int((self._deadline - time.monotonic()) * 1000), 0)
+
+
+def _environment(endpoint: str) -> dict[str, str]:
+    return {
+        **os.environ,
+        "AWS_ENDPOINT_URL": endpoint,
+        "AWS_ACCESS_KEY_ID": "benchmark",
+        "AWS_SECRET_ACCESS_KEY": "benchmark",
+        "AWS_DEFAULT_REGION": REGION,
+        "AWS_REGION": REGION,
+        "POWERTOOLS_SERVICE_NAME": "setup",
+        "POWERTOOLS_LOG_LEVEL": "WARNING",
+        "LOG_LEVEL": "WARNING",
+    }
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def _serve_moto(port: int) -> None:
+    import logging
+
+    from moto.server import ThreadedMotoServer
+
+    logging.getLogger("werkzeug").setLevel(logging.ERROR)  # no access log line per request
+
+    ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False).start()
+    threading.Event().wait()
+
+
+def _wait_for(port: int, timeout: float = 30.0) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        with socket.socket() as probe:
+            if probe.connect_ex(("127.0.0.1", port)) == 0:
+                return
+        time.sleep(0.1)
+    raise RuntimeError(f"moto server on port {port} did not start")
+
+
+class SubprocessLambda:
+    """The shard invocations: each runs the real handler in a fresh Python process, like a Lambda."""
+
+    def __init__(self, environment: dict[str, str]) -> None:
+        self.environment = environment
+
+    def invoke(self, FunctionName: str, InvocationType: str, Payload: bytes) -> dict[str, Any]:  # noqa: N803
+        result = subprocess.run(
+            [sys.executable, __file__, "--run-shard"],
+            input=Payload,
+            capture_output=True,
+            env=self.environment,
+            check=False,
+        )
+        if result.returncode != 0:
+            error = {"errorMessage": result.stderr.decode(errors="replace")[-2000:], "errorType": "Crash"}
+            return {"StatusCode": 200, "FunctionError": "Unhandled", "Payload": io.BytesIO(json.dumps(error).encode())}
+        last_line = result.stdout.decode().strip().splitlines()[-1]
+        return {"StatusCode": 200, "Payload": io.BytesIO(last_line.encode())}
+
+
+def _run_shard() -> None:
+    """`--run-shard`: one shard invocation, payload on stdin, answer as the last stdout line."""
+    from allstore.local.lambda_code import load_handler
+
+    handler = load_handler(SETUP_CODE)
+    print(json.dumps(handler(json.loads(sys.stdin.buffer.read()), Context())))
+
+
+class _Answers(BaseHTTPRequestHandler):
+    received: list[dict[str, Any]] = []
+
+    def log_message(self, format: str, *args: Any) -> None:
+        pass
+
+    def do_PUT(self) -> None:
+        self.received.append(json.loads(self.rfile.read(int(self.headers["Content-Length"]))))
+        self.send_response(200)
+        self.send_header("Content-Length", "0")
+        self.end_headers()
+
+
+def _create_items_table(dynamodb: Any) -> None:
+    try:
+        dynamodb.delete_table(TableName=TABLE)
+    except dynamodb.exceptions.ResourceNotFoundException:
+        pass
+    dynamodb.create_table(
+        TableName=TABLE,
+        KeySchema=[{"AttributeName": "asin", "KeyType": "HASH"}],
+        AttributeDefinitions=[
+            {"AttributeName": name, "AttributeType": kind}
+            for name, kind in (("asin", "S"), ("category", "S"), ("popularityGroup", "S"), ("popularity", "N"))
+        ],
+        GlobalSecondaryIndexes=[
+            {
+                "IndexName": name,
+                "KeySchema": [
+                    {"AttributeName": hash_key, "KeyType": "HASH"},
+                    {"AttributeName": "popularity", "KeyType": "RANGE"},
+                ],
+                "Projection": {"ProjectionType": "ALL"},
+            }
+            for name, hash_key in (("category-index", "category"), ("popular-index", "popularityGroup"))
+        ],
+        BillingMode="PAY_PER_REQUEST",
+    )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--products", type=int, default=300_000)
+    parser.add_argument("--interactions", type=int, default=300_000)
+    parser.add_argument("--shards", type=int, nargs="+", default=[1, 4])
+    args = parser.parse_args()
+
+    port = _free_port()
+    moto = multiprocessing.get_context("spawn").Process(target=_serve_moto, args=(port,), daemon=True)
+    moto.start()
+    answers = ThreadingHTTPServer(("127.0.0.1", 0), _Answers)
+    threading.Thread(target=answers.serve_forever, args=(0.05,), daemon=True).start()
+    try:
+        _wait_for(port)
+        endpoint = f"http://127.0.0.1:{port}"
+        environment = _environment(endpoint)
+        os.environ.update(environment)
+
+        import boto3
+
+        from allstore.data import synthetic
+        from allstore.local.lambda_code import load_handler
+
+        started = time.perf_counter()
+        store = synthetic.generate_store(items=args.products, interactions=args.interactions)
+        with tempfile.TemporaryDirectory() as folder:
+            paths = synthetic.write_store(store, folder)
+            s3 = boto3.client("s3")
+            s3.create_bucket(Bucket=BUCKET)
+            s3.upload_file(str(paths[synthetic.PRODUCTS_FILE]), BUCKET, synthetic.PRODUCTS_FILE)
+            s3.upload_file(str(paths[synthetic.INTERACTIONS_FILE]), BUCKET, synthetic.INTERACTIONS_FILE)
+        print(
+            f"catalogue: {args.products:,} products, {args.interactions:,} interactions "
+            f"(generated and uploaded in {time.perf_counter() - started:.1f} s)"
+        )
+
+        dynamodb = boto3.client("dynamodb")
+        for shards in args.shards:
+            _create_items_table(dynamodb)
+            handler = load_handler(SETUP_CODE)
+            inspect.unwrap(handler).__globals__["lambda_client"] = SubprocessLambda(environment)
+            event = {
+                "RequestType": "Create",
+                "ResponseURL": f"http://127.0.0.1:{answers.server_address[1]}/answer",
+                "StackId": "arn:aws:cloudformation:us-east-1:123456789012:stack/benchmark/1",
+                "RequestId": f"shards-{shards}",
+                "LogicalResourceId": "InitItemTable",
+                "ResourceType": "Custom::ProductData",
+                "ResourceProperties": {
+                    "Source": f"s3://{BUCKET}/{synthetic.PRODUCTS_FILE}",
+                    "InteractionSource": f"s3://{BUCKET}/{synthetic.INTERACTIONS_FILE}",
+                    "TableName": TABLE,
+                    "Shards": shards,
+                },
+            }
+            started = time.perf_counter()
+            handler(event, Context())
+            seconds = time.perf_counter() - started
+            answer = _Answers.received[-1]
+            if answer["Status"] != "SUCCESS":
+                raise SystemExit(f"{shards} shard(s): FAILED: {answer['Reason']}")
+            written = int(answer["Data"]["Written"])
+            count = dynamodb.describe_table(TableName=TABLE)["Table"].get("ItemCount")
+            print(
+                f"{shards} shard(s): {written:,} items in {seconds:.1f} s = {written / seconds:,.0f} items/s "
+                f"(table holds {count:,})"
+            )
+    finally:
+        answers.shutdown()
+        moto.terminate()
+        moto.join()
+
+
+if __name__ == "__main__":
+    if sys.argv[1:] == ["--run-shard"]:
+        _run_shard()
+    else:
+        main()
