@@ -1,18 +1,21 @@
-"""The store's own product query (as functions/api/search sends it) finds the right products,
+"""The store's own product query (functions/api/search builds it) finds the right products,
 for multi-word and misspelt queries, over a catalogue with many near-miss distractors."""
 
 from __future__ import annotations
 
 import itertools
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from pathlib import Path
 
 import pytest
 from allstore_common.search_index import INDEX_MAPPING
 from opensearchpy import OpenSearch, helpers
 
+from allstore.local.lambda_code import load_handler
 from allstore.search import SearchServer
 from tests.unit.search.conftest import client_for
 
+SEARCH_API_CODE = Path(__file__).resolve().parents[3] / "functions" / "api" / "search"
 BRANDS = ["Northwind", "Summit Gear", "Riverstone", "Alpine Works", "Coastline"]
 ADJECTIVES = ["Waterproof", "Lightweight", "Insulated", "Compact", "Heavy Duty", "Folding"]
 NOUNS = [
@@ -55,27 +58,12 @@ def catalogue() -> list[dict]:
     return products
 
 
-def product_query(text: str) -> dict:
-    """The body the search API sends (functions/api/search/app.py `product_query`)."""
-    return {
-        "size": 25,
-        "_source": ["asin"],
-        "query": {
-            "bool": {
-                "should": [
-                    {
-                        "multi_match": {
-                            "query": text,
-                            "fields": ["title^3", "brand^2", "category", "description", "feature"],
-                            "fuzziness": "AUTO",
-                        }
-                    },
-                    {"match_phrase": {"title": {"query": text, "boost": 5}}},
-                ],
-                "minimum_should_match": 1,
-            }
-        },
-    }
+@pytest.fixture(scope="module")
+def product_query() -> Callable[[str, int], dict]:
+    """The search API's own request body builder, so these tests follow the query it really sends."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("ITEMS_TABLE", "Items")
+        return load_handler(SEARCH_API_CODE, "app.product_query")
 
 
 @pytest.fixture(scope="module")
@@ -92,9 +80,9 @@ def store(tmp_path_factory) -> Iterator[tuple[OpenSearch, dict[str, dict]]]:
     server.stop()
 
 
-def titles(store, text: str) -> list[str]:
+def titles(store, product_query, text: str) -> list[str]:
     client, by_asin = store
-    hits = client.search(index="items", body=product_query(text))["hits"]["hits"]
+    hits = client.search(index="items", body=product_query(text, 25))["hits"]["hits"]
     assert all(hit["_source"] == {"asin": hit["_id"]} for hit in hits)
     return [by_asin[hit["_id"]]["title"] for hit in hits]
 
@@ -111,8 +99,8 @@ def titles(store, text: str) -> list[str]:
         ("northwnd waterprof hiking boots", "Northwind Waterproof Hiking Boots"),
     ],
 )
-def test_the_described_product_comes_first(store, query, expected_first):
-    assert titles(store, query)[0] == expected_first
+def test_the_described_product_comes_first(store, product_query, query, expected_first):
+    assert titles(store, product_query, query)[0] == expected_first
 
 
 @pytest.mark.parametrize(
@@ -127,16 +115,16 @@ def test_the_described_product_comes_first(store, query, expected_first):
         ("rain jacket", "Rain Jacket"),
     ],
 )
-def test_product_type_queries_fill_the_page_with_that_type(store, query, every_top_title_has):
-    top = titles(store, query)[:25]
+def test_product_type_queries_fill_the_page_with_that_type(store, product_query, query, every_top_title_has):
+    top = titles(store, product_query, query)[:25]
     assert len(top) == 25
     assert all(every_top_title_has in title for title in top)
 
 
-def test_brand_query_ranks_that_brand_first(store):
-    top = titles(store, "summit gear")[:20]
+def test_brand_query_ranks_that_brand_first(store, product_query):
+    top = titles(store, product_query, "summit gear")[:20]
     assert all(title.startswith("Summit Gear") for title in top)
 
 
-def test_words_that_match_nothing_return_nothing(store):
-    assert titles(store, "xylophone quartz") == []
+def test_words_that_match_nothing_return_nothing(store, product_query):
+    assert titles(store, product_query, "xylophone quartz") == []
