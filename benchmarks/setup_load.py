@@ -15,6 +15,7 @@ CloudFormation's answer (a recording server on 127.0.0.1).
 from __future__ import annotations
 
 import argparse
+import contextlib
 import inspect
 import io
 import json
@@ -28,7 +29,7 @@ import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 ROOT = Path(__file__).resolve().parents[1]
 SETUP_CODE = ROOT / "functions" / "setup"
@@ -98,7 +99,7 @@ class SubprocessLambda:
     def __init__(self, environment: dict[str, str]) -> None:
         self.environment = environment
 
-    def invoke(self, FunctionName: str, InvocationType: str, Payload: bytes) -> dict[str, Any]:  # noqa: N803
+    def invoke(self, FunctionName: str, InvocationType: str, Payload: bytes) -> dict[str, Any]:
         result = subprocess.run(
             [sys.executable, __file__, "--run-shard"],
             input=Payload,
@@ -108,7 +109,11 @@ class SubprocessLambda:
         )
         if result.returncode != 0:
             error = {"errorMessage": result.stderr.decode(errors="replace")[-2000:], "errorType": "Crash"}
-            return {"StatusCode": 200, "FunctionError": "Unhandled", "Payload": io.BytesIO(json.dumps(error).encode())}
+            return {
+                "StatusCode": 200,
+                "FunctionError": "Unhandled",
+                "Payload": io.BytesIO(json.dumps(error).encode()),
+            }
         last_line = result.stdout.decode().strip().splitlines()[-1]
         return {"StatusCode": 200, "Payload": io.BytesIO(last_line.encode())}
 
@@ -122,7 +127,7 @@ def _run_shard() -> None:
 
 
 class _Answers(BaseHTTPRequestHandler):
-    received: list[dict[str, Any]] = []
+    received: ClassVar[list[dict[str, Any]]] = []
 
     def log_message(self, format: str, *args: Any) -> None:
         pass
@@ -135,16 +140,19 @@ class _Answers(BaseHTTPRequestHandler):
 
 
 def _create_items_table(dynamodb: Any) -> None:
-    try:
+    with contextlib.suppress(dynamodb.exceptions.ResourceNotFoundException):
         dynamodb.delete_table(TableName=TABLE)
-    except dynamodb.exceptions.ResourceNotFoundException:
-        pass
     dynamodb.create_table(
         TableName=TABLE,
         KeySchema=[{"AttributeName": "asin", "KeyType": "HASH"}],
         AttributeDefinitions=[
             {"AttributeName": name, "AttributeType": kind}
-            for name, kind in (("asin", "S"), ("category", "S"), ("popularityGroup", "S"), ("popularity", "N"))
+            for name, kind in (
+                ("asin", "S"),
+                ("category", "S"),
+                ("popularityGroup", "S"),
+                ("popularity", "N"),
+            )
         ],
         GlobalSecondaryIndexes=[
             {
