@@ -371,9 +371,15 @@ class SearchApi:
             request.params.get("_source_excludes"),
         )
         total, hits = index.search(body.get("query"), size, offset)
+        with_version = bool(body.get("version")) or request.flag("version")
+        with_seq_no = bool(body.get("seq_no_primary_term")) or request.flag("seq_no_primary_term")
         formatted = []
         for score, doc in hits:
             hit: dict[str, Any] = {"_index": index.name, "_id": doc.id, "_score": score}
+            if with_version:
+                hit["_version"] = doc.version
+            if with_seq_no:
+                hit.update({"_seq_no": doc.seq_no, "_primary_term": 1})
             source = source_filter.apply(doc.source)
             if source is not None:
                 hit["_source"] = source

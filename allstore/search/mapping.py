@@ -135,7 +135,7 @@ class Mapping:
             if spec.type == TEXT:
                 builder.add_text_field(spec.path, tokenizer_name="default", index_option="position")
             elif spec.type == KEYWORD:
-                builder.add_text_field(spec.path, fast=True, tokenizer_name="raw", index_option="freq")
+                builder.add_text_field(spec.path, tokenizer_name="raw", index_option="freq")
             elif spec.type in INTEGER_TYPES:
                 builder.add_integer_field(spec.path, indexed=True, fast=True)
             elif spec.type in FLOAT_TYPES:

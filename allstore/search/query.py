@@ -25,7 +25,6 @@ from allstore.search.mapping import (
     ID_FIELD,
     INTEGER_TYPES,
     KEYWORD,
-    TEXT,
     FieldSpec,
     Mapping,
     coerce,
@@ -451,9 +450,7 @@ def _field_type(spec: FieldSpec) -> tantivy.FieldType:
         return tantivy.FieldType.Boolean
     if spec.type == DATE:
         return tantivy.FieldType.Date
-    if spec.type == TEXT:
-        raise unsupported(f"range query on text field [{spec.path}]")
-    return tantivy.FieldType.Text
+    raise unsupported(f"range query on {spec.type} field [{spec.path}] (numeric and date fields only)")
 
 
 def _params(name: str, body: Any, allowed: set[str]) -> dict[str, Any]:

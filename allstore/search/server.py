@@ -7,6 +7,7 @@ import ipaddress
 import json
 import logging
 import threading
+from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -141,10 +142,12 @@ class SearchServer:
         log.info("search server listening on %s (data in %s)", self.url, self.data_dir)
         return self.url
 
-    def serve(self) -> None:
-        """Serve in the calling thread until Ctrl-C, then persist and stop."""
+    def serve(self, on_ready: Callable[[str], None] | None = None) -> None:
+        """Serve in the calling thread until Ctrl-C, then persist and stop; `on_ready` gets the URL."""
         self._bind()
         log.info("search server listening on %s (data in %s)", self.url, self.data_dir)
+        if on_ready is not None:
+            on_ready(self.url)
         try:
             self._httpd.serve_forever(poll_interval=SHUTDOWN_POLL_SECONDS)
         except KeyboardInterrupt:

@@ -301,3 +301,43 @@ def test_fuzzy_matching_keeps_the_first_letter_and_honours_prefix_length(product
         ids(products, {"match": {"title": {"query": "tnet", "fuzziness": 1, "fuzzy_transpositions": False}}})
         == []
     )
+
+
+def test_hits_carry_versions_when_asked(products):
+    hit = products.search(index="items", body={"query": {"ids": {"values": ["P01"]}}, "version": True})[
+        "hits"
+    ]["hits"][0]
+    assert hit["_version"] == 1
+    hit = products.search(
+        index="items", body={"query": {"ids": {"values": ["P01"]}}, "seq_no_primary_term": True}
+    )["hits"]["hits"][0]
+    assert hit["_primary_term"] == 1
+    assert hit["_seq_no"] >= 0
+
+
+def test_dates_and_keyword_prefixes(client):
+    client.indices.create(
+        index="orders",
+        body={"mappings": {"properties": {"sku": {"type": "keyword"}, "placed": {"type": "date"}}}},
+    )
+    orders = [
+        ("1", "AB-100", "2024-01-05T10:00:00Z"),
+        ("2", "AB-200", "2024-02-01"),
+        ("3", "CD-300", 1709251200000),
+    ]
+    for order_id, sku, placed in orders:
+        client.index(index="orders", id=order_id, body={"sku": sku, "placed": placed})
+    client.indices.refresh(index="orders")
+
+    def found(query):
+        return sorted(
+            hit["_id"] for hit in client.search(index="orders", body={"query": query})["hits"]["hits"]
+        )
+
+    with pytest.raises(RequestError, match="range query on keyword field"):
+        found({"range": {"sku": {"gte": "AB-150", "lt": "CD"}}})
+    assert found({"prefix": {"sku": "AB-"}}) == ["1", "2"]
+    assert found({"range": {"placed": {"gte": "2024-01-31", "lte": "2024-03-01T00:00:00Z"}}}) == ["2", "3"]
+    assert found({"term": {"placed": "2024-02-01T00:00:00Z"}}) == ["2"]
+    with pytest.raises(RequestError):
+        client.index(index="orders", id="4", body={"sku": "X", "placed": "last tuesday"})

@@ -1,0 +1,34 @@
+"""`allstore search serve`: the local OpenSearch-compatible search server on its own, for tools and
+notebooks that want product search without the rest of the store."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from allstore.search.server import SearchServer
+
+search_app = typer.Typer(help="The local OpenSearch-compatible search server.", no_args_is_help=True)
+
+DEFAULT_PORT = 9200  # OpenSearch's own
+
+
+@search_app.command()
+def serve(
+    port: Annotated[int, typer.Option(help="Port on 127.0.0.1 (0 picks a free one).")] = DEFAULT_PORT,
+    data_dir: Annotated[Path, typer.Option(help="Where the indices live.")] = Path(".allstore/search"),
+) -> None:
+    """Serve the OpenSearch REST subset on 127.0.0.1 until Ctrl-C (see docs/search.md)."""
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    server = SearchServer(data_dir, port=port)
+    try:
+        server.serve(
+            on_ready=lambda url: typer.echo(f"Search server at {url} (data in {data_dir}). Ctrl-C stops it.")
+        )
+    except RuntimeError as error:  # e.g. the data directory is already served
+        typer.echo(f"error: {error}", err=True)
+        raise typer.Exit(1) from None
+    typer.echo("stopped; indices saved")
