@@ -83,7 +83,7 @@ def _serve_moto(port: int) -> None:
     threading.Event().wait()
 
 
-def _wait_for(port: int, timeout: float = 30.0) -> None:
+def _wait_for(port: int, timeout: float = 180.0) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         with socket.socket() as probe:
