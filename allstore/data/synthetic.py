@@ -394,13 +394,25 @@ def _write_gzip_lines(path: Path, lines: list[str]) -> Path:
 def _product_lines(catalogue: Catalogue, tree: list[Leaf]) -> list[str]:
     rng = np.random.default_rng(catalogue.text_seed)
     n_items = len(catalogue.asins)
-    picks = rng.integers(1 << 30, size=(n_items, 6))
+    picks = rng.integers(1 << 30, size=(n_items, 7)).tolist()
+    image_names = [
+        [IMAGE_URL_PREFIX + images.image_file_name(node.name, variant) for variant in range(images.VARIANTS)]
+        for node in tree
+    ]
+    prices = catalogue.prices.tolist()
     lines = []
-    for index in range(n_items):
-        node = tree[catalogue.leaf[index]]
+    for asin, leaf, brand_index, variant, price, (a, b, c, d, e, f, g) in zip(
+        catalogue.asins.tolist(),
+        catalogue.leaf.tolist(),
+        catalogue.brand.tolist(),
+        catalogue.image_variant.tolist(),
+        prices,
+        picks,
+        strict=True,
+    ):
+        node = tree[leaf]
         department = vocabulary.DEPARTMENTS[node.department]
-        brand = catalogue.brand_names[catalogue.brand[index]]
-        a, b, c, d, e, f = (int(value) for value in picks[index])
+        brand = catalogue.brand_names[brand_index]
         noun = node.nouns[a % len(node.nouns)]
         adjective = department.adjectives[b % len(department.adjectives)]
         title = f"{brand} {adjective} {noun}"
@@ -412,24 +424,21 @@ def _product_lines(catalogue: Catalogue, tree: list[Leaf]) -> list[str]:
             vocabulary.DESCRIPTION_OPENINGS[d % len(vocabulary.DESCRIPTION_OPENINGS)].format(**words),
             vocabulary.DESCRIPTION_CLOSINGS[e % len(vocabulary.DESCRIPTION_CLOSINGS)].format(**words),
         ]
-        n_features = 3 + f % 3
         start = f % len(department.features)
         features = [
-            department.features[(start + k) % len(department.features)].format(n=2 + (f + k) % 7)
-            for k in range(n_features)
+            department.features[(start + k) % len(department.features)].format(n=2 + (g + k) % 7)
+            for k in range(3 + f % 3)
         ]
-        price = catalogue.prices[index]
-        image = IMAGE_URL_PREFIX + images.image_file_name(node.name, int(catalogue.image_variant[index]))
         product = {
-            "asin": str(catalogue.asins[index]),
+            "asin": asin,
             "title": title,
             "brand": brand,
             "category": list(node.path),
             "main_cat": node.path[0],
             "description": description,
             "feature": features,
-            "price": "" if np.isnan(price) else f"${price:,.2f}",
-            "image": [image],
+            "price": "" if price != price else f"${price:,.2f}",  # NaN: the listing has no price
+            "image": [image_names[leaf][variant]],
         }
         lines.append(json.dumps(product, ensure_ascii=False) + "\n")
     return lines

@@ -251,16 +251,16 @@ BRAND_ENDS = (
 BRAND_SUFFIXES = ("", " Co.", " Goods", " Labs", " Supply", " & Sons", " Studio", " Outfitters")
 
 DESCRIPTION_OPENINGS = (
-    "The {brand} {adjective} {noun} is made for {use}.",
+    "The {brand} {adjective} {noun}: made for {use}.",
     "Meet the {adjective} {noun} from {brand}, designed for {use}.",
-    "Built by {brand} for {use}, this {noun} keeps things simple.",
-    "Whether it is {use} or something new, the {brand} {noun} is ready.",
+    "Built by {brand} for {use}, with nothing you do not need.",
+    "Ready for {use} and whatever comes next: the {brand} {noun}.",
 )
 DESCRIPTION_CLOSINGS = (
     "Thoughtful details make it a favourite in the {category} range.",
     "Shoppers who love {category} come back to it again and again.",
     "It pairs well with the rest of the {brand} {category} collection.",
-    "A dependable choice when you want {category} that simply works.",
+    "A dependable choice when you want {category} you can count on.",
 )
 
 FIRST_NAMES = (
