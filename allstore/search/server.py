@@ -156,13 +156,14 @@ class SearchServer:
             self._close()
 
     def stop(self) -> None:
+        """Stop serving and persist every index (for `serve()`, its own thread finishes the closing)."""
         if self._httpd is None:
             return
         self._httpd.shutdown()
         if self._thread is not None:
             self._thread.join()
             self._thread = None
-        self._close()
+            self._close()
 
     def _bind(self) -> None:
         if self._httpd is not None:

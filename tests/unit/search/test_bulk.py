@@ -1,13 +1,16 @@
-"""`_bulk`: per-item results and statuses, the `errors` flag, and whole-request failures."""
+"""`_bulk`: per-item results and statuses, the `errors` flag, whole-request failures, concurrent writers."""
 
 from __future__ import annotations
 
 import json
+import threading
 
 import pytest
 import requests
 from allstore_common.search_index import INDEX_MAPPING
 from opensearchpy import RequestError, helpers
+
+from tests.unit.search.conftest import client_for
 
 
 def ndjson(*lines: dict) -> str:
@@ -135,3 +138,46 @@ def test_bulk_over_plain_http_with_ndjson_content_type(server, products):
     )
     assert response.status_code == 200
     assert response.json()["items"][0]["index"]["result"] == "created"
+
+
+def test_concurrent_writers_and_searchers(server, client):
+    client.indices.create(index="items", body={"mappings": {"properties": {"title": {"type": "text"}}}})
+    failures: list[BaseException] = []
+
+    def write(worker: int) -> None:
+        try:
+            writer = client_for(server.url)
+            for batch in range(5):
+                actions = (
+                    {
+                        "_index": "items",
+                        "_id": f"{worker}-{batch}-{n}",
+                        "_source": {"title": f"tent {worker} {n}"},
+                    }
+                    for n in range(40)
+                )
+                helpers.bulk(writer, actions)
+        except BaseException as error:
+            failures.append(error)
+
+    def search() -> None:
+        try:
+            reader = client_for(server.url)
+            for _ in range(30):
+                reader.search(
+                    index="items", body={"query": {"match": {"title": {"query": "tnet", "fuzziness": 1}}}}
+                )
+        except BaseException as error:
+            failures.append(error)
+
+    threads = [threading.Thread(target=write, args=(n,)) for n in range(4)] + [
+        threading.Thread(target=search) for _ in range(2)
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
+    assert failures == []
+    client.indices.refresh(index="items")
+    assert client.count(index="items")["count"] == 4 * 5 * 40
+    assert client.count(index="items", body={"query": {"match": {"title": "tent"}}})["count"] == 800

@@ -1,6 +1,8 @@
-"""The data directory keeps indices, mappings, documents and versions across restarts."""
+"""The data directory keeps indices, mappings, documents and versions across restarts and modes of running."""
 
 from __future__ import annotations
+
+import threading
 
 import pytest
 from allstore_common.search_index import INDEX_MAPPING
@@ -63,3 +65,23 @@ def test_two_servers_cannot_share_a_data_directory(server, client, data_dir):
     client.indices.create(index="items")
     with pytest.raises(RuntimeError, match="in use"):
         SearchServer(data_dir).start()
+
+
+def test_foreground_serve_until_stopped(data_dir):
+    server = SearchServer(data_dir)
+    ready = threading.Event()
+    urls: list[str] = []
+
+    def on_ready(url: str) -> None:
+        urls.append(url)
+        ready.set()
+
+    serving = threading.Thread(target=server.serve, kwargs={"on_ready": on_ready})
+    serving.start()
+    assert ready.wait(10)
+    client_for(urls[0]).index(index="items", id="1", body={"title": "tent"})
+    server.stop()
+    serving.join(10)
+    assert not serving.is_alive()
+    with SearchServer(data_dir) as restarted:
+        assert client_for(restarted.url).get(index="items", id="1")["found"] is True
