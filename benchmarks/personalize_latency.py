@@ -232,11 +232,11 @@ def run(url: str, interactions_csv: Path, items_csv: Path | None, requests: int)
     tracker = p.create_event_tracker(name="bench", datasetGroupArn=group)
     wait(lambda: p.describe_event_tracker(eventTrackerArn=tracker["eventTrackerArn"]), "eventTracker")
     delays = []
-    item_ids = sorted({row[1] for row in csv.reader(interactions_csv.open())} - {"ITEM_ID"})
+    item_ids = np.array(sorted({row[1] for row in csv.reader(interactions_csv.open())} - {"ITEM_ID"}))
     for user in known[:100]:
         before = runtime.get_recommendations(campaignArn=campaign, userId=user, numResults=10)["itemList"]
+        clicked = rng.choice(item_ids, size=3).tolist()
         begin = time.perf_counter()
-        clicked = [str(rng.choice(item_ids)) for _ in range(3)]
         events.put_events(
             trackingId=tracker["trackingId"],
             userId=user,

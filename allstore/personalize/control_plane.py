@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from allstore.personalize import dataset_store, training
 from allstore.personalize.errors import (
+    JobFailed,
     already_exists,
     in_use,
     invalid_input,
@@ -242,12 +243,9 @@ class ControlPlane:
         schema = parse_schema(self.store.get("schema", dataset["schemaArn"])["schema"])
 
         def load() -> None:
-            try:
-                columns = dataset_store.parse_csv(dataset_store.read_csv_text(location), schema)
-            except dataset_store.ImportError_ as error:
-                raise training.TrainingError(str(error)) from None
+            columns = dataset_store.parse_csv(dataset_store.read_csv_text(location), schema)
             if not len(next(iter(columns.values()))):
-                raise training.TrainingError(f"{location} has no rows")
+                raise JobFailed(f"{location} has no rows")
             if mode == "FULL":
                 self.service.datasets.save(dataset["datasetArn"], columns)
             else:
@@ -491,9 +489,7 @@ class ControlPlane:
             recipe = self._recipe(recipe_arn)
             metrics = solution_metrics(recipe, data, {**recipe.default_hyperparameters, **overrides})
             if metric not in metrics:
-                raise training.TrainingError(
-                    f"autoMLConfig.metricName {metric} is not one of {sorted(metrics)}"
-                )
+                raise JobFailed(f"autoMLConfig.metricName {metric} is not one of {sorted(metrics)}")
             if metrics[metric] > best_value:
                 best, best_value, best_arn = recipe, metrics[metric], recipe_arn
         self.store.update("solution", solution["solutionArn"], autoMLResult={"bestRecipeArn": best_arn})

@@ -19,13 +19,10 @@ from urllib.parse import unquote, urlparse
 import boto3
 import numpy as np
 
+from allstore.personalize.errors import JobFailed
 from allstore.personalize.schemas import Field, Schema
 
 Columns = dict[str, np.ndarray]
-
-
-class ImportError_(Exception):
-    """The data cannot be imported; the message becomes the import job's failureReason."""
 
 
 def read_csv_text(location: str) -> Iterator[str]:
@@ -40,11 +37,11 @@ def read_csv_text(location: str) -> Iterator[str]:
     if path.is_dir():
         files = sorted(path.glob("*.csv"))
         if not files:
-            raise ImportError_(f"no .csv files in {path}")
+            raise JobFailed(f"no .csv files in {path}")
     elif path.is_file():
         files = [path]
     else:
-        raise ImportError_(f"{location} does not exist")
+        raise JobFailed(f"{location} does not exist")
     for file in files:
         yield file.read_text(encoding="utf-8-sig")
 
@@ -61,14 +58,14 @@ def _read_s3(location: str) -> Iterator[str]:
             keys = [item["Key"] for page in listing for item in page.get("Contents", [])]
             keys = [name for name in keys if name.endswith(".csv")]
             if not keys:
-                raise ImportError_(f"no .csv objects under {location}")
+                raise JobFailed(f"no .csv objects under {location}")
         for name in keys:
             body = s3.get_object(Bucket=bucket, Key=name)["Body"].read()
             yield body.decode("utf-8-sig")
     except s3.exceptions.NoSuchKey:
-        raise ImportError_(f"{location} does not exist") from None
+        raise JobFailed(f"{location} does not exist") from None
     except s3.exceptions.NoSuchBucket:
-        raise ImportError_(f"bucket {bucket} does not exist") from None
+        raise JobFailed(f"bucket {bucket} does not exist") from None
 
 
 def parse_csv(texts: Iterator[str], schema: Schema) -> Columns:
@@ -84,7 +81,7 @@ def parse_csv(texts: Iterator[str], schema: Schema) -> Columns:
         for field in schema.fields:
             position = positions.get(field.name.upper())
             if position is None and not field.nullable:
-                raise ImportError_(f"the CSV header has no {field.name} column (header: {','.join(header)})")
+                raise JobFailed(f"the CSV header has no {field.name} column (header: {','.join(header)})")
             columns.append((field, position))
         for line_number, row in enumerate(reader, start=2):
             if not row:
@@ -94,7 +91,7 @@ def parse_csv(texts: Iterator[str], schema: Schema) -> Columns:
                 try:
                     values[field.name].append(field.parse(cell))
                 except ValueError as error:
-                    raise ImportError_(f"line {line_number}: {error}") from None
+                    raise JobFailed(f"line {line_number}: {error}") from None
     return {field.name: column(field, values[field.name]) for field in schema.fields}
 
 

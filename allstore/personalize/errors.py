@@ -12,6 +12,11 @@ class ServiceError(Exception):
         self.message = message
 
 
+class JobFailed(Exception):
+    """A background job (import, training) failed for a reason the user can act on; the message
+    becomes the resource's failureReason as it is, without an exception class name."""
+
+
 def invalid_input(message: str) -> ServiceError:
     return ServiceError("InvalidInputException", message)
 

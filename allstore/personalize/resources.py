@@ -54,14 +54,6 @@ def make_arn(kind: str, resource_id: str) -> str:
     return f"arn:aws:personalize:{region()}:{ACCOUNT_ID}:{kind}/{resource_id}"
 
 
-def kind_of(arn: str) -> str | None:
-    parts = arn.split(":", 5)
-    if len(parts) != 6 or parts[2] != "personalize":
-        return None
-    kind = parts[5].split("/", 1)[0]
-    return kind if kind in KINDS else None
-
-
 class ResourceStore:
     """Thread-safe, persistent resource documents under `<state>/resources/<kind>/`."""
 

@@ -19,7 +19,7 @@ from typing import Any
 from allstore.personalize import apimodel, training
 from allstore.personalize.control_plane import IN_PROGRESS, ControlPlane
 from allstore.personalize.dataset_store import DatasetStore, rows_by_id
-from allstore.personalize.errors import invalid_input
+from allstore.personalize.errors import JobFailed, invalid_input
 from allstore.personalize.events import EventStore
 from allstore.personalize.ingest import Ingest
 from allstore.personalize.recipes import TrainingData
@@ -99,11 +99,7 @@ class PersonalizeService:
                 if work is not None:
                     work()
             except Exception as error:
-                reason = (
-                    str(error)
-                    if isinstance(error, training.TrainingError)
-                    else f"{type(error).__name__}: {error}"
-                )
+                reason = str(error) if isinstance(error, JobFailed) else f"{type(error).__name__}: {error}"
                 logger.warning("%s %s failed: %s", kind, arn, reason)
                 self.resources.update(kind, arn, status="CREATE FAILED", failureReason=reason)
                 return

@@ -19,12 +19,9 @@ from typing import Any
 import numpy as np
 
 from allstore.personalize.dataset_store import Columns
+from allstore.personalize.errors import JobFailed
 from allstore.personalize.events import RecordedEvent
 from allstore.personalize.recipes import Model, TrainingData
-
-
-class TrainingError(Exception):
-    """Training cannot run on this data; the message becomes the version's failureReason."""
 
 
 def training_data(
@@ -80,7 +77,7 @@ def training_data(
         with np.errstate(invalid="ignore"):
             keep &= values >= event_value_threshold
     if not keep.any():
-        raise TrainingError(
+        raise JobFailed(
             "no interactions to train on (import interactions, or check eventType / eventValueThreshold)"
         )
     return TrainingData.from_columns(

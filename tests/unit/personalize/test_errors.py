@@ -7,6 +7,7 @@ import re
 import time
 
 import pytest
+import requests
 
 from tests.unit.personalize.conftest import (
     INTERACTIONS_SCHEMA,
@@ -257,3 +258,18 @@ def test_put_items_and_users_update_filters_without_retraining(clients: Clients,
         campaignArn=shop.campaign_arn, userId="user-0", filterArn=clearance["filterArn"]
     )
     assert len(for_silver["itemList"]) == 25  # the IF does not hold, so the statement does not apply
+
+
+def test_unsupported_operations_and_paths_answer_clearly(clients: Clients) -> None:
+    p = clients.personalize
+    with pytest.raises(
+        p.exceptions.InvalidInputException, match="not supported by the local Personalize service"
+    ):
+        p.list_recommenders()
+    response = requests.post(f"{clients.url}/no-such-route", json={}, timeout=5)
+    assert response.status_code == 404
+    assert response.json()["__type"] == "UnknownOperationException"
+    assert response.headers["x-amzn-ErrorType"] == "UnknownOperationException"
+    broken = requests.post(f"{clients.url}/recommendations", data=b"{not json", timeout=5)
+    assert broken.status_code == 400 and broken.json()["__type"] == "InvalidInputException"
+    assert requests.get(clients.url, timeout=5).json() == {"status": "ok"}
