@@ -17,6 +17,7 @@ from allstore_common.recommendations import Recommendations, personalize_runtime
 from allstore_common.request_params import checked_query, optional_id, parse_limit
 from allstore_common.search_client import index_name, search_client
 from aws_lambda_powertools import Logger, Metrics, Tracer
+from aws_lambda_powertools.event_handler.exceptions import ServiceError
 from aws_lambda_powertools.logging import correlation_paths
 
 logger = Logger()
@@ -46,15 +47,22 @@ def product_query(text: str, size: int) -> dict:
     }
 
 
+def _search_client():
+    """The client for SEARCH_ENDPOINT; a missing or malformed endpoint is a deployment error, said so."""
+    try:
+        return search_client(os.environ.get("SEARCH_ENDPOINT", ""))
+    except ValueError as error:
+        logger.error("Search endpoint misconfigured", extra={"reason": str(error)})
+        raise ServiceError(500, f"The API is misconfigured: {error}") from None
+
+
 @app.get("/search")
 @tracer.capture_method
 def search() -> dict:
     text = checked_query(app.current_event.get_query_string_value("q"))
     user_id = optional_id(app.current_event.get_query_string_value("u"), "u")
     limit = parse_limit(app.current_event.get_query_string_value("limit"))
-    response = search_client(os.environ["SEARCH_ENDPOINT"]).search(
-        index=index_name(), body=product_query(text, limit)
-    )
+    response = _search_client().search(index=index_name(), body=product_query(text, limit))
     asins = [hit.get("_source", {}).get("asin") or hit["_id"] for hit in response["hits"]["hits"]]
     hydrated = store.hydrate(asins)
     if hydrated.missing:

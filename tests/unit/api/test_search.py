@@ -181,3 +181,17 @@ def test_search_errors_are_502_or_503(
 def test_unreachable_search_is_503(items_table, load, environment):
     environment = {**environment, "SEARCH_ENDPOINT": "http://127.0.0.1:9"}
     assert_error(search(load("search", **environment), q="tent"), 503, "could not be reached")
+
+
+def test_missing_search_endpoint_is_500_that_names_the_setting(items_table, load, environment):
+    environment = {**environment, "SEARCH_ENDPOINT": ""}
+    assert_error(search(load("search", **environment), q="tent"), 500, "misconfigured", "SEARCH_ENDPOINT")
+
+
+def test_unexpected_error_is_a_500_without_details(items_table, load, environment, search_double):
+    double, _ = search_double
+    double.hits = [asin(1)]
+    environment = {**environment, "MAX_PROMOTED_RESULTS": "five"}
+    response = search(load("search", **environment), q="thing", u="u1")
+    assert_error(response, 500, "Internal error")
+    assert "five" not in response.body["message"]
