@@ -398,8 +398,10 @@ class ControlPlane:
             raise in_use(f"Solution {solution['solutionArn']} already has a version in training.")
         previous = next((version for version in versions if version["status"] == "ACTIVE"), None)
         if mode == "UPDATE":
-            recipe = self._recipe(solution["recipeArn"] or "")
-            if recipe.recipe_type != "USER_PERSONALIZATION":
+            if (
+                solution["performAutoML"]
+                or self._recipe(solution["recipeArn"]).recipe_type != "USER_PERSONALIZATION"
+            ):
                 raise invalid_input("trainingMode UPDATE is only for User-Personalization solutions.")
             if previous is None:
                 raise invalid_input("trainingMode UPDATE needs an ACTIVE solution version trained with FULL.")

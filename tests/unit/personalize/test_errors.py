@@ -273,3 +273,20 @@ def test_unsupported_operations_and_paths_answer_clearly(clients: Clients) -> No
     broken = requests.post(f"{clients.url}/recommendations", data=b"{not json", timeout=5)
     assert broken.status_code == 400 and broken.json()["__type"] == "InvalidInputException"
     assert requests.get(clients.url, timeout=5).json() == {"status": "ok"}
+
+
+def test_training_modes(clients: Clients, store: Store) -> None:
+    shop = deploy(clients, store, recipe="aws-sims", name="modes")
+    p = clients.personalize
+    with pytest.raises(p.exceptions.InvalidInputException, match="only for User-Personalization"):
+        p.create_solution_version(solutionArn=shop.solution_arn, trainingMode="UPDATE")
+    with pytest.raises(p.exceptions.InvalidInputException, match="AUTOTRAIN"):
+        p.create_solution_version(solutionArn=shop.solution_arn, trainingMode="AUTOTRAIN")
+    fresh = p.create_solution(
+        name="fresh",
+        datasetGroupArn=shop.group_arn,
+        recipeArn="arn:aws:personalize:::recipe/aws-user-personalization",
+    )["solutionArn"]
+    wait_for(lambda: p.describe_solution(solutionArn=fresh)["solution"])
+    with pytest.raises(p.exceptions.InvalidInputException, match="needs an ACTIVE solution version"):
+        p.create_solution_version(solutionArn=fresh, trainingMode="UPDATE")
