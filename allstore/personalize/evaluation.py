@@ -12,12 +12,16 @@ seconds. Items a user already has are excluded from their ranking, as a store wo
 
 from __future__ import annotations
 
+import time
 from collections.abc import Mapping, Sequence
+from typing import Literal, get_args
 
 import numpy as np
 
 from allstore.personalize.recipes.base import Model, Recipe, RecipeType, TrainingData
 
+Protocol = Literal["personalize", "leave-one-out"]
+PROTOCOLS: tuple[str, ...] = get_args(Protocol)
 CHUNK_USERS = 1024
 SOLUTION_METRIC_CUTOFFS = (5, 10, 25)
 HOLDOUT_USER_FRACTION = 0.1
@@ -71,17 +75,46 @@ def _exclude(scores: np.ndarray, histories_codes: Sequence[np.ndarray], keep: np
     scores[rows, cols] = -np.inf
 
 
-def leave_one_out(recipe: Recipe, data: TrainingData, hyperparameters: Mapping[str, str]) -> dict[str, float]:
-    """NDCG@10, HR@10 and MRR of every user's last item (users with at least two interactions).
+def evaluate(
+    recipe: Recipe, data: TrainingData, hyperparameters: Mapping[str, str], protocol: Protocol
+) -> tuple[dict[str, float], float]:
+    """(metrics, training seconds) of `recipe` under `protocol`."""
+    if protocol == "leave-one-out":
+        return _leave_one_out(recipe, data, hyperparameters)
+    if protocol == "personalize":
+        return _solution_metrics(recipe, data, hyperparameters)
+    raise ValueError(f"Unknown protocol {protocol!r}; expected one of {', '.join(PROTOCOLS)}")
 
-    Tied scores count as half above the target (the expected rank under random tie-breaking), so
-    a model cannot gain by scoring everything equal."""
+
+def leave_one_out(recipe: Recipe, data: TrainingData, hyperparameters: Mapping[str, str]) -> dict[str, float]:
+    """NDCG@10, HR@10 and MRR of every user's last item (users with at least two interactions)."""
+    return _leave_one_out(recipe, data, hyperparameters)[0]
+
+
+def solution_metrics(
+    recipe: Recipe, data: TrainingData, hyperparameters: Mapping[str, str]
+) -> dict[str, float]:
+    """GetSolutionMetrics' keys for `recipe` trained with `hyperparameters` on the training users."""
+    return _solution_metrics(recipe, data, hyperparameters)[0]
+
+
+def _fit(recipe: Recipe, data: TrainingData, hyperparameters: Mapping[str, str]) -> tuple[Model, float]:
+    started = time.perf_counter()
+    model = recipe.fit(data, hyperparameters)
+    return model, time.perf_counter() - started
+
+
+def _leave_one_out(
+    recipe: Recipe, data: TrainingData, hyperparameters: Mapping[str, str]
+) -> tuple[dict[str, float], float]:
+    """Tied scores count as half above the target (the expected rank under random tie-breaking),
+    so a model cannot gain by scoring everything equal."""
     order, _, starts = user_sequences(data)
     lengths = np.diff(starts)
     last_rows = order[starts[1:][lengths >= 2] - 1]
     train_rows = np.ones(len(data.user_codes), dtype=bool)
     train_rows[last_rows] = False
-    model = recipe.fit(subset(data, np.flatnonzero(train_rows)), hyperparameters)
+    model, train_seconds = _fit(recipe, subset(data, np.flatnonzero(train_rows)), hyperparameters)
 
     evaluated = np.flatnonzero(lengths >= 2)
     targets = data.item_codes[last_rows]
@@ -102,11 +135,12 @@ def leave_one_out(recipe: Recipe, data: TrainingData, hyperparameters: Mapping[s
         reciprocal.append(1.0 / rank)
     if not ndcg:
         raise ValueError("Leave-one-out needs at least one user with two or more interactions")
-    return {
+    metrics = {
         "ndcg_at_10": float(np.concatenate(ndcg).mean()),
         "hr_at_10": float(np.concatenate(hits).mean()),
         "mrr": float(np.concatenate(reciprocal).mean()),
     }
+    return metrics, train_seconds
 
 
 def personalize_split(
@@ -138,12 +172,11 @@ def personalize_split(
     return np.flatnonzero(train), inputs, relevant
 
 
-def solution_metrics(
-    recipe: Recipe, data: TrainingData, hyperparameters: Mapping[str, str], seed: int = 0
-) -> dict[str, float]:
-    """GetSolutionMetrics' keys for `recipe` trained with `hyperparameters` on the training users."""
-    train_rows, inputs, relevant = personalize_split(data, seed)
-    model = recipe.fit(subset(data, train_rows), hyperparameters)
+def _solution_metrics(
+    recipe: Recipe, data: TrainingData, hyperparameters: Mapping[str, str]
+) -> tuple[dict[str, float], float]:
+    train_rows, inputs, relevant = personalize_split(data)
+    model, train_seconds = _fit(recipe, subset(data, train_rows), hyperparameters)
     depth = max(SOLUTION_METRIC_CUTOFFS)
     n_items = len(data.items)
     discounts = 1.0 / np.log2(np.arange(2, depth + 2))
@@ -173,7 +206,7 @@ def solution_metrics(
         totals["mean_reciprocal_rank_at_25"] += float((1.0 / first_hit).sum())
     metrics = {name: total / max(len(inputs), 1) for name, total in totals.items()}
     metrics["coverage"] = float(recommended.sum() / n_items)
-    return dict(sorted(metrics.items()))
+    return dict(sorted(metrics.items())), train_seconds
 
 
 def _top_items(scores: np.ndarray, depth: int) -> np.ndarray:

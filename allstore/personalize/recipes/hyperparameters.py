@@ -9,15 +9,6 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 
-def merged(defaults: Mapping[str, str], overrides: Mapping[str, str] | None) -> dict[str, str]:
-    """Solution hyperparameters over the recipe's defaults, rejecting names the recipe lacks."""
-    overrides = dict(overrides or {})
-    unknown = sorted(set(overrides) - set(defaults))
-    if unknown:
-        raise ValueError(f"Unknown hyperparameter(s) {', '.join(unknown)}; supported: {', '.join(defaults)}")
-    return {**defaults, **{name: str(value) for name, value in overrides.items()}}
-
-
 def read_float(
     hyperparameters: Mapping[str, str], name: str, low: float, high: float, default: float
 ) -> float:

@@ -15,9 +15,11 @@ import scipy.sparse as sp
 from allstore.personalize.recipes.base import TrainingData
 
 
-def user_ordered(data: TrainingData) -> tuple[np.ndarray, np.ndarray]:
-    """(user_codes, item_codes) sorted by user, then time; equal timestamps keep their order."""
+def user_ordered(data: TrainingData, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(user_codes, item_codes) of the rows selected by the boolean mask `rows`, sorted by user,
+    then time; equal timestamps keep their order."""
     order = np.lexsort((data.timestamps, data.user_codes))
+    order = order[rows[order]]
     return data.user_codes[order], data.item_codes[order]
 
 
@@ -25,7 +27,9 @@ def sequence_pairs(
     user_codes: np.ndarray, item_codes: np.ndarray, window: int, step_decay: float, n_items: int
 ) -> sp.csr_matrix:
     """Forward transitions: entry (a, b) sums `step_decay ** (d - 1)` over every time b comes d
-    steps after a in the same user's sequence, for d up to `window`."""
+    steps after a in the same user's sequence, for d up to `window`. The diagonal counts repeat
+    interactions, so a model learns how often each item is bought again (groceries often,
+    tents rarely)."""
     rows, cols, weights = [], [], []
     for distance in range(1, min(window, len(item_codes) - 1) + 1):
         same_user = user_codes[:-distance] == user_codes[distance:]
@@ -34,14 +38,11 @@ def sequence_pairs(
         weights.append(np.full(int(same_user.sum()), step_decay ** (distance - 1), dtype=np.float32))
     if not rows:
         return sp.csr_matrix((n_items, n_items), dtype=np.float32)
-    matrix = sp.csr_matrix(
+    return sp.csr_matrix(
         (np.concatenate(weights), (np.concatenate(rows), np.concatenate(cols))),
         shape=(n_items, n_items),
         dtype=np.float32,
     )
-    matrix.setdiag(0)
-    matrix.eliminate_zeros()
-    return matrix
 
 
 def user_item_matrix(user_codes: np.ndarray, item_codes: np.ndarray, n_users: int, n_items: int):
@@ -60,13 +61,6 @@ def popularity_normalised(matrix: sp.csr_matrix, counts: np.ndarray, row_power: 
     safe = np.maximum(counts, 1.0).astype(np.float32)
     scaled = sp.diags(safe**-row_power) @ matrix @ sp.diags(safe**-col_power)
     return sp.csr_matrix(scaled, dtype=np.float32)
-
-
-def row_normalised(matrix: sp.csr_matrix) -> sp.csr_matrix:
-    """Scale each row to sum to 1, so matrices of different scales can be mixed by weight."""
-    sums = np.asarray(matrix.sum(axis=1)).ravel()
-    sums[sums == 0] = 1.0
-    return sp.csr_matrix(sp.diags(1.0 / sums) @ matrix, dtype=np.float32)
 
 
 def top_k_per_row(matrix: sp.csr_matrix, k: int) -> sp.csr_matrix:
@@ -95,23 +89,21 @@ def blended_neighbours(
     popularity_discount: float,
     neighbours: int,
 ) -> sp.csr_matrix:
-    """Transitions (forward plus `backward_weight` of backward) and whole-history co-occurrence,
-    each popularity-discounted and row-normalised, mixed, then pruned to the top `neighbours`.
+    """Transitions (forward plus `backward_weight` of backward) plus `cooccurrence_weight` of
+    whole-history co-occurrence, rows divided by the source item's count ** popularity_discount,
+    pruned to each row's top `neighbours`. Inputs sorted by user, then time (`user_ordered`).
 
-    Inputs must be sorted by user, then time (see `user_ordered`)."""
-    counts = np.bincount(item_codes, minlength=n_items).astype(np.float32)
+    Rows keep their raw scale on purpose: an item seen before many others is better evidence than
+    one seen once, and normalising rows to sum to one measurably hurt next-item accuracy."""
     forward = sequence_pairs(user_codes, item_codes, window, step_decay, n_items)
-    transitions = forward + backward_weight * forward.T.tocsr()
-    together = user_item_matrix(user_codes, item_codes, n_users, n_items)
-    cooccurrence = (together.T @ together).tocsr()
-    cooccurrence.setdiag(0)
-    cooccurrence.eliminate_zeros()
-    blended = row_normalised(popularity_normalised(transitions, counts, 0.0, popularity_discount))
+    blended = forward + backward_weight * forward.T.tocsr()
     if cooccurrence_weight > 0:
-        blended = blended + cooccurrence_weight * row_normalised(
-            popularity_normalised(cooccurrence, counts, 0.0, popularity_discount)
-        )
-    return top_k_per_row(blended, neighbours)
+        together = user_item_matrix(user_codes, item_codes, n_users, n_items)
+        cooccurrence = (together.T @ together).tocsr()
+        cooccurrence.setdiag(0)
+        blended = blended + cooccurrence_weight * cooccurrence
+    counts = np.bincount(item_codes, minlength=n_items).astype(np.float32)
+    return top_k_per_row(popularity_normalised(blended, counts, popularity_discount, 0.0), neighbours)
 
 
 def drop_rare_pairs(
@@ -126,3 +118,16 @@ def drop_rare_pairs(
     kept = matrix.multiply(shared >= min_users).tocsr()
     kept.eliminate_zeros()
     return sp.csr_matrix(kept, dtype=np.float32)
+
+
+def repeat_rates(user_codes: np.ndarray, item_codes: np.ndarray, n_items: int, prior_strength: float):
+    """Per item, the share of its interactions that are repeats (the user had it before),
+    shrunk towards the overall share by `prior_strength` pseudo-interactions so that an item seen
+    twice does not get a rate of 0 or 1 from chance."""
+    pair = user_codes.astype(np.int64) * n_items + item_codes
+    first = np.zeros(len(pair), dtype=bool)
+    first[np.unique(pair, return_index=True)[1]] = True
+    repeats = np.bincount(item_codes[~first], minlength=n_items).astype(np.float32)
+    counts = np.bincount(item_codes, minlength=n_items).astype(np.float32)
+    overall = repeats.sum() / max(counts.sum(), 1.0)
+    return (repeats + prior_strength * overall) / (counts + prior_strength)

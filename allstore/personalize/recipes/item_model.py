@@ -18,6 +18,11 @@ class ItemToItemModel:
 
     `prior` (usually scaled popularity) ranks items no neighbour row reaches and is the answer for
     an empty or entirely unknown history, as Personalize answers unknown users with popular items.
+
+    With `repeat_rates` (how often each item is interacted with again), neighbour scores are
+    scaled to a maximum of one and each history item adds its repeat rate, weighted by
+    `repeat_decay` ** age: re-buying is a different habit from moving on to the next item, with a
+    longer memory (coffee bought a month ago is due again; a tent is not).
     """
 
     def __init__(
@@ -27,6 +32,8 @@ class ItemToItemModel:
         prior: np.ndarray,
         history_decay: float,
         max_history: int,
+        repeat_rates: np.ndarray | None = None,
+        repeat_decay: float = 1.0,
     ) -> None:
         self.items = items
         self.index = {item: code for code, item in enumerate(items.tolist())}
@@ -34,38 +41,35 @@ class ItemToItemModel:
         self.prior = np.asarray(prior, dtype=np.float32)
         self.history_decay = history_decay
         self.max_history = max_history
+        self.repeat_rates = None if repeat_rates is None else np.asarray(repeat_rates, dtype=np.float32)
+        self.repeat_decay = repeat_decay
 
-    def _history_weights(self, history: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
-        """Known item codes of the recent history and their recency weights (newest = 1)."""
+    def _recent(self, history: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
+        """Known item codes of the recent history and their ages (newest = 0)."""
         codes = [self.index.get(item) for item in list(history)[-self.max_history :]]
         ages = np.arange(len(codes) - 1, -1, -1)
         known = np.array([code is not None for code in codes], dtype=bool)
-        known_codes = np.array([code for code in codes if code is not None], dtype=np.int64)
-        return known_codes, (self.history_decay ** ages[known]).astype(np.float32)
+        return np.array([code for code in codes if code is not None], dtype=np.int64), ages[known]
 
     def score_history(self, history: Sequence[str], timestamps: Sequence[int] | None = None) -> np.ndarray:
-        """Recency-weighted neighbour scores (timestamps are accepted for the contract; order is
-        what matters here)."""
-        codes, weights = self._history_weights(history)
-        scores = self.prior.copy()
-        if len(codes):
-            scores += self.neighbours[codes].T @ weights
-        return scores
+        """Scores for one history (timestamps are accepted for the contract; order is what
+        matters here)."""
+        return self.score_histories([history])[0]
 
     def score_histories(self, histories: Sequence[Sequence[str]]) -> np.ndarray:
-        """`score_history` for many histories at once (one sparse product), for offline evaluation."""
-        rows, cols, weights = [], [], []
-        for row, history in enumerate(histories):
-            codes, history_weights = self._history_weights(history)
-            rows.append(np.full(len(codes), row))
-            cols.append(codes)
-            weights.append(history_weights)
-        matrix = sp.csr_matrix(
-            (np.concatenate(weights), (np.concatenate(rows), np.concatenate(cols))),
-            shape=(len(histories), len(self.items)),
-            dtype=np.float32,
-        )
-        return (matrix @ self.neighbours).toarray() + self.prior
+        """One score row per history, from one sparse product for all of them."""
+        recent = [self._recent(history) for history in histories]
+        rows = np.repeat(np.arange(len(histories)), [len(codes) for codes, _ in recent])
+        codes = np.concatenate([codes for codes, _ in recent])
+        ages = np.concatenate([ages for _, ages in recent]).astype(np.float32)
+        shape = (len(histories), len(self.items))
+        weights = sp.csr_matrix((self.history_decay**ages, (rows, codes)), shape=shape, dtype=np.float32)
+        scores = (weights @ self.neighbours).toarray()
+        if self.repeat_rates is not None:
+            top = scores.max(axis=1, keepdims=True)
+            scores /= np.where(top > 0, top, 1.0)
+            np.add.at(scores, (rows, codes), self.repeat_rates[codes] * self.repeat_decay**ages)
+        return scores + self.prior
 
     def score_item(self, item_id: str) -> np.ndarray | None:
         """The item's neighbour row plus the prior; the item itself never recommends itself."""

@@ -45,9 +45,7 @@ class Sims:
 
     def fit(self, data: TrainingData, hyperparameters: Mapping[str, str]) -> ItemToItemModel:
         hp = {**self.default_hyperparameters, **hyperparameters}
-        order = np.lexsort((data.timestamps, data.user_codes))
-        keep = history_length_filter(data, hp)[order]
-        user_codes, item_codes = data.user_codes[order][keep], data.item_codes[order][keep]
+        user_codes, item_codes = item_graph.user_ordered(data, history_length_filter(data, hp))
         n_items = len(data.items)
         neighbours = item_graph.blended_neighbours(
             user_codes,

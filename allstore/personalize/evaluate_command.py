@@ -1,0 +1,104 @@
+"""`allstore evaluate`: compare recipes with baselines on an interactions file, offline.
+
+Every model — the recipes asked for, popularity, `implicit` ALS and item-kNN cosine — goes through
+the same split, exclusions and metrics (allstore.personalize.evaluation), so the table answers
+"is this recipe better than the obvious alternatives on my data?".
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from allstore.data.interactions import FORMATS, read_interactions
+from allstore.personalize.evaluation import PROTOCOLS
+from allstore.personalize.evaluation import evaluate as evaluate_recipe
+from allstore.personalize.recipes import TrainingData, get_recipe
+from allstore.personalize.recipes.popularity import PopularityCount
+
+DEFAULT_RECIPES = ("aws-user-personalization", "aws-sims")
+
+
+def evaluate(
+    interactions: Annotated[
+        Path, typer.Option(exists=True, help="Interactions file (or P5 folder) to train and test on.")
+    ],
+    format: Annotated[
+        str | None, typer.Option(help=f"One of {', '.join(FORMATS)}; detected from the path when omitted.")
+    ] = None,
+    recipe: Annotated[
+        list[str] | None,
+        typer.Option(help="Recipe name or ARN; repeat for several (default: user-personalization and sims)."),
+    ] = None,
+    protocol: Annotated[str, typer.Option(help=f"One of {', '.join(PROTOCOLS)}.")] = "leave-one-out",
+    json_output: Annotated[
+        bool, typer.Option("--json", help="Print one JSON object instead of a table.")
+    ] = False,
+) -> None:
+    """Train recipes and baselines on an interactions file and report their offline metrics."""
+    if protocol not in PROTOCOLS:
+        raise typer.BadParameter(f"expected one of {', '.join(PROTOCOLS)}", param_hint="--protocol")
+    if format is not None and format not in FORMATS:
+        raise typer.BadParameter(f"expected one of {', '.join(FORMATS)}", param_hint="--format")
+    try:
+        recipes = [get_recipe(name) for name in recipe or DEFAULT_RECIPES]
+    except KeyError as error:
+        raise typer.BadParameter(error.args[0], param_hint="--recipe") from None
+    try:
+        columns = read_interactions(interactions, format)
+    except (OSError, ValueError) as error:
+        raise typer.BadParameter(str(error), param_hint="--interactions") from None
+    if len(columns) == 0:
+        raise typer.BadParameter("the file has no interactions", param_hint="--interactions")
+    data = TrainingData.from_columns(
+        columns.user_ids, columns.item_ids, columns.timestamps, columns.event_types, columns.event_values
+    )
+
+    # Imported here: `implicit` takes seconds to import, and every other `allstore` command
+    # would pay for it at start-up.
+    from allstore.personalize.recipes.baselines import BASELINES
+
+    named = [(model.name.removeprefix("aws-"), model) for model in recipes]
+    named += [("popularity", PopularityCount()), *((baseline.name, baseline) for baseline in BASELINES)]
+    results = []
+    for name, model in named:
+        try:
+            metrics, train_seconds = evaluate_recipe(model, data, model.default_hyperparameters, protocol)
+        except ValueError as error:
+            typer.echo(f"Error: cannot evaluate {name}: {error}", err=True)
+            raise typer.Exit(1) from None
+        results.append({"model": name, "train_seconds": round(train_seconds, 3), **metrics})
+
+    report = {
+        "dataset": interactions.name,
+        "protocol": protocol,
+        "users": len(data.users),
+        "items": len(data.items),
+        "results": results,
+    }
+    if json_output:
+        typer.echo(json.dumps(report))
+    else:
+        _print_table(report)
+
+
+def _print_table(report: dict) -> None:
+    table = Table(
+        title=f"{report['dataset']}: {report['users']:,} users, {report['items']:,} items, "
+        f"protocol {report['protocol']}"
+    )
+    metric_names = [name for name in report["results"][0] if name not in ("model", "train_seconds")]
+    table.add_column("model")
+    for name in metric_names:
+        table.add_column(name, justify="right")
+    table.add_column("train s", justify="right")
+    for row in report["results"]:
+        table.add_row(
+            row["model"], *(f"{row[name]:.4f}" for name in metric_names), f"{row['train_seconds']:.2f}"
+        )
+    Console().print(table)

@@ -1,0 +1,108 @@
+"""Reference models from the `implicit` library, for `allstore evaluate` to compare recipes against.
+
+They follow the recipe contract so the evaluation harness treats them exactly like the recipes
+(same split, same exclusions, same metrics), but they are not registered with the service.
+Popularity, the third baseline, is the aws-popularity-count recipe itself.
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Mapping, Sequence
+
+import numpy as np
+from implicit.cpu.als import AlternatingLeastSquares
+from implicit.nearest_neighbours import CosineRecommender
+from implicit.utils import ParameterWarning
+from threadpoolctl import threadpool_limits
+
+from allstore.personalize.recipes import item_graph
+from allstore.personalize.recipes.base import TrainingData
+from allstore.personalize.recipes.hyperparameters import read_float, read_int
+from allstore.personalize.recipes.item_model import ItemToItemModel
+
+
+def _user_items(data: TrainingData):
+    """Binary users × items matrix of the training data."""
+    return item_graph.user_item_matrix(data.user_codes, data.item_codes, len(data.users), len(data.items))
+
+
+class AlsModel:
+    """Implicit-feedback matrix factorisation; a history is folded in as a new user."""
+
+    def __init__(self, items: np.ndarray, als: AlternatingLeastSquares) -> None:
+        self.items = items
+        self.index = {item: code for code, item in enumerate(items.tolist())}
+        self.als = als
+
+    def score_histories(self, histories: Sequence[Sequence[str]]) -> np.ndarray:
+        rows, cols = [], []
+        for row, history in enumerate(histories):
+            codes = {self.index[item] for item in history if item in self.index}
+            rows.extend([row] * len(codes))
+            cols.extend(codes)
+        matrix = item_graph.user_item_matrix(np.array(rows), np.array(cols), len(histories), len(self.items))
+        with threadpool_limits(1, "blas"):
+            factors = self.als.recalculate_user(np.arange(len(histories)), matrix)
+        return np.asarray(factors @ self.als.item_factors.T, dtype=np.float32)
+
+    def score_history(self, history: Sequence[str], timestamps: Sequence[int] | None = None) -> np.ndarray:
+        return self.score_histories([history])[0]
+
+    def score_item(self, item_id: str) -> np.ndarray | None:
+        code = self.index.get(item_id)
+        if code is None:
+            return None
+        scores = np.asarray(self.als.item_factors @ self.als.item_factors[code], dtype=np.float32)
+        scores[code] = -np.inf
+        return scores
+
+
+class ImplicitAls:
+    """`implicit` ALS (Hu, Koren & Volinsky 2008) with conventional settings."""
+
+    name = "implicit-als"
+    recipe_type = "USER_PERSONALIZATION"
+    description = "Baseline: implicit-feedback alternating least squares from the implicit library."
+    default_hyperparameters: Mapping[str, str] = {
+        "factors": "64",
+        "regularization": "0.05",
+        "alpha": "10",
+        "iterations": "15",
+    }
+
+    def fit(self, data: TrainingData, hyperparameters: Mapping[str, str]) -> AlsModel:
+        hp = {**self.default_hyperparameters, **hyperparameters}
+        # implicit parallelises itself; BLAS threads on top of it only contend (implicit's advice).
+        with threadpool_limits(1, "blas"):
+            als = AlternatingLeastSquares(
+                factors=read_int(hp, "factors", 1, 1024, 64),
+                regularization=read_float(hp, "regularization", 0.0, 1000.0, 0.05),
+                alpha=read_float(hp, "alpha", 0.0, 1000.0, 10.0),
+                iterations=read_int(hp, "iterations", 1, 100, 15),
+                random_state=0,
+            )
+            als.fit(_user_items(data), show_progress=False)
+        return AlsModel(data.items, als)
+
+
+class ItemKnnCosine:
+    """`implicit` item-kNN with cosine similarity over users (Sarwar et al. 2001)."""
+
+    name = "itemknn-cosine"
+    recipe_type = "USER_PERSONALIZATION"
+    description = "Baseline: item-to-item cosine similarity from the implicit library."
+    default_hyperparameters: Mapping[str, str] = {"neighbours": "100"}
+
+    def fit(self, data: TrainingData, hyperparameters: Mapping[str, str]) -> ItemToItemModel:
+        hp = {**self.default_hyperparameters, **hyperparameters}
+        knn = CosineRecommender(K=read_int(hp, "neighbours", 1, 5000, 100))
+        with warnings.catch_warnings():
+            # implicit transposes our CSR matrix internally and then warns that it is not CSR.
+            warnings.simplefilter("ignore", ParameterWarning)
+            knn.fit(_user_items(data), show_progress=False)
+        # Unweighted history (decay 1, whole history): the classic item-kNN user score.
+        return ItemToItemModel(data.items, knn.similarity, np.zeros(len(data.items)), 1.0, 1_000_000)
+
+
+BASELINES = (ImplicitAls(), ItemKnnCosine())

@@ -1,0 +1,167 @@
+"""The recipe contract: registry, fit/score shapes, pickling, unknown input, hyperparameters, tuning."""
+
+from __future__ import annotations
+
+import pickle
+
+import numpy as np
+import pytest
+
+from allstore.personalize.recipes import RECIPES, TrainingData, get_recipe
+
+N_ITEMS = 60
+CLUSTER_SIZE = 10
+
+
+def sequential_interactions(n_users: int = 240, seed: int = 7) -> tuple[list[str], list[str], list[int]]:
+    """Users walk through one cluster of items in order (item k, then k+1, ...), with 15% random
+    detours: data with a sequential signal that popularity cannot capture."""
+    rng = np.random.default_rng(seed)
+    users, items, timestamps = [], [], []
+    clock = 1_700_000_000
+    for user in range(n_users):
+        cluster = rng.integers(N_ITEMS // CLUSTER_SIZE)
+        position = rng.integers(CLUSTER_SIZE)
+        for _ in range(rng.integers(6, 13)):
+            item = rng.integers(N_ITEMS) if rng.random() < 0.15 else cluster * CLUSTER_SIZE + position
+            users.append(f"user-{user}")
+            items.append(f"item-{item}")
+            clock += int(rng.integers(1, 600))
+            timestamps.append(clock)
+            position = (position + 1) % CLUSTER_SIZE
+    return users, items, timestamps
+
+
+@pytest.fixture(scope="module")
+def data() -> TrainingData:
+    return TrainingData.from_columns(*sequential_interactions(), catalogue=["never-seen"])
+
+
+def test_registry_maps_names_arns_and_legacy_hrnn_recipes():
+    assert set(RECIPES) == {
+        "aws-user-personalization",
+        "aws-sims",
+        "aws-personalized-ranking",
+        "aws-popularity-count",
+        "aws-trending-now",
+    }
+    assert get_recipe("arn:aws:personalize:::recipe/aws-sims").name == "aws-sims"
+    for legacy in ("aws-hrnn", "aws-hrnn-metadata", "aws-hrnn-coldstart"):
+        assert get_recipe(f"arn:aws:personalize:::recipe/{legacy}").name == "aws-user-personalization"
+    with pytest.raises(KeyError, match="aws-nope"):
+        get_recipe("aws-nope")
+
+
+def test_from_columns_sorts_by_time_and_adds_catalogue_items():
+    data = TrainingData.from_columns(["u2", "u1", "u1"], ["b", "a", "c"], [30, 10, 20], catalogue=["z"])
+    assert data.items.tolist() == ["a", "b", "c", "z"]
+    assert data.items[data.item_codes].tolist() == ["a", "c", "b"]
+    assert data.users[data.user_codes].tolist() == ["u1", "u1", "u2"]
+    assert data.timestamps.tolist() == [10, 20, 30]
+    assert data.event_types.tolist() == ["", "", ""]
+    assert np.isnan(data.event_values).all()
+
+
+@pytest.mark.parametrize("name", sorted(RECIPES))
+def test_every_recipe_scores_the_whole_catalogue_and_survives_pickling(name, data):
+    recipe = RECIPES[name]
+    model = pickle.loads(pickle.dumps(recipe.fit(data, recipe.default_hyperparameters)))  # noqa: S301 - our own bytes
+    assert model.items.tolist() == data.items.tolist()
+    for history in ([], ["item-3"], ["unknown", "item-3", "item-4"], ["unknown"]):
+        scores = model.score_history(history)
+        assert scores.shape == (len(data.items),)
+        assert not np.isnan(scores).any()
+    assert model.score_item("unknown") is None
+    assert model.score_item("item-3").shape == (len(data.items),)
+
+
+@pytest.mark.parametrize("name", ["aws-user-personalization", "aws-personalized-ranking"])
+def test_personalised_recipes_follow_the_history_as_it_grows(name, data):
+    """Real-time behaviour: a longer history changes the scores, without retraining."""
+    recipe = RECIPES[name]
+    model = recipe.fit(data, recipe.default_hyperparameters)
+    before = model.score_history(["item-12"])
+    after = model.score_history(["item-12", "item-44"])
+    assert int(np.argmax(before)) == data.items.tolist().index("item-13")
+    assert int(np.argmax(after)) == data.items.tolist().index("item-45")
+
+
+def test_empty_or_unknown_history_gets_popular_items(data):
+    model = get_recipe("aws-user-personalization").fit(data, {})
+    counts = np.bincount(data.item_codes, minlength=len(data.items))
+    for history in ([], ["unknown"]):
+        assert int(np.argmax(model.score_history(history))) == int(np.argmax(counts))
+
+
+def test_sims_finds_neighbours_and_never_the_item_itself(data):
+    model = get_recipe("aws-sims").fit(data, {})
+    scores = model.score_item("item-22")
+    position = data.items.tolist().index
+    assert scores[position("item-22")] == -np.inf
+    best_three = {data.items[code] for code in np.argsort(-scores)[:3]}
+    assert best_three <= {"item-21", "item-23", "item-20", "item-24"}
+
+
+def test_popularity_ignores_the_history_and_trending_now_finds_growth():
+    users = [f"u{k}" for k in range(12)]
+    # "old" is popular two days ago; "rising" only in the last day.
+    items = ["old"] * 6 + ["rising"] * 4 + ["old", "steady"]
+    day = 86_400
+    timestamps = [10 * day + k for k in range(6)] + [11 * day + 100 + k for k in range(6)]
+    data = TrainingData.from_columns(users, items, timestamps)
+    popularity = get_recipe("aws-popularity-count").fit(data, {})
+    assert data.items[np.argmax(popularity.score_history(["rising"]))] == "old"
+    trending = get_recipe("aws-trending-now").fit(data, {"trend_discovery_frequency": "1 day"})
+    assert data.items[np.argmax(trending.score_history([]))] == "rising"
+    with pytest.raises(ValueError, match="trend_discovery_frequency"):
+        get_recipe("aws-trending-now").fit(data, {"trend_discovery_frequency": "2 weeks"})
+
+
+def test_bptt_limits_the_history_and_recency_mask_turns_off_recency(data):
+    recipe = get_recipe("aws-user-personalization")
+    last_only = recipe.fit(data, {"bptt": "1"})
+    np.testing.assert_allclose(
+        last_only.score_history(["item-33", "item-5"]), last_only.score_history(["item-51", "item-5"])
+    )
+    unordered = recipe.fit(data, {"recency_mask": "false"})
+    np.testing.assert_allclose(
+        unordered.score_history(["item-33", "item-5"]),
+        unordered.score_history(["item-5", "item-33"]),
+        rtol=1e-6,
+    )
+    recent = recipe.fit(data, {})
+    assert not np.allclose(
+        recent.score_history(["item-33", "item-5"]), recent.score_history(["item-5", "item-33"])
+    )
+
+
+def test_sims_min_cointeraction_count_drops_rare_pairs(data):
+    recipe = get_recipe("aws-sims")
+    loose = recipe.fit(data, {"min_cointeraction_count": "1"}).neighbours.nnz
+    strict = recipe.fit(data, {"min_cointeraction_count": "5"}).neighbours.nnz
+    assert 0 < strict < loose
+
+
+@pytest.mark.parametrize(
+    ("hyperparameters", "message"),
+    [
+        ({"history_decay": "1.5"}, "history_decay must be between"),
+        ({"bptt": "many"}, "bptt must be an integer"),
+        ({"recency_mask": "yes"}, "recency_mask must be true or false"),
+        ({"min_user_history_length_percentile": "0.9", "max_user_history_length_percentile": "0.1"}, "below"),
+    ],
+)
+def test_bad_hyperparameters_are_rejected_with_their_name(hyperparameters, message, data):
+    with pytest.raises(ValueError, match=message):
+        get_recipe("aws-user-personalization").fit(data, hyperparameters)
+
+
+@pytest.mark.parametrize("name", ["aws-user-personalization", "aws-sims"])
+def test_tune_returns_a_full_valid_setting_and_keeps_what_the_caller_fixed(name, data):
+    recipe = RECIPES[name]
+    fixed = next(iter(recipe.search_space))
+    chosen = recipe.search_space[fixed][0]
+    tuned = recipe.tune(data, {fixed: chosen}, budget_seconds=5.0)
+    assert set(tuned) == set(recipe.default_hyperparameters)
+    assert tuned[fixed] == chosen
+    recipe.fit(data, tuned)
