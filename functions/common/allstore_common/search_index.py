@@ -58,6 +58,8 @@ def search_document(item: dict[str, Any]) -> dict[str, Any]:
 
 def _json_value(value: Any) -> Any:
     if isinstance(value, Decimal):
+        if not value.is_finite():
+            return None
         return int(value) if value == value.to_integral_value() else float(value)
     if isinstance(value, dict):
         return search_document(value)

@@ -31,6 +31,10 @@ KEY_ATTRIBUTE = "asin"
 _index_ready: set[str] = set()  # indexes known to exist, per warm container
 
 
+# What reading a broken DynamoDB-JSON image may raise.
+_UNREADABLE = (KeyError, TypeError, AttributeError, ValueError, ArithmeticError)
+
+
 class MalformedRecord(ValueError):
     """A stream record that no retry can apply."""
 
@@ -50,7 +54,7 @@ def bulk_operation(record: dict[str, Any], index: str) -> list[dict[str, Any]]:
     try:
         keys = {name: deserializer.deserialize(value) for name, value in stream_record["Keys"].items()}
         document_id = keys[KEY_ATTRIBUTE]
-    except (KeyError, TypeError, AttributeError) as error:
+    except _UNREADABLE as error:
         raise MalformedRecord(f"record has no readable {KEY_ATTRIBUTE!r} key: {error!r}") from error
     if not isinstance(document_id, str) or not document_id:
         raise MalformedRecord(f"key {KEY_ATTRIBUTE!r} is not a non-empty string")
@@ -61,7 +65,7 @@ def bulk_operation(record: dict[str, Any], index: str) -> list[dict[str, Any]]:
         raise MalformedRecord(f"unknown eventName {event_name!r}")
     try:
         image = {name: deserializer.deserialize(value) for name, value in stream_record["NewImage"].items()}
-    except (KeyError, TypeError, AttributeError) as error:
+    except _UNREADABLE as error:
         raise MalformedRecord(f"{event_name} record has no readable NewImage: {error!r}") from error
     return [{"index": {"_index": index, "_id": document_id}}, search_document(image)]
 

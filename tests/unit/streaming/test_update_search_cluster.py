@@ -113,14 +113,18 @@ def test_malformed_records_are_logged_and_reported_while_the_rest_is_applied(
     handler, search, items_table, lambda_context, caplog
 ):
     _put_catalogue(items_table)
+    items_table.update_item(
+        Key={"asin": "B003"}, UpdateExpression="SET title = :t", ExpressionAttributeValues={":t": "Stove 2"}
+    )
     event = dynamodb_stream_event(items_table)
-    no_keys, unknown_event = event["Records"][0], event["Records"][2]
+    no_keys, _, bad_type, unknown_event = event["Records"]
     del no_keys["dynamodb"]["Keys"]
+    bad_type["dynamodb"]["NewImage"]["popularity"] = {"Q": "7"}  # no such DynamoDB type
     unknown_event["eventName"] = "TRUNCATE"
 
     response = handler(event, lambda_context)
 
-    bad = [no_keys["dynamodb"]["SequenceNumber"], unknown_event["dynamodb"]["SequenceNumber"]]
+    bad = [record["dynamodb"]["SequenceNumber"] for record in (no_keys, bad_type, unknown_event)]
     assert _failed_sequence_numbers(response) == bad
     assert set(search.state.documents["items"]) == {"B002"}
     logged = [record.sequence_number for record in caplog.records if record.msg == "Malformed stream record"]
