@@ -8,7 +8,7 @@ UV := $(BIN)/uv
 LINT_REGION := us-east-1
 export SAM_CLI_TELEMETRY := 0
 
-.PHONY: help install run test lint check-template test-python lock package clean
+.PHONY: help install run test lint check-template test-python test-webui lock package clean
 
 help:  ## List the commands
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-16s %s\n", $$1, $$2}'
@@ -36,7 +36,7 @@ install: $(VENV)/.installed  ## Create .venv with the pinned dependencies
 run: $(VENV)/.installed  ## Start the local store at http://127.0.0.1:3000/
 	$(BIN)/allstore local up
 
-test: lint check-template test-python  ## Everything CI checks
+test: lint check-template test-python test-webui  ## Everything CI checks
 
 lint: $(VENV)/.installed  ## ruff
 	$(BIN)/ruff check .
@@ -49,6 +49,15 @@ check-template: $(VENV)/.installed $(CHECKOV_VENV)/.installed  ## sam validate -
 
 test-python: $(VENV)/.installed  ## pytest (unit and local-stack integration tests)
 	$(BIN)/pytest
+
+webui/node_modules/.installed: webui/package.json webui/package-lock.json
+	cd webui && npm ci --no-audit --no-fund
+	@touch $@
+
+test-webui: webui/node_modules/.installed  ## Web UI: eslint + tsc, Vitest, vite build, browser tests (ALLSTORE_E2E_BASE_URL=store, else a mock)
+	cd webui && npm run --silent lint && npm test && npm run build
+	webui/e2e/install-chromium.sh
+	cd webui && npm run e2e
 
 package: $(VENV)/.installed  ## Packaged template + web bundle for a Launch Stack link (BUCKET=..., PROFILE=, REGION=)
 	@test -n "$(BUCKET)" || { echo "usage: make package BUCKET=<s3-bucket> [PROFILE=...] [REGION=...]"; exit 2; }

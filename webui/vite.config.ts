@@ -9,6 +9,13 @@ const apiProxyTarget = process.env.ALLSTORE_API_PROXY ?? 'http://127.0.0.1:3000'
 
 export default defineConfig({
   plugins: [react()],
+  resolve: {
+    alias: {
+      // The package's `browser` field names this entry (without `.js`, which Vite does not match):
+      // the browser-safe providers only, not the Node ones that read files and spawn processes.
+      '@aws-sdk/credential-providers': '@aws-sdk/credential-providers/dist-es/index.browser.js',
+    },
+  },
   server: {
     host: '127.0.0.1',
     proxy: { '/Prod': apiProxyTarget, '/images': apiProxyTarget },

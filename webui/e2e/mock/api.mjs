@@ -1,0 +1,117 @@
+import { CATEGORIES, ITEMS, USERS, descriptionOf, itemByAsin } from './catalogue.mjs';
+
+const NO_CAMPAIGN_WARNING =
+  'Personalised recommendations are not enabled yet, so these are popular items.\n' +
+  'Train a campaign in the workshop notebooks, then set CAMPAIGN_ARN on the recommendations function.';
+
+/**
+ * The AllStore API (BRIEF §4) over the mock catalogue. Recommendations follow the click events the
+ * browser put on the mock Kinesis stream: a visitor's most-viewed category comes first, so viewing
+ * products changes what is recommended, as it does with Personalize.
+ */
+export class MockApi {
+  constructor() {
+    /** Click events received through the mock Kinesis stream, oldest first. */
+    this.clickEvents = [];
+  }
+
+  recordClick(event) {
+    this.clickEvents.push(event);
+  }
+
+  /** Answers one GET below /Prod/ as `{ status, body }`. */
+  handle(path, query) {
+    const [resource, id, ...rest] = path.split('/').map(decodeURIComponent);
+    if (rest.length) return notFound(path);
+    if (resource === 'items' && id) return this.item(id);
+    if (resource === 'items') return this.items(query);
+    if (resource === 'recommendations') return this.recommendations(id, query.get('sessionId'));
+    if (resource === 'recommendationsitem' && id) return this.similarItems(id);
+    if (resource === 'search' && !id) return this.search(query.get('q'), query.get('u'));
+    if (resource === 'session' && !id) return ok(this.session());
+    if (resource === 'description' && !id) return this.description(query.get('asin'));
+    return notFound(path);
+  }
+
+  /** /session without Endpoints; the server adds them, as it knows where the AWS stand-ins listen. */
+  session() {
+    return {
+      AnonymousPoolId: 'us-east-1:00000000-0000-4000-8000-000000000000',
+      StreamName: 'allstore-clickstream',
+      Region: 'us-east-1',
+      UserList: USERS.map(({ Id, FirstName, LastName }) => ({ Id, FirstName, LastName })),
+    };
+  }
+
+  item(asin) {
+    const item = itemByAsin(asin);
+    return item ? ok(item) : error(404, `Item ${asin} not found`);
+  }
+
+  items(query) {
+    const limit = Number(query.get('limit') ?? 20);
+    if (!Number.isInteger(limit) || limit < 1 || limit > 100) return error(400, 'limit must be an integer from 1 to 100');
+    const category = query.get('category');
+    const matching = category ? ITEMS.filter((item) => item.category === category) : ITEMS;
+    const start = Number(query.get('nextToken') ?? 0);
+    const page = matching.slice(start, start + limit);
+    const more = start + limit < matching.length;
+    return ok({ results: page, ...(more ? { nextToken: String(start + limit) } : {}) });
+  }
+
+  recommendations(userId, sessionId) {
+    if (userId !== undefined) {
+      const user = USERS.find((candidate) => candidate.Id === userId);
+      const viewed = this.clickEvents.filter((event) => event.userID === userId);
+      return ok({ results: byCategory(favouriteCategory(viewed) ?? user?.favourite ?? CATEGORIES[0]) });
+    }
+    const viewed = sessionId ? this.clickEvents.filter((event) => !event.userID && event.sessionID === sessionId) : [];
+    const category = favouriteCategory(viewed);
+    return ok(category ? { results: byCategory(category) } : { results: ITEMS.slice(0, 12), warning: NO_CAMPAIGN_WARNING });
+  }
+
+  similarItems(asin) {
+    const item = itemByAsin(asin);
+    if (!item) return error(404, `Item ${asin} not found`);
+    return ok({ results: ITEMS.filter((other) => other.category === item.category && other.asin !== asin) });
+  }
+
+  search(q, userId) {
+    const words = (q ?? '').toLowerCase().split(/\s+/).filter(Boolean);
+    if (!words.length) return error(400, 'q is required');
+    const found = ITEMS.filter((item) => {
+      const text = `${item.title} ${item.category} ${item.brand ?? ''}`.toLowerCase();
+      return words.every((word) => text.includes(word));
+    });
+    const user = USERS.find((candidate) => candidate.Id === userId);
+    if (!user) return ok({ results: found });
+    const viewed = this.clickEvents.filter((event) => event.userID === userId);
+    const favourite = favouriteCategory(viewed) ?? user.favourite;
+    const promoted = found.filter((item) => item.category === favourite).map((item) => ({ ...item, Promoted: true }));
+    return ok({ results: [...promoted, ...found.filter((item) => item.category !== favourite)] });
+  }
+
+  description(asin) {
+    if (!asin) return error(400, 'asin is required');
+    const item = itemByAsin(asin);
+    return item ? ok({ ASIN: asin, Items: descriptionOf(item) }) : error(404, `Item ${asin} not found`);
+  }
+}
+
+function favouriteCategory(events) {
+  const counts = new Map();
+  for (const event of events) {
+    const category = itemByAsin(event.itemID)?.category;
+    if (category) counts.set(category, (counts.get(category) ?? 0) + 1);
+  }
+  return [...counts].sort((a, b) => b[1] - a[1])[0]?.[0];
+}
+
+/** The category's items first, then the rest of the catalogue: 12 in all. */
+function byCategory(category) {
+  return [...ITEMS.filter((item) => item.category === category), ...ITEMS.filter((item) => item.category !== category)].slice(0, 12);
+}
+
+const ok = (body) => ({ status: 200, body });
+const error = (status, message) => ({ status, body: { message } });
+const notFound = (path) => error(404, `No route for /Prod/${path}`);
