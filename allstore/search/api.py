@@ -121,6 +121,7 @@ class SearchApi:
 
     def __init__(self, store: IndexStore) -> None:
         self.store = store
+        self.closed = False
         self.cluster_uuid = uuid.uuid5(uuid.NAMESPACE_URL, str(store.data_dir)).hex[:22]
         self._routes: list[tuple[re.Pattern[str], dict[str, Handler]]] = []
         self._route("/", GET=self.info, HEAD=self.ping)
@@ -160,6 +161,8 @@ class SearchApi:
         """Answer one request; every failure becomes an OpenSearch error body with its status."""
         path = path.rstrip("/") or "/"
         params = {key: values[-1] for key, values in parse_qs(query_string, keep_blank_values=True).items()}
+        if self.closed:
+            return 503, SearchError(503, "node_closed_exception", "the search server is shutting down").body()
         try:
             for pattern, handlers in self._routes:
                 match = pattern.match(path)

@@ -90,6 +90,7 @@ class Mapping:
         self.fields: dict[str, FieldSpec] = {
             spec.path: spec for spec in _walk(tree.get("properties", {}), "")
         }
+        self._indexed = [spec for spec in self.fields.values() if spec.indexed]
 
     @classmethod
     def parse(cls, mappings: Any) -> Mapping:
@@ -119,7 +120,7 @@ class Mapping:
         return self.fields.get(path)
 
     def indexed_fields(self) -> list[FieldSpec]:
-        return [spec for spec in self.fields.values() if spec.indexed]
+        return list(self._indexed)
 
     def to_json(self) -> dict[str, Any]:
         return copy.deepcopy(self.tree)
@@ -164,7 +165,7 @@ class Mapping:
         doc.add_integer(VERSION_FIELD, version)
         doc.add_integer(SEQ_NO_FIELD, seq_no)
         values = flatten(source)
-        for spec in self.indexed_fields():
+        for spec in self._indexed:
             for value in values.get(spec.source_path, ()):
                 _add_value(doc, spec, value, doc_id)
         return doc

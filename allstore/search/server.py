@@ -19,6 +19,7 @@ log = logging.getLogger(__name__)
 
 JSON_CONTENT_TYPE = "application/json; charset=UTF-8"
 SHUTDOWN_POLL_SECONDS = 0.05  # how long stop() may wait for the serving loop to notice
+IDLE_CONNECTION_SECONDS = 300  # a kept-alive connection unused this long is closed (clients reconnect)
 
 
 def _is_loopback(host: str) -> bool:
@@ -33,6 +34,7 @@ def _is_loopback(host: str) -> bool:
 class _RequestHandler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"  # keep-alive: clients reuse connections, which keeps searches fast
     disable_nagle_algorithm = True  # headers and body are two writes; Nagle + delayed ACK would add 40 ms
+    timeout = IDLE_CONNECTION_SECONDS
     server: _HTTPServer
 
     def do_GET(self) -> None:
@@ -178,6 +180,7 @@ class SearchServer:
 
     def _close(self) -> None:
         if self._httpd is not None:
+            self._httpd.api.closed = True  # requests still arriving on kept-alive connections get a 503
             self._httpd.server_close()
             self._httpd = None
         if self._store is not None:

@@ -131,3 +131,17 @@ def test_malformed_json_body_is_a_parsing_exception(server, client):
 def test_server_refuses_non_loopback_addresses(tmp_path):
     with pytest.raises(ValueError, match="loopback"):
         SearchServer(tmp_path, host="0.0.0.0")  # noqa: S104 - the address being refused
+
+
+def test_requests_after_stop_are_refused_with_503(tmp_path):
+    server = SearchServer(tmp_path)
+    url = server.start()
+    session = requests.Session()  # keeps its connection open across stop()
+    assert session.get(url, timeout=5).status_code == 200
+    server.stop()
+    try:
+        response = session.get(url, timeout=5)
+    except requests.ConnectionError:
+        return  # the connection closed first: also a refusal
+    assert response.status_code == 503
+    assert response.json()["error"]["type"] == "node_closed_exception"
