@@ -34,8 +34,8 @@ def checked_id(value: str | None, name: str) -> str:
 
 
 def optional_id(value: str | None, name: str) -> str | None:
-    """Like `checked_id`, but absent or empty means "not given"."""
-    if value is None or value == "":
+    """Like `checked_id`, but absent, empty or blank means "not given"."""
+    if value is None or not value.strip():
         return None
     return checked_id(value, name)
 

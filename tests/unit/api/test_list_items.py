@@ -113,3 +113,8 @@ def test_over_long_category_is_400(items_table, load):
 def test_missing_index_is_502(items_table, load):
     handler = load("list_items", ITEMS_TABLE=ITEMS_TABLE, CATEGORY_INDEX="no-such-index")
     assert_error(list_items(handler, category=CAMPING), 502, "Query")
+
+
+def test_blank_category_means_all_items(items_table, load):
+    response = list_items(load("list_items", **ENVIRONMENT), category="  ", limit="3")
+    assert [item["asin"] for item in response.body["results"]] == by_popularity(CATALOGUE)[:3]
