@@ -216,7 +216,7 @@ class ControlPlane:
         return self._delete("dataset", arn)
 
     def create_dataset_import_job(self, params: Result) -> Result:
-        dataset = self._active("dataset", params["datasetArn"])
+        dataset = self._usable("dataset", params["datasetArn"])  # no need to wait: creation is instant
         location = params["dataSource"].get("dataLocation")
         if not location:
             raise invalid_input("dataSource.dataLocation is required (s3://bucket/key, file:// or a path).")
@@ -387,7 +387,7 @@ class ControlPlane:
         return self._delete("solution", arn)
 
     def create_solution_version(self, params: Result) -> Result:
-        solution = self._active("solution", params["solutionArn"])
+        solution = self._usable("solution", params["solutionArn"])  # no need to wait: creation is instant
         mode = params.get("trainingMode", "FULL")
         if mode == "AUTOTRAIN":
             raise invalid_input("trainingMode AUTOTRAIN is set by the service itself; use FULL or UPDATE.")

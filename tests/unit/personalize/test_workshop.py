@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import json
 import time
 
 import pytest
 
-from tests.unit.personalize.conftest import Clients, Store, deploy, wait_for
+from tests.unit.personalize.conftest import INTERACTIONS_SCHEMA, Clients, Store, deploy, wait_for
 
 METRIC_KEYS = {
     "coverage",
@@ -303,4 +304,36 @@ def test_auto_ml_picks_a_recipe_from_the_list(clients: Clients, store: Store) ->
     assert version["status"] == "ACTIVE", version
     assert (
         p.describe_solution(solutionArn=solution_arn)["solution"]["autoMLResult"]["bestRecipeArn"] in recipes
+    )
+
+
+def test_steps_that_need_no_wait(clients: Clients, store: Store) -> None:
+    """Creating a dataset or a solution is instant, so the next call may follow at once (as the local
+    bootstrap and some notebooks do); training must finish before a campaign, as in the service."""
+    p = clients.personalize
+    schema_arn = p.create_schema(name="eager", schema=json.dumps(INTERACTIONS_SCHEMA))["schemaArn"]
+    group_arn = p.create_dataset_group(name="eager")["datasetGroupArn"]
+    dataset_arn = p.create_dataset(
+        name="eager", schemaArn=schema_arn, datasetGroupArn=group_arn, datasetType="INTERACTIONS"
+    )["datasetArn"]
+    job_arn = p.create_dataset_import_job(
+        jobName="eager",
+        datasetArn=dataset_arn,
+        dataSource={"dataLocation": f"file://{store.interactions_csv}"},
+    )["datasetImportJobArn"]
+    assert (
+        wait_for(lambda: p.describe_dataset_import_job(datasetImportJobArn=job_arn)["datasetImportJob"])[
+            "status"
+        ]
+        == "ACTIVE"
+    )
+    solution_arn = p.create_solution(
+        name="eager", datasetGroupArn=group_arn, recipeArn="arn:aws:personalize:::recipe/aws-hrnn"
+    )["solutionArn"]
+    version_arn = p.create_solution_version(solutionArn=solution_arn)["solutionVersionArn"]
+    version = wait_for(lambda: p.describe_solution_version(solutionVersionArn=version_arn)["solutionVersion"])
+    assert version["status"] == "ACTIVE" and version["recipeArn"].endswith("/aws-hrnn")
+    assert (
+        p.describe_solution(solutionArn=solution_arn)["solution"]["latestSolutionVersion"]["status"]
+        == "ACTIVE"
     )
