@@ -3,6 +3,7 @@
 import typer
 
 from allstore.data.cli import data_app
+from allstore.personalize.cli import personalize_app
 
 app = typer.Typer(
     help="AllStore: a product-recommendation store for Amazon Personalize, in the cloud or on one machine.",
@@ -10,6 +11,7 @@ app = typer.Typer(
     pretty_exceptions_show_locals=False,
 )
 app.add_typer(data_app, name="data")
+app.add_typer(personalize_app, name="personalize")
 
 if __name__ == "__main__":
     app()
