@@ -235,6 +235,8 @@ class QueryBuilder:
         if "query" not in params:
             raise parsing_error("No text specified for multi_match query")
         match_type = params.get("type", "best_fields")
+        if "fuzziness" in params and match_type in ("phrase", "phrase_prefix"):
+            raise parsing_error(f"Fuzziness not allowed for type [{match_type}]")
         fields, explicit = self._multi_match_fields(params.get("fields"))
         lenient = bool(params.get("lenient")) or not explicit
         per_field: list[Query] = []

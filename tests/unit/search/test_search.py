@@ -272,6 +272,7 @@ def test_unsupported_features_are_refused_by_name(products, body, named):
         {"match": {"title": "a", "brand": "b"}},
         {"bool": {"must": [{"match_all": {}}], "shoud": []}},
         {"match": {"title": {"query": "tent", "fuzziness": "lots"}}},
+        {"multi_match": {"query": "tent", "type": "phrase", "fuzziness": "AUTO"}},
     ],
 )
 def test_malformed_queries_are_parsing_exceptions(products, query):
@@ -341,3 +342,11 @@ def test_dates_and_keyword_prefixes(client):
     assert found({"term": {"placed": "2024-02-01T00:00:00Z"}}) == ["2"]
     with pytest.raises(RequestError):
         client.index(index="orders", id="4", body={"sku": "X", "placed": "last tuesday"})
+
+
+@pytest.mark.parametrize(
+    "body", [{"size": -1}, {"size": "many"}, {"from": -5}, {"_source": 42}, ["not", "an", "object"]]
+)
+def test_bad_paging_and_source_values_are_refused(products, body):
+    with pytest.raises(RequestError):
+        products.search(index="items", body=body)
