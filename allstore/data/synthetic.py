@@ -16,8 +16,10 @@ clusters and output lines), so a million interactions take seconds.
 from __future__ import annotations
 
 import gzip
+import itertools
 import json
 import os
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -31,6 +33,7 @@ INTERACTIONS_FILE = "interactions.csv"  # Personalize USER_ID,ITEM_ID,TIMESTAMP,
 USERS_FILE = "users.json"  # demo users JSON lines: id, firstName, lastName
 IMAGES_DIR = "images"  # SVG pictures, referenced as /images/<file>.svg
 IMAGE_URL_PREFIX = "/images/"
+WRITE_BATCH_LINES = 10_000
 GZIP_LEVEL = 5  # level 9 takes four times as long for files 5% smaller
 EVENT_TYPE = "rating"  # every event is a review; its EVENT_VALUE is the star rating
 
@@ -370,28 +373,34 @@ def write_store(store: Store, folder: str | os.PathLike) -> dict[str, Path]:
         [(node.name, node.path[0], vocabulary.DEPARTMENTS[node.department].hue) for node in tree],
     )
     paths = {
-        PRODUCTS_FILE: _write_gzip_lines(folder / PRODUCTS_FILE, _product_lines(store.catalogue, tree)),
-        REVIEWS_FILE: _write_gzip_lines(folder / REVIEWS_FILE, _review_lines(store)),
-        INTERACTIONS_FILE: folder / INTERACTIONS_FILE,
-        USERS_FILE: folder / USERS_FILE,
+        PRODUCTS_FILE: _write_lines(
+            folder / PRODUCTS_FILE, _product_lines(store.catalogue, tree), compress=True
+        ),
+        REVIEWS_FILE: _write_lines(folder / REVIEWS_FILE, _review_lines(store), compress=True),
+        INTERACTIONS_FILE: _write_lines(folder / INTERACTIONS_FILE, _interaction_rows(store)),
+        USERS_FILE: _write_lines(folder / USERS_FILE, _user_lines(store.user_ids)),
         IMAGES_DIR: folder / IMAGES_DIR,
     }
-    (folder / INTERACTIONS_FILE).write_text(_interactions_csv(store), encoding="utf-8")
-    (folder / USERS_FILE).write_text(_users_json_lines(store.user_ids), encoding="utf-8")
     return paths
 
 
-def _write_gzip_lines(path: Path, lines: list[str]) -> Path:
-    # mtime=0 and no file name in the header: the same store gives byte-identical files.
-    with (
-        open(path, "wb") as raw,
-        gzip.GzipFile(filename="", mode="wb", fileobj=raw, compresslevel=GZIP_LEVEL, mtime=0) as out,
-    ):
-        out.write("".join(lines).encode("utf-8"))
+def _write_lines(path: Path, lines: Iterable[str], compress: bool = False) -> Path:
+    """Stream `lines` into a file, a batch at a time (millions of lines need not fit in memory)."""
+    with open(path, "wb") as raw:
+        # mtime=0 and no file name in the gzip header: the same store gives byte-identical files.
+        out = (
+            gzip.GzipFile(filename="", mode="wb", fileobj=raw, compresslevel=GZIP_LEVEL, mtime=0)
+            if compress
+            else raw
+        )
+        with out:
+            lines = iter(lines)
+            while batch := list(itertools.islice(lines, WRITE_BATCH_LINES)):
+                out.write("".join(batch).encode("utf-8"))
     return path
 
 
-def _product_lines(catalogue: Catalogue, tree: list[Leaf]) -> list[str]:
+def _product_lines(catalogue: Catalogue, tree: list[Leaf]) -> Iterator[str]:
     rng = np.random.default_rng(catalogue.text_seed)
     n_items = len(catalogue.asins)
     picks = rng.integers(1 << 30, size=(n_items, 7)).tolist()
@@ -400,7 +409,6 @@ def _product_lines(catalogue: Catalogue, tree: list[Leaf]) -> list[str]:
         for node in tree
     ]
     prices = catalogue.prices.tolist()
-    lines = []
     for asin, leaf, brand_index, variant, price, (a, b, c, d, e, f, g) in zip(
         catalogue.asins.tolist(),
         catalogue.leaf.tolist(),
@@ -440,17 +448,16 @@ def _product_lines(catalogue: Catalogue, tree: list[Leaf]) -> list[str]:
             "price": "" if price != price else f"${price:,.2f}",  # NaN: the listing has no price
             "image": [image_names[leaf][variant]],
         }
-        lines.append(json.dumps(product, ensure_ascii=False) + "\n")
-    return lines
+        yield json.dumps(product, ensure_ascii=False) + "\n"
 
 
-def _review_lines(store: Store) -> list[str]:
+def _review_lines(store: Store) -> Iterator[str]:
     events = store.events
     unique_days, day_index = np.unique(events.timestamp // 86_400, return_inverse=True)
     iso_days = np.datetime_as_string(unique_days.astype("datetime64[D]")).tolist()
     review_days = [f"{day[5:7]} {day[8:10]}, {day[0:4]}" for day in iso_days]  # UCSD's "MM DD, YYYY"
     users, asins = store.user_ids.tolist(), store.catalogue.asins.tolist()
-    return [
+    return (
         f'{{"overall": {rating}.0, "reviewerID": "{users[user]}", "asin": "{asins[item]}", '
         f'"reviewTime": "{review_days[day]}", "unixReviewTime": {when}}}\n'
         for user, item, rating, day, when in zip(
@@ -461,33 +468,27 @@ def _review_lines(store: Store) -> list[str]:
             events.timestamp.tolist(),
             strict=True,
         )
-    ]
+    )
 
 
-def _interactions_csv(store: Store) -> str:
+def _interaction_rows(store: Store) -> Iterator[str]:
     events = store.events
     order = np.argsort(events.timestamp, kind="stable")  # Personalize imports read best in time order
     users, asins = store.user_ids.tolist(), store.catalogue.asins.tolist()
-    rows = [
-        f"{users[user]},{asins[item]},{when},{EVENT_TYPE},{rating}\n"
-        for user, item, when, rating in zip(
-            events.user[order].tolist(),
-            events.item[order].tolist(),
-            events.timestamp[order].tolist(),
-            events.rating[order].tolist(),
-            strict=True,
-        )
-    ]
-    return "USER_ID,ITEM_ID,TIMESTAMP,EVENT_TYPE,EVENT_VALUE\n" + "".join(rows)
+    yield "USER_ID,ITEM_ID,TIMESTAMP,EVENT_TYPE,EVENT_VALUE\n"
+    for user, item, when, rating in zip(
+        events.user[order].tolist(),
+        events.item[order].tolist(),
+        events.timestamp[order].tolist(),
+        events.rating[order].tolist(),
+        strict=True,
+    ):
+        yield f"{users[user]},{asins[item]},{when},{EVENT_TYPE},{rating}\n"
 
 
-def _users_json_lines(user_ids: np.ndarray) -> str:
+def _user_lines(user_ids: np.ndarray) -> Iterator[str]:
     """The named demo users for the store's log-in list: the first users, who all have histories."""
-    count = min(DEMO_USERS, len(user_ids))
-    first = vocabulary.FIRST_NAMES
-    last = vocabulary.LAST_NAMES
-    return "".join(
-        json.dumps({"id": str(user_ids[index]), "firstName": first[index % len(first)],
-                    "lastName": last[(index * 7 + 3) % len(last)]}) + "\n"
-        for index in range(count)
-    )  # fmt: skip
+    first, last = vocabulary.FIRST_NAMES, vocabulary.LAST_NAMES
+    for index in range(min(DEMO_USERS, len(user_ids))):
+        names = {"firstName": first[index % len(first)], "lastName": last[(index * 7 + 3) % len(last)]}
+        yield json.dumps({"id": str(user_ids[index]), **names}) + "\n"
