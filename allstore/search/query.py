@@ -48,7 +48,6 @@ KNOWN_UNSUPPORTED = frozenset(
         "geo_distance",
         "geo_bounding_box",
         "more_like_this",
-        "dis_max",
         "boosting",
         "intervals",
         "span_term",
@@ -96,6 +95,7 @@ class QueryBuilder:
             "range": self._range,
             "bool": self._bool,
             "constant_score": self._constant_score,
+            "dis_max": self._dis_max,
         }
 
     def build(self, query: Any) -> Query:
@@ -390,6 +390,14 @@ class QueryBuilder:
                 return Query.empty_query()
         query = Query.boolean_query(subqueries, required or None)
         return _boosted(query, params)
+
+    def _dis_max(self, body: Any) -> Query:
+        params = _params("dis_max", body, {"queries", "tie_breaker", "boost"})
+        queries = [self.build(q) for q in _clauses(params.get("queries"))]
+        if not queries:
+            raise parsing_error("[dis_max] requires 'queries' field with at least one clause")
+        tie_breaker = float(params.get("tie_breaker", 0.0))
+        return _boosted(Query.disjunction_max_query(queries, tie_breaker=tie_breaker), params)
 
     def _constant_score(self, body: Any) -> Query:
         params = _params("constant_score", body, {"filter", "boost"})

@@ -195,6 +195,18 @@ def test_bool_should_and_minimum_should_match(products):
     assert set(ids(products, with_must)) == {"P03", "P04"}
 
 
+def test_dis_max_takes_the_best_clause_plus_tie_breaker(products):
+    clauses = [{"match": {"title": "tent"}}, {"match": {"description": "tent"}}]
+    best = products.search(index="items", body={"query": {"dis_max": {"queries": clauses}}})["hits"]["hits"]
+    summed = products.search(index="items", body={"query": {"bool": {"should": clauses}}})["hits"]["hits"]
+    tied = products.search(
+        index="items", body={"query": {"dis_max": {"queries": clauses, "tie_breaker": 1.0}}}
+    )
+    assert {hit["_id"] for hit in best} == {"P01", "P02"}
+    assert best[0]["_score"] < summed[0]["_score"]
+    assert tied["hits"]["hits"][0]["_score"] == pytest.approx(summed[0]["_score"])
+
+
 def test_boost_changes_the_order(products):
     query = {
         "bool": {
