@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import json
 import re
+import threading
 import time
 
 import pytest
 import requests
 
+from allstore.personalize import recipes
 from tests.unit.personalize.conftest import (
     INTERACTIONS_SCHEMA,
     ITEMS_SCHEMA,
@@ -123,17 +125,16 @@ def test_not_found_already_exists_in_use_limit_and_next_token(clients: Clients, 
 def test_a_campaign_needs_an_active_version_and_one_training_at_a_time(
     clients: Clients, shop, monkeypatch
 ) -> None:
-    from allstore.personalize import recipes
-
     p = clients.personalize
     recipe = recipes.get_recipe("aws-user-personalization")
     original_fit = recipe.fit
+    release = threading.Event()
 
-    def slow_fit(*args, **kwargs):
-        time.sleep(0.5)
+    def held_fit(*args, **kwargs):
+        release.wait(30)
         return original_fit(*args, **kwargs)
 
-    monkeypatch.setattr(recipe, "fit", slow_fit)
+    monkeypatch.setattr(recipe, "fit", held_fit)
     version_arn = p.create_solution_version(solutionArn=shop.solution_arn)["solutionVersionArn"]
     with pytest.raises(p.exceptions.ResourceInUseException, match="already has a version in training"):
         p.create_solution_version(solutionArn=shop.solution_arn)
@@ -143,7 +144,9 @@ def test_a_campaign_needs_an_active_version_and_one_training_at_a_time(
         p.get_solution_metrics(solutionVersionArn=version_arn)
     with pytest.raises(p.exceptions.ResourceInUseException, match="training"):
         p.delete_dataset(datasetArn=shop.interactions_arn)
-    wait_for(lambda: p.describe_solution_version(solutionVersionArn=version_arn)["solutionVersion"])
+    release.set()
+    version = wait_for(lambda: p.describe_solution_version(solutionVersionArn=version_arn)["solutionVersion"])
+    assert version["status"] == "ACTIVE"
 
 
 def test_pagination(clients: Clients) -> None:
