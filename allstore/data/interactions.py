@@ -4,7 +4,8 @@ Three formats, all read through the shared record parser where they are record f
 - "csv": Personalize-style `USER_ID,ITEM_ID,TIMESTAMP[,EVENT_TYPE][,EVENT_VALUE]` (any column
   spelling the accessors know, e.g. the `user_id,item_id,seq_index` export of the P5 data);
 - "ucsd": UCSD Amazon review JSON lines, 2014 or 2018 (`reviewerID`, `asin`, `overall`,
-  `unixReviewTime`/`reviewTime`), optionally gzipped;
+  `unixReviewTime`/`reviewTime`), optionally gzipped; any JSON lines the accessors understand
+  (e.g. Personalize-style `USER_ID`, `ITEM_ID`, `TIMESTAMP`, `EVENT_TYPE` objects) read the same way;
 - "p5": the P5 benchmark's `sequential_data.txt` (`user item item ...` per line, oldest first), with
   `datamaps.json` beside it to turn the integer ids back into reviewer ids and ASINs.
 
@@ -80,12 +81,14 @@ def _read_ucsd(path: Path) -> Interactions:
     users: list[str | None] = []
     items: list[str | None] = []
     times: list[int | None] = []
+    types: list[str] = []
     values: list[float | None] = []
     for line, record in records.iter_numbered_records(path, format=records.JSON, bad_rows=bad_rows):
         lines.append(line)
         users.append(records.user_id(record))
         items.append(records.item_id(record))
         times.append(records.timestamp(record))
+        types.append(records.event_type(record) or "")
         values.append(records.value(record))
     untimed = np.fromiter((when is None for when in times), dtype=bool, count=len(times))
     timestamps = np.fromiter(
@@ -98,7 +101,7 @@ def _read_ucsd(path: Path) -> Interactions:
         np.asarray([item or "" for item in items], dtype=str),
         timestamps,
         untimed,
-        np.full(len(lines), "", dtype=str),
+        np.asarray(types, dtype=str),
         event_values,
     )
     return columns.to_interactions("ucsd", bad_rows)

@@ -146,3 +146,15 @@ def test_empty_files(tmp_path):
     assert len(read_interactions(tmp_path / "empty.csv")) == 0
     (tmp_path / "empty.json").write_text("\n", encoding="utf-8")
     assert len(read_interactions(tmp_path / "empty.json")) == 0
+
+
+def test_personalize_style_json_lines_keep_event_types(tmp_path):
+    path = tmp_path / "events.jsonl"
+    path.write_text(
+        '{"USER_ID": "u1", "ITEM_ID": "i1", "TIMESTAMP": 5, "EVENT_TYPE": "click"}\n'
+        '{"USER_ID": "u1", "ITEM_ID": "i2", "TIMESTAMP": 6, "EVENT_TYPE": "purchase", "EVENT_VALUE": 9.5}\n',
+        encoding="utf-8",
+    )
+    got = read_interactions(path)
+    assert got.format == "ucsd" and got.event_types.tolist() == ["click", "purchase"]
+    assert np.isnan(got.event_values[0]) and got.event_values[1] == pytest.approx(9.5)
