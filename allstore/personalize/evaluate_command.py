@@ -8,6 +8,7 @@ the same split, exclusions and metrics (allstore.personalize.evaluation), so the
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Annotated
 
@@ -16,9 +17,9 @@ from rich.console import Console
 from rich.table import Table
 
 from allstore.data.interactions import FORMATS, read_interactions
-from allstore.personalize.evaluation import PROTOCOLS
+from allstore.personalize.evaluation import PROTOCOLS, Protocol
 from allstore.personalize.evaluation import evaluate as evaluate_recipe
-from allstore.personalize.recipes import TrainingData, get_recipe
+from allstore.personalize.recipes import Recipe, TrainingData, get_recipe
 from allstore.personalize.recipes.popularity import PopularityCount
 
 DEFAULT_RECIPES = ("aws-user-personalization", "aws-sims")
@@ -59,21 +60,11 @@ def evaluate(
         columns.user_ids, columns.item_ids, columns.timestamps, columns.event_types, columns.event_values
     )
 
-    # Imported here: `implicit` takes seconds to import, and every other `allstore` command
-    # would pay for it at start-up.
-    from allstore.personalize.recipes.baselines import BASELINES
-
-    named = [(model.name.removeprefix("aws-"), model) for model in recipes]
-    named += [("popularity", PopularityCount()), *((baseline.name, baseline) for baseline in BASELINES)]
-    results = []
-    for name, model in named:
-        try:
-            metrics, train_seconds = evaluate_recipe(model, data, model.default_hyperparameters, protocol)
-        except ValueError as error:
-            typer.echo(f"Error: cannot evaluate {name}: {error}", err=True)
-            raise typer.Exit(1) from None
-        results.append({"model": name, "train_seconds": round(train_seconds, 3), **metrics})
-
+    try:
+        results = compare(data, recipes, protocol)
+    except ValueError as error:
+        typer.echo(f"Error: {error}", err=True)
+        raise typer.Exit(1) from None
     report = {
         "dataset": interactions.name,
         "protocol": protocol,
@@ -85,6 +76,24 @@ def evaluate(
         typer.echo(json.dumps(report))
     else:
         _print_table(report)
+
+
+def compare(data: TrainingData, recipes: Sequence[Recipe], protocol: Protocol) -> list[dict]:
+    """One result row per recipe and per baseline, all through the same protocol."""
+    # Imported here: `implicit` takes seconds to import, and every other `allstore` command
+    # would pay for it at start-up.
+    from allstore.personalize.recipes.baselines import BASELINES
+
+    named = [(recipe.name.removeprefix("aws-"), recipe) for recipe in recipes]
+    named += [("popularity", PopularityCount()), *((baseline.name, baseline) for baseline in BASELINES)]
+    results = []
+    for name, model in named:
+        try:
+            metrics, train_seconds = evaluate_recipe(model, data, model.default_hyperparameters, protocol)
+        except ValueError as error:
+            raise ValueError(f"cannot evaluate {name}: {error}") from error
+        results.append({"model": name, "train_seconds": round(train_seconds, 3), **metrics})
+    return results
 
 
 def _print_table(report: dict) -> None:
