@@ -4,6 +4,7 @@ import typer
 
 from allstore.data.cli import data_app
 from allstore.personalize.cli import personalize_app
+from allstore.personalize.evaluate_command import evaluate
 
 app = typer.Typer(
     help="AllStore: a product-recommendation store for Amazon Personalize, in the cloud or on one machine.",
@@ -12,6 +13,7 @@ app = typer.Typer(
 )
 app.add_typer(data_app, name="data")
 app.add_typer(personalize_app, name="personalize")
+app.command("evaluate")(evaluate)
 
 if __name__ == "__main__":
     app()
