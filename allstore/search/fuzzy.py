@@ -48,17 +48,23 @@ class TermExpander:
     def __init__(self, searcher: tantivy.Searcher) -> None:
         self.searcher = searcher
         self._buckets: dict[tuple[str, str], _Bucket] = {}
-        self._expansions: dict[tuple[str, str, int, bool, int], list[Expansion]] = {}
+        self._expansions: dict[tuple[str, str, int, bool, int, int], list[Expansion]] = {}
         self._lock = threading.Lock()
 
     def expand(
-        self, field: str, word: str, distance: int, transpositions: bool = True, prefix_length: int = 1
+        self,
+        field: str,
+        word: str,
+        distance: int,
+        transpositions: bool = True,
+        prefix_length: int = 1,
+        max_expansions: int = MAX_EXPANSIONS,
     ) -> list[Expansion]:
-        """Index terms of `field` within `distance` edits of `word` and sharing its first
-        `prefix_length` letters (at least one), best first."""
+        """Up to `max_expansions` index terms of `field` within `distance` edits of `word` and sharing
+        its first `prefix_length` letters (at least one), closest and most frequent first."""
         if not word or len(word) > MAX_WORD_LENGTH:
             return []
-        key = (field, word, distance, transpositions, max(1, prefix_length))
+        key = (field, word, distance, transpositions, max(1, prefix_length), max_expansions)
         expansions = self._expansions.get(key)
         if expansions is None:
             expansions = self._compute(*key)
@@ -69,7 +75,13 @@ class TermExpander:
         return expansions
 
     def _compute(
-        self, field: str, word: str, distance: int, transpositions: bool, prefix_length: int
+        self,
+        field: str,
+        word: str,
+        distance: int,
+        transpositions: bool,
+        prefix_length: int,
+        max_expansions: int,
     ) -> list[Expansion]:
         bucket = self._bucket(field, word[0])
         if not bucket.terms:
@@ -91,7 +103,7 @@ class TermExpander:
         shorter = np.minimum(bucket.lengths[indices], len(word))
         similarity = 1.0 - distances / shorter
         doc_freqs = bucket.doc_freqs[indices]
-        order = np.lexsort((-doc_freqs, -similarity))[:MAX_EXPANSIONS]
+        order = np.lexsort((-doc_freqs, -similarity))[:max_expansions]
         blended_idf = self._idf(int(doc_freqs[order].max()))
         return [
             Expansion(

@@ -11,13 +11,14 @@ from __future__ import annotations
 import fnmatch
 import re
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 import tantivy
 from tantivy import Occur, Query
 
 from allstore.search.errors import SearchError, parsing_error, query_shard_error, unsupported
-from allstore.search.fuzzy import TermExpander
+from allstore.search.fuzzy import MAX_EXPANSIONS, TermExpander
 from allstore.search.mapping import (
     BOOLEAN,
     DATE,
@@ -148,15 +149,12 @@ class QueryBuilder:
             return self._exact(spec, text, lenient=lenient, fuzziness=params.get("fuzziness"))
         tokens = analyze(str(text))
         if not tokens:
-            all_on_empty = params.get("zero_terms_query", "none") == "all"
-            return Query.all_query() if all_on_empty else Query.empty_query()
+            return (
+                Query.all_query() if params.get("zero_terms_query", "none") == "all" else Query.empty_query()
+            )
         fuzziness = params.get("fuzziness")
-        transpositions = _flag(params.get("fuzzy_transpositions", True))
-        prefix_length = _int_param("prefix_length", params.get("prefix_length", 0))
-        clauses = [
-            self._fuzzy_word(spec, token, edit_distance(fuzziness, token), transpositions, prefix_length)
-            for token in tokens
-        ]
+        fuzzy = _FuzzyOptions.parse(params, "fuzzy_transpositions")
+        clauses = [self._fuzzy_word(spec, token, edit_distance(fuzziness, token), fuzzy) for token in tokens]
         if len(clauses) == 1:
             return clauses[0]
         operator = str(params.get("operator", "or")).lower()
@@ -167,13 +165,13 @@ class QueryBuilder:
         required = minimum_should_match(params.get("minimum_should_match"), len(clauses))
         return Query.boolean_query([(Occur.Should, clause) for clause in clauses], required)
 
-    def _fuzzy_word(
-        self, spec: FieldSpec, word: str, distance: int, transpositions: bool = True, prefix_length: int = 0
-    ) -> Query:
+    def _fuzzy_word(self, spec: FieldSpec, word: str, distance: int, fuzzy: _FuzzyOptions) -> Query:
         """`word` as one term, or with edits allowed the best of its scored expansions (itself included)."""
         if distance == 0:
             return Query.term_query(self.schema, spec.path, word)
-        expansions = self.expander.expand(spec.path, word, distance, transpositions, prefix_length)
+        expansions = self.expander.expand(
+            spec.path, word, distance, fuzzy.transpositions, fuzzy.prefix_length, fuzzy.max_expansions
+        )
         if not expansions:
             return Query.empty_query()
         return Query.disjunction_max_query(
@@ -200,7 +198,9 @@ class QueryBuilder:
             return self._exact(spec, params["query"], lenient=lenient)
         tokens = analyze(str(params["query"]))
         if not tokens:
-            return Query.empty_query()
+            return (
+                Query.all_query() if params.get("zero_terms_query", "none") == "all" else Query.empty_query()
+            )
         if prefix:
             if len(tokens) == 1:
                 return self._prefix_query(spec, tokens[0])
@@ -297,12 +297,12 @@ class QueryBuilder:
             return Query.empty_query()
         value = str(params["value"])
         distance = edit_distance(params.get("fuzziness", "AUTO"), value)
-        transpositions = _flag(params.get("transpositions", True))
-        prefix_length = _int_param("prefix_length", params.get("prefix_length", 0))
-        return _boosted(self._fuzzy_word(spec, value, distance, transpositions, prefix_length), params)
+        fuzzy = _FuzzyOptions.parse(params, "transpositions")
+        return _boosted(self._fuzzy_word(spec, value, distance, fuzzy), params)
 
     def _prefix(self, body: Any) -> Query:
         field, params = _field_query("prefix", body, "value", {"boost", "rewrite", "case_insensitive"})
+        _refuse_case_insensitive("prefix", params)
         spec = self._string_spec(field, "prefix")
         if spec is None:
             return Query.empty_query()
@@ -314,6 +314,7 @@ class QueryBuilder:
 
     def _term(self, body: Any) -> Query:
         field, params = _field_query("term", body, "value", {"boost", "case_insensitive"})
+        _refuse_case_insensitive("term", params)
         spec = self._spec(field)
         if spec is None:
             return Query.empty_query()
@@ -442,7 +443,7 @@ class QueryBuilder:
         """A match-style query on a field that is not analysed: the whole value is one term."""
         if spec.type == KEYWORD:
             text = str(value)
-            return self._fuzzy_word(spec, text, edit_distance(fuzziness, text))
+            return self._fuzzy_word(spec, text, edit_distance(fuzziness, text), _FuzzyOptions())
         try:
             return self._term_query(spec, value)
         except SearchError:
@@ -504,6 +505,31 @@ def _boosted(query: Query, boost: Any) -> Query:
     except (TypeError, ValueError):
         raise parsing_error(f"[boost] must be a number, got [{boost}]") from None
     return query if factor == 1.0 else Query.boost_query(query, factor)
+
+
+@dataclass(frozen=True)
+class _FuzzyOptions:
+    """How a fuzzy word expands: OpenSearch's transpositions, prefix_length and max_expansions."""
+
+    transpositions: bool = True
+    prefix_length: int = 0
+    max_expansions: int = MAX_EXPANSIONS
+
+    @classmethod
+    def parse(cls, params: dict[str, Any], transpositions_key: str) -> _FuzzyOptions:
+        max_expansions = _int_param("max_expansions", params.get("max_expansions", MAX_EXPANSIONS))
+        if max_expansions < 1:
+            raise parsing_error(f"[max_expansions] must be positive, got [{max_expansions}]")
+        return cls(
+            transpositions=_flag(params.get(transpositions_key, True)),
+            prefix_length=_int_param("prefix_length", params.get("prefix_length", 0)),
+            max_expansions=max_expansions,
+        )
+
+
+def _refuse_case_insensitive(name: str, params: dict[str, Any]) -> None:
+    if _flag(params.get("case_insensitive", False)):
+        raise unsupported(f"[{name}] query with case_insensitive: true")
 
 
 def _flag(value: Any) -> bool:

@@ -362,3 +362,28 @@ def test_dates_and_keyword_prefixes(client):
 def test_bad_paging_and_source_values_are_refused(products, body):
     with pytest.raises(RequestError):
         products.search(index="items", body=body)
+
+
+def test_max_expansions_limits_the_terms_a_fuzzy_word_stands_for(products):
+    # "trils" is one edit from "trips" (P01) and from "trails" (P03).
+    wide = ids(products, {"fuzzy": {"description": {"value": "trils", "fuzziness": 1}}})
+    narrow = ids(
+        products, {"fuzzy": {"description": {"value": "trils", "fuzziness": 1, "max_expansions": 1}}}
+    )
+    assert set(wide) == {"P01", "P03"}
+    assert len(narrow) == 1
+
+
+def test_zero_terms_query_all_matches_everything_for_a_query_of_no_words(products):
+    for query_name in ("match", "match_phrase"):
+        query = {query_name: {"title": {"query": "!!", "zero_terms_query": "all"}}}
+        assert len(ids(products, query, size=100)) == len(PRODUCTS)
+        assert ids(products, {query_name: {"title": "!!"}}) == []
+
+
+def test_case_insensitive_term_is_refused_by_name(products):
+    with pytest.raises(RequestError, match="case_insensitive"):
+        products.search(
+            index="items",
+            body={"query": {"term": {"category": {"value": "camping", "case_insensitive": True}}}},
+        )
