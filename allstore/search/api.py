@@ -15,7 +15,14 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import parse_qs, unquote
 
-from allstore.search.bulk import SHARDS, execute_bulk, parse_bulk, update_from_body, write_response
+from allstore.search.bulk import (
+    CONDITIONAL_WRITE_PARAMETERS,
+    SHARDS,
+    execute_bulk,
+    parse_bulk,
+    update_from_body,
+    write_response,
+)
 from allstore.search.errors import SearchError, bad_request, parsing_error, unsupported
 from allstore.search.index import SearchIndex
 from allstore.search.source_filter import SourceFilter
@@ -177,6 +184,8 @@ class SearchApi:
                         f"Incorrect HTTP method for uri [{path}] and method [{method}], allowed: [{allowed}]",
                     )
                 args = {key: unquote(value) for key, value in match.groupdict().items()}
+                if method in ("PUT", "POST", "DELETE") and "id" in args:
+                    _refuse_conditional_write(params)
                 return handler(Request(method, path, params, body, args))
             raise bad_request(f"no handler found for uri [{path}] and method [{method}]")
         except SearchError as error:
@@ -407,6 +416,12 @@ class SearchApi:
         if unknown:
             raise parsing_error(f"request does not support [{unknown[0]}]")
         return 200, {"count": index.count(body.get("query")), "_shards": COUNT_SHARDS}
+
+
+def _refuse_conditional_write(params: dict[str, str]) -> None:
+    refused = sorted(set(params) & CONDITIONAL_WRITE_PARAMETERS)
+    if refused:
+        raise unsupported(f"the [{refused[0]}] parameter (conditional writes)")
 
 
 def _wants_refresh(request: Request) -> bool:

@@ -18,6 +18,9 @@ from allstore.search.store import IndexStore
 ACTIONS = ("index", "create", "update", "delete")
 STATUS_BY_RESULT = {"created": 201, "updated": 200, "deleted": 200, "noop": 200, "not_found": 404}
 SHARDS = {"total": 2, "successful": 1, "failed": 0}
+# Optimistic-concurrency and external-versioning parameters: refused, since ignoring them would
+# apply writes the caller asked to be conditional.
+CONDITIONAL_WRITE_PARAMETERS = frozenset({"if_seq_no", "if_primary_term", "version", "version_type"})
 
 
 @dataclass
@@ -63,6 +66,9 @@ def parse_bulk(body: bytes, default_index: str | None) -> list[BulkAction]:
             )
         if not isinstance(metadata, dict):
             raise bad_request(f"Malformed action/metadata line [{line_number}], metadata must be an object")
+        refused = sorted(set(metadata) & CONDITIONAL_WRITE_PARAMETERS)
+        if refused:
+            raise unsupported(f"bulk metadata [{refused[0]}] (conditional writes)")
         index = metadata.get("_index", default_index)
         if not index:
             raise SearchError(

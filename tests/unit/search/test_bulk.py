@@ -181,3 +181,15 @@ def test_concurrent_writers_and_searchers(server, client):
     client.indices.refresh(index="items")
     assert client.count(index="items")["count"] == 4 * 5 * 40
     assert client.count(index="items", body={"query": {"match": {"title": "tent"}}})["count"] == 800
+
+
+def test_conditional_writes_are_refused_rather_than_applied(products):
+    products.index(index="items", id="1", body={"title": "tent"})
+    body = ndjson(
+        {"index": {"_index": "items", "_id": "1", "if_seq_no": 5, "if_primary_term": 1}}, {"title": "x"}
+    )
+    with pytest.raises(RequestError, match="conditional writes"):
+        products.bulk(body=body)
+    with pytest.raises(RequestError, match="conditional writes"):
+        products.index(index="items", id="1", body={"title": "x"}, if_seq_no=5, if_primary_term=1)
+    assert products.get(index="items", id="1")["_source"] == {"title": "tent"}
