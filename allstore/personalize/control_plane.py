@@ -476,8 +476,6 @@ class ControlPlane:
             "solution-version",
             version_arn,
             _metrics=metrics,
-            _recipeName=recipe.name,
-            _recipeType=recipe.recipe_type,
             trainingHours=(time.monotonic() - started) / 3600,
             **changes,
         )

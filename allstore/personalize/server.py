@@ -80,9 +80,10 @@ class _Handler(BaseHTTPRequestHandler):
 
     def do_GET(self) -> None:
         """A health check for the local runner: GET / answers 200 when the service is up."""
-        self._send(
-            200, {"status": "ok"} if self.path == "/" else {"message": "Not found"}, "application/json"
-        )
+        if self.path == "/":
+            self._send(200, {"status": "ok"}, "application/json")
+        else:
+            self._send(404, {"message": f"No resource at GET {self.path}"}, "application/json")
 
     def _drain(self) -> None:
         length = int(self.headers.get("Content-Length") or 0)
@@ -137,7 +138,7 @@ class PersonalizeServer:
     """
 
     def __init__(self, state_dir: str | Path, port: int = 0, host: str = "127.0.0.1") -> None:
-        if host not in ("127.0.0.1", "localhost", "::1"):
+        if host not in ("127.0.0.1", "localhost"):
             raise ValueError("the local Personalize service only listens on the loopback interface")
         self.state_dir = Path(state_dir)
         self.host, self.port = host, port

@@ -11,6 +11,7 @@ import pytest
 import requests
 
 from allstore.personalize import recipes
+from allstore.personalize.server import PersonalizeServer
 from tests.unit.personalize.conftest import (
     INTERACTIONS_SCHEMA,
     ITEMS_SCHEMA,
@@ -276,6 +277,9 @@ def test_unsupported_operations_and_paths_answer_clearly(clients: Clients) -> No
     broken = requests.post(f"{clients.url}/recommendations", data=b"{not json", timeout=5)
     assert broken.status_code == 400 and broken.json()["__type"] == "InvalidInputException"
     assert requests.get(clients.url, timeout=5).json() == {"status": "ok"}
+    assert requests.get(f"{clients.url}/elsewhere", timeout=5).status_code == 404
+    with pytest.raises(ValueError, match="loopback"):
+        PersonalizeServer("unused", host="0.0.0.0")  # noqa: S104 - the point: it is refused
 
 
 def test_training_modes(clients: Clients, store: Store) -> None:
