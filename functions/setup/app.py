@@ -230,6 +230,7 @@ def load_product_shard(task: ShardTask) -> LoadReport:
         shards=task.shards,
         **asdict(report),
         bad_rows_detail=bad_rows.summary(),
+        items_with_interactions=len(popularity),
     )
     return report
 
