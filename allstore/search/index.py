@@ -14,6 +14,7 @@ from __future__ import annotations
 import base64
 import copy
 import json
+import logging
 import os
 import shutil
 import threading
@@ -30,6 +31,8 @@ from allstore.search.errors import SearchError, bad_request, index_not_found, ma
 from allstore.search.fuzzy import TermExpander
 from allstore.search.mapping import ID_FIELD, SEQ_NO_FIELD, SOURCE_FIELD, VERSION_FIELD, Mapping
 from allstore.search.query import QueryBuilder
+
+log = logging.getLogger(__name__)
 
 META_FILE = "meta.json"
 WRITER_HEAP_BYTES = 32_000_000
@@ -99,8 +102,7 @@ class SearchIndex:
         self._pending: dict[str, StoredDoc | None] = {}
         self._dirty = False
         self._closed = False
-        self._view = self._open_view(Mapping(meta["mappings"]), self._generation)
-        self._writer = self._view.index.writer(heap_size=WRITER_HEAP_BYTES, num_threads=1)
+        self._view, self._writer = self._open_current(Mapping(meta["mappings"]))
         self._remove_stale_generations()
 
     @classmethod
@@ -249,11 +251,23 @@ class SearchIndex:
     def _rebuild(self, mapping: Mapping) -> None:
         """Re-index every document into a new generation whose schema has `mapping`'s fields."""
         self.refresh()
+        view, writer = self._build_generation(mapping, _all_documents(self._view.expander.searcher))
+        self._writer.wait_merging_threads()
+        old_generation = self._generation
+        self._view, self._writer = view, writer
+        self._generation += 1
+        self._save_meta()
+        shutil.rmtree(self._generation_dir(old_generation), ignore_errors=True)
+
+    def _build_generation(
+        self, mapping: Mapping, documents: list[StoredDoc]
+    ) -> tuple[_View, tantivy.IndexWriter]:
+        """The next generation's index holding `documents`, committed, and its writer."""
         generation = self._generation + 1
         view = self._open_view(mapping, generation)
         writer = view.index.writer(heap_size=WRITER_HEAP_BYTES, num_threads=1)
         try:
-            for doc in self._all_committed():
+            for doc in documents:
                 writer.add_document(mapping.document(doc.id, doc.source, doc.version, doc.seq_no))
             writer.commit()
         except BaseException:
@@ -261,12 +275,23 @@ class SearchIndex:
             writer.wait_merging_threads()
             shutil.rmtree(self._generation_dir(generation), ignore_errors=True)
             raise
-        view = view.refreshed()
-        self._writer.wait_merging_threads()
-        old_generation = self._generation
-        self._view, self._writer, self._generation = view, writer, generation
-        self._save_meta()
-        shutil.rmtree(self._generation_dir(old_generation), ignore_errors=True)
+        return view.refreshed(), writer
+
+    def _open_current(self, mapping: Mapping) -> tuple[_View, tantivy.IndexWriter]:
+        """Open the current generation; if it was written with another schema (an index made by an
+        older version of this server), re-index its stored documents into one with today's schema."""
+        try:
+            view = self._open_view(mapping, self._generation)
+        except ValueError as error:
+            if "schema does not match" not in str(error):
+                raise
+            log.warning("index %s has an older schema; re-indexing its documents", self.name)
+            old = tantivy.Index.open(str(self._generation_dir(self._generation)))
+            view, writer = self._build_generation(mapping, _all_documents(old.searcher()))
+            self._generation += 1
+            self._save_meta_for(mapping)
+            return view, writer
+        return view, view.index.writer(heap_size=WRITER_HEAP_BYTES, num_threads=1)
 
     # --- refresh, search ---------------------------------------------------------------------------
 
@@ -347,14 +372,10 @@ class SearchIndex:
         hits = searcher.search(Query.term_query(view.schema, ID_FIELD, doc_id), limit=1).hits
         return _stored(searcher, hits[0][1]) if hits else None
 
-    def _all_committed(self) -> list[StoredDoc]:
-        searcher = self._view.expander.searcher
-        if searcher.num_docs == 0:
-            return []
-        result = searcher.search(Query.all_query(), limit=searcher.num_docs)
-        return [_stored(searcher, address) for _score, address in result.hits]
-
     def _save_meta(self) -> None:
+        self._save_meta_for(self.mapping)
+
+    def _save_meta_for(self, mapping: Mapping) -> None:
         _write_meta(
             self.directory,
             {
@@ -362,11 +383,18 @@ class SearchIndex:
                 "uuid": self.uuid,
                 "created_ms": self.created_ms,
                 "settings": self.settings,
-                "mappings": self.mapping.to_json(),
+                "mappings": mapping.to_json(),
                 "generation": self._generation,
                 "next_seq_no": self._next_seq_no,
             },
         )
+
+
+def _all_documents(searcher: tantivy.Searcher) -> list[StoredDoc]:
+    if searcher.num_docs == 0:
+        return []
+    result = searcher.search(Query.all_query(), limit=searcher.num_docs)
+    return [_stored(searcher, address) for _score, address in result.hits]
 
 
 def _stored(searcher: tantivy.Searcher, address: tantivy.DocAddress) -> StoredDoc:

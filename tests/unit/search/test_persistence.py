@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import shutil
 import threading
 
 import pytest
+import tantivy
 from allstore_common.search_index import INDEX_MAPPING
 from opensearchpy import helpers
 
 from allstore.search import SearchServer
+from allstore.search.index import SearchIndex
+from allstore.search.mapping import Mapping
 from tests.unit.search.conftest import client_for
 
 
@@ -85,3 +89,25 @@ def test_foreground_serve_until_stopped(data_dir):
     assert not serving.is_alive()
     with SearchServer(data_dir) as restarted:
         assert client_for(restarted.url).get(index="items", id="1")["found"] is True
+
+
+def test_index_written_with_another_schema_is_reindexed_when_opened(data_dir):
+    """An index from an older server version (whose mapping → schema rules differed) still opens."""
+    mapping = Mapping.parse({"properties": {"title": {"type": "text"}}})
+    SearchIndex.create(data_dir / "items", "items", mapping, {}).close()
+    generation = data_dir / "items" / "g0"
+    shutil.rmtree(generation)
+    generation.mkdir()
+    older = Mapping.parse(None)  # a schema without the `title` field
+    legacy = tantivy.Index(older.schema(), path=str(generation))
+    writer = legacy.writer(heap_size=15_000_000, num_threads=1)
+    writer.add_document(older.document("1", {"title": "old tent"}, 3, 0))
+    writer.commit()
+    writer.wait_merging_threads()
+
+    with SearchServer(data_dir) as server:
+        client = client_for(server.url)
+        hits = client.search(index="items", body={"query": {"match": {"title": "tent"}}})["hits"]["hits"]
+        assert [hit["_id"] for hit in hits] == ["1"]
+        assert client.get(index="items", id="1")["_version"] == 3
+    assert sorted(path.name for path in (data_dir / "items").glob("g*")) == ["g1"]
