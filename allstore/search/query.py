@@ -172,8 +172,8 @@ class QueryBuilder:
         expansions = self.expander.expand(
             spec.path, word, distance, fuzzy.transpositions, fuzzy.prefix_length, fuzzy.max_expansions
         )
-        if not expansions:
-            return Query.empty_query()
+        if not expansions:  # nothing within reach, or a word too long to expand: only itself can match
+            return Query.term_query(self.schema, spec.path, word)
         return Query.disjunction_max_query(
             [_boosted(Query.term_query(self.schema, spec.path, e.term), e.weight) for e in expansions]
         )

@@ -387,3 +387,10 @@ def test_case_insensitive_term_is_refused_by_name(products):
             index="items",
             body={"query": {"term": {"category": {"value": "camping", "case_insensitive": True}}}},
         )
+
+
+def test_fuzzy_match_on_a_keyword_too_long_to_expand_still_matches_exactly(client):
+    long_value = "x" * 80
+    client.index(index="codes", id="1", body={"code": long_value}, refresh=True)
+    query = {"match": {"code.keyword": {"query": long_value, "fuzziness": "AUTO"}}}
+    assert client.count(index="codes", body={"query": query})["count"] == 1
