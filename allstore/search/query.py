@@ -202,6 +202,8 @@ class QueryBuilder:
                 Query.all_query() if params.get("zero_terms_query", "none") == "all" else Query.empty_query()
             )
         if prefix:
+            if int(params.get("slop", 0)):
+                raise unsupported("[slop] in phrase_prefix queries")
             if len(tokens) == 1:
                 return self._prefix_query(spec, tokens[0])
             return Query.phrase_prefix_query(self.schema, spec.path, tokens)
