@@ -23,6 +23,10 @@ class ItemToItemModel:
     scaled to a maximum of one and each history item adds its repeat rate, weighted by
     `repeat_decay` ** age: re-buying is a different habit from moving on to the next item, with a
     longer memory (coffee bought a month ago is due again; a tent is not).
+
+    With `item_features` (metadata, see item_features.py), items like the history's items add
+    `metadata_weight` × their similarity (scaled to a maximum of one): a gentle pull towards the
+    same categories that also reaches items without interactions.
     """
 
     def __init__(
@@ -34,6 +38,8 @@ class ItemToItemModel:
         max_history: int,
         repeat_rates: np.ndarray | None = None,
         repeat_decay: float = 1.0,
+        item_features: sp.csr_matrix | None = None,
+        metadata_weight: float = 0.0,
     ) -> None:
         self.items = items
         self.index = {item: code for code, item in enumerate(items.tolist())}
@@ -43,6 +49,9 @@ class ItemToItemModel:
         self.max_history = max_history
         self.repeat_rates = None if repeat_rates is None else np.asarray(repeat_rates, dtype=np.float32)
         self.repeat_decay = repeat_decay
+        has_features = item_features is not None and item_features.nnz > 0 and metadata_weight > 0
+        self.item_features = sp.csr_matrix(item_features, dtype=np.float32) if has_features else None
+        self.metadata_weight = metadata_weight
 
     def _recent(self, history: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
         """Known item codes of the recent history and their ages (newest = 0)."""
@@ -65,17 +74,36 @@ class ItemToItemModel:
         shape = (len(histories), len(self.items))
         weights = sp.csr_matrix((self.history_decay**ages, (rows, codes)), shape=shape, dtype=np.float32)
         scores = (weights @ self.neighbours).toarray()
+        if self.repeat_rates is not None or self.item_features is not None:
+            _scale_rows_to_one(scores)
         if self.repeat_rates is not None:
-            top = scores.max(axis=1, keepdims=True)
-            scores /= np.where(top > 0, top, 1.0)
             np.add.at(scores, (rows, codes), self.repeat_rates[codes] * self.repeat_decay**ages)
+        if self.item_features is not None:
+            scores += self.metadata_weight * self._similar_by_metadata(weights)
         return scores + self.prior
+
+    def _similar_by_metadata(self, weights: sp.csr_matrix) -> np.ndarray:
+        """Rows of metadata similarity to the weighted items, each scaled to a maximum of one."""
+        similarity = ((weights @ self.item_features) @ self.item_features.T).toarray()
+        _scale_rows_to_one(similarity)
+        return similarity
 
     def score_item(self, item_id: str) -> np.ndarray | None:
         """The item's neighbour row plus the prior; the item itself never recommends itself."""
         code = self.index.get(item_id)
         if code is None:
             return None
-        scores = self.prior + self.neighbours[code].toarray().ravel()
+        scores = self.neighbours[code].toarray()
+        if self.item_features is not None:
+            only = sp.csr_matrix(([1.0], ([0], [code])), shape=(1, len(self.items)), dtype=np.float32)
+            _scale_rows_to_one(scores)
+            scores += self.metadata_weight * self._similar_by_metadata(only)
+        scores = scores.ravel() + self.prior
         scores[code] = -np.inf
         return scores
+
+
+def _scale_rows_to_one(scores: np.ndarray) -> None:
+    """Divide each row by its maximum in place (rows without a positive score stay as they are)."""
+    top = scores.max(axis=1, keepdims=True)
+    scores /= np.where(top > 0, top, 1.0)

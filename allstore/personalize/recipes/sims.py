@@ -11,7 +11,7 @@ from collections.abc import Mapping, Sequence
 
 import numpy as np
 
-from allstore.personalize.recipes import item_graph
+from allstore.personalize.recipes import item_features, item_graph
 from allstore.personalize.recipes.base import TrainingData
 from allstore.personalize.recipes.hyperparameters import read_float, read_int
 from allstore.personalize.recipes.item_model import ItemToItemModel
@@ -36,11 +36,13 @@ class Sims:
         "cointeraction_step_decay": "0.5",
         "whole_history_weight": "0.3",
         "neighbours": "200",
+        "metadata_weight": "0.1",
     }
     search_space: Mapping[str, Sequence[str]] = {
         "popularity_discount_factor": ("0.3", "0.5", "0.7"),
         "cointeraction_window": ("1", "3", "5"),
         "whole_history_weight": ("0.1", "0.3", "1.0"),
+        "metadata_weight": ("0.0", "0.1", "0.3"),
     }
 
     def fit(self, data: TrainingData, hyperparameters: Mapping[str, str]) -> ItemToItemModel:
@@ -68,7 +70,15 @@ class Sims:
         )
         counts = np.bincount(item_codes, minlength=n_items).astype(np.float32)
         # A tiny popularity prior only orders items no co-interaction reaches.
-        return ItemToItemModel(data.items, neighbours, 1e-6 * counts / max(counts.max(), 1.0), 1.0, 1)
+        return ItemToItemModel(
+            data.items,
+            neighbours,
+            prior=1e-6 * counts / max(counts.max(), 1.0),
+            history_decay=1.0,
+            max_history=1,
+            item_features=item_features.categorical_features(data.items, data.item_metadata),
+            metadata_weight=read_float(hp, "metadata_weight", 0.0, 10.0, 0.1),
+        )
 
     def tune(
         self, data: TrainingData, hyperparameters: Mapping[str, str], budget_seconds: float

@@ -14,7 +14,7 @@ from collections.abc import Mapping, Sequence
 
 import numpy as np
 
-from allstore.personalize.recipes import item_graph
+from allstore.personalize.recipes import item_features, item_graph
 from allstore.personalize.recipes.base import TrainingData
 from allstore.personalize.recipes.hyperparameters import read_bool, read_float, read_int
 from allstore.personalize.recipes.item_model import ItemToItemModel
@@ -52,7 +52,7 @@ class UserPersonalization:
         "bptt": "32",
         "recency_mask": "true",
         "min_user_history_length_percentile": "0.0",
-        "max_user_history_length_percentile": "0.99",
+        "max_user_history_length_percentile": "1.0",
         "history_decay": "0.5",
         "transition_window": "20",
         "transition_step_decay": "0.9",
@@ -60,6 +60,7 @@ class UserPersonalization:
         "cooccurrence_weight": "0.0",
         "popularity_discount": "0.2",
         "neighbours": "200",
+        "metadata_weight": "0.1",
         "popularity_prior": "0.001",
         "repeat_weight": "3.0",
         "repeat_decay": "1.0",
@@ -72,6 +73,7 @@ class UserPersonalization:
         "popularity_discount": ("0.0", "0.2", "0.4"),
         "repeat_weight": ("0.0", "1.0", "3.0", "6.0"),
         "repeat_decay": ("0.8", "0.95", "1.0"),
+        "metadata_weight": ("0.0", "0.1", "0.3"),
     }
 
     def fit(self, data: TrainingData, hyperparameters: Mapping[str, str]) -> ItemToItemModel:
@@ -103,6 +105,8 @@ class UserPersonalization:
             max_history=read_int(hp, "bptt", 1, 10_000, 32),
             repeat_rates=repeat_weight * repeats if repeat_weight > 0 else None,
             repeat_decay=read_float(hp, "repeat_decay", 0.0, 1.0, 1.0) if recency else 1.0,
+            item_features=item_features.categorical_features(data.items, data.item_metadata),
+            metadata_weight=read_float(hp, "metadata_weight", 0.0, 10.0, 0.1),
         )
 
     def tune(

@@ -165,3 +165,42 @@ def test_tune_returns_a_full_valid_setting_and_keeps_what_the_caller_fixed(name,
     assert set(tuned) == set(recipe.default_hyperparameters)
     assert tuned[fixed] == chosen
     recipe.fit(data, tuned)
+
+
+def test_categorical_features_weigh_rare_values_and_skip_near_unique_fields():
+    from allstore.personalize.recipes.item_features import categorical_features
+
+    items = np.array(["a", "b", "c", "d"])
+    metadata = {
+        "a": {"CATEGORY": "tents|camping", "TITLE": "Tent A", "PRICE": 10.0},
+        "b": {"CATEGORY": "tents", "TITLE": "Tent B", "PRICE": 12.0},
+        "c": {"CATEGORY": "camping", "TITLE": "Stove C"},
+        "d": {"CATEGORY": "shoes", "TITLE": "Shoe D"},
+    }
+    features = categorical_features(items, metadata)
+    similarity = (features @ features.T).toarray()
+    assert similarity[0, 1] > 0 and similarity[0, 2] > 0  # both of a's "|"-separated values count
+    assert similarity[1, 2] == 0  # titles are unique per item, so they relate nothing
+    assert np.allclose(np.diag(similarity)[:3], 1.0)
+    assert not similarity[3].any()  # "shoes" is on one item only: no feature left
+
+
+def test_item_metadata_reaches_items_nobody_has_interacted_with(data):
+    """Cold start: a new tent with no interactions is recommended after tents, via its category."""
+    users, items, timestamps = sequential_interactions()
+    metadata = {f"item-{k}": {"CATEGORY_L1": f"cluster-{k // CLUSTER_SIZE}"} for k in range(N_ITEMS)}
+    metadata["new-tent"] = {"CATEGORY_L1": "cluster-2"}
+    with_metadata = TrainingData.from_columns(
+        users, items, timestamps, catalogue=["new-tent"], item_metadata=metadata
+    )
+    new_tent = with_metadata.items.tolist().index("new-tent")
+    for name in ("aws-user-personalization", "aws-sims"):
+        recipe = get_recipe(name)
+        model = recipe.fit(with_metadata, {})
+        scores = model.score_item("item-25")
+        unrelated = [with_metadata.items.tolist().index(f"item-{k}") for k in range(40, 50)]
+        assert scores[new_tent] > scores[unrelated].max(), name
+        without = recipe.fit(with_metadata, {"metadata_weight": "0"}).score_item("item-25")
+        assert without[new_tent] < without[unrelated].max(), name
+    history_scores = get_recipe("aws-user-personalization").fit(with_metadata, {}).score_history(["item-25"])
+    assert history_scores[new_tent] > history_scores[unrelated].max()
