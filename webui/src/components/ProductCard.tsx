@@ -6,9 +6,9 @@ import { ProductImage } from './ProductImage';
 
 /** A product tile linking to its page; re-ranked search results carry a visible badge. */
 export function ProductCard({ item }: { item: Item }) {
-  const title = decodeEntities(item.title ?? item.asin);
+  const title = decodeEntities(item.title || item.asin);
   const price = formatPrice(item.price);
-  const subtitle = item.brand ? decodeEntities(item.brand) : item.category ?? item.genre;
+  const subtitle = item.brand || item.category || item.genre;
   return (
     <article className="product-card">
       <Link to={`/product/${encodeURIComponent(item.asin)}`} className="product-card__link">

@@ -28,7 +28,7 @@ function productApi(poolId: string, overrides: Record<string, FakeAnswer> = {}) 
     'items/B00TENT': { body: tent },
     description: { body: { ASIN: 'B00TENT', Items: ['Sleeps two', 'Packs to 2&nbsp;kg', ' '] } },
     'recommendationsitem/B00TENT': { body: { results: [item('SIM1', { title: 'Sleeping Pad' })] } },
-    'recommendations/u1': { body: { results: [item('REC1', { title: 'Headlamp' })] } },
+    'recommendations/u1': { body: { results: [item('B00TENT'), item('REC1', { title: 'Headlamp' })] } },
     ...overrides,
   });
 }
@@ -65,7 +65,9 @@ describe('product page', () => {
     productApi('p:signed-in');
     renderApp('/product/B00TENT');
     const recommended = await screen.findByRole('list', { name: 'Recommended for you' });
-    expect(within(recommended).getByRole('link', { name: /Headlamp/ })).toBeTruthy();
+    expect(within(recommended).getAllByRole('link').map((link) => link.getAttribute('href'))).toEqual([
+      '/product/REC1',
+    ]);
   });
 
   it('sends one click event with the user, item and session when a signed-in user views it', async () => {

@@ -35,7 +35,7 @@ export function ProductPage() {
       )}
       {item.status === 'ready' && <ProductDetails item={item.data} />}
       <SimilarItems asin={asin} />
-      <UserRecommendations />
+      <UserRecommendations asin={asin} />
     </>
   );
 }
@@ -120,16 +120,20 @@ function SimilarItems({ asin }: { asin: string }) {
 }
 
 /** Only signed-in users get their own rail; anonymous visitors already see similar items. */
-function UserRecommendations() {
+function UserRecommendations({ asin }: { asin: string }) {
   const { userId, sessionId } = useShopper();
   if (!userId) return null;
-  return <UserRecommendationsFor userId={userId} sessionId={sessionId} />;
+  return <UserRecommendationsFor userId={userId} sessionId={sessionId} viewedAsin={asin} />;
 }
 
-function UserRecommendationsFor({ userId, sessionId }: { userId: string; sessionId: string }) {
+/** The user's recommendations less the product on screen, which recommending again would waste a slot on. */
+function UserRecommendationsFor({ userId, sessionId, viewedAsin }: { userId: string; sessionId: string; viewedAsin: string }) {
   const load = useCallback(
-    (signal: AbortSignal) => fetchRecommendations({ userId, sessionId }, signal),
-    [userId, sessionId],
+    async (signal: AbortSignal) => {
+      const recommendations = await fetchRecommendations({ userId, sessionId }, signal);
+      return { ...recommendations, results: recommendations.results.filter((item) => item.asin !== viewedAsin) };
+    },
+    [userId, sessionId, viewedAsin],
   );
   const recommendations = useRequest(load);
   return (
