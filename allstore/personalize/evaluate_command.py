@@ -23,6 +23,7 @@ from allstore.personalize.recipes import Recipe, TrainingData, get_recipe
 from allstore.personalize.recipes.popularity import PopularityCount
 
 DEFAULT_RECIPES = ("aws-user-personalization", "aws-sims")
+WIDE_OUTPUT = 160
 
 
 def evaluate(
@@ -96,18 +97,36 @@ def compare(data: TrainingData, recipes: Sequence[Recipe], protocol: Protocol) -
     return results
 
 
+def _short_label(metric: str) -> str:
+    """`normalized_discounted_cumulative_gain_at_10` → `NDCG@10`, so the table fits a terminal."""
+    for long, short in (
+        ("normalized_discounted_cumulative_gain", "NDCG"),
+        ("mean_reciprocal_rank", "MRR"),
+        ("precision", "P"),
+        ("ndcg", "NDCG"),
+        ("hr", "HR"),
+        ("mrr", "MRR"),
+    ):
+        if metric.startswith(long):
+            return short + metric.removeprefix(long).replace("_at_", "@")
+    return metric
+
+
 def _print_table(report: dict) -> None:
     table = Table(
         title=f"{report['dataset']}: {report['users']:,} users, {report['items']:,} items, "
         f"protocol {report['protocol']}"
     )
     metric_names = [name for name in report["results"][0] if name not in ("model", "train_seconds")]
-    table.add_column("model")
+    table.add_column("model", no_wrap=True)
     for name in metric_names:
-        table.add_column(name, justify="right")
+        table.add_column(_short_label(name), justify="right")
     table.add_column("train s", justify="right")
     for row in report["results"]:
         table.add_row(
             row["model"], *(f"{row[name]:.4f}" for name in metric_names), f"{row['train_seconds']:.2f}"
         )
-    Console().print(table)
+    console = Console()
+    if not console.is_terminal:  # piped into a file: no terminal width to respect, so do not squeeze
+        console = Console(width=WIDE_OUTPUT)
+    console.print(table)

@@ -180,9 +180,9 @@ def _solution_metrics(
     depth = max(SOLUTION_METRIC_CUTOFFS)
     n_items = len(data.items)
     discounts = 1.0 / np.log2(np.arange(2, depth + 2))
-    totals = {f"precision_at_{k}": 0.0 for k in SOLUTION_METRIC_CUTOFFS}
+    totals = {"mean_reciprocal_rank_at_25": 0.0}
     totals |= {f"normalized_discounted_cumulative_gain_at_{k}": 0.0 for k in SOLUTION_METRIC_CUTOFFS}
-    totals["mean_reciprocal_rank_at_25"] = 0.0
+    totals |= {f"precision_at_{k}": 0.0 for k in SOLUTION_METRIC_CUTOFFS}
     recommended = np.zeros(n_items, dtype=bool)
     for begin in range(0, len(inputs), CHUNK_USERS):
         chunk_inputs = inputs[begin : begin + CHUNK_USERS]
@@ -206,7 +206,7 @@ def _solution_metrics(
         totals["mean_reciprocal_rank_at_25"] += float((1.0 / first_hit).sum())
     metrics = {name: total / max(len(inputs), 1) for name, total in totals.items()}
     metrics["coverage"] = float(recommended.sum() / n_items)
-    return dict(sorted(metrics.items())), train_seconds
+    return {"coverage": metrics.pop("coverage"), **metrics}, train_seconds
 
 
 def _top_items(scores: np.ndarray, depth: int) -> np.ndarray:
