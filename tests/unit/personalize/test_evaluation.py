@@ -149,7 +149,7 @@ def test_evaluate_command_reads_p5_and_prints_a_table(tmp_path):
     )
     assert result.exit_code == 0, result.output
     assert "user-personalization" in result.stdout and "itemknn-cosine" in result.stdout
-    assert "ndcg_at_10" in result.stdout
+    assert "NDCG@10" in result.stdout and "HR@10" in result.stdout
 
 
 @pytest.mark.parametrize(
