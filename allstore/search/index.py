@@ -20,7 +20,7 @@ import shutil
 import threading
 import time
 import uuid
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -36,6 +36,7 @@ log = logging.getLogger(__name__)
 
 META_FILE = "meta.json"
 WRITER_HEAP_BYTES = 32_000_000
+MAX_CACHED_QUERIES = 2_000  # per refresh; a store's shoppers repeat a small set of searches
 MAX_ID_BYTES = 512
 
 
@@ -65,10 +66,22 @@ class _View:
     schema: tantivy.Schema
     index: tantivy.Index
     expander: TermExpander  # holds the searcher of the latest refresh
+    queries: dict[str, Query] = field(default_factory=dict)  # built queries, valid until the next refresh
 
     def refreshed(self) -> _View:
         self.index.reload()
-        return replace(self, expander=TermExpander(self.index.searcher()))
+        return replace(self, expander=TermExpander(self.index.searcher()), queries={})
+
+    def query(self, index_name: str, query: Any) -> Query:
+        """The tantivy query for an OpenSearch query; a repeated one is not built again."""
+        key = json.dumps(query, sort_keys=True, separators=(",", ":"))
+        built = self.queries.get(key)
+        if built is None:
+            built = QueryBuilder(index_name, self.mapping, self.schema, self.expander).build(query)
+            if len(self.queries) >= MAX_CACHED_QUERIES:
+                self.queries.clear()
+            self.queries[key] = built
+        return built
 
 
 def new_document_id() -> str:
@@ -310,7 +323,7 @@ class SearchIndex:
         """(total hits, top `size` hits after `offset`) for an OpenSearch query object."""
         view = self._view
         self._check_open()
-        tantivy_query = QueryBuilder(self.name, view.mapping, view.schema, view.expander).build(query)
+        tantivy_query = view.query(self.name, query)
         searcher = view.expander.searcher
         result = searcher.search(tantivy_query, limit=max(size, 1), offset=offset, count=True)
         hits = [(score, _stored(searcher, address)) for score, address in result.hits[:size]]
