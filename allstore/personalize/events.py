@@ -3,7 +3,9 @@
 The log is what the next training reads (events become interactions); the per-user and per-session
 histories are what the runtime adds to a trained model's history so recommendations change as soon
 as an event arrives. Every event has a sequence number, so a model knows which events it was
-trained on (those up to its `events_seq`) and only later ones are added in real time.
+trained on (those up to its `events_seq`) and only later ones are added in real time. As in
+Personalize, an event whose eventId was already recorded is not recorded again, so a client that
+retries a batch (a stream consumer, say) never counts an interaction twice.
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ class RecordedEvent:
     event_type: str
     event_value: float | None
     sent_at: float
+    event_id: str | None = None
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -35,6 +38,7 @@ class RecordedEvent:
             "eventType": self.event_type,
             "eventValue": self.event_value,
             "sentAt": self.sent_at,
+            "eventId": self.event_id,
         }
 
 
@@ -42,9 +46,12 @@ class RecordedEvent:
 class _GroupLog:
     events: list[RecordedEvent] = field(default_factory=list)
     by_key: dict[str, list[RecordedEvent]] = field(default_factory=lambda: defaultdict(list))
+    event_ids: set[str] = field(default_factory=set)
 
     def add(self, event: RecordedEvent) -> None:
         self.events.append(event)
+        if event.event_id is not None:
+            self.event_ids.add(event.event_id)
         if event.item_id is None:
             return
         self.by_key[event.session_id].append(event)
@@ -85,22 +92,36 @@ class EventStore:
                             raw["eventType"],
                             raw["eventValue"],
                             raw["sentAt"],
+                            raw.get("eventId"),
                         )
                     )
             self._groups[group_arn] = group
         return group
 
-    def record(self, group_arn: str, events: list[dict[str, Any]]) -> None:
-        """Append events (dicts with the RecordedEvent fields except seq) durably, then index them."""
+    def record(self, group_arn: str, events: list[dict[str, Any]]) -> int:
+        """Append events (dicts with the RecordedEvent fields except seq) durably, then index them.
+        Returns how many were new (events with an already recorded eventId are skipped)."""
         with self._lock:
             group = self._group(group_arn)
+            in_batch: set[str] = set()
+            fresh = []
+            for event in events:
+                event_id = event.get("event_id")
+                if event_id is not None:
+                    if event_id in group.event_ids or event_id in in_batch:
+                        continue
+                    in_batch.add(event_id)
+                fresh.append(event)
+            if not fresh:
+                return 0
             next_seq = group.events[-1].seq + 1 if group.events else 1
-            recorded = [RecordedEvent(seq=next_seq + offset, **event) for offset, event in enumerate(events)]
+            recorded = [RecordedEvent(seq=next_seq + offset, **event) for offset, event in enumerate(fresh)]
             with self._path(group_arn).open("a", encoding="utf-8") as log:
                 log.write("".join(json.dumps(event.to_json()) + "\n" for event in recorded))
                 log.flush()  # in the OS once PutEvents answers: a crash of the service loses nothing
             for event in recorded:
                 group.add(event)
+            return len(recorded)
 
     def last_seq(self, group_arn: str) -> int:
         with self._lock:

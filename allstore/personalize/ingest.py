@@ -77,6 +77,7 @@ class Ingest:
                     "event_type": event["eventType"],
                     "event_value": float(value) if value is not None else None,
                     "sent_at": _seconds(event["sentAt"], f"{what}.sentAt"),
+                    "event_id": event.get("eventId"),
                 }
             )
         self.service.events.record(trackers[0]["datasetGroupArn"], recorded)

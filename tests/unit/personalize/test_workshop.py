@@ -337,3 +337,21 @@ def test_steps_that_need_no_wait(clients: Clients, store: Store) -> None:
         p.describe_solution(solutionArn=solution_arn)["solution"]["latestSolutionVersion"]["status"]
         == "ACTIVE"
     )
+
+
+def test_an_event_id_is_recorded_once(clients: Clients, store: Store, state_dir) -> None:
+    """A retried batch (same eventIds) neither changes recommendations again nor trains twice."""
+    shop = deploy(clients, store, name="dedup")
+    p = clients.personalize
+    tracker = p.create_event_tracker(name="dedup", datasetGroupArn=shop.group_arn)
+    wait_for(lambda: p.describe_event_tracker(eventTrackerArn=tracker["eventTrackerArn"])["eventTracker"])
+    batch = [
+        {"eventId": f"seq-{index}", "eventType": "click", "itemId": f"item-3-{index}", "sentAt": time.time()}
+        for index in range(4)
+    ]
+    for _ in range(3):
+        clients.events.put_events(
+            trackingId=tracker["trackingId"], sessionId="s", userId="user-0", eventList=batch
+        )
+    log = next((state_dir / "events").glob("*.jsonl")).read_text().splitlines()
+    assert [json.loads(line)["eventId"] for line in log] == [f"seq-{index}" for index in range(4)]
