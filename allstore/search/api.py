@@ -136,6 +136,8 @@ class SearchApi:
         self._route("/_cluster/health/{index}", GET=self.health)
         self._route("/_bulk", POST=self.bulk, PUT=self.bulk)
         self._route("/_refresh", POST=self.refresh, GET=self.refresh)
+        self._route("/_search", GET=self.all_indices, POST=self.all_indices)
+        self._route("/_count", GET=self.all_indices, POST=self.all_indices)
         self._route(
             "/{index}",
             HEAD=self.index_exists,
@@ -184,6 +186,8 @@ class SearchApi:
                         f"Incorrect HTTP method for uri [{path}] and method [{method}], allowed: [{allowed}]",
                     )
                 args = {key: unquote(value) for key, value in match.groupdict().items()}
+                if method != "PUT" and any(mark in args.get("index", "") for mark in ",*"):
+                    raise unsupported(f"addressing several indices at once ([{args['index']}])")
                 if method in ("PUT", "POST", "DELETE") and "id" in args:
                     _refuse_conditional_write(params)
                 return handler(Request(method, path, params, body, args))
@@ -238,6 +242,9 @@ class SearchApi:
             "task_max_waiting_in_queue_millis": 0,
             "active_shards_percent_as_number": 100.0,
         }
+
+    def all_indices(self, request: Request) -> tuple[int, Body]:
+        raise unsupported(f"{request.path} across all indices (name the index: /<index>{request.path})")
 
     def refresh(self, request: Request) -> tuple[int, Body]:
         if "index" in request.args:

@@ -145,3 +145,17 @@ def test_requests_after_stop_are_refused_with_503(tmp_path):
         return  # the connection closed first: also a refusal
     assert response.status_code == 503
     assert response.json()["error"]["type"] == "node_closed_exception"
+
+
+def test_several_indices_in_one_request_are_refused_by_name(client):
+    client.indices.create(index="one")
+    client.indices.create(index="two")
+    for call in (
+        lambda: client.search(index="one,two", body={}),
+        lambda: client.search(index="on*", body={}),
+        lambda: client.search(body={}),
+        lambda: client.count(),
+    ):
+        with pytest.raises(RequestError) as raised:
+            call()
+        assert "not supported" in raised.value.info["error"]["reason"]
