@@ -24,7 +24,7 @@ from allstore.search.bulk import (
     write_response,
 )
 from allstore.search.errors import SearchError, bad_request, parsing_error, unsupported
-from allstore.search.index import SearchIndex
+from allstore.search.index import FieldSort, SearchIndex
 from allstore.search.source_filter import SourceFilter
 from allstore.search.store import IndexStore
 
@@ -376,7 +376,7 @@ class SearchApi:
                 raise unsupported(f"search option [{key}]")
             if key not in SEARCH_KEYS:
                 raise parsing_error(f"Unknown key for a START_OBJECT in [{key}].")
-        _check_sort(body.get("sort"))
+        sort = parse_sort(body.get("sort"))
         size = _non_negative("size", body.get("size", request.int_param("size", DEFAULT_SIZE)))
         offset = _non_negative("from", body.get("from", request.int_param("from", 0)))
         if size + offset > MAX_RESULT_WINDOW:
@@ -389,12 +389,14 @@ class SearchApi:
             request.params.get("_source_includes"),
             request.params.get("_source_excludes"),
         )
-        total, hits = index.search(body.get("query"), size, offset)
+        total, hits = index.search(body.get("query"), size, offset, sort)
         with_version = bool(body.get("version")) or request.flag("version")
         with_seq_no = bool(body.get("seq_no_primary_term")) or request.flag("seq_no_primary_term")
         formatted = []
-        for score, doc in hits:
-            hit: dict[str, Any] = {"_index": index.name, "_id": doc.id, "_score": score}
+        for value, doc in hits:
+            hit: dict[str, Any] = {"_index": index.name, "_id": doc.id, "_score": None if sort else value}
+            if sort:
+                hit["sort"] = [value]
             if with_version:
                 hit["_version"] = doc.version
             if with_seq_no:
@@ -409,7 +411,7 @@ class SearchApi:
             "_shards": COUNT_SHARDS,
             "hits": {
                 "total": {"value": total, "relation": "eq"},
-                "max_score": max((score for score, _doc in hits), default=None),
+                "max_score": None if sort else max((score for score, _doc in hits), default=None),
                 "hits": formatted,
             },
         }
@@ -451,21 +453,42 @@ def _non_negative(name: str, value: Any) -> int:
     return number
 
 
-def _check_sort(sort: Any) -> None:
-    """Only relevance order is implemented; anything else is refused rather than silently ignored."""
+def parse_sort(sort: Any) -> FieldSort | None:
+    """A search's `sort`: None for relevance order, else one field and its direction.
+
+    Accepted: `"_score"`, `"price"`, `{"price": "desc"}`, `{"price": {"order": "desc"}}`, or a list
+    of one such entry (a trailing `_score` tie-break is allowed). Anything else is refused.
+    """
     if sort is None:
-        return
+        return None
     entries = sort if isinstance(sort, list) else [sort]
-    for entry in entries:
-        name = (
-            entry if isinstance(entry, str) else next(iter(entry), None) if isinstance(entry, dict) else None
-        )
-        order = entry.get("_score") if isinstance(entry, dict) else None
-        order = order.get("order") if isinstance(order, dict) else order
-        if name != "_score" or order not in (None, "desc"):
-            raise unsupported(
-                f"sort [{json.dumps(entry)}] (only relevance order, _score desc, is implemented)"
-            )
+    keys = [_sort_entry(entry) for entry in entries]
+    if keys and keys[-1] == ("_score", True) and len(keys) > 1:
+        keys.pop()
+    if len(keys) != 1:
+        raise unsupported(f"sort {json.dumps(sort)} (one field, or relevance, is implemented)")
+    field, descending = keys[0]
+    if field == "_score":
+        if not descending:
+            raise unsupported("sort by _score ascending")
+        return None
+    return FieldSort(field, descending)
+
+
+def _sort_entry(entry: Any) -> tuple[str, bool]:
+    """(field, descending) for one sort entry; fields sort ascending and `_score` descending by default."""
+    if isinstance(entry, str):
+        return entry, entry == "_score"
+    if isinstance(entry, dict) and len(entry) == 1:
+        ((field, spec),) = entry.items()
+        order = spec.get("order") if isinstance(spec, dict) else spec
+        if isinstance(spec, dict) and set(spec) - {"order"}:
+            raise unsupported(f"sort options {sorted(set(spec) - {'order'})}")
+        if order is None:
+            return field, field == "_score"
+        if order in ("asc", "desc"):
+            return field, order == "desc"
+    raise parsing_error(f"malformed sort entry {json.dumps(entry)}")
 
 
 def _mapping_body(index: SearchIndex) -> dict[str, Any]:

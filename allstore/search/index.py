@@ -27,9 +27,25 @@ from typing import Any
 import tantivy
 from tantivy import Query
 
-from allstore.search.errors import SearchError, bad_request, index_not_found, mapper_parsing_error
+from allstore.search.errors import (
+    SearchError,
+    bad_request,
+    index_not_found,
+    mapper_parsing_error,
+    query_shard_error,
+)
 from allstore.search.fuzzy import TermExpander
-from allstore.search.mapping import ID_FIELD, SEQ_NO_FIELD, SOURCE_FIELD, VERSION_FIELD, Mapping
+from allstore.search.mapping import (
+    BOOLEAN,
+    DATE,
+    FLOAT_TYPES,
+    ID_FIELD,
+    INTEGER_TYPES,
+    SEQ_NO_FIELD,
+    SOURCE_FIELD,
+    VERSION_FIELD,
+    Mapping,
+)
 from allstore.search.query import QueryBuilder
 
 log = logging.getLogger(__name__)
@@ -38,6 +54,7 @@ META_FILE = "meta.json"
 WRITER_HEAP_BYTES = 32_000_000
 MAX_CACHED_QUERIES = 2_000  # per refresh; a store's shoppers repeat a small set of searches
 MAX_ID_BYTES = 512
+SORTABLE_TYPES = INTEGER_TYPES | FLOAT_TYPES | {DATE, BOOLEAN}  # the fast fields tantivy orders by
 
 
 @dataclass(frozen=True)
@@ -46,6 +63,12 @@ class StoredDoc:
     source: dict[str, Any]
     version: int
     seq_no: int
+
+
+@dataclass(frozen=True)
+class FieldSort:
+    field: str
+    descending: bool
 
 
 @dataclass(frozen=True)
@@ -319,14 +342,32 @@ class SearchIndex:
             self._dirty = False
             self._save_meta()
 
-    def search(self, query: Any, size: int, offset: int) -> tuple[int, list[tuple[float, StoredDoc]]]:
-        """(total hits, top `size` hits after `offset`) for an OpenSearch query object."""
+    def search(
+        self, query: Any, size: int, offset: int, sort: FieldSort | None = None
+    ) -> tuple[int, list[tuple[Any, StoredDoc]]]:
+        """(total hits, top `size` hits after `offset`) for an OpenSearch query object. Each hit comes
+        with its score, or with its `sort` field's value (None when it has none: such hits come last)."""
         view = self._view
         self._check_open()
         tantivy_query = view.query(self.name, query)
         searcher = view.expander.searcher
-        result = searcher.search(tantivy_query, limit=max(size, 1), offset=offset, count=True)
-        hits = [(score, _stored(searcher, address)) for score, address in result.hits[:size]]
+        order: dict[str, Any] = {}
+        if sort is not None:
+            spec = view.mapping.field(sort.field)
+            if spec is None or not spec.indexed or spec.type not in SORTABLE_TYPES:
+                raise query_shard_error(
+                    self.name,
+                    f"sorting is implemented on indexed numeric, date and boolean fields, not [{sort.field}]",
+                )
+            order = {
+                "order_by_field": spec.path,
+                "order": tantivy.Order.Desc if sort.descending else tantivy.Order.Asc,
+            }
+        result = searcher.search(tantivy_query, limit=max(size, 1), offset=offset, count=True, **order)
+        hits = [(value, _stored(searcher, address)) for value, address in result.hits[:size]]
+        if sort is not None and view.mapping.fields[sort.field].type == DATE:
+            # tantivy orders dates by nanoseconds; OpenSearch reports epoch milliseconds
+            hits = [(None if value is None else value // 1_000_000, doc) for value, doc in hits]
         return result.count, hits
 
     def count(self, query: Any) -> int:

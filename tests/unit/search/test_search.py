@@ -265,7 +265,8 @@ def test_field_with_index_false_cannot_be_searched(products):
         ({"query": {"wildcard": {"title": "te*"}}}, "wildcard"),
         ({"query": {"function_score": {}}}, "function_score"),
         ({"query": {"match_all": {}}, "aggs": {"brands": {"terms": {"field": "brand.keyword"}}}}, "aggs"),
-        ({"query": {"match_all": {}}, "sort": [{"price": "asc"}]}, "sort"),
+        ({"query": {"match_all": {}}, "sort": [{"price": "asc"}, {"popularity": "desc"}]}, "sort"),
+        ({"query": {"match_all": {}}, "sort": [{"price": {"order": "asc", "missing": "_first"}}]}, "missing"),
         ({"query": {"multi_match": {"query": "tent", "type": "cross_fields"}}}, "cross_fields"),
     ],
 )
@@ -394,3 +395,37 @@ def test_fuzzy_match_on_a_keyword_too_long_to_expand_still_matches_exactly(clien
     client.index(index="codes", id="1", body={"code": long_value}, refresh=True)
     query = {"match": {"code.keyword": {"query": long_value, "fuzziness": "AUTO"}}}
     assert client.count(index="codes", body={"query": query})["count"] == 1
+
+
+def test_sort_by_a_numeric_field(products):
+    by_price = products.search(
+        index="items", body={"query": {"match_all": {}}, "sort": [{"price": "asc"}], "size": 3}
+    )
+    hits = by_price["hits"]["hits"]
+    assert [hit["_id"] for hit in hits] == ["P05", "P07", "P03"]
+    assert [hit["sort"] for hit in hits] == [[25.0], [30.0], [89.0]]
+    assert {hit["_score"] for hit in hits} == {None}
+    assert by_price["hits"]["max_score"] is None
+    by_popularity = ids(
+        products, {"term": {"category": "Camping"}}, sort=[{"popularity": {"order": "desc"}}, "_score"]
+    )
+    assert by_popularity == ["P01", "P02", "P06"]
+
+
+def test_sort_puts_documents_without_the_field_last_and_dates_as_epoch_millis(client):
+    client.indices.create(index="events", body={"mappings": {"properties": {"at": {"type": "date"}}}})
+    for event_id, at in (("1", "2024-03-01T00:00:00Z"), ("2", None), ("3", "2024-01-01T00:00:00Z")):
+        client.index(index="events", id=event_id, body={"at": at} if at else {"note": "no date"})
+    client.indices.refresh(index="events")
+    for order, expected in (("asc", ["3", "1", "2"]), ("desc", ["1", "3", "2"])):
+        hits = client.search(index="events", body={"sort": {"at": order}})["hits"]["hits"]
+        assert [hit["_id"] for hit in hits] == expected
+    hits = client.search(index="events", body={"sort": "at"})["hits"]["hits"]
+    assert hits[0]["sort"] == [1704067200000]
+
+
+def test_sort_on_a_text_or_unknown_field_is_refused(products):
+    for field in ("title", "title.keyword", "nope"):
+        with pytest.raises(RequestError) as raised:
+            products.search(index="items", body={"sort": [field]})
+        assert raised.value.error == "query_shard_exception"
