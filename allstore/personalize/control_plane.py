@@ -86,6 +86,8 @@ class ControlPlane:
                 self.service.models.delete(version["solutionVersionArn"])
                 self.store.remove("solution-version", version["solutionVersionArn"])
         self.store.remove(kind, arn)
+        if kind == "campaign":
+            self._unload_unserved()
 
     def _list(self, kind: str, key: str, params: Result, where=lambda _: True) -> Result:
         page, token = paginate(
@@ -579,6 +581,17 @@ class ControlPlane:
             campaignConfig=update["campaignConfig"],
             latestCampaignUpdate=finished,
         )
+        self._unload_unserved()
+
+    def _unload_unserved(self) -> None:
+        """Keep in memory only the models campaigns serve or are switching to."""
+        served = set()
+        for campaign in self.store.select(
+            "campaign", lambda campaign: not campaign["status"].startswith("DELETE")
+        ):
+            served.add(campaign["solutionVersionArn"])
+            served.add((campaign.get("latestCampaignUpdate") or {}).get("solutionVersionArn"))
+        self.service.models.keep_only(served)
 
     def describe_campaign(self, params: Result) -> Result:
         return {"campaign": self.store.get("campaign", params["campaignArn"])}

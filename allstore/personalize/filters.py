@@ -330,7 +330,7 @@ class CatalogueIndex:
                         ">": numbers > threshold,
                         ">=": numbers >= threshold,
                     }[operator]
-            if len(self._masks) > 10_000:
+            if len(self._masks) > 1_000:  # many distinct $PARAM values: bound the memory
                 self._masks.clear()
             self._masks[key] = mask
         return self._masks[key]

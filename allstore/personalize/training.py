@@ -188,6 +188,12 @@ class ModelStore:
                     self._cache[version_arn] = pickle.load(file)  # noqa: S301 - our own state directory
             return self._cache[version_arn]
 
+    def keep_only(self, version_arns: set[str]) -> None:
+        """Unload models no campaign serves (they stay on disk and load again on demand)."""
+        with self._lock:
+            for version_arn in set(self._cache) - version_arns:
+                del self._cache[version_arn]
+
     def delete(self, version_arn: str) -> None:
         with self._lock:
             self._cache.pop(version_arn, None)
