@@ -374,9 +374,6 @@ class SearchIndex:
         total, _hits = self.search(query, 0, 0)
         return total
 
-    def doc_count(self) -> int:
-        return self._view.expander.searcher.num_docs
-
     # --- lifecycle ---------------------------------------------------------------------------------
 
     def close(self) -> None:
