@@ -254,7 +254,7 @@ class ControlPlane:
                 self.service.datasets.append(dataset["datasetArn"], columns)
             self.service.data_changed()
 
-        self.service.activate("dataset-import-job", arn, load)
+        self.service.activate("dataset-import-job", arn, load, long=True)
         return {"datasetImportJobArn": arn}
 
     def describe_dataset_import_job(self, params: Result) -> Result:
@@ -439,7 +439,9 @@ class ControlPlane:
                 "trainingType": "MANUAL",
             },
         )
-        self.service.activate("solution-version", arn, lambda: self._train(arn, solution, previous))
+        self.service.activate(
+            "solution-version", arn, lambda: self._train(arn, solution, previous), long=True
+        )
         return {"solutionVersionArn": arn}
 
     def _train(self, version_arn: str, solution: Result, previous: Result | None) -> None:

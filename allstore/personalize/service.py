@@ -44,7 +44,9 @@ class PersonalizeService:
         self.datasets = DatasetStore(root / "datasets")
         self.events = EventStore(root / "events")
         self.models = training.ModelStore(root / "models")
-        self._executor = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="personalize-worker")
+        # Imports and trainings take minutes; quick transitions and deletes must not queue behind them.
+        self._long_jobs = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="personalize-job")
+        self._quick_jobs = ThreadPoolExecutor(max_workers=2, thread_name_prefix="personalize-quick")
         self._metadata_lock = threading.Lock()
         self._metadata: dict[tuple[str, str], dict[str, dict[str, Any]]] = {}
         self.data_version = 0  # bumped when item/user metadata changes, so caches built on it rebuild
@@ -80,16 +82,18 @@ class PersonalizeService:
 
     # -- background work --------------------------------------------------------------------------
 
-    def run_background(self, work: Callable[[], None]) -> None:
+    def run_background(self, work: Callable[[], None], long: bool = False) -> None:
         def run() -> None:
             try:
                 work()
             except Exception:
                 logger.exception("background work failed")
 
-        self._executor.submit(run)
+        (self._long_jobs if long else self._quick_jobs).submit(run)
 
-    def activate(self, kind: str, arn: str, work: Callable[[], None] | None = None) -> None:
+    def activate(
+        self, kind: str, arn: str, work: Callable[[], None] | None = None, long: bool = False
+    ) -> None:
         """CREATE PENDING → CREATE IN_PROGRESS → ACTIVE in the background, or CREATE FAILED with the
         error as failureReason."""
 
@@ -105,7 +109,7 @@ class PersonalizeService:
                 return
             self.resources.update(kind, arn, status="ACTIVE")
 
-        self.run_background(run)
+        self.run_background(run, long)
 
     def _recover(self) -> None:
         """After a restart: work that was running is failed (its output was never published), quick
@@ -142,7 +146,9 @@ class PersonalizeService:
                 self.control_plane.finish_delete(kind, document["_arn"])
 
     def close(self) -> None:
-        self._executor.shutdown(wait=True, cancel_futures=False)
+        """Finish the running jobs (queued ones are dropped: the next start marks them interrupted)."""
+        for executor in (self._quick_jobs, self._long_jobs):
+            executor.shutdown(wait=True, cancel_futures=True)
 
     # -- data shared by the APIs ------------------------------------------------------------------
 

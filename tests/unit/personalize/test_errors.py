@@ -145,6 +145,18 @@ def test_a_campaign_needs_an_active_version_and_one_training_at_a_time(
         p.get_solution_metrics(solutionVersionArn=version_arn)
     with pytest.raises(p.exceptions.ResourceInUseException, match="training"):
         p.delete_dataset(datasetArn=shop.interactions_arn)
+    # quick creations do not queue behind trainings, even when every training worker is busy
+    second = p.create_solution(
+        name="second",
+        datasetGroupArn=shop.group_arn,
+        recipeArn="arn:aws:personalize:::recipe/aws-user-personalization",
+    )["solutionArn"]
+    second_version = p.create_solution_version(solutionArn=second)["solutionVersionArn"]
+    other_group = p.create_dataset_group(name="while-training")["datasetGroupArn"]
+    group = wait_for(lambda: p.describe_dataset_group(datasetGroupArn=other_group)["datasetGroup"], timeout=5)
+    assert group["status"] == "ACTIVE"
+    still_training = p.describe_solution_version(solutionVersionArn=second_version)["solutionVersion"]
+    assert still_training["status"] in ("CREATE PENDING", "CREATE IN_PROGRESS")
     release.set()
     version = wait_for(lambda: p.describe_solution_version(solutionVersionArn=version_arn)["solutionVersion"])
     assert version["status"] == "ACTIVE"
