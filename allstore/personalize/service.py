@@ -77,9 +77,6 @@ class PersonalizeService:
         # runtime and events APIs build their answers in shape already (and are latency-bound).
         return apimodel.output(api, operation, result) if api == apimodel.CONTROL_PLANE else result
 
-    def supports(self, api: str, operation: str) -> bool:
-        return (api, operation) in self._operations
-
     # -- background work --------------------------------------------------------------------------
 
     def run_background(self, work: Callable[[], None], long: bool = False) -> None:

@@ -56,6 +56,17 @@ def test_everything_survives_a_restart(state_dir: Path, store: Store) -> None:
             == "ACTIVE"
         )
         assert p.get_solution_metrics(solutionVersionArn=shop.version_arn)["metrics"]
+        versions = p.list_solution_versions(solutionArn=shop.solution_arn)["solutionVersions"]
+        assert [version["solutionVersionArn"] for version in versions] == [shop.version_arn]
+        jobs = p.list_dataset_import_jobs(datasetArn=shop.items_arn)["datasetImportJobs"]
+        assert [job["status"] for job in jobs] == ["ACTIVE"]
+        assert {
+            dataset["datasetType"] for dataset in p.list_datasets(datasetGroupArn=shop.group_arn)["datasets"]
+        } == {"INTERACTIONS", "ITEMS", "USERS"}
+        assert [
+            campaign["campaignArn"]
+            for campaign in p.list_campaigns(solutionArn=shop.solution_arn)["campaigns"]
+        ] == [shop.campaign_arn]
         assert (
             p.describe_event_tracker(eventTrackerArn=tracker["eventTrackerArn"])["eventTracker"]["trackingId"]
             == tracker["trackingId"]
