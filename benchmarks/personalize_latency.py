@@ -171,6 +171,8 @@ def run(url: str, interactions_csv: Path, items_csv: Path | None, requests: int)
     version = p.create_solution_version(solutionArn=solution)["solutionVersionArn"]
     wait(lambda: p.describe_solution_version(solutionVersionArn=version), "solutionVersion")
     print(f"trained (fit + solution metrics) in {time.monotonic() - started:.1f}s")
+    metrics = p.get_solution_metrics(solutionVersionArn=version)["metrics"]
+    print("solution metrics:", ", ".join(f"{name} {value:.4f}" for name, value in sorted(metrics.items())))
     campaign = p.create_campaign(name="bench", solutionVersionArn=version)["campaignArn"]
     wait(lambda: p.describe_campaign(campaignArn=campaign), "campaign")
     users = [row[0] for row in csv.reader(interactions_csv.open()) if row][1:]
