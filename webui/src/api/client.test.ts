@@ -1,3 +1,4 @@
+// @vitest-environment node
 import { describe, expect, it, vi } from 'vitest';
 import { fakeApi } from '../test/fakeApi';
 import { ApiError, apiUrl, getJson } from './client';

@@ -12,7 +12,7 @@ export function ProductCard({ item }: { item: Item }) {
   return (
     <article className="product-card">
       <Link to={`/product/${encodeURIComponent(item.asin)}`} className="product-card__link">
-        <ProductImage src={item.imUrl} alt={title} />
+        <ProductImage src={item.imUrl} alt="" />
         {item.Promoted && <span className="badge">Recommended for you</span>}
         <h3 className="product-card__title">{title}</h3>
       </Link>

@@ -1,3 +1,4 @@
+// @vitest-environment node
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { StoreSession } from '../api/types';
 import { aws, sentEvents } from '../test/fakeAws';

@@ -20,9 +20,12 @@ const tent = item('B00TENT', {
   category: 'Camping',
 });
 
-/** The product page's routes; each test gets its own pool id so the click sender is not cached. */
+/**
+ * The product page's routes. Each test names its own identity pool (so the click sender is not
+ * shared) and its own stream, `clicks-<pool id>`, whose events it reads.
+ */
 function productApi(poolId: string, overrides: Record<string, FakeAnswer> = {}) {
-  const store: StoreSession = { ...session, AnonymousPoolId: poolId };
+  const store: StoreSession = { ...session, AnonymousPoolId: poolId, StreamName: `clicks-${poolId}` };
   return fakeApi({
     session: { body: store },
     'items/B00TENT': { body: tent },
@@ -76,9 +79,10 @@ describe('product page', () => {
     productApi('p:click-user');
     renderApp('/product/B00TENT');
 
-    await waitFor(() => expect(sentEvents()).toHaveLength(1));
-    expect(sentEvents()[0]).toEqual({ userID: 'u1', itemID: 'B00TENT', sessionID: 'session-1', eventType: 'click' });
-    expect(aws.putRecords[0]).toMatchObject({ StreamName: 'allstore-clicks', PartitionKey: 'u1' });
+    await waitFor(() => expect(sentEvents('clicks-p:click-user')).toHaveLength(1));
+    expect(sentEvents('clicks-p:click-user')[0]).toEqual({ userID: 'u1', itemID: 'B00TENT', sessionID: 'session-1', eventType: 'click' });
+    const records = aws.putRecords.filter((record) => record.StreamName === 'clicks-p:click-user');
+    expect(records.map((record) => record.PartitionKey)).toEqual(['u1']);
   });
 
   it('sends the session id only for an anonymous visitor, and again for the next product', async () => {
@@ -89,13 +93,13 @@ describe('product page', () => {
     });
     const user = userEvent.setup();
     renderApp('/product/B00TENT');
-    await waitFor(() => expect(sentEvents()).toHaveLength(1));
+    await waitFor(() => expect(sentEvents('clicks-p:click-anonymous')).toHaveLength(1));
 
     await user.click(await screen.findByRole('link', { name: /Sleeping Pad/ }));
     await screen.findByRole('heading', { level: 1, name: 'Sleeping Pad' });
 
-    await waitFor(() => expect(sentEvents()).toHaveLength(2));
-    expect(sentEvents()).toEqual([
+    await waitFor(() => expect(sentEvents('clicks-p:click-anonymous')).toHaveLength(2));
+    expect(sentEvents('clicks-p:click-anonymous')).toEqual([
       { itemID: 'B00TENT', sessionID: 'session-2', eventType: 'click' },
       { itemID: 'SIM1', sessionID: 'session-2', eventType: 'click' },
     ]);
@@ -122,7 +126,9 @@ describe('product page', () => {
     const image = await screen.findByRole('img', { name: "Explorer's 2-Person Tent & Footprint" });
     fireEvent.error(image);
     expect(screen.getByRole('img', { name: "Explorer's 2-Person Tent & Footprint (no image)" }).tagName).toBe('DIV');
-    expect(await screen.findByRole('img', { name: 'Mystery Box (no image)' })).toBeTruthy();
+    const card = await screen.findByRole('link', { name: 'Mystery Box' });
+    expect(card.querySelector('.product-image--missing')).toBeTruthy();
+    expect(card.querySelector('img')).toBeNull();
   });
 
   it('says when the product does not exist and sends no click event', async () => {
@@ -131,7 +137,7 @@ describe('product page', () => {
 
     expect(await screen.findByRole('heading', { level: 1, name: 'Product not found' })).toBeTruthy();
     expect(screen.getAllByRole('alert')[0]!.textContent).toContain('No route items/NOPE%2F1');
-    expect(sentEvents()).toEqual([]);
+    expect(sentEvents('clicks-p:missing')).toEqual([]);
   });
 
   it('retries a failed product load', async () => {

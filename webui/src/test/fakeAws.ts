@@ -42,7 +42,12 @@ export function fakeCredentialProvidersModule() {
   };
 }
 
-/** The click events sent so far, decoded from their Kinesis record data. */
-export function sentEvents(): unknown[] {
-  return aws.putRecords.map((record) => JSON.parse(new TextDecoder().decode(record.Data)));
+/**
+ * The click events sent so far to `streamName` (or to any stream), decoded from their record data.
+ * Tests name their own stream, so a late event from an earlier test is never counted.
+ */
+export function sentEvents(streamName?: string): unknown[] {
+  return aws.putRecords
+    .filter((record) => streamName === undefined || record.StreamName === streamName)
+    .map((record) => JSON.parse(new TextDecoder().decode(record.Data)));
 }

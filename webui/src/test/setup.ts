@@ -3,5 +3,6 @@ import { afterEach } from 'vitest';
 
 afterEach(() => {
   cleanup();
-  window.localStorage.clear();
+  // Logic-only test files run in the node environment, which has no window.
+  if (typeof window !== 'undefined') window.localStorage.clear();
 });
