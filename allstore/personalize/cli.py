@@ -3,6 +3,7 @@ and tools that want it without the rest of the store."""
 
 from __future__ import annotations
 
+import signal
 import threading
 from pathlib import Path
 from typing import Annotated
@@ -10,10 +11,14 @@ from typing import Annotated
 import typer
 
 from allstore.personalize.server import PersonalizeServer
-from allstore.workshop.commands import cleanup
 
 personalize_app = typer.Typer(help="The local Amazon Personalize-compatible service.", no_args_is_help=True)
-personalize_app.command()(cleanup)
+
+
+@personalize_app.callback()
+def personalize() -> None:
+    """The local Amazon Personalize-compatible service (a group, so `serve` is spelled out even
+    when this app runs on its own)."""
 
 
 @personalize_app.command()
@@ -23,15 +28,19 @@ def serve(
         ".allstore/personalize"
     ),
 ) -> None:
-    """Serve personalize, personalize-runtime and personalize-events on 127.0.0.1 until Ctrl-C."""
+    """Serve personalize, personalize-runtime and personalize-events on 127.0.0.1 until Ctrl-C or SIGTERM."""
+    stopping = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stopping.set())
     server = PersonalizeServer(state_dir, port=port)
     url = server.start()
     typer.echo(
         f"Personalize service at {url} (state in {state_dir}); use it as endpoint_url. Ctrl-C stops it."
     )
     try:
-        threading.Event().wait()
+        while not stopping.wait(0.5):  # a timed wait, so Ctrl-C is noticed promptly
+            pass
     except KeyboardInterrupt:
-        typer.echo("stopping")
+        pass
     finally:
+        typer.echo("stopping: finishing running jobs")
         server.stop()
