@@ -76,10 +76,10 @@ class ImplicitAls:
         # implicit parallelises itself; BLAS threads on top of it only contend (implicit's advice).
         with threadpool_limits(1, "blas"):
             als = AlternatingLeastSquares(
-                factors=read_int(hp, "factors", 1, 1024, 64),
-                regularization=read_float(hp, "regularization", 0.0, 1000.0, 0.05),
-                alpha=read_float(hp, "alpha", 0.0, 1000.0, 10.0),
-                iterations=read_int(hp, "iterations", 1, 100, 15),
+                factors=read_int(hp, "factors", 1, 1024),
+                regularization=read_float(hp, "regularization", 0.0, 1000.0),
+                alpha=read_float(hp, "alpha", 0.0, 1000.0),
+                iterations=read_int(hp, "iterations", 1, 100),
                 random_state=0,
             )
             als.fit(_user_items(data), show_progress=False)
@@ -96,7 +96,7 @@ class ItemKnnCosine:
 
     def fit(self, data: TrainingData, hyperparameters: Mapping[str, str]) -> ItemToItemModel:
         hp = {**self.default_hyperparameters, **hyperparameters}
-        knn = CosineRecommender(K=read_int(hp, "neighbours", 1, 5000, 100))
+        knn = CosineRecommender(K=read_int(hp, "neighbours", 1, 5000))
         with warnings.catch_warnings():
             # implicit transposes our CSR matrix internally and then warns that it is not CSR.
             warnings.simplefilter("ignore", ParameterWarning)

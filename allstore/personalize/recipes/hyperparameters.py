@@ -1,5 +1,6 @@
 """Reading algorithmHyperParameters, which the API carries as strings.
 
+Recipes read from their defaults merged with the solution's values, so every name is present.
 Bad values raise `ValueError` with a message naming the hyperparameter, so the service can answer
 with an InvalidInputException instead of failing the training job later.
 """
@@ -9,13 +10,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 
-def read_float(
-    hyperparameters: Mapping[str, str], name: str, low: float, high: float, default: float
-) -> float:
-    """A float in [low, high]; `default` when the hyperparameter is absent."""
-    raw = hyperparameters.get(name)
-    if raw is None:
-        return default
+def read_float(hyperparameters: Mapping[str, str], name: str, low: float, high: float) -> float:
+    """A float in [low, high]."""
+    raw = hyperparameters[name]
     try:
         value = float(raw)
     except ValueError:
@@ -25,11 +22,9 @@ def read_float(
     return value
 
 
-def read_int(hyperparameters: Mapping[str, str], name: str, low: int, high: int, default: int) -> int:
-    """An integer in [low, high]; `default` when the hyperparameter is absent."""
-    raw = hyperparameters.get(name)
-    if raw is None:
-        return default
+def read_int(hyperparameters: Mapping[str, str], name: str, low: int, high: int) -> int:
+    """An integer in [low, high]."""
+    raw = hyperparameters[name]
     try:
         value = int(raw)
     except ValueError:
@@ -39,11 +34,9 @@ def read_int(hyperparameters: Mapping[str, str], name: str, low: int, high: int,
     return value
 
 
-def read_bool(hyperparameters: Mapping[str, str], name: str, default: bool) -> bool:
-    """`true` / `false` (any case); `default` when the hyperparameter is absent."""
-    raw = hyperparameters.get(name)
-    if raw is None:
-        return default
+def read_bool(hyperparameters: Mapping[str, str], name: str) -> bool:
+    """`true` / `false` (any case)."""
+    raw = hyperparameters[name]
     if raw.strip().lower() in {"true", "false"}:
         return raw.strip().lower() == "true"
     raise ValueError(f"Hyperparameter {name} must be true or false, got {raw!r}")

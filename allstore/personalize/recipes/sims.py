@@ -15,6 +15,7 @@ from allstore.personalize.recipes import item_features, item_graph
 from allstore.personalize.recipes.base import TrainingData
 from allstore.personalize.recipes.hyperparameters import read_float, read_int
 from allstore.personalize.recipes.item_model import ItemToItemModel
+from allstore.personalize.recipes.tuning import tune_on_validation
 from allstore.personalize.recipes.user_personalization import history_length_filter
 
 
@@ -54,19 +55,19 @@ class Sims:
             item_codes,
             len(data.users),
             n_items,
-            window=read_int(hp, "cointeraction_window", 1, 50, 3),
-            step_decay=read_float(hp, "cointeraction_step_decay", 0.0, 1.0, 0.5),
+            window=read_int(hp, "cointeraction_window", 1, 50),
+            step_decay=read_float(hp, "cointeraction_step_decay", 0.0, 1.0),
             backward_weight=1.0,
-            cooccurrence_weight=read_float(hp, "whole_history_weight", 0.0, 10.0, 0.3),
-            popularity_discount=read_float(hp, "popularity_discount_factor", 0.0, 1.0, 0.5),
-            neighbours=read_int(hp, "neighbours", 1, 5000, 200),
+            cooccurrence_weight=read_float(hp, "whole_history_weight", 0.0, 10.0),
+            popularity_discount=read_float(hp, "popularity_discount_factor", 0.0, 1.0),
+            neighbours=read_int(hp, "neighbours", 1, 5000),
         )
         neighbours = item_graph.drop_rare_pairs(
             neighbours,
             user_codes,
             item_codes,
             len(data.users),
-            read_int(hp, "min_cointeraction_count", 1, 1000, 1),
+            read_int(hp, "min_cointeraction_count", 1, 1000),
         )
         counts = np.bincount(item_codes, minlength=n_items).astype(np.float32)
         # A tiny popularity prior only orders items no co-interaction reaches.
@@ -77,12 +78,8 @@ class Sims:
             history_decay=1.0,
             max_history=1,
             item_features=item_features.categorical_features(data.items, data.item_metadata),
-            metadata_weight=read_float(hp, "metadata_weight", 0.0, 10.0, 0.1),
+            metadata_weight=read_float(hp, "metadata_weight", 0.0, 10.0),
         )
 
-    def tune(
-        self, data: TrainingData, hyperparameters: Mapping[str, str], budget_seconds: float
-    ) -> dict[str, str]:
-        from allstore.personalize.recipes.tuning import tune_on_validation
-
-        return tune_on_validation(self, data, hyperparameters, budget_seconds)
+    # performHPO: tune(data, hyperparameters, budget_seconds) searches `search_space`.
+    tune = tune_on_validation

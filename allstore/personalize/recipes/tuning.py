@@ -14,6 +14,8 @@ from typing import Protocol
 
 import numpy as np
 
+# A module reference, not names: evaluation imports the recipes package, which imports this module.
+from allstore.personalize import evaluation
 from allstore.personalize.recipes.base import Recipe, TrainingData
 
 
@@ -28,26 +30,23 @@ MAX_VALIDATION_USERS = 10_000
 
 def validation_sample(data: TrainingData, seed: int = 0) -> TrainingData:
     """At most MAX_VALIDATION_USERS users (all their interactions), chosen at random."""
-    from allstore.personalize.evaluation import subset
-
     present = np.unique(data.user_codes)
     if len(present) <= MAX_VALIDATION_USERS:
         return data
     chosen = np.random.default_rng(seed).choice(present, size=MAX_VALIDATION_USERS, replace=False)
-    return subset(data, np.flatnonzero(np.isin(data.user_codes, chosen)))
+    return evaluation.subset(data, np.flatnonzero(np.isin(data.user_codes, chosen)))
 
 
 def tune_on_validation(
     recipe: TunableRecipe, data: TrainingData, hyperparameters: Mapping[str, str], budget_seconds: float
 ) -> dict[str, str]:
     """The best hyperparameters found by NDCG@10 within `budget_seconds` (the starting values when
-    nothing beats them). Only hyperparameters the caller did not set are searched."""
-    from allstore.personalize.evaluation import leave_one_out
-
+    nothing beats them). Only hyperparameters the caller did not set are searched. A trial that
+    starts before the deadline runs to its end, so the search can overrun by one training."""
     deadline = time.monotonic() + budget_seconds
     validation = validation_sample(data)
     best = {**recipe.default_hyperparameters, **hyperparameters}
-    best_score = leave_one_out(recipe, validation, best)["ndcg_at_10"]
+    best_score = evaluation.leave_one_out(recipe, validation, best)["ndcg_at_10"]
     space = {name: values for name, values in recipe.search_space.items() if name not in hyperparameters}
     for name, values in space.items():
         for value in values:
@@ -56,7 +55,7 @@ def tune_on_validation(
             if value == best[name]:
                 continue
             candidate = {**best, name: value}
-            score = leave_one_out(recipe, validation, candidate)["ndcg_at_10"]
+            score = evaluation.leave_one_out(recipe, validation, candidate)["ndcg_at_10"]
             if score > best_score:
                 best, best_score = candidate, score
     return best

@@ -4,8 +4,9 @@ The model is item-to-item: what people interacted with *next* after each item (s
 transitions over a window of following steps, nearer steps weighing more, plus some backward flow
 because items bought together are reviewed in either order), optionally mixed with whole-history
 co-occurrence, and pruned to each item's strongest neighbours. A history is scored by summing its
-items' rows, recent items weighing more (on Sports 2014 the last item carries most of the signal,
-the ones before it still add about a fifth), so new events change recommendations at once.
+items' rows, recent items weighing more, plus each history item's repeat rate (re-buying is its
+own habit) and a pull towards items with the same metadata; new events change recommendations at
+once. docs/recipes.md has the measurements behind each choice.
 """
 
 from __future__ import annotations
@@ -18,13 +19,14 @@ from allstore.personalize.recipes import item_features, item_graph
 from allstore.personalize.recipes.base import TrainingData
 from allstore.personalize.recipes.hyperparameters import read_bool, read_float, read_int
 from allstore.personalize.recipes.item_model import ItemToItemModel
+from allstore.personalize.recipes.tuning import tune_on_validation
 
 
 def history_length_filter(data: TrainingData, hyperparameters: Mapping[str, str]) -> np.ndarray:
     """Rows of users whose history length lies within the documented percentile bounds, so bots
     and one-off visitors do not shape the model."""
-    low = read_float(hyperparameters, "min_user_history_length_percentile", 0.0, 1.0, 0.0)
-    high = read_float(hyperparameters, "max_user_history_length_percentile", 0.0, 1.0, 1.0)
+    low = read_float(hyperparameters, "min_user_history_length_percentile", 0.0, 1.0)
+    high = read_float(hyperparameters, "max_user_history_length_percentile", 0.0, 1.0)
     if low >= high:
         raise ValueError(
             "min_user_history_length_percentile must be below max_user_history_length_percentile"
@@ -39,14 +41,14 @@ def history_length_filter(data: TrainingData, hyperparameters: Mapping[str, str]
 
 
 class UserPersonalization:
-    """Recency-weighted transitions + co-occurrence, scored from the growing history."""
+    """Recency-weighted item transitions, repeat habits and metadata, scored from the history."""
 
     name = "aws-user-personalization"
     recipe_type = "USER_PERSONALIZATION"
     description = (
-        "Next-item recommendations from each user's recent history: sequential transitions and "
-        "co-occurrence between items, weighted towards the latest interactions. Updates in real "
-        "time from PutEvents without retraining."
+        "Next-item recommendations from each user's recent history: what people interact with "
+        "after each item, how often items are bought again, and similar items by metadata, weighted "
+        "towards the latest interactions. Updates in real time from PutEvents without retraining."
     )
     default_hyperparameters: Mapping[str, str] = {
         "bptt": "32",
@@ -85,33 +87,29 @@ class UserPersonalization:
             item_codes,
             len(data.users),
             n_items,
-            window=read_int(hp, "transition_window", 1, 100, 20),
-            step_decay=read_float(hp, "transition_step_decay", 0.0, 1.0, 0.9),
-            backward_weight=read_float(hp, "backward_weight", 0.0, 10.0, 0.3),
-            cooccurrence_weight=read_float(hp, "cooccurrence_weight", 0.0, 10.0, 0.0),
-            popularity_discount=read_float(hp, "popularity_discount", 0.0, 1.0, 0.2),
-            neighbours=read_int(hp, "neighbours", 1, 5000, 200),
+            window=read_int(hp, "transition_window", 1, 100),
+            step_decay=read_float(hp, "transition_step_decay", 0.0, 1.0),
+            backward_weight=read_float(hp, "backward_weight", 0.0, 10.0),
+            cooccurrence_weight=read_float(hp, "cooccurrence_weight", 0.0, 10.0),
+            popularity_discount=read_float(hp, "popularity_discount", 0.0, 1.0),
+            neighbours=read_int(hp, "neighbours", 1, 5000),
         )
         counts = np.bincount(item_codes, minlength=n_items).astype(np.float32)
-        prior = read_float(hp, "popularity_prior", 0.0, 1.0, 0.001) * counts / max(counts.max(), 1.0)
-        recency = read_bool(hp, "recency_mask", True)
-        repeat_weight = read_float(hp, "repeat_weight", 0.0, 100.0, 3.0)
+        prior = read_float(hp, "popularity_prior", 0.0, 1.0) * counts / max(counts.max(), 1.0)
+        recency = read_bool(hp, "recency_mask")
+        repeat_weight = read_float(hp, "repeat_weight", 0.0, 100.0)
         repeats = item_graph.repeat_rates(user_codes, item_codes, n_items, prior_strength=5.0)
         return ItemToItemModel(
             items=data.items,
             neighbours=neighbours,
             prior=prior,
-            history_decay=read_float(hp, "history_decay", 0.0, 1.0, 0.5) if recency else 1.0,
-            max_history=read_int(hp, "bptt", 1, 10_000, 32),
+            history_decay=read_float(hp, "history_decay", 0.0, 1.0) if recency else 1.0,
+            max_history=read_int(hp, "bptt", 1, 10_000),
             repeat_rates=repeat_weight * repeats if repeat_weight > 0 else None,
-            repeat_decay=read_float(hp, "repeat_decay", 0.0, 1.0, 1.0) if recency else 1.0,
+            repeat_decay=read_float(hp, "repeat_decay", 0.0, 1.0) if recency else 1.0,
             item_features=item_features.categorical_features(data.items, data.item_metadata),
-            metadata_weight=read_float(hp, "metadata_weight", 0.0, 10.0, 0.1),
+            metadata_weight=read_float(hp, "metadata_weight", 0.0, 10.0),
         )
 
-    def tune(
-        self, data: TrainingData, hyperparameters: Mapping[str, str], budget_seconds: float
-    ) -> dict[str, str]:
-        from allstore.personalize.recipes.tuning import tune_on_validation
-
-        return tune_on_validation(self, data, hyperparameters, budget_seconds)
+    # performHPO: tune(data, hyperparameters, budget_seconds) searches `search_space`.
+    tune = tune_on_validation

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 from collections.abc import Mapping, Sequence
 from types import MappingProxyType
 
@@ -164,3 +166,10 @@ def test_evaluate_command_rejects_bad_options(arguments, message, interactions_c
     result = CliRunner().invoke(app, ["--interactions", interactions_csv, *arguments])
     assert result.exit_code == 2
     assert message in result.output
+
+
+@pytest.mark.parametrize("module", ["allstore.personalize.evaluation", "allstore.personalize.recipes.tuning"])
+def test_modules_import_first_without_a_cycle(module):
+    """evaluation imports the recipes, whose tuning uses evaluation: either may be imported first."""
+    completed = subprocess.run([sys.executable, "-c", f"import {module}"], capture_output=True, text=True)
+    assert completed.returncode == 0, completed.stderr
