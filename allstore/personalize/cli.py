@@ -11,8 +11,10 @@ from typing import Annotated
 import typer
 
 from allstore.personalize.server import PersonalizeServer
+from allstore.workshop.commands import cleanup
 
 personalize_app = typer.Typer(help="The local Amazon Personalize-compatible service.", no_args_is_help=True)
+personalize_app.command()(cleanup)
 
 
 @personalize_app.callback()

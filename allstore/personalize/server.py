@@ -154,7 +154,12 @@ class PersonalizeServer:
 
     def start(self) -> str:
         self.service = PersonalizeService(self.state_dir)
-        self._server = _Server((self.host, self.port), _Handler)
+        try:
+            self._server = _Server((self.host, self.port), _Handler)
+        except OSError:
+            self.service.close()  # release the state directory for another attempt
+            self.service = None
+            raise
         self._server.service = self.service
         self._thread = threading.Thread(
             target=self._server.serve_forever, name="personalize-http", daemon=True

@@ -13,6 +13,7 @@ from moto.server import ThreadedMotoServer
 
 from allstore.personalize import recipes
 from allstore.personalize.server import PersonalizeServer
+from allstore.personalize.service import StateDirectoryInUse
 from tests.unit.personalize.conftest import (
     INTERACTIONS_SCHEMA,
     Clients,
@@ -88,6 +89,15 @@ def test_everything_survives_a_restart(state_dir: Path, store: Store) -> None:
         second.stop()
 
 
+def test_one_service_per_state_directory(server: PersonalizeServer, state_dir: Path) -> None:
+    with pytest.raises(StateDirectoryInUse, match="in use by another Personalize service"):
+        PersonalizeServer(state_dir).start()
+    server.stop()
+    again = PersonalizeServer(state_dir)
+    again.start()
+    again.stop()
+
+
 def test_a_crash_in_training_fails_the_version_with_a_reason(
     clients: Clients, store: Store, state_dir: Path, monkeypatch
 ) -> None:
@@ -131,8 +141,9 @@ def test_training_cut_off_by_a_restart_is_failed_not_resumed(
         ],
         until=("CREATE IN_PROGRESS",),
     )
-    first._server.shutdown()  # the HTTP side dies; the training thread is still "running"
+    first._server.shutdown()  # the process "dies": HTTP stops, the state directory lock goes;
     first._server.server_close()
+    first.service._lock_file.close()  # the training thread is left "running" like an orphan
     second = PersonalizeServer(state_dir)
     try:
         clients = make_clients(second.start())
