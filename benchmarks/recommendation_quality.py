@@ -19,7 +19,7 @@ from pathlib import Path
 
 from allstore.data import synthetic
 from allstore.data.interactions import read_interactions
-from allstore.personalize.evaluate_command import compare
+from allstore.personalize.evaluate_command import compare, short_label
 from allstore.personalize.evaluation import PROTOCOLS
 from allstore.personalize.recipes import TrainingData, get_recipe
 
@@ -28,10 +28,27 @@ RECIPES = ("aws-user-personalization", "aws-sims")
 
 
 def synthetic_data(interactions: int, seed: int) -> TrainingData:
+    """The synthetic store's interactions, with its category path and brand as item metadata
+    (what an Items dataset with CATEGORY_L1..L3 and BRAND would give the service)."""
     store = synthetic.generate_store(items=5_000, interactions=interactions, seed=seed)
-    events = store.events
+    events, catalogue, tree = store.events, store.catalogue, synthetic.leaves()
+    metadata = {
+        asin: {
+            "CATEGORY_L1": tree[leaf].path[0],
+            "CATEGORY_L2": tree[leaf].path[1],
+            "CATEGORY_L3": tree[leaf].path[2],
+            "BRAND": catalogue.brand_names[brand],
+        }
+        for asin, leaf, brand in zip(
+            catalogue.asins.tolist(), catalogue.leaf.tolist(), catalogue.brand.tolist(), strict=True
+        )
+    }
     return TrainingData.from_columns(
-        store.user_ids[events.user], store.catalogue.asins[events.item], events.timestamp
+        store.user_ids[events.user],
+        catalogue.asins[events.item],
+        events.timestamp,
+        catalogue=catalogue.asins,
+        item_metadata=metadata,
     )
 
 
@@ -45,7 +62,7 @@ def report(name: str, data: TrainingData, protocol: str) -> None:
     results = compare(data, [get_recipe(recipe) for recipe in RECIPES], protocol)
     print(f"\n### {name}: {len(data.users):,} users, {len(data.items):,} items, protocol {protocol}\n")
     metrics = [key for key in results[0] if key not in ("model", "train_seconds")]
-    print("| model | " + " | ".join(metrics) + " | train s |")
+    print("| model | " + " | ".join(short_label(key) for key in metrics) + " | train s |")
     print("|---|" + "---:|" * (len(metrics) + 1))
     for row in results:
         cells = " | ".join(f"{row[key]:.4f}" for key in metrics)

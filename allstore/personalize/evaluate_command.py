@@ -97,7 +97,7 @@ def compare(data: TrainingData, recipes: Sequence[Recipe], protocol: Protocol) -
     return results
 
 
-def _short_label(metric: str) -> str:
+def short_label(metric: str) -> str:
     """`normalized_discounted_cumulative_gain_at_10` → `NDCG@10`, so the table fits a terminal."""
     for long, short in (
         ("normalized_discounted_cumulative_gain", "NDCG"),
@@ -120,7 +120,7 @@ def _print_table(report: dict) -> None:
     metric_names = [name for name in report["results"][0] if name not in ("model", "train_seconds")]
     table.add_column("model", no_wrap=True)
     for name in metric_names:
-        table.add_column(_short_label(name), justify="right")
+        table.add_column(short_label(name), justify="right")
     table.add_column("train s", justify="right")
     for row in report["results"]:
         table.add_row(
