@@ -46,6 +46,8 @@ def tune_on_validation(
     deadline = time.monotonic() + budget_seconds
     validation = validation_sample(data)
     best = {**recipe.default_hyperparameters, **hyperparameters}
+    if not (np.bincount(validation.user_codes) >= 2).any():
+        return best  # nobody to hold an item out for: keep the starting values
     best_score = evaluation.leave_one_out(recipe, validation, best)["ndcg_at_10"]
     space = {name: values for name, values in recipe.search_space.items() if name not in hyperparameters}
     for name, values in space.items():

@@ -204,3 +204,9 @@ def test_item_metadata_reaches_items_nobody_has_interacted_with(data):
         assert without[new_tent] < without[unrelated].max(), name
     history_scores = get_recipe("aws-user-personalization").fit(with_metadata, {}).score_history(["item-25"])
     assert history_scores[new_tent] > history_scores[unrelated].max()
+
+
+def test_tune_keeps_the_starting_values_when_there_is_nothing_to_validate_on():
+    single_events = TrainingData.from_columns(["u1", "u2"], ["a", "b"], [1, 2])
+    recipe = get_recipe("aws-user-personalization")
+    assert recipe.tune(single_events, {"bptt": "8"}, 5.0) == {**recipe.default_hyperparameters, "bptt": "8"}
