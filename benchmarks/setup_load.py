@@ -10,6 +10,7 @@ shards really run in parallel as far as the machine's cores allow. The time is f
 CloudFormation's answer (a recording server on 127.0.0.1).
 
     .venv/bin/python benchmarks/setup_load.py [--products 300000] [--interactions 300000] [--shards 1 4]
+        [--timeout 900]
 """
 
 from __future__ import annotations
@@ -174,6 +175,13 @@ def main() -> None:
     parser.add_argument("--products", type=int, default=300_000)
     parser.add_argument("--interactions", type=int, default=300_000)
     parser.add_argument("--shards", type=int, nargs="+", default=[1, 4])
+    parser.add_argument(
+        "--timeout",
+        type=float,
+        default=900.0,
+        help="the set-up function's time limit in seconds (Lambda's maximum, 900, by default); a load "
+        "that cannot finish in it is answered FAILED, as on AWS",
+    )
     args = parser.parse_args()
 
     port = _free_port()
@@ -225,7 +233,7 @@ def main() -> None:
                 },
             }
             started = time.perf_counter()
-            handler(event, Context())
+            handler(event, Context(args.timeout))
             seconds = time.perf_counter() - started
             answer = _Answers.received[-1]
             if answer["Status"] != "SUCCESS":
