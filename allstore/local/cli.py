@@ -24,6 +24,7 @@ from rich.progress import (
 from allstore.local.aws import endpoint_environment
 from allstore.local.store import LocalStore, Reporter, StoreError, StoreOptions, read_state
 from allstore.local.web_build import ensure_web_build
+from allstore.workshop.commands import notebook
 
 STATE_DIR = Path(".allstore")
 DATA_HELP = (
@@ -32,6 +33,7 @@ DATA_HELP = (
 
 app = typer.Typer(help="Run the whole store on this machine (local AWS, search, Personalize, API, web UI).")
 console = Console()
+app.command()(notebook)
 
 # What the cloud's notebook instance exports (template: NotebookLifecycle), from the stack's outputs.
 NOTEBOOK_VARIABLES = {

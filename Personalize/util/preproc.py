@@ -1,0 +1,77 @@
+"""Turning raw review data into what the store and Amazon Personalize load.
+
+The UCSD Preprocessing notebook uses these to build a store from any UCSD category: a k-core of
+the reviews as Personalize interactions, the products the store shows, and the Items dataset the
+metadata-aware recipes train on.
+"""
+
+from __future__ import annotations
+
+import gzip
+import json
+from pathlib import Path
+
+import pandas as pd
+
+ITEMS_SCHEMA_FIELDS = ("ITEM_ID", "CATEGORY_L1", "CATEGORY_L2", "BRAND", "PRICE")
+UNKNOWN = "unknown"  # Personalize categorical fields may not be empty
+
+
+def k_core(interactions: pd.DataFrame, k: int = 5) -> pd.DataFrame:
+    """Only users and items with at least `k` interactions each, repeated until both hold.
+
+    Dropping rare items can push a user below `k` and the other way round, so one pass is not enough.
+    """
+    frame = interactions
+    while True:
+        user_counts = frame["USER_ID"].map(frame["USER_ID"].value_counts())
+        item_counts = frame["ITEM_ID"].map(frame["ITEM_ID"].value_counts())
+        keep = (user_counts >= k) & (item_counts >= k)
+        if keep.all():
+            return frame.reset_index(drop=True)
+        frame = frame[keep]
+
+
+def displayable_items(items: pd.DataFrame) -> pd.DataFrame:
+    """Products the store can show: with a title and an image."""
+    return items.dropna(subset=["TITLE", "IMAGE_URL"]).reset_index(drop=True)
+
+
+def items_dataset(items: pd.DataFrame, interactions: pd.DataFrame) -> pd.DataFrame:
+    """The Personalize Items dataset (ITEMS_SCHEMA_FIELDS) for the items that have interactions.
+
+    The genre path becomes two categorical levels (department and leaf) so the recipes can share
+    what they learn across an aisle; missing brands and categories become "unknown".
+    """
+    seen = items[items["ITEM_ID"].isin(interactions["ITEM_ID"].unique())]
+    levels = seen["GENRE"].fillna("").str.split("|")
+    frame = pd.DataFrame(
+        {
+            "ITEM_ID": seen["ITEM_ID"],
+            "CATEGORY_L1": levels.str[0].replace("", None),
+            "CATEGORY_L2": levels.str[-1].replace("", None),
+            "BRAND": seen["BRAND"],
+            "PRICE": seen["PRICE"],
+        }
+    )
+    for column in ("CATEGORY_L1", "CATEGORY_L2", "BRAND"):
+        frame[column] = frame[column].fillna(UNKNOWN)
+    return frame.reset_index(drop=True)
+
+
+def write_store_products(items: pd.DataFrame, path: str | Path) -> int:
+    """Write the products as gzipped JSON lines the store's set-up loads (asin, title, imUrl, genre,
+    brand, price); returns how many were written."""
+    count = 0
+    with gzip.open(path, "wt", encoding="utf-8") as out:
+        for row in displayable_items(items).itertuples(index=False):
+            product = {"asin": row.ITEM_ID, "title": row.TITLE, "imUrl": row.IMAGE_URL}
+            if row.GENRE:
+                product["category"] = row.GENRE.split("|")
+            if isinstance(row.BRAND, str):
+                product["brand"] = row.BRAND
+            if pd.notna(row.PRICE):
+                product["price"] = f"${row.PRICE:.2f}"
+            out.write(json.dumps(product) + "\n")
+            count += 1
+    return count

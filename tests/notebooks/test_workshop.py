@@ -1,0 +1,230 @@
+"""The workshop notebooks, executed in order against a local store, and the store they leave behind.
+
+Each notebook prints marker lines (METRICS, RECOMMENDED, ...) with its key results; the tests read
+those and check the side effects through the store: Lambda environments, Personalize resources and
+the HTTP API.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+
+import pytest
+
+from allstore.local.personalize_bootstrap import INTERACTIONS_SCHEMA
+from tests.notebooks.conftest import WorkshopStore
+from tests.unit.personalize.test_workshop import METRIC_KEYS
+
+SAMPLE = 8_000  # interactions the notebooks train on: enough signal, seconds per training
+
+
+def marker(printed: str, name: str) -> str:
+    """The rest of the first printed line starting with `name`."""
+    found = re.search(rf"^{name} (.*)$", printed, re.MULTILINE)
+    assert found, f"the notebook printed no {name} line:\n{printed[-3000:]}"
+    return found.group(1)
+
+
+def personalize_names(store: WorkshopStore) -> dict[str, list[str]]:
+    personalize = store.client("personalize")
+    return {
+        "datasetGroups": [group["name"] for group in personalize.list_dataset_groups()["datasetGroups"]],
+        "campaigns": [campaign["name"] for campaign in personalize.list_campaigns()["campaigns"]],
+        "solutions": [solution["name"] for solution in personalize.list_solutions()["solutions"]],
+        "schemas": [schema["name"] for schema in personalize.list_schemas()["schemas"]],
+    }
+
+
+def campaign_arn(store: WorkshopStore, name: str) -> str:
+    campaigns = store.client("personalize").list_campaigns()["campaigns"]
+    return next(campaign["campaignArn"] for campaign in campaigns if campaign["name"] == name)
+
+
+def test_our_first_campaign(workshop_store: WorkshopStore, run_notebook) -> None:
+    printed = run_notebook("1. Our First Campaign.ipynb", SAMPLE_INTERACTIONS=SAMPLE)
+
+    assert set(json.loads(marker(printed, "METRICS"))) == METRIC_KEYS
+    assert re.search(r"^RECOMMENDED 10 items for \S+$", printed, re.MULTILINE)
+    assert "RECOMMENDED 10 items for a new visitor" in printed
+    prefix = f"{workshop_store.stack}-workshop"
+    campaign = campaign_arn(workshop_store, f"{prefix}-user-personalization")
+    assert workshop_store.function_environment("LAMBDA_GETRECS_ARN")["CAMPAIGN_ARN"] == campaign
+    assert workshop_store.function_environment("LAMBDA_GETRECS_ARN")["ITEMS_TABLE"]  # merged, not replaced
+
+    user_id = json.loads(workshop_store.get("/Prod/session").content)["UserList"][0]["Id"]
+    served = workshop_store.get(f"/Prod/recommendations/{user_id}")
+    assert served.status_code == 200
+    body = served.json()
+    assert "warning" not in body, body.get("warning")
+    expected = workshop_store.client("personalize-runtime").get_recommendations(
+        campaignArn=campaign, userId=user_id, numResults=50
+    )
+    expected_ids = [item["itemId"] for item in expected["itemList"]]
+    served_ids = [item["asin"] for item in body["results"]]
+    assert served_ids and set(served_ids) <= set(expected_ids)
+
+
+def test_enabling_real_time_feedback(workshop_store: WorkshopStore, run_notebook) -> None:
+    printed = run_notebook("2. Enabling Real-Time Feedback.ipynb")
+
+    changed = re.search(r"^RECOMMENDATIONS CHANGED: (\d+) of (\d+) are new$", printed, re.MULTILINE)
+    assert changed, printed[-3000:]
+    assert int(changed.group(1)) > 0
+    trackers = workshop_store.client("personalize").list_event_trackers()["eventTrackers"]
+    tracker = next(t for t in trackers if t["name"] == f"{workshop_store.stack}-workshop-clicks")
+    tracking_id = workshop_store.client("personalize").describe_event_tracker(
+        eventTrackerArn=tracker["eventTrackerArn"]
+    )["eventTracker"]["trackingId"]
+    assert workshop_store.function_environment("LAMBDA_POSTCLICK_ARN")["TRACKING_ID"] == tracking_id
+
+
+def test_expanding_to_other_campaigns(workshop_store: WorkshopStore, run_notebook) -> None:
+    printed = run_notebook("3. Expanding to Other Campaigns.ipynb")
+
+    metrics = json.loads(marker(printed, "METRICS"))
+    assert set(metrics) == {"sims", "personalized-ranking"}
+    assert all(set(values) == METRIC_KEYS for values in metrics.values())
+    assert marker(printed, "SIMILAR") == "10 items"
+    assert re.search(r"^RANKED \d+ ", printed, re.MULTILINE)
+    prefix = f"{workshop_store.stack}-workshop"
+    sims = campaign_arn(workshop_store, f"{prefix}-sims")
+    ranking = campaign_arn(workshop_store, f"{prefix}-personalized-ranking")
+    assert workshop_store.function_environment("LAMBDA_GETITEMRECS_ARN")["CAMPAIGN_ARN"] == sims
+    assert workshop_store.function_environment("LAMBDA_RERANK_ARN")["CAMPAIGN_ARN"] == ranking
+
+    item_id = workshop_store.get("/Prod/items?limit=1").json()["results"][0]["asin"]
+    similar = workshop_store.get(f"/Prod/recommendationsitem/{item_id}")
+    assert similar.status_code == 200
+    assert similar.json()["results"] and "warning" not in similar.json()
+
+
+def test_improving_relevance(workshop_store: WorkshopStore, run_notebook) -> None:
+    printed = run_notebook("4. Improving Relevance.ipynb", MAX_HPO_TRAINING_JOBS=2)
+
+    comparison = json.loads(marker(printed, "COMPARISON"))
+    assert list(comparison) == ["interactions only", "with metadata + HPO"]
+    assert all(set(values) == METRIC_KEYS for values in comparison.values())
+    assert re.search(
+        r"^(campaign now serves the metadata model|keeping the first model)", printed, re.MULTILINE
+    )
+    names = personalize_names(workshop_store)
+    assert f"{workshop_store.stack}-workshop-user-personalization-metadata" in names["solutions"]
+
+
+def test_data_diagnostic(run_notebook) -> None:
+    printed = run_notebook("Data Diagnostic.ipynb", SAMPLE_INTERACTIONS=SAMPLE)
+
+    rates = marker(printed, "RATES")
+    assert "missing_rate" in rates and "repeat_rate" in rates
+    slope = float(re.search(r"POPULARITY FIT slope=(-?[\d.]+)", printed).group(1))
+    assert -3 < slope < 0
+    assert "# DIAGNOSING ITEMS TABLE" in printed and "# DIAGNOSING USERS TABLE" in printed
+
+
+def test_clean_up(workshop_store: WorkshopStore, run_notebook) -> None:
+    before = personalize_names(workshop_store)
+    assert before["campaigns"] and before["datasetGroups"]
+
+    printed = run_notebook("Clean Up.ipynb")
+
+    assert re.search(r"^DELETED \d+; REMAINING 0$", printed, re.MULTILINE), printed[-3000:]
+    stack = workshop_store.stack
+    leftovers = [
+        name
+        for names in personalize_names(workshop_store).values()
+        for name in names
+        if name == stack or name.startswith(f"{stack}-")
+    ]
+    assert leftovers == []
+    for variable in ("LAMBDA_GETRECS_ARN", "LAMBDA_GETITEMRECS_ARN", "LAMBDA_RERANK_ARN"):
+        assert "CAMPAIGN_ARN" not in workshop_store.function_environment(variable)
+    assert "TRACKING_ID" not in workshop_store.function_environment("LAMBDA_POSTCLICK_ARN")
+    body = workshop_store.get(f"/Prod/recommendations/{'A' * 13}").json()
+    assert body["results"] and "warning" in body  # popular items again, with how to enable a campaign
+
+
+def test_cleanup_command(workshop_store: WorkshopStore, monkeypatch) -> None:
+    """`allstore personalize cleanup` as teardown.sh runs it: only the stack's resources go."""
+    from typer.testing import CliRunner
+
+    from allstore.cli import app
+
+    for name, value in workshop_store.environment.items():
+        monkeypatch.setenv(name, value)
+    personalize = workshop_store.client("personalize")
+    stack = workshop_store.stack
+    schema = json.dumps(INTERACTIONS_SCHEMA)
+    created = {}
+    for name in (f"{stack}-extra", f"{stack}x-other"):  # the second only shares the prefix's letters
+        schema_arn = personalize.create_schema(name=f"{name}-schema", schema=schema)["schemaArn"]
+        group_arn = personalize.create_dataset_group(name=name)["datasetGroupArn"]
+        personalize.create_dataset(
+            name=f"{name}-interactions",
+            schemaArn=schema_arn,
+            datasetGroupArn=group_arn,
+            datasetType="Interactions",
+        )
+        personalize.create_event_tracker(name=f"{name}-clicks", datasetGroupArn=group_arn)
+        personalize.create_filter(
+            name=f"{name}-no-clicks",
+            datasetGroupArn=group_arn,
+            filterExpression='EXCLUDE ItemID WHERE Interactions.EVENT_TYPE IN ("click")',
+        )
+        created[name] = group_arn
+    runner = CliRunner()
+
+    declined = runner.invoke(app, ["personalize", "cleanup", "--stack", stack], input="n\n")
+    assert declined.exit_code == 1 and "Aborted" in declined.output
+    assert f"dataset group {stack}-extra" in declined.output
+    assert f"{stack}x-other" not in declined.output
+
+    result = runner.invoke(app, ["personalize", "cleanup", "--stack", stack, "--yes"])
+    assert result.exit_code == 0, result.output
+    assert "Deleted 5 Personalize resources" in result.output
+    order = [line.split()[1] for line in result.output.splitlines() if line.startswith("deleting ")]
+    assert order == [
+        "event",
+        "filter",
+        "dataset",
+        "schema",
+        "dataset",
+    ]  # trackers+filters, datasets, schemas, groups
+    names = personalize_names(workshop_store)
+    assert f"{stack}-extra" not in names["datasetGroups"] and f"{stack}x-other" in names["datasetGroups"]
+    assert f"{stack}x-other-schema" in names["schemas"]
+
+    again = runner.invoke(app, ["personalize", "cleanup", "--stack", stack, "--yes"])
+    assert again.exit_code == 0 and "nothing to delete" in again.output
+    other = runner.invoke(app, ["personalize", "cleanup", "--stack", f"{stack}x", "--yes"])
+    assert other.exit_code == 0 and "Deleted 5" in other.output, other.output
+
+
+@pytest.fixture
+def generated_ucsd_files(tmp_path):
+    from allstore.data import synthetic
+
+    folder = tmp_path / "ucsd"
+    synthetic.write_store(synthetic.generate_store(300, 6_000, 300, seed=7), folder)
+    return folder / synthetic.REVIEWS_FILE, folder / synthetic.PRODUCTS_FILE
+
+
+def test_ucsd_preprocessing(generated_ucsd_files, run_notebook, tmp_path) -> None:
+    from allstore_common import records
+
+    reviews, metadata = generated_ucsd_files
+    output = tmp_path / "out"
+    printed = run_notebook(
+        "util/UCSD Preprocessing.ipynb", REVIEWS=str(reviews), METADATA=str(metadata), OUTPUT_DIR=str(output)
+    )
+
+    written = re.search(r"^WROTE (\d+) products and (\d+) interactions", printed, re.MULTILINE)
+    assert written and int(written.group(1)) > 0 and int(written.group(2)) > 0
+    products = list(records.iter_records(output / "products.json.gz"))
+    assert len(products) == int(written.group(1))
+    assert all(records.title(product) and records.image_url(product) for product in products)
+    interactions = list(records.iter_records(output / "interactions.csv"))
+    assert len(interactions) == int(written.group(2))
+    assert {records.item_id(row) for row in interactions} <= {records.item_id(p) for p in products}
+    items_header = (output / "items.csv").read_text().splitlines()[0]
+    assert items_header == "ITEM_ID,CATEGORY_L1,CATEGORY_L2,BRAND,PRICE"
