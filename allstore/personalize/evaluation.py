@@ -43,12 +43,11 @@ def subset(data: TrainingData, rows: np.ndarray) -> TrainingData:
     )
 
 
-def user_sequences(data: TrainingData) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """(row order by user then time, user code per ordered row, start offset of each user)."""
+def user_sequences(data: TrainingData) -> tuple[np.ndarray, np.ndarray]:
+    """(row order by user then time, offset of each user's first row in that order, plus the end)."""
     order = np.lexsort((data.timestamps, data.user_codes))
-    users = data.user_codes[order]
-    starts = np.searchsorted(users, np.arange(len(data.users) + 1))
-    return order, users, starts
+    starts = np.searchsorted(data.user_codes[order], np.arange(len(data.users) + 1))
+    return order, starts
 
 
 def score_batch(model: Model, recipe_type: RecipeType, histories: Sequence[Sequence[str]]) -> np.ndarray:
@@ -109,7 +108,7 @@ def _leave_one_out(
 ) -> tuple[dict[str, float], float]:
     """Tied scores count as half above the target (the expected rank under random tie-breaking),
     so a model cannot gain by scoring everything equal."""
-    order, _, starts = user_sequences(data)
+    order, starts = user_sequences(data)
     lengths = np.diff(starts)
     last_rows = order[starts[1:][lengths >= 2] - 1]
     train_rows = np.ones(len(data.user_codes), dtype=bool)
@@ -151,7 +150,7 @@ def personalize_split(
     Held-out users are a seeded random 10% (at least one); each keeps the oldest 90% of their
     interactions as input (at least one) and the newest 10% (at least one) as relevant, minus any
     item already in the input. Users with nothing relevant left are dropped from the test."""
-    order, _, starts = user_sequences(data)
+    order, starts = user_sequences(data)
     active = np.flatnonzero(np.diff(starts) >= 2)
     if len(active) < 2:
         raise ValueError("Solution metrics need at least two users with two or more interactions")

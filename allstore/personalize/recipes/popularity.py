@@ -26,6 +26,10 @@ class PopularityModel:
     def score_history(self, history: Sequence[str], timestamps: Sequence[int] | None = None) -> np.ndarray:
         return self.scores.copy()
 
+    def score_histories(self, histories: Sequence[Sequence[str]]) -> np.ndarray:
+        """The same row for every history (batch form, for offline evaluation)."""
+        return np.tile(self.scores, (len(histories), 1))
+
     def score_item(self, item_id: str) -> np.ndarray | None:
         return self.scores.copy() if item_id in self.known else None
 
