@@ -33,8 +33,8 @@ $(CHECKOV_VENV)/.installed: $(UV) requirements/checkov.txt
 
 install: $(VENV)/.installed  ## Create .venv with the pinned dependencies
 
-run: $(VENV)/.installed  ## Start the local store at http://127.0.0.1:3000/
-	$(BIN)/allstore local up
+run: $(VENV)/.installed  ## Start the local store at http://127.0.0.1:3000/ (options: make run ARGS="--data small")
+	$(BIN)/allstore local up $(ARGS)
 
 test: lint check-template test-python test-webui  ## Everything CI checks
 

@@ -3,6 +3,7 @@
 import typer
 
 from allstore.data.cli import data_app
+from allstore.local.cli import app as local_app
 from allstore.personalize.cli import personalize_app
 from allstore.personalize.evaluate_command import evaluate
 from allstore.search.cli import search_app
@@ -13,6 +14,7 @@ app = typer.Typer(
     pretty_exceptions_show_locals=False,
 )
 app.add_typer(data_app, name="data")
+app.add_typer(local_app, name="local")
 app.add_typer(personalize_app, name="personalize")
 app.add_typer(search_app, name="search")
 app.command("evaluate")(evaluate)

@@ -9,6 +9,7 @@ from __future__ import annotations
 import socket
 
 import boto3
+import urllib3
 from botocore.config import Config
 from moto.server import ThreadedMotoServer
 
@@ -47,9 +48,12 @@ class MotoServer:
         self._server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
 
     def start(self) -> str:
+        """Serve, starting empty: moto's state is per process, and an earlier server's would linger."""
         self._server.start()
         host, port = self._server.get_host_and_port()
-        return f"http://{host}:{port}"
+        url = f"http://{host}:{port}"
+        urllib3.request("POST", f"{url}/moto-api/reset", timeout=30)
+        return url
 
     def stop(self) -> None:
         self._server.stop()

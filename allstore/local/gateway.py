@@ -142,7 +142,8 @@ class Gateway:
         return self.url
 
     def stop(self) -> None:
-        self._server.shutdown()
+        if self._thread is not None:  # shutdown() waits for a serve loop, so only when one runs
+            self._server.shutdown()
         self._server.server_close()
 
     def runtime_for(self, name_or_arn: str) -> FunctionRuntime | None:

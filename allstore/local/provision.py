@@ -53,6 +53,7 @@ class FunctionSpec:
     timeout: int
     memory_size: int
     events: dict[str, dict[str, Any]]
+    environment: dict[str, str] = field(default_factory=dict)  # as provisioned from the template
 
 
 def expand_sam(template: Mapping[str, Any]) -> dict[str, Any]:
@@ -296,6 +297,7 @@ class StackProvisioner:
     def _function(self, logical_id: str, p: dict[str, Any]) -> Provisioned:
         name = p.get("FunctionName") or self._physical_name(logical_id)
         variables = {key: str(value) for key, value in p.get("Environment", {}).get("Variables", {}).items()}
+        variables = self._environment_rewrite(variables)
         function = self.clients("lambda").create_function(
             FunctionName=name,
             Runtime=p.get("Runtime", "python3.13"),
@@ -305,7 +307,7 @@ class StackProvisioner:
             Description=p.get("Description", ""),
             Timeout=int(p.get("Timeout", 3)),
             MemorySize=int(p.get("MemorySize", 128)),
-            Environment={"Variables": self._environment_rewrite(variables)},
+            Environment={"Variables": variables},
         )
         self.functions[logical_id] = FunctionSpec(
             logical_id=logical_id,
@@ -316,6 +318,7 @@ class StackProvisioner:
             timeout=int(p.get("Timeout", 3)),
             memory_size=int(p.get("MemorySize", 128)),
             events=p.get("Events", {}),
+            environment=variables,
         )
         return Provisioned(ref=name, attributes={"Arn": function["FunctionArn"]})
 

@@ -38,7 +38,7 @@ class Snapshot:
         shutil.rmtree(staging, ignore_errors=True)
         (staging / "tables").mkdir(parents=True)
         (staging / "buckets").mkdir()
-        functions: dict[str, dict[str, str]] = {}
+        functions: dict[str, dict[str, Any]] = {}
         for logical_id, resource in provisioner.resource_definitions.items():
             provisioned = provisioner.resources.get(logical_id)
             if provisioned is None or not provisioned.created:
@@ -49,7 +49,14 @@ class Snapshot:
                 _save_bucket(clients, provisioned.ref, staging / "buckets" / logical_id)
         for logical_id, spec in provisioner.functions.items():
             configuration = clients("lambda").get_function_configuration(FunctionName=spec.name)
-            functions[logical_id] = configuration.get("Environment", {}).get("Variables", {})
+            variables = configuration.get("Environment", {}).get("Variables", {})
+            # Only what changed since provisioning (e.g. CAMPAIGN_ARN): endpoints are re-derived at each start.
+            functions[logical_id] = {
+                "set": {
+                    name: value for name, value in variables.items() if spec.environment.get(name) != value
+                },
+                "removed": sorted(set(spec.environment) - set(variables)),
+            }
         (staging / "functions.json").write_text(json.dumps(functions, indent=1), encoding="utf-8")
         (staging / "complete").write_text(
             time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()), encoding="utf-8"
@@ -75,12 +82,16 @@ class Snapshot:
                 if folder.is_dir():
                     _restore_bucket(clients, provisioned.ref, folder)
         saved = json.loads((self.directory / "functions.json").read_text(encoding="utf-8"))
-        for logical_id, variables in saved.items():
+        for logical_id, changes in saved.items():
             spec = provisioner.functions.get(logical_id)
-            if spec is not None:
-                clients("lambda").update_function_configuration(
-                    FunctionName=spec.name, Environment={"Variables": variables}
-                )
+            if spec is None or not (changes["set"] or changes["removed"]):
+                continue
+            variables = {**spec.environment, **changes["set"]}
+            for name in changes["removed"]:
+                variables.pop(name, None)
+            clients("lambda").update_function_configuration(
+                FunctionName=spec.name, Environment={"Variables": variables}
+            )
 
 
 def _save_table(clients: AwsClients, table: str, path: Path) -> None:

@@ -199,6 +199,8 @@ class LocalStore:
         else:
             self._run_custom_resources()
         self._start_pollers(starting_position="LATEST" if warm else None)
+        if not warm:
+            self._wait_for_stream_processing()
 
         outputs = self.provisioner.outputs()
         trained = warm and bool(previous.get("trained"))
@@ -376,6 +378,16 @@ class LocalStore:
                 )
                 poller.start(starting_position)
                 self.servers.pollers.append(poller)
+
+    def _wait_for_stream_processing(self, timeout: float = 600.0) -> None:
+        """After the first load, let the stream consumers catch up (search indexes every product) before 'ready'."""
+        self.reporter.phase("Indexing the catalogue for search (Items stream)", len(self.servers.pollers))
+        for poller in self.servers.pollers:
+            if not poller.idle.wait(timeout):
+                log.warning(
+                    "%s is still processing its stream after %.0f s", poller.runtime.spec.name, timeout
+                )
+            self.reporter.step(poller.runtime.spec.name)
 
     def _train(self, outputs: dict[str, Any]) -> None:
         assert self.clients is not None
