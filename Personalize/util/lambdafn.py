@@ -9,7 +9,7 @@ from __future__ import annotations
 import time
 from typing import Any
 
-from util.progress import intervals
+from allstore.workshop.polling import intervals  # util put the repository on sys.path
 
 UPDATE_TIMEOUT = 300.0
 

@@ -1,7 +1,7 @@
 """Waiting for Amazon Personalize resources with visible progress, in a notebook or a terminal.
 
-Training takes minutes to hours on AWS and seconds locally, so the poll interval starts short and
-grows: the same cell is quick against the local store and polite to the AWS API.
+tqdm shows the status and the time elapsed; it renders both in JupyterLab and as plain text (e.g.
+when nbclient runs a notebook headless). Polls follow `allstore.workshop.polling.intervals`.
 """
 
 from __future__ import annotations
@@ -12,21 +12,13 @@ from typing import Any
 
 from tqdm import tqdm
 
+from allstore.workshop.polling import intervals  # util put the repository on sys.path
+
 IN_PROGRESS = ("CREATE PENDING", "CREATE IN_PROGRESS", "UPDATE PENDING", "UPDATE IN_PROGRESS")
-FIRST_INTERVAL = 0.5
-MAX_INTERVAL = 30.0
 
 
 class ResourceFailed(RuntimeError):
     """A resource ended in a state other than ACTIVE (e.g. CREATE FAILED)."""
-
-
-def intervals(first: float = FIRST_INTERVAL, longest: float = MAX_INTERVAL):
-    """Poll intervals growing by half each time up to `longest`."""
-    interval = first
-    while True:
-        yield interval
-        interval = min(interval * 1.5, longest)
 
 
 def wait_until_active(
@@ -38,12 +30,12 @@ def wait_until_active(
     `timeout` seconds.
     """
     started = time.monotonic()
-    with tqdm(desc=what, bar_format="{desc}: {postfix} [{elapsed}]", postfix="…") as bar:
+    with tqdm(desc=what, bar_format="{desc} [{elapsed}]") as bar:
         pause = intervals()
         while True:
             resource = describe()
             status = resource.get("status", "")
-            bar.set_postfix_str(status)
+            bar.set_description_str(f"{what}: {status}")
             if status == "ACTIVE":
                 return resource
             if status not in IN_PROGRESS:
@@ -52,26 +44,3 @@ def wait_until_active(
             if time.monotonic() - started > timeout:
                 raise TimeoutError(f"{what} is still {status} after {timeout:.0f} s")
             time.sleep(next(pause))
-
-
-def wait_until_gone(describe: Callable[[], Any], what: str, timeout: float = 3600) -> None:
-    """Poll `describe()` until it raises ResourceNotFoundException (the deletion finished)."""
-    started = time.monotonic()
-    with tqdm(desc=f"deleting {what}", bar_format="{desc} [{elapsed}]") as bar:
-        pause = intervals()
-        while True:
-            try:
-                describe()
-            except Exception as error:  # boto3 raises a per-client exception class; match by code
-                if _error_code(error) == "ResourceNotFoundException":
-                    bar.set_description_str(f"deleted {what}")
-                    return
-                raise
-            if time.monotonic() - started > timeout:
-                raise TimeoutError(f"{what} is still being deleted after {timeout:.0f} s")
-            time.sleep(next(pause))
-
-
-def _error_code(error: Exception) -> str | None:
-    response = getattr(error, "response", None) or {}
-    return response.get("Error", {}).get("Code")

@@ -14,12 +14,13 @@ waited for, then deleted.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 from botocore.exceptions import ClientError
 
+from allstore.workshop.polling import intervals
 from allstore.workshop.resources import (
     CAMPAIGN,
     DATASET,
@@ -34,7 +35,6 @@ from allstore.workshop.resources import (
 )
 
 DEFAULT_TIMEOUT = 3600.0
-FIRST_INTERVAL, MAX_INTERVAL = 0.5, 20.0
 # Deletion order; kinds in the same stage do not depend on each other.
 STAGES: tuple[tuple[Kind, ...], ...] = (
     (CAMPAIGN,),
@@ -103,18 +103,11 @@ def _error(error: ClientError) -> tuple[str, str]:
     return details.get("Code", ""), details.get("Message", str(error))
 
 
-def _intervals() -> Iterator[float]:
-    interval = FIRST_INTERVAL
-    while True:
-        yield interval
-        interval = min(interval * 1.5, MAX_INTERVAL)
-
-
 def _request_deletion(
     personalize: Any, resource: Resource, deadline: float, report: Callable[[str], None]
 ) -> None:
     """Ask for the deletion, waiting while the resource is still being created or is in use."""
-    pause = _intervals()
+    pause = intervals()
     reported_busy = False
     while True:
         try:
@@ -133,7 +126,7 @@ def _request_deletion(
 
 
 def _wait_until_gone(personalize: Any, resource: Resource, deadline: float) -> None:
-    pause = _intervals()
+    pause = intervals()
     while True:
         try:
             document = resource.kind.call(personalize, resource.kind.describe_operation, resource.arn)
