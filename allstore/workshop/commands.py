@@ -52,11 +52,14 @@ def cleanup(
 def notebook(
     state_dir: Annotated[Path, typer.Option(help="The running store's state directory.")] = Path(".allstore"),
     port: Annotated[int, typer.Option(help="JupyterLab's port on 127.0.0.1.")] = 8888,
+    jupyter_args: Annotated[
+        list[str] | None, typer.Argument(help="More JupyterLab options, after `--` (e.g. -- --allow-root).")
+    ] = None,
 ) -> None:
     """Start JupyterLab on the workshop notebooks, pointed at the running local store."""
     environment = {**os.environ, **local_store_environment(state_dir)}
     command = [sys.executable, "-m", "jupyterlab", "--ip=127.0.0.1", f"--port={port}", "--no-browser"]
-    command.append(f"--ServerApp.root_dir={NOTEBOOKS_DIR}")
+    command += [f"--ServerApp.root_dir={NOTEBOOKS_DIR}", *(jupyter_args or [])]
     typer.echo(
         f"JupyterLab on the notebooks in {NOTEBOOKS_DIR}, using the store in {state_dir}; Ctrl-C stops it."
     )

@@ -6,7 +6,10 @@ from __future__ import annotations
 import contextlib
 import io
 import shlex
+import sys
 from pathlib import Path
+
+import typer
 
 
 def parse_exports(text: str) -> dict[str, str]:
@@ -26,6 +29,10 @@ def local_store_environment(state_dir: Path) -> dict[str, str]:
     from allstore.local.cli import env as print_env_exports
 
     output = io.StringIO()
-    with contextlib.redirect_stdout(output):
-        print_env_exports(state_dir=state_dir)
+    try:
+        with contextlib.redirect_stdout(output):
+            print_env_exports(state_dir=state_dir)
+    except typer.Exit:
+        sys.stdout.write(output.getvalue())  # why: e.g. no store is running there
+        raise
     return parse_exports(output.getvalue())
