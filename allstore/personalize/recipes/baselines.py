@@ -59,14 +59,15 @@ class AlsModel:
 
 
 class ImplicitAls:
-    """`implicit` ALS (Hu, Koren & Volinsky 2008) with conventional settings."""
+    """`implicit` ALS (Hu, Koren & Volinsky 2008). Defaults are the best of a small sweep on Sports
+    2014 (factors 64–256, regularisation 0.01–0.5, alpha 1–40), so the comparison is fair to it."""
 
     name = "implicit-als"
     recipe_type = "USER_PERSONALIZATION"
     description = "Baseline: implicit-feedback alternating least squares from the implicit library."
     default_hyperparameters: Mapping[str, str] = {
-        "factors": "64",
-        "regularization": "0.05",
+        "factors": "256",
+        "regularization": "0.5",
         "alpha": "10",
         "iterations": "15",
     }
@@ -87,12 +88,13 @@ class ImplicitAls:
 
 
 class ItemKnnCosine:
-    """`implicit` item-kNN with cosine similarity over users (Sarwar et al. 2001)."""
+    """`implicit` item-kNN with cosine similarity over users (Sarwar et al. 2001); 300 neighbours
+    beat 20, 50 and 100 on Sports 2014."""
 
     name = "itemknn-cosine"
     recipe_type = "USER_PERSONALIZATION"
     description = "Baseline: item-to-item cosine similarity from the implicit library."
-    default_hyperparameters: Mapping[str, str] = {"neighbours": "100"}
+    default_hyperparameters: Mapping[str, str] = {"neighbours": "300"}
 
     def fit(self, data: TrainingData, hyperparameters: Mapping[str, str]) -> ItemToItemModel:
         hp = {**self.default_hyperparameters, **hyperparameters}
