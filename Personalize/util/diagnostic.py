@@ -104,7 +104,7 @@ def describe_dataframe(frame: pd.DataFrame, name: str = "") -> dict[str, tuple[f
     """pandas' description plus the categorical analysis of every text column."""
     print(f"\n=== Describe {name} ===\n")
     print(frame.describe())
-    text_columns = [column for column, dtype in frame.dtypes.items() if pd.api.types.is_object_dtype(dtype)]
+    text_columns = list(frame.select_dtypes(include=["object", "string"]).columns)  # pandas 2 and 3
     if text_columns:
         print(frame[text_columns].describe())
     summary = {}

@@ -44,19 +44,17 @@ def items_dataset(items: pd.DataFrame, interactions: pd.DataFrame) -> pd.DataFra
     what they learn across an aisle; missing brands and categories become "unknown".
     """
     seen = items[items["ITEM_ID"].isin(interactions["ITEM_ID"].unique())]
-    levels = seen["GENRE"].fillna("").str.split("|")
-    frame = pd.DataFrame(
+    paths = seen["GENRE"].fillna("").str.split("|")
+    department, leaf = paths.str[0], paths.str[-1]
+    return pd.DataFrame(
         {
             "ITEM_ID": seen["ITEM_ID"],
-            "CATEGORY_L1": levels.str[0].replace("", None),
-            "CATEGORY_L2": levels.str[-1].replace("", None),
-            "BRAND": seen["BRAND"],
+            "CATEGORY_L1": department.where(department != "", UNKNOWN),
+            "CATEGORY_L2": leaf.where(leaf != "", UNKNOWN),
+            "BRAND": seen["BRAND"].fillna(UNKNOWN),
             "PRICE": seen["PRICE"],
         }
-    )
-    for column in ("CATEGORY_L1", "CATEGORY_L2", "BRAND"):
-        frame[column] = frame[column].fillna(UNKNOWN)
-    return frame.reset_index(drop=True)
+    ).reset_index(drop=True)
 
 
 def write_store_products(items: pd.DataFrame, path: str | Path) -> int:
