@@ -19,15 +19,10 @@ stack's web bucket and invalidates CloudFront. Re-running it updates the stack.
 USAGE
 }
 
-parse_options "$@"
-set -- "${POSITIONAL[@]+"${POSITIONAL[@]}"}"
-if (($# < 2 || $# > 3)); then
-  usage >&2
-  exit 2
-fi
-BUCKET="$1"
-STACK="$2"
-PROFILE="${3:-}"
+parse_options 2 3 "$@"
+BUCKET="${POSITIONAL[0]}"
+STACK="${POSITIONAL[1]}"
+PROFILE="${POSITIONAL[2]:-}"
 
 validate_stack_name "${STACK}"
 require_aws_tools

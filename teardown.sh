@@ -19,17 +19,12 @@ stack and waits for it to go.
 USAGE
 }
 
-parse_options "$@"
-set -- "${POSITIONAL[@]+"${POSITIONAL[@]}"}"
-if (($# < 1 || $# > 2)); then
-  usage >&2
-  exit 2
-fi
-STACK="$1"
-PROFILE="${2:-}"
+parse_options 1 2 "$@"
+STACK="${POSITIONAL[0]}"
+PROFILE="${POSITIONAL[1]:-}"
 
 validate_stack_name "${STACK}"
-require_command aws "Install the AWS CLI v2: https://docs.aws.amazon.com/cli/latest/userguide/getting-started-install.html"
+require_aws_cli
 ALLSTORE="${REPO_ROOT}/.venv/bin/allstore"
 if [[ ! -x "${ALLSTORE}" ]]; then
   require_command allstore "Run 'make install' first: the clean-up of Personalize resources uses the allstore command."

@@ -56,8 +56,12 @@ require_version() {
   fi
 }
 
-require_aws_tools() {
+require_aws_cli() {
   require_command aws "Install the AWS CLI v2: https://docs.aws.amazon.com/cli/latest/userguide/getting-started-install.html"
+}
+
+require_aws_tools() {
+  require_aws_cli
   require_command sam "Install the AWS SAM CLI (pip install aws-sam-cli, or 'make install' puts it in .venv/bin)."
 }
 
@@ -146,8 +150,11 @@ package_webui() {
     "${BUILD_DIR}/webui" "${REPO_ROOT}/webui/dist"
 }
 
-# Split the arguments into POSITIONAL and the options every script takes. Each script defines usage().
+# Split the arguments into POSITIONAL (between MIN and MAX of them) and the options every script
+# takes. Each script defines usage().
 parse_options() {
+  local min="$1" max="$2"
+  shift 2
   POSITIONAL=()
   while (($#)); do
     case "$1" in
@@ -167,4 +174,8 @@ parse_options() {
     esac
     shift
   done
+  if ((${#POSITIONAL[@]} < min || ${#POSITIONAL[@]} > max)); then
+    usage >&2
+    exit 2
+  fi
 }

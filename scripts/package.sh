@@ -16,14 +16,9 @@ whoever launches the stack (in their region).
 USAGE
 }
 
-parse_options "$@"
-set -- "${POSITIONAL[@]+"${POSITIONAL[@]}"}"
-if (($# < 1 || $# > 2)); then
-  usage >&2
-  exit 2
-fi
-BUCKET="$1"
-PROFILE="${2:-}"
+parse_options 1 2 "$@"
+BUCKET="${POSITIONAL[0]}"
+PROFILE="${POSITIONAL[1]:-}"
 
 require_aws_tools
 require_build_tools
