@@ -106,6 +106,7 @@ class LocalStore:
         self._stop_saving = threading.Event()
         self._saver: threading.Thread | None = None
         self._ready = False
+        self._saved_environment: dict[str, str | None] = {}
 
     # ------------------------------------------------------------------ lifecycle
 
@@ -138,6 +139,12 @@ class LocalStore:
             if server is not None:
                 server.stop()
         self.servers = _Servers()
+        for name, value in self._saved_environment.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
+        self._saved_environment = {}
 
     def _start(self) -> str:
         options = self.options
@@ -159,8 +166,11 @@ class LocalStore:
 
         self.reporter.phase("Starting local AWS, search and Personalize", 4)
         moto_url = self._start_moto()
-        # In-process clients (the Personalize service's S3 reads) use local AWS, never real AWS.
-        os.environ.update(endpoint_environment({"s3": moto_url}))
+        # In-process clients (the Personalize service's S3 reads) use local AWS, never real AWS;
+        # the variables are put back as they were at stop().
+        local_variables = endpoint_environment({"s3": moto_url})
+        self._saved_environment = {name: os.environ.get(name) for name in local_variables}
+        os.environ.update(local_variables)
         self.servers.search = SearchServer(self.state_dir / "search")
         search_url = self.servers.search.start()
         self.reporter.step("search server")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -62,6 +63,10 @@ def eventually(check: Callable[[], Any], timeout: float = 30.0, interval: float 
         time.sleep(interval)
 
 
+def _aws_variables() -> dict[str, str]:
+    return {name: value for name, value in os.environ.items() if name.startswith("AWS_")}
+
+
 @pytest.fixture(scope="session")
 def web_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A stand-in web UI build (the real one needs npm), enough to check static serving and SPA fallback."""
@@ -82,7 +87,11 @@ def running_store(tmp_path_factory: pytest.TempPathFactory, web_dir: Path) -> It
         max_workers=2,
         snapshot_interval=3600,
     )
+    environment_before = _aws_variables()
     store = LocalStore(options)
     running = RunningStore(options, store, store.start())
     yield running
     running.store.stop(save=False)
+    assert _aws_variables() == environment_before, (
+        "the store leaves the process's AWS settings as it found them"
+    )

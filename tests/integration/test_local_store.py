@@ -7,6 +7,7 @@ are checked against docs/openapi.yaml. The restart test runs last: it restarts t
 from __future__ import annotations
 
 import json
+import shlex
 import uuid
 from functools import cache
 from pathlib import Path
@@ -19,7 +20,9 @@ import yaml
 from jsonschema import Draft202012Validator
 from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT202012
+from typer.testing import CliRunner
 
+from allstore.cli import app
 from tests.integration.conftest import RunningStore, eventually
 
 pytestmark = pytest.mark.integration
@@ -337,6 +340,46 @@ def test_lambda_invoke_runs_the_local_function(
 
     with pytest.raises(lambda_client.exceptions.ResourceNotFoundException):
         lambda_client.invoke(FunctionName="no-such-function", Payload=b"{}")
+
+
+def test_local_env_points_tools_at_the_running_store(running_store: RunningStore) -> None:
+    result = CliRunner().invoke(app, ["local", "env", "--state-dir", str(running_store.options.state_dir)])
+    assert result.exit_code == 0, result.output
+    exports = dict(
+        shlex.split(line.removeprefix("export "))[0].split("=", 1) for line in result.output.splitlines()
+    )
+    assert exports["AWS_ENDPOINT_URL_LAMBDA"] == running_store.url + "aws/lambda"
+    assert exports["AWS_ENDPOINT_URL_DYNAMODB"] == running_store.store.endpoints["dynamodb"]
+    assert (
+        exports["AWS_ENDPOINT_URL_PERSONALIZE_RUNTIME"]
+        == running_store.store.endpoints["personalize-runtime"]
+    )
+    assert exports["CF_STACK_NAME"] == "allstore" and exports["AWS_REGION"] == "us-east-1"
+    assert exports["LAMBDA_GETRECS_ARN"] == running_store.output("GetRecommendationsFunctionArn")
+    assert exports["STAGING_BUCKET"] == running_store.output("StagingBucket")
+    assert {
+        "LAMBDA_GETITEMRECS_ARN",
+        "LAMBDA_RERANK_ARN",
+        "LAMBDA_POSTCLICK_ARN",
+        "AWS_ACCESS_KEY_ID",
+    } <= exports.keys()
+
+    lambda_client = boto3.client(
+        "lambda",
+        endpoint_url=exports["AWS_ENDPOINT_URL_LAMBDA"],
+        region_name=exports["AWS_REGION"],
+        aws_access_key_id=exports["AWS_ACCESS_KEY_ID"],
+        aws_secret_access_key=exports["AWS_SECRET_ACCESS_KEY"],
+    )
+    variables = lambda_client.get_function_configuration(FunctionName=exports["LAMBDA_POSTCLICK_ARN"])
+    assert variables["Environment"]["Variables"]["TRACKING_ID"], (
+        "the store created and wired an event tracker"
+    )
+
+    missing = CliRunner().invoke(
+        app, ["local", "env", "--state-dir", str(running_store.options.state_dir / "none")]
+    )
+    assert missing.exit_code == 1
 
 
 # ---------------------------------------------------------------- restart keeps the state (last: restarts the store)
