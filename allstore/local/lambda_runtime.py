@@ -18,6 +18,7 @@ import socket
 import subprocess
 import sys
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 from multiprocessing.connection import Connection
 from pathlib import Path
@@ -60,13 +61,13 @@ class FunctionRuntime:
     def __init__(
         self,
         spec: FunctionSpec,
-        lambda_client: Any,
+        configuration_source: Callable[[str], dict[str, Any]],
         runtime_environment: dict[str, str],
         log_dir: Path,
         max_workers: int = 4,
     ) -> None:
         self.spec = spec
-        self._lambda = lambda_client
+        self._configuration_source = configuration_source
         self._runtime_environment = runtime_environment
         self._log_path = log_dir / f"{spec.name}.log"
         self._max_workers = max_workers
@@ -77,7 +78,7 @@ class FunctionRuntime:
 
     def configuration(self) -> dict[str, Any]:
         """The function's live configuration from local Lambda."""
-        return self._lambda.get_function_configuration(FunctionName=self.spec.name)
+        return self._configuration_source(self.spec.name)
 
     def environment(self, configuration: dict[str, Any]) -> dict[str, str]:
         """What the handler's process sees: host basics, the configured variables, then the runtime's own."""

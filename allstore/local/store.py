@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from allstore.local import data_source
+from allstore.local import data_source, moto_speedups
 from allstore.local.aws import (
     ACCOUNT_ID,
     MOTO_SERVICES,
@@ -29,6 +29,7 @@ from allstore.local.aws import (
     AwsClients,
     MotoServer,
     endpoint_environment,
+    function_configuration,
 )
 from allstore.local.custom_resources import ResponseCollector, run_custom_resource
 from allstore.local.event_sources import MappingSettings, StreamPoller
@@ -241,6 +242,7 @@ class LocalStore:
 
     def _start_moto(self) -> str:
         logging.getLogger("werkzeug").setLevel(logging.WARNING)  # moto's per-request access log
+        moto_speedups.install()
         self.servers.moto = MotoServer()
         url = self.servers.moto.start()
         self.reporter.step("moto")
@@ -320,7 +322,7 @@ class LocalStore:
         for logical_id, spec in self.provisioner.functions.items():
             self.servers.runtimes[logical_id] = FunctionRuntime(
                 spec,
-                self.clients("lambda"),
+                function_configuration,
                 runtime_environment,
                 self.state_dir / "logs",
                 max_workers=self.options.max_workers,
