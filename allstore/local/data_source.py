@@ -13,7 +13,6 @@ InteractionSource); the runner uploads them to local S3 and passes their s3:// U
 
 from __future__ import annotations
 
-import os
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -22,6 +21,7 @@ from pathlib import Path
 import numpy as np
 
 from allstore.data import synthetic
+from allstore.data.fetch import DATASETS_DIR
 from allstore.data.interactions import read_interactions
 
 SIZES = {  # name → (items, interactions)
@@ -31,12 +31,11 @@ SIZES = {  # name → (items, interactions)
     "large": (20_000, 1_000_000),
 }
 INTERACTIONS_PER_ITEM = 40
-DATASETS_DIR = Path(os.environ.get("ALLSTORE_DATASETS", Path.home() / ".cache" / "allstore" / "datasets"))
 
 _PRODUCT_NAMES = re.compile(
     r"^(products|items|meta_.*|.*metadata.*|.*catalog(ue)?.*)\.(json|jsonl|csv)(\.gz)?$", re.I
 )
-_INTERACTION_NAMES = re.compile(r"^(interactions.*\.csv|reviews.*\.json(l)?|[A-Z].*_5\.json)(\.gz)?$", re.I)
+_INTERACTION_NAMES = re.compile(r"^(.*interactions.*\.csv|reviews.*\.json(l)?|[A-Z].*_5\.json)(\.gz)?$", re.I)
 _USER_NAMES = re.compile(r"^users.*\.(json|jsonl|csv)(\.gz)?$", re.I)
 
 
