@@ -56,8 +56,10 @@ class WorkshopStore:
         return configuration.get("Environment", {}).get("Variables", {})
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def workshop_store(tmp_path_factory: pytest.TempPathFactory) -> Iterator[WorkshopStore]:
+    """Stopped, and the process environment restored (the store points in-process S3 clients at
+    itself), when this package's tests are done, so later tests see neither."""
     web_dir = tmp_path_factory.mktemp("webui")
     (web_dir / "index.html").write_text("<!doctype html><title>AllStore</title>")
     state_dir = tmp_path_factory.mktemp("workshop-state")
@@ -70,15 +72,18 @@ def workshop_store(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Worksho
         max_workers=2,
         snapshot_interval=3600,
     )
+    saved_environment = dict(os.environ)
     store = LocalStore(options)
-    url = store.start()
     try:
+        url = store.start()
         yield WorkshopStore(store, url, local_store_environment(state_dir))
     finally:
         store.stop(save=False)
+        os.environ.clear()
+        os.environ.update(saved_environment)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def run_notebook(workshop_store: WorkshopStore, tmp_path_factory: pytest.TempPathFactory):
     """Execute a notebook (path relative to Personalize/) in its folder with the store's environment;
     `parameters` replace the defaults of the cell tagged "parameters", as papermill would. Returns
