@@ -98,6 +98,14 @@ def test_expanding_to_other_campaigns(workshop_store: WorkshopStore, run_noteboo
     assert similar.status_code == 200
     assert similar.json()["results"] and "warning" not in similar.json()
 
+    item = workshop_store.get("/Prod/items?limit=1").json()["results"][0]
+    user_id = workshop_store.get("/Prod/session").json()["UserList"][0]["Id"]
+    query = item["title"].split()[-1]
+    searched = workshop_store.get(f"/Prod/search?q={query}&u={user_id}")
+    assert searched.status_code == 200, searched.text
+    assert "warning" not in searched.json(), searched.json().get("warning")
+    assert any(hit.get("Promoted") for hit in searched.json()["results"])  # re-ranked by the campaign
+
 
 def test_improving_relevance(workshop_store: WorkshopStore, run_notebook) -> None:
     printed = run_notebook("4. Improving Relevance.ipynb", MAX_HPO_TRAINING_JOBS=2)
