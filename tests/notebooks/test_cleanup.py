@@ -1,0 +1,67 @@
+"""The clean-up against the local Personalize service: every kind of resource, in order, and a
+solution still training waited for rather than failing the clean-up."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Iterator
+
+import pytest
+
+from allstore.personalize import recipes
+from allstore.personalize.server import PersonalizeServer
+from allstore.workshop.cleanup import delete_resources, find_resources
+from tests.unit.personalize.conftest import Clients, deploy, generate_store, make_clients
+
+
+@pytest.fixture
+def service(tmp_path) -> Iterator[Clients]:
+    server = PersonalizeServer(tmp_path / "state", port=0)
+    server.start()
+    yield make_clients(server.url)
+    server.stop()
+
+
+def test_deletes_in_dependency_order_waiting_for_a_training(service: Clients, tmp_path, monkeypatch) -> None:
+    p = service.personalize
+    data = tmp_path / "data"
+    data.mkdir()
+    deployed = deploy(service, generate_store(data), name="shop")
+    p.create_event_tracker(name="shop-clicks", datasetGroupArn=deployed.group_arn)
+    p.create_dataset_group(name="shopping")  # another stack's: shares the letters, not the prefix
+    recipe = recipes.get_recipe("aws-user-personalization")
+    original_fit, release = recipe.fit, threading.Event()
+    monkeypatch.setattr(
+        recipe, "fit", lambda *args, **kwargs: release.wait(30) and original_fit(*args, **kwargs)
+    )
+    p.create_solution_version(solutionArn=deployed.solution_arn)  # trains until released
+
+    plan = find_resources(p, "shop")
+    assert [resource.kind.label for resource in plan.resources] == [
+        "campaign",
+        "event tracker",
+        "solution",
+        *["dataset"] * 3,
+        *["schema"] * 3,
+        "dataset group",
+    ]
+    reports: list[str] = []
+    outcome: dict[str, object] = {}
+    worker = threading.Thread(
+        target=lambda: outcome.update(deleted=delete_resources(p, plan, report=reports.append, timeout=60))
+    )
+    worker.start()
+    deadline = time.monotonic() + 30
+    while not any(line.startswith("  waiting:") for line in reports) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    waiting = [line for line in reports if line.startswith("  waiting:")]
+    assert waiting and "training" in waiting[0]
+    assert "  deleted campaign shop-campaign" in reports and "  deleted event tracker shop-clicks" in reports
+    assert p.describe_solution(solutionArn=deployed.solution_arn)["solution"]["status"] == "ACTIVE"
+    release.set()
+    worker.join(60)
+
+    assert outcome == {"deleted": 10}
+    assert find_resources(p, "shop").resources == []
+    assert [group["name"] for group in p.list_dataset_groups()["datasetGroups"]] == ["shopping"]
