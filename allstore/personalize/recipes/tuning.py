@@ -37,6 +37,25 @@ def validation_sample(data: TrainingData, seed: int = 0) -> TrainingData:
     return evaluation.subset(data, np.flatnonzero(np.isin(data.user_codes, chosen)))
 
 
+def best_value(
+    recipe: Recipe,
+    data: TrainingData,
+    hyperparameters: Mapping[str, str],
+    name: str,
+    candidates: Sequence[str],
+) -> str:
+    """The candidate value of one hyperparameter with the best validation NDCG@10 (the first one
+    when there is nobody to validate on, or on a tie)."""
+    validation = validation_sample(data)
+    if not _can_validate(validation):
+        return candidates[0]
+    scores = [
+        evaluation.leave_one_out(recipe, validation, {**hyperparameters, name: value})["ndcg_at_10"]
+        for value in candidates
+    ]
+    return candidates[int(np.argmax(scores))]
+
+
 def tune_on_validation(
     recipe: TunableRecipe, data: TrainingData, hyperparameters: Mapping[str, str], budget_seconds: float
 ) -> dict[str, str]:
@@ -46,8 +65,8 @@ def tune_on_validation(
     deadline = time.monotonic() + budget_seconds
     validation = validation_sample(data)
     best = {**recipe.default_hyperparameters, **hyperparameters}
-    if not (np.bincount(validation.user_codes) >= 2).any():
-        return best  # nobody to hold an item out for: keep the starting values
+    if not _can_validate(validation):
+        return best
     best_score = evaluation.leave_one_out(recipe, validation, best)["ndcg_at_10"]
     space = {name: values for name, values in recipe.search_space.items() if name not in hyperparameters}
     for name, values in space.items():
@@ -61,3 +80,8 @@ def tune_on_validation(
             if score > best_score:
                 best, best_score = candidate, score
     return best
+
+
+def _can_validate(validation: TrainingData) -> bool:
+    """Whether some user has an interaction to hold out and one to keep."""
+    return bool((np.bincount(validation.user_codes) >= 2).any())

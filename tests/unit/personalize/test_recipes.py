@@ -7,7 +7,9 @@ import pickle
 import numpy as np
 import pytest
 
+from allstore.personalize.evaluation import leave_one_out
 from allstore.personalize.recipes import RECIPES, TrainingData, get_recipe
+from allstore.personalize.recipes.user_personalization import AUTO_WINDOWS
 
 N_ITEMS = 60
 CLUSTER_SIZE = 10
@@ -209,4 +211,20 @@ def test_item_metadata_reaches_items_nobody_has_interacted_with(data):
 def test_tune_keeps_the_starting_values_when_there_is_nothing_to_validate_on():
     single_events = TrainingData.from_columns(["u1", "u2"], ["a", "b"], [1, 2])
     recipe = get_recipe("aws-user-personalization")
-    assert recipe.tune(single_events, {"bptt": "8"}, 5.0) == {**recipe.default_hyperparameters, "bptt": "8"}
+    expected = {**recipe.default_hyperparameters, "bptt": "8", "transition_window": AUTO_WINDOWS[0]}
+    assert recipe.tune(single_events, {"bptt": "8"}, 5.0) == expected
+
+
+def test_auto_transition_window_picks_the_best_on_validation_and_an_explicit_one_is_kept(data):
+    """Sequences that step through adjacent items favour a short window; the choice is the one a
+    leave-one-out comparison would make, and a window the solution sets is used as given."""
+    recipe = get_recipe("aws-user-personalization")
+    scores = {window: leave_one_out(recipe, data, {"transition_window": window}) for window in AUTO_WINDOWS}
+    best = max(AUTO_WINDOWS, key=lambda window: scores[window]["ndcg_at_10"])
+    assert best == "3"
+    auto = recipe.fit(data, {})
+    explicit_best = recipe.fit(data, {"transition_window": best})
+    explicit_other = recipe.fit(data, {"transition_window": "20"})
+    assert (auto.neighbours != explicit_best.neighbours).nnz == 0
+    assert (auto.neighbours != explicit_other.neighbours).nnz > 0
+    assert recipe.tune(data, {}, budget_seconds=0.0)["transition_window"] == "3"
