@@ -134,7 +134,7 @@ def _wait_until_gone(personalize: Any, resource: Resource, deadline: float) -> N
             if _error(error)[0] == "ResourceNotFoundException":
                 return
             raise CleanupError(f"cannot check the deletion of {resource}: {_error(error)[1]}") from error
-        status = next((value.get("status") for value in document.values() if isinstance(value, dict)), None)
+        status = document.get(resource.kind.describe_key, {}).get("status")
         if status == "DELETE FAILED":
             raise CleanupError(f"deleting {resource} failed")
         if time.monotonic() > deadline:

@@ -24,6 +24,11 @@ class Kind:
     describe_operation: str
     delete_operation: str
 
+    @property
+    def describe_key(self) -> str:
+        """The key of the resource in a describe response: campaignArn → campaign."""
+        return self.arn_key.removesuffix("Arn")
+
     def call(self, personalize: Any, operation: str, arn: str) -> dict[str, Any]:
         """Describe or delete the resource `arn` (`operation` is one of this kind's operations)."""
         return getattr(personalize, operation)(**{self.arn_key: arn})

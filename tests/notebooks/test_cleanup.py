@@ -7,12 +7,15 @@ import threading
 import time
 from collections.abc import Iterator
 
+import boto3
 import pytest
 
 from allstore.personalize import recipes
 from allstore.personalize.server import PersonalizeServer
-from allstore.workshop.cleanup import delete_resources, find_resources
+from allstore.workshop.cleanup import STAGES, delete_resources, find_resources
 from tests.unit.personalize.conftest import Clients, deploy, generate_store, make_clients
+
+KINDS = [kind for stage in STAGES for kind in stage]
 
 
 @pytest.fixture
@@ -65,3 +68,16 @@ def test_deletes_in_dependency_order_waiting_for_a_training(service: Clients, tm
     assert outcome == {"deleted": 10}
     assert find_resources(p, "shop").resources == []
     assert [group["name"] for group in p.list_dataset_groups()["datasetGroups"]] == ["shopping"]
+
+
+@pytest.mark.parametrize("kind", KINDS, ids=lambda kind: kind.label)
+def test_kinds_match_the_aws_api(kind) -> None:
+    """Operation names and response keys as botocore's model of the real service has them."""
+    model = boto3.client("personalize", region_name="us-east-1").meta.service_model
+
+    def operation(python_name: str):
+        return model.operation_model("".join(word.capitalize() for word in python_name.split("_")))
+
+    assert kind.list_key in operation(kind.list_operation).output_shape.members
+    assert kind.describe_key in operation(kind.describe_operation).output_shape.members
+    assert kind.arn_key in operation(kind.delete_operation).input_shape.members
