@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
 import logging
 import shlex
 import signal
@@ -79,35 +78,39 @@ def up(
     web_dir = ensure_web_build(console)
     options = StoreOptions(state_dir=state_dir, port=port, data=data, train=not no_train, web_dir=web_dir)
     stopping = threading.Event()
+    # Ctrl-C interrupts (even when started from a shell that ignores SIGINT for background jobs); TERM stops too.
+    signal.signal(signal.SIGINT, signal.default_int_handler)
     signal.signal(signal.SIGTERM, lambda *_: stopping.set())
-    with Progress(
-        SpinnerColumn(),
-        TextColumn("{task.description}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeElapsedColumn(),
-        console=console,
-        transient=False,
-    ) as progress:
-        store = LocalStore(options, _progress_reporter(progress))
-        try:
+    store: LocalStore | None = None
+    try:
+        with Progress(
+            SpinnerColumn(),
+            TextColumn("{task.description}"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeElapsedColumn(),
+            console=console,
+            transient=False,
+        ) as progress:
+            store = LocalStore(options, _progress_reporter(progress))
             url = store.start()
-        except StoreError as error:
-            console.print(f"[red]{error}[/red]")
-            raise typer.Exit(1) from error
-        except KeyboardInterrupt:
-            console.print("Interrupted; stopped.")
-            raise typer.Exit(130) from None
-    store.warm_functions()
-    print(f"AllStore is ready at {url}", flush=True)
-    console.print(
-        f'Point the AWS CLI, boto3 or notebooks at it with: eval "$(allstore local env --state-dir {shlex.quote(str(state_dir))})"'
-    )
-    with contextlib.suppress(KeyboardInterrupt):
+        store.warm_functions()
+        print(f"AllStore is ready at {url}", flush=True)
+        console.print(
+            "Point the AWS CLI, boto3 or notebooks at it with: "
+            f'eval "$(allstore local env --state-dir {shlex.quote(str(state_dir))})"'
+        )
         stopping.wait()
-    console.print("Stopping: saving the store's state…")
-    store.stop()
-    console.print("Stopped.")
+    except StoreError as error:
+        console.print(f"[red]{error}[/red]")
+        raise typer.Exit(1) from error
+    except KeyboardInterrupt:
+        pass
+    finally:
+        if store is not None:
+            console.print("Stopping: saving the store's state…")
+            store.stop()
+            console.print("Stopped.")
 
 
 @app.command()
