@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import importlib.util
 import itertools
+import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -30,7 +31,14 @@ def load_handler(code_dir: str | Path, handler: str = "app.lambda_handler") -> H
     spec = importlib.util.spec_from_file_location(unique_name, source)
     assert spec is not None and spec.loader is not None
     module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
+    # Registered before it runs, as a normal import is: dataclasses and postponed annotations
+    # look the module up in sys.modules.
+    sys.modules[unique_name] = module
+    try:
+        spec.loader.exec_module(module)
+    except BaseException:
+        del sys.modules[unique_name]
+        raise
     function = getattr(module, function_name, None)
     if not callable(function):
         raise AttributeError(f"{source} has no handler function {function_name!r}")
