@@ -54,10 +54,10 @@ webui/node_modules/.installed: webui/package.json webui/package-lock.json
 	cd webui && npm ci --no-audit --no-fund
 	@touch $@
 
-test-webui: webui/node_modules/.installed  ## Web UI: eslint + tsc, Vitest, vite build, browser tests (ALLSTORE_E2E_BASE_URL=store, else a mock)
+test-webui: webui/node_modules/.installed $(VENV)/.installed  ## Web UI: eslint + tsc, Vitest, vite build, browser tests against the local store
 	cd webui && npm run --silent lint && npm test && npm run build
 	webui/e2e/install-chromium.sh
-	cd webui && npm run e2e
+	scripts/browser-tests.sh
 
 package: $(VENV)/.installed  ## Packaged template + web bundle for a Launch Stack link (BUCKET=..., PROFILE=, REGION=)
 	@test -n "$(BUCKET)" || { echo "usage: make package BUCKET=<s3-bucket> [PROFILE=...] [REGION=...]"; exit 2; }
