@@ -12,8 +12,10 @@ const RECOMMENDATIONS_TIMEOUT_MS = Number(process.env.ALLSTORE_E2E_RECOMMENDATIO
 const KINESIS_PUT_RECORD = 'Kinesis_20131202.PutRecord';
 
 /** Products linked from the list with that accessible name, as ASINs in page order. */
+/** The products a list shows, once it has loaded (a heading can appear before its items). */
 async function listedAsins(page, listName) {
   const links = page.getByRole('list', { name: listName, exact: true }).locator('a[href^="/product/"]');
+  await links.first().waitFor();
   const hrefs = await links.evaluateAll((anchors) => anchors.map((anchor) => anchor.getAttribute('href')));
   return hrefs.map((href) => decodeURIComponent(href.slice('/product/'.length)));
 }
