@@ -62,8 +62,20 @@ class ItemToItemModel:
 
     def score_history(self, history: Sequence[str], timestamps: Sequence[int] | None = None) -> np.ndarray:
         """Scores for one history (timestamps are accepted for the contract; order is what
-        matters here)."""
-        return self.score_histories([history])[0]
+        matters here). The same sum as `score_histories`, gathered straight from the CSR arrays:
+        for a single history, building sparse matrices costs more than the arithmetic."""
+        codes, ages = self._recent(history)
+        weights = (self.history_decay ** ages.astype(np.float32)).astype(np.float32)
+        scores = _weighted_rows(self.neighbours, codes, weights)
+        if self.repeat_rates is not None or self.item_features is not None:
+            _scale_rows_to_one(scores[np.newaxis])
+        if self.repeat_rates is not None:
+            np.add.at(scores, codes, self.repeat_rates[codes] * self.repeat_decay**ages)
+        if self.item_features is not None:
+            similarity = self.item_features @ _weighted_rows(self.item_features, codes, weights)
+            _scale_rows_to_one(similarity[np.newaxis])
+            scores += self.metadata_weight * similarity
+        return scores + self.prior
 
     def score_histories(self, histories: Sequence[Sequence[str]]) -> np.ndarray:
         """One score row per history, from one sparse product for all of them."""
@@ -101,6 +113,18 @@ class ItemToItemModel:
         scores = scores.ravel() + self.prior
         scores[code] = -np.inf
         return scores
+
+
+def _weighted_rows(matrix: sp.csr_matrix, codes: np.ndarray, weights: np.ndarray) -> np.ndarray:
+    """Σ_k weights[k] · matrix[codes[k]] as one dense float32 row."""
+    starts = matrix.indptr[codes]
+    lengths = matrix.indptr[codes + 1] - starts
+    offsets = np.arange(lengths.sum()) - np.repeat(np.cumsum(lengths) - lengths, lengths)
+    positions = np.repeat(starts, lengths) + offsets
+    values = matrix.data[positions] * np.repeat(weights, lengths)
+    return np.bincount(matrix.indices[positions], weights=values, minlength=matrix.shape[1]).astype(
+        np.float32
+    )
 
 
 def _scale_rows_to_one(scores: np.ndarray) -> None:
