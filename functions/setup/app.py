@@ -26,6 +26,7 @@ import time
 import urllib.error
 import urllib.request
 import zipfile
+from abc import ABC, abstractmethod
 from concurrent.futures import Future, ThreadPoolExecutor, wait
 from dataclasses import asdict, dataclass, fields
 from typing import Any
@@ -343,14 +344,15 @@ def load_products(properties: dict[str, Any], context: Any, deadline_ms: int) ->
 # --- The resources ---------------------------------------------------------------------------------
 
 
-class CustomResource:
+class CustomResource(ABC):
     """Create/Update/Delete of one resource type; each returns the response's Data."""
 
     def physical_id(self, event: dict[str, Any]) -> str:
         return event.get("PhysicalResourceId") or default_physical_id(event)
 
+    @abstractmethod
     def create(self, properties: dict[str, Any], context: Any, deadline_ms: int) -> dict[str, Any]:
-        raise NotImplementedError
+        """Do the resource's work; Update repeats it unless a subclass knows better."""
 
     def update(
         self, properties: dict[str, Any], old: dict[str, Any], context: Any, deadline_ms: int
