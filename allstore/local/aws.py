@@ -12,8 +12,6 @@ from typing import Any
 import boto3
 import urllib3
 from botocore.config import Config
-from moto.awslambda.models import lambda_backends
-from moto.server import ThreadedMotoServer
 
 REGION = "us-east-1"
 ACCOUNT_ID = "123456789012"  # moto's default account
@@ -49,6 +47,8 @@ def function_configuration(name: str) -> dict[str, Any]:
     The same answer as GetFunctionConfiguration without an HTTP round trip and moto's wire
     serialisation (several milliseconds), which every local invocation would otherwise pay.
     """
+    from moto.awslambda.models import lambda_backends  # moto loads in seconds: only where it runs
+
     return lambda_backends[ACCOUNT_ID][REGION].get_function(name).get_configuration()
 
 
@@ -56,6 +56,8 @@ class MotoServer:
     """moto's threaded server on 127.0.0.1; its state lives in this process's memory."""
 
     def __init__(self, port: int = 0) -> None:
+        from moto.server import ThreadedMotoServer
+
         self._server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
 
     def start(self) -> str:

@@ -7,7 +7,7 @@ import shlex
 import signal
 import threading
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
@@ -20,10 +20,10 @@ from rich.progress import (
     TimeElapsedColumn,
 )
 
-from allstore.local.aws import endpoint_environment
-from allstore.local.store import LocalStore, Reporter, StoreError, StoreOptions, read_state
-from allstore.local.web_build import ensure_web_build
 from allstore.workshop.commands import notebook
+
+if TYPE_CHECKING:
+    from allstore.local.store import LocalStore, Reporter
 
 STATE_DIR = Path(".allstore")
 DATA_HELP = (
@@ -47,6 +47,8 @@ NOTEBOOK_VARIABLES = {
 
 def _progress_reporter(progress: Progress) -> Reporter:
     """Each phase becomes a bar; each step advances it and names what is being done."""
+    from allstore.local.store import Reporter
+
     current: dict[str, int] = {}
 
     def phase(name: str, total: int) -> None:
@@ -74,6 +76,11 @@ def up(
     ] = False,
 ) -> None:
     """Start the store and serve until Ctrl-C."""
+    # Imported here, not at the top: moto and the stand-ins take seconds to import, which every
+    # other `allstore` command (e.g. `local env` in a shell's eval) would otherwise pay.
+    from allstore.local.store import LocalStore, StoreError, StoreOptions
+    from allstore.local.web_build import ensure_web_build
+
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     web_dir = ensure_web_build(console)
     options = StoreOptions(state_dir=state_dir, port=port, data=data, train=not no_train, web_dir=web_dir)
@@ -118,6 +125,9 @@ def env(
     state_dir: Annotated[Path, typer.Option(help="The running store's state directory.")] = STATE_DIR,
 ) -> None:
     """Print `export` lines pointing boto3, the AWS CLI or a notebook at the running local store."""
+    from allstore.local.aws import endpoint_environment
+    from allstore.local.state_file import read_state
+
     state = read_state(state_dir.resolve())
     if not state.get("ready"):
         console.print(

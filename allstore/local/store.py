@@ -38,6 +38,7 @@ from allstore.local.lambda_runtime import FunctionRuntime
 from allstore.local.personalize_bootstrap import train_and_deploy
 from allstore.local.provision import Provisioned, StackProvisioner
 from allstore.local.snapshot import Snapshot
+from allstore.local.state_file import read_state, write_state
 from allstore.local.template import TEMPLATE_PATH, load_template
 from allstore.personalize.server import PersonalizeServer
 from allstore.search.server import SearchServer
@@ -45,7 +46,6 @@ from allstore.search.server import SearchServer
 log = logging.getLogger(__name__)
 
 REPO_ROOT = TEMPLATE_PATH.parent
-STATE_FILE = "stack.json"
 STREAM_SERVICES = {"DynamoDB": "dynamodbstreams", "Kinesis": "kinesis"}
 BROWSER_SERVICES = ("kinesis", "cognito-identity")
 # The template's data-source parameters, pointed at the uploaded copies of the local data.
@@ -447,17 +447,3 @@ def web_archive(web_dir: Path | None) -> bytes:
                 "index.html", "<!doctype html><title>AllStore</title><p>The web UI was not built.</p>"
             )
     return buffer.getvalue()
-
-
-def read_state(state_dir: Path) -> dict[str, Any]:
-    """The running (or last) store's description, {} when there is none."""
-    path = state_dir / STATE_FILE
-    if not path.is_file():
-        return {}
-    return json.loads(path.read_text(encoding="utf-8"))
-
-
-def write_state(state_dir: Path, state: dict[str, Any]) -> None:
-    path = state_dir / STATE_FILE
-    path.with_suffix(".tmp").write_text(json.dumps(state, indent=1), encoding="utf-8")
-    path.with_suffix(".tmp").replace(path)

@@ -10,7 +10,6 @@ from typing import Annotated
 
 import typer
 
-from allstore.personalize.server import PersonalizeServer
 from allstore.workshop.commands import cleanup
 
 personalize_app = typer.Typer(help="The local Amazon Personalize-compatible service.", no_args_is_help=True)
@@ -31,6 +30,8 @@ def serve(
     ),
 ) -> None:
     """Serve personalize, personalize-runtime and personalize-events on 127.0.0.1 until Ctrl-C or SIGTERM."""
+    from allstore.personalize.server import PersonalizeServer  # the models' libraries load slowly
+
     stopping = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stopping.set())
     server = PersonalizeServer(state_dir, port=port)

@@ -9,8 +9,6 @@ from typing import Annotated
 
 import typer
 
-from allstore.search.server import SearchServer
-
 search_app = typer.Typer(help="The local OpenSearch-compatible search server.", no_args_is_help=True)
 
 DEFAULT_PORT = 9200  # OpenSearch's own
@@ -22,6 +20,8 @@ def serve(
     data_dir: Annotated[Path, typer.Option(help="Where the indices live.")] = Path(".allstore/search"),
 ) -> None:
     """Serve the OpenSearch REST subset on 127.0.0.1 until Ctrl-C (see docs/search.md)."""
+    from allstore.search.server import SearchServer  # tantivy loads slowly; other commands need not
+
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     server = SearchServer(data_dir, port=port)
     try:
