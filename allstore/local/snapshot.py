@@ -128,11 +128,17 @@ def _save_table(table: str, path: Path) -> None:
 
 
 def _restore_table(table: str, path: Path) -> None:
+    """Put the saved items back without stream records: they are not new writes (search has them)."""
     backend = _dynamodb_backend()
-    with open(path, encoding="utf-8") as lines:
-        for line in lines:
-            if line.strip():
-                backend.put_item(table, json.loads(line))
+    target = backend.get_table(table)
+    stream, target.stream_shard = target.stream_shard, None
+    try:
+        with open(path, encoding="utf-8") as lines:
+            for line in lines:
+                if line.strip():
+                    backend.put_item(table, json.loads(line))
+    finally:
+        target.stream_shard = stream
 
 
 def _save_bucket(clients: AwsClients, bucket: str, folder: Path) -> None:

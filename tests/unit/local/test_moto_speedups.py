@@ -1,4 +1,4 @@
-"""The fast DynamoDB answer path gives boto3 exactly what moto's own serialiser gives."""
+"""moto's DynamoDB fast paths give exactly what moto's own code gives."""
 
 from __future__ import annotations
 
@@ -8,7 +8,10 @@ from typing import Any
 
 import boto3
 import pytest
+from boto3.dynamodb.types import TypeSerializer
 from moto import mock_aws
+from moto.dynamodb import responses as dynamodb_responses
+from moto.dynamodb.models.dynamo_type import DynamoType
 from moto.dynamodb.responses import DynamoResult
 
 from allstore.local import moto_speedups
@@ -23,6 +26,9 @@ ITEMS = [
         "details": {"weight": Decimal("1.5"), "colours": ["red", "green"], "ok": True, "none": None},
         "tags": {"camp", "hike"},
         "blob": b"\x00\xffbinary",
+        "blobs": {b"\x01", b"\x02\x03"},
+        "numbers": {Decimal(1), Decimal("2.5")},
+        "nested": [{"deep": [Decimal(n), "x" * n, {"empty": {}}]}, []],
     }
     for n in range(12)
 ]
@@ -79,6 +85,11 @@ def run_operations() -> list[Any]:
         answers.append(table.delete_item(Key={"asin": "B003"}, ReturnValues="ALL_OLD")["Attributes"])
         with pytest.raises(dynamodb.meta.client.exceptions.ResourceNotFoundException):
             dynamodb.Table("nope").get_item(Key={"asin": "x"})
+        too_large = {"asin": "huge", "a": "x" * 200_000, "b": ["y" * 100_000, {"c": "z" * 110_000}]}
+        with pytest.raises(dynamodb.meta.client.exceptions.ClientError, match="maximum allowed size"):
+            table.put_item(Item=too_large)
+        del too_large["b"]
+        answers.append(table.put_item(Item=too_large, ReturnValues="ALL_OLD").get("Attributes"))
         return [_without_metadata(answer) for answer in answers]
 
 
@@ -90,9 +101,8 @@ def _without_metadata(answer: Any) -> Any:
 
 @pytest.fixture
 def restore_moto() -> Iterator[None]:
-    original = DynamoResult.execute_result
     yield
-    DynamoResult.execute_result = original  # type: ignore[method-assign]
+    moto_speedups.uninstall()
 
 
 def test_fast_answers_equal_motos_own(restore_moto: None) -> None:
@@ -100,3 +110,15 @@ def test_fast_answers_equal_motos_own(restore_moto: None) -> None:
     moto_speedups.install()
     assert DynamoResult.execute_result is moto_speedups._execute_result
     assert run_operations() == expected
+
+
+def test_sizes_and_plain_data_equal_motos_own() -> None:
+    for item in ITEMS[:3]:
+        attributes = TypeSerializer().serialize(item)["M"]
+        values = [DynamoType(value) for value in attributes.values()]
+        assert [moto_speedups._size(value) for value in values] == [
+            moto_speedups.ORIGINALS[DynamoType, "size"](value) for value in values
+        ]
+        original_to_dict = moto_speedups.ORIGINALS[dynamodb_responses, "dynamo_to_dict"]
+        tree = {"Items": [{key: DynamoType(value) for key, value in attributes.items()}], "Count": 1}
+        assert moto_speedups._plain(tree) == original_to_dict(tree)
