@@ -2,8 +2,8 @@
 
 The API turns a list of ids (from Personalize or search) into items. This measures why it uses
 `ItemStore.hydrate` (one BatchGetItem) rather than a GetItem per id, against the same local
-DynamoDB: moto's ThreadedMotoServer on 127.0.0.1, in a process of its own so the server does not
-share this interpreter. The two methods run in alternating rounds on the same random ids; the
+DynamoDB: the local store's moto server (`allstore.local.aws.MotoServer`, with its fast paths) on
+127.0.0.1, in a process of its own so the server does not share this interpreter. The two methods run in alternating rounds on the same random ids; the
 script prints the median and 90th-percentile time of each and the ratio of the medians.
 
     .venv/bin/python benchmarks/hydration.py [--items 1000] [--ids 25] [--rounds 40]
@@ -23,7 +23,9 @@ from typing import Any
 
 import boto3
 from allstore_common.items import ItemStore
-from moto.server import ThreadedMotoServer
+
+from allstore.local import moto_speedups
+from allstore.local.aws import MotoServer
 
 TABLE = "Items"
 REGION = "us-east-1"
@@ -46,9 +48,9 @@ WORDS = [
 def serve(port_queue: Any) -> None:
     """Child process: run moto's server on an ephemeral loopback port until terminated."""
     logging.getLogger("werkzeug").setLevel(logging.ERROR)  # no line per request
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
-    server.start()
-    port_queue.put(server.get_host_and_port()[1])
+    moto_speedups.install()
+    url = MotoServer().start()
+    port_queue.put(int(url.rsplit(":", 1)[1]))
     while True:
         time.sleep(3600)
 

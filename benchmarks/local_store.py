@@ -4,14 +4,21 @@
 
 Runs `allstore local up` as `make run` does (a fresh state directory for the cold start, the same
 one again for the warm restart), waits for its "AllStore is ready at" line, then drives
-`/Prod/recommendations/{user}` and `/Prod/search` with concurrent clients and prints the figures
-as JSON. Issue 8's targets: cold < 90 s, warm < 10 s, p50 < 30 ms with no errors.
+`/Prod/recommendations/{user}` and `/Prod/search` with one client and then with concurrent clients
+(closed loop: each sends its next request when the last is answered) and prints the figures as JSON.
+Issue 8's targets: cold < 90 s, warm < 10 s, p50 < 30 ms with no errors.
+
+Each load also reports the CPU time the store's processes spent per request, by role (the runner
+with moto and the gateway, the functions' workers, the search server, the Personalize service) and
+for this load generator: with C cores, no closed loop can beat C / (CPU per request) requests per
+second, so these figures show where a latency under load comes from.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import random
 import signal
 import socket
@@ -24,6 +31,8 @@ from pathlib import Path
 
 import numpy as np
 import requests
+
+CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
 
 ALLSTORE = Path(sys.executable).with_name("allstore")
 READY_PREFIX = "AllStore is ready at "
@@ -62,11 +71,55 @@ def stop_store(process: subprocess.Popen[str]) -> float:
     return time.monotonic() - started
 
 
-def load(url: str, paths: list[str], clients: int, seconds: float) -> dict[str, float | int]:
-    """`clients` threads request random `paths` for `seconds`; latency percentiles in ms."""
+def _descendants(pid: int) -> list[int]:
+    """`pid` and every process below it (the store's workers and servers)."""
+    found, queue = [], [pid]
+    while queue:
+        current = queue.pop()
+        found.append(current)
+        for task in Path(f"/proc/{current}/task").glob("*/children"):
+            try:
+                queue.extend(int(child) for child in task.read_text().split())
+            except OSError:
+                continue
+    return found
+
+
+def _role(pid: int) -> str:
+    try:
+        command = Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode()
+    except OSError:
+        return "gone"
+    if "lambda_worker" in command:
+        return "function_workers"
+    if "service_process search" in command:
+        return "search_server"
+    if "service_process personalize" in command:
+        return "personalize_service"
+    return "runner"
+
+
+def _cpu_seconds(pid: int) -> float:
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / CLOCK_TICKS  # utime + stime
+
+
+def _cpu_by_process(root: int) -> dict[int, tuple[str, float]]:
+    return {pid: (_role(pid), _cpu_seconds(pid)) for pid in _descendants(root)}
+
+
+def load(
+    url: str, paths: list[str], clients: int, seconds: float, store_pid: int
+) -> dict[str, float | int | dict[str, float]]:
+    """`clients` threads request random `paths` for `seconds`; latency percentiles in ms, CPU per request."""
     latencies: list[float] = []
     errors = 0
     lock = threading.Lock()
+    before = _cpu_by_process(store_pid)
+    own_before = time.process_time()
     deadline = time.monotonic() + seconds
 
     def client(seed: int) -> None:
@@ -91,12 +144,19 @@ def load(url: str, paths: list[str], clients: int, seconds: float) -> dict[str, 
     for thread in threads:
         thread.join()
     values = np.array(latencies)
+    cpu_ms: dict[str, float] = {}
+    for pid, (role, spent) in _cpu_by_process(store_pid).items():
+        cpu_ms[role] = cpu_ms.get(role, 0.0) + (spent - before.get(pid, (role, 0.0))[1])
+    cpu_ms["load_generator"] = time.process_time() - own_before
+    per_request = {role: round(1000 * spent / len(values), 2) for role, spent in sorted(cpu_ms.items())}
+    per_request["total"] = round(sum(per_request.values()), 2)
     return {
         "requests": len(values),
         "errors": errors,
         "requests_per_second": round(len(values) / seconds, 1),
         "p50_ms": round(float(np.percentile(values, 50)), 1),
         "p99_ms": round(float(np.percentile(values, 99)), 1),
+        "cpu_ms_per_request": per_request,
     }
 
 
@@ -128,12 +188,18 @@ def main() -> None:
             ]
             words = sorted({word for title in titles for word in title.split() if len(word) > 3})
             time.sleep(5)  # let the workers the store pre-starts finish their cold starts
-            results["recommendations"] = load(
-                url, [f"Prod/recommendations/{user}" for user in users], arguments.clients, arguments.seconds
-            )
-            results["search"] = load(
-                url, [f"Prod/search?q={word}" for word in words], arguments.clients, arguments.seconds
-            )
+            routes = {
+                "recommendations": [f"Prod/recommendations/{user}" for user in users],
+                "search": [f"Prod/search?q={word}" for word in words],
+            }
+            for name, paths in routes.items():
+                results[name] = {
+                    "one_client": load(url, paths, 1, min(10.0, arguments.seconds), process.pid),
+                    f"{arguments.clients}_clients": load(
+                        url, paths, arguments.clients, arguments.seconds, process.pid
+                    ),
+                }
+            results["cores"] = os.cpu_count()
         finally:
             stop_store(process)
     print(json.dumps(results, indent=2))

@@ -3,7 +3,7 @@
 A synthetic store (`allstore.data.synthetic`, UCSD 2018 products JSON lines, gzipped, plus
 Personalize-style interactions for the popularity counts) is uploaded to a local S3, and a
 `Custom::ProductData` Create request is sent to the real set-up handler, which writes the Items
-table (with both GSIs) in a local DynamoDB: moto's ThreadedMotoServer on 127.0.0.1, in a process
+table (with both GSIs) in a local DynamoDB: the local store's moto server (with its fast paths) on 127.0.0.1, in a process
 of its own so the loaders do not share its interpreter. Each extra shard runs, as on Lambda, in a
 separate process (a subprocess of this script stands in for the synchronous self-invoke), so the
 shards really run in parallel as far as the machine's cores allow. The time is from the request to
@@ -76,11 +76,13 @@ def _free_port() -> int:
 def _serve_moto(port: int) -> None:
     import logging
 
-    from moto.server import ThreadedMotoServer
+    from allstore.local import moto_speedups
+    from allstore.local.aws import MotoServer
 
     logging.getLogger("werkzeug").setLevel(logging.ERROR)  # no access log line per request
 
-    ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False).start()
+    moto_speedups.install()
+    MotoServer(port).start()
     threading.Event().wait()
 
 

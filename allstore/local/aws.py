@@ -7,6 +7,7 @@ variables (honoured by boto3 and the AWS CLI), so the same code runs against AWS
 from __future__ import annotations
 
 import socket
+import threading
 from typing import Any
 
 import boto3
@@ -56,20 +57,38 @@ class MotoServer:
     """moto's threaded server on 127.0.0.1; its state lives in this process's memory."""
 
     def __init__(self, port: int = 0) -> None:
-        from moto.server import ThreadedMotoServer
+        from moto.moto_server.werkzeug_app import (
+            DomainDispatcherApplication,
+            MotoRequestHandler,
+            create_backend_app,
+        )
+        from werkzeug.serving import make_server
 
-        self._server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
+        class NoDelayRequestHandler(MotoRequestHandler):
+            # Headers and body leave in two writes: with Nagle's algorithm, the client's delayed
+            # ACK holds the body back for 40 ms on every request.
+            disable_nagle_algorithm = True
+
+        application = DomainDispatcherApplication(create_backend_app)
+        self._server = make_server(
+            "127.0.0.1", port, application, threaded=True, request_handler=NoDelayRequestHandler
+        )
+        self._thread: threading.Thread | None = None
 
     def start(self) -> str:
         """Serve, starting empty: moto's state is per process, and an earlier server's would linger."""
-        self._server.start()
-        host, port = self._server.get_host_and_port()
+        self._thread = threading.Thread(target=self._server.serve_forever, name="moto", daemon=True)
+        self._thread.start()
+        host, port = self._server.server_address[:2]
         url = f"http://{host}:{port}"
         urllib3.request("POST", f"{url}/moto-api/reset", timeout=30)
         return url
 
     def stop(self) -> None:
-        self._server.stop()
+        if self._thread is not None:
+            self._server.shutdown()
+            self._thread.join()
+        self._server.server_close()
 
 
 class AwsClients:

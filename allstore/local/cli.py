@@ -126,12 +126,19 @@ def env(
 ) -> None:
     """Print `export` lines pointing boto3, the AWS CLI or a notebook at the running local store."""
     from allstore.local.aws import endpoint_environment
-    from allstore.local.state_file import read_state
+    from allstore.local.state_file import is_running, read_state
 
     state = read_state(state_dir.resolve())
     if not state.get("ready"):
         console.print(
             f"[red]No local store in {state_dir}: start one with `allstore local up`.[/red]", highlight=False
+        )
+        raise typer.Exit(1)
+    if not is_running(state):
+        console.print(
+            f"[red]The local store in {state_dir} is not running: start it again with "
+            "`allstore local up` (it keeps its state).[/red]",
+            highlight=False,
         )
         raise typer.Exit(1)
     variables = endpoint_environment(state["endpoints"])

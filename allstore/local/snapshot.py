@@ -106,7 +106,7 @@ def _dynamodb_backend() -> Any:
 
     Tables are read and written here directly rather than through Scan/BatchWriteItem: moto's wire
     (de)serialisation costs milliseconds per item, which made saving and restoring thousands of
-    products take most of a minute. moto runs in this process (ThreadedMotoServer), so this is the
+    products take most of a minute. moto runs in this process (MotoServer), so this is the
     same state its server answers from.
     """
     return dynamodb_backends[ACCOUNT_ID][REGION]

@@ -4,6 +4,7 @@ env` and the notebooks' tooling — kept apart from the store so reading it load
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 from typing import Any
 
@@ -23,3 +24,17 @@ def write_state(state_dir: Path, state: dict[str, Any]) -> None:
     path = state_dir / STATE_FILE
     path.with_suffix(".tmp").write_text(json.dumps(state, indent=1), encoding="utf-8")
     path.with_suffix(".tmp").replace(path)
+
+
+def is_running(state: dict[str, Any]) -> bool:
+    """Whether the store `state` describes is serving now: its runner process still exists."""
+    pid = state.get("pid")
+    if not isinstance(pid, int) or pid <= 0:
+        return False
+    try:
+        os.kill(pid, 0)  # signal 0: only asks whether the process exists
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # exists, but belongs to another user
+        return True
+    return True

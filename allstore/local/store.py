@@ -37,11 +37,10 @@ from allstore.local.gateway import Gateway, api_routes
 from allstore.local.lambda_runtime import FunctionRuntime
 from allstore.local.personalize_bootstrap import train_and_deploy
 from allstore.local.provision import Provisioned, StackProvisioner
+from allstore.local.service_process import ServiceProcess
 from allstore.local.snapshot import Snapshot
 from allstore.local.state_file import read_state, write_state
 from allstore.local.template import TEMPLATE_PATH, load_template
-from allstore.personalize.server import PersonalizeServer
-from allstore.search.server import SearchServer
 
 log = logging.getLogger(__name__)
 
@@ -81,8 +80,8 @@ class Reporter:
 @dataclass
 class _Servers:
     moto: MotoServer | None = None
-    search: SearchServer | None = None
-    personalize: PersonalizeServer | None = None
+    search: ServiceProcess | None = None
+    personalize: ServiceProcess | None = None
     gateway: Gateway | None = None
     collector: ResponseCollector | None = None
     runtimes: dict[str, FunctionRuntime] = field(default_factory=dict)
@@ -107,7 +106,6 @@ class LocalStore:
         self._stop_saving = threading.Event()
         self._saver: threading.Thread | None = None
         self._ready = False
-        self._saved_environment: dict[str, str | None] = {}
 
     # ------------------------------------------------------------------ lifecycle
 
@@ -140,12 +138,6 @@ class LocalStore:
             if server is not None:
                 server.stop()
         self.servers = _Servers()
-        for name, value in self._saved_environment.items():
-            if value is None:
-                os.environ.pop(name, None)
-            else:
-                os.environ[name] = value
-        self._saved_environment = {}
 
     def _start(self) -> str:
         options = self.options
@@ -167,16 +159,19 @@ class LocalStore:
 
         self.reporter.phase("Starting local AWS, search and Personalize", 4)
         moto_url = self._start_moto()
-        # In-process clients (the Personalize service's S3 reads) use local AWS, never real AWS;
-        # the variables are put back as they were at stop().
-        local_variables = endpoint_environment({"s3": moto_url})
-        self._saved_environment = {name: os.environ.get(name) for name in local_variables}
-        os.environ.update(local_variables)
-        self.servers.search = SearchServer(self.state_dir / "search")
-        search_url = self.servers.search.start()
+        logs = self.state_dir / "logs"
+        self.servers.search = ServiceProcess("search", self.state_dir / "search", logs / "search.log")
+        self.servers.personalize = ServiceProcess(
+            "personalize",
+            self.state_dir / "personalize",
+            logs / "personalize.log",
+            environment=endpoint_environment({"s3": moto_url}),  # its S3 reads go to local AWS, never AWS
+        )
+        self.servers.search.start()
+        self.servers.personalize.start()
+        search_url = self.servers.search.wait_until_serving()
         self.reporter.step("search server")
-        self.servers.personalize = PersonalizeServer(self.state_dir / "personalize")
-        personalize_url = self.servers.personalize.start()
+        personalize_url = self.servers.personalize.wait_until_serving()
         self.reporter.step("Personalize service")
         self.servers.gateway = Gateway(
             port=options.port,
@@ -225,6 +220,7 @@ class LocalStore:
             {
                 "data": options.data,
                 "ready": True,
+                "pid": os.getpid(),  # `allstore local env` tells a running store from a stopped one
                 "trained": trained,
                 "url": self.url,
                 "stack_name": options.stack_name,

@@ -1,0 +1,103 @@
+"""A local stand-in server (search or Personalize) in a process of its own.
+
+The stand-ins do CPU-heavy Python work (search queries, model scoring, training). Inside the runner
+they would share one interpreter lock with moto and the gateway, and every API request would wait
+on their work; in their own processes they run beside it on the other cores. A child serves until
+its stdin closes — when the runner stops it, or dies — then saves its state and exits, as a Lambda
+worker does.
+
+    python -m allstore.local.service_process <search|personalize> <state dir>
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import select
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+KINDS = ("search", "personalize")
+START_TIMEOUT_SECONDS = 120.0
+STOP_TIMEOUT_SECONDS = 60.0
+
+
+class ServiceProcess:
+    """`start()`, then `url = wait_until_serving()`, then `stop()`; children start side by side."""
+
+    def __init__(
+        self, kind: str, state_dir: Path, log_path: Path, environment: dict[str, str] | None = None
+    ) -> None:
+        if kind not in KINDS:
+            raise ValueError(f"unknown local service {kind!r}; expected one of {KINDS}")
+        self.kind = kind
+        self.state_dir = state_dir
+        self.log_path = log_path
+        self.environment = {**os.environ, **(environment or {})}
+        self._process: subprocess.Popen[str] | None = None
+
+    def start(self) -> None:
+        """Start the child; it loads in the background (see `wait_until_serving`)."""
+        with open(self.log_path, "ab") as log_file:
+            self._process = subprocess.Popen(  # noqa: S603 - our own interpreter and module
+                [sys.executable, "-m", __name__, self.kind, str(self.state_dir)],
+                stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE,
+                stderr=log_file,
+                env=self.environment,
+                text=True,
+                start_new_session=True,  # Ctrl-C reaches the runner, which stops its children in order
+            )
+
+    def wait_until_serving(self) -> str:
+        """The child's URL, once it serves; RuntimeError if it exits or hangs first."""
+        assert self._process is not None and self._process.stdout is not None, "start() first"
+        ready, _, _ = select.select([self._process.stdout], [], [], START_TIMEOUT_SECONDS)
+        url = self._process.stdout.readline().strip() if ready else ""
+        if not url.startswith("http://"):
+            self.stop()
+            raise RuntimeError(f"the local {self.kind} server did not start; its log is {self.log_path}")
+        return url
+
+    def stop(self) -> None:
+        """Close the child's stdin (it saves and exits); kill it if it does not within a minute."""
+        process, self._process = self._process, None
+        if process is None:
+            return
+        if process.stdin is not None:
+            process.stdin.close()
+        try:
+            process.wait(timeout=STOP_TIMEOUT_SECONDS)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+        if process.stdout is not None:
+            process.stdout.close()
+
+
+def _server(kind: str, state_dir: Path) -> Any:
+    if kind == "search":
+        from allstore.search.server import SearchServer
+
+        return SearchServer(state_dir)
+    from allstore.personalize.server import PersonalizeServer
+
+    return PersonalizeServer(state_dir)
+
+
+def main(kind: str, state_dir: str) -> None:
+    logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    server = _server(kind, Path(state_dir))
+    print(server.start(), flush=True)
+    try:
+        sys.stdin.read()  # returns at EOF: the runner stopped or went away
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.stop()
+
+
+if __name__ == "__main__":
+    main(sys.argv[1], sys.argv[2])
