@@ -1,11 +1,13 @@
 """Event source mappings: poll a DynamoDB or Kinesis stream and invoke a function with its batches.
 
 What Lambda's pollers do, for the settings the template uses: `BatchSize`, `StartingPosition`,
-`MaximumBatchingWindowInSeconds`, `MaximumRetryAttempts`, `FunctionResponseTypes:
-[ReportBatchItemFailures]` and an SQS `OnFailure` destination. A batch whose invocation fails is
-retried whole; with ReportBatchItemFailures, processing resumes from the first failed record (the
-checkpoint). Once retries are exhausted, the batch's description goes to the on-failure queue and
-the poller moves past it — a failed record is never retried forever, nor dropped silently.
+`MaximumBatchingWindowInSeconds`, `MaximumRetryAttempts`, `BisectBatchOnFunctionError`,
+`FunctionResponseTypes: [ReportBatchItemFailures]` and an SQS `OnFailure` destination. A batch whose
+invocation fails is retried whole — or, with BisectBatchOnFunctionError, split in half and retried
+half by half, which isolates a record that crashes the function without counting as a retry; with
+ReportBatchItemFailures, processing resumes from the first failed record (the checkpoint). Once
+retries are exhausted, the batch's description goes to the on-failure queue and the poller moves
+past it — a failed record is never retried forever, nor dropped silently.
 """
 
 from __future__ import annotations
@@ -39,6 +41,7 @@ class MappingSettings:
     maximum_retry_attempts: int
     report_batch_item_failures: bool
     on_failure_arn: str | None
+    bisect_on_function_error: bool = False
 
     @classmethod
     def from_event(cls, event: dict[str, Any]) -> MappingSettings:
@@ -54,6 +57,7 @@ class MappingSettings:
             report_batch_item_failures="ReportBatchItemFailures"
             in properties.get("FunctionResponseTypes", []),
             on_failure_arn=destination,
+            bisect_on_function_error=bool(properties.get("BisectBatchOnFunctionError", False)),
         )
 
 
@@ -65,6 +69,7 @@ class _Shard:
         self.iterator = iterator
         self.pending: list[dict[str, Any]] = []
         self.attempts = 0
+        self.split_size: int | None = None  # the batch size while a failed batch is being bisected
 
 
 class StreamPoller:
@@ -166,11 +171,15 @@ class StreamPoller:
         if not shard.pending:
             return False
         self.idle.clear()
-        batch = shard.pending[:limit]
-        failed_from = self._invoke(batch)
+        batch = shard.pending[: shard.split_size or limit]
+        failed_from, crashed = self._invoke(batch)
         if failed_from is None:
             del shard.pending[: len(batch)]
             shard.attempts = 0
+            shard.split_size = None
+            return True
+        if crashed and self.settings.bisect_on_function_error and len(batch) > 1:
+            shard.split_size = len(batch) // 2  # retry the first half on its own; not a retry attempt
             return True
         shard.attempts += 1
         retries_left = (
@@ -184,28 +193,29 @@ class StreamPoller:
         self._discard(shard, failed)
         del shard.pending[: len(batch)]
         shard.attempts = 0
+        shard.split_size = None
         return True
 
-    def _invoke(self, batch: list[dict[str, Any]]) -> int | None:
-        """Invoke with `batch`; None when it all succeeded, else the index to resume from."""
+    def _invoke(self, batch: list[dict[str, Any]]) -> tuple[int | None, bool]:
+        """Invoke with `batch`: the index to resume from (None when it all succeeded), and whether the function itself failed."""
         try:
             result = self.runtime.invoke({"Records": batch})
         except FunctionError as error:
             log.warning("%s failed on a batch of %d: %s", self.runtime.spec.name, len(batch), error)
-            return 0
+            return 0, True
         if not self.settings.report_batch_item_failures or not isinstance(result, dict):
-            return None
+            return None, False
         failures = result.get("batchItemFailures") or []
         if not failures:
-            return None
+            return None, False
         positions = {sequence_number(record): index for index, record in enumerate(batch)}
         indexes = [positions.get(str(failure.get("itemIdentifier"))) for failure in failures]
         if any(index is None for index in indexes):
             log.warning(
                 "%s reported an unknown itemIdentifier; retrying the whole batch", self.runtime.spec.name
             )
-            return 0
-        return min(indexes)
+            return 0, False
+        return min(indexes), False
 
     def _discard(self, shard: _Shard, failed: list[dict[str, Any]]) -> None:
         """Retries exhausted: describe the failed records on the on-failure queue, as Lambda does."""

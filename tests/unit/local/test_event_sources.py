@@ -95,12 +95,13 @@ def test_settings_come_from_the_templates_event() -> None:
             "BatchSize": 100,
             "MaximumBatchingWindowInSeconds": 1,
             "MaximumRetryAttempts": 5,
+            "BisectBatchOnFunctionError": True,
             "FunctionResponseTypes": ["ReportBatchItemFailures"],
             "DestinationConfig": {"OnFailure": {"Type": "SQS", "Destination": "arn:queue"}},
         },
     }
     assert MappingSettings.from_event(event) == MappingSettings(
-        "DynamoDB", "arn:stream", 100, "TRIM_HORIZON", 1.0, 5, True, "arn:queue"
+        "DynamoDB", "arn:stream", 100, "TRIM_HORIZON", 1.0, 5, True, "arn:queue", True
     )
 
 
@@ -154,3 +155,36 @@ def test_without_report_batch_item_failures_the_response_is_not_read() -> None:
     )
     run(poller)
     assert runtime.batches == [[0, 1]] and not sent
+
+
+def test_bisecting_isolates_the_record_that_crashes_the_function() -> None:
+    # Record 5 crashes the function whenever it is in a batch: halves are retried until it is alone,
+    # the others are processed, and only record 5 reaches the queue (after its own 1 retry).
+    sent: list[dict[str, Any]] = []
+    runtime = FakeRuntime(lambda numbers, call: "crash" if 5 in numbers else set())
+    poller = StreamPoller(
+        settings(batch_size=8, maximum_retry_attempts=1, bisect_on_function_error=True),
+        runtime,
+        FakeKinesis(8),
+        lambda arn, doc: sent.append(doc),
+    )
+    run(poller)
+    assert runtime.batches[:4] == [[0, 1, 2, 3, 4, 5, 6, 7], [0, 1, 2, 3], [4, 5, 6, 7], [4, 5]]
+    assert [4] in runtime.batches and runtime.batches.count([5]) == 2
+    processed = {n for batch in runtime.batches if 5 not in batch for n in batch}
+    assert processed == {0, 1, 2, 3, 4, 6, 7}
+    assert len(sent) == 1
+    info = sent[0]["KinesisBatchInfo"]
+    assert (info["startSequenceNumber"], info["endSequenceNumber"], info["batchSize"]) == ("0005", "0005", 1)
+
+
+def test_without_bisecting_a_crash_fails_the_whole_batch() -> None:
+    sent: list[dict[str, Any]] = []
+    runtime = FakeRuntime(lambda numbers, call: "crash" if 1 in numbers else set())
+    run(
+        StreamPoller(
+            settings(maximum_retry_attempts=1), runtime, FakeKinesis(3), lambda arn, doc: sent.append(doc)
+        )
+    )
+    assert runtime.batches == [[0, 1, 2], [0, 1, 2]]
+    assert sent[0]["KinesisBatchInfo"]["batchSize"] == 3
