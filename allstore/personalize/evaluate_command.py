@@ -10,17 +10,17 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
 from rich.table import Table
 
 from allstore.data.interactions import FORMATS, read_interactions
-from allstore.personalize.evaluation import PROTOCOLS, Protocol
-from allstore.personalize.evaluation import evaluate as evaluate_recipe
-from allstore.personalize.recipes import Recipe, TrainingData, get_recipe
-from allstore.personalize.recipes.popularity import PopularityCount
+from allstore.personalize.protocols import PROTOCOLS, Protocol
+
+if TYPE_CHECKING:
+    from allstore.personalize.recipes import Recipe, TrainingData
 
 DEFAULT_RECIPES = ("aws-user-personalization", "aws-sims")
 WIDE_OUTPUT = 160
@@ -43,6 +43,9 @@ def evaluate(
     ] = False,
 ) -> None:
     """Train recipes and baselines on an interactions file and report their offline metrics."""
+    # The models load here, not at the top: every other `allstore` command would pay for them.
+    from allstore.personalize.recipes import TrainingData, get_recipe
+
     if protocol not in PROTOCOLS:
         raise typer.BadParameter(f"expected one of {', '.join(PROTOCOLS)}", param_hint="--protocol")
     if format is not None and format not in FORMATS:
@@ -81,9 +84,11 @@ def evaluate(
 
 def compare(data: TrainingData, recipes: Sequence[Recipe], protocol: Protocol) -> list[dict]:
     """One result row per recipe and per baseline, all through the same protocol."""
-    # Imported here: `implicit` takes seconds to import, and every other `allstore` command
-    # would pay for it at start-up.
+    # Imported here: the models (and `implicit`) take seconds to import, and every other
+    # `allstore` command would pay for them at start-up.
+    from allstore.personalize.evaluation import evaluate as evaluate_recipe
     from allstore.personalize.recipes.baselines import BASELINES
+    from allstore.personalize.recipes.popularity import PopularityCount
 
     named = [(recipe.name.removeprefix("aws-"), recipe) for recipe in recipes]
     named += [("popularity", PopularityCount()), *((baseline.name, baseline) for baseline in BASELINES)]

@@ -14,14 +14,12 @@ from __future__ import annotations
 
 import time
 from collections.abc import Mapping, Sequence
-from typing import Literal, get_args
 
 import numpy as np
 
+from allstore.personalize.protocols import PROTOCOLS, Protocol
 from allstore.personalize.recipes.base import Model, Recipe, RecipeType, TrainingData
 
-Protocol = Literal["personalize", "leave-one-out"]
-PROTOCOLS: tuple[str, ...] = get_args(Protocol)
 CHUNK_USERS = 1024
 SOLUTION_METRIC_CUTOFFS = (5, 10, 25)
 HOLDOUT_USER_FRACTION = 0.1
