@@ -12,6 +12,8 @@ store's CPU time. Each replacement below computes exactly what moto's own code d
   the attribute count); the item is measured once instead, against the same 400 KB limit.
 - Item size (BatchGetItem's 16 MB budget): one recursion over the values, not a DynamoType per
   nested value.
+- Routing: moto lists its own package directory on every request to find the service; the list
+  cannot change while the process runs, so it is read once.
 """
 
 from __future__ import annotations
@@ -19,8 +21,10 @@ from __future__ import annotations
 import base64
 import json
 from decimal import Decimal
+from functools import cache
 from typing import Any
 
+from moto import backends
 from moto.dynamodb import responses as dynamodb_responses
 from moto.dynamodb.exceptions import ItemSizeTooLarge
 from moto.dynamodb.models.dynamo_type import DynamoType, Item, LimitedSizeDict
@@ -36,6 +40,7 @@ ORIGINALS = {
     (Item, "__init__"): Item.__init__,
     (DynamoType, "size"): DynamoType.size,
     (dynamodb_responses, "dynamo_to_dict"): dynamodb_responses.dynamo_to_dict,
+    (backends, "list_of_moto_modules"): backends.list_of_moto_modules,
 }
 
 
@@ -102,11 +107,17 @@ def _item_init(self: Item, hash_key: DynamoType, range_key: DynamoType | None, a
     dict.update(self.attrs, values)  # already measured: skip the per-attribute re-measuring
 
 
+@cache
+def _moto_modules() -> tuple[str, ...]:
+    return tuple(ORIGINALS[backends, "list_of_moto_modules"]())
+
+
 REPLACEMENTS = {
     (DynamoResult, "execute_result"): _execute_result,
     (Item, "__init__"): _item_init,
     (DynamoType, "size"): _size,
     (dynamodb_responses, "dynamo_to_dict"): _plain,
+    (backends, "list_of_moto_modules"): _moto_modules,
 }
 
 

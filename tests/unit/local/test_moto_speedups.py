@@ -9,7 +9,7 @@ from typing import Any
 import boto3
 import pytest
 from boto3.dynamodb.types import TypeSerializer
-from moto import mock_aws
+from moto import backends, mock_aws
 from moto.dynamodb import responses as dynamodb_responses
 from moto.dynamodb.models.dynamo_type import DynamoType
 from moto.dynamodb.responses import DynamoResult
@@ -110,6 +110,11 @@ def test_fast_answers_equal_motos_own(restore_moto: None) -> None:
     moto_speedups.install()
     assert DynamoResult.execute_result is moto_speedups._execute_result
     assert run_operations() == expected
+
+
+def test_the_module_list_is_motos_own() -> None:
+    assert moto_speedups._moto_modules() == tuple(moto_speedups.ORIGINALS[backends, "list_of_moto_modules"]())
+    assert "dynamodb" in moto_speedups._moto_modules()
 
 
 def test_sizes_and_plain_data_equal_motos_own() -> None:
