@@ -3,8 +3,9 @@
 The API turns a list of ids (from Personalize or search) into items. This measures why it uses
 `ItemStore.hydrate` (one BatchGetItem) rather than a GetItem per id, against the same local
 DynamoDB: the local store's moto server (`allstore.local.aws.MotoServer`, with its fast paths) on
-127.0.0.1, in a process of its own so the server does not share this interpreter. The two methods run in alternating rounds on the same random ids; the
-script prints the median and 90th-percentile time of each and the ratio of the medians.
+127.0.0.1, in a process of its own so the server does not share this interpreter. The two methods
+run in alternating rounds on the same random ids; the script prints the median and
+90th-percentile time of each and the ratio of the medians.
 
     .venv/bin/python benchmarks/hydration.py [--items 1000] [--ids 25] [--rounds 40]
 """
@@ -12,7 +13,6 @@ script prints the median and 90th-percentile time of each and the ratio of the m
 from __future__ import annotations
 
 import argparse
-import logging
 import multiprocessing
 import os
 import random
@@ -24,7 +24,6 @@ from typing import Any
 import boto3
 from allstore_common.items import ItemStore
 
-from allstore.local import moto_speedups
 from allstore.local.aws import MotoServer
 
 TABLE = "Items"
@@ -47,8 +46,6 @@ WORDS = [
 
 def serve(port_queue: Any) -> None:
     """Child process: run moto's server on an ephemeral loopback port until terminated."""
-    logging.getLogger("werkzeug").setLevel(logging.ERROR)  # no line per request
-    moto_speedups.install()
     url = MotoServer().start()
     port_queue.put(int(url.rsplit(":", 1)[1]))
     while True:

@@ -21,7 +21,6 @@ import json
 import os
 import random
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -32,16 +31,12 @@ from pathlib import Path
 import numpy as np
 import requests
 
+from allstore.local.aws import free_port
+
 CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
 
 ALLSTORE = Path(sys.executable).with_name("allstore")
 READY_PREFIX = "AllStore is ready at "
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 def start_store(state_dir: Path, port: int, data: str) -> tuple[subprocess.Popen[str], str, float]:

@@ -3,8 +3,8 @@
 A synthetic store (`allstore.data.synthetic`, UCSD 2018 products JSON lines, gzipped, plus
 Personalize-style interactions for the popularity counts) is uploaded to a local S3, and a
 `Custom::ProductData` Create request is sent to the real set-up handler, which writes the Items
-table (with both GSIs) in a local DynamoDB: the local store's moto server (with its fast paths) on 127.0.0.1, in a process
-of its own so the loaders do not share its interpreter. Each extra shard runs, as on Lambda, in a
+table (with both GSIs) in a local DynamoDB: the local store's moto server (with its fast paths) on
+127.0.0.1, in a process of its own so the loaders do not share its interpreter. Each extra shard runs, as on Lambda, in a
 separate process (a subprocess of this script stands in for the synchronous self-invoke), so the
 shards really run in parallel as far as the machine's cores allow. The time is from the request to
 CloudFormation's answer (a recording server on 127.0.0.1).
@@ -31,6 +31,8 @@ import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any, ClassVar
+
+from allstore.local.aws import MotoServer, free_port
 
 ROOT = Path(__file__).resolve().parents[1]
 SETUP_CODE = ROOT / "functions" / "setup"
@@ -67,21 +69,7 @@ def _environment(endpoint: str) -> dict[str, str]:
     }
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
 def _serve_moto(port: int) -> None:
-    import logging
-
-    from allstore.local import moto_speedups
-    from allstore.local.aws import MotoServer
-
-    logging.getLogger("werkzeug").setLevel(logging.ERROR)  # no access log line per request
-
-    moto_speedups.install()
     MotoServer(port).start()
     threading.Event().wait()
 
@@ -186,7 +174,7 @@ def main() -> None:
     )
     args = parser.parse_args()
 
-    port = _free_port()
+    port = free_port()
     moto = multiprocessing.get_context("spawn").Process(target=_serve_moto, args=(port,), daemon=True)
     moto.start()
     answers = ThreadingHTTPServer(("127.0.0.1", 0), _Answers)

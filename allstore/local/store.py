@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from allstore.local import data_source, moto_speedups
+from allstore.local import data_source
 from allstore.local.aws import (
     ACCOUNT_ID,
     MOTO_SERVICES,
@@ -237,8 +237,6 @@ class LocalStore:
     # ------------------------------------------------------------------ steps
 
     def _start_moto(self) -> str:
-        logging.getLogger("werkzeug").setLevel(logging.WARNING)  # moto's per-request access log
-        moto_speedups.install()
         self.servers.moto = MotoServer()
         url = self.servers.moto.start()
         self.reporter.step("moto")
