@@ -28,11 +28,11 @@ import sys
 import tempfile
 import threading
 import time
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import Any
 
 from allstore.local.aws import MotoServer, free_port
+from allstore.loopback import LoopbackServer
 
 ROOT = Path(__file__).resolve().parents[1]
 SETUP_CODE = ROOT / "functions" / "setup"
@@ -117,17 +117,12 @@ def _run_shard() -> None:
     print(json.dumps(handler(json.loads(sys.stdin.buffer.read()), Context())))
 
 
-class _Answers(BaseHTTPRequestHandler):
-    received: ClassVar[list[dict[str, Any]]] = []
+ANSWERS: list[dict[str, Any]] = []
 
-    def log_message(self, format: str, *args: Any) -> None:
-        pass
 
-    def do_PUT(self) -> None:
-        self.received.append(json.loads(self.rfile.read(int(self.headers["Content-Length"]))))
-        self.send_response(200)
-        self.send_header("Content-Length", "0")
-        self.end_headers()
+def _receive_answer(method: str, target: str, headers: Any, body: bytes) -> tuple[int, dict, bytes]:
+    ANSWERS.append(json.loads(body))
+    return 200, {}, b""
 
 
 def _create_items_table(dynamodb: Any) -> None:
@@ -177,8 +172,8 @@ def main() -> None:
     port = free_port()
     moto = multiprocessing.get_context("spawn").Process(target=_serve_moto, args=(port,), daemon=True)
     moto.start()
-    answers = ThreadingHTTPServer(("127.0.0.1", 0), _Answers)
-    threading.Thread(target=answers.serve_forever, args=(0.05,), daemon=True).start()
+    answers = LoopbackServer(_receive_answer, name="cfn-answers")
+    answers.start()
     try:
         _wait_for(port)
         endpoint = f"http://127.0.0.1:{port}"
@@ -210,7 +205,7 @@ def main() -> None:
             inspect.unwrap(handler).__globals__["lambda_client"] = SubprocessLambda(environment)
             event = {
                 "RequestType": "Create",
-                "ResponseURL": f"http://127.0.0.1:{answers.server_address[1]}/answer",
+                "ResponseURL": f"{answers.url}/answer",
                 "StackId": "arn:aws:cloudformation:us-east-1:123456789012:stack/benchmark/1",
                 "RequestId": f"shards-{shards}",
                 "LogicalResourceId": "InitItemTable",
@@ -225,7 +220,7 @@ def main() -> None:
             started = time.perf_counter()
             handler(event, Context(args.timeout))
             seconds = time.perf_counter() - started
-            answer = _Answers.received[-1]
+            answer = ANSWERS[-1]
             if answer["Status"] != "SUCCESS":
                 raise SystemExit(f"{shards} shard(s): FAILED: {answer['Reason']}")
             written = int(answer["Data"]["Written"])
@@ -235,7 +230,7 @@ def main() -> None:
                 f"(table holds {count:,})"
             )
     finally:
-        answers.shutdown()
+        answers.stop()
         moto.terminate()
         moto.join()
 

@@ -8,17 +8,17 @@ one; properties reach the handler as strings, as CloudFormation sends them.
 
 from __future__ import annotations
 
-import json
 import logging
 import threading
 import uuid
 from collections.abc import Callable
-from http import HTTPStatus
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from email.message import Message
 from typing import Any
+from urllib.parse import urlsplit
 
 from allstore.local.lambda_runtime import FunctionError, FunctionRuntime
 from allstore.local.provision import Provisioned
+from allstore.loopback import LoopbackServer, Response, json_error, parse_json
 
 log = logging.getLogger(__name__)
 
@@ -41,37 +41,30 @@ def cloudformation_strings(value: Any) -> Any:
 class ResponseCollector:
     """The ResponseURL endpoint: collects each request's answer (a PUT of a JSON document)."""
 
+    MAX_ANSWER_BYTES = 1024 * 1024
+
     def __init__(self) -> None:
         self._answers: dict[str, dict[str, Any]] = {}
         self._arrived = threading.Condition()
-        collector = self
+        self._server = LoopbackServer(
+            self._receive, name="cfn-responses", max_body_bytes=self.MAX_ANSWER_BYTES
+        )
+        self._server.start()
 
-        class Handler(BaseHTTPRequestHandler):
-            def do_PUT(self) -> None:
-                body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
-                try:
-                    answer = json.loads(body)
-                except ValueError:
-                    self.send_response(HTTPStatus.BAD_REQUEST)
-                    self.end_headers()
-                    return
-                with collector._arrived:
-                    collector._answers[self.path.lstrip("/")] = answer
-                    collector._arrived.notify_all()
-                self.send_response(HTTPStatus.OK)
-                self.send_header("Content-Length", "0")
-                self.end_headers()
-
-            def log_message(self, format: str, *args: Any) -> None:
-                log.debug(format, *args)
-
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self._server.daemon_threads = True
-        threading.Thread(target=self._server.serve_forever, name="cfn-responses", daemon=True).start()
+    def _receive(self, method: str, target: str, headers: Message, body: bytes) -> Response:
+        if method != "PUT":
+            return 405, *json_error(405, "the response URL takes a PUT of the answer")
+        try:
+            answer = parse_json(body)
+        except ValueError as error:
+            return 400, *json_error(400, f"the answer is not JSON: {error}")
+        with self._arrived:
+            self._answers[urlsplit(target).path.lstrip("/")] = answer
+            self._arrived.notify_all()
+        return 200, {}, b""
 
     def url_for(self, request_id: str) -> str:
-        host, port = self._server.server_address[:2]
-        return f"http://{host}:{port}/{request_id}"
+        return f"{self._server.url}/{request_id}"
 
     def wait(self, request_id: str, timeout: float, failed: Callable[[], str | None]) -> dict[str, Any]:
         """The answer to `request_id`; gives up after `timeout` s, or once `failed()` returns a reason."""
@@ -88,8 +81,7 @@ class ResponseCollector:
             return self._answers.pop(request_id)
 
     def stop(self) -> None:
-        self._server.shutdown()
-        self._server.server_close()
+        self._server.stop()
 
 
 def run_custom_resource(

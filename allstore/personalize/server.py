@@ -12,12 +12,12 @@ from __future__ import annotations
 
 import json
 import logging
-import threading
-from http import HTTPStatus
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from email.message import Message
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
+from allstore.loopback import LoopbackServer, Response, parse_json
 from allstore.personalize import apimodel
 from allstore.personalize.errors import ServiceError
 from allstore.personalize.service import PersonalizeService
@@ -32,102 +32,66 @@ REST_ROUTES = {
     "/users": (apimodel.EVENTS, "PutUsers"),
 }
 MAX_BODY_BYTES = 10 * 1024 * 1024
+JSON = "application/json"
+# The errors the HTTP layer itself answers (wrong Host, oversized body, ...), by status.
+WIRE_ERRORS = {
+    403: "AccessDeniedException",
+    404: "UnknownOperationException",
+    405: "UnknownOperationException",
+    500: "InternalFailure",
+}
 
 
-class _Handler(BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"  # keep-alive: boto3 reuses connections, which keeps latency low
-    disable_nagle_algorithm = True
-    server: _Server
+def render_error(status: int, message: str) -> tuple[dict[str, str], bytes]:
+    return _error(status, WIRE_ERRORS.get(status, "InvalidInputException"), message, JSON)[1:]
 
-    def do_POST(self) -> None:
-        path = self.path.split("?", 1)[0]
-        target = self.headers.get("X-Amz-Target", "")
-        if path == "/" and target.startswith(TARGET_PREFIX):
-            api, operation = apimodel.CONTROL_PLANE, target.removeprefix(TARGET_PREFIX)
+
+def _error(status: int, code: str, message: str, content_type: str) -> Response:
+    body = json.dumps({"__type": code, "message": message}, separators=(",", ":")).encode()
+    return status, {"Content-Type": content_type, "x-amzn-ErrorType": code}, body
+
+
+def personalize_app(service: PersonalizeService) -> Any:
+    """The three APIs' wire protocol over `service.handle(api, operation, params)`."""
+
+    def app(method: str, target: str, headers: Message, body: bytes) -> Response:
+        path = urlsplit(target).path
+        if method == "GET" and path == "/":  # the runner's health check
+            return 200, {"Content-Type": JSON}, b'{"status":"ok"}'
+        operation_target = headers.get("X-Amz-Target", "")
+        if method == "POST" and path == "/" and operation_target.startswith(TARGET_PREFIX):
+            api, operation = apimodel.CONTROL_PLANE, operation_target.removeprefix(TARGET_PREFIX)
             content_type = "application/x-amz-json-1.1"
-        elif path in REST_ROUTES:
-            (api, operation), content_type = REST_ROUTES[path], "application/json"
+        elif method == "POST" and path in REST_ROUTES:
+            (api, operation), content_type = REST_ROUTES[path], JSON
         else:
-            self._drain()
-            self._send(
-                404,
-                {"__type": "UnknownOperationException", "message": f"No operation at POST {path}"},
-                "application/json",
-                "UnknownOperationException",
-            )
-            return
+            return _error(404, "UnknownOperationException", f"No operation at {method} {path}", JSON)
         try:
-            params = self._json_body()
-            result = self.server.service.handle(api, operation, params)
+            result = service.handle(api, operation, _json_object(body))
         except ServiceError as error:
-            self._send(
-                apimodel.http_status(api, error),
-                {"__type": error.code, "message": error.message},
-                content_type,
-                error.code,
-            )
-            return
-        except Exception as error:
+            return _error(apimodel.http_status(api, error), error.code, error.message, content_type)
+        except RecursionError:
+            return _error(400, "InvalidInputException", "The request is nested too deeply.", content_type)
+        except Exception:  # details go to the log, never to the client
             logger.exception("%s failed", operation)
-            self._send(
-                500,
-                {"__type": "InternalFailure", "message": f"{type(error).__name__}: {error}"},
-                content_type,
-                "InternalFailure",
+            return _error(
+                500, "InternalFailure", "Internal failure; the service's log has the details.", content_type
             )
-            return
-        self._send(200, result, content_type)
+        return 200, {"Content-Type": content_type}, json.dumps(result, separators=(",", ":")).encode()
 
-    def do_GET(self) -> None:
-        """A health check for the local runner: GET / answers 200 when the service is up."""
-        if self.path == "/":
-            self._send(200, {"status": "ok"}, "application/json")
-        else:
-            self._send(404, {"message": f"No resource at GET {self.path}"}, "application/json")
-
-    def _drain(self) -> None:
-        length = int(self.headers.get("Content-Length") or 0)
-        if 0 < length <= MAX_BODY_BYTES:
-            self.rfile.read(length)
-
-    def _json_body(self) -> dict[str, Any]:
-        length = int(self.headers.get("Content-Length") or 0)
-        if length > MAX_BODY_BYTES:
-            raise ServiceError("InvalidInputException", "The request body is too large.")
-        raw = self.rfile.read(length) if length else b""
-        if not raw.strip():
-            return {}
-        try:
-            body = json.loads(raw)
-        except json.JSONDecodeError as error:
-            raise ServiceError(
-                "InvalidInputException", f"The request body is not valid JSON: {error}"
-            ) from None
-        if not isinstance(body, dict):
-            raise ServiceError("InvalidInputException", "The request body must be a JSON object.")
-        return body
-
-    def _send(
-        self, status: int, body: dict[str, Any], content_type: str, error_type: str | None = None
-    ) -> None:
-        payload = json.dumps(body, separators=(",", ":")).encode()
-        self.send_response(
-            status, HTTPStatus(status).phrase if status in HTTPStatus._value2member_map_ else None
-        )
-        self.send_header("Content-Type", content_type)
-        self.send_header("Content-Length", str(len(payload)))
-        if error_type:
-            self.send_header("x-amzn-ErrorType", error_type)
-        self.end_headers()
-        self.wfile.write(payload)
-
-    def log_message(self, format: str, *args: Any) -> None:
-        logger.debug("%s " + format, self.address_string(), *args)
+    return app
 
 
-class _Server(ThreadingHTTPServer):
-    daemon_threads = True
-    service: PersonalizeService
+def _json_object(raw: bytes) -> dict[str, Any]:
+    if not raw.strip():
+        return {}
+    try:
+        body = parse_json(raw)
+    except ValueError as error:
+        raise ServiceError("InvalidInputException", f"The request body is not valid JSON: {error}") from None
+    if not isinstance(body, dict):
+        raise ServiceError("InvalidInputException", "The request body must be a JSON object.")
+    return body
 
 
 class PersonalizeServer:
@@ -143,34 +107,33 @@ class PersonalizeServer:
         self.state_dir = Path(state_dir)
         self.host, self.port = host, port
         self.service: PersonalizeService | None = None
-        self._server: _Server | None = None
-        self._thread: threading.Thread | None = None
+        self._server: LoopbackServer | None = None
 
     @property
     def url(self) -> str:
         if self._server is None:
             raise RuntimeError("the server is not running")
-        return f"http://{self.host}:{self._server.server_address[1]}"
+        return self._server.url
 
     def start(self) -> str:
         self.service = PersonalizeService(self.state_dir)
         try:
-            self._server = _Server((self.host, self.port), _Handler)
+            self._server = LoopbackServer(
+                personalize_app(self.service),
+                port=self.port,
+                name="personalize-http",
+                render_error=render_error,
+                max_body_bytes=MAX_BODY_BYTES,
+            )
         except OSError:
             self.service.close()  # release the state directory for another attempt
             self.service = None
             raise
-        self._server.service = self.service
-        self._thread = threading.Thread(
-            target=self._server.serve_forever, name="personalize-http", daemon=True
-        )
-        self._thread.start()
-        return self.url
+        return self._server.start()
 
     def stop(self) -> None:
         if self._server is not None:
-            self._server.shutdown()
-            self._server.server_close()
+            self._server.stop()
             self._server = None
         if self.service is not None:
             self.service.close()

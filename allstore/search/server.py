@@ -1,100 +1,50 @@
-"""The HTTP server: moves bytes between clients and SearchApi, on a loopback address only."""
+"""The HTTP edge: moves bytes between clients and SearchApi through the shared loopback server."""
 
 from __future__ import annotations
 
-import gzip
-import ipaddress
 import json
 import logging
-import threading
 from collections.abc import Callable
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from email.message import Message
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from allstore.loopback import LoopbackServer, Response
 from allstore.search.api import SearchApi
+from allstore.search.errors import SearchError
 from allstore.search.store import DEFAULT_REFRESH_SECONDS, IndexStore
 
 log = logging.getLogger(__name__)
 
 JSON_CONTENT_TYPE = "application/json; charset=UTF-8"
-SHUTDOWN_POLL_SECONDS = 0.05  # how long stop() may wait for the serving loop to notice
-IDLE_CONNECTION_SECONDS = 300  # a kept-alive connection unused this long is closed (clients reconnect)
+MAX_CONTENT_BYTES = 100 * 1024 * 1024  # OpenSearch's http.max_content_length default (100mb)
+ERROR_TYPES = {
+    400: "parse_exception",
+    403: "security_exception",
+    405: "method_not_allowed",
+    413: "content_too_long_exception",
+    500: "exception",
+}
 
 
-def _is_loopback(host: str) -> bool:
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
+def render_error(status: int, message: str) -> tuple[dict[str, str], bytes]:
+    """Errors the HTTP layer answers, in OpenSearch's error shape."""
+    error = SearchError(status, ERROR_TYPES.get(status, "exception"), message)
+    return {"Content-Type": JSON_CONTENT_TYPE}, json.dumps(error.body(), separators=(",", ":")).encode()
 
 
-class _RequestHandler(BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"  # keep-alive: clients reuse connections, which keeps searches fast
-    disable_nagle_algorithm = True  # headers and body are two writes; Nagle + delayed ACK would add 40 ms
-    timeout = IDLE_CONNECTION_SECONDS
-    server: _HTTPServer
-
-    def do_GET(self) -> None:
-        self._dispatch()
-
-    do_HEAD = do_POST = do_PUT = do_DELETE = do_PATCH = do_GET
-
-    def _dispatch(self) -> None:
+def search_app(api: SearchApi) -> Callable[[str, str, Message, bytes], Response]:
+    def app(method: str, target: str, headers: Message, body: bytes) -> Response:
+        url = urlsplit(target)
         try:
-            body = self._read_body()
-        except ValueError as error:
-            self._send(400, {"error": {"type": "parse_exception", "reason": str(error)}, "status": 400})
-            return
-        url = urlsplit(self.path)
-        try:
-            status, payload = self.server.api.handle(self.command, url.path, url.query, body)
-        except Exception as error:  # a bug or a failing dependency: a 500, never a dropped connection
-            log.exception("search request %s %s failed", self.command, self.path)
-            status, payload = (
-                500,
-                {"error": {"type": "exception", "reason": f"internal error: {error}"}, "status": 500},
-            )
-        except BaseException as error:  # tantivy panics surface as pyo3 PanicException (a BaseException)
-            if isinstance(error, KeyboardInterrupt | SystemExit):
-                raise
-            log.exception("search engine panicked on %s %s", self.command, self.path)
-            status, payload = (
-                500,
-                {"error": {"type": "exception", "reason": f"search engine error: {error}"}, "status": 500},
-            )
-        self._send(status, payload)
-
-    def _read_body(self) -> bytes:
-        if self.headers.get("Transfer-Encoding", "").lower() == "chunked":
-            raise ValueError("chunked request bodies are not supported; send Content-Length")
-        length = int(self.headers.get("Content-Length") or 0)
-        body = self.rfile.read(length) if length else b""
-        if self.headers.get("Content-Encoding", "").lower() == "gzip":
-            body = gzip.decompress(body)
-        return body
-
-    def _send(self, status: int, payload: object) -> None:
+            status, payload = api.handle(method, url.path, url.query, body)
+        except RecursionError:  # a query nested deeper than the interpreter can walk
+            error = SearchError(400, "parsing_exception", "the request is nested too deeply")
+            status, payload = 400, error.body()
         data = b"" if payload is None else json.dumps(payload, separators=(",", ":")).encode()
-        self.send_response(status)
-        self.send_header("Content-Type", JSON_CONTENT_TYPE)
-        self.send_header("Content-Length", str(len(data)))
-        self.end_headers()
-        if self.command != "HEAD":
-            self.wfile.write(data)
+        return status, {"Content-Type": JSON_CONTENT_TYPE}, data
 
-    def log_message(self, format: str, *args: object) -> None:
-        log.debug("%s - %s", self.address_string(), format % args)
-
-
-class _HTTPServer(ThreadingHTTPServer):
-    daemon_threads = True
-
-    def __init__(self, address: tuple[str, int], api: SearchApi) -> None:
-        self.api = api
-        super().__init__(address, _RequestHandler)
+    return app
 
 
 class SearchServer:
@@ -111,47 +61,43 @@ class SearchServer:
         port: int = 0,
         refresh_seconds: float = DEFAULT_REFRESH_SECONDS,
     ) -> None:
-        if not _is_loopback(host):
+        if host not in ("127.0.0.1", "localhost"):
             raise ValueError(f"the local search server binds to loopback addresses only, not {host!r}")
         self.data_dir = Path(data_dir)
-        self.host = host
         self.requested_port = port
         self.refresh_seconds = refresh_seconds
         self._store: IndexStore | None = None
-        self._httpd: _HTTPServer | None = None
-        self._thread: threading.Thread | None = None
+        self._api: SearchApi | None = None
+        self._http: LoopbackServer | None = None
+        self._serving_in_thread = False
 
     @property
     def port(self) -> int:
-        if self._httpd is None:
+        if self._http is None:
             raise RuntimeError("the search server is not running")
-        return self._httpd.server_address[1]
+        return self._http.port
 
     @property
     def url(self) -> str:
-        return f"http://{self.host}:{self.port}"
+        if self._http is None:
+            raise RuntimeError("the search server is not running")
+        return self._http.url
 
     def start(self) -> str:
         """Open the indices, bind, and serve in a daemon thread; returns the base URL."""
-        self._bind()
-        self._thread = threading.Thread(
-            target=self._httpd.serve_forever,
-            kwargs={"poll_interval": SHUTDOWN_POLL_SECONDS},
-            name="search-server",
-            daemon=True,
-        )
-        self._thread.start()
+        self._bind().start()
+        self._serving_in_thread = True
         log.info("search server listening on %s (data in %s)", self.url, self.data_dir)
         return self.url
 
     def serve(self, on_ready: Callable[[str], None] | None = None) -> None:
         """Serve in the calling thread until Ctrl-C, then persist and stop; `on_ready` gets the URL."""
-        self._bind()
+        http = self._bind()
         log.info("search server listening on %s (data in %s)", self.url, self.data_dir)
         if on_ready is not None:
             on_ready(self.url)
         try:
-            self._httpd.serve_forever(poll_interval=SHUTDOWN_POLL_SECONDS)
+            http.serve_forever()
         except KeyboardInterrupt:
             pass
         finally:
@@ -159,30 +105,39 @@ class SearchServer:
 
     def stop(self) -> None:
         """Stop serving and persist every index (for `serve()`, its own thread finishes the closing)."""
-        if self._httpd is None:
+        if self._http is None:
             return
-        self._httpd.shutdown()
-        if self._thread is not None:
-            self._thread.join()
-            self._thread = None
+        if self._serving_in_thread:
+            self._serving_in_thread = False
             self._close()
+        else:
+            self._http.shutdown()
 
-    def _bind(self) -> None:
-        if self._httpd is not None:
+    def _bind(self) -> LoopbackServer:
+        if self._http is not None:
             raise RuntimeError("the search server is already running")
         store = IndexStore(self.data_dir, refresh_seconds=self.refresh_seconds)
         try:
-            self._httpd = _HTTPServer((self.host, self.requested_port), SearchApi(store))
+            api = SearchApi(store)
+            self._http = LoopbackServer(
+                search_app(api),
+                port=self.requested_port,
+                name="search-server",
+                render_error=render_error,
+                max_body_bytes=MAX_CONTENT_BYTES,
+            )
         except BaseException:
             store.close()
             raise
-        self._store = store
+        self._store, self._api = store, api
+        return self._http
 
     def _close(self) -> None:
-        if self._httpd is not None:
-            self._httpd.api.closed = True  # requests still arriving on kept-alive connections get a 503
-            self._httpd.server_close()
-            self._httpd = None
+        if self._api is not None:
+            self._api.closed = True  # requests still arriving on kept-alive connections get a 503
+        if self._http is not None:
+            self._http.stop()
+            self._http = None
         if self._store is not None:
             self._store.close()
             self._store = None

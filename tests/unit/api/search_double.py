@@ -7,10 +7,11 @@ requests transport), so the tests check the query DSL exactly as it goes over th
 from __future__ import annotations
 
 import json
-import threading
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from email.message import Message
 from typing import Any
+
+from allstore.loopback import LoopbackServer
 
 
 @dataclass
@@ -58,37 +59,17 @@ class SearchDouble:
         }
 
 
-class _Handler(BaseHTTPRequestHandler):
-    double: SearchDouble
-
-    def _respond(self) -> None:
-        length = int(self.headers.get("Content-Length") or 0)
-        raw = self.rfile.read(length) if length else b""
-        status, body = self.double.answer(self.command, self.path, json.loads(raw) if raw else None)
-        payload = json.dumps(body).encode()
-        self.send_response(status)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(payload)))
-        self.end_headers()
-        self.wfile.write(payload)
-
-    do_GET = do_POST = _respond
-
-    def log_message(self, format: str, *args: Any) -> None:
-        """Quiet: the tests assert on `requests` instead."""
-
-
 class SearchDoubleServer:
     """Serve a SearchDouble on an ephemeral loopback port until `close()`."""
 
     def __init__(self, double: SearchDouble):
-        handler = type("BoundHandler", (_Handler,), {"double": double})
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
-        self._thread.start()
-        self.endpoint = f"http://127.0.0.1:{self._server.server_address[1]}"
+        def app(method: str, target: str, headers: Message, body: bytes) -> tuple[int, dict, bytes]:
+            status, answer = double.answer(method, target, json.loads(body) if body else None)
+            return status, {"Content-Type": "application/json"}, json.dumps(answer).encode()
+
+        self._server = LoopbackServer(app, name="search-double")
+        self._server.start()
+        self.endpoint = self._server.url
 
     def close(self) -> None:
-        self._server.shutdown()
-        self._server.server_close()
-        self._thread.join()
+        self._server.stop()

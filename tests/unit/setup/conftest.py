@@ -10,7 +10,7 @@ import threading
 import time
 import traceback
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from email.message import Message
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +19,7 @@ import pytest
 from moto import mock_aws
 
 from allstore.local.lambda_code import load_handler
+from allstore.loopback import LoopbackServer
 
 from ..api.conftest import create_items_table
 
@@ -64,26 +65,14 @@ def cloudformation():
     """An HTTP server on 127.0.0.1 standing in for CloudFormation's pre-signed response URL."""
     received = CloudFormationAnswers()
 
-    class Handler(BaseHTTPRequestHandler):
-        def log_message(self, format: str, *args: Any) -> None:
-            pass
+    def receive(method: str, target: str, headers: Message, body: bytes) -> tuple[int, dict, bytes]:
+        received.answers.append(json.loads(body))
+        received.content_types.append(headers.get("Content-Type"))
+        return 200, {}, b""
 
-        def do_PUT(self) -> None:
-            body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
-            received.answers.append(json.loads(body))
-            received.content_types.append(self.headers.get("Content-Type"))
-            self.send_response(200)
-            self.send_header("Content-Length", "0")
-            self.end_headers()
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    thread = threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True)
-    thread.start()
-    received.url = f"http://127.0.0.1:{server.server_address[1]}/cloudformation-response?X-Amz-Signature=test"
-    yield received
-    server.shutdown()
-    server.server_close()
-    thread.join()
+    with LoopbackServer(receive, name="cloudformation") as server:
+        received.url = f"{server.url}/cloudformation-response?X-Amz-Signature=test"
+        yield received
 
 
 @pytest.fixture
