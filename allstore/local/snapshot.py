@@ -21,6 +21,7 @@ from moto.dynamodb.models import dynamodb_backends
 
 from allstore.local.aws import ACCOUNT_ID, REGION, AwsClients
 from allstore.local.provision import StackProvisioner
+from allstore.state_dir import fsync_directory, fsync_tree
 
 log = logging.getLogger(__name__)
 
@@ -33,7 +34,14 @@ class Snapshot:
         self._saving = threading.Lock()  # a periodic save and the shutdown save never interleave
 
     def exists(self) -> bool:
+        self._recover()
         return (self.directory / "complete").is_file()
+
+    def _recover(self) -> None:
+        """A crash between the two renames of a save leaves only the previous snapshot: put it back."""
+        previous = self.directory.with_name("snapshot.old")
+        if not self.directory.exists() and (previous / "complete").is_file():
+            previous.rename(self.directory)
 
     def save(self, provisioner: StackProvisioner, clients: AwsClients) -> None:
         with self._saving:
@@ -68,11 +76,14 @@ class Snapshot:
         (staging / "complete").write_text(
             time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()), encoding="utf-8"
         )
+        fsync_tree(staging)  # on disk before it replaces the previous snapshot
+        self._recover()
         previous = self.directory.with_name("snapshot.old")
         shutil.rmtree(previous, ignore_errors=True)
         if self.directory.exists():
             self.directory.rename(previous)
         staging.rename(self.directory)
+        fsync_directory(self.directory.parent)
         shutil.rmtree(previous, ignore_errors=True)
         log.info("state saved in %.1f s", time.monotonic() - started)
 

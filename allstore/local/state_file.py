@@ -8,6 +8,8 @@ import os
 from pathlib import Path
 from typing import Any
 
+from allstore.state_dir import write_atomically
+
 STATE_FILE = "stack.json"
 
 
@@ -21,9 +23,7 @@ def read_state(state_dir: Path) -> dict[str, Any]:
 
 def write_state(state_dir: Path, state: dict[str, Any]) -> None:
     """Replace the description atomically, so a reader never sees half a file."""
-    path = state_dir / STATE_FILE
-    path.with_suffix(".tmp").write_text(json.dumps(state, indent=1), encoding="utf-8")
-    path.with_suffix(".tmp").replace(path)
+    write_atomically(state_dir / STATE_FILE, json.dumps(state, indent=1))
 
 
 def is_running(state: dict[str, Any]) -> bool:

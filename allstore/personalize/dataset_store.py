@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import csv
 import io
-import os
 import threading
 from collections.abc import Iterator, Mapping
 from pathlib import Path
@@ -21,6 +20,7 @@ import numpy as np
 
 from allstore.personalize.errors import JobFailed
 from allstore.personalize.schemas import Field, Schema
+from allstore.state_dir import arn_filename, atomic_file
 
 Columns = dict[str, np.ndarray]
 
@@ -140,7 +140,7 @@ class DatasetStore:
         self._cache: dict[str, Columns] = {}
 
     def _path(self, dataset_arn: str) -> Path:
-        return self.root / (dataset_arn.split(":", 5)[-1].replace("/", "~") + ".npz")
+        return self.root / arn_filename(dataset_arn, ".npz")
 
     def load(self, dataset_arn: str) -> Columns | None:
         with self._lock:
@@ -157,10 +157,8 @@ class DatasetStore:
             self._save(dataset_arn, columns)
 
     def _save(self, dataset_arn: str, columns: Mapping[str, np.ndarray]) -> None:
-        path = self._path(dataset_arn)
-        temporary = path.with_suffix(".tmp.npz")
-        np.savez_compressed(temporary, **columns)
-        os.replace(temporary, path)
+        with atomic_file(self._path(dataset_arn)) as file:
+            np.savez_compressed(file, **columns)
         with self._lock:
             self._cache[dataset_arn] = dict(columns)
 

@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from allstore.personalize.errors import invalid_next_token, not_found
+from allstore.state_dir import arn_filename, write_atomically
 
 ACCOUNT_ID = "123456789012"  # moto's default account, so ARNs line up with the rest of the local stack
 KINDS = (
@@ -69,13 +70,10 @@ class ResourceStore:
                 self._resources[kind][document["_arn"]] = document
 
     def _path(self, kind: str, arn: str) -> Path:
-        return self.root / kind / (arn.split(":", 5)[-1].replace("/", "~") + ".json")
+        return self.root / kind / arn_filename(arn, ".json")
 
     def _write(self, kind: str, document: dict[str, Any]) -> None:
-        path = self._path(kind, document["_arn"])
-        temporary = path.with_suffix(".tmp")
-        temporary.write_text(json.dumps(document, sort_keys=True), encoding="utf-8")
-        os.replace(temporary, path)
+        write_atomically(self._path(kind, document["_arn"]), json.dumps(document, sort_keys=True))
 
     def create(self, kind: str, arn: str, document: dict[str, Any]) -> dict[str, Any]:
         now = time.time()

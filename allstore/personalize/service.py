@@ -7,9 +7,7 @@ shapes the result with the model's output shape, so the HTTP layer only moves by
 
 from __future__ import annotations
 
-import fcntl
 import logging
-import os
 import re
 import threading
 import time
@@ -27,6 +25,8 @@ from allstore.personalize.ingest import Ingest
 from allstore.personalize.recipes import TrainingData
 from allstore.personalize.resources import KINDS, ResourceStore
 from allstore.personalize.runtime import Runtime
+from allstore.state_dir import DirectoryLock
+from allstore.state_dir import StateDirectoryInUse as StateDirectoryInUse  # raised by __init__
 
 logger = logging.getLogger(__name__)
 INTERRUPTED = "Interrupted: the service stopped before this finished; create it again."
@@ -37,34 +37,13 @@ def _snake_case(name: str) -> str:
     return re.sub(r"(?<!^)(?=[A-Z])", "_", name).lower()
 
 
-class StateDirectoryInUse(RuntimeError):
-    """Another running service owns the state directory; two writers would corrupt it."""
-
-
-def _lock(root: Path):
-    """An exclusive lock on the state directory, held while the service runs (the OS drops it when
-    the process dies, so a crash never leaves a stale lock)."""
-    root.mkdir(parents=True, exist_ok=True)
-    handle = (root / ".lock").open("a+")
-    try:
-        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-    except BlockingIOError:
-        handle.seek(0)
-        owner = handle.read().strip() or "unknown"
-        handle.close()
-        raise StateDirectoryInUse(f"{root} is in use by another Personalize service (pid {owner})") from None
-    handle.truncate(0)
-    handle.write(str(os.getpid()))
-    handle.flush()
-    return handle
-
-
 class PersonalizeService:
     """All state lives under `state_dir`, so a new instance on the same directory carries on."""
 
     def __init__(self, state_dir: str | Path, workers: int = 2) -> None:
         root = Path(state_dir)
-        self._lock_file = _lock(root)
+        # One service per directory: a second is refused, naming the first (StateDirectoryInUse).
+        self.directory_lock = DirectoryLock.acquire(root, "Personalize service")
         self.resources = ResourceStore(root / "resources")
         self.datasets = DatasetStore(root / "datasets")
         self.events = EventStore(root / "events")
@@ -171,7 +150,7 @@ class PersonalizeService:
         """Finish the running jobs (queued ones are dropped: the next start marks them interrupted)."""
         for executor in (self._quick_jobs, self._long_jobs):
             executor.shutdown(wait=True, cancel_futures=True)
-        self._lock_file.close()
+        self.directory_lock.release()
 
     # -- data shared by the APIs ------------------------------------------------------------------
 

@@ -8,7 +8,6 @@ and the sequence number of the last recorded event the training saw.
 
 from __future__ import annotations
 
-import os
 import pickle
 import threading
 from collections.abc import Mapping, Sequence
@@ -22,6 +21,7 @@ from allstore.personalize.dataset_store import Columns
 from allstore.personalize.errors import JobFailed
 from allstore.personalize.events import RecordedEvent
 from allstore.personalize.recipes import Model, TrainingData
+from allstore.state_dir import arn_filename, atomic_file
 
 
 def training_data(
@@ -170,16 +170,11 @@ class ModelStore:
         self._cache: dict[str, ModelBundle] = {}
 
     def _path(self, version_arn: str) -> Path:
-        return self.root / (version_arn.split(":", 5)[-1].replace("/", "~") + ".pkl")
+        return self.root / arn_filename(version_arn, ".pkl")
 
     def save(self, version_arn: str, model_bundle: ModelBundle) -> None:
-        path = self._path(version_arn)
-        temporary = path.with_suffix(".tmp")
-        with temporary.open("wb") as file:
+        with atomic_file(self._path(version_arn)) as file:
             pickle.dump(model_bundle, file, protocol=pickle.HIGHEST_PROTOCOL)
-            file.flush()
-            os.fsync(file.fileno())
-        os.replace(temporary, path)
 
     def load(self, version_arn: str) -> ModelBundle:
         with self._lock:

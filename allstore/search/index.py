@@ -47,6 +47,7 @@ from allstore.search.mapping import (
     Mapping,
 )
 from allstore.search.query import QueryBuilder
+from allstore.state_dir import write_atomically
 
 log = logging.getLogger(__name__)
 
@@ -460,9 +461,7 @@ def _stored(searcher: tantivy.Searcher, address: tantivy.DocAddress) -> StoredDo
 
 def _write_meta(directory: Path, meta: dict[str, Any]) -> None:
     """Write meta.json atomically, so a crash leaves the old or the new one, never half of either."""
-    temporary = directory / f"{META_FILE}.tmp"
-    temporary.write_text(json.dumps(meta, indent=1))
-    os.replace(temporary, directory / META_FILE)
+    write_atomically(directory / META_FILE, json.dumps(meta, indent=1))
 
 
 def _deep_merge(base: dict[str, Any], changes: dict[str, Any]) -> dict[str, Any]:

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import fcntl
 import logging
-import os
 import re
 import threading
 from pathlib import Path
@@ -13,11 +11,11 @@ from typing import Any
 from allstore.search.errors import SearchError, index_not_found
 from allstore.search.index import META_FILE, SearchIndex
 from allstore.search.mapping import Mapping
+from allstore.state_dir import DirectoryLock
 
 log = logging.getLogger(__name__)
 
 DEFAULT_REFRESH_SECONDS = 1.0
-LOCK_FILE = ".lock"
 _INVALID_INDEX_CHARS = re.compile(r'[\\/*?"<>| ,#:]')
 CREATE_INDEX_KEYS = frozenset({"mappings", "settings", "aliases"})
 
@@ -48,7 +46,8 @@ class IndexStore:
     def __init__(self, data_dir: str | Path, refresh_seconds: float = DEFAULT_REFRESH_SECONDS) -> None:
         self.data_dir = Path(data_dir)
         self.data_dir.mkdir(parents=True, exist_ok=True)
-        self._lock_fd = _lock_directory(self.data_dir)
+        # Two servers never write the same indices: a second one is refused, naming the first.
+        self.directory_lock = DirectoryLock.acquire(self.data_dir, "search server")
         self._lock = threading.Lock()
         self._indices: dict[str, SearchIndex] = {}
         try:
@@ -59,7 +58,7 @@ class IndexStore:
         except BaseException:
             for index in self._indices.values():
                 index.close()
-            os.close(self._lock_fd)
+            self.directory_lock.release()
             raise
         self._stop = threading.Event()
         self._refresher = threading.Thread(
@@ -138,7 +137,7 @@ class IndexStore:
             self._indices.clear()
         for index in indices:
             index.close()
-        os.close(self._lock_fd)
+        self.directory_lock.release()
 
     def _refresh_loop(self, interval: float) -> None:
         while not self._stop.wait(interval):
@@ -146,14 +145,3 @@ class IndexStore:
                 self.refresh_all()
             except Exception:
                 log.exception("background refresh failed; retrying in %s s", interval)
-
-
-def _lock_directory(data_dir: Path) -> int:
-    """Hold an exclusive lock on the data directory, so two servers never write the same indices."""
-    fd = os.open(data_dir / LOCK_FILE, os.O_RDWR | os.O_CREAT, 0o600)
-    try:
-        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-    except BlockingIOError:
-        os.close(fd)
-        raise RuntimeError(f"search data directory {data_dir} is in use by another search server") from None
-    return fd

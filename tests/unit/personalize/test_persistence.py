@@ -142,7 +142,7 @@ def test_training_cut_off_by_a_restart_is_failed_not_resumed(
         until=("CREATE IN_PROGRESS",),
     )
     first._server.stop()  # the process "dies": HTTP stops, the state directory lock goes;
-    first.service._lock_file.close()  # the training thread is left "running" like an orphan
+    first.service.directory_lock.release()  # the training thread is left "running" like an orphan
     second = PersonalizeServer(state_dir)
     try:
         clients = make_clients(second.start())
