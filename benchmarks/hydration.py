@@ -25,6 +25,7 @@ import boto3
 from allstore_common.items import ItemStore
 
 from allstore.local.aws import MotoServer
+from allstore.local.credentials import StoreCredentials
 
 TABLE = "Items"
 REGION = "us-east-1"
@@ -44,9 +45,9 @@ WORDS = [
 ]
 
 
-def serve(port_queue: Any) -> None:
+def serve(port_queue: Any, credentials: StoreCredentials) -> None:
     """Child process: run moto's server on an ephemeral loopback port until terminated."""
-    url = MotoServer().start()
+    url = MotoServer(credentials).start()
     port_queue.put(int(url.rsplit(":", 1)[1]))
     while True:
         time.sleep(3600)
@@ -88,15 +89,15 @@ def main() -> None:
     arguments = parser.parse_args()
 
     port_queue: Any = multiprocessing.Queue()
-    server = multiprocessing.Process(target=serve, args=(port_queue,), daemon=True)
+    credentials = StoreCredentials.generate()
+    server = multiprocessing.Process(target=serve, args=(port_queue, credentials), daemon=True)
     server.start()
     try:
         port = port_queue.get(timeout=60)
         os.environ.update(
             {
                 "AWS_ENDPOINT_URL": f"http://127.0.0.1:{port}",
-                "AWS_ACCESS_KEY_ID": "benchmark",
-                "AWS_SECRET_ACCESS_KEY": "benchmark",
+                **credentials.environment(),
                 "AWS_DEFAULT_REGION": REGION,
             }
         )

@@ -32,6 +32,7 @@ from pathlib import Path
 from typing import Any
 
 from allstore.local.aws import MotoServer, free_port
+from allstore.local.credentials import StoreCredentials
 from allstore.loopback import LoopbackServer
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -39,6 +40,7 @@ SETUP_CODE = ROOT / "functions" / "setup"
 REGION = "us-east-1"
 BUCKET = "benchmark-data"
 TABLE = "Items"
+CREDENTIALS = StoreCredentials.generate()  # moto, in its own process, accepts only this key
 FUNCTION_ARN = f"arn:aws:lambda:{REGION}:123456789012:function:benchmark-setup"
 
 
@@ -59,8 +61,7 @@ def _environment(endpoint: str) -> dict[str, str]:
     return {
         **os.environ,
         "AWS_ENDPOINT_URL": endpoint,
-        "AWS_ACCESS_KEY_ID": "benchmark",
-        "AWS_SECRET_ACCESS_KEY": "benchmark",
+        **CREDENTIALS.environment(),
         "AWS_DEFAULT_REGION": REGION,
         "AWS_REGION": REGION,
         "POWERTOOLS_SERVICE_NAME": "setup",
@@ -69,8 +70,8 @@ def _environment(endpoint: str) -> dict[str, str]:
     }
 
 
-def _serve_moto(port: int) -> None:
-    MotoServer(port).start()
+def _serve_moto(port: int, credentials: StoreCredentials) -> None:
+    MotoServer(credentials, port).start()
     threading.Event().wait()
 
 
@@ -170,7 +171,9 @@ def main() -> None:
     args = parser.parse_args()
 
     port = free_port()
-    moto = multiprocessing.get_context("spawn").Process(target=_serve_moto, args=(port,), daemon=True)
+    moto = multiprocessing.get_context("spawn").Process(
+        target=_serve_moto, args=(port, CREDENTIALS), daemon=True
+    )
     moto.start()
     answers = LoopbackServer(_receive_answer, name="cfn-answers")
     answers.start()

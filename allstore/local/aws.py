@@ -9,15 +9,18 @@ from __future__ import annotations
 import logging
 import socket
 import threading
+from collections.abc import Iterable
 from typing import Any
 
 import boto3
-import urllib3
 from botocore.config import Config
+
+from allstore.local.aws_guard import AwsGuard, guarded_wsgi
+from allstore.local.credentials import StoreCredentials
+from allstore.loopback import LOOPBACK_NAMES, listen_backlog
 
 REGION = "us-east-1"
 ACCOUNT_ID = "123456789012"  # moto's default account
-CREDENTIALS = {"AWS_ACCESS_KEY_ID": "allstore-local", "AWS_SECRET_ACCESS_KEY": "allstore-local"}
 
 MOTO_SERVICES = ("dynamodb", "dynamodbstreams", "s3", "kinesis", "cognito-identity", "iam", "sqs", "sts")
 PERSONALIZE_SERVICES = ("personalize", "personalize-runtime", "personalize-events")
@@ -35,10 +38,10 @@ def endpoint_variable(service: str) -> str:
     return "AWS_ENDPOINT_URL_" + service.upper().replace("-", "_")
 
 
-def endpoint_environment(endpoints: dict[str, str]) -> dict[str, str]:
-    """The variables that point boto3 at `endpoints` (service → URL), with region and dummy keys."""
+def endpoint_environment(endpoints: dict[str, str], credentials: StoreCredentials) -> dict[str, str]:
+    """The variables that point boto3 at `endpoints` (service → URL), with region and the store's keys."""
     environment = {endpoint_variable(service): url for service, url in endpoints.items()}
-    environment.update(CREDENTIALS)
+    environment.update(credentials.environment())
     environment.update({"AWS_REGION": REGION, "AWS_DEFAULT_REGION": REGION})
     return environment
 
@@ -56,9 +59,12 @@ def function_configuration(name: str) -> dict[str, Any]:
 
 class MotoServer:
     """moto's threaded server on 127.0.0.1, with the fast paths of `moto_speedups`; its state lives
-    in this process's memory."""
+    in this process's memory. It answers only requests signed with `credentials`, addressed to its
+    own Host and from no web page but `trusted_origins` (aws_guard)."""
 
-    def __init__(self, port: int = 0) -> None:
+    def __init__(
+        self, credentials: StoreCredentials, port: int = 0, trusted_origins: Iterable[str] = ()
+    ) -> None:
         from moto.moto_server.werkzeug_app import (
             DomainDispatcherApplication,
             MotoRequestHandler,
@@ -76,20 +82,24 @@ class MotoServer:
             # ACK holds the body back for 40 ms on every request.
             disable_nagle_algorithm = True
 
-        application = DomainDispatcherApplication(create_backend_app)
+        guard = AwsGuard(credentials, trusted_origins)
+        application = guarded_wsgi(DomainDispatcherApplication(create_backend_app), guard)
         self._server = make_server(
             "127.0.0.1", port, application, threaded=True, request_handler=NoDelayRequestHandler
         )
+        self._server.socket.listen(listen_backlog())  # werkzeug listens with a backlog of 128
+        guard.hosts = frozenset(f"{host}:{self._server.server_port}" for host in LOOPBACK_NAMES)
         self._thread: threading.Thread | None = None
 
     def start(self) -> str:
         """Serve, starting empty: moto's state is per process, and an earlier server's would linger."""
+        from moto.moto_api._internal.models import moto_api_backend
+
+        moto_api_backend.reset()  # in process: the HTTP /moto-api/ is unsigned, so refused
         self._thread = threading.Thread(target=self._server.serve_forever, name="moto", daemon=True)
         self._thread.start()
         host, port = self._server.server_address[:2]
-        url = f"http://{host}:{port}"
-        urllib3.request("POST", f"{url}/moto-api/reset", timeout=30)
-        return url
+        return f"http://{host}:{port}"
 
     def stop(self) -> None:
         if self._thread is not None:
@@ -101,11 +111,11 @@ class MotoServer:
 class AwsClients:
     """boto3 clients for the local services, one per service, safe to share between threads."""
 
-    def __init__(self, endpoints: dict[str, str]) -> None:
+    def __init__(self, endpoints: dict[str, str], credentials: StoreCredentials) -> None:
         self.endpoints = endpoints
         self._session = boto3.session.Session(
-            aws_access_key_id=CREDENTIALS["AWS_ACCESS_KEY_ID"],
-            aws_secret_access_key=CREDENTIALS["AWS_SECRET_ACCESS_KEY"],
+            aws_access_key_id=credentials.access_key_id,
+            aws_secret_access_key=credentials.secret_access_key,
             region_name=REGION,
         )
         self._clients: dict[str, object] = {}

@@ -126,6 +126,7 @@ def env(
 ) -> None:
     """Print `export` lines pointing boto3, the AWS CLI or a notebook at the running local store."""
     from allstore.local.aws import endpoint_environment
+    from allstore.local.credentials import StoreCredentials
     from allstore.local.state_file import is_running, read_state
 
     state = read_state(state_dir.resolve())
@@ -141,7 +142,7 @@ def env(
             highlight=False,
         )
         raise typer.Exit(1)
-    variables = endpoint_environment(state["endpoints"])
+    variables = endpoint_environment(state["endpoints"], StoreCredentials.read(state_dir.resolve()))
     variables["CF_STACK_NAME"] = state["stack_name"]
     outputs = state.get("outputs", {})
     for variable, output in NOTEBOOK_VARIABLES.items():

@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from allstore.local import data_source
+from allstore.local.api_gateway import api_routes
 from allstore.local.aws import (
     ACCOUNT_ID,
     MOTO_SERVICES,
@@ -31,9 +32,10 @@ from allstore.local.aws import (
     endpoint_environment,
     function_configuration,
 )
+from allstore.local.credentials import StoreCredentials
 from allstore.local.custom_resources import ResponseCollector, run_custom_resource
 from allstore.local.event_sources import MappingSettings, StreamPoller
-from allstore.local.gateway import Gateway, api_routes
+from allstore.local.gateway import Gateway
 from allstore.local.lambda_runtime import FunctionRuntime
 from allstore.local.personalize_bootstrap import train_and_deploy
 from allstore.local.provision import Provisioned, StackProvisioner
@@ -103,6 +105,7 @@ class LocalStore:
         self.clients: AwsClients | None = None
         self.endpoints: dict[str, str] = {}
         self.url = ""
+        self.credentials = StoreCredentials.generate()  # replaced by the state directory's at start
         self._stop_saving = threading.Event()
         self._saver: threading.Thread | None = None
         self._ready = False
@@ -143,6 +146,7 @@ class LocalStore:
         options = self.options
         self.state_dir.mkdir(parents=True, exist_ok=True)
         (self.state_dir / "logs").mkdir(exist_ok=True)
+        self.credentials = StoreCredentials.for_state_dir(self.state_dir)
         previous = read_state(self.state_dir)
         if previous and previous.get("data") != options.data:
             raise StoreError(
@@ -158,6 +162,9 @@ class LocalStore:
         self.reporter.step("data ready")
 
         self.reporter.phase("Starting local AWS, search and Personalize", 4)
+        self.servers.gateway = Gateway(  # bound now: its URL goes into the stack's environment
+            port=options.port, credentials=self.credentials, web_dir=options.web_dir, images_dir=data.images
+        )
         moto_url = self._start_moto()
         logs = self.state_dir / "logs"
         self.servers.search = ServiceProcess("search", self.state_dir / "search", logs / "search.log")
@@ -165,7 +172,9 @@ class LocalStore:
             "personalize",
             self.state_dir / "personalize",
             logs / "personalize.log",
-            environment=endpoint_environment({"s3": moto_url}),  # its S3 reads go to local AWS, never AWS
+            environment=endpoint_environment(
+                {"s3": moto_url}, self.credentials
+            ),  # its S3 reads go to local AWS, never AWS
         )
         self.servers.search.start()
         self.servers.personalize.start()
@@ -173,30 +182,18 @@ class LocalStore:
         self.reporter.step("search server")
         personalize_url = self.servers.personalize.wait_until_serving()
         self.reporter.step("Personalize service")
-        self.servers.gateway = Gateway(
-            port=options.port,
-            routes=[],
-            runtimes={},
-            aws_endpoints={
-                **dict.fromkeys((*MOTO_SERVICES, "lambda"), moto_url),
-                **dict.fromkeys(PERSONALIZE_SERVICES, personalize_url),
-            },
-            web_dir=options.web_dir,
-            images_dir=data.images,
-        )
         gateway_url = self.servers.gateway.url.rstrip("/")
         self.endpoints = {
             **dict.fromkeys(MOTO_SERVICES, moto_url),
             **dict.fromkeys(PERSONALIZE_SERVICES, personalize_url),
             "lambda": f"{gateway_url}/aws/lambda",  # Invoke runs the local functions
         }
-        self.clients = AwsClients({**self.endpoints, "lambda": moto_url})
+        self.clients = AwsClients({**self.endpoints, "lambda": moto_url}, self.credentials)
         self.reporter.step("gateway")
 
         parameters = self._upload_sources(data, warm)
         self.provisioner = self._provision(parameters, search_url, gateway_url)
         self._start_runtimes()
-        self.servers.gateway.start()
 
         if warm:
             self.reporter.phase("Restoring the saved store", 1)
@@ -237,7 +234,8 @@ class LocalStore:
     # ------------------------------------------------------------------ steps
 
     def _start_moto(self) -> str:
-        self.servers.moto = MotoServer()
+        assert self.servers.gateway is not None
+        self.servers.moto = MotoServer(self.credentials, trusted_origins=self.servers.gateway.origins)
         url = self.servers.moto.start()
         self.reporter.step("moto")
         return url
@@ -312,7 +310,7 @@ class LocalStore:
 
     def _start_runtimes(self) -> None:
         assert self.provisioner is not None and self.clients is not None and self.servers.gateway is not None
-        runtime_environment = endpoint_environment(self.endpoints)
+        runtime_environment = endpoint_environment(self.endpoints, self.credentials)
         for logical_id, spec in self.provisioner.functions.items():
             self.servers.runtimes[logical_id] = FunctionRuntime(
                 spec,
@@ -328,8 +326,16 @@ class LocalStore:
             for logical_id, provisioned in self.provisioner.resources.items()
             if self.provisioner.resource_definitions[logical_id]["Type"] == "AWS::Serverless::Api"
         }
-        self.servers.gateway.routes = api_routes(self.provisioner.functions, api_definitions)
-        self.servers.gateway.runtimes = self.servers.runtimes
+        refs = {kind: [] for kind in ("AWS::Kinesis::Stream", "AWS::Cognito::IdentityPool")}
+        for logical_id, provisioned in self.provisioner.resources.items():
+            refs.get(self.provisioner.resource_definitions[logical_id]["Type"], []).append(provisioned.ref)
+        self.servers.gateway.start(
+            routes=api_routes(self.provisioner.functions, api_definitions),
+            runtimes=self.servers.runtimes,
+            moto_url=self.endpoints["dynamodb"],
+            stream_names=refs["AWS::Kinesis::Stream"],
+            identity_pools=refs["AWS::Cognito::IdentityPool"],
+        )
 
     def _run_custom_resources(self) -> None:
         assert self.provisioner is not None

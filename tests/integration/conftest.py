@@ -13,7 +13,7 @@ import boto3
 import pytest
 import requests
 
-from allstore.local.aws import CREDENTIALS, REGION
+from allstore.local.aws import REGION
 from allstore.local.store import LocalStore, StoreOptions
 
 
@@ -34,8 +34,8 @@ class RunningStore:
             service,
             endpoint_url=self.store.endpoints[service],
             region_name=REGION,
-            aws_access_key_id=CREDENTIALS["AWS_ACCESS_KEY_ID"],
-            aws_secret_access_key=CREDENTIALS["AWS_SECRET_ACCESS_KEY"],
+            aws_access_key_id=self.store.credentials.access_key_id,
+            aws_secret_access_key=self.store.credentials.secret_access_key,
         )
 
     def output(self, name: str) -> str:

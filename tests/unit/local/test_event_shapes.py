@@ -11,13 +11,13 @@ from aws_lambda_powertools.utilities.data_classes import (
     KinesisStreamEvent,
 )
 
+from allstore.local.api_gateway import api_routes, route_pattern
 from allstore.local.event_shapes import (
     api_gateway_event,
     dynamodb_stream_record,
     kinesis_record,
     sequence_number,
 )
-from allstore.local.gateway import api_routes, route_pattern
 from allstore.local.provision import FunctionSpec
 
 

@@ -9,6 +9,7 @@ from pathlib import Path
 from typer.testing import CliRunner
 
 from allstore.cli import app
+from allstore.local.credentials import StoreCredentials
 from allstore.local.state_file import is_running, read_state, write_state
 
 STATE = {
@@ -27,8 +28,11 @@ def a_finished_process_id() -> int:
 
 def test_env_prints_exports_for_a_running_store(tmp_path: Path) -> None:
     write_state(tmp_path, {**STATE, "pid": os.getpid()})
+    credentials = StoreCredentials.for_state_dir(tmp_path)
     result = CliRunner().invoke(app, ["local", "env", "--state-dir", str(tmp_path)])
     assert result.exit_code == 0, result.output
+    assert f"export AWS_ACCESS_KEY_ID={credentials.access_key_id}" in result.output
+    assert f"export AWS_SECRET_ACCESS_KEY={credentials.secret_access_key}" in result.output
     assert "export AWS_ENDPOINT_URL_DYNAMODB=http://127.0.0.1:5000" in result.output
     assert "export STAGING_BUCKET=allstore-staging" in result.output
 
