@@ -51,7 +51,7 @@ class DirectoryLock:
         except BlockingIOError:
             holder = _read_holder(fd)
             os.close(fd)
-            raise StateDirectoryInUse(_in_use_message(directory, owner, holder)) from None
+            raise StateDirectoryInUse(in_use_message(directory, owner, holder)) from None
         lock = cls(directory, owner, fd)
         lock.describe()
         return lock
@@ -102,10 +102,20 @@ def _read_holder(fd: int) -> dict[str, Any]:
     return found if isinstance(found, dict) else {}
 
 
-def _in_use_message(directory: Path, owner: str, found: dict[str, Any]) -> str:
+def in_use_message(directory: Path, owner: str, found: dict[str, Any]) -> str:
+    """One line: who holds `directory` (pid, URL or the port it is starting on, the store it is part of)."""
     who = found.get("owner") or owner
     details = [f"pid {found['pid']}"] if found.get("pid") else []
-    details.append(f"at {found['url']}" if found.get("url") else "still starting")
+    if found.get("url"):
+        details.append(f"at {found['url']}")
+    else:
+        details.append(f"starting on port {found['port']}" if found.get("port") else "still starting")
+    parent = holder(directory.parent) if directory.parent != directory else None
+    if parent and parent.get("owner") != who:  # e.g. the search server of a running local store
+        details.append(
+            f"part of the {parent.get('owner')} "
+            + (f"at {parent['url']}" if parent.get("url") else f"in {directory.parent}")
+        )
     return (
         f"{directory} is in use by another {who} ({', '.join(details)}): "
         "stop it first, or use another directory"

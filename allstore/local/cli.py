@@ -20,6 +20,7 @@ from rich.progress import (
     TimeElapsedColumn,
 )
 
+from allstore.start_refusals import refused_in_one_line
 from allstore.workshop.commands import notebook
 
 if TYPE_CHECKING:
@@ -78,10 +79,12 @@ def up(
     """Start the store and serve until Ctrl-C."""
     # Imported here, not at the top: moto and the stand-ins take seconds to import, which every
     # other `allstore` command (e.g. `local env` in a shell's eval) would otherwise pay.
-    from allstore.local.store import LocalStore, StoreError, StoreOptions
+    from allstore.local.store import LocalStore, StoreError, StoreOptions, claim_state_dir
     from allstore.local.web_build import ensure_web_build
 
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    with refused_in_one_line(port):  # before anything is built, deleted or logged
+        lock = claim_state_dir(state_dir.resolve(), port)
     web_dir = ensure_web_build(console)
     options = StoreOptions(state_dir=state_dir, port=port, data=data, train=not no_train, web_dir=web_dir)
     stopping = threading.Event()
@@ -89,35 +92,36 @@ def up(
     signal.signal(signal.SIGINT, signal.default_int_handler)
     signal.signal(signal.SIGTERM, lambda *_: stopping.set())
     store: LocalStore | None = None
-    try:
-        with Progress(
-            SpinnerColumn(),
-            TextColumn("{task.description}"),
-            BarColumn(),
-            MofNCompleteColumn(),
-            TimeElapsedColumn(),
-            console=console,
-            transient=False,
-        ) as progress:
-            store = LocalStore(options, _progress_reporter(progress))
-            url = store.start()
-        store.warm_functions()
-        print(f"AllStore is ready at {url}", flush=True)
-        console.print(
-            "Point the AWS CLI, boto3 or notebooks at it with: "
-            f'eval "$(allstore local env --state-dir {shlex.quote(str(state_dir))})"'
-        )
-        stopping.wait()
-    except StoreError as error:
-        console.print(f"[red]{error}[/red]")
-        raise typer.Exit(1) from error
-    except KeyboardInterrupt:
-        pass
-    finally:
-        if store is not None:
-            console.print("Stopping: saving the store's state…")
-            store.stop()
-            console.print("Stopped.")
+    with refused_in_one_line(port):  # e.g. --port taken by another program
+        try:
+            with Progress(
+                SpinnerColumn(),
+                TextColumn("{task.description}"),
+                BarColumn(),
+                MofNCompleteColumn(),
+                TimeElapsedColumn(),
+                console=console,
+                transient=False,
+            ) as progress:
+                store = LocalStore(options, _progress_reporter(progress), lock=lock)
+                url = store.start()
+            store.warm_functions()
+            print(f"AllStore is ready at {url}", flush=True)
+            console.print(
+                "Point the AWS CLI, boto3 or notebooks at it with: "
+                f'eval "$(allstore local env --state-dir {shlex.quote(str(state_dir))})"'
+            )
+            stopping.wait()
+        except StoreError as error:
+            console.print(f"[red]{error}[/red]")
+            raise typer.Exit(1) from error
+        except KeyboardInterrupt:
+            pass
+        finally:
+            if store is not None:
+                console.print("Stopping: saving the store's state…")
+                store.stop()
+                console.print("Stopped.")
 
 
 @app.command()

@@ -14,6 +14,7 @@ import logging
 import os
 import shutil
 import threading
+import time
 import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -43,6 +44,7 @@ from allstore.local.service_process import ServiceProcess
 from allstore.local.snapshot import Snapshot
 from allstore.local.state_file import read_state, write_state
 from allstore.local.template import TEMPLATE_PATH, load_template
+from allstore.state_dir import DirectoryLock, StateDirectoryInUse, holder, in_use_message
 
 log = logging.getLogger(__name__)
 
@@ -50,6 +52,8 @@ REPO_ROOT = TEMPLATE_PATH.parent
 STREAM_SERVICES = {"DynamoDB": "dynamodbstreams", "Kinesis": "kinesis"}
 BROWSER_SERVICES = ("kinesis", "cognito-identity")
 # The template's data-source parameters, pointed at the uploaded copies of the local data.
+SERVICE_FOLDERS = ("search", "personalize")  # each served by a child process that locks it
+ORPHAN_EXIT_SECONDS = 10.0  # a dead store's children see their stdin close, save and exit
 SOURCE_PARAMETERS = {
     "ProductSource": "products",
     "UserSource": "users",
@@ -94,8 +98,29 @@ class StoreError(RuntimeError):
     """The store cannot start as asked (e.g. the state directory holds another dataset)."""
 
 
+def claim_state_dir(state_dir: Path, port: int) -> DirectoryLock:
+    """Own `state_dir` before anything in it is touched; StateDirectoryInUse (one line naming the
+    running store and its port) when another store, or a search or Personalize server, uses it."""
+    lock = DirectoryLock.acquire(state_dir, "local store")
+    try:
+        for folder in SERVICE_FOLDERS:
+            deadline = time.monotonic() + ORPHAN_EXIT_SECONDS
+            while (found := holder(state_dir / folder)) and time.monotonic() < deadline:
+                time.sleep(0.2)
+            if found:
+                raise StateDirectoryInUse(in_use_message(state_dir / folder, "server", found))
+    except BaseException:
+        lock.release()
+        raise
+    lock.describe(**({"port": port} if port else {}))
+    return lock
+
+
 class LocalStore:
-    def __init__(self, options: StoreOptions, reporter: Reporter | None = None) -> None:
+    def __init__(
+        self, options: StoreOptions, reporter: Reporter | None = None, lock: DirectoryLock | None = None
+    ) -> None:
+        """`lock`: the state directory, already claimed with `claim_state_dir` (else `start()` claims it)."""
         self.options = options
         self.reporter = reporter or Reporter()
         self.state_dir = options.state_dir.resolve()
@@ -109,6 +134,7 @@ class LocalStore:
         self._stop_saving = threading.Event()
         self._saver: threading.Thread | None = None
         self._ready = False
+        self._lock = lock
 
     # ------------------------------------------------------------------ lifecycle
 
@@ -141,10 +167,14 @@ class LocalStore:
             if server is not None:
                 server.stop()
         self.servers = _Servers()
+        if self._lock is not None:
+            self._lock.release()
+            self._lock = None
 
     def _start(self) -> str:
         options = self.options
-        self.state_dir.mkdir(parents=True, exist_ok=True)
+        if self._lock is None:
+            self._lock = claim_state_dir(self.state_dir, options.port)
         (self.state_dir / "logs").mkdir(exist_ok=True)
         self.credentials = StoreCredentials.for_state_dir(self.state_dir)
         previous = read_state(self.state_dir)
@@ -165,6 +195,7 @@ class LocalStore:
         self.servers.gateway = Gateway(  # bound now: its URL goes into the stack's environment
             port=options.port, credentials=self.credentials, web_dir=options.web_dir, images_dir=data.images
         )
+        self._lock.describe(url=self.servers.gateway.url)  # a second start names it
         moto_url = self._start_moto()
         logs = self.state_dir / "logs"
         self.servers.search = ServiceProcess("search", self.state_dir / "search", logs / "search.log")

@@ -10,6 +10,7 @@ from typing import Annotated
 
 import typer
 
+from allstore.start_refusals import refused_in_one_line
 from allstore.workshop.commands import cleanup
 
 personalize_app = typer.Typer(help="The local Amazon Personalize-compatible service.", no_args_is_help=True)
@@ -35,7 +36,8 @@ def serve(
     stopping = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stopping.set())
     server = PersonalizeServer(state_dir, port=port)
-    url = server.start()
+    with refused_in_one_line(port):  # the state directory or the port is another's: nothing was touched
+        url = server.start()
     typer.echo(
         f"Personalize service at {url} (state in {state_dir}); use it as endpoint_url. Ctrl-C stops it."
     )

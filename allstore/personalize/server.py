@@ -129,6 +129,7 @@ class PersonalizeServer:
             self.service.close()  # release the state directory for another attempt
             self.service = None
             raise
+        self.service.directory_lock.describe(url=self._server.url)  # a second service names it
         return self._server.start()
 
     def stop(self) -> None:

@@ -9,6 +9,8 @@ from typing import Annotated
 
 import typer
 
+from allstore.start_refusals import refused_in_one_line
+
 search_app = typer.Typer(help="The local OpenSearch-compatible search server.", no_args_is_help=True)
 
 DEFAULT_PORT = 9200  # OpenSearch's own
@@ -24,11 +26,8 @@ def serve(
 
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     server = SearchServer(data_dir, port=port)
-    try:
+    with refused_in_one_line(port):  # the data directory or the port is another's: nothing was touched
         server.serve(
             on_ready=lambda url: typer.echo(f"Search server at {url} (data in {data_dir}). Ctrl-C stops it.")
         )
-    except RuntimeError as error:  # e.g. the data directory is already served
-        typer.echo(f"error: {error}", err=True)
-        raise typer.Exit(1) from None
     typer.echo("stopped; indices saved")

@@ -130,6 +130,7 @@ class SearchServer:
             store.close()
             raise
         self._store, self._api = store, api
+        store.directory_lock.describe(url=self._http.url)  # a second server on these indices names it
         return self._http
 
     def _close(self) -> None:

@@ -1,8 +1,13 @@
-"""Helpers for the security suite: raw HTTP, so each test controls every byte a client sends."""
+"""Helpers for the security suite: raw HTTP, so each test controls every byte a client sends, and
+the integration suite's running local store for the tests that probe the whole store."""
 
 from __future__ import annotations
 
 import socket
+
+from tests.integration.conftest import RunningStore, running_store, web_dir
+
+__all__ = ["RunningStore", "raw_exchange", "responses_in", "running_store", "web_dir"]
 
 
 def raw_exchange(port: int, request: bytes, timeout: float = 10.0) -> bytes:
