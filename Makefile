@@ -8,7 +8,7 @@ UV := $(BIN)/uv
 LINT_REGION := us-east-1
 export SAM_CLI_TELEMETRY := 0
 
-.PHONY: help install run test lint check-template test-python test-webui lock package clean
+.PHONY: help install run test lint check-template test-python test-webui opensearch-node lock package clean
 
 help:  ## List the commands
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-16s %s\n", $$1, $$2}'
@@ -47,8 +47,11 @@ check-template: $(VENV)/.installed $(CHECKOV_VENV)/.installed  ## sam validate -
 	$(BIN)/cfn-lint template.yaml
 	$(CHECKOV_VENV)/bin/checkov --quiet --compact --skip-download --framework cloudformation --file template.yaml
 
-test-python: $(VENV)/.installed  ## pytest (unit and local-stack integration tests)
+test-python: $(VENV)/.installed opensearch-node  ## pytest (unit, local-stack and real-OpenSearch integration tests)
 	$(BIN)/pytest
+
+opensearch-node:  ## Fetch (once, into a cache outside the repo) the real OpenSearch node the tests run
+	scripts/opensearch-node fetch
 
 webui/node_modules/.installed: webui/package.json webui/package-lock.json
 	cd webui && npm ci --no-audit --no-fund
