@@ -292,13 +292,24 @@ class OpenSearchNode:
                 os.chown(path, _node_uid(), _node_group(), follow_symlinks=False)
 
     def _wait_for_green(self, url: str, process: subprocess.Popen, timeout: float) -> None:
+        """Wait until the node answers, make new indexes replica-free (one node holds no replicas), wait for green.
+
+        `cluster.default_number_of_replicas` is read from the cluster's persistent settings, not from
+        opensearch.yml.
+        """
         deadline = time.monotonic() + timeout
+        replicas_set = False
         while time.monotonic() < deadline:
             if process.poll() is not None:
                 raise NodeError(
                     f"OpenSearch exited with {process.returncode} while starting:\n{self.log_tail()}"
                 )
             try:
+                if not replicas_set:
+                    _request(
+                        url, "/_cluster/settings", {"persistent": {"cluster.default_number_of_replicas": 0}}
+                    )
+                    replicas_set = True
                 if cluster_health(url, wait_for_green=True).get("status") == "green":
                     return
             except (urllib.error.URLError, OSError, ValueError):
@@ -337,11 +348,19 @@ class OpenSearchNode:
             return f"(no log at {self.log_path})"
 
 
-def cluster_health(url: str, wait_for_green: bool = False) -> dict:
-    """GET /_cluster/health of the node at `url` (http://127.0.0.1:<port>, built here)."""
-    query = "?wait_for_status=green&timeout=1s" if wait_for_green else ""
-    with urllib.request.urlopen(f"{url}/_cluster/health{query}", timeout=5) as response:  # noqa: S310
+def _request(url: str, path: str, body: dict | None = None) -> dict:
+    """GET (or PUT `body`) `path` on the node at `url` (http://127.0.0.1:<port>, built here)."""
+    data = json.dumps(body).encode() if body is not None else None
+    request = urllib.request.Request(  # noqa: S310
+        url + path, data=data, method="PUT" if data else "GET", headers={"Content-Type": "application/json"}
+    )
+    with urllib.request.urlopen(request, timeout=5) as response:  # noqa: S310
         return json.load(response)
+
+
+def cluster_health(url: str, wait_for_green: bool = False) -> dict:
+    """The node's /_cluster/health, waiting up to a second for green when asked."""
+    return _request(url, "/_cluster/health" + ("?wait_for_status=green&timeout=1s" if wait_for_green else ""))
 
 
 def _wait_gone(pid: int, timeout: float) -> bool:
