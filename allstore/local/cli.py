@@ -8,6 +8,7 @@ import signal
 import threading
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
+from urllib.parse import urlparse
 
 import typer
 from rich.console import Console
@@ -65,6 +66,27 @@ def _progress_reporter(progress: Progress) -> Reporter:
     return Reporter(phase=phase, step=step)
 
 
+def _check_search_options(search: str, search_url: str) -> None:
+    """--search names an engine; --search-url is a plain-HTTP OpenSearch (the store signs nothing)."""
+    if search not in ("embedded", "opensearch"):
+        raise typer.BadParameter(
+            f"{search!r} is not a search engine: embedded or opensearch", param_hint="--search"
+        )
+    if not search_url:
+        return
+    if search != "embedded":
+        raise typer.BadParameter(
+            "give --search opensearch or --search-url, not both", param_hint="--search-url"
+        )
+    url = urlparse(search_url)
+    if url.scheme != "http" or not url.hostname or url.path.strip("/") or url.query:
+        raise typer.BadParameter(
+            f"{search_url!r} is not http://host[:port]: the local functions reach OpenSearch without TLS "
+            "or signing (run it with its security plugin disabled)",
+            param_hint="--search-url",
+        )
+
+
 @app.command()
 def up(
     port: Annotated[int, typer.Option(help="Port of the store on 127.0.0.1 (API under /Prod/).")] = 3000,
@@ -75,6 +97,19 @@ def up(
     no_train: Annotated[
         bool, typer.Option("--no-train", help="Leave training to the workshop notebooks.")
     ] = False,
+    search: Annotated[
+        str,
+        typer.Option(
+            help="Search engine: embedded (default), or opensearch: a real OpenSearch node "
+            "(scripts/opensearch-node) in the state directory."
+        ),
+    ] = "embedded",
+    search_url: Annotated[
+        str,
+        typer.Option(
+            help="Use this running OpenSearch (http://host:port) instead; it is not started or stopped."
+        ),
+    ] = "",
 ) -> None:
     """Start the store and serve until Ctrl-C."""
     # Imported here, not at the top: moto and the stand-ins take seconds to import, which every
@@ -83,10 +118,19 @@ def up(
     from allstore.local.web_build import ensure_web_build
 
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    _check_search_options(search, search_url)
     with refused_in_one_line(port):  # before anything is built, deleted or logged
         lock = claim_state_dir(state_dir.resolve(), port)
     web_dir = ensure_web_build(console)
-    options = StoreOptions(state_dir=state_dir, port=port, data=data, train=not no_train, web_dir=web_dir)
+    options = StoreOptions(
+        state_dir=state_dir,
+        port=port,
+        data=data,
+        train=not no_train,
+        web_dir=web_dir,
+        search=search,
+        search_url=search_url,
+    )
     stopping = threading.Event()
     # Ctrl-C interrupts (even when started from a shell that ignores SIGINT for background jobs); TERM stops too.
     signal.signal(signal.SIGINT, signal.default_int_handler)

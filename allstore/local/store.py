@@ -38,6 +38,7 @@ from allstore.local.custom_resources import ResponseCollector, run_custom_resour
 from allstore.local.event_sources import MappingSettings, StreamPoller
 from allstore.local.gateway import Gateway
 from allstore.local.lambda_runtime import FunctionRuntime
+from allstore.local.opensearch_node import NodeError, OpenSearchNode
 from allstore.local.personalize_bootstrap import train_and_deploy
 from allstore.local.provision import Provisioned, StackProvisioner
 from allstore.local.service_process import ServiceProcess
@@ -73,6 +74,13 @@ class StoreOptions:
     stack_name: str = "allstore"
     max_workers: int = 4
     snapshot_interval: float = 120.0
+    search: str = "embedded"  # or "opensearch": a real node in <state dir>/opensearch
+    search_url: str = ""  # an OpenSearch to use as it is (http://host:port): nothing started or stopped
+
+    @property
+    def search_engine(self) -> str:
+        """What the state directory's index lives in, recorded so a restart uses the same engine."""
+        return self.search_url or self.search
 
 
 @dataclass
@@ -87,6 +95,7 @@ class Reporter:
 class _Servers:
     moto: MotoServer | None = None
     search: ServiceProcess | None = None
+    opensearch: OpenSearchNode | None = None
     personalize: ServiceProcess | None = None
     gateway: Gateway | None = None
     collector: ResponseCollector | None = None
@@ -161,6 +170,7 @@ class LocalStore:
         for server in (
             self.servers.collector,
             self.servers.search,
+            self.servers.opensearch,
             self.servers.personalize,
             self.servers.moto,
         ):
@@ -183,9 +193,14 @@ class LocalStore:
                 f"{self.state_dir} holds a store loaded from --data {previous.get('data')!r}; "
                 f"use another --state-dir for {options.data!r}, or delete {self.state_dir}"
             )
+        if previous and previous.get("search", "embedded") != options.search_engine:
+            raise StoreError(
+                f"{self.state_dir} holds a store indexed in the {previous.get('search', 'embedded')} search "
+                f"engine; start it with the same --search/--search-url, or use another --state-dir"
+            )
         warm = bool(previous.get("ready")) and self.snapshot.exists()
         if not warm:  # a fresh store: no search index or Personalize resources from an earlier one
-            for folder in ("search", "personalize", "snapshot"):
+            for folder in ("search", "opensearch", "personalize", "snapshot"):
                 shutil.rmtree(self.state_dir / folder, ignore_errors=True)
         self.reporter.phase("Preparing the data", 1)
         data = data_source.prepare(options.data, self.state_dir, self.reporter.step)
@@ -198,7 +213,8 @@ class LocalStore:
         self._lock.describe(url=self.servers.gateway.url)  # a second start names it
         moto_url = self._start_moto()
         logs = self.state_dir / "logs"
-        self.servers.search = ServiceProcess("search", self.state_dir / "search", logs / "search.log")
+        if options.search_engine == "embedded":
+            self.servers.search = ServiceProcess("search", self.state_dir / "search", logs / "search.log")
         self.servers.personalize = ServiceProcess(
             "personalize",
             self.state_dir / "personalize",
@@ -207,9 +223,10 @@ class LocalStore:
                 {"s3": moto_url}, self.credentials
             ),  # its S3 reads go to local AWS, never AWS
         )
-        self.servers.search.start()
+        if self.servers.search is not None:
+            self.servers.search.start()
         self.servers.personalize.start()
-        search_url = self.servers.search.wait_until_serving()
+        search_url = self._search_url()
         self.reporter.step("search server")
         personalize_url = self.servers.personalize.wait_until_serving()
         self.reporter.step("Personalize service")
@@ -252,6 +269,7 @@ class LocalStore:
                 "trained": trained,
                 "url": self.url,
                 "stack_name": options.stack_name,
+                "search": options.search_engine,
                 "endpoints": self.endpoints,
                 "outputs": outputs,
             },
@@ -270,6 +288,20 @@ class LocalStore:
         url = self.servers.moto.start()
         self.reporter.step("moto")
         return url
+
+    def _search_url(self) -> str:
+        """The embedded server's URL, a real node's (started here), or --search-url as given."""
+        if self.servers.search is not None:
+            return self.servers.search.wait_until_serving()
+        if self.options.search_url:
+            return self.options.search_url.rstrip("/")
+        # Holding the state directory, any node still running from its folder is a dead store's.
+        self.servers.opensearch = OpenSearchNode(self.state_dir / "opensearch")
+        self.servers.opensearch.stop()
+        try:
+            return self.servers.opensearch.start(say=log.info)
+        except NodeError as error:
+            raise StoreError(f"the OpenSearch node did not start: {error}") from error
 
     def _upload_sources(self, data: data_source.DataFolder, warm: bool) -> dict[str, str]:
         """Put the data where the template's source parameters point (a bucket standing in for the public one)."""
@@ -321,6 +353,7 @@ class LocalStore:
             for name, value in variables.items():
                 # Local servers speak plain HTTP on the loopback interface.
                 value = value.replace("https://127.0.0.1:", "http://127.0.0.1:")
+                value = value.replace(f"https://{search_host}", search_url)  # --search-url is plain HTTP
                 if name == "CLIENT_ENDPOINTS" and not value:
                     value = browser_endpoints
                 rewritten[name] = value
