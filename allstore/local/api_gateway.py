@@ -86,6 +86,27 @@ def api_routes(functions: dict[str, Any], api_definitions: dict[str, dict[str, A
     return sorted(routes, key=lambda route: (route.resource.count("{"), -len(route.resource)))
 
 
+# The errors the gateway's HTTP layer answers itself, as API Gateway names them in x-amzn-ErrorType.
+WIRE_ERROR_TYPES = {
+    400: "BadRequestException",
+    403: "ForbiddenException",
+    404: "NotFoundException",
+    405: "MethodNotAllowedException",
+    413: "RequestEntityTooLargeException",
+}
+
+
+def render_error(status: int, message: str) -> tuple[dict[str, str], bytes]:
+    """API Gateway's error shape, `{"message"}` with the type in `x-amzn-ErrorType` — which is also
+    how botocore reads a REST-JSON error, so the Lambda API's clients get a proper ClientError."""
+    error_type = WIRE_ERROR_TYPES.get(
+        status, "InternalServerErrorException" if status >= 500 else "BadRequestException"
+    )
+    return {"Content-Type": "application/json", "x-amzn-ErrorType": error_type}, json.dumps(
+        {"message": message}
+    ).encode()
+
+
 def json_response(status: int, document: Any, headers: dict[str, str] | None = None) -> Response:
     return status, {"Content-Type": "application/json", **(headers or {})}, json.dumps(document).encode()
 

@@ -10,14 +10,15 @@ import logging
 import socket
 import threading
 from collections.abc import Iterable
+from http import HTTPStatus
 from typing import Any
 
 import boto3
 from botocore.config import Config
 
-from allstore.local.aws_guard import AwsGuard, guarded_wsgi
+from allstore.local.aws_guard import AwsGuard, Refusal, guarded_wsgi
 from allstore.local.credentials import StoreCredentials
-from allstore.loopback import LOOPBACK_NAMES, listen_backlog
+from allstore.loopback import IDLE_SECONDS, LOOPBACK_NAMES, listen_backlog
 
 REGION = "us-east-1"
 ACCOUNT_ID = "123456789012"  # moto's default account
@@ -81,6 +82,19 @@ class MotoServer:
             # Headers and body leave in two writes: with Nagle's algorithm, the client's delayed
             # ACK holds the body back for 40 ms on every request.
             disable_nagle_algorithm = True
+            timeout = IDLE_SECONDS  # a silent connection is closed, as the loopback servers do
+
+            def send_error(self, code: int, message: str | None = None, explain: str | None = None) -> None:
+                """A malformed request line: an AWS JSON error, not Python's HTML page."""
+                self.close_connection = True
+                text = message or HTTPStatus(code).phrase
+                reply, payload = Refusal(code, "BadRequest", text).render({"content-type": "json"}, None)
+                phrase = HTTPStatus(code).phrase if code in HTTPStatus._value2member_map_ else ""
+                lines = [f"HTTP/1.1 {code} {phrase}", *(f"{name}: {value}" for name, value in reply.items())]
+                lines += [f"Content-Length: {len(payload)}", "Connection: close"]
+                # Written whole: a request line that failed to parse may have left HTTP/0.9 set,
+                # for which BaseHTTPRequestHandler would send no status line at all.
+                self.wfile.write(("\r\n".join(lines) + "\r\n\r\n").encode("latin-1", "replace") + payload)
 
         guard = AwsGuard(credentials, trusted_origins)
         application = guarded_wsgi(DomainDispatcherApplication(create_backend_app), guard)

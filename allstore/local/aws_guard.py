@@ -16,11 +16,13 @@ import logging
 import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
+from http import HTTPStatus
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import unquote_to_bytes, urlsplit
 
 from allstore.local.credentials import SignatureRejected, StoreCredentials
 from allstore.local.function_environment import environment_error
+from allstore.loopback import METHODS
 
 log = logging.getLogger(__name__)
 
@@ -69,6 +71,10 @@ class AwsGuard:
     ) -> tuple[Refusal | None, str | None]:
         """(None, service) when the request may go on, else (the refusal, the service if known)."""
         lowered = {name.lower(): value for name, value in headers.items()}
+        if method not in METHODS:
+            return Refusal(405, "MethodNotAllowed", f"The method {method} is not allowed here."), None
+        if b"\x00" in unquote_to_bytes(urlsplit(target).path):
+            return Refusal(400, "InvalidURI", "The request path contains a NUL character."), None
         if lowered.get("host", "").lower() not in self.hosts:
             return Refusal(403, "AccessDeniedException", "This server answers only its own address."), None
         origin = lowered.get("origin")
@@ -118,11 +124,27 @@ def guarded_wsgi(app: Callable[..., Any], guard: AwsGuard) -> Callable[..., Any]
                 kept = [(name, value) for name, value in response_headers if not _is_cors(name)]
                 return start_response(status, kept, *args)
 
-            return app(environ, without_cors)
-        log.info("local AWS refused %s %s: %s", environ["REQUEST_METHOD"], target, refusal.message)
+            try:
+                return app(environ, without_cors)
+            except (ValueError, RecursionError):  # moto parsing a body that is not JSON, or too deep
+                refusal = Refusal(400, "SerializationException", "The request body could not be parsed.")
+            except (KeyError, TypeError, AttributeError):  # moto reading a parameter that is missing
+                log.info("local AWS: %s %s is malformed", environ["REQUEST_METHOD"], target, exc_info=True)
+                refusal = Refusal(
+                    400,
+                    "ValidationException",
+                    "The request misses a required parameter or has a malformed one.",
+                )
+            except Exception:  # a moto failure: werkzeug would answer its HTML page
+                log.exception("local AWS: %s %s failed", environ["REQUEST_METHOD"], target)
+                refusal = Refusal(
+                    500, "InternalFailure", "Internal failure; the store's log has the details."
+                )
+        else:
+            log.info("local AWS refused %s %s: %s", environ["REQUEST_METHOD"], target, refusal.message)
         reply, payload = refusal.render(headers, service)
         start_response(
-            f"{refusal.status} {'Forbidden' if refusal.status == 403 else 'Bad Request'}",
+            f"{refusal.status} {HTTPStatus(refusal.status).phrase}",
             [*reply.items(), ("Content-Length", str(len(payload))), ("Connection", "close")],
         )
         return [payload]

@@ -16,7 +16,7 @@ from http import HTTPStatus
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from allstore.local.api_gateway import ApiGatewayProxy, ApiRoute, json_response
+from allstore.local.api_gateway import ApiGatewayProxy, ApiRoute, json_response, render_error
 from allstore.local.aws_guard import AwsGuard
 from allstore.local.aws_proxy import LAMBDA_PREFIX, BrowserAwsProxy, LambdaApi, LocalAws
 from allstore.local.credentials import StoreCredentials
@@ -32,7 +32,9 @@ class Gateway:
         self, *, port: int, credentials: StoreCredentials, web_dir: Path | None, images_dir: Path | None
     ) -> None:
         # Origins are checked per app: the API is public, the AWS proxy is the store's own.
-        self._server = LoopbackServer(self._route, port=port, name="gateway", trusted_origins=None)
+        self._server = LoopbackServer(
+            self._route, port=port, name="gateway", render_error=render_error, trusted_origins=None
+        )
         self.url = self._server.url + "/"
         self.origins = loopback_origins(self._server.port)
         self.credentials = credentials

@@ -77,7 +77,7 @@ def web_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return folder
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")  # stopped with its package: moto's state is per process
 def running_store(tmp_path_factory: pytest.TempPathFactory, web_dir: Path) -> Iterator[RunningStore]:
     options = StoreOptions(
         state_dir=tmp_path_factory.mktemp("allstore-state"),

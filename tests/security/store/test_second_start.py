@@ -23,7 +23,7 @@ from allstore.local import store as store_module
 from allstore.local.store import claim_state_dir
 from allstore.state_dir import StateDirectoryInUse, holder
 from tests.integration.conftest import eventually
-from tests.security.conftest import RunningStore
+from tests.security.store.conftest import RunningStore
 
 ALLSTORE = [sys.executable, "-m", "allstore.cli"]
 REPO = Path(__file__).resolve().parents[2]
