@@ -108,12 +108,7 @@ def execute_bulk(store: IndexStore, actions: list[BulkAction]) -> tuple[dict[str
         try:
             result = _apply(store, action)
         except SearchError as error:
-            failure = {
-                "type": error.error_type,
-                "reason": error.reason,
-                "index": action.index,
-                **error.details,
-            }
+            failure = {"type": error.error_type, "reason": error.reason, **error.details}
             items.append(
                 {
                     action.action: {

@@ -34,7 +34,7 @@ def index_not_found(index: str) -> SearchError:
         "index_not_found_exception",
         f"no such index [{index}]",
         index=index,
-        **{"resource.type": "index_or_alias", "resource.id": index},
+        **{"resource.type": "index_or_alias", "resource.id": index, "index_uuid": "_na_"},
     )
 
 

@@ -123,7 +123,8 @@ class Mapping:
         return list(self._indexed)
 
     def to_json(self) -> dict[str, Any]:
-        return copy.deepcopy(self.tree)
+        """The mapping as GET _mapping shows it: OpenSearch echoes `dynamic` as a string ("false")."""
+        return _dynamic_as_string(copy.deepcopy(self.tree))
 
     def schema(self) -> tantivy.Schema:
         """The tantivy schema: metadata fields plus one field per indexed mapping field."""
@@ -230,6 +231,15 @@ def coerce(spec: FieldSpec, value: Any) -> Any:
     if spec.type == BOOLEAN:
         return parse_boolean(value)
     return parse_date(value)
+
+
+def _dynamic_as_string(tree: dict[str, Any]) -> dict[str, Any]:
+    if isinstance(tree.get("dynamic"), bool):
+        tree["dynamic"] = str(tree["dynamic"]).lower()
+    for child in (tree.get("properties") or {}).values():
+        if isinstance(child, dict) and "properties" in child:
+            _dynamic_as_string(child)
+    return tree
 
 
 def _add_value(doc: tantivy.Document, spec: FieldSpec, value: Any, doc_id: str) -> None:

@@ -166,7 +166,11 @@ class QueryBuilder:
         return Query.boolean_query([(Occur.Should, clause) for clause in clauses], required)
 
     def _fuzzy_word(self, spec: FieldSpec, word: str, distance: int, fuzzy: _FuzzyOptions) -> Query:
-        """`word` as one term, or with edits allowed the best of its scored expansions (itself included)."""
+        """`word` as one term, or with edits allowed its scored expansions (itself included).
+
+        A document holding several expansions scores each, summed, as Lucene's rewrite of a fuzzy
+        query into a boolean `should` of term queries does.
+        """
         if distance == 0:
             return Query.term_query(self.schema, spec.path, word)
         expansions = self.expander.expand(
@@ -174,8 +178,11 @@ class QueryBuilder:
         )
         if not expansions:  # nothing within reach, or a word too long to expand: only itself can match
             return Query.term_query(self.schema, spec.path, word)
-        return Query.disjunction_max_query(
-            [_boosted(Query.term_query(self.schema, spec.path, e.term), e.weight) for e in expansions]
+        return Query.boolean_query(
+            [
+                (Occur.Should, _boosted(Query.term_query(self.schema, spec.path, e.term), e.weight))
+                for e in expansions
+            ]
         )
 
     def _match_phrase(self, body: Any) -> Query:
