@@ -13,7 +13,6 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-import os
 import socket
 import subprocess
 import sys
@@ -24,12 +23,12 @@ from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Any
 
+from allstore.local.child_environment import child_environment
 from allstore.local.provision import FunctionSpec
 
 log = logging.getLogger(__name__)
 
 WORKER_START_TIMEOUT = 120.0
-HOST_VARIABLES = ("PATH", "HOME", "LANG", "LC_ALL", "TMPDIR", "TZ", "SYSTEMROOT")
 
 
 class FunctionError(Exception):
@@ -81,9 +80,9 @@ class FunctionRuntime:
         return self._configuration_source(self.spec.name)
 
     def environment(self, configuration: dict[str, Any]) -> dict[str, str]:
-        """What the handler's process sees: host basics, the configured variables, then the runtime's own."""
-        environment = {name: os.environ[name] for name in HOST_VARIABLES if name in os.environ}
-        environment.update(configuration.get("Environment", {}).get("Variables", {}))
+        """What the handler's process sees: host basics (never the user's secrets), the configured
+        variables, then the runtime's own."""
+        environment = child_environment(configuration.get("Environment", {}).get("Variables", {}))
         environment.update(self._runtime_environment)
         environment.update(
             {

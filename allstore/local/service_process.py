@@ -12,12 +12,13 @@ worker does.
 from __future__ import annotations
 
 import logging
-import os
 import select
 import subprocess
 import sys
 from pathlib import Path
 from typing import Any
+
+from allstore.local.child_environment import child_environment
 
 KINDS = ("search", "personalize")
 START_TIMEOUT_SECONDS = 120.0
@@ -35,8 +36,13 @@ class ServiceProcess:
         self.kind = kind
         self.state_dir = state_dir
         self.log_path = log_path
-        self.environment = {**os.environ, **(environment or {})}
+        self.environment = child_environment(environment)  # never the user's secrets
         self._process: subprocess.Popen[str] | None = None
+
+    @property
+    def pid(self) -> int | None:
+        """The running child's process id."""
+        return self._process.pid if self._process is not None else None
 
     def start(self) -> None:
         """Start the child; it loads in the background (see `wait_until_serving`)."""

@@ -45,8 +45,10 @@ RANKING_NOT_CONFIGURED = (
 
 
 def personalize_runtime_client() -> Any:
-    """A personalize-runtime client that gives up quickly: a slow campaign must not stall the page."""
-    config = Config(connect_timeout=2, read_timeout=3, retries={"max_attempts": 2, "mode": "standard"})
+    """A personalize-runtime client that gives up quickly: a slow campaign must not stall the page.
+
+    Standard retries make three attempts unless the environment's AWS_MAX_ATTEMPTS says otherwise."""
+    config = Config(connect_timeout=2, read_timeout=3, retries={"mode": "standard"})
     return boto3.client("personalize-runtime", config=config)
 
 
