@@ -154,7 +154,7 @@ class ApiGatewayProxy:
             method=method,
             path=path,
             query=split.query,
-            headers=dict(headers.items()),
+            headers=headers,  # all of them: a repeated header reaches multiValueHeaders
             body=body,
             resource=route.resource,
             path_parameters=parameters,

@@ -11,6 +11,7 @@ import time
 import uuid
 from collections.abc import Mapping
 from datetime import datetime
+from email.message import Message
 from typing import Any
 from urllib.parse import parse_qs
 
@@ -22,14 +23,19 @@ def api_gateway_event(
     method: str,
     path: str,
     query: str,
-    headers: Mapping[str, str],
+    headers: Mapping[str, str] | Message,
     body: bytes,
     resource: str,
     path_parameters: dict[str, str],
     stage: str,
     source_ip: str,
 ) -> dict[str, Any]:
-    """A REST API proxy event for `method path?query` matched to `resource` (e.g. `/items/{id}`)."""
+    """A REST API proxy event for `method path?query` matched to `resource` (e.g. `/items/{id}`).
+
+    As API Gateway does, a repeated query parameter or header gives its last value in
+    `queryStringParameters` / `headers` and all of them, in order, in the `multiValue...` fields;
+    query values are URL-decoded (`+` is a space).
+    """
     multi_query = parse_qs(query, keep_blank_values=True)
     multi_headers: dict[str, list[str]] = {}
     for name, value in headers.items():
