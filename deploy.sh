@@ -28,13 +28,14 @@ validate_stack_name "${STACK}"
 require_aws_tools
 require_build_tools
 resolve_region
+require_bucket_in_region "${BUCKET}"
 
 WEB_SOURCE="s3://${BUCKET}/${STACK}/webui.zip"
 
 build_webui
 package_webui
 info "Uploading the web UI bundle to ${WEB_SOURCE}"
-run aws s3 cp "${BUILD_DIR}/webui.zip" "${WEB_SOURCE}" "${AWS_OPTIONS[@]}"
+run aws s3 cp "${BUILD_DIR}/webui.zip" "${WEB_SOURCE}" ${AWS_OPTIONS[@]+"${AWS_OPTIONS[@]}"}
 
 info "Building the Lambda functions and layer"
 run sam build --template-file "${REPO_ROOT}/template.yaml" --build-dir "${REPO_ROOT}/.aws-sam/build"
@@ -45,7 +46,7 @@ run sam deploy --template-file "${REPO_ROOT}/.aws-sam/build/template.yaml" \
   --stack-name "${STACK}" --s3-bucket "${BUCKET}" --s3-prefix "${STACK}" \
   --capabilities CAPABILITY_IAM --no-confirm-changeset --no-fail-on-empty-changeset \
   --parameter-overrides "ProjectName=${STACK}" "WebSource=${WEB_SOURCE}" \
-  "${AWS_OPTIONS[@]}"
+  ${AWS_OPTIONS[@]+"${AWS_OPTIONS[@]}"}
 
 load_stack_outputs "${STACK}"
 publish_webui "$(stack_output WebBucket)" "$(stack_output WebDistributionId)"

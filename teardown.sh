@@ -34,13 +34,13 @@ resolve_region
 
 load_stack_outputs "${STACK}"
 info "Deleting the workshop's Personalize resources"
-run "${ALLSTORE}" personalize cleanup --stack "${STACK}" --yes "${AWS_OPTIONS[@]}"
+run "${ALLSTORE}" personalize cleanup --stack "${STACK}" --yes ${AWS_OPTIONS[@]+"${AWS_OPTIONS[@]}"}
 for bucket_output in StagingBucket WebBucket; do
   bucket="$(stack_output "${bucket_output}")"
   info "Emptying s3://${bucket}"
-  run aws s3 rm "s3://${bucket}" --recursive "${AWS_OPTIONS[@]}"
+  run aws s3 rm "s3://${bucket}" --recursive ${AWS_OPTIONS[@]+"${AWS_OPTIONS[@]}"}
 done
 info "Deleting stack ${STACK}"
-run aws cloudformation delete-stack --stack-name "${STACK}" "${AWS_OPTIONS[@]}"
-run aws cloudformation wait stack-delete-complete --stack-name "${STACK}" "${AWS_OPTIONS[@]}"
+run aws cloudformation delete-stack --stack-name "${STACK}" ${AWS_OPTIONS[@]+"${AWS_OPTIONS[@]}"}
+run aws cloudformation wait stack-delete-complete --stack-name "${STACK}" ${AWS_OPTIONS[@]+"${AWS_OPTIONS[@]}"}
 echo "Stack ${STACK} and its Personalize resources are deleted."

@@ -65,12 +65,26 @@ require_aws_tools() {
   require_command sam "Install the AWS SAM CLI (pip install aws-sam-cli, or 'make install' puts it in .venv/bin)."
 }
 
+# The lowest Node version webui/package.json's "engines" accepts (">=20.19" or "^20.19.0" -> 20.19).
+node_minimum() {
+  python3 - "${REPO_ROOT}/webui/package.json" <<'PYTHON'
+import json, re, sys
+spec = json.load(open(sys.argv[1])).get("engines", {}).get("node", "")
+match = re.fullmatch(r"\s*(?:>=|\^|~)?\s*v?(\d+)(?:\.(\d+))?(?:\.\d+)?\s*", spec)
+if not match:
+    sys.exit(f"error: cannot read a minimum from engines.node {spec!r} in {sys.argv[1]}")
+print(f"{match.group(1)}.{match.group(2) or 0}")
+PYTHON
+}
+
 require_build_tools() {
-  require_command node "Install Node.js 20 or newer: https://nodejs.org/"
-  require_command npm "npm comes with Node.js: https://nodejs.org/"
+  local node_version
   require_command python3 "Install Python 3.11 or newer: https://www.python.org/downloads/"
-  require_version node "$(node --version)" 20.0
   require_version python3 "$(python3 -c 'import platform; print(platform.python_version())')" 3.11
+  node_version="$(node_minimum)" || exit 1
+  require_command node "Install Node.js ${node_version} or newer (webui/package.json engines): https://nodejs.org/"
+  require_command npm "npm comes with Node.js: https://nodejs.org/"
+  require_version node "$(node --version)" "${node_version}"
 }
 
 # The region: --region, else the environment, else the profile's configured region.
@@ -83,10 +97,35 @@ resolve_region() {
     if [[ -n "${PROFILE}" ]]; then
       profile_option=(--profile "${PROFILE}")
     fi
-    REGION="$(aws configure get region "${profile_option[@]}" 2>/dev/null || true)"
+    REGION="$(aws configure get region ${profile_option[@]+"${profile_option[@]}"} 2>/dev/null || true)"
   fi
   [[ -n "${REGION}" ]] || die "no AWS region: pass --region, set AWS_REGION, or run 'aws configure'"
   aws_options
+}
+
+# The region of an S3 bucket: GetBucketLocation answers None (null) for us-east-1 and EU for eu-west-1.
+bucket_region() {
+  local location
+  location="$(aws s3api get-bucket-location --bucket "$1" --query LocationConstraint --output text \
+    ${AWS_OPTIONS[@]+"${AWS_OPTIONS[@]}"})" || die "cannot read the location of bucket '$1' (does it exist, and may you read it?)"
+  case "${location}" in
+    "" | None | null) echo us-east-1 ;;
+    EU) echo eu-west-1 ;;
+    *) echo "${location}" ;;
+  esac
+}
+
+# Lambda code and the packaged template must come from a bucket in the region the stack deploys to.
+require_bucket_in_region() {
+  local bucket="$1" location
+  if [[ "${DRY_RUN}" == true ]]; then
+    run aws s3api get-bucket-location --bucket "${bucket}" --query LocationConstraint --output text \
+      ${AWS_OPTIONS[@]+"${AWS_OPTIONS[@]}"}
+    return
+  fi
+  location="$(bucket_region "${bucket}")" || exit 1
+  [[ "${location}" == "${REGION}" ]] ||
+    die "bucket '${bucket}' is in ${location}, not in ${REGION}: create a bucket in ${REGION} or pass --region ${location}"
 }
 
 # The stack name doubles as the template's ProjectName, so it must match that parameter's pattern.
@@ -101,12 +140,12 @@ validate_stack_name() {
 load_stack_outputs() {
   local stack="$1"
   if [[ "${DRY_RUN}" == true ]]; then
-    run aws cloudformation describe-stacks --stack-name "${stack}" "${AWS_OPTIONS[@]}" --query "Stacks[0].Outputs" --output json
+    run aws cloudformation describe-stacks --stack-name "${stack}" ${AWS_OPTIONS[@]+"${AWS_OPTIONS[@]}"} --query "Stacks[0].Outputs" --output json
     STACK_OUTPUTS=""
     return
   fi
   local json
-  json="$(aws cloudformation describe-stacks --stack-name "${stack}" "${AWS_OPTIONS[@]}" --query "Stacks[0].Outputs" --output json)" ||
+  json="$(aws cloudformation describe-stacks --stack-name "${stack}" ${AWS_OPTIONS[@]+"${AWS_OPTIONS[@]}"} --query "Stacks[0].Outputs" --output json)" ||
     die "could not read the outputs of stack '${stack}' in ${REGION}"
   STACK_OUTPUTS="$(python3 -c 'import json, sys
 for output in json.load(sys.stdin) or []:
@@ -135,11 +174,11 @@ build_webui() {
 publish_webui() {
   local bucket="$1" distribution="$2"
   info "Uploading the web UI to s3://${bucket}/"
-  run aws s3 sync "${REPO_ROOT}/webui/dist/" "s3://${bucket}/" --delete "${AWS_OPTIONS[@]}"
+  run aws s3 sync "${REPO_ROOT}/webui/dist/" "s3://${bucket}/" --delete ${AWS_OPTIONS[@]+"${AWS_OPTIONS[@]}"}
   run aws s3 cp "${REPO_ROOT}/webui/dist/index.html" "s3://${bucket}/index.html" \
-    --cache-control "no-cache" --content-type "text/html" "${AWS_OPTIONS[@]}"
+    --cache-control "no-cache" --content-type "text/html" ${AWS_OPTIONS[@]+"${AWS_OPTIONS[@]}"}
   info "Invalidating CloudFront distribution ${distribution}"
-  run aws cloudfront create-invalidation --distribution-id "${distribution}" --paths "/*" "${AWS_OPTIONS[@]}"
+  run aws cloudfront create-invalidation --distribution-id "${distribution}" --paths "/*" ${AWS_OPTIONS[@]+"${AWS_OPTIONS[@]}"}
 }
 
 # Zip webui/dist into build/webui.zip, the WebSource the set-up function unpacks.

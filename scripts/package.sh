@@ -23,6 +23,7 @@ PROFILE="${POSITIONAL[1]:-}"
 require_aws_tools
 require_build_tools
 resolve_region
+require_bucket_in_region "${BUCKET}"
 
 build_webui
 package_webui
@@ -30,9 +31,9 @@ info "Building and packaging the stack"
 run sam build --template-file "${REPO_ROOT}/template.yaml" --build-dir "${REPO_ROOT}/.aws-sam/build"
 run sam package --template-file "${REPO_ROOT}/.aws-sam/build/template.yaml" \
   --s3-bucket "${BUCKET}" --s3-prefix allstore \
-  --output-template-file "${BUILD_DIR}/package.yaml" "${AWS_OPTIONS[@]}"
-run aws s3 cp "${BUILD_DIR}/package.yaml" "s3://${BUCKET}/allstore/package.yaml" "${AWS_OPTIONS[@]}"
-run aws s3 cp "${BUILD_DIR}/webui.zip" "s3://${BUCKET}/allstore/webui.zip" "${AWS_OPTIONS[@]}"
+  --output-template-file "${BUILD_DIR}/package.yaml" ${AWS_OPTIONS[@]+"${AWS_OPTIONS[@]}"}
+run aws s3 cp "${BUILD_DIR}/package.yaml" "s3://${BUCKET}/allstore/package.yaml" ${AWS_OPTIONS[@]+"${AWS_OPTIONS[@]}"}
+run aws s3 cp "${BUILD_DIR}/webui.zip" "s3://${BUCKET}/allstore/webui.zip" ${AWS_OPTIONS[@]+"${AWS_OPTIONS[@]}"}
 
 TEMPLATE_URL="https://${BUCKET}.s3.${REGION}.amazonaws.com/allstore/package.yaml"
 echo

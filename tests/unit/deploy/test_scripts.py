@@ -40,9 +40,12 @@ if os.environ.get("FAKE_FAIL") and command.startswith(os.environ["FAKE_FAIL"]):
     print(f"{name}: simulated failure", file=sys.stderr)
     sys.exit(3)
 if name == "node":
-    print(os.environ.get("FAKE_NODE_VERSION", "v20.11.1"))
+    print(os.environ.get("FAKE_NODE_VERSION", "v20.19.2"))
 elif name == "aws" and argv[1:3] == ["configure", "get"]:
     print("eu-west-1")
+elif name == "aws" and argv[1:3] == ["s3api", "get-bucket-location"]:
+    region = argv[argv.index("--region") + 1]
+    print(os.environ.get("FAKE_BUCKET_LOCATION", "None" if region == "us-east-1" else region))
 elif name == "aws" and argv[1:3] == ["cloudformation", "describe-stacks"]:
     print(os.environ["FAKE_OUTPUTS"])
 elif name == "npm" and "build" in argv:
@@ -56,11 +59,10 @@ elif name == "npm" and "build" in argv:
 def sandbox(tmp_path: Path) -> Path:
     """A copy of the deploy files plus a bin/ of fakes; the scripts find the repository by their location."""
     repo = tmp_path / "repo"
-    for relative in [*SCRIPTS, "template.yaml", "samconfig.toml"]:
+    for relative in [*SCRIPTS, "template.yaml", "samconfig.toml", "webui/package.json"]:
         target = repo / relative
         target.parent.mkdir(parents=True, exist_ok=True)
         shutil.copy2(REPO / relative, target)
-    (repo / "webui").mkdir()
     bin_dir = tmp_path / "bin"
     bin_dir.mkdir()
     for name in ("aws", "sam", "npm", "node", "allstore"):
@@ -102,6 +104,18 @@ def test_deploy_runs_the_whole_sequence(sandbox: Path) -> None:
     region = ["--region", "eu-west-1", "--profile", "workshop"]
     web_source = "s3://artefacts/mystore/webui.zip"
     assert calls == [
+        [
+            "aws",
+            "s3api",
+            "get-bucket-location",
+            "--bucket",
+            "artefacts",
+            "--query",
+            "LocationConstraint",
+            "--output",
+            "text",
+            *region,
+        ],
         ["npm", "ci", "--prefix", f"{repo}/webui"],
         ["npm", "run", "build", "--prefix", f"{repo}/webui"],
         ["aws", "s3", "cp", f"{repo}/build/webui.zip", web_source, *region],
@@ -207,13 +221,70 @@ def test_missing_sam_is_reported_before_anything_runs(sandbox: Path) -> None:
     assert calls == []
 
 
-def test_old_node_is_refused(sandbox: Path) -> None:
+@pytest.mark.parametrize("version", ["v18.19.0", "v20.18.3"])
+def test_node_older_than_the_web_uis_engines_is_refused(sandbox: Path, version: str) -> None:
+    engines = json.loads((REPO / "webui" / "package.json").read_text())["engines"]["node"]
+    assert engines == ">=20.19", "update the versions above with webui/package.json"
     result, calls = run_script(
-        sandbox, "deploy.sh", "artefacts", "mystore", "--region", "eu-west-1", FAKE_NODE_VERSION="v18.19.0"
+        sandbox, "deploy.sh", "artefacts", "mystore", "--region", "eu-west-1", FAKE_NODE_VERSION=version
     )
     assert result.returncode != 0
-    assert "node 18.19.0 is too old" in result.stderr
+    assert f"node {version[1:]} is too old: AllStore needs node 20.19 or newer" in result.stderr
     assert calls == []
+
+
+def test_the_node_minimum_follows_package_json(sandbox: Path) -> None:
+    package = sandbox / "repo" / "webui" / "package.json"
+    package.write_text(json.dumps({"engines": {"node": "^22.4.0"}}))
+    result, calls = run_script(
+        sandbox, "deploy.sh", "artefacts", "mystore", "--region", "eu-west-1", FAKE_NODE_VERSION="v22.3.0"
+    )
+    assert "node 22.3.0 is too old: AllStore needs node 22.4 or newer" in result.stderr
+    package.write_text(json.dumps({"engines": {"node": "*"}}))
+    result, calls = run_script(sandbox, "deploy.sh", "artefacts", "mystore", "--region", "eu-west-1")
+    assert result.returncode != 0 and "cannot read a minimum from engines.node '*'" in result.stderr
+    assert calls == []
+
+
+@pytest.mark.parametrize(
+    ("location", "region", "in_region"),
+    [
+        ("None", "us-east-1", True),
+        ("EU", "eu-west-1", True),
+        ("eu-central-1", "eu-central-1", True),
+        ("None", "eu-west-1", False),
+        ("eu-central-1", "eu-west-1", False),
+    ],
+)
+def test_the_artefact_bucket_must_be_in_the_deploy_region(
+    sandbox: Path, location: str, region: str, in_region: bool
+) -> None:
+    for script in ("deploy.sh", "scripts/package.sh"):
+        args = ["artefacts", "mystore"] if script == "deploy.sh" else ["artefacts"]
+        result, calls = run_script(sandbox, script, *args, "--region", region, FAKE_BUCKET_LOCATION=location)
+        assert calls[0][:3] == ["aws", "s3api", "get-bucket-location"]
+        if in_region:
+            assert result.returncode == 0, result.stderr
+        else:
+            assert result.returncode != 0
+            shown = "us-east-1" if location == "None" else location
+            assert f"bucket 'artefacts' is in {shown}, not in {region}" in result.stderr
+            assert calls[1:] == [], "nothing may run after the bucket check fails"
+
+
+def test_an_unreadable_artefact_bucket_stops_the_deploy(sandbox: Path) -> None:
+    result, calls = run_script(
+        sandbox,
+        "deploy.sh",
+        "artefacts",
+        "mystore",
+        "--region",
+        "eu-west-1",
+        FAKE_FAIL="aws s3api get-bucket-location",
+    )
+    assert result.returncode != 0
+    assert "cannot read the location of bucket 'artefacts'" in result.stderr
+    assert len(calls) == 1
 
 
 def test_a_failing_step_stops_the_script_with_its_message(sandbox: Path) -> None:
@@ -234,6 +305,7 @@ def test_dry_run_prints_every_command_and_runs_none(sandbox: Path) -> None:
     assert calls == []
     printed = [line for line in result.stdout.splitlines() if line.startswith("+ ")]
     assert [line.split()[1:3] for line in printed] == [
+        ["aws", "s3api"],
         ["npm", "ci"],
         ["npm", "run"],
         ["mkdir", "-p"],
@@ -298,6 +370,7 @@ def test_package_uploads_template_and_web_bundle_and_prints_the_launch_link(sand
     assert result.returncode == 0, result.stderr
     repo = str(sandbox / "repo")
     assert [call[:2] for call in calls] == [
+        ["aws", "s3api"],
         ["npm", "ci"],
         ["npm", "run"],
         ["sam", "build"],
@@ -305,8 +378,8 @@ def test_package_uploads_template_and_web_bundle_and_prints_the_launch_link(sand
         ["aws", "s3"],
         ["aws", "s3"],
     ]
-    assert calls[3][calls[3].index("--output-template-file") + 1] == f"{repo}/build/package.yaml"
-    assert calls[4][2:5] == ["cp", f"{repo}/build/package.yaml", "s3://public-assets/allstore/package.yaml"]
+    assert calls[4][calls[4].index("--output-template-file") + 1] == f"{repo}/build/package.yaml"
+    assert calls[5][2:5] == ["cp", f"{repo}/build/package.yaml", "s3://public-assets/allstore/package.yaml"]
     assert (
         "templateURL=https://public-assets.s3.us-east-1.amazonaws.com/allstore/package.yaml" in result.stdout
     )
