@@ -201,6 +201,7 @@ class OpenSearchNode:
         self.port = port
         self.version = version
         self.log_path = self.node_dir / "logs" / "node.log"
+        self._watcher: subprocess.Popen | None = None
 
     @property
     def _state_path(self) -> Path:
@@ -216,7 +217,10 @@ class OpenSearchNode:
         ours = MAIN_CLASS.encode() in cmdline and any(str(self.node_dir).encode() in part for part in cmdline)
         return state if ours else None  # a reused pid is not our node
 
-    def start(self, timeout: float = START_TIMEOUT_SECONDS, say=print) -> str:
+    def start(
+        self, timeout: float = START_TIMEOUT_SECONDS, say=print, with_this_process: bool = False
+    ) -> str:
+        """Start the node and wait for green; `with_this_process` stops it when this process ends, even killed."""
         if (state := self.running()) is not None:
             raise NodeError(
                 f"a node already runs from {self.node_dir} at {state['url']} (pid {state['pid']})"
@@ -267,6 +271,12 @@ class OpenSearchNode:
             )
         url = f"http://127.0.0.1:{http_port}"
         self._state_path.write_text(json.dumps({"pid": process.pid, "url": url, "version": self.version}))
+        if with_this_process:
+            self._watcher = subprocess.Popen(  # noqa: S603 - our interpreter, our code
+                [sys.executable, "-c", _WATCHER, str(process.pid), MAIN_CLASS],
+                stdin=subprocess.PIPE,
+                start_new_session=True,
+            )
         try:
             self._wait_for_green(url, process, timeout)
         except BaseException:
@@ -318,6 +328,10 @@ class OpenSearchNode:
 
     def stop(self, timeout: float = STOP_TIMEOUT_SECONDS) -> bool:
         """SIGTERM (OpenSearch closes its indexes and exits), SIGKILL after `timeout`; False if none ran."""
+        if self._watcher is not None:  # stopping here: the watcher's work is done
+            self._watcher.kill()
+            self._watcher.wait()
+            self._watcher = None
         state = self.running()
         if state is None:
             self._state_path.unlink(missing_ok=True)
@@ -361,6 +375,27 @@ def _request(url: str, path: str, body: dict | None = None) -> dict:
 def cluster_health(url: str, wait_for_green: bool = False) -> dict:
     """The node's /_cluster/health, waiting up to a second for green when asked."""
     return _request(url, "/_cluster/health" + ("?wait_for_status=green&timeout=1s" if wait_for_green else ""))
+
+
+# Waits for its stdin to close (the process that started the node ended, however it ended), then
+# stops the node as `stop()` would, unless its pid is no longer the node's.
+_WATCHER = """
+import os, signal, sys, time
+sys.stdin.buffer.read()
+pid, main_class = int(sys.argv[1]), sys.argv[2].encode()
+def alive():
+    try:
+        return main_class in open(f"/proc/{pid}/cmdline", "rb").read()
+    except OSError:
+        return False
+if alive():
+    os.kill(pid, signal.SIGTERM)
+    deadline = time.monotonic() + 60
+    while alive() and time.monotonic() < deadline:
+        time.sleep(0.5)
+    if alive():
+        os.kill(pid, signal.SIGKILL)
+"""
 
 
 def _wait_gone(pid: int, timeout: float) -> bool:

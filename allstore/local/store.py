@@ -299,7 +299,7 @@ class LocalStore:
         self.servers.opensearch = OpenSearchNode(self.state_dir / "opensearch")
         self.servers.opensearch.stop()
         try:
-            return self.servers.opensearch.start(say=log.info)
+            return self.servers.opensearch.start(say=log.info, with_this_process=True)
         except NodeError as error:
             raise StoreError(f"the OpenSearch node did not start: {error}") from error
 

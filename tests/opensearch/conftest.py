@@ -28,7 +28,7 @@ def opensearch_node() -> Iterator[OpenSearchNode]:
     node_dir = Path(tempfile.mkdtemp(prefix="allstore-opensearch-"))
     node = OpenSearchNode(node_dir, port=0)
     try:
-        node.start(say=lambda message: None)
+        node.start(say=lambda message: None, with_this_process=True)
         yield node
     finally:
         node.stop()

@@ -3,7 +3,13 @@
 from __future__ import annotations
 
 import json
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
 import urllib.request
+from pathlib import Path
 
 from opensearchpy import OpenSearch
 
@@ -67,3 +73,34 @@ def test_jvm_options_follow_the_java_version_prefixes(tmp_path):
     options.write_text("# comment\n-Xms1g\n17:-Da=17\n21-:-Db=${X}\n11-17:-Dc\n\n")
     assert jvm_options(options, 17, {"X": "x"}) == ["-Xms1g", "-Da=17", "-Dc"]
     assert jvm_options(options, 25, {"X": "x"}) == ["-Xms1g", "-Db=x"]
+
+
+def test_a_node_started_with_its_process_stops_when_that_process_is_killed():
+    node_dir = Path(tempfile.mkdtemp(prefix="allstore-opensearch-orphan-"))
+    starter = subprocess.Popen(  # a store or test session that started a node, then died
+        [
+            sys.executable,
+            "-c",
+            "import sys; from pathlib import Path; from allstore.local.opensearch_node import OpenSearchNode; "
+            "print(OpenSearchNode(Path(sys.argv[1])).start(say=lambda m: None, with_this_process=True), flush=True); "
+            "input()",
+            str(node_dir),
+        ],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert starter.stdout.readline().startswith("http://127.0.0.1:")
+        node = OpenSearchNode(node_dir)
+        assert node.running() is not None
+        starter.kill()
+        starter.wait()
+        deadline = time.monotonic() + 60
+        while node.running() is not None and time.monotonic() < deadline:
+            time.sleep(0.5)
+        assert node.running() is None
+    finally:
+        starter.kill()
+        OpenSearchNode(node_dir).stop()
+        shutil.rmtree(node_dir, ignore_errors=True)
