@@ -69,6 +69,9 @@ package: $(VENV)/.installed  ## Packaged template + web bundle for a Launch Stac
 lock: $(UV)  ## Re-pin requirements/*.txt from requirements/*.in
 	$(UV) pip compile --quiet --python-version 3.11 requirements/dev.in -o requirements/dev.txt
 	$(UV) pip compile --quiet --python-version 3.11 requirements/checkov.in -o requirements/checkov.txt
+	cd functions/common && ../../$(UV) pip compile --quiet --generate-hashes requirements.in -o requirements.txt \
+		--python-version 3.13 --python-platform aarch64-manylinux_2_34 \
+		--no-emit-package boto3 --no-emit-package botocore --no-emit-package s3transfer
 
 clean:  ## Remove virtual environments and build output (keeps .allstore state)
 	rm -rf $(VENV) $(CHECKOV_VENV) .aws-sam .pytest_cache .ruff_cache
