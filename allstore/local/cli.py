@@ -63,7 +63,10 @@ def _progress_reporter(progress: Progress) -> Reporter:
         if "task" in current:
             progress.update(current["task"], advance=1, description=description)
 
-    return Reporter(phase=phase, step=step)
+    def notice(message: str) -> None:  # e.g. a child process died and was restarted
+        console.print(f"[yellow]{message}[/yellow]", highlight=False)
+
+    return Reporter(phase=phase, step=step, notice=notice)
 
 
 def _check_search_options(search: str, search_url: str) -> None:

@@ -7,19 +7,24 @@ invocation fails is retried whole — or, with BisectBatchOnFunctionError, split
 half by half, which isolates a record that crashes the function without counting as a retry; with
 ReportBatchItemFailures, processing resumes from the first failed record (the checkpoint). Once
 retries are exhausted, the batch's description goes to the on-failure queue and the poller moves
-past it — a failed record is never retried forever, nor dropped silently.
+past it — a failed record is never retried forever, nor dropped silently: the records themselves
+go to the store's dead-letter file.
+
+One local difference: a batch that fails while one of the store's own processes is down (a
+supervised server, or the function's worker killed mid-invocation) does not use up a retry
+attempt. On AWS the services stay up; locally such a failure says nothing about the records, so
+the poller keeps its position and retries once the process is back — the records wait in the stream.
 """
 
 from __future__ import annotations
 
-import json
 import logging
 import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Protocol
 
 from allstore.local.event_shapes import dynamodb_stream_record, kinesis_record, sequence_number
 from allstore.local.lambda_runtime import FunctionError, FunctionRuntime
@@ -27,6 +32,29 @@ from allstore.local.lambda_runtime import FunctionError, FunctionRuntime
 log = logging.getLogger(__name__)
 
 POLL_INTERVAL_SECONDS = 0.25
+OUTAGE_WAIT_SECONDS = 1.0  # between checks while a dependency is down (stop() stays prompt)
+
+
+class Dependencies(Protocol):
+    """The store's own processes (the Supervisor): whether they are all up, and how often any restarted."""
+
+    restarts: int
+
+    def healthy(self) -> bool: ...
+    def wait_until_healthy(self, timeout: float) -> bool: ...
+
+
+class _AlwaysUp:
+    restarts = 0
+
+    def healthy(self) -> bool:
+        return True
+
+    def wait_until_healthy(self, timeout: float) -> bool:
+        return True
+
+
+DeadLetter = Callable[[str | None, dict[str, Any], list[dict[str, Any]]], None]
 
 
 @dataclass(frozen=True)
@@ -80,14 +108,19 @@ class StreamPoller:
         settings: MappingSettings,
         runtime: FunctionRuntime,
         stream_client: Any,
-        send_to_queue: Callable[[str, dict[str, Any]], None],
+        dead_letter: DeadLetter,
         function_role_arn: str = "",
+        dependencies: Dependencies | None = None,
     ) -> None:
+        """`dead_letter(on_failure_arn, document, records)` keeps a batch whose retries are exhausted."""
         self.settings = settings
         self.runtime = runtime
         self._client = stream_client
-        self._send_to_queue = send_to_queue
+        self._dead_letter = dead_letter
         self._role_arn = function_role_arn
+        self._dependencies = dependencies or _AlwaysUp()
+        self._waiting_for_dependencies = False
+        self.batch_lock = threading.Lock()  # held while a batch is processed (a reconciliation pauses it)
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name=f"poller:{runtime.spec.name}", daemon=True)
         self._shards: dict[str, _Shard] = {}
@@ -142,12 +175,15 @@ class StreamPoller:
             busy = False
             for shard in self._shards.values():
                 try:
-                    busy |= self._poll(shard)
+                    with self.batch_lock:
+                        busy |= self._poll(shard)
                 except Exception:
                     log.exception(
                         "polling %s for %s failed; retrying", shard.shard_id, self.runtime.spec.name
                     )
                     self._stop.wait(1.0)
+            if self._waiting_for_dependencies:
+                self._dependencies.wait_until_healthy(OUTAGE_WAIT_SECONDS)
             if not busy:
                 self.idle.set()
                 self._stop.wait(POLL_INTERVAL_SECONDS)
@@ -172,11 +208,23 @@ class StreamPoller:
             return False
         self.idle.clear()
         batch = shard.pending[: shard.split_size or limit]
-        failed_from, crashed = self._invoke(batch)
+        restarts = self._dependencies.restarts
+        failed_from, crashed, worker_lost = self._invoke(batch)
         if failed_from is None:
             del shard.pending[: len(batch)]
             shard.attempts = 0
             shard.split_size = None
+            self._waiting_for_dependencies = False
+            return True
+        if worker_lost or restarts != self._dependencies.restarts or not self._dependencies.healthy():
+            if not self._waiting_for_dependencies:
+                log.warning(
+                    "%s: a batch failed while a local process was down; keeping the stream position "
+                    "and retrying when it is back (not counted as a retry attempt)",
+                    self.runtime.spec.name,
+                )
+            self._waiting_for_dependencies = True
+            del shard.pending[:failed_from]
             return True
         if crashed and self.settings.bisect_on_function_error and len(batch) > 1:
             shard.split_size = len(batch) // 2  # retry the first half on its own; not a retry attempt
@@ -196,29 +244,31 @@ class StreamPoller:
         shard.split_size = None
         return True
 
-    def _invoke(self, batch: list[dict[str, Any]]) -> tuple[int | None, bool]:
-        """Invoke with `batch`: the index to resume from (None when it all succeeded), and whether the function itself failed."""
+    def _invoke(self, batch: list[dict[str, Any]]) -> tuple[int | None, bool, bool]:
+        """Invoke with `batch`: the index to resume from (None when it all succeeded), whether the
+        function itself failed, and whether its worker was killed from outside."""
         try:
             result = self.runtime.invoke({"Records": batch})
         except FunctionError as error:
             log.warning("%s failed on a batch of %d: %s", self.runtime.spec.name, len(batch), error)
-            return 0, True
+            return 0, True, error.worker_lost
         if not self.settings.report_batch_item_failures or not isinstance(result, dict):
-            return None, False
+            return None, False, False
         failures = result.get("batchItemFailures") or []
         if not failures:
-            return None, False
+            return None, False, False
         positions = {sequence_number(record): index for index, record in enumerate(batch)}
         indexes = [positions.get(str(failure.get("itemIdentifier"))) for failure in failures]
         if any(index is None for index in indexes):
             log.warning(
                 "%s reported an unknown itemIdentifier; retrying the whole batch", self.runtime.spec.name
             )
-            return 0, False
-        return min(indexes), False
+            return 0, False, False
+        return min(indexes), False, False
 
     def _discard(self, shard: _Shard, failed: list[dict[str, Any]]) -> None:
-        """Retries exhausted: describe the failed records on the on-failure queue, as Lambda does."""
+        """Retries exhausted: describe the failed records on the on-failure queue, as Lambda does,
+        and keep the records themselves (the stream will not keep them)."""
         info_key = "KinesisBatchInfo" if self.settings.kind == "Kinesis" else "DDBStreamBatchInfo"
         document = {
             "requestContext": {
@@ -243,12 +293,10 @@ class StreamPoller:
             },
         }
         log.error(
-            "%s: %d record(s) failed after %d attempts; sent to the on-failure destination",
+            "%s: %d record(s) failed after %d attempts; sent to %s",
             self.runtime.spec.name,
             len(failed),
             shard.attempts,
+            self.settings.on_failure_arn or "no on-failure destination (kept in the dead-letter file)",
         )
-        if self.settings.on_failure_arn:
-            self._send_to_queue(self.settings.on_failure_arn, document)
-        else:
-            log.error("no on-failure destination; failed batch: %s", json.dumps(document))
+        self._dead_letter(self.settings.on_failure_arn, document, failed)

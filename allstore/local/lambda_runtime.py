@@ -32,11 +32,13 @@ WORKER_START_TIMEOUT = 120.0
 
 
 class FunctionError(Exception):
-    """The handler raised (or timed out): `payload` is Lambda's error document."""
+    """The handler raised (or timed out): `payload` is Lambda's error document. `worker_lost`: the
+    worker was killed from outside mid-invocation (a crash of the local machinery, not of the code)."""
 
-    def __init__(self, payload: dict[str, Any]) -> None:
+    def __init__(self, payload: dict[str, Any], worker_lost: bool = False) -> None:
         super().__init__(payload.get("errorMessage", "function error"))
         self.payload = payload
+        self.worker_lost = worker_lost
 
 
 @dataclass
@@ -44,6 +46,13 @@ class _Worker:
     process: subprocess.Popen[bytes]
     connection: Connection
     fingerprint: str
+
+    def exit_code(self, wait: float = 0.0) -> int | None:
+        """The worker's exit status once it has ended (negative: the signal that killed it)."""
+        try:
+            return self.process.wait(timeout=wait) if wait else self.process.poll()
+        except subprocess.TimeoutExpired:
+            return None
 
     def stop(self) -> None:
         self.connection.close()  # the worker exits at EOF
@@ -116,11 +125,21 @@ class FunctionRuntime:
             status, payload = worker.connection.recv()
             healthy = True
         except (EOFError, OSError) as error:
+            code = worker.exit_code(wait=2.0)
+            killed = code is not None and code < 0
+            log.warning(
+                "a worker of %s (pid %s) ended during an invocation (%s); the next one starts afresh",
+                self.spec.name,
+                worker.process.pid,
+                f"signal {-code}" if killed else f"exit status {code}",
+            )
             raise FunctionError(
                 {
                     "errorType": "Runtime.ExitError",
-                    "errorMessage": f"the function's process exited: {error!r}",
-                }
+                    "errorMessage": "Runtime exited with error: "
+                    + (f"signal {-code}" if killed else f"exit status {code}"),
+                },
+                worker_lost=killed,
             ) from error
         finally:
             self._release(worker, healthy)
@@ -132,6 +151,19 @@ class FunctionRuntime:
         """Start one worker now, so the first request does not pay the cold start."""
         environment, handler, _, fingerprint = self._current()
         self._release(self._acquire(fingerprint, environment, handler), healthy=True)
+
+    def reap(self) -> list[tuple[int, int]]:
+        """Drop idle workers that have died: (pid, exit status) of each."""
+        with self._available:
+            dead = [worker for worker in self._idle if worker.exit_code() is not None]
+            for worker in dead:
+                self._idle.remove(worker)
+                self._count -= 1
+            if dead:
+                self._available.notify()
+        for worker in dead:
+            worker.connection.close()
+        return [(worker.process.pid, worker.process.returncode) for worker in dead]
 
     def stop(self) -> None:
         with self._available:

@@ -4,9 +4,10 @@ The stand-ins do CPU-heavy Python work (search queries, model scoring, training)
 they would share one interpreter lock with moto and the gateway, and every API request would wait
 on their work; in their own processes they run beside it on the other cores. A child serves until
 its stdin closes — when the runner stops it, or dies — then saves its state and exits, as a Lambda
-worker does.
+worker does. A child that dies is started again on the same port (`restart`), so every URL the
+functions were given stays right.
 
-    python -m allstore.local.service_process <search|personalize> <state dir>
+    python -m allstore.local.service_process <search|personalize> <state dir> [port]
 """
 
 from __future__ import annotations
@@ -38,17 +39,29 @@ class ServiceProcess:
         self.log_path = log_path
         self.environment = child_environment(environment)  # never the user's secrets
         self._process: subprocess.Popen[str] | None = None
+        self.url = ""  # once serving; a restart serves here again
 
     @property
     def pid(self) -> int | None:
         """The running child's process id."""
         return self._process.pid if self._process is not None else None
 
+    def alive(self) -> bool:
+        return self._process is not None and self._process.poll() is None
+
+    def exit_description(self) -> str:
+        """How the last child ended, e.g. `killed by signal 9`."""
+        code = self._process.poll() if self._process is not None else None
+        if code is None:
+            return "not running"
+        return f"killed by signal {-code}" if code < 0 else f"exit status {code}"
+
     def start(self) -> None:
         """Start the child; it loads in the background (see `wait_until_serving`)."""
+        port = self.url.rsplit(":", 1)[1] if self.url else "0"
         with open(self.log_path, "ab") as log_file:
             self._process = subprocess.Popen(  # noqa: S603 - our own interpreter and module
-                [sys.executable, "-m", __name__, self.kind, str(self.state_dir)],
+                [sys.executable, "-m", __name__, self.kind, str(self.state_dir), port],
                 stdin=subprocess.PIPE,
                 stdout=subprocess.PIPE,
                 stderr=log_file,
@@ -62,10 +75,17 @@ class ServiceProcess:
         assert self._process is not None and self._process.stdout is not None, "start() first"
         ready, _, _ = select.select([self._process.stdout], [], [], START_TIMEOUT_SECONDS)
         url = self._process.stdout.readline().strip() if ready else ""
-        if not url.startswith("http://"):
+        if not url.startswith("http://") or (self.url and url != self.url):
             self.stop()
             raise RuntimeError(f"the local {self.kind} server did not start; its log is {self.log_path}")
+        self.url = url
         return url
+
+    def restart(self) -> str:
+        """Start a dead child again on its port, from its saved state; its URL."""
+        self.stop()  # reaps the dead child and closes its pipes
+        self.start()
+        return self.wait_until_serving()
 
     def stop(self) -> None:
         """Close the child's stdin (it saves and exits); kill it if it does not within a minute."""
@@ -83,19 +103,19 @@ class ServiceProcess:
             process.stdout.close()
 
 
-def _server(kind: str, state_dir: Path) -> Any:
+def _server(kind: str, state_dir: Path, port: int) -> Any:
     if kind == "search":
         from allstore.search.server import SearchServer
 
-        return SearchServer(state_dir)
+        return SearchServer(state_dir, port=port)
     from allstore.personalize.server import PersonalizeServer
 
-    return PersonalizeServer(state_dir)
+    return PersonalizeServer(state_dir, port=port)
 
 
-def main(kind: str, state_dir: str) -> None:
+def main(kind: str, state_dir: str, port: str = "0") -> None:
     logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    server = _server(kind, Path(state_dir))
+    server = _server(kind, Path(state_dir), int(port))
     print(server.start(), flush=True)
     try:
         sys.stdin.read()  # returns at EOF: the runner stopped or went away
@@ -106,4 +126,4 @@ def main(kind: str, state_dir: str) -> None:
 
 
 if __name__ == "__main__":
-    main(sys.argv[1], sys.argv[2])
+    main(*sys.argv[1:4])

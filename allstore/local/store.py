@@ -35,15 +35,18 @@ from allstore.local.aws import (
 )
 from allstore.local.credentials import StoreCredentials
 from allstore.local.custom_resources import ResponseCollector, run_custom_resource
+from allstore.local.dead_letters import DeadLetters
 from allstore.local.event_sources import MappingSettings, StreamPoller
 from allstore.local.gateway import Gateway
 from allstore.local.lambda_runtime import FunctionRuntime
 from allstore.local.opensearch_node import NodeError, OpenSearchNode
 from allstore.local.personalize_bootstrap import train_and_deploy
 from allstore.local.provision import Provisioned, StackProvisioner
+from allstore.local.search_reconcile import reconcile
 from allstore.local.service_process import ServiceProcess
 from allstore.local.snapshot import Snapshot
 from allstore.local.state_file import read_state, write_state
+from allstore.local.supervisor import Supervisor
 from allstore.local.template import TEMPLATE_PATH, load_template
 from allstore.state_dir import DirectoryLock, StateDirectoryInUse, holder, in_use_message
 
@@ -83,12 +86,18 @@ class StoreOptions:
         return self.search_url or self.search
 
 
+def _log_notice(message: str) -> None:
+    log.warning("%s", message)
+
+
 @dataclass
 class Reporter:
-    """Where the store reports progress: `phase(name, total)` then `step(description)` per unit."""
+    """Where the store reports progress: `phase(name, total)` then `step(description)` per unit;
+    `notice(message)` for what happens once it runs (a child process died and was restarted)."""
 
     phase: Callable[[str, int], None] = lambda name, total: None
     step: Callable[[str], None] = lambda description: None
+    notice: Callable[[str], None] = _log_notice
 
 
 @dataclass
@@ -101,6 +110,7 @@ class _Servers:
     collector: ResponseCollector | None = None
     runtimes: dict[str, FunctionRuntime] = field(default_factory=dict)
     pollers: list[StreamPoller] = field(default_factory=list)
+    supervisor: Supervisor | None = None
 
 
 class StoreError(RuntimeError):
@@ -159,6 +169,8 @@ class LocalStore:
         self._stop_saving.set()
         if self._saver is not None:
             self._saver.join(timeout=30)
+        if self.servers.supervisor is not None:
+            self.servers.supervisor.stop()  # no restarts while everything stops
         for poller in self.servers.pollers:
             poller.stop()
         if save and self._ready and self.provisioner is not None and self.clients is not None:
@@ -243,15 +255,19 @@ class LocalStore:
         self.provisioner = self._provision(parameters, search_url, gateway_url)
         self._start_runtimes()
 
+        self.servers.supervisor = Supervisor(self.reporter.notice)
         if warm:
-            self.reporter.phase("Restoring the saved store", 1)
+            self.reporter.phase("Restoring the saved store", 2)
             self.snapshot.restore(self.provisioner, self.clients)
             self.reporter.step("restored")
+            self._start_pollers(starting_position="LATEST")
+            self.reconcile_search()  # writes the stopped store had not indexed, or a lost index
+            self.reporter.step("search index reconciled")
         else:
             self._run_custom_resources()
-        self._start_pollers(starting_position="LATEST" if warm else None)
-        if not warm:
+            self._start_pollers(starting_position=None)
             self._wait_for_stream_processing()
+        self._supervise()
 
         outputs = self.provisioner.outputs()
         trained = warm and bool(previous.get("trained"))
@@ -438,6 +454,9 @@ class LocalStore:
             url = clients("sqs").get_queue_url(QueueName=name)["QueueUrl"]
             clients("sqs").send_message(QueueUrl=url, MessageBody=json.dumps(document))
 
+        dead_letters = DeadLetters(self.state_dir, send_to_queue)
+        dead_letters.refill_queues()  # moto's queues start empty; the kept failures do not
+
         for logical_id, spec in self.provisioner.functions.items():
             for event in spec.events.values():
                 if event.get("Type") not in STREAM_SERVICES:
@@ -447,13 +466,45 @@ class LocalStore:
                     settings,
                     self.servers.runtimes[logical_id],
                     clients(STREAM_SERVICES[settings.kind]),
-                    send_to_queue,
+                    dead_letters.add,
                     function_role_arn=self.provisioner.lookup(f"{logical_id}Role", "Arn")
                     if f"{logical_id}Role" in self.provisioner.resource_definitions
                     else "",
+                    dependencies=self.servers.supervisor,
                 )
                 poller.start(starting_position)
                 self.servers.pollers.append(poller)
+
+    def _supervise(self) -> None:
+        """Watch the children from now on: a dead one is restarted (search then reconciled)."""
+        supervisor = self.servers.supervisor
+        assert supervisor is not None
+        if self.servers.search is not None:
+            supervisor.watch("search", self.servers.search, recovered=self.reconcile_search)
+        if self.servers.personalize is not None:
+            supervisor.watch("Personalize", self.servers.personalize)
+        for runtime in self.servers.runtimes.values():
+            supervisor.watch_workers(runtime.spec.name, runtime)
+        supervisor.start()
+
+    def reconcile_search(self) -> None:
+        """Make every search index fed by a DynamoDB stream equal its table (pausing that stream)."""
+        assert self.clients is not None
+        for poller in self.servers.pollers:
+            variables = poller.runtime.configuration().get("Environment", {}).get("Variables", {})
+            if poller.settings.kind != "DynamoDB" or not variables.get("SEARCH_ENDPOINT"):
+                continue
+            with poller.batch_lock:
+                try:
+                    reconcile(
+                        poller.runtime,
+                        poller.settings.stream_arn,
+                        self.clients("dynamodb"),
+                        variables["SEARCH_ENDPOINT"],
+                        **({"index": variables["SEARCH_INDEX"]} if variables.get("SEARCH_INDEX") else {}),
+                    )
+                except Exception:
+                    log.exception("reconciling the search index of %s failed", poller.runtime.spec.name)
 
     def _wait_for_stream_processing(self, timeout: float = 600.0) -> None:
         """After the first load, let the stream consumers catch up (search indexes every product) before 'ready'."""

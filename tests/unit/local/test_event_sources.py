@@ -107,33 +107,35 @@ def test_settings_come_from_the_templates_event() -> None:
 
 def test_batches_honour_the_batch_size() -> None:
     runtime = FakeRuntime(lambda numbers, call: set())
-    run(StreamPoller(settings(), runtime, FakeKinesis(10), lambda arn, doc: None))
+    run(StreamPoller(settings(), runtime, FakeKinesis(10), lambda arn, doc, records: None))
     assert runtime.batches == [[0, 1, 2, 3], [4, 5, 6, 7], [8, 9]]
 
 
 def test_a_partial_failure_resumes_from_the_first_failed_record() -> None:
     # Record 2 fails once: the retry starts at record 2 (the checkpoint), not at the batch's start.
     runtime = FakeRuntime(lambda numbers, call: {2} if call == 1 else set())
-    run(StreamPoller(settings(), runtime, FakeKinesis(6), lambda arn, doc: None))
+    run(StreamPoller(settings(), runtime, FakeKinesis(6), lambda arn, doc, records: None))
     assert runtime.batches[:2] == [[0, 1, 2, 3], [2, 3, 4, 5]]
     assert sorted({n for batch in runtime.batches for n in batch}) == list(range(6))
 
 
 def test_a_record_that_always_fails_goes_to_the_on_failure_queue_after_the_retries() -> None:
-    sent: list[tuple[str, dict[str, Any]]] = []
+    sent: list[tuple[str, dict[str, Any], list[dict[str, Any]]]] = []
     runtime = FakeRuntime(lambda numbers, call: {1})
     run(
         StreamPoller(
             settings(maximum_retry_attempts=2),
             runtime,
             FakeKinesis(3),
-            lambda arn, doc: sent.append((arn, doc)),
+            lambda arn, doc, records: sent.append((arn, doc, records)),
         )
     )
     # first attempt + 2 retries on the batch holding record 1, then the stream moves on
     assert runtime.batches == [[0, 1, 2], [1, 2], [1, 2]]
     assert len(sent) == 1
-    arn, document = sent[0]
+    arn, document, records = sent[0]
+    payloads = [json.loads(base64.b64decode(record["kinesis"]["data"])) for record in records]
+    assert payloads == [{"n": 1}, {"n": 2}], "the dead letter keeps the records themselves"
     assert arn == "arn:aws:sqs:us-east-1:123456789012:dlq"
     info = document["KinesisBatchInfo"]
     assert info["startSequenceNumber"] == "0001" and info["endSequenceNumber"] == "0002"
@@ -143,7 +145,7 @@ def test_a_record_that_always_fails_goes_to_the_on_failure_queue_after_the_retri
 
 def test_a_crashing_invocation_retries_the_whole_batch() -> None:
     runtime = FakeRuntime(lambda numbers, call: "crash" if call == 1 else set())
-    run(StreamPoller(settings(), runtime, FakeKinesis(2), lambda arn, doc: None))
+    run(StreamPoller(settings(), runtime, FakeKinesis(2), lambda arn, doc, records: None))
     assert runtime.batches == [[0, 1], [0, 1]]
 
 
@@ -151,7 +153,10 @@ def test_without_report_batch_item_failures_the_response_is_not_read() -> None:
     sent: list[dict[str, Any]] = []
     runtime = FakeRuntime(lambda numbers, call: {0})
     poller = StreamPoller(
-        settings(report_batch_item_failures=False), runtime, FakeKinesis(2), lambda arn, doc: sent.append(doc)
+        settings(report_batch_item_failures=False),
+        runtime,
+        FakeKinesis(2),
+        lambda arn, doc, records: sent.append(doc),
     )
     run(poller)
     assert runtime.batches == [[0, 1]] and not sent
@@ -166,7 +171,7 @@ def test_bisecting_isolates_the_record_that_crashes_the_function() -> None:
         settings(batch_size=8, maximum_retry_attempts=1, bisect_on_function_error=True),
         runtime,
         FakeKinesis(8),
-        lambda arn, doc: sent.append(doc),
+        lambda arn, doc, records: sent.append(doc),
     )
     run(poller)
     assert runtime.batches[:4] == [[0, 1, 2, 3, 4, 5, 6, 7], [0, 1, 2, 3], [4, 5, 6, 7], [4, 5]]
@@ -183,8 +188,72 @@ def test_without_bisecting_a_crash_fails_the_whole_batch() -> None:
     runtime = FakeRuntime(lambda numbers, call: "crash" if 1 in numbers else set())
     run(
         StreamPoller(
-            settings(maximum_retry_attempts=1), runtime, FakeKinesis(3), lambda arn, doc: sent.append(doc)
+            settings(maximum_retry_attempts=1),
+            runtime,
+            FakeKinesis(3),
+            lambda arn, doc, records: sent.append(doc),
         )
     )
     assert runtime.batches == [[0, 1, 2], [0, 1, 2]]
     assert sent[0]["KinesisBatchInfo"]["batchSize"] == 3
+
+
+class FakeDependencies:
+    """The supervisor's view: down for the first `down_checks` health checks, then up."""
+
+    def __init__(self, down_checks: int) -> None:
+        self.down_checks = down_checks
+        self.restarts = 0
+        self.waits = 0
+
+    def healthy(self) -> bool:
+        if self.down_checks > 0:
+            self.down_checks -= 1
+            return False
+        return True
+
+    def wait_until_healthy(self, timeout: float) -> bool:
+        self.waits += 1
+        return True
+
+
+def test_while_a_local_process_is_down_failures_use_up_no_retries() -> None:
+    # Every batch fails while the dependency is down (more often than MaximumRetryAttempts allows),
+    # yet nothing is dead-lettered: the poller keeps its position and every record gets through.
+    dependencies = FakeDependencies(down_checks=6)
+    sent: list[Any] = []
+    runtime = FakeRuntime(lambda numbers, call: set(numbers) if dependencies.down_checks else set())
+    run(
+        StreamPoller(
+            settings(maximum_retry_attempts=1),
+            runtime,
+            FakeKinesis(6),
+            lambda arn, doc, records: sent.append(doc),
+            dependencies=dependencies,
+        )
+    )
+    assert not sent
+    assert dependencies.waits >= 1
+    assert runtime.batches.count([0, 1, 2, 3]) >= 4, "the same batch was retried past the retry limit"
+    assert [n for batch in runtime.batches[-2:] for n in batch] == list(range(6))
+
+
+def test_a_worker_killed_mid_batch_is_retried_without_counting_or_bisecting() -> None:
+    sent: list[Any] = []
+
+    def fail(numbers: list[int], call: int) -> Any:
+        if call <= 3:
+            raise FunctionError(
+                {"errorType": "Runtime.ExitError", "errorMessage": "signal 9"}, worker_lost=True
+            )
+        return set()
+
+    runtime = FakeRuntime(fail)
+    poller = StreamPoller(
+        settings(maximum_retry_attempts=0, bisect_on_function_error=True),
+        runtime,
+        FakeKinesis(3),
+        lambda arn, doc, records: sent.append(doc),
+    )
+    run(poller)
+    assert runtime.batches == [[0, 1, 2]] * 4 and not sent
