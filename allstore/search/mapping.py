@@ -22,6 +22,7 @@ from allstore.search.errors import SearchError, mapper_parsing_error
 TEXT = "text"
 KEYWORD = "keyword"
 INTEGER_TYPES = frozenset({"integer", "long", "short", "byte"})
+_INTEGER_BITS = {"byte": 8, "short": 16, "integer": 32, "long": 64}
 FLOAT_TYPES = frozenset({"float", "double", "half_float", "scaled_float"})
 BOOLEAN = "boolean"
 DATE = "date"
@@ -220,10 +221,17 @@ def coerce(spec: FieldSpec, value: Any) -> Any:
     if spec.type in INTEGER_TYPES:
         if isinstance(value, bool):
             raise ValueError(value)
-        number = float(value)
-        if number != number or number in (float("inf"), float("-inf")):
-            raise ValueError(value)
-        return int(number)
+        try:
+            number = value if isinstance(value, int) else int(str(value).strip())  # exact, even for longs
+        except ValueError:
+            real = float(value)  # "1.5" and 1.5 are truncated, as OpenSearch coerces them
+            if real != real or real in (float("inf"), float("-inf")):
+                raise ValueError(value) from None
+            number = int(real)
+        bits = _INTEGER_BITS[spec.type]
+        if not -(1 << (bits - 1)) <= number < 1 << (bits - 1):
+            raise ValueError(f"Value [{value}] is out of range for {spec.type}")  # OpenSearch refuses it too
+        return number
     if spec.type in FLOAT_TYPES:
         if isinstance(value, bool):
             raise ValueError(value)

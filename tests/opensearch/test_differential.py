@@ -266,6 +266,10 @@ def test_the_indexers_bulk_requests_answer_alike(clients, writes_index, catalogu
         {**first, "title": "Renamed"},
         {"index": {"_index": WRITES_INDEX, "_id": "BAD"}},
         {**second, "price": "cheap"},  # rejected by the mapping
+        {"index": {"_index": WRITES_INDEX, "_id": "BIG"}},
+        {**second, "popularity": 1 << 31},  # out of range for an integer field
+        {"index": {"_index": WRITES_INDEX, "_id": "TRUNCATED"}},
+        {**second, "popularity": "7.9"},  # coerced to 7
         {"delete": {"_index": WRITES_INDEX, "_id": first["asin"]}},
         {"delete": {"_index": WRITES_INDEX, "_id": "NEVER"}},  # a REMOVE the index never had
     ]
