@@ -70,18 +70,9 @@ class AwsGuard:
         self, method: str, target: str, headers: Mapping[str, str], body: bytes, path_prefix: str = ""
     ) -> tuple[Refusal | None, str | None]:
         """(None, service) when the request may go on, else (the refusal, the service if known)."""
-        lowered = {name.lower(): value for name, value in headers.items()}
-        if method not in METHODS:
-            return Refusal(405, "MethodNotAllowed", f"The method {method} is not allowed here."), None
-        if b"\x00" in unquote_to_bytes(urlsplit(target).path):
-            return Refusal(400, "InvalidURI", "The request path contains a NUL character."), None
-        if lowered.get("host", "").lower() not in self.hosts:
-            return Refusal(403, "AccessDeniedException", "This server answers only its own address."), None
-        origin = lowered.get("origin")
-        if origin is not None and origin.lower() not in self.trusted_origins:
-            return Refusal(
-                403, "AccessDeniedException", f"Requests from web pages on {origin} are refused."
-            ), None
+        refusal = self.check_head(method, target, headers)
+        if refusal is not None:
+            return refusal, None
         try:
             service = self.credentials.verify(method, target, headers, body)
         except SignatureRejected as rejected:
@@ -92,6 +83,21 @@ class AwsGuard:
             if reason is not None:
                 return Refusal(400, "InvalidParameterValueException", reason), service
         return None, service
+
+    def check_head(self, method: str, target: str, headers: Mapping[str, str]) -> Refusal | None:
+        """The rules that need no body (method, path, Host, Origin): checked before one is read,
+        so no page and no rebound name can make local AWS read a body at all."""
+        lowered = {name.lower(): value for name, value in headers.items()}
+        if method not in METHODS:
+            return Refusal(405, "MethodNotAllowed", f"The method {method} is not allowed here.")
+        if b"\x00" in unquote_to_bytes(urlsplit(target).path):
+            return Refusal(400, "InvalidURI", "The request path contains a NUL character.")
+        if lowered.get("host", "").lower() not in self.hosts:
+            return Refusal(403, "AccessDeniedException", "This server answers only its own address.")
+        origin = lowered.get("origin")
+        if origin is not None and origin.lower() not in self.trusted_origins:
+            return Refusal(403, "AccessDeniedException", f"Requests from web pages on {origin} are refused.")
+        return None
 
 
 def _configuration_refusal(body: bytes) -> str | None:
@@ -107,6 +113,11 @@ def guarded_wsgi(app: Callable[..., Any], guard: AwsGuard) -> Callable[..., Any]
 
     def application(environ: dict[str, Any], start_response: Callable[..., Any]) -> Any:
         headers = _wsgi_headers(environ)
+        target = environ.get("RAW_URI") or environ.get("REQUEST_URI") or environ.get("PATH_INFO", "/")
+        early = guard.check_head(environ["REQUEST_METHOD"], target, headers)
+        if early is not None:  # refused unread: the connection is closed, so its body is never a request
+            log.info("local AWS refused %s %s: %s", environ["REQUEST_METHOD"], target, early.message)
+            return _answer(start_response, early, headers, None)
         stream = environ["wsgi.input"]
         length = environ.get("CONTENT_LENGTH") or ""
         if length.isdigit():
@@ -116,7 +127,6 @@ def guarded_wsgi(app: Callable[..., Any], guard: AwsGuard) -> Callable[..., Any]
         else:
             body = b""
         environ["wsgi.input"] = io.BytesIO(body)
-        target = environ.get("RAW_URI") or environ.get("REQUEST_URI") or environ.get("PATH_INFO", "/")
         refusal, service = guard.check(environ["REQUEST_METHOD"], target, headers, body)
         if refusal is None:
 
@@ -142,14 +152,20 @@ def guarded_wsgi(app: Callable[..., Any], guard: AwsGuard) -> Callable[..., Any]
                 )
         else:
             log.info("local AWS refused %s %s: %s", environ["REQUEST_METHOD"], target, refusal.message)
-        reply, payload = refusal.render(headers, service)
-        start_response(
-            f"{refusal.status} {HTTPStatus(refusal.status).phrase}",
-            [*reply.items(), ("Content-Length", str(len(payload))), ("Connection", "close")],
-        )
-        return [payload]
+        return _answer(start_response, refusal, headers, service)
 
     return application
+
+
+def _answer(
+    start_response: Callable[..., Any], refusal: Refusal, headers: Mapping[str, str], service: str | None
+) -> list[bytes]:
+    reply, payload = refusal.render(headers, service)
+    start_response(
+        f"{refusal.status} {HTTPStatus(refusal.status).phrase}",
+        [*reply.items(), ("Content-Length", str(len(payload))), ("Connection", "close")],
+    )
+    return [payload]
 
 
 def _is_cors(name: str) -> bool:

@@ -110,7 +110,7 @@ SERVERS = [
     Server(
         "search",
         lambda s: search_url(s),
-        "/products/_search",
+        "/items/_search",
         plain,
         opensearch_shape,
     ),
@@ -222,3 +222,13 @@ def test_deep_or_repeated_query_strings_are_answered_without_a_5xx(
         store, server, "GET", f"{server.path}?{query}", b"", sign_path=f"{server.path}?{query}"
     )
     assert status < 500 and b"<html" not in body.lower(), (server.name, status, body[:300])
+
+
+@pytest.mark.parametrize("refused_by", ["Origin: https://evil.example", "Host: evil.example"])
+def test_local_aws_refuses_a_page_before_reading_its_body(store: RunningStore, refused_by: str) -> None:
+    """A 10 GB body announced by a page (or a rebound name) is never read: 403 at once."""
+    split = urlsplit(store.store.endpoints["dynamodb"])
+    host = "" if refused_by.startswith("Host") else f"Host: {split.netloc}\r\n"
+    head = f"POST / HTTP/1.1\r\n{host}{refused_by}\r\nContent-Length: 10000000000\r\n\r\n"
+    status, _, body = parse_response(raw_exchange(split.port, head.encode(), timeout=10), "moto")
+    assert status == 403 and b"AccessDenied" in body

@@ -275,7 +275,7 @@ def error_answers(store: RunningStore) -> Iterator[tuple[str, requests.Response]
     yield "unknown route", store.get("/Prod/nothing/here")
     search = "http://" + store.store.provisioner.lookup("SearchDomain", "DomainEndpoint")
     yield "unknown index", requests.get(f"{search}/nothing/_search", timeout=30)
-    yield "bad query", requests.post(f"{search}/products/_search", json={"query": {"nope": {}}}, timeout=30)
+    yield "bad query", requests.post(f"{search}/items/_search", json={"query": {"nope": {}}}, timeout=30)
     personalize = store.store.endpoints["personalize"]
     yield (
         "bad runtime call",
