@@ -7,6 +7,7 @@ resource moves CREATE PENDING → CREATE IN_PROGRESS → ACTIVE, or CREATE FAILE
 
 from __future__ import annotations
 
+import logging
 import secrets
 import time
 import uuid
@@ -30,6 +31,7 @@ from allstore.personalize.schemas import DATASET_TYPES, parse_schema
 if TYPE_CHECKING:
     from allstore.personalize.service import PersonalizeService
 
+logger = logging.getLogger(__name__)
 Result = dict[str, Any]
 IN_PROGRESS = ("CREATE PENDING", "CREATE IN_PROGRESS")
 MAX_FILTERS_PER_DATASET_GROUP = 10
@@ -451,12 +453,18 @@ class ControlPlane:
         config = solution["solutionConfig"] or {}
         threshold = config.get("eventValueThreshold")
         events_seq = self.service.events.last_seq(solution["datasetGroupArn"])
+        skipped: list[str] = []
         data = self.service.training_data(
             solution["datasetGroupArn"],
             events_seq,
             solution.get("eventType"),
             float(threshold) if threshold is not None else None,
+            skipped,
         )
+        if skipped:
+            logger.warning(
+                "%s: skipped %d rows training cannot read (first: %s)", version_arn, len(skipped), skipped[0]
+            )
         overrides = dict(config.get("algorithmHyperParameters") or {})
         if solution["performAutoML"]:
             recipe = self._best_recipe(solution, data, overrides)
@@ -480,6 +488,7 @@ class ControlPlane:
             "solution-version",
             version_arn,
             _metrics=metrics,
+            _skippedRows=len(skipped),
             trainingHours=(time.monotonic() - started) / 3600,
             **changes,
         )

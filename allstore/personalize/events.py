@@ -11,11 +11,22 @@ retries a batch (a stream consumer, say) never counts an interaction twice.
 from __future__ import annotations
 
 import json
+import math
 import threading
 from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+
+# sentAt is Unix time in seconds (the Interactions dataset's TIMESTAMP): from the epoch to the end of
+# year 9999, the last instant a timestamp has a calendar date. Milliseconds (1.7e12) are outside it.
+MIN_SENT_AT = 0.0
+MAX_SENT_AT = 253_402_300_799.0
+
+
+def readable_time(seconds: float) -> bool:
+    """Whether a timestamp can be trained on: finite and within [MIN_SENT_AT, MAX_SENT_AT]."""
+    return math.isfinite(seconds) and MIN_SENT_AT <= seconds <= MAX_SENT_AT
 
 
 @dataclass(frozen=True)
@@ -40,6 +51,14 @@ class RecordedEvent:
             "sentAt": self.sent_at,
             "eventId": self.event_id,
         }
+
+    def unreadable(self) -> str | None:
+        """Why training cannot use this event (an event recorded before PutEvents checked it), or None."""
+        if not isinstance(self.sent_at, int | float) or not readable_time(self.sent_at):
+            return f"event {self.seq}: sentAt {self.sent_at!r} is not a Unix time in seconds"
+        if self.event_value is not None and not math.isfinite(self.event_value):
+            return f"event {self.seq}: eventValue {self.event_value!r} is not a finite number"
+        return None
 
 
 @dataclass

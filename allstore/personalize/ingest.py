@@ -5,16 +5,23 @@ recommendations and the next training, and adding or replacing item and user met
 from __future__ import annotations
 
 import json
+import math
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from allstore.personalize.dataset_store import column
 from allstore.personalize.errors import invalid_input, not_found
+from allstore.personalize.events import MAX_SENT_AT, MIN_SENT_AT, readable_time
 from allstore.personalize.schemas import Field, parse_schema
 
 if TYPE_CHECKING:
     from allstore.personalize.service import PersonalizeService
 
+MAX_FLOAT32 = 3.4028234663852886e38
+# Keys the Event.properties map may not use (case-insensitive), as the API reference lists them.
+RESERVED_PROPERTIES = frozenset(
+    {"userid", "sessionid", "eventtype", "timestamp", "recommendationid", "impression"}
+)
 _ID_FIELDS = {"ITEMS": ("ITEM_ID", "itemId", "items"), "USERS": ("USER_ID", "userId", "users")}
 
 
@@ -32,16 +39,37 @@ def _json_object(text: str | None, what: str) -> dict[str, Any]:
 
 
 def _seconds(value: Any, what: str) -> float:
-    if isinstance(value, int | float) and not isinstance(value, bool):
-        return float(value)
-    try:
-        return float(value)
-    except (TypeError, ValueError):
-        pass
-    try:
-        return datetime.fromisoformat(str(value).replace("Z", "+00:00")).timestamp()
-    except ValueError:
-        raise invalid_input(f"{what} is not a timestamp") from None
+    """sentAt as Unix seconds (botocore sends a number; an ISO 8601 string is read too), within the
+    range a TIMESTAMP can hold, so one event can never make every later training fail."""
+    if isinstance(value, bool):
+        raise invalid_input(f"{what} is not a timestamp")
+    if isinstance(value, int | float):
+        seconds = float(value)
+    else:
+        try:
+            seconds = float(value)
+        except (TypeError, ValueError):
+            try:
+                seconds = datetime.fromisoformat(str(value).replace("Z", "+00:00")).timestamp()
+            except ValueError:
+                raise invalid_input(f"{what} is not a timestamp") from None
+    if not readable_time(seconds):
+        raise invalid_input(
+            f"{what} {value!r} is not a Unix time in seconds between {MIN_SENT_AT:.0f} (1970-01-01) "
+            f"and {MAX_SENT_AT:.0f} (9999-12-31)"
+        )
+    return seconds
+
+
+def _event_value(value: Any, what: str) -> float | None:
+    """eventValue is the API's 32-bit float: a finite number within its range."""
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise invalid_input(f"{what}.eventValue must be a number")
+    if not math.isfinite(value) or abs(value) > MAX_FLOAT32:
+        raise invalid_input(f"{what}.eventValue {value!r} is not a finite 32-bit float")
+    return float(value)
 
 
 def _normalised(name: str) -> str:
@@ -63,19 +91,25 @@ class Ingest:
         for index, event in enumerate(params["eventList"]):
             what = f"eventList[{index}]"
             properties = _json_object(event.get("properties"), f"{what}.properties")
-            item_id = event.get("itemId") or properties.get(
-                "itemId"
-            )  # the original demo sent it in properties
-            value = event.get("eventValue", properties.get("eventValue"))
-            if value is not None and (isinstance(value, bool) or not isinstance(value, int | float)):
-                raise invalid_input(f"{what}.eventValue must be a number")
+            reserved = sorted(key for key in properties if key.lower() in RESERVED_PROPERTIES)
+            if reserved:
+                raise invalid_input(f"{what}.properties may not have the key {reserved[0]!r}")
+            item_id = event.get("itemId") or properties.get("itemId")  # the original demo sent it there
+            if item_id is not None and not (isinstance(item_id, str | int) and 1 <= len(str(item_id)) <= 256):
+                raise invalid_input(f"{what}.properties.itemId must be a string of 1 to 256 characters")
+            if item_id is None and not event.get("impression"):
+                raise invalid_input(
+                    f"{what}.itemId is required: an interaction names the item (only an impression-only "
+                    "event may leave it out)"
+                )
+            value = _event_value(event.get("eventValue", properties.get("eventValue")), what)
             recorded.append(
                 {
                     "user_id": params.get("userId"),
                     "session_id": params["sessionId"],
                     "item_id": str(item_id) if item_id is not None else None,
                     "event_type": event["eventType"],
-                    "event_value": float(value) if value is not None else None,
+                    "event_value": value,
                     "sent_at": _seconds(event["sentAt"], f"{what}.sentAt"),
                     "event_id": event.get("eventId"),
                 }

@@ -117,6 +117,8 @@ class Runtime:
         items, timestamps, event_types = bundle.training_history(user_id)
         items, timestamps, event_types = items.tolist(), timestamps.tolist(), event_types.tolist()
         for event in self.service.events.history(group_arn, user_id, bundle.events_seq):
+            if event.unreadable() is not None:
+                continue  # recorded before PutEvents checked it; training skips it too
             items.append(event.item_id)
             timestamps.append(int(event.sent_at))
             event_types.append(event.event_type)

@@ -15,6 +15,7 @@ from allstore.personalize.errors import invalid_input
 
 DATASET_TYPES = ("INTERACTIONS", "ITEMS", "USERS")
 _PRIMITIVES = {"string", "int", "long", "float", "double", "boolean"}
+_INTEGER_RANGES = {"int": (-(2**31), 2**31 - 1), "long": (-(2**63), 2**63 - 1)}
 _FIELD_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 _REQUIRED_FIELDS = {
     "INTERACTIONS": {"USER_ID": {"string"}, "ITEM_ID": {"string"}, "TIMESTAMP": {"long", "int"}},
@@ -42,16 +43,20 @@ class Field:
             raise ValueError(f"{self.name} is empty but not nullable")
         if self.type in ("int", "long"):
             try:
-                return int(text)
+                number = int(text)
             except ValueError:
                 value = float(text)  # "1.6e9" style timestamps are accepted, fractions are not
                 if not value.is_integer():
                     raise ValueError(f"{self.name} {text!r} is not an integer") from None
-                return int(value)
+                number = int(value)
+            low, high = _INTEGER_RANGES[self.type]
+            if not low <= number <= high:
+                raise ValueError(f"{self.name} {text!r} is out of range for an Avro {self.type}")
+            return number
         if self.type in ("float", "double"):
             value = float(text)
-            if math.isnan(value):
-                raise ValueError(f"{self.name} is NaN")
+            if not math.isfinite(value):
+                raise ValueError(f"{self.name} {text!r} is not a finite number")
             return value
         if self.type == "boolean":
             lowered = text.lower()

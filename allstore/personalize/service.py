@@ -184,7 +184,12 @@ class PersonalizeService:
             self.data_version += 1
 
     def training_data(
-        self, group_arn: str, events_seq: int, event_type: str | None, event_value_threshold: float | None
+        self,
+        group_arn: str,
+        events_seq: int,
+        event_type: str | None,
+        event_value_threshold: float | None,
+        skipped: list[str] | None = None,
     ) -> TrainingData:
         interactions = self.dataset_of(group_arn, "INTERACTIONS")
         columns = self.datasets.load(interactions["datasetArn"]) if interactions else None
@@ -195,4 +200,5 @@ class PersonalizeService:
             self.metadata(group_arn, "USERS"),
             event_type,
             event_value_threshold,
+            skipped,
         )

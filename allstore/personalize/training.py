@@ -8,6 +8,7 @@ and the sequence number of the last recorded event the training saw.
 
 from __future__ import annotations
 
+import logging
 import pickle
 import threading
 from collections.abc import Mapping, Sequence
@@ -23,6 +24,23 @@ from allstore.personalize.events import RecordedEvent
 from allstore.personalize.recipes import Model, TrainingData
 from allstore.state_dir import arn_filename, atomic_file
 
+logger = logging.getLogger(__name__)
+
+
+def readable_events(events: Sequence[RecordedEvent]) -> tuple[list[RecordedEvent], list[str]]:
+    """The interactions among `events` that training can use, and why each other one was skipped
+    (events recorded before PutEvents checked sentAt and eventValue as the service does)."""
+    kept, skipped = [], []
+    for event in events:
+        if event.item_id is None:
+            continue  # an impression-only event: not an interaction
+        reason = event.unreadable()
+        if reason is None:
+            kept.append(event)
+        else:
+            skipped.append(reason)
+    return kept, skipped
+
 
 def training_data(
     interactions: Columns | None,
@@ -31,11 +49,14 @@ def training_data(
     user_metadata: Mapping[str, Mapping[str, Any]],
     event_type: str | None = None,
     event_value_threshold: float | None = None,
+    skipped: list[str] | None = None,
 ) -> TrainingData:
     """Imported interactions plus recorded events, restricted as the solution asks: only `event_type`
-    when set, and only events whose value is at least `event_value_threshold` when set."""
+    when set, and only events whose value is at least `event_value_threshold` when set. Rows training
+    cannot read are left out and their reasons appended to `skipped`, so one bad row never fails
+    every training of the dataset group."""
     columns = interactions or {}
-    recorded = [event for event in events if event.item_id is not None]
+    recorded, unreadable = readable_events(events)
     users = np.concatenate(
         [
             columns.get("USER_ID", np.array([], dtype=str)),
@@ -70,7 +91,10 @@ def training_data(
             ),
         ]
     )
-    keep = np.ones(len(users), dtype=bool)
+    keep = ~np.isinf(values)  # an EVENT_VALUE of ±inf imported before the import refused it
+    unreadable += [f"imported row {row + 1}: EVENT_VALUE is not finite" for row in np.flatnonzero(~keep)]
+    if skipped is not None:
+        skipped.extend(unreadable)
     if event_type:
         keep &= types == event_type
     if event_value_threshold is not None:
