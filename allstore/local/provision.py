@@ -330,5 +330,12 @@ class StackProvisioner:
         return Provisioned(ref=f"arn:aws:lambda:{REGION}:{ACCOUNT_ID}:layer:{logical_id}:1")
 
 
+# Custom resources about the AWS account and its network, which the local store has no counterpart
+# for (no API Gateway account settings, no OpenSearch service-linked role, no VPC zones).
+CLOUD_ONLY_CUSTOM_RESOURCES = frozenset({"Custom::AccountPrerequisites", "Custom::AvailabilityZones"})
+
+
 def _is_custom(resource_type: str) -> bool:
+    if resource_type in CLOUD_ONLY_CUSTOM_RESOURCES:
+        return False
     return resource_type.startswith("Custom::") or resource_type == "AWS::CloudFormation::CustomResource"

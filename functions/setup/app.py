@@ -1,7 +1,7 @@
-"""The stack's custom resources: load products and users, copy raw data to staging, unpack the web UI.
+"""The stack's custom resources: load products and users, copy raw data to staging, unpack the web UI,
+set the account prerequisites a fresh account lacks, pick the zones the VPC endpoints exist in.
 
-One handler serves four resource types (Custom::ProductData, Custom::UserData, Custom::S3Copy,
-Custom::WebAssets) and ALWAYS answers CloudFormation with a PUT to the request's ResponseURL —
+One handler serves every resource type in RESOURCES and ALWAYS answers CloudFormation with a PUT to the request's ResponseURL —
 SUCCESS, or FAILED with the reason — so a stack never hangs for an hour waiting on it. A timer
 answers FAILED shortly before the Lambda timeout if the work has not finished by then.
 
@@ -44,6 +44,9 @@ dynamodb = boto3.resource("dynamodb")
 lambda_client = boto3.client(
     "lambda", config=Config(read_timeout=910, connect_timeout=10, retries={"max_attempts": 1})
 )
+iam = boto3.client("iam")
+apigateway = boto3.client("apigateway")
+ec2 = boto3.client("ec2")
 
 SUCCESS, FAILED = "SUCCESS", "FAILED"
 SHARD_REQUEST = "AllStoreShard"  # key of the payload the coordinator sends to a shard
@@ -52,6 +55,9 @@ MAX_SHARDS = 32
 WORK_MARGIN_MS = 30_000  # shards stop this long before the coordinator's timeout...
 ANSWER_MARGIN_MS = 10_000  # ...and if all else fails, FAILED is sent this long before it
 MAX_REASON_LENGTH = 1_000  # CloudFormation rejects response bodies over 4 KB
+OPENSEARCH_SERVICE = "opensearchservice.amazonaws.com"
+OPENSEARCH_LINKED_ROLE = "AWSServiceRoleForAmazonOpenSearchService"
+ROLE_PROPAGATION_RETRY_SECONDS = 5.0  # a new role takes a few seconds to be usable by API Gateway
 WEB_CONTENT_TYPES = {
     ".html": "text/html; charset=utf-8",
     ".js": "text/javascript; charset=utf-8",
@@ -543,11 +549,119 @@ class WebAssets(CustomResource):
         return {"Deleted": len(keys)}
 
 
+def ensure_opensearch_linked_role() -> str:
+    """OpenSearch's service-linked role, which a VPC domain needs before it is created: made when
+    missing, left alone when present. Returns "present" or "created"."""
+    try:
+        iam.get_role(RoleName=OPENSEARCH_LINKED_ROLE)
+        return "present"
+    except ClientError as error:
+        if error.response.get("Error", {}).get("Code") != "NoSuchEntity":
+            raise SetupError(f"cannot read role {OPENSEARCH_LINKED_ROLE}: {error}") from error
+    try:
+        iam.create_service_linked_role(
+            AWSServiceName=OPENSEARCH_SERVICE,
+            Description="Lets Amazon OpenSearch Service manage the network interfaces of VPC domains",
+        )
+    except ClientError as error:
+        code = error.response.get("Error", {}).get("Code")
+        message = error.response.get("Error", {}).get("Message", "")
+        if code == "EntityAlreadyExists" or (code == "InvalidInput" and "has been taken" in message):
+            return "present"  # created meanwhile, e.g. by another stack's domain
+        raise SetupError(
+            f"cannot create the service-linked role for {OPENSEARCH_SERVICE}: {error}"
+        ) from error
+    logger.info("Created the OpenSearch service-linked role", role=OPENSEARCH_LINKED_ROLE)
+    return "created"
+
+
+def ensure_api_gateway_logs_role(role_arn: str, deadline_ms: int) -> str:
+    """API Gateway's account-level CloudWatch Logs role (a stage with access logs needs one): set
+    to `role_arn` when the account has none, never overwritten. Returns "present" or "set"."""
+    try:
+        current = apigateway.get_account().get("cloudwatchRoleArn")
+    except (ClientError, BotoCoreError) as error:
+        raise SetupError(f"cannot read API Gateway's account settings: {error}") from error
+    if current:
+        logger.info("API Gateway already has a CloudWatch Logs role; not changing it", role=current)
+        return "present"
+    while True:
+        try:
+            apigateway.update_account(
+                patchOperations=[{"op": "replace", "path": "/cloudwatchRoleArn", "value": role_arn}]
+            )
+            logger.info("Set API Gateway's CloudWatch Logs role", role=role_arn)
+            return "set"
+        except ClientError as error:
+            # IAM is eventually consistent: a role made moments ago is refused for a few seconds.
+            retry = error.response.get("Error", {}).get("Code") == "BadRequestException"
+            if not retry or time.time() * 1000 + ROLE_PROPAGATION_RETRY_SECONDS * 1000 > deadline_ms:
+                raise SetupError(
+                    f"cannot set API Gateway's CloudWatch Logs role {role_arn}: {error}"
+                ) from error
+            logger.info("API Gateway refused the new role; retrying", error=str(error))
+            time.sleep(ROLE_PROPAGATION_RETRY_SECONDS)
+
+
+class AccountPrerequisites(CustomResource):
+    """Account-level settings a fresh account lacks, each set only when missing and never changed
+    when present. Delete leaves them: other stacks and domains in the account may rely on them."""
+
+    def create(self, properties, context, deadline_ms):
+        data = {"OpenSearchServiceLinkedRole": ensure_opensearch_linked_role()}
+        role_arn = str(properties.get("ApiGatewayCloudWatchRoleArn") or "").strip()
+        if role_arn:
+            data["ApiGatewayCloudWatchRole"] = ensure_api_gateway_logs_role(role_arn, deadline_ms)
+        return data
+
+
+class AvailabilityZones(CustomResource):
+    """The first `Count` zones (by name) of the region that offer every interface endpoint service
+    in `ServiceNames`: not every zone offers every service. Data: Zone0, Zone1, ..."""
+
+    def create(self, properties, context, deadline_ms):
+        services = properties.get("ServiceNames") or []
+        if not isinstance(services, list) or not services:
+            raise SetupError("Custom::AvailabilityZones needs ServiceNames, a list of endpoint service names")
+        try:
+            count = int(properties.get("Count") or 2)
+        except (TypeError, ValueError) as error:
+            raise SetupError(f"Count must be a number, got {properties.get('Count')!r}") from error
+        try:
+            zones = {
+                zone["ZoneName"]
+                for zone in ec2.describe_availability_zones(
+                    Filters=[
+                        {"Name": "zone-type", "Values": ["availability-zone"]},
+                        {"Name": "state", "Values": ["available"]},
+                    ]
+                )["AvailabilityZones"]
+            }
+            details = ec2.describe_vpc_endpoint_services(ServiceNames=services)["ServiceDetails"]
+        except (ClientError, BotoCoreError) as error:
+            raise SetupError(f"cannot list the zones of {', '.join(services)}: {error}") from error
+        offered = {detail["ServiceName"]: set(detail.get("AvailabilityZones", [])) for detail in details}
+        for service in services:
+            if service not in offered:
+                raise SetupError(f"the endpoint service {service} is not offered in this region")
+            zones &= offered[service]
+        if len(zones) < count:
+            raise SetupError(
+                f"only {len(zones)} zone(s) ({', '.join(sorted(zones)) or 'none'}) offer all of "
+                f"{', '.join(services)}; the stack needs {count}"
+            )
+        chosen = sorted(zones)[:count]
+        logger.info("Chose zones", zones=chosen, services=services)
+        return {f"Zone{index}": zone for index, zone in enumerate(chosen)}
+
+
 RESOURCES: dict[str, CustomResource] = {
     "Custom::ProductData": ProductData(),
     "Custom::UserData": UserData(),
     "Custom::S3Copy": S3Copy(),
     "Custom::WebAssets": WebAssets(),
+    "Custom::AccountPrerequisites": AccountPrerequisites(),
+    "Custom::AvailabilityZones": AvailabilityZones(),
 }
 
 
