@@ -18,6 +18,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 
 from allstore.workshop.cleanup import CleanupError, delete_resources, find_resources
 from allstore.workshop.environment import local_store_environment
+from allstore.workshop.kernel import KERNEL_NAME, write_kernelspec
 
 NOTEBOOKS_DIR = Path(__file__).resolve().parents[2] / "Personalize"
 
@@ -58,10 +59,15 @@ def notebook(
 ) -> None:
     """Start JupyterLab on the workshop notebooks, pointed at the running local store."""
     environment = {**os.environ, **local_store_environment(state_dir)}
+    kernels = write_kernelspec(state_dir.resolve() / "jupyter")  # the notebooks declare conda_python3
+    environment["JUPYTER_PATH"] = os.pathsep.join(
+        filter(None, [str(kernels), os.environ.get("JUPYTER_PATH")])
+    )
     command = [sys.executable, "-m", "jupyterlab", "--ip=127.0.0.1", f"--port={port}", "--no-browser"]
     command += [f"--ServerApp.root_dir={NOTEBOOKS_DIR}", *(jupyter_args or [])]
     typer.echo(
-        f"JupyterLab on the notebooks in {NOTEBOOKS_DIR}, using the store in {state_dir}; Ctrl-C stops it."
+        f"JupyterLab on the notebooks in {NOTEBOOKS_DIR} (kernel {KERNEL_NAME} is this Python), "
+        f"using the store in {state_dir}; Ctrl-C stops it."
     )
     try:
         completed = subprocess.run(command, env=environment, check=False)  # noqa: S603 - our own interpreter

@@ -2,11 +2,19 @@
 
 from __future__ import annotations
 
+import json
+import os
 import subprocess
+import sys
+from pathlib import Path
 
+import nbformat
+from jupyter_client.kernelspec import KernelSpecManager
+from nbclient import NotebookClient
 from typer.testing import CliRunner
 
 from allstore.local.cli import app as local_app
+from allstore.workshop.kernel import KERNEL_NAME, write_kernelspec
 from tests.notebooks.conftest import NOTEBOOKS, WorkshopStore
 
 
@@ -33,6 +41,30 @@ def test_starts_jupyterlab_with_the_store_environment(workshop_store: WorkshopSt
     assert {"CF_STACK_NAME", "STAGING_BUCKET", "LAMBDA_GETRECS_ARN", "AWS_ENDPOINT_URL_PERSONALIZE"} <= set(
         workshop_store.environment
     )
+    jupyter_path = started["env"]["JUPYTER_PATH"].split(os.pathsep)[0]
+    spec = json.loads((Path(jupyter_path) / "kernels" / "conda_python3" / "kernel.json").read_text())
+    assert spec["argv"][0] == sys.executable and spec["language"] == "python"
+
+
+def test_every_notebook_declares_the_sagemaker_kernel() -> None:
+    notebooks = sorted(NOTEBOOKS.glob("**/*.ipynb"))
+    assert len(notebooks) >= 7
+    for path in notebooks:
+        kernelspec = json.loads(path.read_text())["metadata"]["kernelspec"]
+        assert kernelspec["name"] == KERNEL_NAME == "conda_python3", path.name
+
+
+def test_the_local_kernelspec_runs_a_notebook_under_the_declared_name(tmp_path, monkeypatch) -> None:
+    monkeypatch.setenv("JUPYTER_PATH", str(write_kernelspec(tmp_path / "jupyter")))
+    assert KernelSpecManager().get_kernel_spec(KERNEL_NAME).argv[0] == sys.executable
+    notebook = nbformat.v4.new_notebook(
+        metadata={"kernelspec": {"name": KERNEL_NAME, "display_name": KERNEL_NAME, "language": "python"}}
+    )
+    notebook.cells.append(nbformat.v4.new_code_cell("import sys, allstore_common\nprint(sys.executable)"))
+
+    NotebookClient(notebook, timeout=60).execute()  # the kernel named in the metadata
+
+    assert notebook.cells[0].outputs[0]["text"].strip() == sys.executable
 
 
 def test_refuses_without_a_running_store(tmp_path) -> None:
