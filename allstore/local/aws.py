@@ -23,7 +23,17 @@ from allstore.loopback import IDLE_SECONDS, LOOPBACK_NAMES, listen_backlog
 REGION = "us-east-1"
 ACCOUNT_ID = "123456789012"  # moto's default account
 
-MOTO_SERVICES = ("dynamodb", "dynamodbstreams", "s3", "kinesis", "cognito-identity", "iam", "sqs", "sts")
+MOTO_SERVICES = (
+    "dynamodb",
+    "dynamodbstreams",
+    "s3",
+    "kinesis",
+    "cognito-identity",
+    "iam",
+    "sqs",
+    "ssm",
+    "sts",
+)
 PERSONALIZE_SERVICES = ("personalize", "personalize-runtime", "personalize-events")
 
 

@@ -2,8 +2,9 @@
 
 The same boto3 `personalize` calls the workshop notebooks make — schema, dataset group, dataset,
 import from the staging bucket, a solution, version and campaign per recipe, an event tracker —
-then the campaigns and tracking id are wired into the functions with
-`update_function_configuration`, as the notebooks do with the LAMBDA_*_ARN variables.
+then the campaigns and tracking id are wired into the store's SSM parameters, as the notebooks do
+(`allstore.workshop.wiring`). Every resource is named `<stack>-store-...`: the notebook role may
+only touch the stack's own names, and the notebooks' `<stack>-workshop-...` stay free.
 """
 
 from __future__ import annotations
@@ -13,6 +14,8 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
+
+from allstore.workshop import wiring
 
 INTERACTIONS_SCHEMA = {
     "type": "record",
@@ -31,18 +34,17 @@ INTERACTIONS_SCHEMA = {
 
 @dataclass(frozen=True)
 class Deployment:
-    """A recipe to train and the function (by its template output) whose CAMPAIGN_ARN it sets."""
+    """A recipe to train and the wiring (`allstore.workshop.wiring`) its campaign goes into."""
 
     recipe: str
-    function_output: str
+    consumer: str
 
 
 DEPLOYMENTS = (
-    Deployment("aws-user-personalization", "GetRecommendationsFunctionArn"),
-    Deployment("aws-sims", "GetItemRecommendationsFunctionArn"),
-    Deployment("aws-personalized-ranking", "SearchFunctionArn"),
+    Deployment("aws-user-personalization", wiring.RECOMMENDATIONS),
+    Deployment("aws-sims", wiring.SIMILAR_ITEMS),
+    Deployment("aws-personalized-ranking", wiring.SEARCH_RANKING),
 )
-TRACKER_FUNCTION_OUTPUT = "PostClickEventFunctionArn"
 IN_PROGRESS = {"CREATE PENDING", "CREATE IN_PROGRESS"}
 
 
@@ -69,19 +71,18 @@ def _wait(describe: Callable[[], dict[str, Any]], what: str, timeout: float = 18
 
 def train_and_deploy(
     personalize: Any,
-    lambda_client: Any,
+    ssm: Any,
     *,
-    name: str,
+    stack: str,
     interactions_location: str,
     role_arn: str,
-    function_arns: dict[str, str],
     progress: Progress,
 ) -> dict[str, str]:
-    """Train every deployment, create the event tracker, wire them into the functions.
+    """Train every deployment, create the event tracker, wire them into the store.
 
-    `function_arns` are the template's outputs. Returns what was created: campaign ARNs by recipe and
-    the tracking id.
+    Returns what was created: campaign ARNs by recipe and the tracking id.
     """
+    name = f"{stack}-store"
     progress("Creating the dataset group and importing interactions")
     schema_arn = personalize.create_schema(
         name=f"{name}-interactions", schema=json.dumps(INTERACTIONS_SCHEMA)
@@ -131,9 +132,7 @@ def train_and_deploy(
             lambda arn=campaign_arn: personalize.describe_campaign(campaignArn=arn)["campaign"],
             f"the {short} campaign",
         )
-        set_environment(
-            lambda_client, function_arns[deployment.function_output], "CAMPAIGN_ARN", campaign_arn
-        )
+        wiring.wire(ssm, stack, deployment.consumer, campaignArn=campaign_arn)
         created[deployment.recipe] = campaign_arn
     progress("Creating the event tracker")
     tracker = personalize.create_event_tracker(name=f"{name}-clicks", datasetGroupArn=group_arn)
@@ -143,20 +142,6 @@ def train_and_deploy(
         ],
         "the event tracker",
     )
-    set_environment(
-        lambda_client, function_arns[TRACKER_FUNCTION_OUTPUT], "TRACKING_ID", tracker["trackingId"]
-    )
+    wiring.wire(ssm, stack, wiring.CLICK_TRACKING, trackingId=tracker["trackingId"])
     created["trackingId"] = tracker["trackingId"]
     return created
-
-
-def set_environment(lambda_client: Any, function: str, name: str, value: str) -> None:
-    """Set one environment variable, keeping the others (UpdateFunctionConfiguration replaces them all)."""
-    variables = (
-        lambda_client.get_function_configuration(FunctionName=function)
-        .get("Environment", {})
-        .get("Variables", {})
-    )
-    lambda_client.update_function_configuration(
-        FunctionName=function, Environment={"Variables": {**variables, name: value}}
-    )

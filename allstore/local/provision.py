@@ -146,7 +146,9 @@ class StackProvisioner:
             "AWS::Serverless::Function": self._function,
             "AWS::Serverless::Api": self._api,
             "AWS::Serverless::LayerVersion": self._layer,
+            "AWS::SSM::Parameter": self._parameter,
         }
+        self.parameter_values: dict[str, str] = {}  # SSM parameters' values as the template set them
 
     @property
     def resource_definitions(self) -> dict[str, dict[str, Any]]:
@@ -321,6 +323,17 @@ class StackProvisioner:
             environment=variables,
         )
         return Provisioned(ref=name, attributes={"Arn": function["FunctionArn"]})
+
+    def _parameter(self, logical_id: str, p: dict[str, Any]) -> Provisioned:
+        name = p.get("Name") or f"/{self._physical_name(logical_id)}"
+        self.clients("ssm").put_parameter(
+            Name=name,
+            Value=str(p["Value"]),
+            Type=p.get("Type", "String"),
+            Description=p.get("Description", ""),
+        )
+        self.parameter_values[logical_id] = str(p["Value"])
+        return Provisioned(ref=name, attributes={"Type": p.get("Type", "String"), "Value": str(p["Value"])})
 
     def _api(self, logical_id: str, p: dict[str, Any]) -> Provisioned:
         return Provisioned(ref=logical_id.lower(), attributes={"RootResourceId": "root"})

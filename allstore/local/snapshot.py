@@ -1,9 +1,13 @@
-"""Keep moto's in-memory state across restarts: tables' items, buckets' objects, functions' environments.
+"""Keep moto's in-memory state across restarts: tables' items, buckets' objects, functions' environments
+and SSM parameters.
 
 moto holds everything in memory, so the runner saves what the store needs into the state directory
 (periodically and at shutdown) and loads it into the freshly provisioned resources on the next
 start. The search and Personalize servers persist themselves. A snapshot is written beside the
 previous one and swapped in whole, so a crash mid-write never leaves half a snapshot.
+
+An SSM parameter is restored as a CloudFormation stack update treats it: the value written since
+(by a notebook) is kept unless the template's value for it changed, which then wins.
 """
 
 from __future__ import annotations
@@ -73,6 +77,16 @@ class Snapshot:
                 "removed": sorted(set(spec.environment) - set(variables)),
             }
         (staging / "functions.json").write_text(json.dumps(functions, indent=1), encoding="utf-8")
+        parameters = {
+            logical_id: {
+                "template": template_value,
+                "value": clients("ssm").get_parameter(Name=provisioner.resources[logical_id].ref)[
+                    "Parameter"
+                ]["Value"],
+            }
+            for logical_id, template_value in provisioner.parameter_values.items()
+        }
+        (staging / "parameters.json").write_text(json.dumps(parameters, indent=1), encoding="utf-8")
         (staging / "complete").write_text(
             time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()), encoding="utf-8"
         )
@@ -109,6 +123,22 @@ class Snapshot:
                 variables.pop(name, None)
             clients("lambda").update_function_configuration(
                 FunctionName=spec.name, Environment={"Variables": variables}
+            )
+        self._restore_parameters(provisioner, clients)
+
+    def _restore_parameters(self, provisioner: StackProvisioner, clients: AwsClients) -> None:
+        path = self.directory / "parameters.json"
+        saved = json.loads(path.read_text(encoding="utf-8")) if path.is_file() else {}
+        for logical_id, entry in saved.items():
+            template_value = provisioner.parameter_values.get(logical_id)
+            if (
+                template_value is None
+                or template_value != entry["template"]
+                or entry["value"] == template_value
+            ):
+                continue  # gone, or the template changed it (a stack update would too), or nothing to keep
+            clients("ssm").put_parameter(
+                Name=provisioner.resources[logical_id].ref, Value=entry["value"], Overwrite=True
             )
 
 

@@ -524,11 +524,10 @@ class LocalStore:
         )
         train_and_deploy(
             self.clients("personalize"),
-            self.clients("lambda"),
-            name=self.options.stack_name,
+            self.clients("ssm"),
+            stack=self.options.stack_name,
             interactions_location=f"s3://{outputs['StagingBucket']}/data/interactions/",
             role_arn=outputs["PersonalizeRoleArn"],
-            function_arns=outputs,
             progress=self.reporter.step,
         )
 

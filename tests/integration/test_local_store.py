@@ -17,12 +17,14 @@ import boto3
 import pytest
 import requests
 import yaml
+from allstore_common.wiring import MAX_AGE_SECONDS
 from jsonschema import Draft202012Validator
 from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT202012
 from typer.testing import CliRunner
 
 from allstore.cli import app
+from allstore.workshop import wiring
 from tests.integration.conftest import RunningStore, eventually
 
 pytestmark = pytest.mark.integration
@@ -298,25 +300,24 @@ def test_search_follows_items_added_and_deleted_in_dynamodb(running_store: Runni
     eventually(lambda: not found(), timeout=30)
 
 
-# ---------------------------------------------------------------- live function configuration
+# ---------------------------------------------------------------- live wiring and function configuration
 
 
-def test_a_new_campaign_arn_applies_to_the_next_request(running_store: RunningStore, demo_user: str) -> None:
-    lambda_client = running_store.client("lambda")
-    function = running_store.output("GetRecommendationsFunctionArn")
-    variables = lambda_client.get_function_configuration(FunctionName=function)["Environment"]["Variables"]
-    assert variables["CAMPAIGN_ARN"], "the store trained and wired a campaign"
-    try:
-        lambda_client.update_function_configuration(
-            FunctionName=function, Environment={"Variables": {**variables, "CAMPAIGN_ARN": ""}}
-        )
+def test_rewiring_applies_within_the_cache_time(running_store: RunningStore, demo_user: str) -> None:
+    ssm = running_store.client("ssm")
+    wired = wiring.wiring(ssm, "allstore", wiring.RECOMMENDATIONS)
+    assert wired["campaignArn"], "the store trained and wired a campaign"
+
+    def warned() -> bool:
         body = running_store.get(f"/Prod/recommendations/{demo_user}").json()
-        assert "warning" in body and body["results"], "no campaign: popular items with a warning"
+        return "warning" in body and bool(body["results"])
+
+    try:
+        wiring.wire(ssm, "allstore", wiring.RECOMMENDATIONS, campaignArn="")
+        eventually(warned, timeout=MAX_AGE_SECONDS + 10)  # no campaign: popular items with a warning
     finally:
-        lambda_client.update_function_configuration(
-            FunctionName=function, Environment={"Variables": variables}
-        )
-    assert "warning" not in running_store.get(f"/Prod/recommendations/{demo_user}").json()
+        wiring.wire(ssm, "allstore", wiring.RECOMMENDATIONS, **wired)
+    eventually(lambda: not warned(), timeout=MAX_AGE_SECONDS + 10)
 
 
 def test_lambda_invoke_runs_the_local_function(
@@ -371,10 +372,16 @@ def test_local_env_points_tools_at_the_running_store(running_store: RunningStore
         aws_access_key_id=exports["AWS_ACCESS_KEY_ID"],
         aws_secret_access_key=exports["AWS_SECRET_ACCESS_KEY"],
     )
-    variables = lambda_client.get_function_configuration(FunctionName=exports["LAMBDA_POSTCLICK_ARN"])
-    assert variables["Environment"]["Variables"]["TRACKING_ID"], (
-        "the store created and wired an event tracker"
+    assert lambda_client.get_function_configuration(FunctionName=exports["LAMBDA_POSTCLICK_ARN"])
+    ssm = boto3.client(
+        "ssm",
+        endpoint_url=exports["AWS_ENDPOINT_URL_SSM"],
+        region_name=exports["AWS_REGION"],
+        aws_access_key_id=exports["AWS_ACCESS_KEY_ID"],
+        aws_secret_access_key=exports["AWS_SECRET_ACCESS_KEY"],
     )
+    tracking = wiring.wiring(ssm, exports["CF_STACK_NAME"], wiring.CLICK_TRACKING)
+    assert tracking["trackingId"], "the store created and wired an event tracker"
 
     missing = CliRunner().invoke(
         app, ["local", "env", "--state-dir", str(running_store.options.state_dir / "none")]
@@ -399,6 +406,8 @@ def test_a_restart_finds_the_stores_state(running_store: RunningStore, demo_user
         FunctionName=function, Environment={"Variables": {**variables, "MAX_PROMOTED_RESULTS": "3"}}
     )
     recommendations = asins(running_store.get(f"/Prod/recommendations/{demo_user}").json())
+    search_wiring = wiring.wiring(running_store.client("ssm"), "allstore", wiring.SEARCH_RANKING)
+    assert search_wiring["campaignArn"]
 
     seconds = running_store.restart()
 
@@ -406,7 +415,8 @@ def test_a_restart_finds_the_stores_state(running_store: RunningStore, demo_user
     assert running_store.get(f"/Prod/items/{asin}").json()["title"] == "Kept across restarts"
     lambda_client = running_store.client("lambda")
     kept = lambda_client.get_function_configuration(FunctionName=function)["Environment"]["Variables"]
-    assert kept["MAX_PROMOTED_RESULTS"] == "3" and kept["CAMPAIGN_ARN"] == variables["CAMPAIGN_ARN"]
+    assert kept["MAX_PROMOTED_RESULTS"] == "3"
+    assert wiring.wiring(running_store.client("ssm"), "allstore", wiring.SEARCH_RANKING) == search_wiring
     body = running_store.get(f"/Prod/recommendations/{demo_user}").json()
     assert "warning" not in body and asins(body) == recommendations
     assert running_store.get("/Prod/search", q="lantern").json()["results"]

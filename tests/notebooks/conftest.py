@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import sys
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -18,6 +19,8 @@ from nbclient import NotebookClient
 
 from allstore.local.store import LocalStore, StoreOptions
 from allstore.workshop.environment import local_store_environment
+from allstore.workshop.wiring import wiring
+from tests.unit.iam import least_privilege
 
 NOTEBOOKS = Path(__file__).resolve().parents[2] / "Personalize"
 CELL_TIMEOUT = 300
@@ -48,12 +51,18 @@ class WorkshopStore:
     def get(self, path: str) -> requests.Response:
         return requests.get(self.url + path.lstrip("/"), timeout=60)
 
-    def function_environment(self, variable: str) -> dict[str, str]:
-        """Environment variables of the function whose ARN the notebook variable `variable` holds."""
-        configuration = self.client("lambda").get_function_configuration(
-            FunctionName=self.environment[variable]
-        )
-        return configuration.get("Environment", {}).get("Variables", {})
+    def wired(self, consumer: str) -> dict[str, str]:
+        """What the store's wiring parameter for `consumer` (allstore.workshop.wiring) holds."""
+        return wiring(self.client("ssm"), self.stack, consumer)
+
+    def get_when_wired(self, path: str, timeout: float = 45.0) -> requests.Response:
+        """GET `path` until its answer has no warning: functions cache their wiring for a while."""
+        deadline = time.monotonic() + timeout
+        while True:
+            response = self.get(path)
+            if response.status_code != 200 or "warning" not in response.json() or time.monotonic() > deadline:
+                return response
+            time.sleep(1)
 
 
 @pytest.fixture(scope="package")
@@ -89,6 +98,7 @@ def run_notebook(workshop_store: WorkshopStore, tmp_path_factory: pytest.TempPat
     `parameters` replace the defaults of the cell tagged "parameters", as papermill would. Returns
     the text the notebook printed."""
     ipython_dir = tmp_path_factory.mktemp("ipython")  # %store keeps its values here between notebooks
+    least_privilege.prepare_kernels(ipython_dir)  # the kernels' AWS calls are checked against NotebookRole
     environment = {
         **os.environ,
         **workshop_store.environment,

@@ -9,7 +9,7 @@ import warnings
 import numpy as np
 import pandas as pd
 import pytest
-from util import dataformat, diagnostic, lambdafn, preproc  # Personalize/ is on sys.path: see conftest
+from util import dataformat, diagnostic, preproc  # Personalize/ is on sys.path: see conftest
 
 
 def test_loglog_fit_recovers_a_power_law_whatever_the_order() -> None:
@@ -109,25 +109,3 @@ def test_items_dataset_has_no_empty_categoricals() -> None:
     }
     second = dataset.to_dict("records")[1]
     assert (second["CATEGORY_L1"], second["CATEGORY_L2"], second["BRAND"]) == ("unknown",) * 3
-
-
-class RecordingLambda:
-    """Just enough of the Lambda API to see what update_environment sends."""
-
-    def __init__(self, variables: dict[str, str]) -> None:
-        self.variables = dict(variables)
-        self.statuses = ["InProgress", "Successful"]
-
-    def get_function_configuration(self, FunctionName: str) -> dict:
-        return {"Environment": {"Variables": dict(self.variables)}, "LastUpdateStatus": self.statuses.pop(0)}
-
-    def update_function_configuration(self, FunctionName: str, Environment: dict) -> dict:
-        self.variables = dict(Environment["Variables"])
-        return {"Environment": Environment, "LastUpdateStatus": "InProgress"}
-
-
-def test_update_environment_merges_removes_and_waits() -> None:
-    client = RecordingLambda({"ITEMS_TABLE": "items", "CAMPAIGN_ARN": "old", "TRACKING_ID": "t"})
-    result = lambdafn.update_environment(client, "fn", CAMPAIGN_ARN="new", TRACKING_ID=None)
-    assert result == client.variables == {"ITEMS_TABLE": "items", "CAMPAIGN_ARN": "new"}
-    assert client.statuses == []  # polled until Successful

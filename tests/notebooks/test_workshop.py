@@ -1,8 +1,8 @@
 """The workshop notebooks, executed in order against a local store, and the store they leave behind.
 
 Each notebook prints marker lines (METRICS, RECOMMENDED, ...) with its key results; the tests read
-those and check the side effects through the store: Lambda environments, Personalize resources and
-the HTTP API.
+those and check the side effects through the store: its wiring parameters, Personalize resources
+and the HTTP API.
 """
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ import re
 import pytest
 
 from allstore.local.personalize_bootstrap import INTERACTIONS_SCHEMA
+from allstore.workshop.wiring import CLICK_TRACKING, KEYS, RECOMMENDATIONS, SEARCH_RANKING, SIMILAR_ITEMS
 from tests.notebooks.conftest import WorkshopStore
 from tests.unit.personalize.test_workshop import METRIC_KEYS
 
@@ -49,11 +50,10 @@ def test_our_first_campaign(workshop_store: WorkshopStore, run_notebook) -> None
     assert "RECOMMENDED 10 items for a new visitor" in printed
     prefix = f"{workshop_store.stack}-workshop"
     campaign = campaign_arn(workshop_store, f"{prefix}-user-personalization")
-    assert workshop_store.function_environment("LAMBDA_GETRECS_ARN")["CAMPAIGN_ARN"] == campaign
-    assert workshop_store.function_environment("LAMBDA_GETRECS_ARN")["ITEMS_TABLE"]  # merged, not replaced
+    assert workshop_store.wired(RECOMMENDATIONS) == {"campaignArn": campaign, "filterArn": ""}
 
     user_id = json.loads(workshop_store.get("/Prod/session").content)["UserList"][0]["Id"]
-    served = workshop_store.get(f"/Prod/recommendations/{user_id}")
+    served = workshop_store.get_when_wired(f"/Prod/recommendations/{user_id}")
     assert served.status_code == 200
     body = served.json()
     assert "warning" not in body, body.get("warning")
@@ -76,7 +76,7 @@ def test_enabling_real_time_feedback(workshop_store: WorkshopStore, run_notebook
     tracking_id = workshop_store.client("personalize").describe_event_tracker(
         eventTrackerArn=tracker["eventTrackerArn"]
     )["eventTracker"]["trackingId"]
-    assert workshop_store.function_environment("LAMBDA_POSTCLICK_ARN")["TRACKING_ID"] == tracking_id
+    assert workshop_store.wired(CLICK_TRACKING) == {"trackingId": tracking_id}
 
 
 def test_expanding_to_other_campaigns(workshop_store: WorkshopStore, run_notebook) -> None:
@@ -90,18 +90,18 @@ def test_expanding_to_other_campaigns(workshop_store: WorkshopStore, run_noteboo
     prefix = f"{workshop_store.stack}-workshop"
     sims = campaign_arn(workshop_store, f"{prefix}-sims")
     ranking = campaign_arn(workshop_store, f"{prefix}-personalized-ranking")
-    assert workshop_store.function_environment("LAMBDA_GETITEMRECS_ARN")["CAMPAIGN_ARN"] == sims
-    assert workshop_store.function_environment("LAMBDA_RERANK_ARN")["CAMPAIGN_ARN"] == ranking
+    assert workshop_store.wired(SIMILAR_ITEMS)["campaignArn"] == sims
+    assert workshop_store.wired(SEARCH_RANKING)["campaignArn"] == ranking
 
     item_id = workshop_store.get("/Prod/items?limit=1").json()["results"][0]["asin"]
-    similar = workshop_store.get(f"/Prod/recommendationsitem/{item_id}")
+    similar = workshop_store.get_when_wired(f"/Prod/recommendationsitem/{item_id}")
     assert similar.status_code == 200
     assert similar.json()["results"] and "warning" not in similar.json()
 
     item = workshop_store.get("/Prod/items?limit=1").json()["results"][0]
     user_id = workshop_store.get("/Prod/session").json()["UserList"][0]["Id"]
     query = item["title"].split()[-1]
-    searched = workshop_store.get(f"/Prod/search?q={query}&u={user_id}")
+    searched = workshop_store.get_when_wired(f"/Prod/search?q={query}&u={user_id}")
     assert searched.status_code == 200, searched.text
     assert "warning" not in searched.json(), searched.json().get("warning")
     assert any(hit.get("Promoted") for hit in searched.json()["results"])  # re-ranked by the campaign
@@ -145,9 +145,8 @@ def test_clean_up(workshop_store: WorkshopStore, run_notebook) -> None:
         if name == stack or name.startswith(f"{stack}-")
     ]
     assert leftovers == []
-    for variable in ("LAMBDA_GETRECS_ARN", "LAMBDA_GETITEMRECS_ARN", "LAMBDA_RERANK_ARN"):
-        assert "CAMPAIGN_ARN" not in workshop_store.function_environment(variable)
-    assert "TRACKING_ID" not in workshop_store.function_environment("LAMBDA_POSTCLICK_ARN")
+    for consumer in KEYS:
+        assert not any(workshop_store.wired(consumer).values()), consumer
     body = workshop_store.get(f"/Prod/recommendations/{'A' * 13}").json()
     assert body["results"] and "warning" in body  # popular items again, with how to enable a campaign
 

@@ -1,6 +1,6 @@
 """GET /recommendationsitem/{itemId}: items similar to one item (the original's path).
 
-SIMS recommendations when CAMPAIGN_ARN names a campaign; otherwise (or when Personalize fails) the
+SIMS recommendations when the function's wiring parameter names a campaign; otherwise (or when Personalize fails) the
 most popular items of the same category, with a warning.
 """
 
@@ -10,6 +10,7 @@ from allstore_common.http_api import create_api
 from allstore_common.items import ItemStore
 from allstore_common.recommendations import personalize_runtime_client, recommend_similar
 from allstore_common.request_params import checked_id, parse_limit
+from allstore_common.wiring import WiringParameter
 from aws_lambda_powertools import Logger, Metrics, Tracer
 from aws_lambda_powertools.event_handler.exceptions import NotFoundError
 from aws_lambda_powertools.logging import correlation_paths
@@ -20,6 +21,7 @@ metrics = Metrics()
 app = create_api()
 store = ItemStore(os.environ["ITEMS_TABLE"])
 personalize = personalize_runtime_client()
+wiring = WiringParameter()
 
 
 @app.get("/recommendationsitem/<item_id>")
@@ -29,8 +31,7 @@ def similar_items(item_id: str) -> dict:
     item = store.get(checked_id(item_id, "item id"))
     if item is None:
         raise NotFoundError(f"Item {item_id!r} not found")
-    campaign_arn = os.environ.get("CAMPAIGN_ARN", "")
-    return recommend_similar(personalize, campaign_arn, item, limit, store).body()
+    return recommend_similar(personalize, wiring, item, limit, store).body()
 
 
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST)

@@ -11,6 +11,7 @@ from allstore_common.http_api import create_api
 from allstore_common.items import ItemStore
 from allstore_common.recommendations import Recommendations, personalize_runtime_client, recommend_for_user
 from allstore_common.request_params import checked_id, optional_id, parse_limit
+from allstore_common.wiring import WiringParameter
 from aws_lambda_powertools import Logger, Metrics, Tracer
 from aws_lambda_powertools.logging import correlation_paths
 
@@ -20,6 +21,7 @@ metrics = Metrics()
 app = create_api()
 store = ItemStore(os.environ["ITEMS_TABLE"])
 personalize = personalize_runtime_client()
+wiring = WiringParameter()
 
 
 @app.get("/recommendations")
@@ -40,8 +42,7 @@ def recommendations_for_user(user_id: str) -> dict:
 
 
 def _for(user_id: str, limit: int) -> dict:
-    campaign_arn = os.environ.get("CAMPAIGN_ARN", "")
-    return recommend_for_user(personalize, campaign_arn, user_id, limit, store).body()
+    return recommend_for_user(personalize, wiring, user_id, limit, store).body()
 
 
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST)

@@ -16,6 +16,7 @@ from allstore_common.items import ItemStore
 from allstore_common.recommendations import Recommendations, personalize_runtime_client, rank_for_user
 from allstore_common.request_params import checked_query, optional_id, parse_limit
 from allstore_common.search_client import index_name, search_client
+from allstore_common.wiring import WiringParameter
 from aws_lambda_powertools import Logger, Metrics, Tracer
 from aws_lambda_powertools.event_handler.exceptions import ServiceError
 from aws_lambda_powertools.logging import correlation_paths
@@ -26,6 +27,7 @@ metrics = Metrics()
 app = create_api()
 store = ItemStore(os.environ["ITEMS_TABLE"])
 personalize = personalize_runtime_client()
+wiring = WiringParameter()
 SEARCH_FIELDS = ["title^3", "brand^2", "category", "description", "feature"]
 DEFAULT_MAX_PROMOTED = 5
 
@@ -70,8 +72,7 @@ def search() -> dict:
     if user_id is None:
         return Recommendations(hydrated.items).body()
     max_promoted = int(os.environ.get("MAX_PROMOTED_RESULTS") or DEFAULT_MAX_PROMOTED)
-    campaign_arn = os.environ.get("CAMPAIGN_ARN", "")
-    return rank_for_user(personalize, campaign_arn, user_id, hydrated.items, max_promoted).body()
+    return rank_for_user(personalize, wiring, user_id, hydrated.items, max_promoted).body()
 
 
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST)

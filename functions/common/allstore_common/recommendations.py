@@ -1,7 +1,7 @@
 """Amazon Personalize calls for the API, and what the store shows when Personalize cannot answer.
 
-A campaign is optional (the workshop notebooks create it and set CAMPAIGN_ARN later) and may fail;
-neither is an error for the shopper. Without an answer from Personalize the store still shows useful
+A campaign is optional (the workshop notebooks create it and write it to the function's wiring
+parameter later, see `wiring`) and may fail; neither is an error for the shopper. Without an answer from Personalize the store still shows useful
 items — popular ones, or the most popular of the same category for "similar items", or plain search
 order — with a `warning` saying why and how to enable recommendations, and counts the fallback as a
 CloudWatch metric.
@@ -19,6 +19,7 @@ from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
 
 from allstore_common.items import Item, ItemStore
+from allstore_common.wiring import Wiring, WiringParameter, WiringUnavailable
 
 logger = Logger(child=True)
 metrics = Metrics()  # Powertools Metrics instances share one metric set, flushed by the handler
@@ -29,18 +30,18 @@ FAILED_METRIC = "PersonalizeFailed"
 USER_RECOMMENDATIONS_NOT_CONFIGURED = (
     "Recommendations are not yet configured, so these are the store's most popular items.\n"
     "To personalize them, train a User-Personalization solution and deploy a campaign (see the "
-    "Personalize/ workshop notebooks), then set CAMPAIGN_ARN on the GetRecommendations function."
+    "Personalize/ workshop notebooks), which writes it to the store's recommendations wiring parameter."
 )
 SIMILAR_ITEMS_NOT_CONFIGURED = (
     "Similar-item recommendations are not yet configured, so these are the most popular items of the "
     "same category.\n"
     "To enable them, train a SIMS solution and deploy a campaign (see the Personalize/ workshop "
-    "notebooks), then set CAMPAIGN_ARN on the GetItemRecommendations function."
+    "notebooks), which writes it to the store's similar-items wiring parameter."
 )
 RANKING_NOT_CONFIGURED = (
     "Personalized ranking is not yet configured, so results are in search order.\n"
     "To enable it, train a Personalized-Ranking solution and deploy a campaign (see the Personalize/ "
-    "workshop notebooks), then set CAMPAIGN_ARN on the Search function."
+    "workshop notebooks), which writes it to the store's search-ranking wiring parameter."
 )
 
 
@@ -68,49 +69,62 @@ class Recommendations:
 
 
 def recommend_for_user(
-    personalize: Any, campaign_arn: str, user_id: str, limit: int, store: ItemStore
+    personalize: Any, wiring: WiringParameter, user_id: str, limit: int, store: ItemStore
 ) -> Recommendations:
     """User-Personalization recommendations for a user (or a session id), else popular items."""
-    if not campaign_arn:
+    fallback = "the store's most popular items"
+    try:
+        wired = wiring.current()
+    except WiringUnavailable as error:
+        return Recommendations(store.popular(limit), [_unwired(error, fallback)])
+    if not wired.campaign_arn:
         _count(NOT_CONFIGURED_METRIC)
         return Recommendations(store.popular(limit), [USER_RECOMMENDATIONS_NOT_CONFIGURED])
     try:
-        response = personalize.get_recommendations(campaignArn=campaign_arn, userId=user_id, numResults=limit)
+        response = personalize.get_recommendations(**_campaign(wired), userId=user_id, numResults=limit)
     except (ClientError, BotoCoreError) as error:
-        return Recommendations(store.popular(limit), [_failed(error, "the store's most popular items")])
+        return Recommendations(store.popular(limit), [_failed(error, fallback)])
     return _hydrated([entry["itemId"] for entry in response.get("itemList", [])], store)
 
 
 def recommend_similar(
-    personalize: Any, campaign_arn: str, item: Item, limit: int, store: ItemStore
+    personalize: Any, wiring: WiringParameter, item: Item, limit: int, store: ItemStore
 ) -> Recommendations:
     """SIMS recommendations for an item, else the most popular items of its category."""
     asin = item["asin"]
-    if not campaign_arn:
+    fallback = "the most popular items of the same category"
+    try:
+        wired = wiring.current()
+    except WiringUnavailable as error:
+        return Recommendations(_same_category(item, limit, store), [_unwired(error, fallback)])
+    if not wired.campaign_arn:
         _count(NOT_CONFIGURED_METRIC)
         return Recommendations(_same_category(item, limit, store), [SIMILAR_ITEMS_NOT_CONFIGURED])
     try:
-        response = personalize.get_recommendations(campaignArn=campaign_arn, itemId=asin, numResults=limit)
+        response = personalize.get_recommendations(**_campaign(wired), itemId=asin, numResults=limit)
     except (ClientError, BotoCoreError) as error:
-        warning = _failed(error, "the most popular items of the same category")
-        return Recommendations(_same_category(item, limit, store), [warning])
+        return Recommendations(_same_category(item, limit, store), [_failed(error, fallback)])
     similar = [entry["itemId"] for entry in response.get("itemList", []) if entry["itemId"] != asin]
     return _hydrated(similar, store)
 
 
 def rank_for_user(
-    personalize: Any, campaign_arn: str, user_id: str, items: list[Item], max_promoted: int
+    personalize: Any, wiring: WiringParameter, user_id: str, items: list[Item], max_promoted: int
 ) -> Recommendations:
     """Search hits with the user's top `max_promoted` first, marked `Promoted`; the rest keep their order."""
     if not items:
         return Recommendations([])
-    if not campaign_arn:
+    try:
+        wired = wiring.current()
+    except WiringUnavailable as error:
+        return Recommendations(items, [_unwired(error, "results in search order")])
+    if not wired.campaign_arn:
         _count(NOT_CONFIGURED_METRIC)
         return Recommendations(items, [RANKING_NOT_CONFIGURED])
     by_asin = {item["asin"]: item for item in items}
     try:
         response = personalize.get_personalized_ranking(
-            campaignArn=campaign_arn, userId=user_id, inputList=list(by_asin)
+            **_campaign(wired), userId=user_id, inputList=list(by_asin)
         )
     except (ClientError, BotoCoreError) as error:
         return Recommendations(items, [_failed(error, "results in search order")])
@@ -122,6 +136,14 @@ def rank_for_user(
         [{**by_asin[asin], "Promoted": True} for asin in promoted]
         + [item for item in items if item["asin"] not in promoted_set]
     )
+
+
+def _campaign(wired: Wiring) -> dict[str, str]:
+    """The campaign (and filter, when one is wired) arguments of a Personalize runtime call."""
+    arguments = {"campaignArn": wired.campaign_arn}
+    if wired.filter_arn:
+        arguments["filterArn"] = wired.filter_arn
+    return arguments
 
 
 def _hydrated(asins: list[str], store: ItemStore) -> Recommendations:
@@ -151,6 +173,13 @@ def _failed(error: ClientError | BotoCoreError, fallback: str) -> str:
     logger.warning("Personalize call failed; falling back", extra={"reason": reason}, exc_info=error)
     _count(FAILED_METRIC)
     return f"Amazon Personalize could not answer ({reason}); showing {fallback} instead."
+
+
+def _unwired(error: WiringUnavailable, fallback: str) -> str:
+    """Log and count a wiring parameter that cannot be read; the warning says what is shown instead."""
+    logger.error("Wiring parameter unreadable; falling back", extra={"reason": str(error)})
+    _count(FAILED_METRIC)
+    return f"The store's Personalize wiring could not be read; showing {fallback} instead."
 
 
 def _count(metric: str) -> None:

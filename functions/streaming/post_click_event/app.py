@@ -11,8 +11,12 @@ record depends on why it could not be sent:
 - throttling, 5xx, network or configuration errors: exactly the records of that call are reported
   as batch item failures, so Lambda retries them (and, after the mapping's retries, sends them to
   the on-failure queue);
-- `TRACKING_ID` empty (tracking off): acknowledged with a warning metric, instead of being retried
-  until the stream expires.
+- no tracking id wired (tracking off: the wiring parameter's `trackingId` is empty): acknowledged
+  with a warning metric, instead of being retried until the stream expires;
+- the wiring parameter cannot be read: every record is retried, like any configuration error.
+
+The tracking id comes from the function's wiring parameter (`allstore_common.wiring`), which the
+workshop notebook writes, so it survives redeploys.
 """
 
 import json
@@ -23,6 +27,7 @@ from functools import partial
 from typing import Any
 
 import boto3
+from allstore_common.wiring import WiringParameter, WiringUnavailable
 from aws_lambda_powertools import Logger, Metrics, Tracer
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
@@ -35,6 +40,7 @@ tracer = Tracer()
 metrics = Metrics()
 processor = BatchProcessor(event_type=EventType.KinesisDataStreams, raise_on_entire_batch_failure=False)
 personalize_events = boto3.client("personalize-events", config=Config(retries={"mode": "standard"}))
+wiring = WiringParameter()
 
 MAX_EVENTS_PER_CALL = 10  # PutEvents' eventList limit
 MAX_ID_LENGTH = 256  # PutEvents' limit for userId, sessionId, itemId and eventType
@@ -189,10 +195,14 @@ def report_record(record: KinesisStreamRecord, outcome: BatchOutcome) -> None:
 @metrics.log_metrics
 def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     records = [KinesisStreamRecord(raw) for raw in event.get("Records") or []]
-    tracking_id = os.environ.get("TRACKING_ID", "").strip()
+    try:
+        tracking_id = wiring.current().tracking_id
+    except WiringUnavailable as error:
+        logger.error("Wiring parameter unreadable; the batch will be retried", reason=str(error))
+        return {"batchItemFailures": [{"itemIdentifier": r.kinesis.sequence_number} for r in records]}
     if not tracking_id:
         logger.warning(
-            "TRACKING_ID is empty: click tracking is off, acknowledging the batch", records=len(records)
+            "No tracking id wired: click tracking is off, acknowledging the batch", records=len(records)
         )
         metrics.add_metric(name="ClickEventsTrackingOff", unit=MetricUnit.Count, value=len(records))
         return {"batchItemFailures": []}

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import inspect
 import json
+import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from decimal import Decimal
@@ -170,6 +171,13 @@ def create_items_table(items: list[dict[str, Any]], name: str = ITEMS_TABLE) -> 
         for item in items:
             writer.put_item(Item=item)
     return table
+
+
+def wiring_parameter(**values: str) -> str:
+    """A function's wiring parameter in moto's Parameter Store, as the template and notebooks write it."""
+    name = f"/test/wiring/{uuid.uuid4().hex}"
+    boto3.client("ssm").put_parameter(Name=name, Value=json.dumps(values), Type="String")
+    return name
 
 
 @pytest.fixture(scope="module")

@@ -12,6 +12,7 @@ from tests.unit.api.conftest import (
     assert_error,
     emitted_metrics,
     invoke,
+    wiring_parameter,
 )
 
 CAMPAIGN = "arn:aws:personalize:us-east-1:123456789012:campaign/sims"
@@ -37,13 +38,20 @@ def asins(response) -> list[str]:
 
 @pytest.fixture
 def with_campaign(items_table, load):
-    return load("get_item_recommendations", ITEMS_TABLE=ITEMS_TABLE, CAMPAIGN_ARN=CAMPAIGN)
+    return load(
+        "get_item_recommendations",
+        ITEMS_TABLE=ITEMS_TABLE,
+        WIRING_PARAMETER=wiring_parameter(campaignArn=CAMPAIGN),
+    )
 
 
 @pytest.fixture
 def without_campaign(items_table, load):
     return load(
-        "get_item_recommendations", ITEMS_TABLE=ITEMS_TABLE, CAMPAIGN_ARN="", CATEGORY_INDEX="category-index"
+        "get_item_recommendations",
+        ITEMS_TABLE=ITEMS_TABLE,
+        WIRING_PARAMETER=wiring_parameter(campaignArn=""),
+        CATEGORY_INDEX="category-index",
     )
 
 
@@ -76,7 +84,7 @@ def test_without_campaign_most_popular_of_same_category_excluding_item(without_c
     assert response.status == 200
     assert asins(response) == CAMPING_POPULAR_FIRST[1:4]
     assert "not yet configured" in response.body["warning"]
-    assert "GetItemRecommendations" in response.body["warning"]
+    assert "similar-items wiring parameter" in response.body["warning"]
     assert emitted_metrics(capsys.readouterr().out) == ["PersonalizeNotConfigured"]
 
 

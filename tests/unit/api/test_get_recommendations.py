@@ -11,6 +11,7 @@ from tests.unit.api.conftest import (
     assert_error,
     emitted_metrics,
     invoke,
+    wiring_parameter,
 )
 
 CAMPAIGN = "arn:aws:personalize:us-east-1:123456789012:campaign/user-personalization"
@@ -37,14 +38,20 @@ def asins(response) -> list[str]:
 @pytest.fixture
 def with_campaign(items_table, load):
     return load(
-        "get_recommendations", ITEMS_TABLE=ITEMS_TABLE, CAMPAIGN_ARN=CAMPAIGN, POPULAR_INDEX="popular-index"
+        "get_recommendations",
+        ITEMS_TABLE=ITEMS_TABLE,
+        WIRING_PARAMETER=wiring_parameter(campaignArn=CAMPAIGN),
+        POPULAR_INDEX="popular-index",
     )
 
 
 @pytest.fixture
 def without_campaign(items_table, load):
     return load(
-        "get_recommendations", ITEMS_TABLE=ITEMS_TABLE, CAMPAIGN_ARN="", POPULAR_INDEX="popular-index"
+        "get_recommendations",
+        ITEMS_TABLE=ITEMS_TABLE,
+        WIRING_PARAMETER=wiring_parameter(campaignArn=""),
+        POPULAR_INDEX="popular-index",
     )
 
 
@@ -101,7 +108,7 @@ def test_without_campaign_popular_items_and_how_to_enable(without_campaign, caps
     assert asins(response) == POPULAR_FIRST[:3]
     warning = response.body["warning"]
     assert "not yet configured" in warning
-    assert "CAMPAIGN_ARN" in warning and "GetRecommendations" in warning
+    assert "recommendations wiring parameter" in warning and "notebooks" in warning
     assert "\n" in warning
     assert emitted_metrics(capsys.readouterr().out) == ["PersonalizeNotConfigured"]
 
@@ -125,7 +132,11 @@ def test_personalize_error_falls_back_to_popular_with_warning(with_campaign, stu
 
 def test_unreachable_personalize_falls_back_to_popular(items_table, load, monkeypatch):
     monkeypatch.setenv("AWS_ENDPOINT_URL_PERSONALIZE_RUNTIME", "http://127.0.0.1:9")
-    handler = load("get_recommendations", ITEMS_TABLE=ITEMS_TABLE, CAMPAIGN_ARN=CAMPAIGN)
+    handler = load(
+        "get_recommendations",
+        ITEMS_TABLE=ITEMS_TABLE,
+        WIRING_PARAMETER=wiring_parameter(campaignArn=CAMPAIGN),
+    )
     response = invoke(handler, for_user("u1", limit="2"))
     assert response.status == 200
     assert asins(response) == POPULAR_FIRST[:2]
@@ -144,5 +155,33 @@ def test_over_long_user_or_session_id_is_400(without_campaign):
 
 
 def test_failing_item_table_is_502(aws, load):
-    handler = load("get_recommendations", ITEMS_TABLE="no-such-table", CAMPAIGN_ARN="")
+    handler = load(
+        "get_recommendations", ITEMS_TABLE="no-such-table", WIRING_PARAMETER=wiring_parameter(campaignArn="")
+    )
     assert_error(invoke(handler, anonymous()), 502, "Query", "ResourceNotFoundException")
+
+
+def test_a_wired_filter_is_passed_to_personalize(items_table, load, stub_personalize):
+    filter_arn = "arn:aws:personalize:us-east-1:123456789012:filter/allstore-unpurchased"
+    handler = load(
+        "get_recommendations",
+        ITEMS_TABLE=ITEMS_TABLE,
+        WIRING_PARAMETER=wiring_parameter(campaignArn=CAMPAIGN, filterArn=filter_arn),
+    )
+    stub_personalize(handler).add_response(
+        "get_recommendations",
+        {"itemList": [{"itemId": asin(4)}]},
+        {"campaignArn": CAMPAIGN, "filterArn": filter_arn, "userId": "u1", "numResults": 1},
+    )
+    assert asins(invoke(handler, for_user("u1", limit="1"))) == [asin(4)]
+
+
+def test_unreadable_wiring_falls_back_to_popular_with_warning(items_table, load, capsys):
+    handler = load(
+        "get_recommendations", ITEMS_TABLE=ITEMS_TABLE, WIRING_PARAMETER="/test/wiring/never-created"
+    )
+    response = invoke(handler, for_user("u1", limit="2"))
+    assert response.status == 200
+    assert asins(response) == POPULAR_FIRST[:2]
+    assert "wiring could not be read" in response.body["warning"]
+    assert emitted_metrics(capsys.readouterr().out) == ["PersonalizeFailed"]

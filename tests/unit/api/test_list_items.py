@@ -110,6 +110,7 @@ def test_over_long_category_is_400(items_table, load):
     )
 
 
+@pytest.mark.outside_the_role("a misconfigured index, which the role does not name either")
 def test_missing_index_is_502(items_table, load):
     handler = load("list_items", ITEMS_TABLE=ITEMS_TABLE, CATEGORY_INDEX="no-such-index")
     assert_error(list_items(handler, category=CAMPING), 502, "Query")

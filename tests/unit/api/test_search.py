@@ -4,7 +4,15 @@ from collections.abc import Iterator
 
 import pytest
 
-from tests.unit.api.conftest import ITEMS_TABLE, api_event, asin, assert_cors, assert_error, invoke
+from tests.unit.api.conftest import (
+    ITEMS_TABLE,
+    api_event,
+    asin,
+    assert_cors,
+    assert_error,
+    invoke,
+    wiring_parameter,
+)
 from tests.unit.api.search_double import SearchDouble, SearchDoubleServer
 
 CAMPAIGN = "arn:aws:personalize:us-east-1:123456789012:campaign/personalized-ranking"
@@ -19,13 +27,13 @@ def search_double() -> Iterator[tuple[SearchDouble, str]]:
 
 
 @pytest.fixture
-def environment(search_double) -> dict[str, str]:
+def environment(aws, search_double) -> dict[str, str]:
     _, endpoint = search_double
     return {
         "ITEMS_TABLE": ITEMS_TABLE,
         "SEARCH_ENDPOINT": endpoint,
         "SEARCH_INDEX": "items",
-        "CAMPAIGN_ARN": "",
+        "WIRING_PARAMETER": wiring_parameter(campaignArn=""),
         "MAX_PROMOTED_RESULTS": "2",
     }
 
@@ -92,7 +100,7 @@ def test_user_ranking_promotes_top_results_rest_in_search_order(
 ):
     double, _ = search_double
     double.hits = [asin(1), asin(2), asin(3), asin(4), asin(5)]
-    handler = load("search", **{**environment, "CAMPAIGN_ARN": CAMPAIGN})
+    handler = load("search", **{**environment, "WIRING_PARAMETER": wiring_parameter(campaignArn=CAMPAIGN)})
     ranking = [asin(4), asin(2), asin(5), asin(1), asin(3)]
     stub_personalize(handler).add_response(
         "get_personalized_ranking",
@@ -117,7 +125,7 @@ def test_user_without_campaign_keeps_search_order_and_warns(items_table, load, e
     response = search(load("search", **environment), q="thing", u="u7")
     assert asins(response) == [asin(3), asin(1)]
     assert "Personalized ranking is not yet configured" in response.body["warning"]
-    assert "Search function" in response.body["warning"]
+    assert "search-ranking wiring parameter" in response.body["warning"]
 
 
 def test_ranking_failure_keeps_search_order_and_warns(
@@ -125,7 +133,7 @@ def test_ranking_failure_keeps_search_order_and_warns(
 ):
     double, _ = search_double
     double.hits = [asin(3), asin(1)]
-    handler = load("search", **{**environment, "CAMPAIGN_ARN": CAMPAIGN})
+    handler = load("search", **{**environment, "WIRING_PARAMETER": wiring_parameter(campaignArn=CAMPAIGN)})
     stub_personalize(handler).add_client_error(
         "get_personalized_ranking", service_error_code="InvalidInputException", http_status_code=400
     )
@@ -138,7 +146,7 @@ def test_ranking_failure_keeps_search_order_and_warns(
 def test_no_hits_is_an_empty_list_and_no_ranking_call(
     items_table, load, environment, search_double, stub_personalize
 ):
-    handler = load("search", **{**environment, "CAMPAIGN_ARN": CAMPAIGN})
+    handler = load("search", **{**environment, "WIRING_PARAMETER": wiring_parameter(campaignArn=CAMPAIGN)})
     stub_personalize(handler)
     response = search(handler, q="nothing matches", u="u7")
     assert response.status == 200

@@ -13,7 +13,7 @@ from allstore_common.search_index import INDEX_MAPPING, search_document
 from opensearchpy import OpenSearch
 
 from allstore.search import SearchServer
-from tests.unit.api.conftest import api_event, assert_error, create_items_table, invoke
+from tests.unit.api.conftest import api_event, assert_error, create_items_table, invoke, wiring_parameter
 
 TABLE = "search-items"
 CAMPAIGN = "arn:aws:personalize:us-east-1:123456789012:campaign/personalized-ranking"
@@ -62,7 +62,7 @@ def handler(search_server, load):
         ITEMS_TABLE=TABLE,
         SEARCH_ENDPOINT=search_server,
         SEARCH_INDEX="items",
-        CAMPAIGN_ARN=CAMPAIGN,
+        WIRING_PARAMETER=wiring_parameter(campaignArn=CAMPAIGN),
         MAX_PROMOTED_RESULTS="1",
     )
 

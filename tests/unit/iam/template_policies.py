@@ -90,7 +90,8 @@ class _Names:
         for key in _NAME_PROPERTIES:
             if isinstance(properties.get(key), str | dict):
                 return str(self.resolver.resolve(properties[key]))
-        return f"{self.stack}-{logical_id}"
+        name = f"{self.stack}-{logical_id}"  # as the local store names them (buckets in lower case)
+        return name.lower() if self.template["Resources"][logical_id]["Type"] == "AWS::S3::Bucket" else name
 
     def lookup(self, logical_id: str, attribute: str | None) -> Any:
         resource_type = self.template["Resources"][logical_id]["Type"]

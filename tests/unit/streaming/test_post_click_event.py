@@ -4,22 +4,31 @@ from __future__ import annotations
 
 import inspect
 import json
+import uuid
 from datetime import UTC, datetime
 from pathlib import Path
 
+import boto3
 import pytest
 from botocore.stub import Stubber
 
 from allstore.local.lambda_code import load_handler
 
-from .stream_events import kinesis_event, put_clicks
+from .stream_events import REGION, kinesis_event, put_clicks
 
 CODE_DIR = Path(__file__).parents[3] / "functions" / "streaming" / "post_click_event"
 TRACKER = "tracker-1"
 
 
-def _load(monkeypatch, tracking_id: str = TRACKER, event_type: str | None = None):
-    monkeypatch.setenv("TRACKING_ID", tracking_id)
+def _load(monkeypatch, tracking_id: str | None = TRACKER, event_type: str | None = None):
+    """The handler wired (as the template and notebook write its parameter) to `tracking_id`;
+    None: its parameter does not exist."""
+    name = f"/test/wiring/click-tracking-{uuid.uuid4().hex}"
+    if tracking_id is not None:
+        boto3.client("ssm", region_name=REGION).put_parameter(
+            Name=name, Value=json.dumps({"trackingId": tracking_id}), Type="String"
+        )
+    monkeypatch.setenv("WIRING_PARAMETER", name)
     if event_type is None:
         monkeypatch.delenv("EVENT_TYPE", raising=False)
     else:
@@ -199,3 +208,13 @@ def test_tracking_off_acknowledges_the_batch_with_a_warning_metric(
 
     assert response == {"batchItemFailures": []}
     assert _metric_values(capsys.readouterr().out, "ClickEventsTrackingOff") == [2.0]
+
+
+def test_unreadable_wiring_retries_every_record(monkeypatch, clickstream, lambda_context):
+    handler, stubber = _load(monkeypatch, tracking_id=None)
+    put_clicks(clickstream, [{"itemID": "a", "sessionID": "s1"}, {"itemID": "b", "sessionID": "s1"}])
+    event = kinesis_event(clickstream)
+    with stubber:  # nothing is sent without a tracking id
+        response = handler(event, lambda_context)
+
+    assert _failed(response) == [record["kinesis"]["sequenceNumber"] for record in event["Records"]]
