@@ -8,8 +8,9 @@ usage() {
   cat <<'USAGE'
 Usage: deploy.sh <s3-bucket> <stack-name> [profile] [--region REGION] [--dry-run]
 
-Builds the web UI and the Lambda functions, deploys the SAM stack, uploads the web UI to the
-stack's web bucket and invalidates CloudFront. Re-running it updates the stack.
+Builds the web UI, the workshop zip and the Lambda functions, deploys the SAM stack (which copies
+the workshop into its staging bucket for the notebook instance), uploads the web UI to the stack's
+web bucket and invalidates CloudFront. Re-running it updates the stack.
 
   s3-bucket    an existing bucket in the target region for the build artefacts
   stack-name   up to 12 lower-case letters; also used as the template's ProjectName
@@ -36,6 +37,10 @@ build_webui
 package_webui
 info "Uploading the web UI bundle to ${WEB_SOURCE}"
 run aws s3 cp "${BUILD_DIR}/webui.zip" "${WEB_SOURCE}" ${AWS_OPTIONS[@]+"${AWS_OPTIONS[@]}"}
+package_workshop
+WORKSHOP_SOURCE="s3://${BUCKET}/${STACK}/workshop-${WORKSHOP_DIGEST}.zip"
+info "Uploading the workshop to ${WORKSHOP_SOURCE} (the stack copies it to its staging bucket)"
+run aws s3 cp "${BUILD_DIR}/workshop.zip" "${WORKSHOP_SOURCE}" ${AWS_OPTIONS[@]+"${AWS_OPTIONS[@]}"}
 
 info "Building the Lambda functions and layer"
 run sam build --template-file "${REPO_ROOT}/template.yaml" --build-dir "${REPO_ROOT}/.aws-sam/build"
@@ -45,7 +50,7 @@ run sam deploy --template-file "${REPO_ROOT}/.aws-sam/build/template.yaml" \
   --config-file "${REPO_ROOT}/samconfig.toml" \
   --stack-name "${STACK}" --s3-bucket "${BUCKET}" --s3-prefix "${STACK}" \
   --capabilities CAPABILITY_IAM --no-confirm-changeset --no-fail-on-empty-changeset \
-  --parameter-overrides "ProjectName=${STACK}" "WebSource=${WEB_SOURCE}" \
+  --parameter-overrides "ProjectName=${STACK}" "WebSource=${WEB_SOURCE}" "WorkshopSource=${WORKSHOP_SOURCE}" \
   ${AWS_OPTIONS[@]+"${AWS_OPTIONS[@]}"}
 
 load_stack_outputs "${STACK}"
@@ -58,6 +63,6 @@ AllStore is deployed.
   API:       $(stack_output ApiURL)
   Notebook:  $(stack_output NotebookInstanceURL)
 
-Next steps: open the notebook instance in JupyterLab and work through Personalize/ to train
-the models; the notebooks wire the campaigns into the store as they go.
+Next steps: open the notebook instance in JupyterLab and work through allstore/Personalize/ to
+train the models; the notebooks wire the campaigns into the store as they go.
 DONE

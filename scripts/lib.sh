@@ -189,6 +189,20 @@ package_webui() {
     "${BUILD_DIR}/webui" "${REPO_ROOT}/webui/dist"
 }
 
+# Zip the workshop (Personalize/ and the project modules it imports) into build/workshop.zip and set
+# WORKSHOP_DIGEST to the start of its SHA-256, so a changed workshop gets a new S3 key (and the
+# stack's copy into the staging bucket runs again); "<sha256>" in a dry run, which builds nothing.
+package_workshop() {
+  info "Packaging the workshop into ${BUILD_DIR}/workshop.zip"
+  run python3 "${REPO_ROOT}/scripts/package_workshop.py" "${BUILD_DIR}/workshop.zip"
+  # shellcheck disable=SC2034 # WORKSHOP_DIGEST is read by deploy.sh and package.sh
+  if [[ "${DRY_RUN}" == true ]]; then
+    WORKSHOP_DIGEST="<sha256>"
+  else
+    WORKSHOP_DIGEST="$(python3 -c 'import hashlib, sys; print(hashlib.sha256(open(sys.argv[1], "rb").read()).hexdigest()[:16])' "${BUILD_DIR}/workshop.zip")"
+  fi
+}
+
 # Split the arguments into POSITIONAL (between MIN and MAX of them) and the options every script
 # takes. Each script defines usage().
 parse_options() {

@@ -7,17 +7,21 @@ sequence, the validation and the failure handling are checked without an AWS acc
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
+import re
 import shutil
 import stat
 import subprocess
+import zipfile
 from pathlib import Path
 
 import pytest
 
 REPO = Path(__file__).resolve().parents[3]
 SCRIPTS = ["deploy.sh", "deploy-webui.sh", "teardown.sh", "scripts/package.sh", "scripts/lib.sh"]
+WORKSHOP_TREES = ["Personalize", "allstore/workshop", "functions/common/allstore_common"]
 CHECKED_SCRIPTS = [*SCRIPTS, "scripts/browser-tests.sh"]
 
 STACK_OUTPUTS = [
@@ -63,6 +67,10 @@ def sandbox(tmp_path: Path) -> Path:
         target = repo / relative
         target.parent.mkdir(parents=True, exist_ok=True)
         shutil.copy2(REPO / relative, target)
+    shutil.copy2(REPO / "scripts" / "package_workshop.py", repo / "scripts" / "package_workshop.py")
+    for tree in WORKSHOP_TREES:
+        shutil.copytree(REPO / tree, repo / tree, ignore=shutil.ignore_patterns("__pycache__"))
+    shutil.copy2(REPO / "allstore" / "__init__.py", repo / "allstore" / "__init__.py")
     bin_dir = tmp_path / "bin"
     bin_dir.mkdir()
     for name in ("aws", "sam", "npm", "node", "allstore"):
@@ -103,6 +111,9 @@ def test_deploy_runs_the_whole_sequence(sandbox: Path) -> None:
     repo = str(sandbox / "repo")
     region = ["--region", "eu-west-1", "--profile", "workshop"]
     web_source = "s3://artefacts/mystore/webui.zip"
+    # the workshop's key carries its digest, so a changed workshop is copied to the staging bucket again
+    digest = hashlib.sha256((sandbox / "repo" / "build" / "workshop.zip").read_bytes()).hexdigest()[:16]
+    workshop_source = f"s3://artefacts/mystore/workshop-{digest}.zip"
     assert calls == [
         [
             "aws",
@@ -119,6 +130,7 @@ def test_deploy_runs_the_whole_sequence(sandbox: Path) -> None:
         ["npm", "ci", "--prefix", f"{repo}/webui"],
         ["npm", "run", "build", "--prefix", f"{repo}/webui"],
         ["aws", "s3", "cp", f"{repo}/build/webui.zip", web_source, *region],
+        ["aws", "s3", "cp", f"{repo}/build/workshop.zip", workshop_source, *region],
         ["sam", "build", "--template-file", f"{repo}/template.yaml", "--build-dir", f"{repo}/.aws-sam/build"],
         [
             "sam",
@@ -140,6 +152,7 @@ def test_deploy_runs_the_whole_sequence(sandbox: Path) -> None:
             "--parameter-overrides",
             "ProjectName=mystore",
             f"WebSource={web_source}",
+            f"WorkshopSource={workshop_source}",
             *region,
         ],
         [
@@ -179,6 +192,8 @@ def test_deploy_runs_the_whole_sequence(sandbox: Path) -> None:
         ],
     ]
     assert (sandbox / "repo" / "build" / "webui.zip").is_file()
+    with zipfile.ZipFile(sandbox / "repo" / "build" / "workshop.zip") as workshop:
+        assert "Personalize/util/__init__.py" in workshop.namelist()
     assert "https://d111.cloudfront.net/" in result.stdout
     assert "https://abc.execute-api.eu-west-1.amazonaws.com/Prod/" in result.stdout
     assert "notebook" in result.stdout.lower()
@@ -304,12 +319,15 @@ def test_dry_run_prints_every_command_and_runs_none(sandbox: Path) -> None:
     assert result.returncode == 0, result.stderr
     assert calls == []
     printed = [line for line in result.stdout.splitlines() if line.startswith("+ ")]
-    assert [line.split()[1:3] for line in printed] == [
+    repo = str(sandbox / "repo")
+    assert [[word.replace(repo, "<repo>") for word in line.split()[1:3]] for line in printed] == [
         ["aws", "s3api"],
         ["npm", "ci"],
         ["npm", "run"],
         ["mkdir", "-p"],
         ["python3", "-c"],
+        ["aws", "s3"],
+        ["python3", "<repo>/scripts/package_workshop.py"],
         ["aws", "s3"],
         ["sam", "build"],
         ["sam", "deploy"],
@@ -319,6 +337,7 @@ def test_dry_run_prints_every_command_and_runs_none(sandbox: Path) -> None:
         ["aws", "cloudfront"],
     ]
     assert not (sandbox / "repo" / "build").exists()
+    assert "WorkshopSource=s3://artefacts/mystore/workshop-\\<sha256\\>.zip" in result.stdout
 
 
 def test_region_comes_from_the_profile_when_not_given(sandbox: Path) -> None:
@@ -377,6 +396,7 @@ def test_package_uploads_template_and_web_bundle_and_prints_the_launch_link(sand
         ["sam", "package"],
         ["aws", "s3"],
         ["aws", "s3"],
+        ["aws", "s3"],
     ]
     assert calls[4][calls[4].index("--output-template-file") + 1] == f"{repo}/build/package.yaml"
     assert calls[5][2:5] == ["cp", f"{repo}/build/package.yaml", "s3://public-assets/allstore/package.yaml"]
@@ -384,6 +404,9 @@ def test_package_uploads_template_and_web_bundle_and_prints_the_launch_link(sand
         "templateURL=https://public-assets.s3.us-east-1.amazonaws.com/allstore/package.yaml" in result.stdout
     )
     assert "param_WebSource=s3://public-assets/allstore/webui.zip" in result.stdout
+    workshop_source = calls[7][4]
+    assert re.fullmatch(r"s3://public-assets/allstore/workshop-[0-9a-f]{16}\.zip", workshop_source)
+    assert f"param_WorkshopSource={workshop_source}" in result.stdout
 
 
 def test_scripts_are_shellcheck_clean() -> None:
