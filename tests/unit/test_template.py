@@ -221,7 +221,9 @@ def test_notebook_exports_the_workshop_environment() -> None:
     ):
         assert f"export {variable}=" in script
     notebook = RESOURCES["NotebookInstance"]["Properties"]
-    assert notebook["DefaultCodeRepository"] == {"Ref": "NotebookRepository"}
+    assert notebook["DefaultCodeRepository"] == {  # optional: the workshop comes from WorkshopSource
+        "Fn::If": ["HasNotebookRepository", {"Ref": "NotebookRepository"}, {"Ref": "AWS::NoValue"}]
+    }
 
 
 def test_outputs() -> None:
