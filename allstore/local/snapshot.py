@@ -69,7 +69,7 @@ class Snapshot:
         for logical_id, spec in provisioner.functions.items():
             configuration = clients("lambda").get_function_configuration(FunctionName=spec.name)
             variables = configuration.get("Environment", {}).get("Variables", {})
-            # Only what changed since provisioning (e.g. CAMPAIGN_ARN): endpoints are re-derived at each start.
+            # Only what changed since provisioning: endpoints are re-derived at each start.
             functions[logical_id] = {
                 "set": {
                     name: value for name, value in variables.items() if spec.environment.get(name) != value

@@ -23,9 +23,10 @@ import pytest
 import requests
 from boto3.dynamodb.types import TypeDeserializer
 
-from allstore.local.personalize_bootstrap import INTERACTIONS_SCHEMA, set_environment
+from allstore.local.personalize_bootstrap import INTERACTIONS_SCHEMA
 from allstore.local.search_reconcile import documents_by_id, other_ids
 from allstore.local.store import LocalStore, Reporter, StoreOptions
+from allstore.workshop import wiring
 from tests.integration.conftest import RunningStore, eventually, web_dir
 
 __all__ = ["web_dir"]
@@ -175,17 +176,15 @@ def faults(tmp_path_factory: pytest.TempPathFactory, web_dir: Path) -> Iterator[
                 datasetType="Interactions",
             )
             tracker = personalize.create_event_tracker(name="faults-clicks", datasetGroupArn=group)
-            set_environment(
-                running.client("lambda"),
-                running.output("PostClickEventFunctionArn"),
-                "TRACKING_ID",
-                tracker["trackingId"],
+            ssm = running.client("ssm")
+            wiring.wire(
+                ssm, running.store.options.stack_name, wiring.CLICK_TRACKING, trackingId=tracker["trackingId"]
             )
-            set_environment(  # a campaign that does not exist: the handler calls Personalize and falls back
-                running.client("lambda"),
-                running.output("GetRecommendationsFunctionArn"),
-                "CAMPAIGN_ARN",
-                "arn:aws:personalize:us-east-1:123456789012:campaign/faults-none",
+            wiring.wire(  # a campaign that does not exist: the handler calls Personalize and falls back
+                ssm,
+                running.store.options.stack_name,
+                wiring.RECOMMENDATIONS,
+                campaignArn="arn:aws:personalize:us-east-1:123456789012:campaign/faults-none",
             )
             yield Faults(running, notices)
         finally:

@@ -19,7 +19,14 @@ from moto import mock_aws
 from opensearchpy import OpenSearch
 
 from allstore.local.lambda_code import load_handler
-from tests.unit.api.conftest import api_event, assert_error, invoke, load, stub_personalize  # noqa: F401 - fixtures used here
+from tests.unit.api.conftest import (  # noqa: F401 - fixtures used here
+    api_event,
+    assert_error,
+    invoke,
+    load,
+    stub_personalize,
+    wiring_parameter,
+)
 from tests.unit.streaming.conftest import FakeLambdaContext
 from tests.unit.streaming.stream_events import REGION, dynamodb_stream_event
 
@@ -111,7 +118,7 @@ def search_handler(indexed, load, opensearch_url):  # noqa: F811 - the imported 
         ITEMS_TABLE=TABLE,
         SEARCH_ENDPOINT=opensearch_url,
         SEARCH_INDEX=INDEX,
-        CAMPAIGN_ARN=CAMPAIGN,
+        WIRING_PARAMETER=wiring_parameter(campaignArn=CAMPAIGN),
         MAX_PROMOTED_RESULTS="1",
     )
 

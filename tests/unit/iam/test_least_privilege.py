@@ -9,7 +9,7 @@ from moto import mock_aws
 from allstore.local.lambda_code import load_handler
 from tests.conftest import RECORDER
 from tests.unit.api.conftest import LambdaContext, api_event, create_items_table, make_item
-from tests.unit.iam.least_privilege import NOTEBOOK_ROLE, REPOSITORY, Call, missing
+from tests.unit.iam.least_privilege import BOOTSTRAP, NOTEBOOK_ROLE, REPOSITORY, Call, missing
 
 ENVIRONMENT = {"ITEMS_TABLE": "unit-items"}
 
@@ -76,3 +76,20 @@ def test_test_code_itself_is_not_checked() -> None:
         before = RECORDER.checked
         boto3.client("dynamodb").list_tables()
     assert RECORDER.checked == before
+
+
+def test_the_bootstraps_calls_are_checked_as_the_notebook_roles() -> None:
+    """Code in allstore/local/personalize_bootstrap.py acts as the notebooks: its calls use NotebookRole."""
+    with mock_aws():
+        ssm = boto3.client("ssm")
+        ssm.put_parameter(Name="/elsewhere/wiring/recommendations", Value="{}", Type="String")
+        before = RECORDER.checked
+        as_bootstrap = compile(
+            'ssm.get_parameter(Name="/elsewhere/wiring/recommendations")', str(BOOTSTRAP), "exec"
+        )
+        exec(as_bootstrap, {"ssm": ssm})  # noqa: S102 - a frame from the bootstrap's file
+    assert RECORDER.checked == before + 1
+    assert RECORDER.take() == [
+        "NotebookRole called ssm.GetParameter: role NotebookRole does not allow ssm:GetParameter on "
+        "arn:aws:ssm:us-east-1:123456789012:parameter/elsewhere/wiring/recommendations"
+    ]

@@ -9,6 +9,7 @@ value for a parameter changed (then the template wins, as an update of that reso
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 from typing import Any
 
@@ -95,3 +96,15 @@ def test_the_template_seeds_the_parameters_from_the_existing_stack_parameters() 
                 "Value"
             ]
         ) == {"campaignArn": "", "filterArn": ""}
+
+
+def test_the_seeds_cannot_break_the_parameters_json() -> None:
+    """The Existing* values are spliced into JSON: their patterns refuse quotes and backslashes."""
+    parameters = load_template()["Parameters"]
+    for name in ("ExistingBaseCampaignName", "ExistingSearchCampaignName", "ExistingSimsCampaignName"):
+        pattern = parameters[name]["AllowedPattern"]
+        assert re.fullmatch(pattern, "") and re.fullmatch(pattern, "allstore-workshop_sims-2")
+        assert not re.fullmatch(pattern, 'x", "filterArn": "y') and not re.fullmatch(pattern, "x\\")
+    tracking = parameters["ExistingTrackingId"]["AllowedPattern"]
+    assert re.fullmatch(tracking, "") and re.fullmatch(tracking, "3f2a6b1c-0d9e-4b8a-9c7d-5e4f3a2b1c0d")
+    assert not re.fullmatch(tracking, 'x"}')
