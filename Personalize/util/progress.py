@@ -13,8 +13,7 @@ from typing import Any
 from tqdm import tqdm
 
 from allstore.workshop.polling import intervals  # util put the repository on sys.path
-
-IN_PROGRESS = ("CREATE PENDING", "CREATE IN_PROGRESS", "UPDATE PENDING", "UPDATE IN_PROGRESS")
+from allstore.workshop.statuses import IN_PROGRESS as IN_PROGRESS  # the service's waiting states
 
 
 class ResourceFailed(RuntimeError):

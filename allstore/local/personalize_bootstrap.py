@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from allstore.workshop import wiring
+from allstore.workshop.statuses import IN_PROGRESS
 
 INTERACTIONS_SCHEMA = {
     "type": "record",
@@ -45,7 +46,6 @@ DEPLOYMENTS = (
     Deployment("aws-sims", wiring.SIMILAR_ITEMS),
     Deployment("aws-personalized-ranking", wiring.SEARCH_RANKING),
 )
-IN_PROGRESS = {"CREATE PENDING", "CREATE IN_PROGRESS"}
 
 
 class TrainingFailed(RuntimeError):

@@ -17,7 +17,7 @@ from rich.console import Console
 from rich.table import Table
 
 from allstore.data.interactions import FORMATS, read_interactions
-from allstore.personalize.protocols import PROTOCOLS, Protocol
+from allstore.personalize.evaluation_protocols import PROTOCOLS, Protocol
 
 if TYPE_CHECKING:
     from allstore.personalize.recipes import Recipe, TrainingData

@@ -14,9 +14,8 @@ from typing import Protocol
 
 import numpy as np
 
-# A module reference, not names: evaluation imports the recipes package, which imports this module.
-from allstore.personalize import evaluation
 from allstore.personalize.recipes.base import Recipe, TrainingData
+from allstore.personalize.recipes.validation import leave_one_out, subset
 
 
 class TunableRecipe(Recipe, Protocol):
@@ -34,7 +33,7 @@ def validation_sample(data: TrainingData, seed: int = 0) -> TrainingData:
     if len(present) <= MAX_VALIDATION_USERS:
         return data
     chosen = np.random.default_rng(seed).choice(present, size=MAX_VALIDATION_USERS, replace=False)
-    return evaluation.subset(data, np.flatnonzero(np.isin(data.user_codes, chosen)))
+    return subset(data, np.flatnonzero(np.isin(data.user_codes, chosen)))
 
 
 def best_value(
@@ -50,7 +49,7 @@ def best_value(
     if not _can_validate(validation):
         return candidates[0]
     scores = [
-        evaluation.leave_one_out(recipe, validation, {**hyperparameters, name: value})["ndcg_at_10"]
+        leave_one_out(recipe, validation, {**hyperparameters, name: value})["ndcg_at_10"]
         for value in candidates
     ]
     return candidates[int(np.argmax(scores))]
@@ -67,7 +66,7 @@ def tune_on_validation(
     best = {**recipe.default_hyperparameters, **hyperparameters}
     if not _can_validate(validation):
         return best
-    best_score = evaluation.leave_one_out(recipe, validation, best)["ndcg_at_10"]
+    best_score = leave_one_out(recipe, validation, best)["ndcg_at_10"]
     space = {name: values for name, values in recipe.search_space.items() if name not in hyperparameters}
     for name, values in space.items():
         for value in values:
@@ -76,7 +75,7 @@ def tune_on_validation(
             if value == best[name]:
                 continue
             candidate = {**best, name: value}
-            score = evaluation.leave_one_out(recipe, validation, candidate)["ndcg_at_10"]
+            score = leave_one_out(recipe, validation, candidate)["ndcg_at_10"]
             if score > best_score:
                 best, best_score = candidate, score
     return best

@@ -3,7 +3,8 @@ tracker and filter as a JSON document keyed by its ARN, persisted one file each.
 
 Writes go to a temporary file that is renamed into place, so a crash never leaves half a resource.
 Fields whose names start with "_" are internal bookkeeping; the wire layer drops them because they
-are not in the API's shapes.
+are not in the API's shapes. `usable` and `active` are the one check every operation makes before it
+uses a resource (a resource being deleted is not found; one not ACTIVE cannot be used yet).
 """
 
 from __future__ import annotations
@@ -18,8 +19,9 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from allstore.personalize.errors import invalid_next_token, not_found
+from allstore.personalize.errors import ServiceError, already_exists, in_use, invalid_next_token, not_found
 from allstore.state_dir import arn_filename, write_atomically
+from allstore.workshop.statuses import ACTIVE, CREATE_PENDING, being_deleted
 
 ACCOUNT_ID = "123456789012"  # moto's default account, so ARNs line up with the rest of the local stack
 KINDS = (
@@ -104,6 +106,30 @@ class ResourceStore:
             self._write(kind, document)
             return dict(document)
 
+    def new(self, kind: str, arn: str, document: dict[str, Any]) -> dict[str, Any]:
+        """Create a resource in CREATE PENDING, or ResourceAlreadyExistsException."""
+        with self.lock:
+            if self.find(kind, arn) is not None:
+                raise already_exists(f"{arn} already exists.")
+            return self.create(kind, arn, {**document, "status": CREATE_PENDING})
+
+    def usable(self, kind: str, arn: str) -> dict[str, Any]:
+        """The resource, or ResourceNotFoundException when it does not exist or is being deleted."""
+        document = self.get(kind, arn)
+        if being_deleted(document["status"]):
+            raise not_found(f"{_LABELS[kind]} {arn} is being deleted.")
+        return document
+
+    def active(
+        self, kind: str, arn: str, not_active: Callable[[str], ServiceError] = in_use
+    ) -> dict[str, Any]:
+        """The usable resource if it is ACTIVE, else `not_active` (ResourceInUseException by default;
+        the runtime answers InvalidInputException, as the service does)."""
+        document = self.usable(kind, arn)
+        if document["status"] != ACTIVE:
+            raise not_active(f"{_LABELS[kind]} {arn} is {document['status']}, not ACTIVE.")
+        return document
+
     def remove(self, kind: str, arn: str) -> None:
         with self.lock:
             if self._resources[kind].pop(arn, None) is not None:
@@ -116,6 +142,17 @@ class ResourceStore:
         with self.lock:
             found = [dict(document) for document in self._resources[kind].values() if where(document)]
         return sorted(found, key=lambda document: document["creationDateTime"], reverse=True)
+
+    def list_page(
+        self,
+        kind: str,
+        key: str,
+        params: dict[str, Any],
+        where: Callable[[dict[str, Any]], bool] = lambda _: True,
+    ) -> dict[str, Any]:
+        """A List operation's answer: one page of `select(kind, where)` under `key`, and nextToken."""
+        page, token = paginate(self.select(kind, where), params.get("nextToken"), params.get("maxResults"))
+        return {key: page, "nextToken": token}
 
 
 def paginate(

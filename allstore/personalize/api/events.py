@@ -7,15 +7,14 @@ from __future__ import annotations
 import json
 import math
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from allstore.personalize.dataset_store import column
 from allstore.personalize.errors import invalid_input, not_found
-from allstore.personalize.events import MAX_SENT_AT, MIN_SENT_AT, readable_time
 from allstore.personalize.schemas import Field, parse_schema
-
-if TYPE_CHECKING:
-    from allstore.personalize.service import PersonalizeService
+from allstore.personalize.state.datasets import column
+from allstore.personalize.state.events import MAX_SENT_AT, MIN_SENT_AT, readable_time
+from allstore.personalize.state.service_state import ServiceState
+from allstore.workshop.statuses import ACTIVE
 
 MAX_FLOAT32 = 3.4028234663852886e38
 # Keys the Event.properties map may not use (case-insensitive), as the API reference lists them.
@@ -77,15 +76,17 @@ def _normalised(name: str) -> str:
     return name.replace("_", "").lower()
 
 
-class Ingest:
-    def __init__(self, service: PersonalizeService) -> None:
-        self.service = service
+class EventsApi:
+    """PutEvents, PutItems and PutUsers, checked as the service checks them."""
+
+    def __init__(self, state: ServiceState) -> None:
+        self.state = state
 
     def put_events(self, params: dict[str, Any]) -> dict[str, Any]:
-        trackers = self.service.resources.select(
+        trackers = self.state.resources.select(
             "event-tracker", lambda tracker: tracker["trackingId"] == params["trackingId"]
         )
-        if not trackers or trackers[0]["status"] != "ACTIVE":
+        if not trackers or trackers[0]["status"] != ACTIVE:
             raise not_found(f"No active event tracker has trackingId {params['trackingId']}.")
         recorded = []
         for index, event in enumerate(params["eventList"]):
@@ -114,7 +115,7 @@ class Ingest:
                     "event_id": event.get("eventId"),
                 }
             )
-        self.service.events.record(trackers[0]["datasetGroupArn"], recorded)
+        self.state.events.record(trackers[0]["datasetGroupArn"], recorded)
         return {}
 
     def put_items(self, params: dict[str, Any]) -> dict[str, Any]:
@@ -125,14 +126,12 @@ class Ingest:
 
     def _put_rows(self, dataset_type: str, params: dict[str, Any]) -> dict[str, Any]:
         id_field, id_member, list_member = _ID_FIELDS[dataset_type]
-        dataset = self.service.resources.find("dataset", params["datasetArn"])
-        if dataset is None or dataset["status"].startswith("DELETE"):
-            raise not_found(f"Dataset {params['datasetArn']} does not exist.")
+        dataset = self.state.resources.usable("dataset", params["datasetArn"])
         if dataset["datasetType"] != dataset_type:
             raise invalid_input(
                 f"Dataset {params['datasetArn']} is a {dataset['datasetType']} dataset, not {dataset_type}."
             )
-        schema = parse_schema(self.service.resources.get("schema", dataset["schemaArn"])["schema"])
+        schema = parse_schema(self.state.resources.get("schema", dataset["schemaArn"])["schema"])
         by_key = {_normalised(field.name): field for field in schema.fields}
         values: dict[str, list[Any]] = {field.name: [] for field in schema.fields}
         for index, row in enumerate(params[list_member]):
@@ -148,10 +147,10 @@ class Ingest:
                 )
             for field in schema.fields:
                 values[field.name].append(self._parse(field, cells.get(field.name, ""), what))
-        self.service.datasets.append(
+        self.state.datasets.append(
             dataset["datasetArn"], {field.name: column(field, values[field.name]) for field in schema.fields}
         )
-        self.service.data_changed()
+        self.state.metadata.changed()
         return {}
 
     @staticmethod

@@ -11,11 +11,11 @@ from __future__ import annotations
 import threading
 import uuid
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 
-from allstore.personalize.errors import invalid_input, not_found
+from allstore.personalize.errors import invalid_input
 from allstore.personalize.filters import (
     CatalogueIndex,
     FilterContext,
@@ -24,10 +24,8 @@ from allstore.personalize.filters import (
     parse_filter,
     parse_filter_values,
 )
-from allstore.personalize.training import ModelBundle
-
-if TYPE_CHECKING:
-    from allstore.personalize.service import PersonalizeService
+from allstore.personalize.state.models import ModelBundle
+from allstore.personalize.state.service_state import ServiceState
 
 DEFAULT_NUM_RESULTS = 25
 MAX_NUM_RESULTS = 500
@@ -58,9 +56,11 @@ def top_n(scores: np.ndarray, allowed: np.ndarray | None, n: int) -> np.ndarray:
     return best[np.isfinite(candidates[best])]
 
 
-class Runtime:
-    def __init__(self, service: PersonalizeService) -> None:
-        self.service = service
+class RuntimeApi:
+    """GetRecommendations and GetPersonalizedRanking over the deployed models."""
+
+    def __init__(self, state: ServiceState) -> None:
+        self.state = state
         self._lock = threading.Lock()
         self._catalogues: dict[str, tuple[int, CatalogueIndex]] = {}
         self._filters: dict[str, tuple[str, FilterExpression]] = {}
@@ -72,38 +72,28 @@ class Runtime:
             raise invalid_input(
                 "campaignArn is required (recommenders are not supported by the local service)."
             )
-        campaign = self.service.resources.find("campaign", campaign_arn)
-        if campaign is None or campaign["status"].startswith("DELETE"):
-            raise not_found(f"Campaign {campaign_arn} does not exist.")
-        if campaign["status"] != "ACTIVE":
-            raise invalid_input(f"Campaign {campaign_arn} is {campaign['status']}, not ACTIVE.")
-        return campaign, self.service.models.load(campaign["solutionVersionArn"])
+        campaign = self.state.resources.active("campaign", campaign_arn, not_active=invalid_input)
+        return campaign, self.state.models.load(campaign["solutionVersionArn"])
 
     def _group_of(self, campaign: dict[str, Any]) -> str:
-        return self.service.resources.get("solution-version", campaign["solutionVersionArn"])[
-            "datasetGroupArn"
-        ]
+        return self.state.resources.get("solution-version", campaign["solutionVersionArn"])["datasetGroupArn"]
 
     def _catalogue(self, version_arn: str, bundle: ModelBundle, group_arn: str) -> CatalogueIndex:
         """The filter index for this model's items, rebuilt when item metadata changes."""
         with self._lock:
             cached = self._catalogues.get(version_arn)
-        if cached is not None and cached[0] == self.service.data_version:
+        if cached is not None and cached[0] == self.state.metadata.version:
             return cached[1]
-        version = self.service.data_version
-        catalogue = CatalogueIndex(bundle.model.items, self.service.metadata(group_arn, "ITEMS"))
+        version = self.state.metadata.version
+        catalogue = CatalogueIndex(bundle.model.items, self.state.metadata.rows(group_arn, "ITEMS"))
         with self._lock:
             self._catalogues[version_arn] = (version, catalogue)
         return catalogue
 
     def _filter(self, filter_arn: str, group_arn: str) -> FilterExpression:
-        document = self.service.resources.find("filter", filter_arn)
-        if document is None or document["status"].startswith("DELETE"):
-            raise not_found(f"Filter {filter_arn} does not exist.")
+        document = self.state.resources.active("filter", filter_arn, not_active=invalid_input)
         if document["datasetGroupArn"] != group_arn:
             raise invalid_input(f"Filter {filter_arn} belongs to another dataset group.")
-        if document["status"] != "ACTIVE":
-            raise invalid_input(f"Filter {filter_arn} is {document['status']}, not ACTIVE.")
         cached = self._filters.get(filter_arn)
         if cached is None or cached[0] != document["filterExpression"]:
             cached = (document["filterExpression"], parse_filter(document["filterExpression"]))
@@ -116,7 +106,7 @@ class Runtime:
             return [], [], []
         items, timestamps, event_types = bundle.training_history(user_id)
         items, timestamps, event_types = items.tolist(), timestamps.tolist(), event_types.tolist()
-        for event in self.service.events.history(group_arn, user_id, bundle.events_seq):
+        for event in self.state.events.history(group_arn, user_id, bundle.events_seq):
             if event.unreadable() is not None:
                 continue  # recorded before PutEvents checked it; training skips it too
             items.append(event.item_id)
@@ -146,10 +136,10 @@ class Runtime:
             catalogue=self._catalogue(campaign["solutionVersionArn"], bundle, group_arn),
             interactions=interactions,
             params=values,
-            current_item=self.service.metadata(group_arn, "ITEMS").get(current_item_id)
+            current_item=self.state.metadata.rows(group_arn, "ITEMS").get(current_item_id)
             if current_item_id
             else None,
-            current_user=self.service.metadata(group_arn, "USERS").get(params.get("userId") or ""),
+            current_user=self.state.metadata.rows(group_arn, "USERS").get(params.get("userId") or ""),
         )
         return allowed_items(expression, context)
 

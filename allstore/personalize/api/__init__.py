@@ -1,0 +1,1 @@
+"""The three Personalize APIs by resource family; each imports only the state layer and below."""

@@ -1,0 +1,113 @@
+"""Leave-one-out validation: the split and ranking code that tuning (performHPO) and the offline
+evaluation protocols share, kept with the recipes so that recipes import nothing above them.
+
+Histories are scored in batches (one score matrix per chunk of users), and items a user already has
+are excluded from their ranking, as a store would.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Mapping, Sequence
+
+import numpy as np
+
+from allstore.personalize.recipes.base import Model, Recipe, RecipeType, TrainingData
+
+CHUNK_USERS = 1024
+
+
+def subset(data: TrainingData, rows: np.ndarray) -> TrainingData:
+    """The same catalogue and user list with only the selected interaction rows."""
+    return TrainingData(
+        users=data.users,
+        items=data.items,
+        user_codes=data.user_codes[rows],
+        item_codes=data.item_codes[rows],
+        timestamps=data.timestamps[rows],
+        event_types=data.event_types[rows],
+        event_values=data.event_values[rows],
+        item_metadata=data.item_metadata,
+        user_metadata=data.user_metadata,
+    )
+
+
+def user_sequences(data: TrainingData) -> tuple[np.ndarray, np.ndarray]:
+    """(row order by user then time, offset of each user's first row in that order, plus the end)."""
+    order = np.lexsort((data.timestamps, data.user_codes))
+    starts = np.searchsorted(data.user_codes[order], np.arange(len(data.users) + 1))
+    return order, starts
+
+
+def score_batch(model: Model, recipe_type: RecipeType, histories: Sequence[Sequence[str]]) -> np.ndarray:
+    """One score row per history. Related-items recipes score from the newest item, as SIMS is
+    queried with an itemId; the others score the whole history."""
+    if recipe_type == "RELATED_ITEMS":
+        rows = []
+        for history in histories:
+            scores = model.score_item(history[-1]) if history else None
+            rows.append(model.score_history(history) if scores is None else scores)
+        return np.vstack(rows).astype(np.float32)
+    if hasattr(model, "score_histories"):
+        return np.asarray(model.score_histories(histories), dtype=np.float32)
+    return np.vstack([model.score_history(history) for history in histories]).astype(np.float32)
+
+
+def exclude_seen(scores: np.ndarray, histories_codes: Sequence[np.ndarray], keep: np.ndarray | None = None):
+    """Set each row's already-seen items to -inf, except `keep[row]` (the leave-one-out target)."""
+    rows = np.repeat(np.arange(len(histories_codes)), [len(codes) for codes in histories_codes])
+    cols = np.concatenate(histories_codes) if len(histories_codes) else np.zeros(0, dtype=np.int64)
+    if keep is not None:
+        mask = cols != keep[rows]
+        rows, cols = rows[mask], cols[mask]
+    scores[rows, cols] = -np.inf
+
+
+def fit_timed(recipe: Recipe, data: TrainingData, hyperparameters: Mapping[str, str]) -> tuple[Model, float]:
+    started = time.perf_counter()
+    model = recipe.fit(data, hyperparameters)
+    return model, time.perf_counter() - started
+
+
+def leave_one_out(recipe: Recipe, data: TrainingData, hyperparameters: Mapping[str, str]) -> dict[str, float]:
+    """NDCG@10, HR@10 and MRR of every user's last item (users with at least two interactions)."""
+    return leave_one_out_timed(recipe, data, hyperparameters)[0]
+
+
+def leave_one_out_timed(
+    recipe: Recipe, data: TrainingData, hyperparameters: Mapping[str, str]
+) -> tuple[dict[str, float], float]:
+    """Tied scores count as half above the target (the expected rank under random tie-breaking),
+    so a model cannot gain by scoring everything equal."""
+    order, starts = user_sequences(data)
+    lengths = np.diff(starts)
+    last_rows = order[starts[1:][lengths >= 2] - 1]
+    train_rows = np.ones(len(data.user_codes), dtype=bool)
+    train_rows[last_rows] = False
+    model, train_seconds = fit_timed(recipe, subset(data, np.flatnonzero(train_rows)), hyperparameters)
+
+    evaluated = np.flatnonzero(lengths >= 2)
+    targets = data.item_codes[last_rows]
+    ndcg, hits, reciprocal = [], [], []
+    for begin in range(0, len(evaluated), CHUNK_USERS):
+        chunk = evaluated[begin : begin + CHUNK_USERS]
+        codes = [data.item_codes[order[starts[user] : starts[user + 1] - 1]] for user in chunk]
+        scores = score_batch(model, recipe.recipe_type, [data.items[c].tolist() for c in codes])
+        chunk_targets = targets[begin : begin + CHUNK_USERS]
+        exclude_seen(scores, codes, keep=chunk_targets)
+        target_scores = scores[np.arange(len(chunk)), chunk_targets][:, None]
+        above = (scores > target_scores).sum(axis=1)
+        tied = (scores == target_scores).sum(axis=1) - 1
+        rank = 1.0 + above + tied / 2.0
+        in_top = rank <= 10
+        ndcg.append(np.where(in_top, 1.0 / np.log2(rank + 1.0), 0.0))
+        hits.append(in_top.astype(np.float64))
+        reciprocal.append(1.0 / rank)
+    if not ndcg:
+        raise ValueError("Leave-one-out needs at least one user with two or more interactions")
+    metrics = {
+        "ndcg_at_10": float(np.concatenate(ndcg).mean()),
+        "hr_at_10": float(np.concatenate(hits).mean()),
+        "mrr": float(np.concatenate(reciprocal).mean()),
+    }
+    return metrics, train_seconds

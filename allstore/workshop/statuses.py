@@ -1,0 +1,17 @@
+"""The status strings Amazon Personalize reports, in one place for the local service, the local
+store's bootstrap and the workshop's waiting code (stdlib only, so notebooks import it anywhere)."""
+
+from __future__ import annotations
+
+CREATE_PENDING = "CREATE PENDING"
+CREATE_IN_PROGRESS = "CREATE IN_PROGRESS"
+ACTIVE = "ACTIVE"
+CREATE_FAILED = "CREATE FAILED"
+DELETE_PENDING = "DELETE PENDING"
+# Still changing: wait for it (the local service reports only the CREATE ones).
+IN_PROGRESS = frozenset({CREATE_PENDING, CREATE_IN_PROGRESS, "UPDATE PENDING", "UPDATE IN_PROGRESS"})
+
+
+def being_deleted(status: str) -> bool:
+    """DELETE PENDING or DELETE IN_PROGRESS: the resource is going away."""
+    return status.startswith("DELETE")
