@@ -61,11 +61,11 @@ def test_the_notebooks_imports_resolve_inside_the_unpacked_zip(tmp_path: Path) -
         "util",
         "util.dataformat",
         "util.diagnostic",
-        "util.lambdafn",
         "util.preproc",
         "util.progress",
         "allstore.workshop.cleanup",
         "allstore.workshop.resources",
+        "allstore.workshop.wiring",
         "allstore_common.records",
     ]
     script = f"""
