@@ -549,6 +549,21 @@ class WebAssets(CustomResource):
         return {"Deleted": len(keys)}
 
 
+class EmptyBucketOnDelete(CustomResource):
+    """Nothing on Create; on Delete every object in `Bucket` goes, whoever wrote it (the set-up
+    function, deploy.sh, the notebooks), so CloudFormation can delete the bucket."""
+
+    def create(self, properties, context, deadline_ms):
+        return {}
+
+    def delete(self, properties, context, deadline_ms):
+        bucket = str(properties.get("Bucket") or "")
+        keys = _keys_under(bucket, "") if bucket else []
+        _delete_keys([(bucket, key) for key in keys])
+        logger.info("Emptied the bucket for its deletion", bucket=bucket, deleted=len(keys))
+        return {"Deleted": len(keys)}
+
+
 def ensure_opensearch_linked_role() -> str:
     """OpenSearch's service-linked role, which a VPC domain needs before it is created: made when
     missing, left alone when present. Returns "present" or "created"."""
@@ -660,6 +675,7 @@ RESOURCES: dict[str, CustomResource] = {
     "Custom::UserData": UserData(),
     "Custom::S3Copy": S3Copy(),
     "Custom::WebAssets": WebAssets(),
+    "Custom::EmptyBucketOnDelete": EmptyBucketOnDelete(),
     "Custom::AccountPrerequisites": AccountPrerequisites(),
     "Custom::AvailabilityZones": AvailabilityZones(),
 }

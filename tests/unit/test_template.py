@@ -160,8 +160,8 @@ def test_setup_function_may_invoke_only_itself() -> None:
     setup = FUNCTIONS["SetupFunction"]
     invoke = [s for s in policy_statements(setup) if "lambda:InvokeFunction" in as_list(s["Action"])]
     assert len(invoke) == 1
-    assert setup["Properties"]["FunctionName"] == {"Fn::Sub": "${AWS::StackName}-setup"}
-    assert invoke[0]["Resource"]["Fn::Sub"].endswith(":function:${AWS::StackName}-setup")
+    assert setup["Properties"]["FunctionName"] == {"Fn::Sub": "${ProjectName}-setup"}
+    assert invoke[0]["Resource"]["Fn::Sub"].endswith(":function:${ProjectName}-setup")
     other_invokes = [
         name
         for name, function in FUNCTIONS.items()
