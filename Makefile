@@ -38,9 +38,10 @@ run: $(VENV)/.installed  ## Start the local store at http://127.0.0.1:3000/ (opt
 
 test: lint check-template test-python test-webui  ## Everything CI checks
 
-lint: $(VENV)/.installed  ## ruff
+lint: $(VENV)/.installed  ## ruff, and import-linter's layer contracts (pyproject.toml, docs/architecture.md)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports --no-logo --no-cache
 
 check-template: $(VENV)/.installed $(CHECKOV_VENV)/.installed  ## sam validate --lint, cfn-lint, checkov
 	$(BIN)/sam validate --lint --region $(LINT_REGION) --template template.yaml

@@ -34,7 +34,7 @@ resolve_region
 
 load_stack_outputs "${STACK}"
 info "Deleting the workshop's Personalize resources"
-run "${ALLSTORE}" personalize cleanup --stack "${STACK}" --yes ${AWS_OPTIONS[@]+"${AWS_OPTIONS[@]}"}
+run "${ALLSTORE}" workshop cleanup --stack "${STACK}" --yes ${AWS_OPTIONS[@]+"${AWS_OPTIONS[@]}"}
 for bucket_output in StagingBucket WebBucket; do
   bucket="$(stack_output "${bucket_output}")"
   info "Emptying s3://${bucket}"

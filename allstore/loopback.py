@@ -263,6 +263,8 @@ def _handler_for(server: LoopbackServer) -> type[BaseHTTPRequestHandler]:
 
 
 class _Handler(BaseHTTPRequestHandler):
+    """One connection's requests: Host/Origin checks, bounded reads, then the app's answer."""
+
     protocol_version = "HTTP/1.1"  # keep-alive: clients reuse connections
     disable_nagle_algorithm = True  # no 40 ms stall between a response's packets and a delayed ACK
     server_version = "AllStore"

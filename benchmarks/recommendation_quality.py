@@ -19,7 +19,7 @@ from pathlib import Path
 
 from allstore.data import synthetic
 from allstore.data.interactions import read_interactions
-from allstore.personalize.evaluate_command import compare, short_label
+from allstore.personalize.commands import compare, short_label
 from allstore.personalize.evaluation_protocols import PROTOCOLS
 from allstore.personalize.recipes import TrainingData, get_recipe
 

@@ -4,7 +4,7 @@ The notebooks read data through the project's data layer, `allstore_common.recor
 library only, shipped in the Lambda layer). Locally it is installed; on the notebook instance the
 repository is cloned but nothing is installed, so the repository's `functions/common` (for
 `allstore_common`) and its root (for `allstore.workshop`, the clean-up shared with the
-`allstore personalize cleanup` command) are put on `sys.path` here. That needs no `%pip install`
+`allstore workshop cleanup` command) are put on `sys.path` here. That needs no `%pip install`
 and no network, and keeps one copy of the parsing code.
 """
 

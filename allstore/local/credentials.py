@@ -37,6 +37,8 @@ class SignatureRejected(Exception):
 
 @dataclass(frozen=True)
 class StoreCredentials:
+    """The store's own access key pair (0600 in the state directory), and SigV4 checks with it."""
+
     access_key_id: str
     secret_access_key: str
 

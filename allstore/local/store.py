@@ -136,6 +136,8 @@ def claim_state_dir(state_dir: Path, port: int) -> DirectoryLock:
 
 
 class LocalStore:
+    """The whole store on one machine: starts, provisions, loads, trains, serves and stops it."""
+
     def __init__(
         self, options: StoreOptions, reporter: Reporter | None = None, lock: DirectoryLock | None = None
     ) -> None:

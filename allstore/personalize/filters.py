@@ -131,6 +131,8 @@ def tokenize(text: str) -> list[Token]:
 
 
 class _Parser:
+    """Recursive descent over the tokens of one filter expression (the service's grammar)."""
+
     def __init__(self, text: str) -> None:
         self.tokens = tokenize(text)
         self.index = 0

@@ -26,10 +26,11 @@ _REQUIRED_FIELDS = {
 
 @dataclass(frozen=True)
 class Field:
+    """One field of an Avro dataset schema, and how a CSV cell or a property becomes its value."""
+
     name: str
     type: str  # one of _PRIMITIVES
     nullable: bool
-    categorical: bool
 
     @property
     def numeric(self) -> bool:
@@ -105,7 +106,7 @@ def parse_schema(text: str) -> Schema:
             raise invalid_input(f"schema field {name} is defined twice")
         seen.add(name.upper())
         type_, nullable = _field_type(name, raw.get("type"))
-        fields.append(Field(name, type_, nullable, bool(raw.get("categorical", False))))
+        fields.append(Field(name, type_, nullable))
     return Schema(tuple(fields))
 
 

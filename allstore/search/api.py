@@ -76,6 +76,8 @@ Body = dict[str, Any] | None
 
 @dataclass
 class Request:
+    """One REST request as the handlers see it: method, path, query parameters and raw body."""
+
     method: str
     path: str
     params: dict[str, str]

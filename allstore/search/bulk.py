@@ -11,7 +11,7 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
-from allstore.search.errors import SearchError, bad_request, index_not_found, unsupported
+from allstore.search.errors import SearchError, bad_request, unsupported
 from allstore.search.index import SearchIndex, WriteResult
 from allstore.search.store import IndexStore
 
@@ -161,7 +161,7 @@ def _apply(store: IndexStore, action: BulkAction) -> WriteResult:
     if action.action in ("index", "create"):
         index = store.get_or_create(action.index)
         return index.index(action.id, action.source(), create_only=action.action == "create")
-    index = _existing(store, action.index)
+    index = store.get(action.index)  # index_not_found when it does not exist
     if action.action == "delete":
         return index.delete(action.id)
     return update_from_body(index, action.id, action.source())
@@ -176,9 +176,3 @@ def update_from_body(index: SearchIndex, doc_id: str, body: Any) -> WriteResult:
     return index.update(
         doc_id, body.get("doc", {}), upsert=body.get("upsert"), doc_as_upsert=bool(body.get("doc_as_upsert"))
     )
-
-
-def _existing(store: IndexStore, name: str) -> SearchIndex:
-    if not store.exists(name):
-        raise index_not_found(name)
-    return store.get(name)

@@ -1,6 +1,6 @@
 """Delete every Amazon Personalize resource a stack's workshop created, in dependency order.
 
-Leftover campaigns bill by the hour, so this is what `allstore personalize cleanup --stack NAME`
+Leftover campaigns bill by the hour, so this is what `allstore workshop cleanup --stack NAME`
 (run by teardown.sh) and the workshop's clean-up notebook both call. A resource belongs to the
 stack by the naming rule of `resources.belongs_to`; everything inside a matching dataset group goes
 with it, and schemas (which are global) only when their own name matches.

@@ -18,7 +18,7 @@ import requests
 from nbclient import NotebookClient
 
 from allstore.local.store import LocalStore, StoreOptions
-from allstore.workshop.environment import local_store_environment
+from allstore.local.store_environment import local_store_environment
 from allstore.workshop.wiring import wiring
 from tests.unit.iam import least_privilege
 

@@ -13,7 +13,7 @@ from jupyter_client.kernelspec import KernelSpecManager
 from nbclient import NotebookClient
 from typer.testing import CliRunner
 
-from allstore.local.cli import app as local_app
+from allstore.cli import app
 from allstore.workshop.kernel import KERNEL_NAME, write_kernelspec
 from tests.notebooks.conftest import NOTEBOOKS, WorkshopStore
 
@@ -28,7 +28,7 @@ def test_starts_jupyterlab_with_the_store_environment(workshop_store: WorkshopSt
     monkeypatch.setattr(subprocess, "run", run)
     state_dir = str(workshop_store.store.state_dir)
     result = CliRunner().invoke(
-        local_app, ["notebook", "--state-dir", state_dir, "--port", "8899", "--", "--allow-root"]
+        app, ["local", "notebook", "--state-dir", state_dir, "--port", "8899", "--", "--allow-root"]
     )
 
     assert result.exit_code == 0, result.output
@@ -68,6 +68,6 @@ def test_the_local_kernelspec_runs_a_notebook_under_the_declared_name(tmp_path, 
 
 
 def test_refuses_without_a_running_store(tmp_path) -> None:
-    result = CliRunner().invoke(local_app, ["notebook", "--state-dir", str(tmp_path)])
+    result = CliRunner().invoke(app, ["local", "notebook", "--state-dir", str(tmp_path)])
     assert result.exit_code == 1
     assert "No local store" in result.output

@@ -152,7 +152,7 @@ def test_clean_up(workshop_store: WorkshopStore, run_notebook) -> None:
 
 
 def test_cleanup_command(workshop_store: WorkshopStore, monkeypatch) -> None:
-    """`allstore personalize cleanup` as teardown.sh runs it: only the stack's resources go."""
+    """`allstore workshop cleanup` as teardown.sh runs it: only the stack's resources go."""
     from typer.testing import CliRunner
 
     from allstore.cli import app
@@ -181,12 +181,12 @@ def test_cleanup_command(workshop_store: WorkshopStore, monkeypatch) -> None:
         created[name] = group_arn
     runner = CliRunner()
 
-    declined = runner.invoke(app, ["personalize", "cleanup", "--stack", stack], input="n\n")
+    declined = runner.invoke(app, ["workshop", "cleanup", "--stack", stack], input="n\n")
     assert declined.exit_code == 1 and "Aborted" in declined.output
     assert f"dataset group {stack}-extra" in declined.output
     assert f"{stack}x-other" not in declined.output
 
-    result = runner.invoke(app, ["personalize", "cleanup", "--stack", stack, "--yes"])
+    result = runner.invoke(app, ["workshop", "cleanup", "--stack", stack, "--yes"])
     assert result.exit_code == 0, result.output
     assert "Deleted 5 Personalize resources" in result.output
     order = [line.split()[1] for line in result.output.splitlines() if line.startswith("deleting ")]
@@ -201,9 +201,9 @@ def test_cleanup_command(workshop_store: WorkshopStore, monkeypatch) -> None:
     assert f"{stack}-extra" not in names["datasetGroups"] and f"{stack}x-other" in names["datasetGroups"]
     assert f"{stack}x-other-schema" in names["schemas"]
 
-    again = runner.invoke(app, ["personalize", "cleanup", "--stack", stack, "--yes"])
+    again = runner.invoke(app, ["workshop", "cleanup", "--stack", stack, "--yes"])
     assert again.exit_code == 0 and "nothing to delete" in again.output
-    other = runner.invoke(app, ["personalize", "cleanup", "--stack", f"{stack}x", "--yes"])
+    other = runner.invoke(app, ["workshop", "cleanup", "--stack", f"{stack}x", "--yes"])
     assert other.exit_code == 0 and "Deleted 5" in other.output, other.output
 
 

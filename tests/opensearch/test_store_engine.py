@@ -12,7 +12,7 @@ import requests
 from opensearchpy import OpenSearch
 from typer.testing import CliRunner
 
-from allstore.local.cli import app
+from allstore.cli import app
 from allstore.local.store import LocalStore, StoreError, StoreOptions
 from tests.integration.conftest import web_dir  # noqa: F401 - fixture used here
 
@@ -99,7 +99,7 @@ def test_search_url_points_the_store_at_a_running_opensearch(tmp_path, web_dir, 
     ],
 )
 def test_search_options_are_checked_before_anything_starts(tmp_path, arguments, complaint):
-    result = CliRunner().invoke(app, ["up", "--state-dir", str(tmp_path / "state"), *arguments])
+    result = CliRunner().invoke(app, ["local", "up", "--state-dir", str(tmp_path / "state"), *arguments])
     assert result.exit_code == 2
     assert complaint in " ".join(re.sub("[│╭╮╰╯─]", " ", result.output).split())  # without rich's box
     assert not (tmp_path / "state").exists()

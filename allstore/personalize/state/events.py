@@ -31,6 +31,8 @@ def readable_time(seconds: float) -> bool:
 
 @dataclass(frozen=True)
 class RecordedEvent:
+    """One PutEvents event as recorded, with the sequence number that orders it among the rest."""
+
     seq: int
     user_id: str | None
     session_id: str

@@ -9,7 +9,7 @@ import os
 
 from allstore_common.http_api import create_api
 from allstore_common.items import ItemStore
-from allstore_common.recommendations import Recommendations, personalize_runtime_client, recommend_for_user
+from allstore_common.recommendations import ItemResults, personalize_runtime_client, recommend_for_user
 from allstore_common.request_params import checked_id, optional_id, parse_limit
 from allstore_common.wiring import WiringParameter
 from aws_lambda_powertools import Logger, Metrics, Tracer
@@ -30,7 +30,7 @@ def recommendations_for_visitor() -> dict:
     limit = parse_limit(app.current_event.get_query_string_value("limit"))
     session_id = optional_id(app.current_event.get_query_string_value("sessionId"), "sessionId")
     if session_id is None:
-        return Recommendations(store.popular(limit)).body()
+        return ItemResults(store.popular(limit)).body()
     return _for(session_id, limit)
 
 

@@ -13,7 +13,7 @@ import os
 
 from allstore_common.http_api import create_api
 from allstore_common.items import ItemStore
-from allstore_common.recommendations import Recommendations, personalize_runtime_client, rank_for_user
+from allstore_common.recommendations import ItemResults, personalize_runtime_client, rank_for_user
 from allstore_common.request_params import checked_query, optional_id, parse_limit
 from allstore_common.search_client import index_name, search_client
 from allstore_common.wiring import WiringParameter
@@ -70,7 +70,7 @@ def search() -> dict:
     if hydrated.missing:
         logger.info("Search hits no longer in the Items table", extra={"missing": hydrated.missing})
     if user_id is None:
-        return Recommendations(hydrated.items).body()
+        return ItemResults(hydrated.items).body()
     max_promoted = int(os.environ.get("MAX_PROMOTED_RESULTS") or DEFAULT_MAX_PROMOTED)
     return rank_for_user(personalize, wiring, user_id, hydrated.items, max_promoted).body()
 

@@ -54,8 +54,9 @@ def personalize_runtime_client() -> Any:
 
 
 @dataclass
-class Recommendations:
-    """Items to show, and the warnings that explain a fallback or left-out items."""
+class ItemResults:
+    """An API answer of items (recommended, or found by search and re-ranked), and the warnings that
+    explain a fallback or left-out items."""
 
     items: list[Item]
     warnings: list[str] = field(default_factory=list)
@@ -70,69 +71,69 @@ class Recommendations:
 
 def recommend_for_user(
     personalize: Any, wiring: WiringParameter, user_id: str, limit: int, store: ItemStore
-) -> Recommendations:
+) -> ItemResults:
     """User-Personalization recommendations for a user (or a session id), else popular items."""
     fallback = "the store's most popular items"
     try:
         wired = wiring.current()
     except WiringUnavailable as error:
-        return Recommendations(store.popular(limit), [_unwired(error, fallback)])
+        return ItemResults(store.popular(limit), [_unwired(error, fallback)])
     if not wired.campaign_arn:
         _count(NOT_CONFIGURED_METRIC)
-        return Recommendations(store.popular(limit), [USER_RECOMMENDATIONS_NOT_CONFIGURED])
+        return ItemResults(store.popular(limit), [USER_RECOMMENDATIONS_NOT_CONFIGURED])
     try:
         response = personalize.get_recommendations(**_campaign(wired), userId=user_id, numResults=limit)
     except (ClientError, BotoCoreError) as error:
-        return Recommendations(store.popular(limit), [_failed(error, fallback)])
+        return ItemResults(store.popular(limit), [_failed(error, fallback)])
     return _hydrated([entry["itemId"] for entry in response.get("itemList", [])], store)
 
 
 def recommend_similar(
     personalize: Any, wiring: WiringParameter, item: Item, limit: int, store: ItemStore
-) -> Recommendations:
+) -> ItemResults:
     """SIMS recommendations for an item, else the most popular items of its category."""
     asin = item["asin"]
     fallback = "the most popular items of the same category"
     try:
         wired = wiring.current()
     except WiringUnavailable as error:
-        return Recommendations(_same_category(item, limit, store), [_unwired(error, fallback)])
+        return ItemResults(_same_category(item, limit, store), [_unwired(error, fallback)])
     if not wired.campaign_arn:
         _count(NOT_CONFIGURED_METRIC)
-        return Recommendations(_same_category(item, limit, store), [SIMILAR_ITEMS_NOT_CONFIGURED])
+        return ItemResults(_same_category(item, limit, store), [SIMILAR_ITEMS_NOT_CONFIGURED])
     try:
         response = personalize.get_recommendations(**_campaign(wired), itemId=asin, numResults=limit)
     except (ClientError, BotoCoreError) as error:
-        return Recommendations(_same_category(item, limit, store), [_failed(error, fallback)])
+        return ItemResults(_same_category(item, limit, store), [_failed(error, fallback)])
     similar = [entry["itemId"] for entry in response.get("itemList", []) if entry["itemId"] != asin]
     return _hydrated(similar, store)
 
 
 def rank_for_user(
     personalize: Any, wiring: WiringParameter, user_id: str, items: list[Item], max_promoted: int
-) -> Recommendations:
+) -> ItemResults:
     """Search hits with the user's top `max_promoted` first, marked `Promoted`; the rest keep their order."""
     if not items:
-        return Recommendations([])
+        return ItemResults([])
     try:
         wired = wiring.current()
     except WiringUnavailable as error:
-        return Recommendations(items, [_unwired(error, "results in search order")])
+        return ItemResults(items, [_unwired(error, "results in search order")])
     if not wired.campaign_arn:
         _count(NOT_CONFIGURED_METRIC)
-        return Recommendations(items, [RANKING_NOT_CONFIGURED])
+        return ItemResults(items, [RANKING_NOT_CONFIGURED])
     by_asin = {item["asin"]: item for item in items}
     try:
         response = personalize.get_personalized_ranking(
             **_campaign(wired), userId=user_id, inputList=list(by_asin)
         )
     except (ClientError, BotoCoreError) as error:
-        return Recommendations(items, [_failed(error, "results in search order")])
+        return ItemResults(items, [_failed(error, "results in search order")])
     ranking = response.get("personalizedRanking", [])
     ranked = [entry["itemId"] for entry in ranking if entry["itemId"] in by_asin]
     promoted = list(dict.fromkeys(ranked))[:max_promoted]
     promoted_set = set(promoted)
-    return Recommendations(
+    return ItemResults(
         [{**by_asin[asin], "Promoted": True} for asin in promoted]
         + [item for item in items if item["asin"] not in promoted_set]
     )
@@ -146,7 +147,7 @@ def _campaign(wired: Wiring) -> dict[str, str]:
     return arguments
 
 
-def _hydrated(asins: list[str], store: ItemStore) -> Recommendations:
+def _hydrated(asins: list[str], store: ItemStore) -> ItemResults:
     hydrated = store.hydrate(asins)
     warnings = []
     if hydrated.missing:
@@ -154,7 +155,7 @@ def _hydrated(asins: list[str], store: ItemStore) -> Recommendations:
         warnings.append(
             f"{len(hydrated.missing)} recommended item(s) are not in the store's catalogue and were left out."
         )
-    return Recommendations(hydrated.items, warnings)
+    return ItemResults(hydrated.items, warnings)
 
 
 def _same_category(item: Item, limit: int, store: ItemStore) -> list[Item]:

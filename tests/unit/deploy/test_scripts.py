@@ -376,7 +376,7 @@ def test_teardown_cleans_personalize_then_buckets_then_the_stack(sandbox: Path) 
     assert result.returncode == 0, result.stderr
     region = ["--region", "eu-west-1"]
     assert calls[1:] == [
-        ["allstore", "personalize", "cleanup", "--stack", "mystore", "--yes", *region],
+        ["allstore", "workshop", "cleanup", "--stack", "mystore", "--yes", *region],
         ["aws", "s3", "rm", "s3://staging-bucket-1", "--recursive", *region],
         ["aws", "s3", "rm", "s3://web-bucket-1", "--recursive", *region],
         ["aws", "cloudformation", "delete-stack", "--stack-name", "mystore", *region],

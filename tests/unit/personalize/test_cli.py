@@ -10,12 +10,22 @@ from pathlib import Path
 
 import boto3
 
-COMMAND = "from allstore.personalize.cli import personalize_app; personalize_app()"
+COMMAND = "from allstore.cli import app; app()"
 
 
 def test_serve_until_sigterm(tmp_path: Path) -> None:
     process = subprocess.Popen(
-        [sys.executable, "-c", COMMAND, "serve", "--port", "0", "--state-dir", str(tmp_path / "state")],
+        [
+            sys.executable,
+            "-c",
+            COMMAND,
+            "personalize",
+            "serve",
+            "--port",
+            "0",
+            "--state-dir",
+            str(tmp_path / "state"),
+        ],
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,

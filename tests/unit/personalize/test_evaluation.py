@@ -13,7 +13,7 @@ import pytest
 import typer
 from typer.testing import CliRunner
 
-from allstore.personalize.evaluate_command import evaluate
+from allstore.personalize.commands import evaluate
 from allstore.personalize.evaluation import leave_one_out, personalize_split, solution_metrics
 from allstore.personalize.recipes import TrainingData, get_recipe
 from tests.unit.personalize.test_recipes import sequential_interactions

@@ -1,4 +1,5 @@
-"""`allstore evaluate`: compare recipes with baselines on an interactions file, offline.
+"""The Personalize commands: `allstore evaluate` compares recipes with baselines on an interactions
+file, offline; `allstore personalize serve` runs the local Personalize-compatible service on its own.
 
 Every model — the recipes asked for, popularity, `implicit` ALS and item-kNN cosine — goes through
 the same split, exclusions and metrics (allstore.personalize.evaluation), so the table answers
@@ -8,6 +9,8 @@ the same split, exclusions and metrics (allstore.personalize.evaluation), so the
 from __future__ import annotations
 
 import json
+import signal
+import threading
 from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
@@ -18,6 +21,7 @@ from rich.table import Table
 
 from allstore.data.interactions import FORMATS, read_interactions
 from allstore.personalize.evaluation_protocols import PROTOCOLS, Protocol
+from allstore.start_refusals import refused_in_one_line
 
 if TYPE_CHECKING:
     from allstore.personalize.recipes import Recipe, TrainingData
@@ -135,3 +139,30 @@ def _print_table(report: dict) -> None:
     if not console.is_terminal:  # piped into a file: no terminal width to respect, so do not squeeze
         console = Console(width=WIDE_OUTPUT)
     console.print(table)
+
+
+def serve(
+    port: Annotated[int, typer.Option(help="Port on 127.0.0.1 (0 picks a free one).")] = 8083,
+    state_dir: Annotated[Path, typer.Option(help="Where resources, data, events and models live.")] = Path(
+        ".allstore/personalize"
+    ),
+) -> None:
+    """Serve personalize, personalize-runtime and personalize-events on 127.0.0.1 until Ctrl-C or SIGTERM."""
+    from allstore.personalize.server import PersonalizeServer  # the models' libraries load slowly
+
+    stopping = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stopping.set())
+    server = PersonalizeServer(state_dir, port=port)
+    with refused_in_one_line(port):  # the state directory or the port is another's: nothing was touched
+        url = server.start()
+    typer.echo(
+        f"Personalize service at {url} (state in {state_dir}); use it as endpoint_url. Ctrl-C stops it."
+    )
+    try:
+        while not stopping.wait(0.5):  # a timed wait, so Ctrl-C is noticed promptly
+            pass
+    except KeyboardInterrupt:
+        pass
+    finally:
+        typer.echo("stopping: finishing running jobs")
+        server.stop()

@@ -1,4 +1,4 @@
-"""`allstore search serve`: the local OpenSearch-compatible search server on its own, for tools and
+"""`allstore search serve` (registered by allstore/cli.py): the local OpenSearch-compatible search server on its own, for tools and
 notebooks that want product search without the rest of the store."""
 
 from __future__ import annotations
@@ -11,12 +11,9 @@ import typer
 
 from allstore.start_refusals import refused_in_one_line
 
-search_app = typer.Typer(help="The local OpenSearch-compatible search server.", no_args_is_help=True)
-
 DEFAULT_PORT = 9200  # OpenSearch's own
 
 
-@search_app.command()
 def serve(
     port: Annotated[int, typer.Option(help="Port on 127.0.0.1 (0 picks a free one).")] = DEFAULT_PORT,
     data_dir: Annotated[Path, typer.Option(help="Where the indices live.")] = Path(".allstore/search"),

@@ -1,4 +1,4 @@
-"""`allstore data ...`: generate the synthetic store, fetch the real datasets, inspect any of them."""
+"""`allstore data generate|fetch|inspect` (registered by allstore/cli.py): generate the synthetic store, fetch the real datasets, inspect any of them."""
 
 from __future__ import annotations
 
@@ -23,13 +23,11 @@ from rich.table import Table
 from allstore.data import diagnostics, synthetic
 from allstore.data import fetch as fetching
 
-data_app = typer.Typer(help="Datasets: generate the synthetic store, fetch real data, inspect files.")
 console = Console()
 
 DEFAULT_SYNTHETIC_DIR = Path(".allstore/data/synthetic")
 
 
-@data_app.command()
 def generate(
     out: Annotated[Path, typer.Option(help="Folder to write the store into.")] = DEFAULT_SYNTHETIC_DIR,
     items: Annotated[int, typer.Option(min=1, help="Number of products.")] = synthetic.DEFAULT_ITEMS,
@@ -54,7 +52,6 @@ def generate(
         console.print(f"  {path}  ({path.stat().st_size / 1e6:.1f} MB)" if path.is_file() else f"  {path}/")
 
 
-@data_app.command()
 def fetch(
     name: Annotated[str, typer.Argument(help="Dataset: grocery, clothing, sports or ucsd2018/<Category>.")],
     dest: Annotated[
@@ -97,7 +94,6 @@ def fetch(
     console.print(f"Checksums: {dest / fetching.CHECKSUMS_FILE}")
 
 
-@data_app.command()
 def inspect(
     path: Annotated[
         Path, typer.Argument(help="A data file (CSV, JSON lines, optionally .gz) or a P5 folder.")

@@ -1,10 +1,14 @@
-"""`allstore local up|env`: run the whole store on this machine, and point tools at it."""
+"""`allstore local up|env|notebook` (registered by allstore/cli.py): run the whole store on this
+machine, point tools at it, and open the workshop notebooks against it."""
 
 from __future__ import annotations
 
 import logging
+import os
 import shlex
 import signal
+import subprocess
+import sys
 import threading
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
@@ -22,7 +26,7 @@ from rich.progress import (
 )
 
 from allstore.start_refusals import refused_in_one_line
-from allstore.workshop.commands import notebook
+from allstore.workshop.kernel import KERNEL_NAME, write_kernelspec
 
 if TYPE_CHECKING:
     from allstore.local.store import LocalStore, Reporter
@@ -32,19 +36,8 @@ DATA_HELP = (
     "synthetic (default), small, large, an item count, a folder of real data, or a fetched dataset name."
 )
 
-app = typer.Typer(help="Run the whole store on this machine (local AWS, search, Personalize, API, web UI).")
 console = Console()
-app.command()(notebook)
-
-# What the cloud's notebook instance exports (template: NotebookLifecycle), from the stack's outputs.
-NOTEBOOK_VARIABLES = {
-    "LAMBDA_GETRECS_ARN": "GetRecommendationsFunctionArn",
-    "LAMBDA_GETITEMRECS_ARN": "GetItemRecommendationsFunctionArn",
-    "LAMBDA_RERANK_ARN": "SearchFunctionArn",
-    "LAMBDA_POSTCLICK_ARN": "PostClickEventFunctionArn",
-    "STAGING_BUCKET": "StagingBucket",
-    "PERSONALIZE_ROLE_ARN": "PersonalizeRoleArn",
-}
+NOTEBOOKS_DIR = Path(__file__).resolve().parents[2] / "Personalize"
 
 
 def _progress_reporter(progress: Progress) -> Reporter:
@@ -90,7 +83,6 @@ def _check_search_options(search: str, search_url: str) -> None:
         )
 
 
-@app.command()
 def up(
     port: Annotated[int, typer.Option(help="Port of the store on 127.0.0.1 (API under /Prod/).")] = 3000,
     state_dir: Annotated[
@@ -171,33 +163,47 @@ def up(
                 console.print("Stopped.")
 
 
-@app.command()
 def env(
     state_dir: Annotated[Path, typer.Option(help="The running store's state directory.")] = STATE_DIR,
 ) -> None:
     """Print `export` lines pointing boto3, the AWS CLI or a notebook at the running local store."""
-    from allstore.local.aws import endpoint_environment
-    from allstore.local.credentials import StoreCredentials
-    from allstore.local.state_file import is_running, read_state
-
-    state = read_state(state_dir.resolve())
-    if not state.get("ready"):
-        console.print(
-            f"[red]No local store in {state_dir}: start one with `allstore local up`.[/red]", highlight=False
-        )
-        raise typer.Exit(1)
-    if not is_running(state):
-        console.print(
-            f"[red]The local store in {state_dir} is not running: start it again with "
-            "`allstore local up` (it keeps its state).[/red]",
-            highlight=False,
-        )
-        raise typer.Exit(1)
-    variables = endpoint_environment(state["endpoints"], StoreCredentials.read(state_dir.resolve()))
-    variables["CF_STACK_NAME"] = state["stack_name"]
-    outputs = state.get("outputs", {})
-    for variable, output in NOTEBOOK_VARIABLES.items():
-        if output in outputs:
-            variables[variable] = str(outputs[output])
-    for name, value in sorted(variables.items()):
+    for name, value in sorted(_store_environment(state_dir).items()):
         print(f"export {name}={shlex.quote(value)}")
+
+
+def notebook(
+    state_dir: Annotated[Path, typer.Option(help="The running store's state directory.")] = STATE_DIR,
+    port: Annotated[int, typer.Option(help="JupyterLab's port on 127.0.0.1.")] = 8888,
+    jupyter_args: Annotated[
+        list[str] | None, typer.Argument(help="More JupyterLab options, after `--` (e.g. -- --allow-root).")
+    ] = None,
+) -> None:
+    """Start JupyterLab on the workshop notebooks, pointed at the running local store."""
+    environment = {**os.environ, **_store_environment(state_dir)}
+    kernels = write_kernelspec(state_dir.resolve() / "jupyter")  # the notebooks declare conda_python3
+    environment["JUPYTER_PATH"] = os.pathsep.join(
+        filter(None, [str(kernels), os.environ.get("JUPYTER_PATH")])
+    )
+    command = [sys.executable, "-m", "jupyterlab", "--ip=127.0.0.1", f"--port={port}", "--no-browser"]
+    command += [f"--ServerApp.root_dir={NOTEBOOKS_DIR}", *(jupyter_args or [])]
+    typer.echo(
+        f"JupyterLab on the notebooks in {NOTEBOOKS_DIR} (kernel {KERNEL_NAME} is this Python), "
+        f"using the store in {state_dir}; Ctrl-C stops it."
+    )
+    try:
+        completed = subprocess.run(command, env=environment, check=False)  # noqa: S603 - our own interpreter
+    except KeyboardInterrupt:
+        return
+    raise typer.Exit(completed.returncode)
+
+
+def _store_environment(state_dir: Path) -> dict[str, str]:
+    """The store's variables, or the reason there are none on stderr and exit 1 (stdout stays
+    `export` lines only, for `eval`)."""
+    from allstore.local.store_environment import StoreNotRunning, local_store_environment
+
+    try:
+        return local_store_environment(state_dir)
+    except StoreNotRunning as error:
+        typer.echo(str(error), err=True)
+        raise typer.Exit(1) from None
