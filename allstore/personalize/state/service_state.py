@@ -11,6 +11,7 @@ from allstore.personalize.recipes import TrainingData
 from allstore.personalize.state import training_data
 from allstore.personalize.state.datasets import DatasetStore
 from allstore.personalize.state.events import EventStore
+from allstore.personalize.state.inference import Inference
 from allstore.personalize.state.jobs import Jobs
 from allstore.personalize.state.metadata import Metadata
 from allstore.personalize.state.models import ModelStore
@@ -32,6 +33,7 @@ class ServiceState:
         self.models = ModelStore(root / "models")
         self.jobs = Jobs(self.resources, workers)
         self.metadata = Metadata(self.resources, self.datasets)
+        self.inference = Inference(self.resources, self.models, self.events, self.metadata)
 
     def delete(self, kind: str, arn: str) -> dict:
         """Mark the resource DELETE PENDING and remove it in the background, as the service does."""

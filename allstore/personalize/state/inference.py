@@ -1,0 +1,224 @@
+"""Recommendations from a trained solution version, shared by every way of asking for them: the
+runtime (campaigns, one request at a time) and batch inference jobs (a file of requests).
+
+A model's scores for a user's history (training history plus events recorded since) or an item,
+then filters, top-N selection and scores as the service reports them. Everything per request is
+vectorised: one score vector from the model, boolean masks for filters (cached per catalogue), and
+numpy argpartition for the top N.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from allstore.personalize.errors import invalid_input
+from allstore.personalize.filters import (
+    CatalogueIndex,
+    FilterContext,
+    FilterExpression,
+    allowed_items,
+    parse_filter,
+    parse_filter_values,
+)
+from allstore.personalize.state.events import EventStore
+from allstore.personalize.state.metadata import Metadata
+from allstore.personalize.state.models import ModelBundle, ModelStore
+from allstore.personalize.state.resources import ResourceStore
+
+DEFAULT_NUM_RESULTS = 25
+MAX_NUM_RESULTS = 500
+MAX_INPUT_LIST = 500
+SCORED_TYPES = ("USER_PERSONALIZATION", "PERSONALIZED_RANKING")  # SIMS and popularity return no score
+
+History = tuple[list[str], list[int], list[str]]  # item ids, timestamps, event types, oldest first
+
+
+def probabilities(scores: np.ndarray, chosen: np.ndarray) -> np.ndarray:
+    """The `chosen` items' shares of a distribution over all scored items that sums to 1 (items
+    scored -inf get 0): proportional for non-negative scores, a softmax otherwise."""
+    finite = scores[np.isfinite(scores)]
+    if not len(finite) or not len(chosen):
+        return np.zeros(len(chosen))
+    if finite.min() >= 0 and (total := finite.sum()) > 0:
+        return scores[chosen] / total
+    peak = finite.max()
+    return np.exp(scores[chosen] - peak) / np.exp(finite - peak).sum()
+
+
+def top_n(scores: np.ndarray, allowed: np.ndarray | None, n: int) -> np.ndarray:
+    """Indices of the n best allowed, finitely scored items, best first."""
+    candidates = scores if allowed is None else np.where(allowed, scores, -np.inf)
+    n = min(n, len(candidates))
+    if n <= 0:
+        return np.array([], dtype=np.int64)
+    best = np.argpartition(-candidates, n - 1)[:n] if n < len(candidates) else np.arange(len(candidates))
+    best = best[np.argsort(-candidates[best], kind="stable")]
+    return best[np.isfinite(candidates[best])]
+
+
+@dataclass(frozen=True)
+class Query:
+    """One request for recommendations, however it arrived (a runtime call or a batch input line)."""
+
+    user_id: str | None = None
+    item_id: str | None = None
+    num_results: int = DEFAULT_NUM_RESULTS
+    filter_arn: str | None = None
+    filter_values: Mapping[str, str] | None = None
+
+
+class Inference:
+    """Answers `Query`s with a solution version's model; caches the filter index per model."""
+
+    def __init__(
+        self, resources: ResourceStore, models: ModelStore, events: EventStore, metadata: Metadata
+    ) -> None:
+        self.resources, self.models, self.events, self.metadata = resources, models, events, metadata
+        self._lock = threading.Lock()
+        self._catalogues: dict[str, tuple[int, CatalogueIndex]] = {}
+        self._filters: dict[str, tuple[str, FilterExpression]] = {}
+
+    def group_of(self, version_arn: str) -> str:
+        return self.resources.get("solution-version", version_arn)["datasetGroupArn"]
+
+    def _catalogue(self, version_arn: str, bundle: ModelBundle, group_arn: str) -> CatalogueIndex:
+        """The filter index for this model's items, rebuilt when item metadata changes."""
+        with self._lock:
+            cached = self._catalogues.get(version_arn)
+        if cached is not None and cached[0] == self.metadata.version:
+            return cached[1]
+        version = self.metadata.version
+        catalogue = CatalogueIndex(bundle.model.items, self.metadata.rows(group_arn, "ITEMS"))
+        with self._lock:
+            self._catalogues[version_arn] = (version, catalogue)
+        return catalogue
+
+    def _filter(self, filter_arn: str, group_arn: str) -> FilterExpression:
+        document = self.resources.active("filter", filter_arn, not_active=invalid_input)
+        if document["datasetGroupArn"] != group_arn:
+            raise invalid_input(f"Filter {filter_arn} belongs to another dataset group.")
+        cached = self._filters.get(filter_arn)
+        if cached is None or cached[0] != document["filterExpression"]:
+            cached = (document["filterExpression"], parse_filter(document["filterExpression"]))
+            self._filters[filter_arn] = cached
+        return cached[1]
+
+    def check_filter(self, filter_arn: str, group_arn: str) -> None:
+        """ResourceNotFound / InvalidInput now, for a job that will apply the filter later."""
+        self._filter(filter_arn, group_arn)
+
+    def history(self, bundle: ModelBundle, group_arn: str, user_id: str | None) -> History:
+        """The training history plus newer recorded events."""
+        if not user_id:
+            return [], [], []
+        items, timestamps, event_types = bundle.training_history(user_id)
+        items, timestamps, event_types = items.tolist(), timestamps.tolist(), event_types.tolist()
+        for event in self.events.history(group_arn, user_id, bundle.events_seq):
+            if event.unreadable() is not None:
+                continue  # recorded before PutEvents checked it; training skips it too
+            items.append(event.item_id)
+            timestamps.append(int(event.sent_at))
+            event_types.append(event.event_type)
+        return items, timestamps, event_types
+
+    def _allowed(
+        self, query: Query, version_arn: str, bundle: ModelBundle, group_arn: str, history: History
+    ) -> np.ndarray | None:
+        if not query.filter_arn:
+            if query.filter_values:
+                raise invalid_input("filterValues need a filterArn.")
+            return None
+        expression = self._filter(query.filter_arn, group_arn)
+        values = parse_filter_values(query.filter_values)
+        unknown = set(values) - {name.upper() for name in expression.parameters}
+        if unknown:
+            raise invalid_input(
+                f"filterValues has parameters the filter does not use: {', '.join(sorted(unknown))}."
+            )
+        interactions: dict[str, list[str]] = {}
+        for item_id, event_type in zip(history[0], history[2], strict=True):
+            interactions.setdefault(event_type, []).append(item_id)
+        context = FilterContext(
+            catalogue=self._catalogue(version_arn, bundle, group_arn),
+            interactions=interactions,
+            params=values,
+            current_item=self.metadata.rows(group_arn, "ITEMS").get(query.item_id) if query.item_id else None,
+            current_user=self.metadata.rows(group_arn, "USERS").get(query.user_id or ""),
+        )
+        return allowed_items(expression, context)
+
+    def recommend(self, version_arn: str, query: Query) -> list[dict[str, Any]]:
+        """GetRecommendations' itemList: `{"itemId", "score"?}` best first."""
+        if query.num_results > MAX_NUM_RESULTS:
+            raise invalid_input(f"numResults must be at most {MAX_NUM_RESULTS}.")
+        bundle = self.models.load(version_arn)
+        group_arn = self.group_of(version_arn)
+        recipe_type = bundle.recipe_type
+        history = self.history(bundle, group_arn, query.user_id)
+        exclude = None
+        if recipe_type == "PERSONALIZED_RANKING":
+            raise invalid_input("This campaign's recipe ranks items: call GetPersonalizedRanking.")
+        if recipe_type == "RELATED_ITEMS":
+            if not query.item_id:
+                raise invalid_input("itemId is required for a related-items campaign.")
+            scores = bundle.model.score_item(query.item_id)
+            if scores is None:
+                scores = bundle.popularity
+            exclude = query.item_id
+        elif recipe_type == "USER_PERSONALIZATION":
+            if not query.user_id:
+                raise invalid_input("userId is required for a User-Personalization campaign.")
+            scores = bundle.model.score_history(history[0], history[1]) if history[0] else bundle.popularity
+        else:  # POPULAR_ITEMS: the model decides (popularity, trending)
+            scores = bundle.model.score_history(history[0], history[1])
+        scores = np.asarray(scores, dtype=np.float64)
+        allowed = self._allowed(query, version_arn, bundle, group_arn, history)
+        if exclude is not None and (row := bundle.item_row(exclude)) is not None:
+            allowed = np.ones(len(scores), dtype=bool) if allowed is None else allowed
+            allowed[row] = False
+        best = top_n(scores, allowed, query.num_results)
+        items = bundle.model.items[best].tolist()
+        if recipe_type in SCORED_TYPES:
+            shares = probabilities(scores, best).tolist()
+            return [
+                {"itemId": item, "score": round(share, 7)} for item, share in zip(items, shares, strict=True)
+            ]
+        return [{"itemId": item} for item in items]
+
+    def rank(self, version_arn: str, query: Query, input_list: Sequence[str]) -> list[dict[str, Any]]:
+        """GetPersonalizedRanking's personalizedRanking: the known items by score, then unknown ones."""
+        if len(input_list) > MAX_INPUT_LIST:
+            raise invalid_input(f"inputList must have at most {MAX_INPUT_LIST} items.")
+        bundle = self.models.load(version_arn)
+        if bundle.recipe_type != "PERSONALIZED_RANKING":
+            raise invalid_input(
+                "This campaign does not rank items: GetPersonalizedRanking needs a Personalized-Ranking campaign."
+            )
+        group_arn = self.group_of(version_arn)
+        history = self.history(bundle, group_arn, query.user_id)
+        scores = bundle.model.score_history(history[0], history[1]) if history[0] else bundle.popularity
+        scores = np.asarray(scores, dtype=np.float64)
+        allowed = self._allowed(query, version_arn, bundle, group_arn, history)
+        known, unknown, seen = [], [], set()
+        for item in input_list:
+            if item in seen:
+                continue
+            seen.add(item)
+            index = bundle.item_row(item)
+            if index is None:
+                unknown.append(item)
+            elif allowed is None or allowed[index]:
+                known.append(index)
+        known_scores = scores[known] if known else np.array([])
+        order = np.argsort(-known_scores, kind="stable")
+        shares = probabilities(known_scores, np.arange(len(known)))
+        ranking = [
+            {"itemId": bundle.model.items[known[rank]], "score": round(float(shares[rank]), 7)}
+            for rank in order
+        ]
+        return ranking + [{"itemId": item} for item in unknown]
