@@ -105,13 +105,19 @@ class Faults:
         return psutil.Process().children(recursive=True)
 
     def workers(self, code_dir: str) -> list[psutil.Process]:
-        """The worker processes of the function whose code is in a folder named `code_dir`."""
-        return [
-            process
-            for process in self.children()
-            if "allstore.local.lambda_worker" in process.cmdline()
-            and any(argument.endswith(f"/{code_dir}") for argument in process.cmdline())
-        ]
+        """The live worker processes of the function whose code is in a folder named `code_dir`
+        (a child killed a moment ago may still be a zombie the store has not reaped)."""
+        workers = []
+        for process in self.children():
+            try:
+                command = process.cmdline()
+            except (psutil.ZombieProcess, psutil.NoSuchProcess):
+                continue
+            if "allstore.local.lambda_worker" in command and any(
+                argument.endswith(f"/{code_dir}") for argument in command
+            ):
+                workers.append(process)
+        return workers
 
     def recorded_event_ids(self) -> Counter[str]:
         """eventIds in the Personalize service's durable event log."""
@@ -287,6 +293,7 @@ def test_the_index_is_reconciled_when_search_comes_back_without_a_write(faults: 
     and a document left over are both put right when the search server restarts."""
     table = [item["asin"]["S"] for item in faults.dynamodb.scan(TableName=faults.table)["Items"]]
     asin = table[0]
+    eventually(lambda: not refuses(faults.search_url()), timeout=30)  # back from an earlier kill
     requests.delete(f"{faults.search_url()}/items/_doc/{asin}", timeout=10).raise_for_status()
     stray = {"asin": "STRAY0001", "title": "not in the table"}
     requests.put(f"{faults.search_url()}/items/_doc/STRAY0001", json=stray, timeout=10).raise_for_status()
