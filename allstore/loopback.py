@@ -31,7 +31,7 @@ from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
-from urllib.parse import unquote_to_bytes, urlsplit
+from urllib.parse import unquote_to_bytes
 
 log = logging.getLogger(__name__)
 
@@ -309,7 +309,7 @@ class _Handler(BaseHTTPRequestHandler):
             if method not in METHODS:
                 raise RequestRefused(HTTPStatus.METHOD_NOT_ALLOWED, f"unsupported method {method}")
             server.check_origin(self.headers)
-            if b"\x00" in unquote_to_bytes(urlsplit(self.path).path):
+            if b"\x00" in unquote_to_bytes(self.path.partition("?")[0]):  # `//x` is a path, not a host
                 raise RequestRefused(400, "the path contains a NUL character")
         except RequestRefused as refused:  # the body is still unread: close after answering
             self.send_error(refused.status, refused.message, close=True)

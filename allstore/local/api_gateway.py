@@ -1,9 +1,13 @@
 """API Gateway's REST proxy integration for the template's `Api` events, as an HTTP app.
 
 A request under `/<Stage>/` becomes a proxy event for the route's function, its answer the HTTP
-response; CORS preflights are answered from the API's `Cors` setting; an unknown route is API
-Gateway's 403. The API is public, as on AWS: any origin, `Access-Control-Allow-Origin` as the
-template sets it (`*`, without credentials).
+response. Routing follows what a deployed REST API does (docs/local.md, "API routing"): slashes
+before and after the stage name are merged, a trailing slash reaches the resource without it, the
+path and path parameters reach the function as sent (percent-encoding kept), a missing resource
+and a method the resource lacks are both `403 Missing Authentication Token`, no `HEAD` unless the
+template declares it, and `OPTIONS` is the mock method SAM adds to every path when the API has
+`Cors`. The API is public, as on AWS: any origin, `Access-Control-Allow-Origin` as the template
+sets it (`*`, without credentials).
 """
 
 from __future__ import annotations
@@ -16,7 +20,6 @@ from dataclasses import dataclass
 from email.message import Message
 from http import HTTPStatus
 from typing import Any
-from urllib.parse import unquote, urlsplit
 
 from allstore.local.event_shapes import api_gateway_event
 from allstore.local.lambda_runtime import FunctionError, FunctionRuntime
@@ -37,10 +40,12 @@ class ApiRoute:
     cors: dict[str, str] | None
 
     def match(self, method: str, path: str) -> dict[str, str] | None:
+        """The path parameters if this route serves `method path`, as sent: a REST API passes them
+        percent-encoded (`a%2Fb` stays `a%2Fb`), unlike HTTP APIs, which decode them."""
         if self.method not in {"ANY", method}:
             return None
         found = self.pattern.fullmatch(path)
-        return None if found is None else {name: unquote(value) for name, value in found.groupdict().items()}
+        return None if found is None else found.groupdict()
 
 
 def route_pattern(resource: str) -> re.Pattern[str]:
@@ -120,40 +125,36 @@ class ApiGatewayProxy:
         self.stages = frozenset(route.stage for route in routes)
 
     def stage_of(self, path: str) -> str | None:
-        """The stage a request path is under (`/Prod/items` → `Prod`), if any."""
-        stage = path.split("/", 2)[1] if path.count("/") >= 1 else ""
+        """The stage a request path is under (`/Prod/items`, `//Prod/items` → `Prod`), if any."""
+        stage = path.lstrip("/").split("/", 1)[0]
         return stage if stage in self.stages else None
 
     def __call__(self, method: str, target: str, headers: Message, body: bytes) -> Response:
-        split = urlsplit(target)
-        stage = self.stage_of(split.path)
-        assert stage is not None, "the gateway routes only stage paths here"
-        path = split.path[len(stage) + 1 :] or "/"
+        target_path, _, query = target.partition("?")  # not urlsplit: `//Prod/x` is a path here
+        stage, separator, rest = target_path.lstrip("/").partition("/")
+        assert stage in self.stages, "the gateway routes only stage paths here"
+        path = "/" + rest.lstrip("/")  # the event's `path`: a trailing slash and inner `//` kept
+        resource_path = path.rstrip("/") or "/"
         candidates = [
-            route for route in self.routes if route.stage == stage and route.pattern.fullmatch(path)
+            route for route in self.routes if route.stage == stage and route.pattern.fullmatch(resource_path)
         ]
         if method == "OPTIONS" and candidates and candidates[0].cors:
-            cors = candidates[0].cors
-            return (
-                HTTPStatus.OK,
-                {
-                    "Access-Control-Allow-Origin": cors.get("AllowOrigin", "*"),
-                    "Access-Control-Allow-Methods": cors.get("AllowMethods", "OPTIONS"),
-                    "Access-Control-Allow-Headers": cors.get("AllowHeaders", ""),
-                    "Content-Type": "application/json",
-                },
-                b"",
-            )
+            return cors_preflight(candidates[0].cors, candidates)
         for route in candidates:
-            parameters = route.match(method, path)
+            parameters = route.match(method, resource_path)
             if parameters is not None:
                 break
         else:
-            return json_response(HTTPStatus.FORBIDDEN, {"message": "Missing Authentication Token"})
+            return json_response(
+                HTTPStatus.FORBIDDEN,
+                {"message": "Missing Authentication Token"},
+                {"x-amzn-ErrorType": "MissingAuthenticationTokenException"},
+            )
         event = api_gateway_event(
             method=method,
             path=path,
-            query=split.query,
+            request_path=f"/{stage}{separator}{rest}",
+            query=query,
             headers=headers,  # all of them: a repeated header reaches multiValueHeaders
             body=body,
             resource=route.resource,
@@ -167,6 +168,31 @@ class ApiGatewayProxy:
             log.warning("%s %s: the function failed: %s", method, path, error.payload.get("errorMessage"))
             return json_response(HTTPStatus.BAD_GATEWAY, {"message": "Internal server error"})
         return proxy_result(result)
+
+
+# What SAM lists in Access-Control-Allow-Methods for a path with an ANY method.
+ANY_METHODS = frozenset({"DELETE", "GET", "HEAD", "OPTIONS", "PATCH", "POST", "PUT"})
+
+
+def cors_preflight(cors: dict[str, str], routes: list[ApiRoute]) -> Response:
+    """The `OPTIONS` mock SAM adds to each path of an API with `Cors`: 200 with the configured
+    headers (Allow-Methods, when not configured, lists the path's methods and OPTIONS), body `{}`.
+
+    `routes` are the routes matching the request's path, the one the path resolves to first."""
+    headers = {"Content-Type": "application/json", "Access-Control-Allow-Origin": cors["AllowOrigin"]}
+    if cors.get("AllowHeaders"):
+        headers["Access-Control-Allow-Headers"] = cors["AllowHeaders"]
+    methods = {route.method for route in routes if route.resource == routes[0].resource}
+    if "ANY" in methods:
+        methods = ANY_METHODS
+    headers["Access-Control-Allow-Methods"] = cors.get("AllowMethods") or ",".join(
+        sorted(methods | {"OPTIONS"})
+    )
+    if cors.get("MaxAge") is not None:
+        headers["Access-Control-Max-Age"] = cors["MaxAge"]
+    if cors.get("AllowCredentials") in {True, "true", "True"}:
+        headers["Access-Control-Allow-Credentials"] = "true"
+    return HTTPStatus.OK, headers, b"{}\n"
 
 
 def proxy_result(result: Any) -> Response:

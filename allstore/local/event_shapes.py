@@ -22,6 +22,7 @@ def api_gateway_event(
     *,
     method: str,
     path: str,
+    request_path: str,
     query: str,
     headers: Mapping[str, str] | Message,
     body: bytes,
@@ -32,6 +33,7 @@ def api_gateway_event(
 ) -> dict[str, Any]:
     """A REST API proxy event for `method path?query` matched to `resource` (e.g. `/items/{id}`).
 
+    `path` is the path under the stage, `request_path` the whole one (`/Prod/items/`), as sent.
     As API Gateway does, a repeated query parameter or header gives its last value in
     `queryStringParameters` / `headers` and all of them, in order, in the `multiValue...` fields;
     query values are URL-decoded (`+` is a space).
@@ -64,7 +66,7 @@ def api_gateway_event(
             "resourceId": "local",
             "resourcePath": resource,
             "httpMethod": method,
-            "path": f"/{stage}{path}",
+            "path": request_path,
             "stage": stage,
             "protocol": "HTTP/1.1",
             "requestId": str(uuid.uuid4()),

@@ -73,6 +73,6 @@ class Gateway:
             return self._lambda_api(method, target, headers, body)
         if path.startswith("/aws/"):
             return self._browser_aws(method, target, headers, body)
-        if self._api.stage_of(path) is not None:
+        if self._api.stage_of(target.partition("?")[0]) is not None:  # `//Prod/x` too
             return self._api(method, target, headers, body)
         return self._static(method, target, headers, body)

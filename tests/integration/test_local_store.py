@@ -177,6 +177,21 @@ def test_description(running_store: RunningStore, catalogue_item: dict[str, Any]
     assert_matches_openapi(missing, "/description")
 
 
+def test_routing_follows_a_rest_apis_rules(running_store: RunningStore) -> None:
+    """The original README's `GET /Prod/recommendations/`, merged slashes around the stage, and
+    the empty path (the root resource, which has no method); tests/unit/local/test_api_routing.py
+    has each rule against API Gateway's recorded events."""
+    anonymous = running_store.get("/Prod/recommendations/")
+    assert anonymous.status_code == 200 and anonymous.json()["results"], anonymous.text
+    merged = requests.get(running_store.url + "/Prod//items?limit=2", timeout=10)  # //Prod//items
+    assert merged.status_code == 200 and len(merged.json()["results"]) == 2, merged.text
+    for path in ("/Prod", "/Prod/"):
+        response = requests.get(running_store.url + path.lstrip("/"), timeout=10)
+        assert (response.status_code, response.json()) == (403, {"message": "Missing Authentication Token"})
+    head = requests.head(running_store.url + "Prod/items", timeout=10)
+    assert head.status_code == 403 and head.content == b""
+
+
 def test_unknown_routes_and_methods_are_api_gateways_403(running_store: RunningStore) -> None:
     for method, path in (("GET", "/Prod/nothing-here"), ("POST", "/Prod/items")):
         response = requests.request(method, running_store.url + path.lstrip("/"), timeout=10)

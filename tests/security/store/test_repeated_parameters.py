@@ -18,6 +18,7 @@ def test_the_last_value_is_the_parameter_and_all_are_in_multi_value() -> None:
     event = api_gateway_event(
         method="GET",
         path="/items",
+        request_path="/Prod/items",
         query="limit=5&limit=500&q=a+b%2Bc&flag",
         headers=headers,
         body=b"",

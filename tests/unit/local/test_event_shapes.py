@@ -25,6 +25,7 @@ def test_api_gateway_event_carries_path_query_headers_and_context() -> None:
     event = api_gateway_event(
         method="GET",
         path="/items/B01",
+        request_path="/Prod/items/B01",
         query="limit=5&tag=a&tag=b&empty=",
         headers={"Host": "127.0.0.1:3000", "Origin": "http://x"},
         body=b"",
@@ -50,6 +51,7 @@ def test_api_gateway_event_without_query_has_null_parameters_and_encodes_binary_
     event = api_gateway_event(
         method="POST",
         path="/x",
+        request_path="/Prod/x",
         query="",
         headers={},
         body=b"\xff\x00",
@@ -119,5 +121,5 @@ def test_route_patterns_and_precedence() -> None:
     )
     assert [route.function for route in routes] == ["Literal", "Param"]
     assert routes[0].match("GET", "/items/popular") == {} and routes[0].cors == {"AllowOrigin": "*"}
-    assert routes[1].match("GET", "/items/a%20b") == {"id": "a b"}
+    assert routes[1].match("GET", "/items/a%20b") == {"id": "a%20b"}  # as sent: see test_api_routing
     assert routes[1].match("POST", "/items/x") is None
