@@ -1,17 +1,23 @@
 """The service behind the wire protocol: the state, the APIs by resource family, and the dispatch of
 each operation of the three botocore APIs to the method that implements it.
 
-`handle(api, operation, params)` validates params against botocore's model, runs the operation and
-shapes the result with the model's output shape, so the HTTP layer only moves bytes and the APIs
-only see requests the model accepts.
+`handle(api, operation, params)` is the edge where a request is parsed, once: params are validated
+against botocore's model, then passed as keyword arguments with Python names (`datasetGroupArn`
+becomes `dataset_group_arn`, botocore's own `xform_name`), as moto's backends take them. A method
+declares the members it supports; members the model defines and it does not take are ignored, and
+a parameter the model does not define is refused when the service starts. The result is cut to
+the model's output shape, so the HTTP layer only moves bytes.
 """
 
 from __future__ import annotations
 
-import re
+import inspect
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+
+from botocore import xform_name
 
 from allstore.personalize import apimodel
 from allstore.personalize.api.campaigns import CampaignsApi
@@ -24,8 +30,35 @@ from allstore.personalize.state.service_state import ServiceState
 from allstore.state_dir import StateDirectoryInUse as StateDirectoryInUse  # raised by __init__
 
 
-def _snake_case(name: str) -> str:
-    return re.sub(r"(?<!^)(?=[A-Z])", "_", name).lower()
+@dataclass(frozen=True)
+class Operation:
+    """An operation's method and the request members it takes, by member name -> parameter name."""
+
+    method: Callable[..., dict[str, Any]]
+    parameters: dict[str, str]
+
+    @classmethod
+    def bind(cls, api: str, name: str, method: Callable[..., dict[str, Any]]) -> Operation:
+        input_shape = apimodel.operation(api, name).input_shape
+        members = {xform_name(member): member for member in (input_shape.members if input_shape else ())}
+        taken = inspect.signature(method).parameters
+        if list(taken) == ["params"]:  # not yet typed: the whole request as a dict
+            return cls(method, {})
+        undefined = set(taken) - set(members)
+        if undefined:
+            raise TypeError(f"{method.__qualname__} takes {sorted(undefined)}, which {name} does not define")
+        return cls(method, {members[parameter]: parameter for parameter in taken})
+
+    def __call__(self, params: dict[str, Any]) -> dict[str, Any]:
+        if not self.parameters:
+            return self.method(params)
+        return self.method(
+            **{
+                self.parameters[member]: value
+                for member, value in params.items()
+                if member in self.parameters and value is not None  # null is absent, as validation has it
+            }
+        )
 
 
 class PersonalizeService:
@@ -34,7 +67,7 @@ class PersonalizeService:
     def __init__(self, state_dir: str | Path, workers: int = 2) -> None:
         self.state = ServiceState(Path(state_dir), workers)
         self.directory_lock = self.state.directory_lock
-        self._operations: dict[tuple[str, str], Callable[[dict[str, Any]], dict[str, Any]]] = {}
+        self._operations: dict[tuple[str, str], Operation] = {}
         families = {
             apimodel.CONTROL_PLANE: (
                 DatasetsApi(self.state),
@@ -47,17 +80,17 @@ class PersonalizeService:
         for api, implementations in families.items():
             for operation in apimodel.service_model(api).operation_names:
                 for implementation in implementations:
-                    method = getattr(implementation, _snake_case(operation), None)
+                    method = getattr(implementation, xform_name(operation), None)
                     if method is not None:
-                        self._operations[(api, operation)] = method
+                        self._operations[(api, operation)] = Operation.bind(api, operation, method)
         self.state.recover()
 
     def handle(self, api: str, operation: str, params: dict[str, Any]) -> dict[str, Any]:
-        method = self._operations.get((api, operation))
-        if method is None:
+        bound = self._operations.get((api, operation))
+        if bound is None:
             raise invalid_input(f"{operation} is not supported by the local Personalize service.")
         apimodel.validate(api, operation, params)
-        result = method(params)
+        result = bound(params)
         # Control-plane documents carry internal fields, so they are cut to the API's shape; the
         # runtime and events APIs build their answers in shape already (and are latency-bound).
         return apimodel.output(api, operation, result) if api == apimodel.CONTROL_PLANE else result

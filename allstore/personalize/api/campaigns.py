@@ -11,9 +11,18 @@ from typing import Any
 from allstore.personalize.errors import already_exists, in_use, invalid_input, limit_exceeded
 from allstore.personalize.filters import parse_filter
 from allstore.personalize.schemas import parse_schema
+from allstore.personalize.state.kinds import (
+    Campaign,
+    CampaignUpdate,
+    DatasetGroup,
+    EventTracker,
+    Filter,
+    Schema,
+    SolutionVersion,
+)
 from allstore.personalize.state.resources import ACCOUNT_ID, make_arn
 from allstore.personalize.state.service_state import ServiceState
-from allstore.workshop.statuses import ACTIVE, CREATE_FAILED, CREATE_PENDING, IN_PROGRESS
+from allstore.workshop.statuses import ACTIVE, CREATE_PENDING, IN_PROGRESS
 
 Result = dict[str, Any]
 MAX_FILTERS_PER_DATASET_GROUP = 10
@@ -29,171 +38,158 @@ class CampaignsApi:
     # -- campaigns --------------------------------------------------------------------------------
 
     def create_campaign(self, params: Result) -> Result:
-        version = self.store.active("solution-version", params["solutionVersionArn"])
-        arn = make_arn("campaign", params["name"])
+        version = self.store.active(SolutionVersion, params["solutionVersionArn"])
+        arn = make_arn(Campaign.kind, params["name"])
         self.store.new(
-            "campaign",
-            arn,
-            {
-                "name": params["name"],
-                "campaignArn": arn,
-                "solutionVersionArn": version["solutionVersionArn"],
-                "minProvisionedTPS": params.get("minProvisionedTPS", 1),
-                "campaignConfig": params.get("campaignConfig") or {},
-            },
+            Campaign(
+                arn=arn,
+                name=params["name"],
+                solution_version_arn=version.arn,
+                min_provisioned_tps=params.get("minProvisionedTPS", 1),
+                campaign_config=params.get("campaignConfig") or {},
+            )
         )
-        self.state.jobs.activate(
-            "campaign", arn, lambda: self.state.models.load(version["solutionVersionArn"])
-        )
+        self.state.jobs.activate(Campaign, arn, lambda: self.state.models.load(version.arn))
         return {"campaignArn": arn}
 
     def update_campaign(self, params: Result) -> Result:
-        campaign = self.store.active("campaign", params["campaignArn"])
-        update = campaign.get("latestCampaignUpdate") or {}
-        if update.get("status") in IN_PROGRESS:
-            raise in_use(f"Campaign {campaign['campaignArn']} is already being updated.")
-        version_arn = params.get("solutionVersionArn") or campaign["solutionVersionArn"]
-        self.store.active("solution-version", version_arn)
+        campaign = self.store.active(Campaign, params["campaignArn"])
+        if (
+            campaign.latest_campaign_update is not None
+            and campaign.latest_campaign_update.status in IN_PROGRESS
+        ):
+            raise in_use(f"Campaign {campaign.arn} is already being updated.")
+        version_arn = params.get("solutionVersionArn") or campaign.solution_version_arn
+        self.store.active(SolutionVersion, version_arn)
         now = time.time()
-        update = {
-            "solutionVersionArn": version_arn,
-            "minProvisionedTPS": params.get("minProvisionedTPS", campaign["minProvisionedTPS"]),
-            "campaignConfig": params.get("campaignConfig") or campaign["campaignConfig"],
-            "status": CREATE_PENDING,
-            "creationDateTime": now,
-            "lastUpdatedDateTime": now,
-        }
-        self.store.update("campaign", campaign["campaignArn"], latestCampaignUpdate=update)
-        self.state.jobs.run(lambda: self._apply_campaign_update(campaign["campaignArn"], update))
-        return {"campaignArn": campaign["campaignArn"]}
+        update = CampaignUpdate(
+            solution_version_arn=version_arn,
+            min_provisioned_tps=params.get("minProvisionedTPS", campaign.min_provisioned_tps),
+            campaign_config=params.get("campaignConfig") or campaign.campaign_config,
+            status=CREATE_PENDING,
+            creation_date_time=now,
+            last_updated_date_time=now,
+        )
+        self.store.update(Campaign, campaign.arn, latest_campaign_update=update)
+        self.state.jobs.run(lambda: self._apply_campaign_update(campaign.arn, update))
+        return {"campaignArn": campaign.arn}
 
-    def _apply_campaign_update(self, campaign_arn: str, update: Result) -> None:
+    def _apply_campaign_update(self, campaign_arn: str, update: CampaignUpdate) -> None:
         """Deploy the new version, then switch traffic to it; the old one serves until then."""
         try:
-            self.state.models.load(update["solutionVersionArn"])
+            self.state.models.load(update.solution_version_arn)
         except Exception as error:
-            self.store.update(
-                "campaign",
-                campaign_arn,
-                latestCampaignUpdate={
-                    **update,
-                    "status": CREATE_FAILED,
-                    "failureReason": f"{type(error).__name__}: {error}",
-                    "lastUpdatedDateTime": time.time(),
-                },
-            )
+            failed = update.failed(f"{type(error).__name__}: {error}")
+            self.store.update(Campaign, campaign_arn, latest_campaign_update=failed)
             return
-        finished = {**update, "status": ACTIVE, "lastUpdatedDateTime": time.time()}
         self.store.update(
-            "campaign",
+            Campaign,
             campaign_arn,
-            solutionVersionArn=update["solutionVersionArn"],
-            minProvisionedTPS=update["minProvisionedTPS"],
-            campaignConfig=update["campaignConfig"],
-            latestCampaignUpdate=finished,
+            solution_version_arn=update.solution_version_arn,
+            min_provisioned_tps=update.min_provisioned_tps,
+            campaign_config=update.campaign_config,
+            latest_campaign_update=update.finished(ACTIVE),
         )
         self.state.unload_unserved()
 
     def describe_campaign(self, params: Result) -> Result:
-        return {"campaign": self.store.get("campaign", params["campaignArn"])}
+        return {"campaign": self.store.get(Campaign, params["campaignArn"]).wire()}
 
     def list_campaigns(self, params: Result) -> Result:
         solution = params.get("solutionArn")
         return self.store.list_page(
-            "campaign",
+            Campaign,
             "campaigns",
-            params,
-            lambda campaign: solution is None or campaign["solutionVersionArn"].startswith(solution + "/"),
+            params.get("nextToken"),
+            params.get("maxResults"),
+            lambda campaign: solution is None or campaign.solution_version_arn.startswith(solution + "/"),
         )
 
     def delete_campaign(self, params: Result) -> Result:
-        self.store.usable("campaign", params["campaignArn"])
-        return self.state.delete("campaign", params["campaignArn"])
+        self.store.usable(Campaign, params["campaignArn"])
+        return self.state.delete(Campaign, params["campaignArn"])
 
     # -- event trackers and filters ---------------------------------------------------------------
 
     def create_event_tracker(self, params: Result) -> Result:
-        group = self.store.usable("dataset-group", params["datasetGroupArn"])
-        if self.store.select(
-            "event-tracker", lambda tracker: tracker["datasetGroupArn"] == group["datasetGroupArn"]
-        ):
-            raise already_exists(f"Dataset group {group['datasetGroupArn']} already has an event tracker.")
-        arn = make_arn("event-tracker", secrets.token_hex(4))
+        group = self.store.usable(DatasetGroup, params["datasetGroupArn"])
+        if self.store.select(EventTracker, lambda tracker: tracker.dataset_group_arn == group.arn):
+            raise already_exists(f"Dataset group {group.arn} already has an event tracker.")
+        arn = make_arn(EventTracker.kind, secrets.token_hex(4))
         tracking_id = str(uuid.uuid4())
         self.store.new(
-            "event-tracker",
-            arn,
-            {
-                "name": params["name"],
-                "eventTrackerArn": arn,
-                "accountId": ACCOUNT_ID,
-                "trackingId": tracking_id,
-                "datasetGroupArn": group["datasetGroupArn"],
-            },
+            EventTracker(
+                arn=arn,
+                name=params["name"],
+                account_id=ACCOUNT_ID,
+                tracking_id=tracking_id,
+                dataset_group_arn=group.arn,
+            )
         )
-        self.state.jobs.activate("event-tracker", arn)
+        self.state.jobs.activate(EventTracker, arn)
         return {"eventTrackerArn": arn, "trackingId": tracking_id}
 
     def describe_event_tracker(self, params: Result) -> Result:
-        return {"eventTracker": self.store.get("event-tracker", params["eventTrackerArn"])}
+        return {"eventTracker": self.store.get(EventTracker, params["eventTrackerArn"]).wire()}
 
     def list_event_trackers(self, params: Result) -> Result:
         group = params.get("datasetGroupArn")
         return self.store.list_page(
-            "event-tracker",
+            EventTracker,
             "eventTrackers",
-            params,
-            lambda tracker: group in (None, tracker["datasetGroupArn"]),
+            params.get("nextToken"),
+            params.get("maxResults"),
+            lambda tracker: group in (None, tracker.dataset_group_arn),
         )
 
     def delete_event_tracker(self, params: Result) -> Result:
-        self.store.usable("event-tracker", params["eventTrackerArn"])
-        return self.state.delete("event-tracker", params["eventTrackerArn"])
+        self.store.usable(EventTracker, params["eventTrackerArn"])
+        return self.state.delete(EventTracker, params["eventTrackerArn"])
 
     def create_filter(self, params: Result) -> Result:
-        group = self.store.usable("dataset-group", params["datasetGroupArn"])
+        group = self.store.usable(DatasetGroup, params["datasetGroupArn"])
         expression = parse_filter(params["filterExpression"])
-        items_dataset = self.state.metadata.dataset_of(group["datasetGroupArn"], "ITEMS")
+        items_dataset = self.state.metadata.dataset_of(group.arn, "ITEMS")
         fields = expression.item_fields() - {"ITEM_ID"}
         if fields:
             if items_dataset is None:
                 raise invalid_input(
                     f"The filter uses Items.{sorted(fields)[0]} but dataset group has no Items dataset."
                 )
-            schema = parse_schema(self.store.get("schema", items_dataset["schemaArn"])["schema"])
+            schema = parse_schema(self.store.get(Schema, items_dataset.schema_arn).schema)
             known = {field.name.upper() for field in schema.fields}
             if fields - known:
                 raise invalid_input(
                     f"Items has no field {sorted(fields - known)[0]}; fields: {', '.join(sorted(known))}."
                 )
-        existing = self.store.select(
-            "filter", lambda document: document["datasetGroupArn"] == group["datasetGroupArn"]
-        )
+        existing = self.store.select(Filter, lambda filter_: filter_.dataset_group_arn == group.arn)
         if len(existing) >= MAX_FILTERS_PER_DATASET_GROUP:
             raise limit_exceeded(f"A dataset group can have at most {MAX_FILTERS_PER_DATASET_GROUP} filters.")
-        arn = make_arn("filter", params["name"])
+        arn = make_arn(Filter.kind, params["name"])
         self.store.new(
-            "filter",
-            arn,
-            {
-                "name": params["name"],
-                "filterArn": arn,
-                "datasetGroupArn": group["datasetGroupArn"],
-                "filterExpression": params["filterExpression"],
-            },
+            Filter(
+                arn=arn,
+                name=params["name"],
+                dataset_group_arn=group.arn,
+                filter_expression=params["filterExpression"],
+            )
         )
-        self.state.jobs.activate("filter", arn)
+        self.state.jobs.activate(Filter, arn)
         return {"filterArn": arn}
 
     def describe_filter(self, params: Result) -> Result:
-        return {"filter": self.store.get("filter", params["filterArn"])}
+        return {"filter": self.store.get(Filter, params["filterArn"]).wire()}
 
     def list_filters(self, params: Result) -> Result:
         group = params.get("datasetGroupArn")
         return self.store.list_page(
-            "filter", "Filters", params, lambda document: group in (None, document["datasetGroupArn"])
+            Filter,
+            "Filters",
+            params.get("nextToken"),
+            params.get("maxResults"),
+            lambda filter_: group in (None, filter_.dataset_group_arn),
         )
 
     def delete_filter(self, params: Result) -> Result:
-        self.store.usable("filter", params["filterArn"])
-        return self.state.delete("filter", params["filterArn"])
+        self.store.usable(Filter, params["filterArn"])
+        return self.state.delete(Filter, params["filterArn"])

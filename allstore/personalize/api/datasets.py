@@ -8,6 +8,15 @@ from typing import Any
 from allstore.personalize.errors import JobFailed, in_use, invalid_input
 from allstore.personalize.schemas import DATASET_TYPES, parse_schema
 from allstore.personalize.state.datasets import parse_csv, read_csv_text
+from allstore.personalize.state.kinds import (
+    Dataset,
+    DatasetGroup,
+    DatasetImportJob,
+    EventTracker,
+    Schema,
+    Solution,
+    SolutionVersion,
+)
 from allstore.personalize.state.resources import make_arn
 from allstore.personalize.state.service_state import ServiceState
 from allstore.workshop.statuses import ACTIVE, IN_PROGRESS
@@ -24,174 +33,164 @@ class DatasetsApi:
 
     # -- schemas ----------------------------------------------------------------------------------
 
-    def create_schema(self, params: Result) -> Result:
-        parse_schema(params["schema"])
-        arn = make_arn("schema", params["name"])
-        self.store.new(
-            "schema",
-            arn,
-            {
-                "name": params["name"],
-                "schemaArn": arn,
-                "schema": params["schema"],
-                "domain": params.get("domain"),
-            },
-        )
-        self.store.update("schema", arn, status=ACTIVE)
+    def create_schema(self, name: str, schema: str, domain: str | None = None) -> Result:
+        parse_schema(schema)
+        arn = make_arn(Schema.kind, name)
+        self.store.new(Schema(arn=arn, name=name, schema=schema, domain=domain))
+        self.store.update(Schema, arn, status=ACTIVE)
         return {"schemaArn": arn}
 
-    def describe_schema(self, params: Result) -> Result:
-        return {"schema": self.store.get("schema", params["schemaArn"])}
+    def describe_schema(self, schema_arn: str) -> Result:
+        return {"schema": self.store.get(Schema, schema_arn).wire()}
 
-    def list_schemas(self, params: Result) -> Result:
-        return self.store.list_page("schema", "schemas", params)
+    def list_schemas(self, next_token: str | None = None, max_results: int | None = None) -> Result:
+        return self.store.list_page(Schema, "schemas", next_token, max_results)
 
-    def delete_schema(self, params: Result) -> Result:
-        arn = params["schemaArn"]
-        self.store.get("schema", arn)
-        users = self.store.select("dataset", lambda dataset: dataset["schemaArn"] == arn)
+    def delete_schema(self, schema_arn: str) -> Result:
+        self.store.get(Schema, schema_arn)
+        users = self.store.select(Dataset, lambda dataset: dataset.schema_arn == schema_arn)
         if users:
-            raise in_use(f"Schema {arn} is used by dataset {users[0]['datasetArn']}.")
-        self.store.remove("schema", arn)
+            raise in_use(f"Schema {schema_arn} is used by dataset {users[0].arn}.")
+        self.store.remove(Schema, schema_arn)
         return {}
 
     # -- dataset groups ---------------------------------------------------------------------------
 
-    def create_dataset_group(self, params: Result) -> Result:
-        arn = make_arn("dataset-group", params["name"])
+    def create_dataset_group(
+        self,
+        name: str,
+        role_arn: str | None = None,
+        kms_key_arn: str | None = None,
+        domain: str | None = None,
+    ) -> Result:
+        arn = make_arn(DatasetGroup.kind, name)
         self.store.new(
-            "dataset-group",
-            arn,
-            {
-                "name": params["name"],
-                "datasetGroupArn": arn,
-                "domain": params.get("domain"),
-                "roleArn": params.get("roleArn"),
-                "kmsKeyArn": params.get("kmsKeyArn"),
-            },
+            DatasetGroup(arn=arn, name=name, domain=domain, role_arn=role_arn, kms_key_arn=kms_key_arn)
         )
-        self.state.jobs.activate("dataset-group", arn)
-        return {"datasetGroupArn": arn, "domain": params.get("domain")}
+        self.state.jobs.activate(DatasetGroup, arn)
+        return {"datasetGroupArn": arn, "domain": domain}
 
-    def describe_dataset_group(self, params: Result) -> Result:
-        return {"datasetGroup": self.store.get("dataset-group", params["datasetGroupArn"])}
+    def describe_dataset_group(self, dataset_group_arn: str) -> Result:
+        return {"datasetGroup": self.store.get(DatasetGroup, dataset_group_arn).wire()}
 
-    def list_dataset_groups(self, params: Result) -> Result:
-        return self.store.list_page("dataset-group", "datasetGroups", params)
+    def list_dataset_groups(self, next_token: str | None = None, max_results: int | None = None) -> Result:
+        return self.store.list_page(DatasetGroup, "datasetGroups", next_token, max_results)
 
-    def delete_dataset_group(self, params: Result) -> Result:
-        arn = params["datasetGroupArn"]
-        self.store.usable("dataset-group", arn)
-        for kind, label in (
-            ("dataset", "datasets"),
-            ("solution", "solutions"),
-            ("event-tracker", "event trackers"),
-        ):
-            if self.store.select(kind, lambda document: document["datasetGroupArn"] == arn):
+    def delete_dataset_group(self, dataset_group_arn: str) -> Result:
+        arn = dataset_group_arn
+        self.store.usable(DatasetGroup, arn)
+        for kind, label in ((Dataset, "datasets"), (Solution, "solutions"), (EventTracker, "event trackers")):
+            if self.store.select(kind, lambda member: member.dataset_group_arn == arn):
                 raise in_use(f"Dataset group {arn} still has {label}; delete them first.")
 
-        return self.state.delete("dataset-group", arn)
+        return self.state.delete(DatasetGroup, arn)
 
     # -- datasets and imports ---------------------------------------------------------------------
 
-    def create_dataset(self, params: Result) -> Result:
-        group = self.store.usable("dataset-group", params["datasetGroupArn"])
-        schema_document = self.store.usable("schema", params["schemaArn"])
-        dataset_type = params["datasetType"].upper()
-        if dataset_type not in DATASET_TYPES:
+    def create_dataset(self, name: str, schema_arn: str, dataset_group_arn: str, dataset_type: str) -> Result:
+        group = self.store.usable(DatasetGroup, dataset_group_arn)
+        schema = self.store.usable(Schema, schema_arn)
+        kind = dataset_type.upper()
+        if kind not in DATASET_TYPES:
             raise invalid_input(
-                f"datasetType must be one of Interactions, Items, Users, not {params['datasetType']!r}."
+                f"datasetType must be one of Interactions, Items, Users, not {dataset_type!r}."
             )
-        parse_schema(schema_document["schema"]).check_dataset_type(dataset_type)
-        arn = make_arn("dataset", f"{group['name']}/{dataset_type}")
+        parse_schema(schema.schema).check_dataset_type(kind)
+        arn = make_arn(Dataset.kind, f"{group.name}/{kind}")
         self.store.new(
-            "dataset",
-            arn,
-            {
-                "name": params["name"],
-                "datasetArn": arn,
-                "datasetGroupArn": group["datasetGroupArn"],
-                "datasetType": dataset_type,
-                "schemaArn": params["schemaArn"],
-            },
+            Dataset(arn=arn, name=name, dataset_group_arn=group.arn, dataset_type=kind, schema_arn=schema_arn)
         )
-        self.state.jobs.activate("dataset", arn)
+        self.state.jobs.activate(Dataset, arn)
         return {"datasetArn": arn}
 
-    def describe_dataset(self, params: Result) -> Result:
-        return {"dataset": self.store.get("dataset", params["datasetArn"])}
+    def describe_dataset(self, dataset_arn: str) -> Result:
+        return {"dataset": self.store.get(Dataset, dataset_arn).wire()}
 
-    def list_datasets(self, params: Result) -> Result:
-        group = params.get("datasetGroupArn")
+    def list_datasets(
+        self,
+        dataset_group_arn: str | None = None,
+        next_token: str | None = None,
+        max_results: int | None = None,
+    ) -> Result:
         return self.store.list_page(
-            "dataset", "datasets", params, lambda document: group in (None, document["datasetGroupArn"])
+            Dataset,
+            "datasets",
+            next_token,
+            max_results,
+            lambda dataset: dataset_group_arn in (None, dataset.dataset_group_arn),
         )
 
-    def delete_dataset(self, params: Result) -> Result:
-        arn = params["datasetArn"]
-        dataset = self.store.usable("dataset", arn)
+    def delete_dataset(self, dataset_arn: str) -> Result:
+        dataset = self.store.usable(Dataset, dataset_arn)
+        if self._importing({dataset_arn}):
+            raise in_use(f"Dataset {dataset_arn} has an import job in progress.")
         if self.store.select(
-            "dataset-import-job", lambda job: job["datasetArn"] == arn and job["status"] in IN_PROGRESS
-        ):
-            raise in_use(f"Dataset {arn} has an import job in progress.")
-        if self.store.select(
-            "solution-version",
+            SolutionVersion,
             lambda version: (
-                version["datasetGroupArn"] == dataset["datasetGroupArn"] and version["status"] in IN_PROGRESS
+                version.dataset_group_arn == dataset.dataset_group_arn and version.status in IN_PROGRESS
             ),
         ):
-            raise in_use(f"A solution version of dataset group {dataset['datasetGroupArn']} is training.")
+            raise in_use(f"A solution version of dataset group {dataset.dataset_group_arn} is training.")
 
-        return self.state.delete("dataset", arn)
+        return self.state.delete(Dataset, dataset_arn)
 
-    def create_dataset_import_job(self, params: Result) -> Result:
-        dataset = self.store.usable("dataset", params["datasetArn"])  # no need to wait: creation is instant
-        location = params["dataSource"].get("dataLocation")
+    def _importing(self, dataset_arns: set[str]) -> list[DatasetImportJob]:
+        return self.store.select(
+            DatasetImportJob, lambda job: job.dataset_arn in dataset_arns and job.status in IN_PROGRESS
+        )
+
+    def create_dataset_import_job(
+        self,
+        job_name: str,
+        dataset_arn: str,
+        data_source: dict[str, str],
+        role_arn: str | None = None,
+        import_mode: str = "FULL",
+        publish_attribution_metrics_to_s3: bool | None = None,
+    ) -> Result:
+        dataset = self.store.usable(Dataset, dataset_arn)  # no need to wait: creation is instant
+        location = data_source.get("dataLocation")
         if not location:
             raise invalid_input("dataSource.dataLocation is required (s3://bucket/key, file:// or a path).")
-        if self.store.select(
-            "dataset-import-job",
-            lambda job: job["datasetArn"] == dataset["datasetArn"] and job["status"] in IN_PROGRESS,
-        ):
-            raise in_use(f"Dataset {dataset['datasetArn']} already has an import job in progress.")
-        arn = make_arn("dataset-import-job", params["jobName"])
-        mode = params.get("importMode", "FULL")
+        if self._importing({dataset.arn}):
+            raise in_use(f"Dataset {dataset.arn} already has an import job in progress.")
+        arn = make_arn(DatasetImportJob.kind, job_name)
         self.store.new(
-            "dataset-import-job",
-            arn,
-            {
-                "jobName": params["jobName"],
-                "datasetImportJobArn": arn,
-                "datasetArn": dataset["datasetArn"],
-                "dataSource": {"dataLocation": location},
-                "roleArn": params.get("roleArn"),
-                "importMode": mode,
-                "publishAttributionMetricsToS3": params.get("publishAttributionMetricsToS3"),
-            },
+            DatasetImportJob(
+                arn=arn,
+                job_name=job_name,
+                dataset_arn=dataset.arn,
+                data_source={"dataLocation": location},
+                role_arn=role_arn,
+                import_mode=import_mode,
+                publish_attribution_metrics_to_s3=publish_attribution_metrics_to_s3,
+            )
         )
-        schema = parse_schema(self.store.get("schema", dataset["schemaArn"])["schema"])
+        schema = parse_schema(self.store.get(Schema, dataset.schema_arn).schema)
 
         def load() -> None:
             columns = parse_csv(read_csv_text(location), schema)
             if not len(next(iter(columns.values()))):
                 raise JobFailed(f"{location} has no rows")
-            if mode == "FULL":
-                self.state.datasets.save(dataset["datasetArn"], columns)
+            if import_mode == "FULL":
+                self.state.datasets.save(dataset.arn, columns)
             else:
-                self.state.datasets.append(dataset["datasetArn"], columns)
+                self.state.datasets.append(dataset.arn, columns)
             self.state.metadata.changed()
 
-        self.state.jobs.activate("dataset-import-job", arn, load, long=True)
+        self.state.jobs.activate(DatasetImportJob, arn, load, long=True)
         return {"datasetImportJobArn": arn}
 
-    def describe_dataset_import_job(self, params: Result) -> Result:
-        return {"datasetImportJob": self.store.get("dataset-import-job", params["datasetImportJobArn"])}
+    def describe_dataset_import_job(self, dataset_import_job_arn: str) -> Result:
+        return {"datasetImportJob": self.store.get(DatasetImportJob, dataset_import_job_arn).wire()}
 
-    def list_dataset_import_jobs(self, params: Result) -> Result:
-        dataset = params.get("datasetArn")
+    def list_dataset_import_jobs(
+        self, dataset_arn: str | None = None, next_token: str | None = None, max_results: int | None = None
+    ) -> Result:
         return self.store.list_page(
-            "dataset-import-job",
+            DatasetImportJob,
             "datasetImportJobs",
-            params,
-            lambda job: dataset in (None, job["datasetArn"]),
+            next_token,
+            max_results,
+            lambda job: dataset_arn in (None, job.dataset_arn),
         )

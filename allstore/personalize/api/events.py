@@ -13,6 +13,7 @@ from allstore.personalize.errors import invalid_input, not_found
 from allstore.personalize.schemas import Field, parse_schema
 from allstore.personalize.state.datasets import column
 from allstore.personalize.state.events import MAX_SENT_AT, MIN_SENT_AT, readable_time
+from allstore.personalize.state.kinds import Dataset, EventTracker, Schema
 from allstore.personalize.state.service_state import ServiceState
 from allstore.workshop.statuses import ACTIVE
 
@@ -84,9 +85,9 @@ class EventsApi:
 
     def put_events(self, params: dict[str, Any]) -> dict[str, Any]:
         trackers = self.state.resources.select(
-            "event-tracker", lambda tracker: tracker["trackingId"] == params["trackingId"]
+            EventTracker, lambda tracker: tracker.tracking_id == params["trackingId"]
         )
-        if not trackers or trackers[0]["status"] != ACTIVE:
+        if not trackers or trackers[0].status != ACTIVE:
             raise not_found(f"No active event tracker has trackingId {params['trackingId']}.")
         recorded = []
         for index, event in enumerate(params["eventList"]):
@@ -115,7 +116,7 @@ class EventsApi:
                     "event_id": event.get("eventId"),
                 }
             )
-        self.state.events.record(trackers[0]["datasetGroupArn"], recorded)
+        self.state.events.record(trackers[0].dataset_group_arn, recorded)
         return {}
 
     def put_items(self, params: dict[str, Any]) -> dict[str, Any]:
@@ -126,12 +127,12 @@ class EventsApi:
 
     def _put_rows(self, dataset_type: str, params: dict[str, Any]) -> dict[str, Any]:
         id_field, id_member, list_member = _ID_FIELDS[dataset_type]
-        dataset = self.state.resources.usable("dataset", params["datasetArn"])
-        if dataset["datasetType"] != dataset_type:
+        dataset = self.state.resources.usable(Dataset, params["datasetArn"])
+        if dataset.dataset_type != dataset_type:
             raise invalid_input(
-                f"Dataset {params['datasetArn']} is a {dataset['datasetType']} dataset, not {dataset_type}."
+                f"Dataset {dataset.arn} is a {dataset.dataset_type} dataset, not {dataset_type}."
             )
-        schema = parse_schema(self.state.resources.get("schema", dataset["schemaArn"])["schema"])
+        schema = parse_schema(self.state.resources.get(Schema, dataset.schema_arn).schema)
         by_key = {_normalised(field.name): field for field in schema.fields}
         values: dict[str, list[Any]] = {field.name: [] for field in schema.fields}
         for index, row in enumerate(params[list_member]):
@@ -148,7 +149,7 @@ class EventsApi:
             for field in schema.fields:
                 values[field.name].append(self._parse(field, cells.get(field.name, ""), what))
         self.state.datasets.append(
-            dataset["datasetArn"], {field.name: column(field, values[field.name]) for field in schema.fields}
+            dataset.arn, {field.name: column(field, values[field.name]) for field in schema.fields}
         )
         self.state.metadata.changed()
         return {}

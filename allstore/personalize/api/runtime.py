@@ -8,6 +8,7 @@ from typing import Any
 
 from allstore.personalize.errors import invalid_input
 from allstore.personalize.state.inference import DEFAULT_NUM_RESULTS, Query
+from allstore.personalize.state.kinds import Campaign
 from allstore.personalize.state.service_state import ServiceState
 
 
@@ -33,9 +34,9 @@ class RuntimeApi:
             raise invalid_input(
                 "campaignArn is required (recommenders are not supported by the local service)."
             )
-        return self.state.resources.active("campaign", campaign_arn, not_active=invalid_input)[
-            "solutionVersionArn"
-        ]
+        return self.state.resources.active(
+            Campaign, campaign_arn, not_active=invalid_input
+        ).solution_version_arn
 
     def get_recommendations(self, params: dict[str, Any]) -> dict[str, Any]:
         version_arn = self._version_of(params.get("campaignArn"))

@@ -12,6 +12,14 @@ from typing import Any
 from allstore.personalize.errors import JobFailed, in_use, invalid_input, not_found
 from allstore.personalize.evaluation import solution_metrics
 from allstore.personalize.recipes import LEGACY_ALIASES, RECIPE_ARN_PREFIX, RECIPES, get_recipe
+from allstore.personalize.state.kinds import (
+    Campaign,
+    Dataset,
+    DatasetGroup,
+    DatasetImportJob,
+    Solution,
+    SolutionVersion,
+)
 from allstore.personalize.state.models import bundle
 from allstore.personalize.state.resources import make_arn, paginate
 from allstore.personalize.state.service_state import ServiceState
@@ -68,7 +76,7 @@ class SolutionsApi:
     # -- solutions and versions -------------------------------------------------------------------
 
     def create_solution(self, params: Result) -> Result:
-        group = self.store.usable("dataset-group", params["datasetGroupArn"])
+        group = self.store.usable(DatasetGroup, params["datasetGroupArn"])
         config = params.get("solutionConfig") or {}
         auto_ml = bool(params.get("performAutoML"))
         recipe_arns = (config.get("autoMLConfig") or {}).get("recipeList") or []
@@ -94,22 +102,20 @@ class SolutionsApi:
                 float(config["eventValueThreshold"])
             except ValueError:
                 raise invalid_input("solutionConfig.eventValueThreshold must be a number.") from None
-        arn = make_arn("solution", params["name"])
+        arn = make_arn(Solution.kind, params["name"])
         self.store.new(
-            "solution",
-            arn,
-            {
-                "name": params["name"],
-                "solutionArn": arn,
-                "datasetGroupArn": group["datasetGroupArn"],
-                "recipeArn": params.get("recipeArn"),
-                "performHPO": bool(params.get("performHPO")),
-                "performAutoML": auto_ml,
-                "eventType": params.get("eventType"),
-                "solutionConfig": config,
-            },
+            Solution(
+                arn=arn,
+                name=params["name"],
+                dataset_group_arn=group.arn,
+                recipe_arn=params.get("recipeArn"),
+                perform_hpo=bool(params.get("performHPO")),
+                perform_auto_ml=auto_ml,
+                event_type=params.get("eventType"),
+                solution_config=config,
+            )
         )
-        self.state.jobs.activate("solution", arn)
+        self.state.jobs.activate(Solution, arn)
         return {"solutionArn": arn}
 
     def _recipe(self, recipe_arn: str):
@@ -119,169 +125,155 @@ class SolutionsApi:
             raise not_found(f"Recipe {recipe_arn} does not exist.") from None
 
     def describe_solution(self, params: Result) -> Result:
-        solution = self.store.get("solution", params["solutionArn"])
-        versions = self.store.select(
-            "solution-version", lambda version: version["solutionArn"] == solution["solutionArn"]
-        )
-        if versions:
-            solution["latestSolutionVersion"] = versions[0]
-        return {"solution": solution}
+        solution = self.store.get(Solution, params["solutionArn"])
+        versions = self._versions(solution.arn)
+        latest = {"latestSolutionVersion": versions[0].wire()} if versions else {}
+        return {"solution": {**solution.wire(), **latest}}
+
+    def _versions(self, solution_arn: str) -> list[SolutionVersion]:
+        return self.store.select(SolutionVersion, lambda version: version.solution_arn == solution_arn)
 
     def list_solutions(self, params: Result) -> Result:
         group = params.get("datasetGroupArn")
         return self.store.list_page(
-            "solution", "solutions", params, lambda document: group in (None, document["datasetGroupArn"])
+            Solution,
+            "solutions",
+            params.get("nextToken"),
+            params.get("maxResults"),
+            lambda solution: group in (None, solution.dataset_group_arn),
         )
 
     def delete_solution(self, params: Result) -> Result:
         arn = params["solutionArn"]
-        self.store.usable("solution", arn)
-        versions = self.store.select("solution-version", lambda version: version["solutionArn"] == arn)
-        version_arns = {version["solutionVersionArn"] for version in versions}
+        self.store.usable(Solution, arn)
+        versions = self._versions(arn)
+        version_arns = {version.arn for version in versions}
         campaigns = self.store.select(
-            "campaign", lambda campaign: campaign["solutionVersionArn"] in version_arns
+            Campaign, lambda campaign: campaign.solution_version_arn in version_arns
         )
         if campaigns:
-            raise in_use(
-                f"Solution {arn} is used by campaign {campaigns[0]['campaignArn']}; delete it first."
-            )
-        if any(version["status"] in IN_PROGRESS for version in versions):
+            raise in_use(f"Solution {arn} is used by campaign {campaigns[0].arn}; delete it first.")
+        if any(version.status in IN_PROGRESS for version in versions):
             raise in_use(f"Solution {arn} has a version in training.")
 
-        return self.state.delete("solution", arn)
+        return self.state.delete(Solution, arn)
 
     def create_solution_version(self, params: Result) -> Result:
-        solution = self.store.usable(
-            "solution", params["solutionArn"]
-        )  # no need to wait: creation is instant
+        solution = self.store.usable(Solution, params["solutionArn"])  # no need to wait: creation is instant
         mode = params.get("trainingMode", "FULL")
         if mode == "AUTOTRAIN":
             raise invalid_input("trainingMode AUTOTRAIN is set by the service itself; use FULL or UPDATE.")
-        versions = self.store.select(
-            "solution-version", lambda version: version["solutionArn"] == solution["solutionArn"]
-        )
-        if any(version["status"] in IN_PROGRESS for version in versions):
-            raise in_use(f"Solution {solution['solutionArn']} already has a version in training.")
-        previous = next((version for version in versions if version["status"] == ACTIVE), None)
+        versions = self._versions(solution.arn)
+        if any(version.status in IN_PROGRESS for version in versions):
+            raise in_use(f"Solution {solution.arn} already has a version in training.")
+        previous = next((version for version in versions if version.status == ACTIVE), None)
         if mode == "UPDATE":
             if (
-                solution["performAutoML"]
-                or self._recipe(solution["recipeArn"]).recipe_type != "USER_PERSONALIZATION"
+                solution.perform_auto_ml
+                or self._recipe(solution.recipe_arn).recipe_type != "USER_PERSONALIZATION"
             ):
                 raise invalid_input("trainingMode UPDATE is only for User-Personalization solutions.")
             if previous is None:
                 raise invalid_input("trainingMode UPDATE needs an ACTIVE solution version trained with FULL.")
-        group_arn = solution["datasetGroupArn"]
-        datasets = self.store.select("dataset", lambda dataset: dataset["datasetGroupArn"] == group_arn)
-        interactions = next(
-            (dataset for dataset in datasets if dataset["datasetType"] == "INTERACTIONS"), None
-        )
-        if interactions is None:
+        group_arn = solution.dataset_group_arn
+        datasets = self.store.select(Dataset, lambda dataset: dataset.dataset_group_arn == group_arn)
+        if not any(dataset.dataset_type == "INTERACTIONS" for dataset in datasets):
             raise in_use(f"Dataset group {group_arn} has no Interactions dataset.")
-        dataset_arns = {dataset["datasetArn"] for dataset in datasets}
+        dataset_arns = {dataset.arn for dataset in datasets}
         if self.store.select(
-            "dataset-import-job",
-            lambda job: job["datasetArn"] in dataset_arns and job["status"] in IN_PROGRESS,
+            DatasetImportJob, lambda job: job.dataset_arn in dataset_arns and job.status in IN_PROGRESS
         ):
             raise in_use(f"Dataset group {group_arn} has an import job in progress.")
-        version_id = secrets.token_hex(4)
-        arn = f"{solution['solutionArn']}/{version_id}"
+        arn = f"{solution.arn}/{secrets.token_hex(4)}"
         self.store.new(
-            "solution-version",
-            arn,
-            {
-                "name": params.get("name"),
-                "solutionVersionArn": arn,
-                "solutionArn": solution["solutionArn"],
-                "datasetGroupArn": group_arn,
-                "recipeArn": solution["recipeArn"],
-                "performHPO": solution["performHPO"] and mode == "FULL",
-                "performAutoML": solution["performAutoML"],
-                "eventType": solution.get("eventType"),
-                "solutionConfig": solution["solutionConfig"],
-                "trainingMode": mode,
-                "trainingType": "MANUAL",
-            },
+            SolutionVersion(
+                arn=arn,
+                name=params.get("name"),
+                solution_arn=solution.arn,
+                dataset_group_arn=group_arn,
+                recipe_arn=solution.recipe_arn,
+                perform_hpo=solution.perform_hpo and mode == "FULL",
+                perform_auto_ml=solution.perform_auto_ml,
+                event_type=solution.event_type,
+                solution_config=solution.solution_config,
+                training_mode=mode,
+            )
         )
         self.state.jobs.activate(
-            "solution-version", arn, lambda: self._train(arn, solution, previous), long=True
+            SolutionVersion, arn, lambda: self._train(arn, solution, previous), long=True
         )
         return {"solutionVersionArn": arn}
 
-    def _train(self, version_arn: str, solution: Result, previous: Result | None) -> None:
+    def _train(self, version_arn: str, solution: Solution, previous: SolutionVersion | None) -> None:
         """Train in the background; any exception fails the version and no model file is written."""
         started = time.monotonic()
-        version = self.store.get("solution-version", version_arn)
-        config = solution["solutionConfig"] or {}
-        threshold = config.get("eventValueThreshold")
-        events_seq = self.state.events.last_seq(solution["datasetGroupArn"])
+        version = self.store.get(SolutionVersion, version_arn)
+        events_seq = self.state.events.last_seq(solution.dataset_group_arn)
         skipped: list[str] = []
         data = self.state.training_data(
-            solution["datasetGroupArn"],
+            solution.dataset_group_arn,
             events_seq,
-            solution.get("eventType"),
-            float(threshold) if threshold is not None else None,
+            solution.event_type,
+            solution.event_value_threshold,
             skipped,
         )
         if skipped:
             logger.warning(
                 "%s: skipped %d rows training cannot read (first: %s)", version_arn, len(skipped), skipped[0]
             )
-        overrides = dict(config.get("algorithmHyperParameters") or {})
-        if solution["performAutoML"]:
+        overrides = solution.hyperparameter_overrides
+        if solution.perform_auto_ml:
             recipe = self._best_recipe(solution, data, overrides)
         else:
-            recipe = self._recipe(solution["recipeArn"])
+            recipe = self._recipe(solution.recipe_arn)
         hyperparameters = {**recipe.default_hyperparameters, **overrides}
         changes: Result = {}
-        if version["trainingMode"] == "UPDATE" and previous is not None:
-            hyperparameters.update(
-                (previous.get("tunedHPOParams") or {}).get("algorithmHyperParameters") or {}
-            )
-        elif solution["performHPO"]:
+        if version.training_mode == "UPDATE" and previous is not None:
+            hyperparameters.update(previous.tuned_hyperparameters)
+        elif solution.perform_hpo:
             hyperparameters = recipe.tune(data, hyperparameters, HPO_BUDGET_SECONDS)
-            changes["tunedHPOParams"] = {"algorithmHyperParameters": dict(hyperparameters)}
+            changes["tuned_hpo_params"] = {"algorithmHyperParameters": dict(hyperparameters)}
         model = recipe.fit(data, hyperparameters)
         metrics = solution_metrics(recipe, data, hyperparameters)
         self.state.models.save(version_arn, bundle(model, recipe.name, recipe.recipe_type, data, events_seq))
         self.store.update(
-            "solution-version",
+            SolutionVersion,
             version_arn,
-            _metrics=metrics,
-            _skippedRows=len(skipped),
-            trainingHours=(time.monotonic() - started) / 3600,
+            metrics=metrics,
+            skipped_rows=len(skipped),
+            training_hours=(time.monotonic() - started) / 3600,
             **changes,
         )
 
-    def _best_recipe(self, solution: Result, data, overrides: Result):
+    def _best_recipe(self, solution: Solution, data, overrides: Result):
         """performAutoML: the recipe from the list with the best validation metric."""
-        auto_ml = solution["solutionConfig"]["autoMLConfig"]
-        metric = auto_ml.get("metricName") or DEFAULT_AUTOML_METRIC
+        metric = solution.auto_ml_metric or DEFAULT_AUTOML_METRIC
         best, best_value, best_arn = None, float("-inf"), None
-        for recipe_arn in auto_ml["recipeList"]:
+        for recipe_arn in solution.auto_ml_recipe_arns:
             recipe = self._recipe(recipe_arn)
             metrics = solution_metrics(recipe, data, {**recipe.default_hyperparameters, **overrides})
             if metric not in metrics:
                 raise JobFailed(f"autoMLConfig.metricName {metric} is not one of {sorted(metrics)}")
             if metrics[metric] > best_value:
                 best, best_value, best_arn = recipe, metrics[metric], recipe_arn
-        self.store.update("solution", solution["solutionArn"], autoMLResult={"bestRecipeArn": best_arn})
+        self.store.update(Solution, solution.arn, auto_ml_result={"bestRecipeArn": best_arn})
         return best
 
     def describe_solution_version(self, params: Result) -> Result:
-        return {"solutionVersion": self.store.get("solution-version", params["solutionVersionArn"])}
+        return {"solutionVersion": self.store.get(SolutionVersion, params["solutionVersionArn"]).wire()}
 
     def list_solution_versions(self, params: Result) -> Result:
         solution = params.get("solutionArn")
         if solution:
-            self.store.get("solution", solution)
+            self.store.get(Solution, solution)
         return self.store.list_page(
-            "solution-version",
+            SolutionVersion,
             "solutionVersions",
-            params,
-            lambda version: solution in (None, version["solutionArn"]),
+            params.get("nextToken"),
+            params.get("maxResults"),
+            lambda version: solution in (None, version.solution_arn),
         )
 
     def get_solution_metrics(self, params: Result) -> Result:
-        version = self.store.active("solution-version", params["solutionVersionArn"])
-        return {"solutionVersionArn": version["solutionVersionArn"], "metrics": version["_metrics"]}
+        version = self.store.active(SolutionVersion, params["solutionVersionArn"])
+        return {"solutionVersionArn": version.arn, "metrics": version.metrics}

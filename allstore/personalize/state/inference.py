@@ -26,6 +26,7 @@ from allstore.personalize.filters import (
     parse_filter_values,
 )
 from allstore.personalize.state.events import EventStore
+from allstore.personalize.state.kinds import Filter, SolutionVersion
 from allstore.personalize.state.metadata import Metadata
 from allstore.personalize.state.models import ModelBundle, ModelStore
 from allstore.personalize.state.resources import ResourceStore
@@ -84,7 +85,7 @@ class Inference:
         self._filters: dict[str, tuple[str, FilterExpression]] = {}
 
     def group_of(self, version_arn: str) -> str:
-        return self.resources.get("solution-version", version_arn)["datasetGroupArn"]
+        return self.resources.get(SolutionVersion, version_arn).dataset_group_arn
 
     def _catalogue(self, version_arn: str, bundle: ModelBundle, group_arn: str) -> CatalogueIndex:
         """The filter index for this model's items, rebuilt when item metadata changes."""
@@ -99,12 +100,12 @@ class Inference:
         return catalogue
 
     def _filter(self, filter_arn: str, group_arn: str) -> FilterExpression:
-        document = self.resources.active("filter", filter_arn, not_active=invalid_input)
-        if document["datasetGroupArn"] != group_arn:
+        filter_ = self.resources.active(Filter, filter_arn, not_active=invalid_input)
+        if filter_.dataset_group_arn != group_arn:
             raise invalid_input(f"Filter {filter_arn} belongs to another dataset group.")
         cached = self._filters.get(filter_arn)
-        if cached is None or cached[0] != document["filterExpression"]:
-            cached = (document["filterExpression"], parse_filter(document["filterExpression"]))
+        if cached is None or cached[0] != filter_.filter_expression:
+            cached = (filter_.filter_expression, parse_filter(filter_.filter_expression))
             self._filters[filter_arn] = cached
         return cached[1]
 

@@ -8,7 +8,7 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 
 from allstore.personalize.errors import JobFailed
-from allstore.personalize.state.resources import ResourceStore
+from allstore.personalize.state.resources import Resource, ResourceStore
 from allstore.workshop.statuses import ACTIVE, CREATE_FAILED, CREATE_IN_PROGRESS
 
 logger = logging.getLogger(__name__)
@@ -32,7 +32,7 @@ class Jobs:
         (self._long if long else self._quick).submit(run)
 
     def activate(
-        self, kind: str, arn: str, work: Callable[[], None] | None = None, long: bool = False
+        self, kind: type[Resource], arn: str, work: Callable[[], None] | None = None, long: bool = False
     ) -> None:
         """CREATE PENDING → CREATE IN_PROGRESS → ACTIVE in the background, or CREATE FAILED with the
         error as failureReason."""
@@ -44,8 +44,8 @@ class Jobs:
                     work()
             except Exception as error:
                 reason = str(error) if isinstance(error, JobFailed) else f"{type(error).__name__}: {error}"
-                logger.warning("%s %s failed: %s", kind, arn, reason)
-                self.resources.update(kind, arn, status=CREATE_FAILED, failureReason=reason)
+                logger.warning("%s %s failed: %s", kind.label, arn, reason)
+                self.resources.update(kind, arn, status=CREATE_FAILED, failure_reason=reason)
                 return
             self.resources.update(kind, arn, status=ACTIVE)
 

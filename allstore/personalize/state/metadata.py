@@ -6,6 +6,7 @@ import threading
 from typing import Any
 
 from allstore.personalize.state.datasets import DatasetStore, rows_by_id
+from allstore.personalize.state.kinds import Dataset
 from allstore.personalize.state.resources import ResourceStore
 
 _ID_FIELDS = {"ITEMS": "ITEM_ID", "USERS": "USER_ID"}
@@ -22,12 +23,10 @@ class Metadata:
         self._rows: dict[tuple[str, str], dict[str, dict[str, Any]]] = {}
         self.version = 0
 
-    def dataset_of(self, group_arn: str, dataset_type: str) -> dict[str, Any] | None:
+    def dataset_of(self, group_arn: str, dataset_type: str) -> Dataset | None:
         found = self.resources.select(
-            "dataset",
-            lambda dataset: (
-                dataset["datasetGroupArn"] == group_arn and dataset["datasetType"] == dataset_type
-            ),
+            Dataset,
+            lambda dataset: dataset.dataset_group_arn == group_arn and dataset.dataset_type == dataset_type,
         )
         return found[0] if found else None
 
@@ -39,9 +38,7 @@ class Metadata:
         if cached is not None:
             return cached
         dataset = self.dataset_of(group_arn, dataset_type)
-        rows = (
-            rows_by_id(self.datasets.load(dataset["datasetArn"]), _ID_FIELDS[dataset_type]) if dataset else {}
-        )
+        rows = rows_by_id(self.datasets.load(dataset.arn), _ID_FIELDS[dataset_type]) if dataset else {}
         with self._lock:
             self._rows[key] = rows
         return rows

@@ -1,50 +1,39 @@
 """Resource state: every schema, dataset group, dataset, job, solution, version, campaign, event
-tracker and filter as a JSON document keyed by its ARN, persisted one file each.
+tracker and filter as a frozen dataclass (`kinds.py` says what each holds), keyed by its ARN and
+persisted one JSON file each.
 
+A resource's wire shape is computed in one place, `Shaped.wire()`: field names become the API's
+member names, fields marked INTERNAL stay out of answers (they are persisted under "_" names).
 Writes go to a temporary file that is renamed into place, so a crash never leaves half a resource.
-Fields whose names start with "_" are internal bookkeeping; the wire layer drops them because they
-are not in the API's shapes. `usable` and `active` are the one check every operation makes before it
-uses a resource (a resource being deleted is not found; one not ACTIVE cannot be used yet).
+`usable` and `active` are the one check every operation makes before it uses a resource (a resource
+being deleted is not found; one not ACTIVE cannot be used yet).
 """
 
 from __future__ import annotations
 
 import base64
 import binascii
+import dataclasses
 import json
 import os
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar, Self, TypeVar
 
 from allstore.personalize.errors import ServiceError, already_exists, in_use, invalid_next_token, not_found
 from allstore.state_dir import arn_filename, write_atomically
 from allstore.workshop.statuses import ACTIVE, CREATE_PENDING, being_deleted
 
 ACCOUNT_ID = "123456789012"  # moto's default account, so ARNs line up with the rest of the local stack
-KINDS = (
-    "schema",
-    "dataset-group",
-    "dataset",
-    "dataset-import-job",
-    "solution",
-    "solution-version",
-    "campaign",
-    "event-tracker",
-    "filter",
-)
-_LABELS = {
-    "schema": "Schema",
-    "dataset-group": "Dataset group",
-    "dataset": "Dataset",
-    "dataset-import-job": "Dataset import job",
-    "solution": "Solution",
-    "solution-version": "Solution version",
-    "campaign": "Campaign",
-    "event-tracker": "Event tracker",
-    "filter": "Filter",
+# Member names that are not the camelCase of their Python name (botocore's xform_name inverted).
+IRREGULAR_WIRE_NAMES = {
+    "perform_hpo": "performHPO",
+    "perform_auto_ml": "performAutoML",
+    "auto_ml_result": "autoMLResult",
+    "tuned_hpo_params": "tunedHPOParams",
+    "min_provisioned_tps": "minProvisionedTPS",
 }
 
 
@@ -57,107 +46,172 @@ def make_arn(kind: str, resource_id: str) -> str:
     return f"arn:aws:personalize:{region()}:{ACCOUNT_ID}:{kind}/{resource_id}"
 
 
-class ResourceStore:
-    """Thread-safe, persistent resource documents under `<state>/resources/<kind>/`."""
+def wire_name(name: str) -> str:
+    """The API member name of a Python field name: dataset_group_arn -> datasetGroupArn."""
+    if name in IRREGULAR_WIRE_NAMES:
+        return IRREGULAR_WIRE_NAMES[name]
+    head, *rest = name.split("_")
+    return head + "".join(part[:1].upper() + part[1:] for part in rest)
 
-    def __init__(self, root: Path) -> None:
+
+# Field metadata: INTERNAL marks a field the service keeps for itself (persisted, never in an
+# answer); {NESTED: SomeShaped} marks a field holding another structure.
+INTERNAL = {"internal": True}
+NESTED = "nested"
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class Shaped:
+    """A structure of the API: Python field names, the API's member names on the wire."""
+
+    arn_member: ClassVar[str | None] = None  # the member name of the `arn` field, for resources
+
+    @classmethod
+    def _member(cls, field: dataclasses.Field) -> str:
+        name = cls.arn_member if field.name == "arn" and cls.arn_member else wire_name(field.name)
+        return "_" + name if field.metadata.get("internal") else name
+
+    def wire(self) -> dict[str, Any]:
+        """The structure as Describe and List answer it (the model's output shape cuts summaries)."""
+        return self._members(internal=False)
+
+    def document(self) -> dict[str, Any]:
+        """The structure as persisted: its wire members plus the internal ones."""
+        return self._members(internal=True)
+
+    def _members(self, internal: bool) -> dict[str, Any]:
+        members = {}
+        for field in dataclasses.fields(self):
+            value = getattr(self, field.name)
+            if value is None or (field.metadata.get("internal") and not internal):
+                continue
+            members[self._member(field)] = value._members(internal) if isinstance(value, Shaped) else value
+        return members
+
+    @classmethod
+    def from_document(cls, document: dict[str, Any]) -> Self:
+        values = {}
+        for field in dataclasses.fields(cls):
+            member = cls._member(field)
+            if member in document:
+                value = document[member]
+                shape = field.metadata.get(NESTED)
+                values[field.name] = shape.from_document(value) if shape and value is not None else value
+        return cls(**values)
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class Resource(Shaped):
+    """What every resource holds: its ARN, status and times. Subclasses say the rest."""
+
+    kind: ClassVar[str]  # the ARN's resource type and the folder it is persisted in
+    label: ClassVar[str]  # how messages name it
+
+    arn: str
+    status: str = CREATE_PENDING
+    failure_reason: str | None = None
+    creation_date_time: float = 0.0
+    last_updated_date_time: float = 0.0
+
+
+R = TypeVar("R", bound=Resource)
+
+
+class ResourceStore:
+    """Thread-safe, persistent resources under `<state>/resources/<kind>/`."""
+
+    def __init__(self, root: Path, kinds: Sequence[type[Resource]]) -> None:
         self.root = root
         self.lock = threading.RLock()
-        self._resources: dict[str, dict[str, dict[str, Any]]] = {kind: {} for kind in KINDS}
-        for kind in KINDS:
-            folder = root / kind
+        self._resources: dict[type[Resource], dict[str, Resource]] = {kind: {} for kind in kinds}
+        for kind in kinds:
+            folder = root / kind.kind
             folder.mkdir(parents=True, exist_ok=True)
             for path in folder.glob("*.json"):
-                document = json.loads(path.read_text(encoding="utf-8"))
-                self._resources[kind][document["_arn"]] = document
+                resource = kind.from_document(json.loads(path.read_text(encoding="utf-8")))
+                self._resources[kind][resource.arn] = resource
 
-    def _path(self, kind: str, arn: str) -> Path:
-        return self.root / kind / arn_filename(arn, ".json")
+    def _path(self, resource: type[Resource] | Resource, arn: str) -> Path:
+        return self.root / resource.kind / arn_filename(arn, ".json")
 
-    def _write(self, kind: str, document: dict[str, Any]) -> None:
-        write_atomically(self._path(kind, document["_arn"]), json.dumps(document, sort_keys=True))
+    def _write(self, resource: Resource) -> None:
+        write_atomically(self._path(resource, resource.arn), json.dumps(resource.document(), sort_keys=True))
 
-    def create(self, kind: str, arn: str, document: dict[str, Any]) -> dict[str, Any]:
+    def new(self, resource: R) -> R:
+        """Store a new resource in CREATE PENDING, or ResourceAlreadyExistsException."""
         now = time.time()
         with self.lock:
-            document = {**document, "_arn": arn, "creationDateTime": now, "lastUpdatedDateTime": now}
-            self._resources[kind][arn] = document
-            self._write(kind, document)
-            return dict(document)
+            if resource.arn in self._resources[type(resource)]:
+                raise already_exists(f"{resource.arn} already exists.")
+            resource = dataclasses.replace(
+                resource, status=CREATE_PENDING, creation_date_time=now, last_updated_date_time=now
+            )
+            self._resources[type(resource)][resource.arn] = resource
+            self._write(resource)
+            return resource
 
-    def find(self, kind: str, arn: str) -> dict[str, Any] | None:
+    def find(self, kind: type[R], arn: str) -> R | None:
         with self.lock:
-            document = self._resources[kind].get(arn)
-            return dict(document) if document is not None else None
+            return self._resources[kind].get(arn)  # type: ignore[return-value]
 
-    def get(self, kind: str, arn: str) -> dict[str, Any]:
+    def get(self, kind: type[R], arn: str) -> R:
         """The resource, or ResourceNotFoundException (also for deleted ones)."""
-        document = self.find(kind, arn)
-        if document is None:
-            raise not_found(f"{_LABELS[kind]} {arn} does not exist.")
-        return document
+        resource = self.find(kind, arn)
+        if resource is None:
+            raise not_found(f"{kind.label} {arn} does not exist.")
+        return resource
 
-    def update(self, kind: str, arn: str, **changes: Any) -> dict[str, Any]:
+    def update(self, kind: type[R], arn: str, **changes: Any) -> R:
+        """Replace fields (by their Python names) and persist the result."""
         with self.lock:
-            document = self._resources[kind].get(arn)
-            if document is None:
-                raise not_found(f"{_LABELS[kind]} {arn} does not exist.")
-            document.update(changes, lastUpdatedDateTime=time.time())
-            self._write(kind, document)
-            return dict(document)
+            resource = dataclasses.replace(self.get(kind, arn), **changes, last_updated_date_time=time.time())
+            self._resources[kind][arn] = resource
+            self._write(resource)
+            return resource
 
-    def new(self, kind: str, arn: str, document: dict[str, Any]) -> dict[str, Any]:
-        """Create a resource in CREATE PENDING, or ResourceAlreadyExistsException."""
-        with self.lock:
-            if self.find(kind, arn) is not None:
-                raise already_exists(f"{arn} already exists.")
-            return self.create(kind, arn, {**document, "status": CREATE_PENDING})
-
-    def usable(self, kind: str, arn: str) -> dict[str, Any]:
+    def usable(self, kind: type[R], arn: str) -> R:
         """The resource, or ResourceNotFoundException when it does not exist or is being deleted."""
-        document = self.get(kind, arn)
-        if being_deleted(document["status"]):
-            raise not_found(f"{_LABELS[kind]} {arn} is being deleted.")
-        return document
+        resource = self.get(kind, arn)
+        if being_deleted(resource.status):
+            raise not_found(f"{kind.label} {arn} is being deleted.")
+        return resource
 
-    def active(
-        self, kind: str, arn: str, not_active: Callable[[str], ServiceError] = in_use
-    ) -> dict[str, Any]:
+    def active(self, kind: type[R], arn: str, not_active: Callable[[str], ServiceError] = in_use) -> R:
         """The usable resource if it is ACTIVE, else `not_active` (ResourceInUseException by default;
         the runtime answers InvalidInputException, as the service does)."""
-        document = self.usable(kind, arn)
-        if document["status"] != ACTIVE:
-            raise not_active(f"{_LABELS[kind]} {arn} is {document['status']}, not ACTIVE.")
-        return document
+        resource = self.usable(kind, arn)
+        if resource.status != ACTIVE:
+            raise not_active(f"{kind.label} {arn} is {resource.status}, not ACTIVE.")
+        return resource
 
-    def remove(self, kind: str, arn: str) -> None:
+    def remove(self, kind: type[Resource], arn: str) -> None:
         with self.lock:
             if self._resources[kind].pop(arn, None) is not None:
                 self._path(kind, arn).unlink(missing_ok=True)
 
-    def select(
-        self, kind: str, where: Callable[[dict[str, Any]], bool] = lambda _: True
-    ) -> list[dict[str, Any]]:
+    def select(self, kind: type[R], where: Callable[[R], bool] = lambda _: True) -> list[R]:
         """Matching resources, newest first (the order the service lists them in)."""
         with self.lock:
-            found = [dict(document) for document in self._resources[kind].values() if where(document)]
-        return sorted(found, key=lambda document: document["creationDateTime"], reverse=True)
+            found = [resource for resource in self._resources[kind].values() if where(resource)]  # type: ignore[arg-type]
+        return sorted(found, key=lambda resource: resource.creation_date_time, reverse=True)  # type: ignore[return-value]
 
     def list_page(
         self,
-        kind: str,
+        kind: type[R],
         key: str,
-        params: dict[str, Any],
-        where: Callable[[dict[str, Any]], bool] = lambda _: True,
+        next_token: str | None,
+        max_results: int | None,
+        where: Callable[[R], bool] = lambda _: True,
     ) -> dict[str, Any]:
         """A List operation's answer: one page of `select(kind, where)` under `key`, and nextToken."""
-        page, token = paginate(self.select(kind, where), params.get("nextToken"), params.get("maxResults"))
-        return {key: page, "nextToken": token}
+        page, token = paginate(self.select(kind, where), next_token, max_results)
+        return {key: [resource.wire() for resource in page], "nextToken": token}
 
 
-def paginate(
-    documents: list[dict[str, Any]], next_token: str | None, max_results: int | None
-) -> tuple[list[dict[str, Any]], str | None]:
+T = TypeVar("T")
+
+
+def paginate(entries: list[T], next_token: str | None, max_results: int | None) -> tuple[list[T], str | None]:
     """One page and the token for the next (an opaque offset), as the List operations return them."""
     offset = 0
     if next_token:
@@ -168,8 +222,8 @@ def paginate(
         if offset < 0:
             raise invalid_next_token("The nextToken is not valid.")
     size = max_results or 100
-    page = documents[offset : offset + size]
-    more = offset + size < len(documents)
+    page = entries[offset : offset + size]
+    more = offset + size < len(entries)
     token = (
         base64.urlsafe_b64encode(json.dumps({"offset": offset + size}).encode()).decode() if more else None
     )

@@ -4,7 +4,6 @@ restart, the training data of a dataset group). The APIs hold one `ServiceState`
 
 from __future__ import annotations
 
-import time
 from pathlib import Path
 
 from allstore.personalize.recipes import TrainingData
@@ -13,9 +12,20 @@ from allstore.personalize.state.datasets import DatasetStore
 from allstore.personalize.state.events import EventStore
 from allstore.personalize.state.inference import Inference
 from allstore.personalize.state.jobs import Jobs
+from allstore.personalize.state.kinds import (
+    KINDS,
+    Campaign,
+    Dataset,
+    DatasetGroup,
+    DatasetImportJob,
+    EventTracker,
+    Filter,
+    Solution,
+    SolutionVersion,
+)
 from allstore.personalize.state.metadata import Metadata
 from allstore.personalize.state.models import ModelStore
-from allstore.personalize.state.resources import KINDS, ResourceStore
+from allstore.personalize.state.resources import Resource, ResourceStore
 from allstore.state_dir import DirectoryLock
 from allstore.workshop.statuses import ACTIVE, CREATE_FAILED, DELETE_PENDING, IN_PROGRESS, being_deleted
 
@@ -27,7 +37,7 @@ class ServiceState:
 
     def __init__(self, root: Path, workers: int = 2) -> None:
         self.directory_lock = DirectoryLock.acquire(root, "Personalize service")
-        self.resources = ResourceStore(root / "resources")
+        self.resources = ResourceStore(root / "resources", KINDS)
         self.datasets = DatasetStore(root / "datasets")
         self.events = EventStore(root / "events")
         self.models = ModelStore(root / "models")
@@ -35,40 +45,39 @@ class ServiceState:
         self.metadata = Metadata(self.resources, self.datasets)
         self.inference = Inference(self.resources, self.models, self.events, self.metadata)
 
-    def delete(self, kind: str, arn: str) -> dict:
+    def delete(self, kind: type[Resource], arn: str) -> dict:
         """Mark the resource DELETE PENDING and remove it in the background, as the service does."""
         self.resources.update(kind, arn, status=DELETE_PENDING)
         self.jobs.run(lambda: self.finish_delete(kind, arn))
         return {}
 
-    def finish_delete(self, kind: str, arn: str) -> None:
+    def finish_delete(self, kind: type[Resource], arn: str) -> None:
         """Remove a DELETE PENDING resource and what only it owns (also run after a restart)."""
         store = self.resources
-        if kind == "dataset-group":
-            for filter_ in store.select("filter", lambda document: document["datasetGroupArn"] == arn):
-                store.remove("filter", filter_["filterArn"])
+        if kind is DatasetGroup:
+            for filter_ in store.select(Filter, lambda filter_: filter_.dataset_group_arn == arn):
+                store.remove(Filter, filter_.arn)
             self.events.delete(arn)
-        elif kind == "dataset":
-            for job in store.select("dataset-import-job", lambda job: job["datasetArn"] == arn):
-                store.remove("dataset-import-job", job["datasetImportJobArn"])
+        elif kind is Dataset:
+            for job in store.select(DatasetImportJob, lambda job: job.dataset_arn == arn):
+                store.remove(DatasetImportJob, job.arn)
             self.datasets.delete(arn)
             self.metadata.changed()
-        elif kind == "solution":
-            for version in store.select("solution-version", lambda version: version["solutionArn"] == arn):
-                self.models.delete(version["solutionVersionArn"])
-                store.remove("solution-version", version["solutionVersionArn"])
+        elif kind is Solution:
+            for version in store.select(SolutionVersion, lambda version: version.solution_arn == arn):
+                self.models.delete(version.arn)
+                store.remove(SolutionVersion, version.arn)
         store.remove(kind, arn)
-        if kind == "campaign":
+        if kind is Campaign:
             self.unload_unserved()
 
     def unload_unserved(self) -> None:
         """Keep in memory only the models campaigns serve or are switching to."""
         served = set()
-        for campaign in self.resources.select(
-            "campaign", lambda campaign: not being_deleted(campaign["status"])
-        ):
-            served.add(campaign["solutionVersionArn"])
-            served.add((campaign.get("latestCampaignUpdate") or {}).get("solutionVersionArn"))
+        for campaign in self.resources.select(Campaign, lambda campaign: not being_deleted(campaign.status)):
+            served.add(campaign.solution_version_arn)
+            if campaign.latest_campaign_update is not None:
+                served.add(campaign.latest_campaign_update.solution_version_arn)
         self.models.keep_only(served)
 
     def training_data(
@@ -80,7 +89,7 @@ class ServiceState:
         skipped: list[str] | None = None,
     ) -> TrainingData:
         interactions = self.metadata.dataset_of(group_arn, "INTERACTIONS")
-        columns = self.datasets.load(interactions["datasetArn"]) if interactions else None
+        columns = self.datasets.load(interactions.arn) if interactions else None
         return training_data.training_data(
             columns,
             self.events.events(group_arn, up_to_seq=events_seq),
@@ -96,35 +105,30 @@ class ServiceState:
         creations are finished, and pending deletions are completed."""
         store = self.resources
 
-        def changing(document: dict) -> bool:
-            return document["status"] in IN_PROGRESS
+        def changing(resource: Resource) -> bool:
+            return resource.status in IN_PROGRESS
 
-        for kind in ("dataset-import-job", "solution-version"):
-            for document in store.select(kind, changing):
-                store.update(kind, document["_arn"], status=CREATE_FAILED, failureReason=INTERRUPTED)
-        for kind in ("dataset-group", "dataset", "solution", "event-tracker", "filter"):
-            for document in store.select(kind, changing):
-                store.update(kind, document["_arn"], status=ACTIVE)
-        for document in store.select("campaign", changing):
+        for kind in (DatasetImportJob, SolutionVersion):
+            for resource in store.select(kind, changing):
+                store.update(kind, resource.arn, status=CREATE_FAILED, failure_reason=INTERRUPTED)
+        for kind in (DatasetGroup, Dataset, Solution, EventTracker, Filter):
+            for resource in store.select(kind, changing):
+                store.update(kind, resource.arn, status=ACTIVE)
+        for campaign in store.select(Campaign, changing):
             self.jobs.activate(
-                "campaign", document["_arn"], lambda arn=document["solutionVersionArn"]: self.models.load(arn)
+                Campaign, campaign.arn, lambda arn=campaign.solution_version_arn: self.models.load(arn)
             )
-        for document in store.select("campaign"):
-            update = document.get("latestCampaignUpdate") or {}
-            if update.get("status") in IN_PROGRESS:
+        for campaign in store.select(Campaign):
+            update = campaign.latest_campaign_update
+            if update is not None and update.status in IN_PROGRESS:
                 store.update(
-                    "campaign",
-                    document["_arn"],
-                    latestCampaignUpdate={
-                        **update,
-                        "status": CREATE_FAILED,
-                        "failureReason": INTERRUPTED,
-                        "lastUpdatedDateTime": time.time(),
-                    },
+                    Campaign,
+                    campaign.arn,
+                    latest_campaign_update=update.failed(INTERRUPTED),
                 )
         for kind in reversed(KINDS):
-            for document in store.select(kind, lambda document: document["status"] == DELETE_PENDING):
-                self.finish_delete(kind, document["_arn"])
+            for resource in store.select(kind, lambda resource: resource.status == DELETE_PENDING):
+                self.finish_delete(kind, resource.arn)
 
     def close(self) -> None:
         self.jobs.close()

@@ -1,0 +1,197 @@
+"""What each kind of resource holds: one frozen dataclass per kind, its fields named as the API's
+members (in Python), its wire shape computed by `Shaped.wire()`. A new kind of resource is a new
+class here and an entry in KINDS."""
+
+from __future__ import annotations
+
+import dataclasses
+import time
+from typing import Any
+
+from allstore.personalize.state.resources import INTERNAL, NESTED, Resource, Shaped
+from allstore.workshop.statuses import CREATE_FAILED
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class Schema(Resource):
+    kind = "schema"
+    label = "Schema"
+    arn_member = "schemaArn"
+
+    name: str
+    schema: str  # the Avro JSON text, as given
+    domain: str | None = None
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class DatasetGroup(Resource):
+    kind = "dataset-group"
+    label = "Dataset group"
+    arn_member = "datasetGroupArn"
+
+    name: str
+    domain: str | None = None
+    role_arn: str | None = None
+    kms_key_arn: str | None = None
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class Dataset(Resource):
+    kind = "dataset"
+    label = "Dataset"
+    arn_member = "datasetArn"
+
+    name: str
+    dataset_group_arn: str
+    dataset_type: str  # INTERACTIONS, ITEMS or USERS
+    schema_arn: str
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class DatasetImportJob(Resource):
+    kind = "dataset-import-job"
+    label = "Dataset import job"
+    arn_member = "datasetImportJobArn"
+
+    job_name: str
+    dataset_arn: str
+    data_source: dict[str, str]  # {"dataLocation": ...}
+    role_arn: str | None = None
+    import_mode: str = "FULL"
+    publish_attribution_metrics_to_s3: bool | None = None
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class Solution(Resource):
+    kind = "solution"
+    label = "Solution"
+    arn_member = "solutionArn"
+
+    name: str
+    dataset_group_arn: str
+    recipe_arn: str | None = None  # None for performAutoML
+    perform_hpo: bool = False
+    perform_auto_ml: bool = False
+    event_type: str | None = None
+    solution_config: dict[str, Any] = dataclasses.field(default_factory=dict)
+    auto_ml_result: dict[str, str] | None = None  # {"bestRecipeArn": ...} once a version trained
+
+    @property
+    def hyperparameter_overrides(self) -> dict[str, str]:
+        return dict(self.solution_config.get("algorithmHyperParameters") or {})
+
+    @property
+    def event_value_threshold(self) -> float | None:
+        threshold = self.solution_config.get("eventValueThreshold")
+        return float(threshold) if threshold is not None else None
+
+    @property
+    def auto_ml_recipe_arns(self) -> list[str]:
+        return list((self.solution_config.get("autoMLConfig") or {}).get("recipeList") or [])
+
+    @property
+    def auto_ml_metric(self) -> str | None:
+        return (self.solution_config.get("autoMLConfig") or {}).get("metricName")
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class SolutionVersion(Resource):
+    kind = "solution-version"
+    label = "Solution version"
+    arn_member = "solutionVersionArn"
+
+    name: str | None = None
+    solution_arn: str
+    dataset_group_arn: str
+    recipe_arn: str | None = None
+    perform_hpo: bool = False
+    perform_auto_ml: bool = False
+    event_type: str | None = None
+    solution_config: dict[str, Any] = dataclasses.field(default_factory=dict)
+    training_mode: str = "FULL"
+    training_type: str = "MANUAL"
+    training_hours: float | None = None
+    tuned_hpo_params: dict[str, dict[str, str]] | None = None  # {"algorithmHyperParameters": ...}
+    metrics: dict[str, float] | None = dataclasses.field(
+        default=None, metadata=INTERNAL
+    )  # GetSolutionMetrics' answer
+    skipped_rows: int | None = dataclasses.field(
+        default=None, metadata=INTERNAL
+    )  # rows the training could not read
+
+    @property
+    def tuned_hyperparameters(self) -> dict[str, str]:
+        return dict((self.tuned_hpo_params or {}).get("algorithmHyperParameters") or {})
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class CampaignUpdate(Shaped):
+    """A campaign's latest update: the deployment it is switching to, and how that went."""
+
+    solution_version_arn: str
+    min_provisioned_tps: int
+    campaign_config: dict[str, Any]
+    status: str
+    failure_reason: str | None = None
+    creation_date_time: float
+    last_updated_date_time: float
+
+    def finished(self, status: str, failure_reason: str | None = None) -> CampaignUpdate:
+        return dataclasses.replace(
+            self, status=status, failure_reason=failure_reason, last_updated_date_time=time.time()
+        )
+
+    def failed(self, reason: str) -> CampaignUpdate:
+        return self.finished(CREATE_FAILED, reason)
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class Campaign(Resource):
+    kind = "campaign"
+    label = "Campaign"
+    arn_member = "campaignArn"
+
+    name: str
+    solution_version_arn: str
+    min_provisioned_tps: int = 1
+    campaign_config: dict[str, Any] = dataclasses.field(default_factory=dict)
+    latest_campaign_update: CampaignUpdate | None = dataclasses.field(
+        default=None, metadata={NESTED: CampaignUpdate}
+    )
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class EventTracker(Resource):
+    kind = "event-tracker"
+    label = "Event tracker"
+    arn_member = "eventTrackerArn"
+
+    name: str
+    account_id: str
+    tracking_id: str
+    dataset_group_arn: str
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class Filter(Resource):
+    kind = "filter"
+    label = "Filter"
+    arn_member = "filterArn"
+
+    name: str
+    dataset_group_arn: str
+    filter_expression: str
+
+
+# Parents before children: recovery finishes deletions children first (in reverse).
+KINDS: tuple[type[Resource], ...] = (
+    Schema,
+    DatasetGroup,
+    Dataset,
+    DatasetImportJob,
+    Solution,
+    SolutionVersion,
+    Campaign,
+    EventTracker,
+    Filter,
+)
