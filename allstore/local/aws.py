@@ -68,6 +68,14 @@ def function_configuration(name: str) -> dict[str, Any]:
     return lambda_backends[ACCOUNT_ID][REGION].get_function(name).get_configuration()
 
 
+def _build_iam() -> None:
+    from moto.iam.models import iam_backends
+    from moto.utilities.utils import PARTITION_NAMES
+
+    for partition in PARTITION_NAMES:
+        iam_backends[ACCOUNT_ID][partition]
+
+
 class MotoServer:
     """moto's threaded server on 127.0.0.1, with the fast paths of `moto_speedups`; its state lives
     in this process's memory. It answers only requests signed with `credentials`, addressed to its
@@ -114,12 +122,24 @@ class MotoServer:
         self._server.socket.listen(listen_backlog())  # werkzeug listens with a backlog of 128
         guard.hosts = frozenset(f"{host}:{self._server.server_port}" for host in LOOPBACK_NAMES)
         self._thread: threading.Thread | None = None
+        self._iam_config: dict[str, Any] | None = None
 
     def start(self) -> str:
-        """Serve, starting empty: moto's state is per process, and an earlier server's would linger."""
+        """Serve, starting empty: moto's state is per process, and an earlier server's would linger.
+
+        IAM holds AWS's managed policies (moto's MOTO_IAM_LOAD_MANAGED_POLICIES, set here in its
+        in-process form so no variable leaks into this process's children), so AttachRolePolicy
+        with `arn:aws:iam::aws:policy/AmazonS3FullAccess` works as on AWS; docs/local.md has the cost.
+        """
+        from moto.core.config import default_user_config
         from moto.moto_api._internal.models import moto_api_backend
 
+        self._iam_config = dict(default_user_config["iam"])
+        default_user_config["iam"]["load_aws_managed_policies"] = True
         moto_api_backend.reset()  # in process: the HTTP /moto-api/ is unsigned, so refused
+        # moto builds IAM (1,582 policies) for all six partitions on the first signed request:
+        # build it now, while the search and Personalize processes start (requests wait on its lock).
+        threading.Thread(target=_build_iam, name="moto-iam", daemon=True).start()
         self._thread = threading.Thread(target=self._server.serve_forever, name="moto", daemon=True)
         self._thread.start()
         host, port = self._server.server_address[:2]
@@ -130,6 +150,10 @@ class MotoServer:
             self._server.shutdown()
             self._thread.join()
         self._server.server_close()
+        if self._iam_config is not None:  # moto's setting back as found, for in-process mocks
+            from moto.core.config import default_user_config
+
+            default_user_config["iam"] = self._iam_config
 
 
 class AwsClients:

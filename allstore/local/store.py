@@ -528,7 +528,7 @@ class LocalStore:
             self.clients("personalize"),
             self.clients("ssm"),
             stack=self.options.stack_name,
-            interactions_location=f"s3://{outputs['StagingBucket']}/data/interactions/",
+            interactions_location=f"s3://{outputs['StagingBucket']}/raw/interactions/",
             role_arn=outputs["PersonalizeRoleArn"],
             progress=self.reporter.step,
         )

@@ -1,11 +1,15 @@
-"""`allstore local env` answers only for a store that is running now."""
+"""`allstore local env` answers only for a store that is running now, and leaves no client on real AWS."""
 
 from __future__ import annotations
 
 import os
+import shlex
 import subprocess
+import sys
 from pathlib import Path
 
+import boto3
+import pytest
 from typer.testing import CliRunner
 
 from allstore.cli import app
@@ -15,7 +19,10 @@ from allstore.local.state_file import is_running, read_state, write_state
 STATE = {
     "ready": True,
     "stack_name": "allstore",
-    "endpoints": {"dynamodb": "http://127.0.0.1:5000"},
+    "endpoints": {
+        **dict.fromkeys(("dynamodb", "s3", "ssm", "sts", "iam"), "http://127.0.0.1:5000"),
+        "personalize": "http://127.0.0.1:5001",
+    },
     "outputs": {"StagingBucket": "allstore-staging"},
 }
 
@@ -49,3 +56,65 @@ def test_is_running_needs_a_live_process() -> None:
     assert is_running({"pid": os.getpid()})
     assert not is_running({"pid": a_finished_process_id()})
     assert not is_running({}) and not is_running({"pid": "12"})
+
+
+def run_env(state_dir: Path) -> subprocess.CompletedProcess[str]:
+    """The real command, as `eval "$(allstore local env)"` runs it: stdout and stderr apart."""
+    command = [str(Path(sys.executable).with_name("allstore")), "local", "env", "--state-dir", str(state_dir)]
+    return subprocess.run(command, capture_output=True, text=True, check=False, timeout=60)
+
+
+def test_env_leaves_no_client_on_real_aws(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    write_state(tmp_path, {**STATE, "pid": os.getpid()})
+    StoreCredentials.for_state_dir(tmp_path)
+    result = run_env(tmp_path)
+    assert result.returncode == 0 and result.stderr == "", result.stderr
+    exports = dict(
+        shlex.split(line.removeprefix("export "))[0].split("=", 1) for line in result.stdout.splitlines()
+    )
+    assert exports["AWS_ENDPOINT_URL"] == "http://127.0.0.1:5000", "the catch-all is local AWS (moto)"
+    assert exports["AWS_ENDPOINT_URL_SSM"] == "http://127.0.0.1:5000"
+    assert exports["AWS_IGNORE_CONFIGURED_ENDPOINT_URLS"] == "false"
+
+    # A shell that told the SDKs to ignore configured endpoints, then eval'd the exports.
+    monkeypatch.setenv("AWS_IGNORE_CONFIGURED_ENDPOINT_URLS", "true")
+    for name, value in exports.items():
+        monkeypatch.setenv(name, value)
+    session = boto3.session.Session()
+    for service in ("sagemaker", "cloudformation", "sts", "ssm", "iam", "s3"):
+        assert session.client(service).meta.endpoint_url == "http://127.0.0.1:5000", service
+    assert session.client("personalize").meta.endpoint_url == "http://127.0.0.1:5001"
+
+
+def damage_state(state_dir: Path) -> None:
+    (state_dir / "stack.json").write_text("{not json", encoding="utf-8")
+
+
+def remove_credentials(state_dir: Path) -> None:
+    (state_dir / "credentials.json").unlink()
+
+
+def forget_endpoints(state_dir: Path) -> None:
+    write_state(state_dir, {**STATE, "pid": os.getpid(), "endpoints": {}})
+
+
+def list_state(state_dir: Path) -> None:
+    (state_dir / "stack.json").write_text("[1, 2]", encoding="utf-8")
+
+
+@pytest.mark.parametrize("damage", [damage_state, remove_credentials, forget_endpoints, list_state])
+def test_env_errors_go_to_stderr_with_nothing_on_stdout(tmp_path: Path, damage) -> None:
+    write_state(tmp_path, {**STATE, "pid": os.getpid()})
+    StoreCredentials.for_state_dir(tmp_path)
+    damage(tmp_path)
+    result = run_env(tmp_path)
+    assert result.returncode == 1
+    assert result.stdout == "", "eval runs whatever stdout says"
+    assert result.stderr.strip() and "Traceback" not in result.stderr, result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1, result.stderr
+
+
+def test_env_for_a_directory_without_a_store(tmp_path: Path) -> None:
+    result = run_env(tmp_path / "missing")
+    assert (result.returncode, result.stdout) == (1, "")
+    assert "allstore local up" in result.stderr
