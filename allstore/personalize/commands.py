@@ -91,11 +91,17 @@ def compare(data: TrainingData, recipes: Sequence[Recipe], protocol: Protocol) -
     # Imported here: the models (and `implicit`) take seconds to import, and every other
     # `allstore` command would pay for them at start-up.
     from allstore.personalize.evaluation import evaluate as evaluate_recipe
-    from allstore.personalize.recipes.baselines import BASELINES
+    from allstore.personalize.recipes.baselines import BASELINES, ActiveUsers
     from allstore.personalize.recipes.popularity import PopularityCount
 
     named = [(recipe.name.removeprefix("aws-"), recipe) for recipe in recipes]
-    named += [("popularity", PopularityCount()), *((baseline.name, baseline) for baseline in BASELINES)]
+    if any(recipe.recipe_type != "USER_SEGMENTATION" for recipe in recipes):
+        named += [("popularity", PopularityCount()), *((baseline.name, baseline) for baseline in BASELINES)]
+    for kind in dict.fromkeys(
+        recipe.segment_queries for recipe in recipes if recipe.recipe_type == "USER_SEGMENTATION"
+    ):
+        baseline = ActiveUsers(kind)
+        named.append((baseline.name, baseline))
     results = []
     for name, model in named:
         try:
@@ -126,14 +132,20 @@ def _print_table(report: dict) -> None:
         title=f"{report['dataset']}: {report['users']:,} users, {report['items']:,} items, "
         f"protocol {report['protocol']}"
     )
-    metric_names = [name for name in report["results"][0] if name not in ("model", "train_seconds")]
+    metric_names = list(
+        dict.fromkeys(
+            name for row in report["results"] for name in row if name not in ("model", "train_seconds")
+        )
+    )
     table.add_column("model", no_wrap=True)
     for name in metric_names:
         table.add_column(short_label(name), justify="right")
     table.add_column("train s", justify="right")
     for row in report["results"]:
         table.add_row(
-            row["model"], *(f"{row[name]:.4f}" for name in metric_names), f"{row['train_seconds']:.2f}"
+            row["model"],
+            *(f"{row[name]:.4f}" if name in row else "–" for name in metric_names),
+            f"{row['train_seconds']:.2f}",
         )
     console = Console()
     if not console.is_terminal:  # piped into a file: no terminal width to respect, so do not squeeze

@@ -8,6 +8,10 @@ seconds. Items a user already has are excluded from their ranking, as a store wo
   of their interactions are the input and the newest 10% (items not in the input) are relevant.
 - `leave_one_out` is the research protocol: every user's last item is the target, ranked against
   all items with the user's other items excluded; NDCG@10, HR@10 and MRR.
+- User-segmentation recipes rank users, not items (`segment_metrics`): for each held-out item (or,
+  for Item-Attribute-Affinity, each attribute value), the users who interact with it in the test
+  part should be near the top of the segment. Personalize's split for these recipes is per user
+  (80% of each user's interactions train, 20% test); leave-one-out holds out each user's last one.
 """
 
 from __future__ import annotations
@@ -15,6 +19,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 import numpy as np
+import scipy.sparse as sp
 
 from allstore.personalize.evaluation_protocols import PROTOCOLS, Protocol
 from allstore.personalize.recipes import validation
@@ -30,6 +35,8 @@ def evaluate(
     recipe: Recipe, data: TrainingData, hyperparameters: Mapping[str, str], protocol: Protocol
 ) -> tuple[dict[str, float], float]:
     """(metrics, training seconds) of `recipe` under `protocol`."""
+    if recipe.recipe_type == "USER_SEGMENTATION":
+        return segment_metrics(recipe, data, hyperparameters, protocol)
     if protocol == "leave-one-out":
         return validation.leave_one_out_timed(recipe, data, hyperparameters)
     if protocol == "personalize":
@@ -41,7 +48,101 @@ def solution_metrics(
     recipe: Recipe, data: TrainingData, hyperparameters: Mapping[str, str]
 ) -> dict[str, float]:
     """GetSolutionMetrics' keys for `recipe` trained with `hyperparameters` on the training users."""
+    if recipe.recipe_type == "USER_SEGMENTATION":
+        return segment_metrics(recipe, data, hyperparameters, "personalize")[0]
     return _solution_metrics(recipe, data, hyperparameters)[0]
+
+
+SEGMENT_TEST_FRACTION = 0.2
+SEGMENT_CUTOFFS = (1, 5)  # percent of all users
+MAX_SEGMENT_QUERIES = 500  # a batch segment job's limit for Item-Affinity input
+
+
+def segment_metrics(
+    recipe: Recipe, data: TrainingData, hyperparameters: Mapping[str, str], protocol: Protocol
+) -> tuple[dict[str, float], float]:
+    """(metrics, training seconds) of a USER_SEGMENTATION recipe: `recall_at_{1,5}_percent` (the
+    share of a query's test users found in the top 1% / 5% of all users) and
+    `mean_reciprocal_rank` of those users, averaged over at most MAX_SEGMENT_QUERIES queries.
+    Users who already had a query's items in training are not counted either way."""
+    order, starts = validation.user_sequences(data)
+    test = np.zeros(len(data.user_codes), dtype=bool)
+    for user in np.flatnonzero(np.diff(starts) >= 2):
+        rows = order[starts[user] : starts[user + 1]]
+        n_test = (
+            1 if protocol == "leave-one-out" else max(1, int(np.floor(SEGMENT_TEST_FRACTION * len(rows))))
+        )
+        test[rows[-n_test:]] = True
+    model, train_seconds = validation.fit_timed(
+        recipe, validation.subset(data, np.flatnonzero(~test)), hyperparameters
+    )
+    n_users, n_items = len(data.users), len(data.items)
+    trained = sp.csr_matrix(
+        (np.ones(int((~test).sum()), dtype=np.float32), (data.user_codes[~test], data.item_codes[~test])),
+        shape=(n_users, n_items),
+    )
+    tested = sp.csr_matrix(
+        (np.ones(int(test.sum()), dtype=np.float32), (data.user_codes[test], data.item_codes[test])),
+        shape=(n_users, n_items),
+    )
+    queries = _segment_queries(recipe, data, tested)
+    cutoffs = {k: max(1, round(n_users * k / 100)) for k in SEGMENT_CUTOFFS}
+    totals = {f"recall_at_{k}_percent": 0.0 for k in SEGMENT_CUTOFFS} | {"mean_reciprocal_rank": 0.0}
+    counted = 0
+    for query, items in queries:
+        had = np.asarray(trained[:, items].sum(axis=1)).ravel() > 0
+        relevant = (np.asarray(tested[:, items].sum(axis=1)).ravel() > 0) & ~had
+        if not relevant.any():
+            continue  # every test user of it had it before: nothing new to find
+        counted += 1
+        scores = np.asarray(
+            model.score_users_for_attributes(query)
+            if query
+            else model.score_users_for_item(data.items[items[0]]),
+            dtype=np.float64,
+        )
+        scores[had] = -np.inf
+        ranks = _ranks(scores)[relevant]
+        for k, size in cutoffs.items():
+            totals[f"recall_at_{k}_percent"] += float((ranks <= size).mean())
+        totals["mean_reciprocal_rank"] += float((1.0 / ranks).mean())
+    if not counted:
+        raise ValueError("Segment metrics need test interactions with items that have new users")
+    return {name: total / counted for name, total in totals.items()}, train_seconds
+
+
+def _segment_queries(recipe: Recipe, data: TrainingData, tested: sp.csr_matrix):
+    """(itemAttributes query or "", item codes) pairs: attribute values for Item-Attribute-Affinity
+    when the data has item metadata, single items otherwise; the most tested first."""
+    tested_items = np.asarray((tested > 0).sum(axis=0)).ravel()
+    if getattr(recipe, "segment_queries", "items") == "attributes" and data.item_metadata:
+        position = {item: code for code, item in enumerate(data.items.tolist())}
+        by_value: dict[tuple[str, str], list[int]] = {}
+        for item, fields in data.item_metadata.items():
+            for field, value in fields.items():
+                if field.upper() != "ITEM_ID" and isinstance(value, str) and item in position:
+                    for part in value.split("|"):
+                        by_value.setdefault((field.upper(), part.strip()), []).append(position[item])
+        candidates = [
+            (f'ITEMS.{field} = "{value}"', np.array(codes))
+            for (field, value), codes in by_value.items()
+            if 1 < len(codes) < len(data.items) // 2 and tested_items[codes].sum() > 0
+        ]
+        candidates.sort(key=lambda pair: -tested_items[pair[1]].sum())
+        return candidates[:MAX_SEGMENT_QUERIES]
+    popular = np.argsort(-tested_items, kind="stable")[:MAX_SEGMENT_QUERIES]
+    return [("", np.array([code])) for code in popular if tested_items[code] > 0]
+
+
+def _ranks(scores: np.ndarray) -> np.ndarray:
+    """1-based rank of every entry (ties count half, as in leave-one-out)."""
+    order = np.argsort(-scores, kind="stable")
+    sorted_scores = scores[order]
+    first = np.searchsorted(-sorted_scores, -sorted_scores, side="left")
+    last = np.searchsorted(-sorted_scores, -sorted_scores, side="right")
+    ranks = np.empty(len(scores))
+    ranks[order] = 1.0 + first + (last - first - 1) / 2.0
+    return ranks
 
 
 def personalize_split(

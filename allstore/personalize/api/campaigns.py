@@ -10,6 +10,7 @@ from typing import Any
 
 from allstore.personalize.errors import already_exists, in_use, invalid_input, limit_exceeded
 from allstore.personalize.filters import parse_filter
+from allstore.personalize.recipes import get_recipe
 from allstore.personalize.schemas import parse_schema
 from allstore.personalize.state.kinds import (
     Campaign,
@@ -39,6 +40,10 @@ class CampaignsApi:
 
     def create_campaign(self, params: Result) -> Result:
         version = self.store.active(SolutionVersion, params["solutionVersionArn"])
+        if version.recipe_arn and get_recipe(version.recipe_arn).recipe_type == "USER_SEGMENTATION":
+            raise invalid_input(
+                f"{version.recipe_arn} makes user segments: use it in a batch segment job, not a campaign."
+            )
         arn = make_arn(Campaign.kind, params["name"])
         self.store.new(
             Campaign(

@@ -11,7 +11,7 @@ from typing import Any
 
 from allstore.personalize.errors import JobFailed, in_use, invalid_input, not_found
 from allstore.personalize.evaluation import solution_metrics
-from allstore.personalize.recipes import LEGACY_ALIASES, RECIPE_ARN_PREFIX, RECIPES, get_recipe
+from allstore.personalize.recipes import RECIPE_ARN_PREFIX, RECIPES, RetiredRecipe, get_recipe
 from allstore.personalize.state.kinds import (
     Campaign,
     Dataset,
@@ -43,9 +43,7 @@ class SolutionsApi:
 
     def _recipe_documents(self) -> list[Result]:
         documents = []
-        for name in [*RECIPES, *LEGACY_ALIASES]:
-            recipe = get_recipe(name)
-            target = LEGACY_ALIASES.get(name)
+        for name, recipe in RECIPES.items():
             documents.append(
                 {
                     "name": name,
@@ -53,9 +51,7 @@ class SolutionsApi:
                     "status": ACTIVE,
                     "algorithmArn": f"arn:aws:personalize:::algorithm/{recipe.name}",
                     "featureTransformationArn": f"arn:aws:personalize:::feature-transformation/{recipe.name}",
-                    "description": f"Legacy recipe, served by {target}. {recipe.description}"
-                    if target
-                    else recipe.description,
+                    "description": recipe.description,
                     "recipeType": recipe.recipe_type,
                     "creationDateTime": RECIPES_PUBLISHED,
                     "lastUpdatedDateTime": RECIPES_PUBLISHED,
@@ -121,6 +117,8 @@ class SolutionsApi:
     def _recipe(self, recipe_arn: str):
         try:
             return get_recipe(recipe_arn)
+        except RetiredRecipe as retired:
+            raise invalid_input(retired.args[0]) from None
         except KeyError:
             raise not_found(f"Recipe {recipe_arn} does not exist.") from None
 

@@ -14,7 +14,14 @@ from typing import Any, Literal, Protocol
 
 import numpy as np
 
-RecipeType = Literal["USER_PERSONALIZATION", "RELATED_ITEMS", "PERSONALIZED_RANKING", "POPULAR_ITEMS"]
+RecipeType = Literal[
+    "USER_PERSONALIZATION",
+    "RELATED_ITEMS",
+    "PERSONALIZED_RANKING",
+    "POPULAR_ITEMS",
+    "USER_SEGMENTATION",
+    "PERSONALIZED_ACTIONS",
+]
 
 
 @dataclass(frozen=True)

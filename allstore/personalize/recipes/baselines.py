@@ -2,7 +2,8 @@
 
 They follow the recipe contract so the evaluation harness treats them exactly like the recipes
 (same split, same exclusions, same metrics), but they are not registered with the service.
-Popularity, the third baseline, is the aws-popularity-count recipe itself.
+Popularity, the third baseline, is the aws-popularity-count recipe itself; segment recipes are
+compared with the most active users (ActiveUsers).
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ import warnings
 from collections.abc import Mapping, Sequence
 
 import numpy as np
+import scipy.sparse as sp
 from implicit.cpu.als import AlternatingLeastSquares
 from implicit.nearest_neighbours import CosineRecommender
 from implicit.utils import ParameterWarning
@@ -19,6 +21,7 @@ from threadpoolctl import threadpool_limits
 from allstore.personalize.recipes import item_graph
 from allstore.personalize.recipes.base import TrainingData
 from allstore.personalize.recipes.hyperparameters import read_float, read_int
+from allstore.personalize.recipes.item_affinity import SegmentModel
 from allstore.personalize.recipes.item_model import ItemToItemModel
 
 
@@ -108,3 +111,21 @@ class ItemKnnCosine:
 
 
 BASELINES = (ImplicitAls(), ItemKnnCosine())
+
+
+class ActiveUsers:
+    """Segment baseline: the most active users, whatever the item (what a segment must beat)."""
+
+    recipe_type = "USER_SEGMENTATION"
+    description = "Baseline: users ranked by how many interactions they have."
+    default_hyperparameters: Mapping[str, str] = {}
+
+    def __init__(self, segment_queries: str = "items") -> None:
+        self.segment_queries = segment_queries
+        self.name = "active-users" if segment_queries == "items" else f"active-users-{segment_queries}"
+
+    def fit(self, data: TrainingData, hyperparameters: Mapping[str, str]) -> SegmentModel:
+        n_users, n_items = len(data.users), len(data.items)
+        counts = np.bincount(data.user_codes, minlength=n_users).astype(np.float32)
+        empty = sp.csr_matrix((n_users, n_items), dtype=np.float32)
+        return SegmentModel(data.users, data.items, empty, sp.csr_matrix((n_items, n_items)), 0.0, counts, {})

@@ -164,6 +164,8 @@ class Inference:
         exclude = None
         if recipe_type == "PERSONALIZED_RANKING":
             raise invalid_input("This campaign's recipe ranks items: call GetPersonalizedRanking.")
+        if recipe_type == "PERSONALIZED_ACTIONS":
+            raise invalid_input("This campaign's recipe recommends actions: call GetActionRecommendations.")
         if recipe_type == "RELATED_ITEMS":
             if not query.item_id:
                 raise invalid_input("itemId is required for a related-items campaign.")

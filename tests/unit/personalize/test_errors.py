@@ -49,6 +49,10 @@ def test_control_plane_invalid_input(clients: Clients) -> None:
         )
     with pytest.raises(p.exceptions.InvalidInputException, match="recipeArn is required"):
         p.create_solution(name="no-recipe", datasetGroupArn=group_arn)
+    with pytest.raises(p.exceptions.InvalidInputException, match="aws-hrnn is no longer available"):
+        p.create_solution(
+            name="retired", datasetGroupArn=group_arn, recipeArn="arn:aws:personalize:::recipe/aws-hrnn"
+        )
     with pytest.raises(p.exceptions.InvalidInputException, match="Unknown hyperparameters"):
         p.create_solution(
             name="bad-hp",
@@ -186,10 +190,12 @@ def test_pagination(clients: Clients) -> None:
         "aws-sims",
         "aws-personalized-ranking",
         "aws-popularity-count",
-        "aws-hrnn",
+        "aws-user-personalization-v2",
+        "aws-item-affinity",
     } <= {recipe["name"] for recipe in recipes}
-    hrnn = p.describe_recipe(recipeArn="arn:aws:personalize:::recipe/aws-hrnn")["recipe"]
-    assert hrnn["recipeType"] == "USER_PERSONALIZATION"
+    assert not any(recipe["name"].startswith("aws-hrnn") for recipe in recipes)
+    with pytest.raises(p.exceptions.ResourceNotFoundException):
+        p.describe_recipe(recipeArn="arn:aws:personalize:::recipe/aws-hrnn")
 
 
 def test_runtime_errors(clients: Clients, shop) -> None:

@@ -147,7 +147,7 @@ def test_evaluate_command_reads_p5_and_prints_a_table(tmp_path):
         "".join(f"{user} {' '.join(sequence)}\n" for user, sequence in lines.items())
     )
     result = CliRunner().invoke(
-        app, ["--interactions", str(tmp_path), "--format", "p5", "--recipe", "aws-hrnn"]
+        app, ["--interactions", str(tmp_path), "--format", "p5", "--recipe", "aws-user-personalization-v2"]
     )
     assert result.exit_code == 0, result.output
     assert "user-personalization" in result.stdout and "itemknn-cosine" in result.stdout

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from allstore.personalize.evaluation import leave_one_out
-from allstore.personalize.recipes import RECIPES, TrainingData, get_recipe
+from allstore.personalize.recipes import RECIPES, RetiredRecipe, TrainingData, get_recipe
 from allstore.personalize.recipes.user_personalization import AUTO_WINDOWS
 
 N_ITEMS = 60
@@ -39,17 +39,24 @@ def data() -> TrainingData:
     return TrainingData.from_columns(*sequential_interactions(), catalogue=["never-seen"])
 
 
-def test_registry_maps_names_arns_and_legacy_hrnn_recipes():
+def test_registry_maps_names_arns_and_refuses_retired_hrnn_recipes():
     assert set(RECIPES) == {
         "aws-user-personalization",
+        "aws-user-personalization-v2",
         "aws-sims",
+        "aws-similar-items",
         "aws-personalized-ranking",
+        "aws-personalized-ranking-v2",
         "aws-popularity-count",
         "aws-trending-now",
+        "aws-item-affinity",
+        "aws-item-attribute-affinity",
+        "aws-next-best-action",
     }
     assert get_recipe("arn:aws:personalize:::recipe/aws-sims").name == "aws-sims"
     for legacy in ("aws-hrnn", "aws-hrnn-metadata", "aws-hrnn-coldstart"):
-        assert get_recipe(f"arn:aws:personalize:::recipe/{legacy}").name == "aws-user-personalization"
+        with pytest.raises(RetiredRecipe, match="no longer available; use aws-user-personalization-v2"):
+            get_recipe(f"arn:aws:personalize:::recipe/{legacy}")
     with pytest.raises(KeyError, match="aws-nope"):
         get_recipe("aws-nope")
 
@@ -64,7 +71,14 @@ def test_from_columns_sorts_by_time_and_adds_catalogue_items():
     assert np.isnan(data.event_values).all()
 
 
-@pytest.mark.parametrize("name", sorted(RECIPES))
+ITEM_RECIPES = sorted(
+    name
+    for name, recipe in RECIPES.items()
+    if recipe.recipe_type not in ("USER_SEGMENTATION", "PERSONALIZED_ACTIONS")
+)
+
+
+@pytest.mark.parametrize("name", ITEM_RECIPES)
 def test_every_recipe_scores_the_whole_catalogue_and_survives_pickling(name, data):
     recipe = RECIPES[name]
     model = pickle.loads(pickle.dumps(recipe.fit(data, recipe.default_hyperparameters)))  # noqa: S301 - our own bytes
@@ -77,7 +91,15 @@ def test_every_recipe_scores_the_whole_catalogue_and_survives_pickling(name, dat
     assert model.score_item("item-3").shape == (len(data.items),)
 
 
-@pytest.mark.parametrize("name", ["aws-user-personalization", "aws-personalized-ranking"])
+@pytest.mark.parametrize(
+    "name",
+    [
+        "aws-user-personalization",
+        "aws-personalized-ranking",
+        "aws-user-personalization-v2",
+        "aws-personalized-ranking-v2",
+    ],
+)
 def test_personalised_recipes_follow_the_history_as_it_grows(name, data):
     """Real-time behaviour: a longer history changes the scores, without retraining."""
     recipe = RECIPES[name]

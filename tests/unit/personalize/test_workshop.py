@@ -328,11 +328,13 @@ def test_steps_that_need_no_wait(clients: Clients, store: Store) -> None:
         == "ACTIVE"
     )
     solution_arn = p.create_solution(
-        name="eager", datasetGroupArn=group_arn, recipeArn="arn:aws:personalize:::recipe/aws-hrnn"
+        name="eager",
+        datasetGroupArn=group_arn,
+        recipeArn="arn:aws:personalize:::recipe/aws-user-personalization-v2",
     )["solutionArn"]
     version_arn = p.create_solution_version(solutionArn=solution_arn)["solutionVersionArn"]
     version = wait_for(lambda: p.describe_solution_version(solutionVersionArn=version_arn)["solutionVersion"])
-    assert version["status"] == "ACTIVE" and version["recipeArn"].endswith("/aws-hrnn")
+    assert version["status"] == "ACTIVE" and version["recipeArn"].endswith("/aws-user-personalization-v2")
     assert (
         p.describe_solution(solutionArn=solution_arn)["solution"]["latestSolutionVersion"]["status"]
         == "ACTIVE"

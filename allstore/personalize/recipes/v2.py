@@ -1,0 +1,61 @@
+"""aws-user-personalization-v2 and aws-personalized-ranking-v2: the same history model as v1 with
+the v2 recipes' hyperparameters and limits.
+
+Personalize's v2 recipes consider up to 5 million items (from the Interactions and Items datasets)
+and expose `apply_recency_bias` instead of v1's `recency_mask`. Here they also start from the
+setting performHPO found best on Sports 2014 (older history items weigh more, less backward flow,
+a little whole-history co-occurrence; docs/recipes.md has the figures), since v2 is documented to
+be more relevant than v1 rather than identical to it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from allstore.personalize.recipes.base import TrainingData
+from allstore.personalize.recipes.hyperparameters import read_bool
+from allstore.personalize.recipes.item_model import ItemToItemModel
+from allstore.personalize.recipes.user_personalization import UserPersonalization
+
+MAX_ITEMS = 5_000_000  # "can train on up to 5 million items from Item interactions and Items datasets"
+
+
+class UserPersonalizationV2(UserPersonalization):
+    """User-Personalization's model with v2's defaults, hyperparameter names and item limit."""
+
+    name = "aws-user-personalization-v2"
+    description = (
+        "Next-item recommendations from each user's recent history over up to 5 million items, "
+        "updated in real time from PutEvents without retraining."
+    )
+    default_hyperparameters: Mapping[str, str] = {
+        **{
+            name: value
+            for name, value in UserPersonalization.default_hyperparameters.items()
+            if name != "recency_mask"
+        },
+        "apply_recency_bias": "true",
+        "history_decay": "0.7",
+        "backward_weight": "0.1",
+        "cooccurrence_weight": "0.05",
+    }
+
+    def fit(self, data: TrainingData, hyperparameters: Mapping[str, str]) -> ItemToItemModel:
+        if len(data.items) > MAX_ITEMS:
+            raise ValueError(
+                f"{self.name} trains on at most {MAX_ITEMS:,} items; this data has {len(data.items):,}"
+            )
+        hp = {**self.default_hyperparameters, **hyperparameters}
+        recency = read_bool(hp, "apply_recency_bias")
+        return super().fit(data, {**hp, "recency_mask": str(recency).lower()})
+
+
+class PersonalizedRankingV2(UserPersonalizationV2):
+    """User-Personalization-v2's model, registered for ranking (GetPersonalizedRanking)."""
+
+    name = "aws-personalized-ranking-v2"
+    recipe_type = "PERSONALIZED_RANKING"
+    description = (
+        "Re-ranks a list of items for a user by User-Personalization-v2's history-based scores over "
+        "up to 5 million items, updated in real time from PutEvents."
+    )
