@@ -20,6 +20,7 @@ from typing import Any
 from botocore import xform_name
 
 from allstore.personalize import apimodel
+from allstore.personalize.api.batch import BatchApi
 from allstore.personalize.api.campaigns import CampaignsApi
 from allstore.personalize.api.datasets import DatasetsApi
 from allstore.personalize.api.events import EventsApi
@@ -73,6 +74,7 @@ class PersonalizeService:
                 DatasetsApi(self.state),
                 SolutionsApi(self.state),
                 CampaignsApi(self.state),
+                BatchApi(self.state),
             ),
             apimodel.RUNTIME: (RuntimeApi(self.state),),
             apimodel.EVENTS: (EventsApi(self.state),),

@@ -12,13 +12,15 @@ from allstore.personalize.state.kinds import Campaign
 from allstore.personalize.state.service_state import ServiceState
 
 
-def _query(params: dict[str, Any]) -> Query:
+def _query(params: dict[str, Any], campaign: Campaign) -> Query:
+    """The request, with the campaign's itemExplorationConfig when it was given one."""
     return Query(
         user_id=params.get("userId"),
         item_id=params.get("itemId"),
         num_results=params.get("numResults", DEFAULT_NUM_RESULTS),
         filter_arn=params.get("filterArn"),
         filter_values=params.get("filterValues"),
+        exploration=campaign.campaign_config.get("itemExplorationConfig"),
     )
 
 
@@ -28,22 +30,22 @@ class RuntimeApi:
     def __init__(self, state: ServiceState) -> None:
         self.state = state
 
-    def _version_of(self, campaign_arn: str | None) -> str:
-        """The solution version an ACTIVE campaign serves (the runtime answers InvalidInput otherwise)."""
+    def _campaign(self, campaign_arn: str | None) -> Campaign:
+        """The ACTIVE campaign (the runtime answers InvalidInputException otherwise)."""
         if not campaign_arn:
             raise invalid_input(
                 "campaignArn is required (recommenders are not supported by the local service)."
             )
-        return self.state.resources.active(
-            Campaign, campaign_arn, not_active=invalid_input
-        ).solution_version_arn
+        return self.state.resources.active(Campaign, campaign_arn, not_active=invalid_input)
 
     def get_recommendations(self, params: dict[str, Any]) -> dict[str, Any]:
-        version_arn = self._version_of(params.get("campaignArn"))
-        item_list = self.state.inference.recommend(version_arn, _query(params))
+        campaign = self._campaign(params.get("campaignArn"))
+        item_list = self.state.inference.recommend(campaign.solution_version_arn, _query(params, campaign))
         return {"itemList": item_list, "recommendationId": f"RID-{uuid.uuid4()}"}
 
     def get_personalized_ranking(self, params: dict[str, Any]) -> dict[str, Any]:
-        version_arn = self._version_of(params.get("campaignArn"))
-        ranking = self.state.inference.rank(version_arn, _query(params), params["inputList"])
+        campaign = self._campaign(params.get("campaignArn"))
+        ranking = self.state.inference.rank(
+            campaign.solution_version_arn, _query(params, campaign), params["inputList"]
+        )
         return {"personalizedRanking": ranking, "recommendationId": f"RID-{uuid.uuid4()}"}

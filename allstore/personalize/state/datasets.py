@@ -13,59 +13,21 @@ import threading
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
-from urllib.parse import unquote, urlparse
 
-import boto3
 import numpy as np
 
 from allstore.personalize.errors import JobFailed
 from allstore.personalize.schemas import Field, Schema
+from allstore.personalize.state.objects import read_texts
 from allstore.state_dir import arn_filename, atomic_file
 
 Columns = dict[str, np.ndarray]
 
 
 def read_csv_text(location: str) -> Iterator[str]:
-    """The text of every CSV file at `location`: s3://bucket/key, s3://bucket/prefix/, file:// or a path.
-
-    S3 is read with boto3, which honours AWS_ENDPOINT_URL_S3 (the local moto S3 when running locally).
-    """
-    if location.startswith("s3://"):
-        yield from _read_s3(location)
-        return
-    path = Path(unquote(urlparse(location).path) if location.startswith("file://") else location)
-    if path.is_dir():
-        files = sorted(path.glob("*.csv"))
-        if not files:
-            raise JobFailed(f"no .csv files in {path}")
-    elif path.is_file():
-        files = [path]
-    else:
-        raise JobFailed(f"{location} does not exist")
-    for file in files:
-        yield file.read_text(encoding="utf-8-sig")
-
-
-def _read_s3(location: str) -> Iterator[str]:
-    parsed = urlparse(location)
-    bucket, key = parsed.netloc, parsed.path.lstrip("/")
-    s3 = boto3.client("s3")
-    try:
-        if key and not key.endswith("/"):
-            keys = [key]
-        else:
-            listing = s3.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=key)
-            keys = [item["Key"] for page in listing for item in page.get("Contents", [])]
-            keys = [name for name in keys if name.endswith(".csv")]
-            if not keys:
-                raise JobFailed(f"no .csv objects under {location}")
-        for name in keys:
-            body = s3.get_object(Bucket=bucket, Key=name)["Body"].read()
-            yield body.decode("utf-8-sig")
-    except s3.exceptions.NoSuchKey:
-        raise JobFailed(f"{location} does not exist") from None
-    except s3.exceptions.NoSuchBucket:
-        raise JobFailed(f"bucket {bucket} does not exist") from None
+    """The text of every CSV file at `location`: s3://bucket/key, s3://bucket/prefix/, file:// or a path."""
+    for _name, text in read_texts(location, ".csv"):
+        yield text
 
 
 def parse_csv(texts: Iterator[str], schema: Schema) -> Columns:

@@ -9,6 +9,7 @@ numpy argpartition for the top N.
 
 from __future__ import annotations
 
+import re
 import threading
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -34,8 +35,11 @@ from allstore.personalize.state.resources import ResourceStore
 DEFAULT_NUM_RESULTS = 25
 MAX_NUM_RESULTS = 500
 MAX_INPUT_LIST = 500
+DEFAULT_EXPLORATION_WEIGHT = 0.3  # the service's default explorationWeight
+DAY_SECONDS = 86_400
 SCORED_TYPES = ("USER_PERSONALIZATION", "PERSONALIZED_RANKING")  # SIMS and popularity return no score
 
+_ATTRIBUTE = re.compile(r'ITEMS\.([A-Za-z_][A-Za-z0-9_]*)\s*=\s*"((?:[^"\\]|\\.)*)"', re.IGNORECASE)
 History = tuple[list[str], list[int], list[str]]  # item ids, timestamps, event types, oldest first
 
 
@@ -71,6 +75,56 @@ class Query:
     num_results: int = DEFAULT_NUM_RESULTS
     filter_arn: str | None = None
     filter_values: Mapping[str, str] | None = None
+    exploration: Mapping[str, str] | None = None  # itemExplorationConfig, when one is given
+
+
+def exploration_settings(config: Mapping[str, str] | None) -> tuple[float, float | None]:
+    """itemExplorationConfig as (explorationWeight, explorationItemAgeCutOff in days or None),
+    InvalidInputException for names or values the service does not accept."""
+    config = dict(config or {})
+    unknown = set(config) - {"explorationWeight", "explorationItemAgeCutOff"}
+    if unknown:
+        raise invalid_input(
+            f"itemExplorationConfig has {sorted(unknown)[0]!r}; it takes explorationWeight and "
+            "explorationItemAgeCutOff."
+        )
+    try:
+        weight = float(config.get("explorationWeight", DEFAULT_EXPLORATION_WEIGHT))
+        cutoff = float(config["explorationItemAgeCutOff"]) if "explorationItemAgeCutOff" in config else None
+    except ValueError:
+        raise invalid_input("itemExplorationConfig values must be numbers.") from None
+    if not 0.0 <= weight <= 1.0:
+        raise invalid_input("itemExplorationConfig.explorationWeight must be between 0 and 1.")
+    if cutoff is not None and cutoff <= 0:
+        raise invalid_input(
+            "itemExplorationConfig.explorationItemAgeCutOff must be a positive number of days."
+        )
+    return weight, cutoff
+
+
+def _ranks(values: np.ndarray) -> np.ndarray:
+    """Each value's rank among the finite ones, scaled to [0, 1] (1 = highest); -inf stays -inf."""
+    finite = np.isfinite(values)
+    ranked = np.full(len(values), -np.inf)
+    if finite.any():
+        order = np.argsort(np.argsort(values[finite], kind="stable"), kind="stable")
+        ranked[finite] = order / max(finite.sum() - 1, 1)
+    return ranked
+
+
+def explore(
+    scores: np.ndarray, popularity: np.ndarray, weight: float, fresh: np.ndarray | None
+) -> np.ndarray:
+    """User-Personalization's exploration: rank-blend the model's scores with a preference for items
+    with few interactions (cold items), by `weight` (0 = relevance only, 1 = most exploration); with an
+    age cut-off only items created within it (`fresh`) get the preference."""
+    if weight == 0.0:
+        return scores
+    coldness = -popularity.astype(np.float64)
+    if fresh is not None:
+        coldness = np.where(fresh, coldness, coldness.min(initial=0.0) - 1.0)
+    blended = (1.0 - weight) * _ranks(scores) + weight * _ranks(coldness)
+    return np.where(np.isfinite(scores), blended, -np.inf)
 
 
 class Inference:
@@ -177,6 +231,8 @@ class Inference:
             if not query.user_id:
                 raise invalid_input("userId is required for a User-Personalization campaign.")
             scores = bundle.model.score_history(history[0], history[1]) if history[0] else bundle.popularity
+            if query.exploration is not None:
+                scores = self._explored(np.asarray(scores, dtype=np.float64), bundle, group_arn, query)
         else:  # POPULAR_ITEMS: the model decides (popularity, trending)
             scores = bundle.model.score_history(history[0], history[1])
         scores = np.asarray(scores, dtype=np.float64)
@@ -192,6 +248,20 @@ class Inference:
                 {"itemId": item, "score": round(share, 7)} for item, share in zip(items, shares, strict=True)
             ]
         return [{"itemId": item} for item in items]
+
+    def _explored(self, scores: np.ndarray, bundle: ModelBundle, group_arn: str, query: Query) -> np.ndarray:
+        weight, cutoff_days = exploration_settings(query.exploration)
+        fresh = None
+        if cutoff_days is not None:
+            rows = self.metadata.rows(group_arn, "ITEMS")
+            created = np.array(
+                [float(rows.get(item, {}).get("CREATION_TIMESTAMP", np.nan)) for item in bundle.model.items]
+            )
+            # the age is counted back from the latest interaction the model was trained on
+            latest = float(bundle.history_timestamps.max()) if len(bundle.history_timestamps) else 0.0
+            with np.errstate(invalid="ignore"):
+                fresh = created >= latest - cutoff_days * DAY_SECONDS
+        return explore(scores, bundle.popularity, weight, fresh)
 
     def rank(self, version_arn: str, query: Query, input_list: Sequence[str]) -> list[dict[str, Any]]:
         """GetPersonalizedRanking's personalizedRanking: the known items by score, then unknown ones."""
@@ -225,3 +295,41 @@ class Inference:
             for rank in order
         ]
         return ranking + [{"itemId": item} for item in unknown]
+
+    def segment(
+        self,
+        version_arn: str,
+        num_results: int,
+        item_id: str | None = None,
+        item_attributes: str | None = None,
+    ) -> list[str]:
+        """A batch segment line's recommendedUsers: the users most likely to interact with the item
+        (Item-Affinity) or with items having the attributes (Item-Attribute-Affinity), best first.
+
+        A USER_SEGMENTATION model scores its `users` for a set of items with `score_users(item_ids)`.
+        """
+        bundle = self.models.load(version_arn)
+        if bundle.recipe_type != "USER_SEGMENTATION":
+            raise invalid_input("Batch segment jobs need a solution version of a USER_SEGMENTATION recipe.")
+        if item_attributes is not None:
+            items = self.items_with(self.group_of(version_arn), bundle, item_attributes)
+        elif item_id:
+            items = [item_id]
+        else:
+            raise invalid_input('each input line needs "itemId" (Item-Affinity) or "itemAttributes".')
+        scores = np.asarray(bundle.model.score_users(items), dtype=np.float64)
+        return bundle.model.users[top_n(scores, None, num_results)].tolist()
+
+    def items_with(self, group_arn: str, bundle: ModelBundle, expression: str) -> list[str]:
+        """The model's items matching `ITEMS.<FIELD> = "value" [AND ...]` (multi-valued fields split on |)."""
+        mask = np.ones(len(bundle.model.items), dtype=bool)
+        catalogue = CatalogueIndex(bundle.model.items, self.metadata.rows(group_arn, "ITEMS"))
+        for condition in re.split(r"\s+AND\s+", expression.strip(), flags=re.IGNORECASE):
+            match = _ATTRIBUTE.fullmatch(condition.strip())
+            if match is None:
+                raise invalid_input(
+                    f'itemAttributes {expression!r}: each condition is ITEMS.<FIELD> = "value", joined by AND.'
+                )
+            field, value = match.group(1).upper(), match.group(2).replace('\\"', '"')
+            mask &= catalogue.mask(field, "=", (value,))
+        return bundle.model.items[mask].tolist()

@@ -183,6 +183,38 @@ class Filter(Resource):
     filter_expression: str
 
 
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class BatchInferenceJob(Resource):
+    kind = "batch-inference-job"
+    label = "Batch inference job"
+    arn_member = "batchInferenceJobArn"
+
+    job_name: str
+    solution_version_arn: str
+    filter_arn: str | None = None
+    num_results: int
+    job_input: dict[str, Any]  # {"s3DataSource": {"path": ...}}
+    job_output: dict[str, Any]  # {"s3DataDestination": {"path": ...}}
+    batch_inference_job_config: dict[str, Any] = dataclasses.field(default_factory=dict)
+    role_arn: str
+    batch_inference_job_mode: str = "BATCH_INFERENCE"
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class BatchSegmentJob(Resource):
+    kind = "batch-segment-job"
+    label = "Batch segment job"
+    arn_member = "batchSegmentJobArn"
+
+    job_name: str
+    solution_version_arn: str
+    filter_arn: str | None = None
+    num_results: int
+    job_input: dict[str, Any]
+    job_output: dict[str, Any]
+    role_arn: str
+
+
 # Parents before children: recovery finishes deletions children first (in reverse).
 KINDS: tuple[type[Resource], ...] = (
     Schema,
@@ -194,4 +226,13 @@ KINDS: tuple[type[Resource], ...] = (
     Campaign,
     EventTracker,
     Filter,
+    BatchInferenceJob,
+    BatchSegmentJob,
+)
+# The kinds whose creation is background work a restart cuts off (it fails them).
+JOB_KINDS: tuple[type[Resource], ...] = (
+    DatasetImportJob,
+    SolutionVersion,
+    BatchInferenceJob,
+    BatchSegmentJob,
 )

@@ -13,6 +13,7 @@ from allstore.personalize.state.events import EventStore
 from allstore.personalize.state.inference import Inference
 from allstore.personalize.state.jobs import Jobs
 from allstore.personalize.state.kinds import (
+    JOB_KINDS,
     KINDS,
     Campaign,
     Dataset,
@@ -108,7 +109,7 @@ class ServiceState:
         def changing(resource: Resource) -> bool:
             return resource.status in IN_PROGRESS
 
-        for kind in (DatasetImportJob, SolutionVersion):
+        for kind in JOB_KINDS:
             for resource in store.select(kind, changing):
                 store.update(kind, resource.arn, status=CREATE_FAILED, failure_reason=INTERRUPTED)
         for kind in (DatasetGroup, Dataset, Solution, EventTracker, Filter):

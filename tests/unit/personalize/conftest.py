@@ -14,6 +14,7 @@ from pathlib import Path
 import boto3
 import pytest
 from botocore.config import Config
+from moto.server import ThreadedMotoServer
 
 from allstore.personalize.server import PersonalizeServer
 
@@ -139,6 +140,23 @@ def server(state_dir: Path) -> Iterator[PersonalizeServer]:
 @pytest.fixture
 def clients(server: PersonalizeServer) -> Clients:
     return make_clients(server.url)
+
+
+@pytest.fixture
+def s3(monkeypatch: pytest.MonkeyPatch) -> Iterator[object]:
+    """A moto server the service reaches as S3 and CloudWatch (AWS_ENDPOINT_URL_<SERVICE>), as the
+    local store wires it; yields an S3 client with the bucket "workshop"."""
+    moto = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+    moto.start()
+    try:
+        host, port = moto.get_host_and_port()
+        for service in ("S3", "CLOUDWATCH"):
+            monkeypatch.setenv(f"AWS_ENDPOINT_URL_{service}", f"http://{host}:{port}")
+        client = boto3.client("s3")
+        client.create_bucket(Bucket="workshop")
+        yield client
+    finally:
+        moto.stop()
 
 
 @pytest.fixture

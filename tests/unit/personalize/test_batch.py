@@ -1,0 +1,137 @@
+"""Batch inference jobs from the boto3 side: JSON lines in moto S3, the job's output file parsed back
+and compared with what the runtime answers; bad lines become error lines; what the service refuses."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from botocore.exceptions import ClientError
+
+from tests.unit.personalize.conftest import Clients, Store, deploy, wait_for
+
+ROLE = "arn:aws:iam::123456789012:role/PersonalizeRole"
+
+
+def run_batch_job(clients: Clients, s3, version_arn: str, lines: list, name: str = "batch", **kwargs) -> list:
+    """Upload `lines` (objects, or raw strings), run a batch inference job, return the output lines."""
+    body = "\n".join(line if isinstance(line, str) else json.dumps(line) for line in lines) + "\n"
+    s3.put_object(Bucket="workshop", Key=f"{name}/input/users.json", Body=body.encode())
+    p = clients.personalize
+    job_arn = p.create_batch_inference_job(
+        jobName=name,
+        solutionVersionArn=version_arn,
+        roleArn=ROLE,
+        jobInput={"s3DataSource": {"path": f"s3://workshop/{name}/input/users.json"}},
+        jobOutput={"s3DataDestination": {"path": f"s3://workshop/{name}/output/"}},
+        **kwargs,
+    )["batchInferenceJobArn"]
+    job = wait_for(lambda: p.describe_batch_inference_job(batchInferenceJobArn=job_arn)["batchInferenceJob"])
+    assert job["status"] == "ACTIVE", job
+    text = s3.get_object(Bucket="workshop", Key=f"{name}/output/users.json.out")["Body"].read().decode()
+    return [json.loads(line) for line in text.splitlines()]
+
+
+def test_user_personalization_batch_output_matches_the_runtime(clients: Clients, store: Store, s3) -> None:
+    shop = deploy(clients, store)
+    p = clients.personalize
+    filter_arn = p.create_filter(
+        name="fishing",
+        datasetGroupArn=shop.group_arn,
+        filterExpression='INCLUDE ItemID WHERE Items.CATEGORY_L1 IN ("fishing")',
+    )["filterArn"]
+    wait_for(lambda: p.describe_filter(filterArn=filter_arn)["filter"])
+    lines = [{"userId": "user-1"}, {"userId": "user-2"}, "not json", {"itemId": "item-0-0"}]
+    output = run_batch_job(clients, s3, shop.version_arn, lines, numResults=5, filterArn=filter_arn)
+
+    assert [line["input"] for line in output] == lines
+    for line in output[:2]:
+        assert line["error"] is None
+        items, scores = line["output"]["recommendedItems"], line["output"]["scores"]
+        assert len(items) == 5 and {store.item_category[item] for item in items} == {"fishing"}
+        assert scores == sorted(scores, reverse=True)
+        runtime = clients.runtime.get_recommendations(
+            campaignArn=shop.campaign_arn, userId=line["input"]["userId"], numResults=5, filterArn=filter_arn
+        )["itemList"]
+        assert items == [entry["itemId"] for entry in runtime]
+        assert scores == [entry["score"] for entry in runtime]
+    assert output[2]["output"] is None and "not valid JSON" in output[2]["error"]
+    assert output[3]["output"] is None and "userId is required" in output[3]["error"]
+
+    jobs = p.list_batch_inference_jobs(solutionVersionArn=shop.version_arn)["batchInferenceJobs"]
+    assert [(job["jobName"], job["status"]) for job in jobs] == [("batch", "ACTIVE")]
+    job = p.describe_batch_inference_job(batchInferenceJobArn=jobs[0]["batchInferenceJobArn"])
+    assert job["batchInferenceJob"]["numResults"] == 5
+    assert job["batchInferenceJob"]["filterArn"] == filter_arn
+
+
+def test_related_items_and_ranking_batches(clients: Clients, store: Store, s3) -> None:
+    sims = deploy(clients, store, recipe="aws-sims", name="similar")
+    output = run_batch_job(clients, s3, sims.version_arn, [{"itemId": "item-1-0"}], name="sims", numResults=4)
+    items = output[0]["output"]["recommendedItems"]
+    assert len(items) == 4 and "item-1-0" not in items
+    assert "scores" not in output[0]["output"]  # SIMS reports no scores, as at the runtime
+
+    ranking = deploy(clients, store, recipe="aws-personalized-ranking", name="ranking")
+    wanted = ["item-3-0", "item-0-0", "unknown-item", "item-3-1"]
+    output = run_batch_job(
+        clients, s3, ranking.version_arn, [{"userId": "user-3", "itemList": wanted}], name="rank"
+    )
+    ranked = output[0]["output"]["recommendedItems"]
+    assert sorted(ranked) == sorted(wanted) and ranked[-1] == "unknown-item"
+    runtime = clients.runtime.get_personalized_ranking(
+        campaignArn=ranking.campaign_arn, userId="user-3", inputList=wanted
+    )["personalizedRanking"]
+    assert ranked == [entry["itemId"] for entry in runtime]
+
+
+def test_exploration_brings_cold_items_forward(clients: Clients, store: Store, s3) -> None:
+    shop = deploy(clients, store)
+    plain = run_batch_job(clients, s3, shop.version_arn, [{"userId": "user-1"}], name="plain", numResults=10)
+    explored = run_batch_job(
+        clients,
+        s3,
+        shop.version_arn,
+        [{"userId": "user-1"}],
+        name="explored",
+        numResults=10,
+        batchInferenceJobConfig={"itemExplorationConfig": {"explorationWeight": "1.0"}},
+    )
+
+    def interactions(items: list[str]) -> int:
+        text = store.interactions_csv.read_text()
+        return sum(text.count(f",{item},") for item in items)
+
+    cold = explored[0]["output"]["recommendedItems"]
+    assert cold != plain[0]["output"]["recommendedItems"]
+    assert interactions(cold) < interactions(plain[0]["output"]["recommendedItems"])
+
+
+def test_what_the_service_refuses(clients: Clients, store: Store, s3) -> None:
+    shop = deploy(clients, store)
+    p = clients.personalize
+    common = {
+        "solutionVersionArn": shop.version_arn,
+        "roleArn": ROLE,
+        "jobInput": {"s3DataSource": {"path": "s3://workshop/in.json"}},
+        "jobOutput": {"s3DataDestination": {"path": "s3://workshop/out/"}},
+    }
+    for kwargs, message in (
+        ({"batchInferenceJobMode": "THEME_GENERATION"}, "Content Generator"),
+        ({"numResults": 501}, "numResults"),
+        ({"batchInferenceJobConfig": {"itemExplorationConfig": {"explorationWeight": "2"}}}, "between 0"),
+    ):
+        with pytest.raises(ClientError) as error:
+            p.create_batch_inference_job(jobName="refused", **common, **kwargs)
+        assert error.value.response["Error"]["Code"] == "InvalidInputException"
+        assert message in error.value.response["Error"]["Message"]
+    with pytest.raises(p.exceptions.InvalidInputException, match="USER_SEGMENTATION"):
+        p.create_batch_segment_job(jobName="segments", **common)
+    assert p.list_batch_inference_jobs()["batchInferenceJobs"] == []  # nothing was created
+
+    # a missing input object fails the job with the reason
+    job_arn = p.create_batch_inference_job(jobName="missing", **common)["batchInferenceJobArn"]
+    job = wait_for(lambda: p.describe_batch_inference_job(batchInferenceJobArn=job_arn)["batchInferenceJob"])
+    assert job["status"] == "CREATE FAILED" and "does not exist" in job["failureReason"]
+    with pytest.raises(p.exceptions.ResourceAlreadyExistsException):
+        p.create_batch_inference_job(jobName="missing", **common)
