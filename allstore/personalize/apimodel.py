@@ -36,6 +36,12 @@ def operation(service: str, name: str) -> OperationModel:
     return service_model(service).operation_model(name)
 
 
+@functools.cache
+def error_names(service: str, name: str) -> frozenset[str]:
+    """The exception classes the model lists for the operation."""
+    return frozenset(shape.name for shape in operation(service, name).error_shapes)
+
+
 def http_status(service: str, error: ServiceError) -> int:
     """The status the model gives the error shape (400 when it gives none, as the JSON protocol does)."""
     try:

@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import json
 import logging
+import re
+import uuid
 from email.message import Message
 from pathlib import Path
 from typing import Any
@@ -21,6 +23,7 @@ from allstore.loopback import LoopbackServer, Response, parse_json
 from allstore.personalize import apimodel
 from allstore.personalize.errors import ServiceError
 from allstore.personalize.service import PersonalizeService
+from allstore.personalize.state.resources import REQUEST_REGION
 
 logger = logging.getLogger(__name__)
 TARGET_PREFIX = "AmazonPersonalize."
@@ -32,6 +35,8 @@ REST_ROUTES = {
     "/users": (apimodel.EVENTS, "PutUsers"),
 }
 MAX_BODY_BYTES = 10 * 1024 * 1024
+# SigV4's credential scope: Credential=<key>/<date>/<region>/<service>/aws4_request.
+CREDENTIAL_SCOPE = re.compile(r"Credential=[^/,\s]+/\d{8}/([a-z0-9-]{1,32})/[a-z0-9-]+/aws4_request")
 JSON = "application/json"
 # The errors the HTTP layer itself answers (wrong Host, oversized body, ...), by status.
 WIRE_ERRORS = {
@@ -43,7 +48,8 @@ WIRE_ERRORS = {
 
 
 def render_error(status: int, message: str) -> tuple[dict[str, str], bytes]:
-    return _error(status, WIRE_ERRORS.get(status, "InvalidInputException"), message, JSON)[1:]
+    reply, body = _error(status, WIRE_ERRORS.get(status, "InvalidInputException"), message, JSON)[1:]
+    return {**reply, "x-amzn-RequestId": str(uuid.uuid4())}, body
 
 
 def _error(status: int, code: str, message: str, content_type: str) -> Response:
@@ -52,9 +58,20 @@ def _error(status: int, code: str, message: str, content_type: str) -> Response:
 
 
 def personalize_app(service: PersonalizeService) -> Any:
-    """The three APIs' wire protocol over `service.handle(api, operation, params)`."""
+    """The three APIs' wire protocol over `service.handle(api, operation, params)`; every answer
+    carries a request id (`x-amzn-RequestId`, botocore's ResponseMetadata.RequestId), and the
+    request's signing region names the resources it creates."""
 
     def app(method: str, target: str, headers: Message, body: bytes) -> Response:
+        scope = CREDENTIAL_SCOPE.search(headers.get("Authorization", ""))
+        token = REQUEST_REGION.set(scope.group(1) if scope else None)
+        try:
+            status, reply, payload = serve(method, target, headers, body)
+        finally:
+            REQUEST_REGION.reset(token)
+        return status, {**reply, "x-amzn-RequestId": str(uuid.uuid4())}, payload
+
+    def serve(method: str, target: str, headers: Message, body: bytes) -> Response:
         path = urlsplit(target).path
         if method == "GET" and path == "/":  # the runner's health check
             return 200, {"Content-Type": JSON}, b'{"status":"ok"}'

@@ -26,7 +26,7 @@ from allstore.personalize.api.datasets import DatasetsApi
 from allstore.personalize.api.events import EventsApi
 from allstore.personalize.api.runtime import RuntimeApi
 from allstore.personalize.api.solutions import SolutionsApi
-from allstore.personalize.errors import invalid_input
+from allstore.personalize.errors import ServiceError, invalid_input
 from allstore.personalize.state.service_state import ServiceState
 from allstore.state_dir import StateDirectoryInUse as StateDirectoryInUse  # raised by __init__
 
@@ -91,8 +91,16 @@ class PersonalizeService:
         bound = self._operations.get((api, operation))
         if bound is None:
             raise invalid_input(f"{operation} is not supported by the local Personalize service.")
-        apimodel.validate(api, operation, params)
-        result = bound(params)
+        try:
+            apimodel.validate(api, operation, params)
+            result = bound(params)
+        except ServiceError as error:
+            listed = apimodel.error_names(api, operation)
+            if error.code not in listed and "InvalidInputException" in listed:
+                # The service answers only with its modelled classes (PutEvents with an unknown
+                # trackingId is an InvalidInputException), so botocore raises a class it knows.
+                raise invalid_input(error.message) from None
+            raise
         # Control-plane documents carry internal fields, so they are cut to the API's shape; the
         # runtime and events APIs build their answers in shape already (and are latency-bound).
         return apimodel.output(api, operation, result) if api == apimodel.CONTROL_PLANE else result

@@ -118,8 +118,14 @@ class CampaignsApi:
 
     def create_event_tracker(self, params: Result) -> Result:
         group = self.store.usable(DatasetGroup, params["datasetGroupArn"])
-        if self.store.select(EventTracker, lambda tracker: tracker.dataset_group_arn == group.arn):
-            raise already_exists(f"Dataset group {group.arn} already has an event tracker.")
+        if existing := self.store.select(
+            EventTracker, lambda tracker: tracker.dataset_group_arn == group.arn
+        ):
+            # The existing tracker's ARN first, then a space: the original workshop takes the first
+            # ARN of this message as the tracker to use.
+            raise already_exists(
+                f"Event tracker {existing[0].arn} already exists for dataset group {group.arn}"
+            )
         arn = make_arn(EventTracker.kind, secrets.token_hex(4))
         tracking_id = str(uuid.uuid4())
         self.store.new(

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import contextvars
 import dataclasses
 import json
 import os
@@ -37,8 +38,18 @@ IRREGULAR_WIRE_NAMES = {
 }
 
 
+# The region the request being served was signed for (server.py sets it per request), so ARNs
+# carry the client's region as the service's do; outside a request, the process's region.
+REQUEST_REGION: contextvars.ContextVar[str | None] = contextvars.ContextVar("request_region", default=None)
+
+
 def region() -> str:
-    return os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION") or "us-east-1"
+    return (
+        REQUEST_REGION.get()
+        or os.environ.get("AWS_REGION")
+        or os.environ.get("AWS_DEFAULT_REGION")
+        or "us-east-1"
+    )
 
 
 def make_arn(kind: str, resource_id: str) -> str:

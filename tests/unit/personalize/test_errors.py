@@ -231,11 +231,16 @@ def test_ranking_input_list_limit(clients: Clients, store: Store) -> None:
 def test_events_errors(clients: Clients, shop) -> None:
     p, events = clients.personalize, clients.events
     tracking_id = p.create_event_tracker(name="tracker", datasetGroupArn=shop.group_arn)["trackingId"]
-    with pytest.raises(p.exceptions.ResourceAlreadyExistsException):
+    with pytest.raises(p.exceptions.ResourceAlreadyExistsException) as second:
         p.create_event_tracker(name="tracker-2", datasetGroupArn=shop.group_arn)
+    # The original workshop's notebook 2 takes the existing tracker from the message's first ARN.
+    message = second.value.response["Error"]["Message"]
+    existing = message[message.index("arn:aws:personalize") :].partition(" ")[0]
+    assert p.describe_event_tracker(eventTrackerArn=existing)["eventTracker"]["trackingId"] == tracking_id
     now = time.time()
     event = {"eventType": "click", "itemId": "item-0-0", "sentAt": now}
-    with pytest.raises(events.exceptions.ResourceNotFoundException):
+    # PutEvents' model lists only InvalidInputException: an unknown trackingId is one.
+    with pytest.raises(events.exceptions.InvalidInputException, match="no-such-tracking-id"):
         events.put_events(trackingId="no-such-tracking-id", sessionId="s", eventList=[event])
     with pytest.raises(events.exceptions.InvalidInputException, match="at most 10"):
         events.put_events(trackingId=tracking_id, sessionId="s", eventList=[event] * 11)
