@@ -23,7 +23,14 @@ from allstore.search.bulk import (
     update_from_body,
     write_response,
 )
-from allstore.search.errors import SearchError, bad_request, parsing_error, unsupported
+from allstore.search.errors import (
+    SHARD_ERROR_TYPES,
+    SearchError,
+    bad_request,
+    parsing_error,
+    search_phase_failure,
+    unsupported,
+)
 from allstore.search.index import FieldSort, SearchIndex
 from allstore.search.source_filter import SourceFilter
 from allstore.search.store import IndexStore
@@ -391,7 +398,12 @@ class SearchApi:
             request.params.get("_source_includes"),
             request.params.get("_source_excludes"),
         )
-        total, hits = index.search(body.get("query"), size, offset, sort)
+        try:
+            total, hits = index.search(body.get("query"), size, offset, sort)
+        except SearchError as error:
+            if error.error_type in SHARD_ERROR_TYPES:
+                raise search_phase_failure(index.name, error) from None
+            raise
         with_version = bool(body.get("version")) or request.flag("version")
         with_seq_no = bool(body.get("seq_no_primary_term")) or request.flag("seq_no_primary_term")
         formatted = []

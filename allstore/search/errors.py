@@ -19,10 +19,15 @@ class SearchError(Exception):
         self.reason = reason
         self.details = details
 
+    root_causes: list[dict[str, Any]] | None = None  # when the error wraps others (shard failures)
+
+    def cause(self) -> dict[str, Any]:
+        return {"type": self.error_type, "reason": self.reason, **self.details}
+
     def to_dict(self) -> dict[str, Any]:
         """The `error` object OpenSearch puts in a response body or a bulk item."""
-        cause = {"type": self.error_type, "reason": self.reason, **self.details}
-        return {"root_cause": [cause], **cause}
+        cause = self.cause()
+        return {"root_cause": self.root_causes or [cause], **cause}
 
     def body(self) -> dict[str, Any]:
         return {"error": self.to_dict(), "status": self.status}
@@ -36,6 +41,25 @@ def index_not_found(index: str) -> SearchError:
         index=index,
         **{"resource.type": "index_or_alias", "resource.id": index, "index_uuid": "_na_"},
     )
+
+
+# Errors a shard raises while it runs a search (the query meets the mapping there), which OpenSearch
+# reports as a failed search phase; a malformed request body fails before any shard runs.
+SHARD_ERROR_TYPES = frozenset({"query_shard_exception", "parse_exception"})
+
+
+def search_phase_failure(index: str, error: SearchError) -> SearchError:
+    """`error` from the index's one shard, as OpenSearch reports a search all of whose shards failed."""
+    failure = SearchError(
+        400,
+        "search_phase_execution_exception",
+        "all shards failed",
+        phase="query",
+        grouped=True,
+        failed_shards=[{"shard": 0, "index": index, "node": "allstore-local", "reason": error.cause()}],
+    )
+    failure.root_causes = [error.cause()]
+    return failure
 
 
 def bad_request(reason: str) -> SearchError:

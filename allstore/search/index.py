@@ -27,6 +27,7 @@ from typing import Any
 import tantivy
 from tantivy import Query
 
+from allstore.search.dates import DATE_TYPES
 from allstore.search.errors import (
     SearchError,
     bad_request,
@@ -37,7 +38,6 @@ from allstore.search.errors import (
 from allstore.search.fuzzy import TermExpander
 from allstore.search.mapping import (
     BOOLEAN,
-    DATE,
     FLOAT_TYPES,
     ID_FIELD,
     INTEGER_TYPES,
@@ -55,7 +55,7 @@ META_FILE = "meta.json"
 WRITER_HEAP_BYTES = 32_000_000
 MAX_CACHED_QUERIES = 2_000  # per refresh; a store's shoppers repeat a small set of searches
 MAX_ID_BYTES = 512
-SORTABLE_TYPES = INTEGER_TYPES | FLOAT_TYPES | {DATE, BOOLEAN}  # the fast fields tantivy orders by
+SORTABLE_TYPES = INTEGER_TYPES | FLOAT_TYPES | DATE_TYPES | {BOOLEAN}  # the fast fields tantivy orders by
 
 
 @dataclass(frozen=True)
@@ -365,11 +365,7 @@ class SearchIndex:
                 "order": tantivy.Order.Desc if sort.descending else tantivy.Order.Asc,
             }
         result = searcher.search(tantivy_query, limit=max(size, 1), offset=offset, count=True, **order)
-        hits = [(value, _stored(searcher, address)) for value, address in result.hits[:size]]
-        if sort is not None and view.mapping.fields[sort.field].type == DATE:
-            # tantivy orders dates by nanoseconds; OpenSearch reports epoch milliseconds
-            hits = [(None if value is None else value // 1_000_000, doc) for value, doc in hits]
-        return result.count, hits
+        return result.count, [(value, _stored(searcher, address)) for value, address in result.hits[:size]]
 
     def count(self, query: Any) -> int:
         total, _hits = self.search(query, 0, 0)

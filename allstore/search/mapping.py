@@ -9,14 +9,15 @@ strings as `text` with a `keyword` sub-field, numbers as `float`, booleans as `b
 from __future__ import annotations
 
 import copy
-import datetime as dt
 import json
 from collections.abc import Iterator
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any
 
 import tantivy
 
+from allstore.search.dates import DATE_TYPES, DateParser
 from allstore.search.errors import SearchError, mapper_parsing_error
 
 TEXT = "text"
@@ -25,9 +26,8 @@ INTEGER_TYPES = frozenset({"integer", "long", "short", "byte"})
 _INTEGER_BITS = {"byte": 8, "short": 16, "integer": 32, "long": 64}
 FLOAT_TYPES = frozenset({"float", "double", "half_float", "scaled_float"})
 BOOLEAN = "boolean"
-DATE = "date"
 OBJECT = "object"
-LEAF_TYPES = frozenset({TEXT, KEYWORD, BOOLEAN, DATE}) | INTEGER_TYPES | FLOAT_TYPES
+LEAF_TYPES = frozenset({TEXT, KEYWORD, BOOLEAN}) | INTEGER_TYPES | FLOAT_TYPES | DATE_TYPES
 
 # Fields the server keeps per document; OpenSearch reserves these names too.
 ID_FIELD = "_id"
@@ -72,6 +72,12 @@ class FieldSpec:
     indexed: bool
     source_path: str
     ignore_above: int | None = None
+    format: str | None = None
+
+    @cached_property
+    def dates(self) -> DateParser:
+        """How this date field reads values (its `format`, or the type's default)."""
+        return DateParser.of(self.type, self.format)
 
     @property
     def is_text(self) -> bool:
@@ -145,8 +151,8 @@ class Mapping:
                 builder.add_float_field(spec.path, indexed=True, fast=True)
             elif spec.type == BOOLEAN:
                 builder.add_boolean_field(spec.path, indexed=True, fast=True)
-            elif spec.type == DATE:
-                builder.add_date_field(spec.path, indexed=True, fast=True)
+            elif spec.type in DATE_TYPES:  # epoch ms (date) or ns (date_nanos): tantivy dates keep seconds
+                builder.add_integer_field(spec.path, indexed=True, fast=True)
         return builder.build()
 
     def with_dynamic_fields(self, source: dict[str, Any]) -> Mapping | None:
@@ -191,19 +197,6 @@ def flatten(source: dict[str, Any]) -> dict[str, list[Any]]:
     return out
 
 
-def parse_date(value: Any) -> dt.datetime:
-    """An OpenSearch date: ISO 8601 text or epoch milliseconds. Naive times are UTC."""
-    if isinstance(value, bool):
-        raise ValueError(value)
-    if isinstance(value, int | float):
-        return dt.datetime.fromtimestamp(value / 1000, tz=dt.UTC)
-    text = str(value).strip()
-    if text.lstrip("-").isdigit():
-        return dt.datetime.fromtimestamp(int(text) / 1000, tz=dt.UTC)
-    parsed = dt.datetime.fromisoformat(text.replace("Z", "+00:00"))
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=dt.UTC)
-
-
 def parse_boolean(value: Any) -> bool:
     if isinstance(value, bool):
         return value
@@ -238,7 +231,8 @@ def coerce(spec: FieldSpec, value: Any) -> Any:
         return float(value)
     if spec.type == BOOLEAN:
         return parse_boolean(value)
-    return parse_date(value)
+    nanos = spec.dates.nanos(value)
+    return nanos if spec.type == "date_nanos" else nanos // 1_000_000
 
 
 def _dynamic_as_string(tree: dict[str, Any]) -> dict[str, Any]:
@@ -262,14 +256,12 @@ def _add_value(doc: tantivy.Document, spec: FieldSpec, value: Any, doc_id: str) 
         if spec.ignore_above is not None and len(coerced) > spec.ignore_above:
             return
         doc.add_text(spec.path, coerced)
-    elif spec.type in INTEGER_TYPES:
+    elif spec.type in INTEGER_TYPES or spec.type in DATE_TYPES:
         doc.add_integer(spec.path, coerced)
     elif spec.type in FLOAT_TYPES:
         doc.add_float(spec.path, coerced)
-    elif spec.type == BOOLEAN:
-        doc.add_boolean(spec.path, coerced)
     else:
-        doc.add_date(spec.path, coerced)
+        doc.add_boolean(spec.path, coerced)
 
 
 def _walk(properties: dict[str, Any], prefix: str) -> Iterator[FieldSpec]:
@@ -280,10 +272,19 @@ def _walk(properties: dict[str, Any], prefix: str) -> Iterator[FieldSpec]:
             yield from _walk(definition.get("properties", {}), f"{path}.")
             continue
         indexed = definition.get("index", True) not in (False, "false")
-        yield FieldSpec(path, field_type, indexed, path, definition.get("ignore_above"))
+        yield FieldSpec(
+            path, field_type, indexed, path, definition.get("ignore_above"), definition.get("format")
+        )
         for sub_name, sub in definition.get("fields", {}).items():
             sub_indexed = sub.get("index", True) not in (False, "false")
-            yield FieldSpec(f"{path}.{sub_name}", sub["type"], sub_indexed, path, sub.get("ignore_above"))
+            yield FieldSpec(
+                f"{path}.{sub_name}",
+                sub["type"],
+                sub_indexed,
+                path,
+                sub.get("ignore_above"),
+                sub.get("format"),
+            )
 
 
 def _validate_properties(properties: Any, prefix: str) -> None:
@@ -310,6 +311,11 @@ def _validate_field(path: str, definition: Any, sub_field: bool) -> None:
     unknown = sorted(set(definition) - FIELD_PARAMETERS)
     if unknown:
         raise mapper_parsing_error(f"unknown parameter {unknown} on mapper [{path}] of type [{field_type}]")
+    if field_type in DATE_TYPES:
+        try:
+            DateParser.of(field_type, definition.get("format"))
+        except SearchError as error:
+            raise mapper_parsing_error(f"Invalid format for field [{path}]: {error.reason}") from None
     if field_type == OBJECT:
         if sub_field:
             raise mapper_parsing_error(f"Type [object] cannot be used in multi field [{path}]")

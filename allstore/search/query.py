@@ -8,8 +8,10 @@ analyzer (split on non-alphanumerics, lowercase), whatever `analyzer` the mappin
 
 from __future__ import annotations
 
+import datetime as dt
 import fnmatch
 import re
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -17,11 +19,11 @@ from typing import Any
 import tantivy
 from tantivy import Occur, Query
 
+from allstore.search.dates import DATE_TYPES, DateParser, time_zone, with_date_math
 from allstore.search.errors import SearchError, parsing_error, query_shard_error, unsupported
 from allstore.search.fuzzy import MAX_EXPANSIONS, TermExpander
 from allstore.search.mapping import (
     BOOLEAN,
-    DATE,
     FLOAT_TYPES,
     ID_FIELD,
     INTEGER_TYPES,
@@ -356,14 +358,18 @@ class QueryBuilder:
         return Query.const_score_query(query, float(params.get("boost", 1.0)))
 
     def _range(self, body: Any) -> Query:
-        field, params = _field_query("range", body, None, {"gt", "gte", "lt", "lte", "boost", "format"})
+        field, params = _field_query(
+            "range", body, None, {"gt", "gte", "lt", "lte", "boost", "format", "time_zone", "relation"}
+        )
+        if params.get("relation", "intersects").lower() != "intersects":
+            raise unsupported(f"range [relation] [{params['relation']}] (it applies to range fields)")
         spec = self._spec(field)
         if spec is None:
             return Query.empty_query()
         lower_key = "gte" if "gte" in params else "gt"
         upper_key = "lte" if "lte" in params else "lt"
-        lower = self._coerce(spec, params[lower_key]) if lower_key in params else None
-        upper = self._coerce(spec, params[upper_key]) if upper_key in params else None
+        lower = self._bound(spec, params, lower_key, round_up=lower_key == "gt")
+        upper = self._bound(spec, params, upper_key, round_up=upper_key == "lte")
         query = Query.range_query(
             self.schema,
             spec.path,
@@ -374,6 +380,24 @@ class QueryBuilder:
             include_upper=upper is None or upper_key == "lte",
         )
         return Query.const_score_query(query, float(params.get("boost", 1.0)))
+
+    def _bound(self, spec: FieldSpec, params: dict[str, Any], key: str, round_up: bool) -> Any:
+        """One range bound as the field stores it; dates with the query's `format`, `time_zone` and
+        date math (`now-1d/d`), rounded as OpenSearch rounds `gt`/`lte` up and `gte`/`lt` down."""
+        value = params.get(key)
+        if value is None:
+            return None
+        if spec.type not in DATE_TYPES:
+            return self._coerce(spec, value)
+        parser = DateParser.of(spec.type, params["format"]) if "format" in params else spec.dates
+        zone = time_zone(str(params["time_zone"])) if "time_zone" in params else dt.UTC
+        try:
+            nanos = with_date_math(value, parser, round_up=round_up, zone=zone, now_nanos=time.time_ns())
+        except (TypeError, ValueError, OverflowError):
+            raise SearchError(
+                400, "parse_exception", f"failed to parse date field [{value}] with format [{parser.format}]"
+            ) from None
+        return nanos if spec.type == "date_nanos" else nanos // 1_000_000
 
     # --- compound queries --------------------------------------------------------------------------
 
@@ -468,8 +492,8 @@ def _field_type(spec: FieldSpec) -> tantivy.FieldType:
         return tantivy.FieldType.Float
     if spec.type == BOOLEAN:
         return tantivy.FieldType.Boolean
-    if spec.type == DATE:
-        return tantivy.FieldType.Date
+    if spec.type in DATE_TYPES:
+        return tantivy.FieldType.Integer  # epoch milliseconds or nanoseconds
     raise unsupported(f"range query on {spec.type} field [{spec.path}] (numeric and date fields only)")
 
 

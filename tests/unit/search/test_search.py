@@ -255,8 +255,11 @@ def test_unmapped_field_matches_nothing(products):
 def test_field_with_index_false_cannot_be_searched(products):
     with pytest.raises(RequestError) as raised:
         products.search(index="items", body={"query": {"term": {"imUrl": "x"}}})
-    assert raised.value.error == "query_shard_exception"
-    assert "not indexed" in raised.value.info["error"]["reason"]
+    assert (
+        raised.value.error == "search_phase_execution_exception"
+    )  # the shard's failure, as OpenSearch wraps it
+    (cause,) = raised.value.info["error"]["root_cause"]
+    assert cause["type"] == "query_shard_exception" and "not indexed" in cause["reason"]
 
 
 @pytest.mark.parametrize(
@@ -428,4 +431,5 @@ def test_sort_on_a_text_or_unknown_field_is_refused(products):
     for field in ("title", "title.keyword", "nope"):
         with pytest.raises(RequestError) as raised:
             products.search(index="items", body={"sort": [field]})
-        assert raised.value.error == "query_shard_exception"
+        assert raised.value.error == "search_phase_execution_exception"
+        assert raised.value.info["error"]["root_cause"][0]["type"] == "query_shard_exception"

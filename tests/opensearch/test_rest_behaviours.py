@@ -1,0 +1,110 @@
+"""OpenSearch behaviours a search program relies on (issue 21), proven on the real node: each test
+runs one scenario against both engines and requires the same answers. The unit tests in
+tests/unit/search/ pin the same behaviours on the embedded server alone, in more detail."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from opensearchpy import OpenSearch
+from opensearchpy.exceptions import TransportError
+
+from tests.unit.search import test_dates as dates
+
+Scenario = Callable[[OpenSearch], Any]
+
+
+@pytest.fixture(scope="module")
+def engines(embedded_url: str, opensearch_url: str) -> dict[str, OpenSearch]:
+    return {
+        "embedded": OpenSearch(hosts=[embedded_url], timeout=30, max_retries=0),
+        "opensearch": OpenSearch(hosts=[opensearch_url], timeout=30, max_retries=0),
+    }
+
+
+def outcome(client: OpenSearch, request: Scenario) -> Any:
+    """The scenario's result, or the error as opensearch-py reports it (exception class, status, type)."""
+    try:
+        return request(client)
+    except TransportError as error:
+        info = error.info if isinstance(error.info, dict) else {}
+        error_body = info.get("error", {})
+        root = (
+            [cause.get("type") for cause in error_body.get("root_cause", [])]
+            if isinstance(error_body, dict)
+            else []
+        )
+        return {
+            "exception": type(error).__name__,
+            "status": error.status_code,
+            "type": error_body.get("type") if isinstance(error_body, dict) else error_body,
+            "root_cause": root,
+        }
+
+
+def agree(engines: dict[str, OpenSearch], indices: list[str], scenario: Scenario) -> Any:
+    """Run `scenario` on both engines over fresh `indices`; both must answer the same."""
+    results = {}
+    for name, client in engines.items():
+        for index in indices:
+            client.indices.delete(index=index, ignore=[404])
+        try:
+            results[name] = outcome(client, scenario)
+        finally:
+            for index in indices:
+                client.indices.delete(index=index, ignore=[404])
+    assert results["embedded"] == results["opensearch"], results
+    return results["opensearch"]
+
+
+def hit_ids(response: dict[str, Any]) -> list[str]:
+    return sorted(hit["_id"] for hit in response["hits"]["hits"])
+
+
+# ------------------------------------------------------------------------- §1 dates
+
+
+def test_dates_keep_milliseconds_nanoseconds_formats_and_date_math(engines):
+    ranges = [
+        {"when": {"gte": "2018-10-29T12:12:12.987Z"}},
+        {"when": {"gt": "2018-10-29T12:12:12.986Z", "lt": 1540815133000}},
+        {"when": {"gte": "2018-10-29||/d", "lte": "2018-10-29||/d"}},
+        {"when": {"gt": "2018-10-29||/d"}},
+        {"when": {"gte": "2018-10-28||+1d", "lt": "2018-10-29T12:12:13Z"}},
+        {"when": {"lte": "2018-10-29"}},
+        {"when": {"lt": "29/10/2018 12:13", "format": "dd/MM/yyyy HH:mm", "time_zone": "+01:00"}},
+        {"when": {"gte": "2018-10-29T13:12:12.987", "time_zone": "Europe/Paris"}},
+        {"nano": {"gte": "2018-10-29T12:12:12.123456789Z"}},
+        {"local": {"gte": "2018-10-29 12:12:13"}},
+        {"local": {"lte": "29/10/2018"}},
+        {"when": {"gte": "yesterday"}},
+    ]
+
+    def scenario(client: OpenSearch) -> Any:
+        client.indices.create(index="r-dates", body={"mappings": dates.MAPPING})
+        for doc_id, doc in dates.DOCS.items():
+            client.index(index="r-dates", id=doc_id, body=doc)
+        client.indices.refresh(index="r-dates")
+        found = [
+            outcome(client, lambda c, r=r: hit_ids(c.search(index="r-dates", body={"query": {"range": r}})))
+            for r in ranges
+        ]
+        sorted_hits = {
+            field: [
+                (hit["_id"], hit["sort"])
+                for hit in client.search(index="r-dates", body={"sort": [{field: "desc"}]})["hits"]["hits"]
+            ]
+            for field in ("when", "nano", "local")
+        }
+        term = hit_ids(
+            client.search(index="r-dates", body={"query": {"term": {"when": "2018-10-29T12:12:12.986Z"}}})
+        )
+        malformed = outcome(
+            client, lambda c: c.index(index="r-dates", id="x", body={"local": "2018-10-29T12:12:12Z"})
+        )
+        return found, sorted_hits, term, malformed
+
+    found, sorted_hits, _term, _malformed = agree(engines, ["r-dates"], scenario)
+    assert found[0] == ["a", "c"] and sorted_hits["when"][1] == ("a", [1540815132987])
