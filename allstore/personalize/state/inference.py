@@ -9,7 +9,6 @@ numpy argpartition for the top N.
 
 from __future__ import annotations
 
-import re
 import threading
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -39,7 +38,6 @@ DEFAULT_EXPLORATION_WEIGHT = 0.3  # the service's default explorationWeight
 DAY_SECONDS = 86_400
 SCORED_TYPES = ("USER_PERSONALIZATION", "PERSONALIZED_RANKING")  # SIMS and popularity return no score
 
-_ATTRIBUTE = re.compile(r'ITEMS\.([A-Za-z_][A-Za-z0-9_]*)\s*=\s*"((?:[^"\\]|\\.)*)"', re.IGNORECASE)
 History = tuple[list[str], list[int], list[str]]  # item ids, timestamps, event types, oldest first
 
 
@@ -304,32 +302,15 @@ class Inference:
         item_attributes: str | None = None,
     ) -> list[str]:
         """A batch segment line's recommendedUsers: the users most likely to interact with the item
-        (Item-Affinity) or with items having the attributes (Item-Attribute-Affinity), best first.
-
-        A USER_SEGMENTATION model scores its `users` for a set of items with `score_users(item_ids)`.
-        """
+        (Item-Affinity) or with items having the attributes (Item-Attribute-Affinity), best first."""
         bundle = self.models.load(version_arn)
         if bundle.recipe_type != "USER_SEGMENTATION":
             raise invalid_input("Batch segment jobs need a solution version of a USER_SEGMENTATION recipe.")
         if item_attributes is not None:
-            items = self.items_with(self.group_of(version_arn), bundle, item_attributes)
-        elif item_id:
-            items = [item_id]
-        else:
+            try:
+                return bundle.model.users_for_attributes(item_attributes, num_results)
+            except ValueError as error:
+                raise invalid_input(str(error)) from None
+        if not item_id:
             raise invalid_input('each input line needs "itemId" (Item-Affinity) or "itemAttributes".')
-        scores = np.asarray(bundle.model.score_users(items), dtype=np.float64)
-        return bundle.model.users[top_n(scores, None, num_results)].tolist()
-
-    def items_with(self, group_arn: str, bundle: ModelBundle, expression: str) -> list[str]:
-        """The model's items matching `ITEMS.<FIELD> = "value" [AND ...]` (multi-valued fields split on |)."""
-        mask = np.ones(len(bundle.model.items), dtype=bool)
-        catalogue = CatalogueIndex(bundle.model.items, self.metadata.rows(group_arn, "ITEMS"))
-        for condition in re.split(r"\s+AND\s+", expression.strip(), flags=re.IGNORECASE):
-            match = _ATTRIBUTE.fullmatch(condition.strip())
-            if match is None:
-                raise invalid_input(
-                    f'itemAttributes {expression!r}: each condition is ITEMS.<FIELD> = "value", joined by AND.'
-                )
-            field, value = match.group(1).upper(), match.group(2).replace('\\"', '"')
-            mask &= catalogue.mask(field, "=", (value,))
-        return bundle.model.items[mask].tolist()
+        return bundle.model.users_for_item(item_id, num_results)

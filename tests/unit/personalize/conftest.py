@@ -197,8 +197,10 @@ def deploy(
     recipe: str = "aws-user-personalization",
     name: str = "shop",
     solution_config: dict | None = None,
+    campaign: bool = True,
 ) -> Deployed:
-    """The workshop's set-up calls, waiting for each resource as the notebooks do."""
+    """The workshop's set-up calls, waiting for each resource as the notebooks do (without the
+    campaign for a version only batch jobs use: campaign_arn is then "")."""
     p = clients.personalize
     group_arn = p.create_dataset_group(name=name)["datasetGroupArn"]
     wait_for(lambda: p.describe_dataset_group(datasetGroupArn=group_arn)["datasetGroup"])
@@ -238,11 +240,13 @@ def deploy(
     version_arn = p.create_solution_version(solutionArn=solution_arn)["solutionVersionArn"]
     version = wait_for(lambda: p.describe_solution_version(solutionVersionArn=version_arn)["solutionVersion"])
     assert version["status"] == "ACTIVE", version
-    campaign_arn = p.create_campaign(
-        name=f"{name}-campaign", solutionVersionArn=version_arn, minProvisionedTPS=1
-    )["campaignArn"]
-    campaign = wait_for(lambda: p.describe_campaign(campaignArn=campaign_arn)["campaign"])
-    assert campaign["status"] == "ACTIVE", campaign
+    campaign_arn = ""
+    if campaign:
+        campaign_arn = p.create_campaign(
+            name=f"{name}-campaign", solutionVersionArn=version_arn, minProvisionedTPS=1
+        )["campaignArn"]
+        deployed = wait_for(lambda: p.describe_campaign(campaignArn=campaign_arn)["campaign"])
+        assert deployed["status"] == "ACTIVE", deployed
     return Deployed(
         group_arn, arns["Interactions"], arns["Items"], arns["Users"], solution_arn, version_arn, campaign_arn
     )

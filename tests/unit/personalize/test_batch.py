@@ -135,3 +135,42 @@ def test_what_the_service_refuses(clients: Clients, store: Store, s3) -> None:
     assert job["status"] == "CREATE FAILED" and "does not exist" in job["failureReason"]
     with pytest.raises(p.exceptions.ResourceAlreadyExistsException):
         p.create_batch_inference_job(jobName="missing", **common)
+
+
+def test_segment_job_users_share_the_items_affinity(clients: Clients, store: Store, s3) -> None:
+    shop = deploy(clients, store, recipe="aws-item-affinity", name="segments", campaign=False)
+    p = clients.personalize
+    lines = [{"itemId": "item-2-0"}, {"itemId": "item-3-1"}, {"userId": "user-1"}]
+    s3.put_object(
+        Bucket="workshop", Key="segments/items.json", Body="\n".join(map(json.dumps, lines)).encode()
+    )
+    job_arn = p.create_batch_segment_job(
+        jobName="segments",
+        solutionVersionArn=shop.version_arn,
+        roleArn=ROLE,
+        numResults=10,
+        jobInput={"s3DataSource": {"path": "s3://workshop/segments/items.json"}},
+        jobOutput={"s3DataDestination": {"path": "s3://workshop/segments/out/"}},
+    )["batchSegmentJobArn"]
+    job = wait_for(lambda: p.describe_batch_segment_job(batchSegmentJobArn=job_arn)["batchSegmentJob"])
+    assert job["status"] == "ACTIVE", job
+    text = s3.get_object(Bucket="workshop", Key="segments/out/items.json.out")["Body"].read().decode()
+    output = [json.loads(line) for line in text.splitlines()]
+    assert [line["input"] for line in output] == lines
+    for line in output[:2]:
+        users = line["output"]["recommendedUsers"]
+        category = store.item_category[line["input"]["itemId"]]
+        assert len(users) == 10
+        # users whose favourite category is the item's: most of the segment (a quarter of all users)
+        assert sum(store.user_category[user] == category for user in users) >= 8
+    assert "itemId" in output[2]["error"]
+    assert [job["jobName"] for job in p.list_batch_segment_jobs()["batchSegmentJobs"]] == ["segments"]
+
+    with pytest.raises(p.exceptions.InvalidInputException, match="segment job"):
+        p.create_batch_inference_job(
+            jobName="not-for-segments",
+            solutionVersionArn=shop.version_arn,
+            roleArn=ROLE,
+            jobInput={"s3DataSource": {"path": "s3://workshop/segments/items.json"}},
+            jobOutput={"s3DataDestination": {"path": "s3://workshop/segments/out/"}},
+        )
