@@ -59,60 +59,68 @@ class SolutionsApi:
             )
         return documents
 
-    def list_recipes(self, params: Result) -> Result:
-        page, token = paginate(self._recipe_documents(), params.get("nextToken"), params.get("maxResults"))
+    def list_recipes(self, next_token: str | None = None, max_results: int | None = None) -> Result:
+        page, token = paginate(self._recipe_documents(), next_token, max_results)
         return {"recipes": page, "nextToken": token}
 
-    def describe_recipe(self, params: Result) -> Result:
+    def describe_recipe(self, recipe_arn: str) -> Result:
         for document in self._recipe_documents():
-            if document["recipeArn"] == params["recipeArn"]:
+            if document["recipeArn"] == recipe_arn:
                 return {"recipe": document}
-        raise not_found(f"Recipe {params['recipeArn']} does not exist.")
+        raise not_found(f"Recipe {recipe_arn} does not exist.")
 
     # -- solutions and versions -------------------------------------------------------------------
 
-    def create_solution(self, params: Result) -> Result:
-        group = self.store.usable(DatasetGroup, params["datasetGroupArn"])
-        config = params.get("solutionConfig") or {}
-        auto_ml = bool(params.get("performAutoML"))
-        recipe_arns = (config.get("autoMLConfig") or {}).get("recipeList") or []
-        if auto_ml:
-            if params.get("recipeArn"):
+    def create_solution(
+        self,
+        name: str,
+        dataset_group_arn: str,
+        recipe_arn: str | None = None,
+        perform_hpo: bool = False,
+        perform_auto_ml: bool = False,
+        event_type: str | None = None,
+        solution_config: Result | None = None,
+    ) -> Result:
+        group = self.store.usable(DatasetGroup, dataset_group_arn)
+        solution = Solution(
+            arn=make_arn(Solution.kind, name),
+            name=name,
+            dataset_group_arn=group.arn,
+            recipe_arn=recipe_arn,
+            perform_hpo=perform_hpo,
+            perform_auto_ml=perform_auto_ml,
+            event_type=event_type,
+            solution_config=solution_config or {},
+        )
+        self._check(solution)
+        self.store.new(solution)
+        self.state.jobs.activate(Solution, solution.arn)
+        return {"solutionArn": solution.arn}
+
+    def _check(self, solution: Solution) -> None:
+        """What CreateSolution refuses: no recipe, unknown recipes or hyperparameters, a bad threshold."""
+        recipe_arns = solution.auto_ml_recipe_arns
+        if solution.perform_auto_ml:
+            if solution.recipe_arn:
                 raise invalid_input("Specify either recipeArn or performAutoML, not both.")
             if not recipe_arns:
                 raise invalid_input("performAutoML needs solutionConfig.autoMLConfig.recipeList.")
-        elif not params.get("recipeArn"):
+        elif not solution.recipe_arn:
             raise invalid_input("recipeArn is required unless performAutoML is true.")
         else:
-            recipe_arns = [params["recipeArn"]]
+            recipe_arns = [solution.recipe_arn]
         for recipe_arn in recipe_arns:
             recipe = self._recipe(recipe_arn)
-            unknown = set(config.get("algorithmHyperParameters") or {}) - set(recipe.default_hyperparameters)
+            unknown = set(solution.hyperparameter_overrides) - set(recipe.default_hyperparameters)
             if unknown:
                 raise invalid_input(
                     f"Unknown hyperparameters for {recipe.name}: {', '.join(sorted(unknown))}; "
                     f"known: {', '.join(sorted(recipe.default_hyperparameters))}."
                 )
-        if config.get("eventValueThreshold") is not None:
-            try:
-                float(config["eventValueThreshold"])
-            except ValueError:
-                raise invalid_input("solutionConfig.eventValueThreshold must be a number.") from None
-        arn = make_arn(Solution.kind, params["name"])
-        self.store.new(
-            Solution(
-                arn=arn,
-                name=params["name"],
-                dataset_group_arn=group.arn,
-                recipe_arn=params.get("recipeArn"),
-                perform_hpo=bool(params.get("performHPO")),
-                perform_auto_ml=auto_ml,
-                event_type=params.get("eventType"),
-                solution_config=config,
-            )
-        )
-        self.state.jobs.activate(Solution, arn)
-        return {"solutionArn": arn}
+        try:
+            _ = solution.event_value_threshold  # float() of the configured string
+        except ValueError:
+            raise invalid_input("solutionConfig.eventValueThreshold must be a number.") from None
 
     def _recipe(self, recipe_arn: str):
         try:
@@ -122,8 +130,8 @@ class SolutionsApi:
         except KeyError:
             raise not_found(f"Recipe {recipe_arn} does not exist.") from None
 
-    def describe_solution(self, params: Result) -> Result:
-        solution = self.store.get(Solution, params["solutionArn"])
+    def describe_solution(self, solution_arn: str) -> Result:
+        solution = self.store.get(Solution, solution_arn)
         versions = self._versions(solution.arn)
         latest = {"latestSolutionVersion": versions[0].wire()} if versions else {}
         return {"solution": {**solution.wire(), **latest}}
@@ -131,18 +139,22 @@ class SolutionsApi:
     def _versions(self, solution_arn: str) -> list[SolutionVersion]:
         return self.store.select(SolutionVersion, lambda version: version.solution_arn == solution_arn)
 
-    def list_solutions(self, params: Result) -> Result:
-        group = params.get("datasetGroupArn")
+    def list_solutions(
+        self,
+        dataset_group_arn: str | None = None,
+        next_token: str | None = None,
+        max_results: int | None = None,
+    ) -> Result:
         return self.store.list_page(
             Solution,
             "solutions",
-            params.get("nextToken"),
-            params.get("maxResults"),
-            lambda solution: group in (None, solution.dataset_group_arn),
+            next_token,
+            max_results,
+            lambda solution: dataset_group_arn in (None, solution.dataset_group_arn),
         )
 
-    def delete_solution(self, params: Result) -> Result:
-        arn = params["solutionArn"]
+    def delete_solution(self, solution_arn: str) -> Result:
+        arn = solution_arn
         self.store.usable(Solution, arn)
         versions = self._versions(arn)
         version_arns = {version.arn for version in versions}
@@ -156,16 +168,17 @@ class SolutionsApi:
 
         return self.state.delete(Solution, arn)
 
-    def create_solution_version(self, params: Result) -> Result:
-        solution = self.store.usable(Solution, params["solutionArn"])  # no need to wait: creation is instant
-        mode = params.get("trainingMode", "FULL")
-        if mode == "AUTOTRAIN":
+    def create_solution_version(
+        self, solution_arn: str, name: str | None = None, training_mode: str = "FULL"
+    ) -> Result:
+        solution = self.store.usable(Solution, solution_arn)  # no need to wait: creation is instant
+        if training_mode == "AUTOTRAIN":
             raise invalid_input("trainingMode AUTOTRAIN is set by the service itself; use FULL or UPDATE.")
         versions = self._versions(solution.arn)
         if any(version.status in IN_PROGRESS for version in versions):
             raise in_use(f"Solution {solution.arn} already has a version in training.")
         previous = next((version for version in versions if version.status == ACTIVE), None)
-        if mode == "UPDATE":
+        if training_mode == "UPDATE":
             if (
                 solution.perform_auto_ml
                 or self._recipe(solution.recipe_arn).recipe_type != "USER_PERSONALIZATION"
@@ -186,15 +199,15 @@ class SolutionsApi:
         self.store.new(
             SolutionVersion(
                 arn=arn,
-                name=params.get("name"),
+                name=name,
                 solution_arn=solution.arn,
                 dataset_group_arn=group_arn,
                 recipe_arn=solution.recipe_arn,
-                perform_hpo=solution.perform_hpo and mode == "FULL",
+                perform_hpo=solution.perform_hpo and training_mode == "FULL",
                 perform_auto_ml=solution.perform_auto_ml,
                 event_type=solution.event_type,
                 solution_config=solution.solution_config,
-                training_mode=mode,
+                training_mode=training_mode,
             )
         )
         self.state.jobs.activate(
@@ -257,21 +270,22 @@ class SolutionsApi:
         self.store.update(Solution, solution.arn, auto_ml_result={"bestRecipeArn": best_arn})
         return best
 
-    def describe_solution_version(self, params: Result) -> Result:
-        return {"solutionVersion": self.store.get(SolutionVersion, params["solutionVersionArn"]).wire()}
+    def describe_solution_version(self, solution_version_arn: str) -> Result:
+        return {"solutionVersion": self.store.get(SolutionVersion, solution_version_arn).wire()}
 
-    def list_solution_versions(self, params: Result) -> Result:
-        solution = params.get("solutionArn")
-        if solution:
-            self.store.get(Solution, solution)
+    def list_solution_versions(
+        self, solution_arn: str | None = None, next_token: str | None = None, max_results: int | None = None
+    ) -> Result:
+        if solution_arn:
+            self.store.get(Solution, solution_arn)
         return self.store.list_page(
             SolutionVersion,
             "solutionVersions",
-            params.get("nextToken"),
-            params.get("maxResults"),
-            lambda version: solution in (None, version.solution_arn),
+            next_token,
+            max_results,
+            lambda version: solution_arn in (None, version.solution_arn),
         )
 
-    def get_solution_metrics(self, params: Result) -> Result:
-        version = self.store.active(SolutionVersion, params["solutionVersionArn"])
+    def get_solution_metrics(self, solution_version_arn: str) -> Result:
+        version = self.store.active(SolutionVersion, solution_version_arn)
         return {"solutionVersionArn": version.arn, "metrics": version.metrics}
