@@ -17,6 +17,13 @@ DATASET_TYPES = ("INTERACTIONS", "ITEMS", "USERS")
 _PRIMITIVES = {"string", "int", "long", "float", "double", "boolean"}
 _INTEGER_RANGES = {"int": (-(2**31), 2**31 - 1), "long": (-(2**63), 2**63 - 1)}
 _FIELD_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+# Unix time in seconds, as the service documents its timestamps: a value past 9999-12-31 is one
+# in milliseconds (or microseconds), which the service does not read as seconds.
+_TIMESTAMP_FIELDS = ("TIMESTAMP", "CREATION_TIMESTAMP")
+MAX_SECONDS = 253_402_300_799
+# "If CREATION_TIMESTAMP data is missing for one or more items, Amazon Personalize infers it from
+# interaction data": an empty cell there is accepted even though the field is a plain long.
+_INFERRED_WHEN_EMPTY = ("CREATION_TIMESTAMP",)
 _REQUIRED_FIELDS = {
     "INTERACTIONS": {"USER_ID": {"string"}, "ITEM_ID": {"string"}, "TIMESTAMP": {"long", "int"}},
     "ITEMS": {"ITEM_ID": {"string"}},
@@ -39,9 +46,9 @@ class Field:
     def parse(self, text: str):
         """A CSV cell as the field's value; None for an empty cell of a nullable field."""
         if text == "":
-            if self.nullable or self.type == "string":
+            if self.nullable or self.type == "string" or self.name.upper() in _INFERRED_WHEN_EMPTY:
                 return None
-            raise ValueError(f"{self.name} is empty but not nullable")
+            raise ValueError(f"{self.name} is empty, and its schema type {self.type!r} does not allow null")
         if self.type in ("int", "long"):
             try:
                 number = int(text)
@@ -53,6 +60,10 @@ class Field:
             low, high = _INTEGER_RANGES[self.type]
             if not low <= number <= high:
                 raise ValueError(f"{self.name} {text!r} is out of range for an Avro {self.type}")
+            if self.name.upper() in _TIMESTAMP_FIELDS and not 0 <= number <= MAX_SECONDS:
+                raise ValueError(
+                    f"{self.name} {text!r} is not a Unix time in seconds (milliseconds need dividing by 1000)"
+                )
             return number
         if self.type in ("float", "double"):
             value = float(text)

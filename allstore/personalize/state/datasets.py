@@ -33,6 +33,14 @@ def read_csv_text(location: str) -> Iterator[str]:
 def parse_csv(texts: Iterator[str], schema: Schema) -> Columns:
     """Typed columns for every schema field; a missing required column or a bad value fails the import."""
     values: dict[str, list[Any]] = {field.name: [] for field in schema.fields}
+    try:
+        _parse_files(texts, schema, values)
+    except UnicodeDecodeError:
+        raise JobFailed("the CSV file is not encoded in UTF-8, as the service requires") from None
+    return {field.name: column(field, values[field.name]) for field in schema.fields}
+
+
+def _parse_files(texts: Iterator[str], schema: Schema, values: dict[str, list[Any]]) -> None:
     for text in texts:
         reader = csv.reader(io.StringIO(text))
         header = next(reader, None)
@@ -45,21 +53,24 @@ def parse_csv(texts: Iterator[str], schema: Schema) -> Columns:
             if position is None and not field.nullable:
                 raise JobFailed(f"the CSV header has no {field.name} column (header: {','.join(header)})")
             columns.append((field, position))
-        for line_number, row in enumerate(reader, start=2):
-            if not row:
-                continue
-            for field, position in columns:
-                cell = row[position].strip() if position is not None and position < len(row) else ""
-                try:
-                    values[field.name].append(field.parse(cell))
-                except ValueError as error:
-                    raise JobFailed(f"line {line_number}: {error}") from None
-    return {field.name: column(field, values[field.name]) for field in schema.fields}
+        line_number = 1
+        try:
+            for line_number, row in enumerate(reader, start=2):
+                if not row:
+                    continue
+                for field, position in columns:
+                    cell = row[position].strip() if position is not None and position < len(row) else ""
+                    try:
+                        values[field.name].append(field.parse(cell))
+                    except ValueError as error:
+                        raise JobFailed(f"line {line_number}: {error}") from None
+        except csv.Error as error:  # e.g. a NUL byte, or a field over the CSV reader's size limit
+            raise JobFailed(f"line {line_number + 1}: malformed CSV ({error})") from None
 
 
 def column(field: Field, values: list[Any]) -> np.ndarray:
     if field.numeric:
-        if field.nullable or field.type in ("float", "double"):
+        if field.nullable or field.type in ("float", "double") or None in values:
             return np.array([np.nan if value is None else value for value in values], dtype=np.float64)
         return np.array(values, dtype=np.int64)
     if field.type == "boolean":

@@ -7,6 +7,8 @@ import logging
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 
+from botocore.exceptions import ClientError
+
 from allstore.personalize.errors import JobFailed
 from allstore.personalize.state.resources import Resource, ResourceStore
 from allstore.workshop.statuses import ACTIVE, CREATE_FAILED, CREATE_IN_PROGRESS
@@ -43,8 +45,15 @@ class Jobs:
                 if work is not None:
                     work()
             except Exception as error:
-                reason = str(error) if isinstance(error, JobFailed) else f"{type(error).__name__}: {error}"
-                logger.warning("%s %s failed: %s", kind.label, arn, reason)
+                if isinstance(error, JobFailed | ClientError):  # the reason, as the user can act on it
+                    reason = str(error)
+                    logger.warning("%s %s failed: %s", kind.label, arn, reason)
+                elif isinstance(error, MemoryError):
+                    reason = f"Out of memory ({error})" if str(error) else "Out of memory"
+                    logger.warning("%s %s failed: %s", kind.label, arn, reason)
+                else:  # never a Python class name or a stack trace in failureReason
+                    reason = "Internal failure; the service's log has the details."
+                    logger.exception("%s %s failed", kind.label, arn)
                 self.resources.update(kind, arn, status=CREATE_FAILED, failure_reason=reason)
                 return
             self.resources.update(kind, arn, status=ACTIVE)

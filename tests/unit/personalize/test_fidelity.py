@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
+import json
+import re
+import uuid
+from pathlib import Path
+
 import boto3
 import pytest
 from botocore.config import Config
 from botocore.exceptions import ClientError
 
 from allstore.personalize.server import PersonalizeServer
+from tests.unit.personalize.conftest import Clients, wait_for
 
 
 def test_arns_carry_the_requests_region_and_answers_a_request_id(server: PersonalizeServer) -> None:
@@ -32,3 +38,93 @@ def test_arns_carry_the_requests_region_and_answers_a_request_id(server: Persona
             campaignArn=created["datasetGroupArn"].replace("dataset-group", "campaign")
         )
     assert failure.value.response["ResponseMetadata"]["RequestId"]
+
+
+# ---------------------------------------------------------------- import jobs as tolerant as the service
+
+ITEMS_WITH_CREATION = {
+    "type": "record",
+    "name": "Items",
+    "namespace": "com.amazonaws.personalize.schema",
+    "fields": [
+        {"name": "ITEM_ID", "type": "string"},
+        {"name": "GENRES", "type": ["null", "string"], "categorical": True},
+        {"name": "PRICE", "type": "float"},
+        {"name": "CREATION_TIMESTAMP", "type": "long"},
+    ],
+    "version": "1.0",
+}
+
+
+def import_csv(clients: Clients, tmp_path: Path, dataset_type: str, schema: dict, text: str | bytes) -> dict:
+    """A fresh dataset of `dataset_type` with `schema`, the CSV `text` imported; the finished job."""
+    p = clients.personalize
+    name = f"t{uuid.uuid4().hex[:10]}"
+    group = p.create_dataset_group(name=name)["datasetGroupArn"]
+    wait_for(lambda: p.describe_dataset_group(datasetGroupArn=group)["datasetGroup"])
+    schema_arn = p.create_schema(name=name, schema=json.dumps(schema))["schemaArn"]
+    dataset = p.create_dataset(
+        name=name, schemaArn=schema_arn, datasetGroupArn=group, datasetType=dataset_type
+    )
+    path = tmp_path / f"{name}.csv"
+    path.write_bytes(text if isinstance(text, bytes) else text.encode())
+    job = p.create_dataset_import_job(
+        jobName=name,
+        datasetArn=dataset["datasetArn"],
+        dataSource={"dataLocation": str(path)},
+        roleArn="arn:aws:iam::123456789012:role/PersonalizeRole",
+    )["datasetImportJobArn"]
+    return wait_for(lambda: p.describe_dataset_import_job(datasetImportJobArn=job)["datasetImportJob"])
+
+
+def test_blank_creation_timestamps_are_inferred_not_refused(clients: Clients, tmp_path: Path) -> None:
+    # The service infers a missing CREATION_TIMESTAMP from interactions (a plain long in the schema);
+    # a nullable field may be blank or missing from the file; columns the schema lacks are ignored.
+    text = "ITEM_ID,PRICE,CREATION_TIMESTAMP,COLOUR\nA,1.5,1596238243,red\nB,2,,blue\nC,3e1,1.6e9,\n"
+    job = import_csv(clients, tmp_path, "Items", ITEMS_WITH_CREATION, text)
+    assert job["status"] == "ACTIVE", job
+
+
+@pytest.mark.parametrize(
+    ("text", "reason"),
+    [
+        ("ITEM_ID,PRICE,CREATION_TIMESTAMP\nA,,1596238243\n", "line 2: PRICE is empty"),
+        ("ITEM_ID,PRICE,CREATION_TIMESTAMP\nA,1,1596238243000\n", "not a Unix time in seconds"),
+        ("ITEM_ID,CREATION_TIMESTAMP\nA,1596238243\n", "no PRICE column"),
+        ("ITEM_ID,PRICE,CREATION_TIMESTAMP\nA,cheap,1596238243\n", "line 2"),
+        (b"ITEM_ID,PRICE,CREATION_TIMESTAMP\n\xe9t\xe9,1,1596238243\n", "not encoded in UTF-8"),
+        (
+            'ITEM_ID,PRICE,CREATION_TIMESTAMP\nA,1,1596238243\n"' + "B" * 140_000 + '",1,1\n',
+            "line 3: malformed",
+        ),
+    ],
+)
+def test_import_failures_say_why_in_the_services_words(
+    clients: Clients, tmp_path: Path, text: str | bytes, reason: str
+) -> None:
+    job = import_csv(clients, tmp_path, "Items", ITEMS_WITH_CREATION, text)
+    assert job["status"] == "CREATE FAILED"
+    assert reason in job["failureReason"], job["failureReason"]
+    assert not re.search(r"\b[A-Z][a-z]+(Error|Exception)\b", job["failureReason"]), "no Python class name"
+
+
+def test_interaction_timestamps_in_milliseconds_fail_the_import(clients: Clients, tmp_path: Path) -> None:
+    schema = {
+        "type": "record",
+        "name": "Interactions",
+        "namespace": "com.amazonaws.personalize.schema",
+        "fields": [
+            {"name": "USER_ID", "type": "string"},
+            {"name": "ITEM_ID", "type": "string"},
+            {"name": "TIMESTAMP", "type": "long"},
+        ],
+        "version": "1.0",
+    }
+    seconds = import_csv(
+        clients, tmp_path, "Interactions", schema, "USER_ID,ITEM_ID,TIMESTAMP\nu,i,1596238243\n"
+    )
+    assert seconds["status"] == "ACTIVE", seconds
+    millis = import_csv(
+        clients, tmp_path, "Interactions", schema, "USER_ID,ITEM_ID,TIMESTAMP\nu,i,1596238243000\n"
+    )
+    assert millis["status"] == "CREATE FAILED" and "TIMESTAMP" in millis["failureReason"]
