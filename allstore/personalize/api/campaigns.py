@@ -38,39 +38,54 @@ class CampaignsApi:
 
     # -- campaigns --------------------------------------------------------------------------------
 
-    def create_campaign(self, params: Result) -> Result:
-        version = self.store.active(SolutionVersion, params["solutionVersionArn"])
+    def create_campaign(
+        self,
+        name: str,
+        solution_version_arn: str,
+        min_provisioned_tps: int = 1,
+        campaign_config: Result | None = None,
+    ) -> Result:
+        version = self.store.active(SolutionVersion, solution_version_arn)
         if version.recipe_arn and get_recipe(version.recipe_arn).recipe_type == "USER_SEGMENTATION":
             raise invalid_input(
                 f"{version.recipe_arn} makes user segments: use it in a batch segment job, not a campaign."
             )
-        arn = make_arn(Campaign.kind, params["name"])
+        arn = make_arn(Campaign.kind, name)
         self.store.new(
             Campaign(
                 arn=arn,
-                name=params["name"],
+                name=name,
                 solution_version_arn=version.arn,
-                min_provisioned_tps=params.get("minProvisionedTPS", 1),
-                campaign_config=params.get("campaignConfig") or {},
+                min_provisioned_tps=min_provisioned_tps,
+                campaign_config=campaign_config or {},
             )
         )
         self.state.jobs.activate(Campaign, arn, lambda: self.state.models.load(version.arn))
         return {"campaignArn": arn}
 
-    def update_campaign(self, params: Result) -> Result:
-        campaign = self.store.active(Campaign, params["campaignArn"])
+    def update_campaign(
+        self,
+        campaign_arn: str,
+        solution_version_arn: str | None = None,
+        min_provisioned_tps: int | None = None,
+        campaign_config: Result | None = None,
+    ) -> Result:
+        """Changes what the campaign serves; members left out keep the campaign's current values."""
+        campaign = self.store.active(Campaign, campaign_arn)
         if (
             campaign.latest_campaign_update is not None
             and campaign.latest_campaign_update.status in IN_PROGRESS
         ):
             raise in_use(f"Campaign {campaign.arn} is already being updated.")
-        version_arn = params.get("solutionVersionArn") or campaign.solution_version_arn
+        version_arn = solution_version_arn or campaign.solution_version_arn
         self.store.active(SolutionVersion, version_arn)
         now = time.time()
         update = CampaignUpdate(
             solution_version_arn=version_arn,
-            min_provisioned_tps=params.get("minProvisionedTPS", campaign.min_provisioned_tps),
-            campaign_config=params.get("campaignConfig") or campaign.campaign_config,
+            min_provisioned_tps=campaign.min_provisioned_tps
+            if min_provisioned_tps is None
+            else min_provisioned_tps,
+            campaign_config=campaign_config or campaign.campaign_config,
             status=CREATE_PENDING,
             creation_date_time=now,
             last_updated_date_time=now,
@@ -97,27 +112,29 @@ class CampaignsApi:
         )
         self.state.unload_unserved()
 
-    def describe_campaign(self, params: Result) -> Result:
-        return {"campaign": self.store.get(Campaign, params["campaignArn"]).wire()}
+    def describe_campaign(self, campaign_arn: str) -> Result:
+        return {"campaign": self.store.get(Campaign, campaign_arn).wire()}
 
-    def list_campaigns(self, params: Result) -> Result:
-        solution = params.get("solutionArn")
+    def list_campaigns(
+        self, solution_arn: str | None = None, next_token: str | None = None, max_results: int | None = None
+    ) -> Result:
         return self.store.list_page(
             Campaign,
             "campaigns",
-            params.get("nextToken"),
-            params.get("maxResults"),
-            lambda campaign: solution is None or campaign.solution_version_arn.startswith(solution + "/"),
+            next_token,
+            max_results,
+            lambda campaign: (
+                solution_arn is None or campaign.solution_version_arn.startswith(solution_arn + "/")
+            ),
         )
 
-    def delete_campaign(self, params: Result) -> Result:
-        self.store.usable(Campaign, params["campaignArn"])
-        return self.state.delete(Campaign, params["campaignArn"])
+    def delete_campaign(self, campaign_arn: str) -> Result:
+        return self.state.delete(Campaign, campaign_arn)
 
     # -- event trackers and filters ---------------------------------------------------------------
 
-    def create_event_tracker(self, params: Result) -> Result:
-        group = self.store.usable(DatasetGroup, params["datasetGroupArn"])
+    def create_event_tracker(self, name: str, dataset_group_arn: str) -> Result:
+        group = self.store.usable(DatasetGroup, dataset_group_arn)
         if existing := self.store.select(
             EventTracker, lambda tracker: tracker.dataset_group_arn == group.arn
         ):
@@ -131,7 +148,7 @@ class CampaignsApi:
         self.store.new(
             EventTracker(
                 arn=arn,
-                name=params["name"],
+                name=name,
                 account_id=ACCOUNT_ID,
                 tracking_id=tracking_id,
                 dataset_group_arn=group.arn,
@@ -140,26 +157,29 @@ class CampaignsApi:
         self.state.jobs.activate(EventTracker, arn)
         return {"eventTrackerArn": arn, "trackingId": tracking_id}
 
-    def describe_event_tracker(self, params: Result) -> Result:
-        return {"eventTracker": self.store.get(EventTracker, params["eventTrackerArn"]).wire()}
+    def describe_event_tracker(self, event_tracker_arn: str) -> Result:
+        return {"eventTracker": self.store.get(EventTracker, event_tracker_arn).wire()}
 
-    def list_event_trackers(self, params: Result) -> Result:
-        group = params.get("datasetGroupArn")
+    def list_event_trackers(
+        self,
+        dataset_group_arn: str | None = None,
+        next_token: str | None = None,
+        max_results: int | None = None,
+    ) -> Result:
         return self.store.list_page(
             EventTracker,
             "eventTrackers",
-            params.get("nextToken"),
-            params.get("maxResults"),
-            lambda tracker: group in (None, tracker.dataset_group_arn),
+            next_token,
+            max_results,
+            lambda tracker: dataset_group_arn in (None, tracker.dataset_group_arn),
         )
 
-    def delete_event_tracker(self, params: Result) -> Result:
-        self.store.usable(EventTracker, params["eventTrackerArn"])
-        return self.state.delete(EventTracker, params["eventTrackerArn"])
+    def delete_event_tracker(self, event_tracker_arn: str) -> Result:
+        return self.state.delete(EventTracker, event_tracker_arn)
 
-    def create_filter(self, params: Result) -> Result:
-        group = self.store.usable(DatasetGroup, params["datasetGroupArn"])
-        expression = parse_filter(params["filterExpression"])
+    def create_filter(self, name: str, dataset_group_arn: str, filter_expression: str) -> Result:
+        group = self.store.usable(DatasetGroup, dataset_group_arn)
+        expression = parse_filter(filter_expression)
         items_dataset = self.state.metadata.dataset_of(group.arn, "ITEMS")
         fields = expression.item_fields() - {"ITEM_ID"}
         if fields:
@@ -176,31 +196,29 @@ class CampaignsApi:
         existing = self.store.select(Filter, lambda filter_: filter_.dataset_group_arn == group.arn)
         if len(existing) >= MAX_FILTERS_PER_DATASET_GROUP:
             raise limit_exceeded(f"A dataset group can have at most {MAX_FILTERS_PER_DATASET_GROUP} filters.")
-        arn = make_arn(Filter.kind, params["name"])
+        arn = make_arn(Filter.kind, name)
         self.store.new(
-            Filter(
-                arn=arn,
-                name=params["name"],
-                dataset_group_arn=group.arn,
-                filter_expression=params["filterExpression"],
-            )
+            Filter(arn=arn, name=name, dataset_group_arn=group.arn, filter_expression=filter_expression)
         )
         self.state.jobs.activate(Filter, arn)
         return {"filterArn": arn}
 
-    def describe_filter(self, params: Result) -> Result:
-        return {"filter": self.store.get(Filter, params["filterArn"]).wire()}
+    def describe_filter(self, filter_arn: str) -> Result:
+        return {"filter": self.store.get(Filter, filter_arn).wire()}
 
-    def list_filters(self, params: Result) -> Result:
-        group = params.get("datasetGroupArn")
+    def list_filters(
+        self,
+        dataset_group_arn: str | None = None,
+        next_token: str | None = None,
+        max_results: int | None = None,
+    ) -> Result:
         return self.store.list_page(
             Filter,
             "Filters",
-            params.get("nextToken"),
-            params.get("maxResults"),
-            lambda filter_: group in (None, filter_.dataset_group_arn),
+            next_token,
+            max_results,
+            lambda filter_: dataset_group_arn in (None, filter_.dataset_group_arn),
         )
 
-    def delete_filter(self, params: Result) -> Result:
-        self.store.usable(Filter, params["filterArn"])
-        return self.state.delete(Filter, params["filterArn"])
+    def delete_filter(self, filter_arn: str) -> Result:
+        return self.state.delete(Filter, filter_arn)

@@ -47,8 +47,11 @@ class ServiceState:
         self.inference = Inference(self.resources, self.models, self.events, self.metadata)
 
     def delete(self, kind: type[Resource], arn: str) -> dict:
-        """Mark the resource DELETE PENDING and remove it in the background, as the service does."""
-        self.resources.update(kind, arn, status=DELETE_PENDING)
+        """Mark the usable resource DELETE PENDING and remove it in the background, as the service
+        does (ResourceNotFoundException when it does not exist or is already being deleted)."""
+        with self.resources.lock:
+            self.resources.usable(kind, arn)
+            self.resources.update(kind, arn, status=DELETE_PENDING)
         self.jobs.run(lambda: self.finish_delete(kind, arn))
         return {}
 
