@@ -24,7 +24,6 @@ from allstore.search.bulk import (
     write_response,
 )
 from allstore.search.errors import (
-    SHARD_ERROR_TYPES,
     SearchError,
     bad_request,
     parsing_error,
@@ -342,7 +341,7 @@ class SearchApi:
             "_primary_term": 1,
             "found": True,
         }
-        source = source_filter.apply(doc.source)
+        source = _kept_source(index, doc.source, source_filter)
         if source is not None:
             body["_source"] = source
         return 200, body
@@ -401,7 +400,7 @@ class SearchApi:
         try:
             total, hits = index.search(body.get("query"), size, offset, sort)
         except SearchError as error:
-            if error.error_type in SHARD_ERROR_TYPES:
+            if error.in_shard:
                 raise search_phase_failure(index.name, error) from None
             raise
         with_version = bool(body.get("version")) or request.flag("version")
@@ -415,7 +414,7 @@ class SearchApi:
                 hit["_version"] = doc.version
             if with_seq_no:
                 hit.update({"_seq_no": doc.seq_no, "_primary_term": 1})
-            source = source_filter.apply(doc.source)
+            source = _kept_source(index, doc.source, source_filter)
             if source is not None:
                 hit["_source"] = source
             formatted.append(hit)
@@ -439,6 +438,19 @@ class SearchApi:
         if unknown:
             raise parsing_error(f"request does not support [{unknown[0]}]")
         return 200, {"count": index.count(body.get("query")), "_shards": COUNT_SHARDS}
+
+
+def _kept_source(index: SearchIndex, source: dict[str, Any], requested: SourceFilter) -> Any:
+    """What of `source` a hit or get returns: the mapping's `_source` keeps (OpenSearch stores only
+    that), then the request's filter."""
+    kept = index.mapping.source_filter
+    if kept.get("enabled") in (False, "false"):
+        return None
+    if kept.get("includes") or kept.get("excludes"):
+        source = SourceFilter.parse(
+            {key: kept[key] for key in ("includes", "excludes") if key in kept}
+        ).apply(source)
+    return requested.apply(source)
 
 
 def _refuse_conditional_write(params: dict[str, str]) -> None:

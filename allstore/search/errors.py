@@ -20,6 +20,11 @@ class SearchError(Exception):
         self.details = details
 
     root_causes: list[dict[str, Any]] | None = None  # when the error wraps others (shard failures)
+    in_shard = False  # raised where the query meets the index, which OpenSearch reports per shard
+
+    def from_shard(self) -> SearchError:
+        self.in_shard = True
+        return self
 
     def cause(self) -> dict[str, Any]:
         return {"type": self.error_type, "reason": self.reason, **self.details}
@@ -43,13 +48,9 @@ def index_not_found(index: str) -> SearchError:
     )
 
 
-# Errors a shard raises while it runs a search (the query meets the mapping there), which OpenSearch
-# reports as a failed search phase; a malformed request body fails before any shard runs.
-SHARD_ERROR_TYPES = frozenset({"query_shard_exception", "parse_exception"})
-
-
 def search_phase_failure(index: str, error: SearchError) -> SearchError:
-    """`error` from the index's one shard, as OpenSearch reports a search all of whose shards failed."""
+    """`error` from the index's one shard, as OpenSearch reports a search all of whose shards failed
+    (a malformed request body fails before any shard runs, and is reported as itself)."""
     failure = SearchError(
         400,
         "search_phase_execution_exception",
@@ -75,7 +76,9 @@ def mapper_parsing_error(reason: str) -> SearchError:
 
 
 def query_shard_error(index: str, reason: str) -> SearchError:
-    return SearchError(400, "query_shard_exception", f"failed to create query: {reason}", index=index)
+    return SearchError(
+        400, "query_shard_exception", f"failed to create query: {reason}", index=index
+    ).from_shard()
 
 
 def unsupported(what: str) -> SearchError:

@@ -355,6 +355,11 @@ class SearchIndex:
         order: dict[str, Any] = {}
         if sort is not None:
             spec = view.mapping.field(sort.field)
+            if spec is not None and spec.type in SORTABLE_TYPES and not spec.doc_values:
+                raise bad_request(
+                    f"Can't load fielddata on [{sort.field}] because fielddata is unsupported on fields of type "
+                    f"[{spec.type}]. Use doc values instead."
+                ).from_shard()
             if spec is None or not spec.indexed or spec.type not in SORTABLE_TYPES:
                 raise query_shard_error(
                     self.name,

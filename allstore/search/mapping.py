@@ -9,16 +9,17 @@ strings as `text` with a `keyword` sub-field, numbers as `float`, booleans as `b
 from __future__ import annotations
 
 import copy
+import fnmatch
 import json
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
 
 import tantivy
 
 from allstore.search.dates import DATE_TYPES, DateParser
-from allstore.search.errors import SearchError, mapper_parsing_error
+from allstore.search.errors import SearchError, mapper_parsing_error, unsupported
 
 TEXT = "text"
 KEYWORD = "keyword"
@@ -36,43 +37,111 @@ VERSION_FIELD = "_version"
 SEQ_NO_FIELD = "_seq_no"
 METADATA_FIELDS = frozenset({ID_FIELD, SOURCE_FIELD, VERSION_FIELD, SEQ_NO_FIELD, "_index", "_routing"})
 
-# Field parameters accepted; those other than type/index/fields/properties/ignore_above only
-# change behaviour on a real cluster (analyzers, doc values, storage) and are kept for _mapping.
-FIELD_PARAMETERS = frozenset(
+# Field parameters: those this server honours, and those accepted and kept for _mapping because
+# on OpenSearch they change storage, speed or scores' fine detail but never which documents match
+# (docs/search.md lists both). Anything else is refused, naming it.
+HONOURED_FIELD_PARAMETERS = frozenset(
     {
         "type",
         "index",
         "fields",
         "properties",
         "ignore_above",
-        "analyzer",
-        "search_analyzer",
         "format",
-        "store",
-        "doc_values",
-        "norms",
-        "boost",
         "null_value",
         "coerce",
-        "dynamic",
-        "scaling_factor",
+        "ignore_malformed",
+        "copy_to",
         "enabled",
+        "doc_values",
+        "index_options",
+        "dynamic",
+        "meta",
+        "scaling_factor",
     }
 )
-ROOT_PARAMETERS = frozenset({"properties", "dynamic", "_source", "date_detection"})
+ACCEPTED_FIELD_PARAMETERS = frozenset(
+    {
+        "analyzer",
+        "search_analyzer",
+        "search_quote_analyzer",
+        "store",
+        "norms",
+        "boost",
+        "eager_global_ordinals",
+        "fielddata",
+        "fielddata_frequency_filter",
+        "index_phrases",
+        "index_prefixes",
+        "term_vector",
+        "similarity",
+        "position_increment_gap",
+        "locale",
+        "split_queries_on_whitespace",
+    }
+)
+FIELD_PARAMETERS = HONOURED_FIELD_PARAMETERS | ACCEPTED_FIELD_PARAMETERS
+ROOT_PARAMETERS = frozenset(
+    {
+        "properties",
+        "dynamic",
+        "_source",
+        "_meta",
+        "_routing",
+        "date_detection",
+        "dynamic_date_formats",
+        "numeric_detection",
+        "dynamic_templates",
+    }
+)
 DYNAMIC_KEYWORD_IGNORE_ABOVE = 256
+DEFAULT_DYNAMIC_DATE_FORMATS = ("strict_date_optional_time", "yyyy/MM/dd HH:mm:ss Z||yyyy/MM/dd Z")
+TANTIVY_INDEX_OPTIONS = {"docs": "basic", "freqs": "freq", "positions": "position", "offsets": "position"}
+
+
+def _true(value: Any, default: bool) -> bool:
+    return default if value is None else value not in (False, "false")
 
 
 @dataclass(frozen=True)
 class FieldSpec:
-    """One queryable field: `path` is its query name, `source_path` where its values come from."""
+    """One queryable field: `path` is its query name, `source_path` where its values come from,
+    `params` its mapping parameters."""
 
     path: str
     type: str
     indexed: bool
     source_path: str
-    ignore_above: int | None = None
-    format: str | None = None
+    params: dict[str, Any] = field(default_factory=dict, compare=False)
+
+    @property
+    def ignore_above(self) -> int | None:
+        return self.params.get("ignore_above")
+
+    @property
+    def format(self) -> str | None:
+        return self.params.get("format")
+
+    @property
+    def coerce(self) -> bool:
+        return _true(self.params.get("coerce"), True)
+
+    @property
+    def ignore_malformed(self) -> bool:
+        return _true(self.params.get("ignore_malformed"), False)
+
+    @property
+    def doc_values(self) -> bool:
+        return _true(self.params.get("doc_values"), self.type != TEXT)
+
+    @property
+    def copy_to(self) -> tuple[str, ...]:
+        targets = self.params.get("copy_to") or ()
+        return (targets,) if isinstance(targets, str) else tuple(targets)
+
+    @property
+    def index_options(self) -> str:
+        return self.params.get("index_options", "positions" if self.type == TEXT else "docs")
 
     @cached_property
     def dates(self) -> DateParser:
@@ -113,15 +182,37 @@ class Mapping:
             raise mapper_parsing_error(f"Could not convert [dynamic] from [{mappings['dynamic']}]")
         tree = copy.deepcopy(mappings)
         tree.setdefault("properties", {})
+        _validate_root(tree)
         _validate_properties(tree["properties"], "")
-        return cls(tree)
+        mapping = cls(tree)
+        mapping.check_copy_to()
+        return mapping
+
+    def check_copy_to(self) -> None:
+        """`copy_to` targets must be mapped leaf fields here (OpenSearch would map a missing one
+        dynamically; refused rather than guessed)."""
+        for spec in self.fields.values():
+            for target in spec.copy_to:
+                if target not in self.fields:
+                    raise unsupported(f"[copy_to] field [{target}] of [{spec.path}] that is not mapped")
+
+    @property
+    def source_filter(self) -> dict[str, Any]:
+        """The mapping's `_source` setting (`enabled`, `includes`, `excludes`): what hits and gets return."""
+        return self.tree.get("_source") or {}
+
+    @property
+    def routing_required(self) -> bool:
+        return _true((self.tree.get("_routing") or {}).get("required"), False)
 
     def merged(self, properties: dict[str, Any]) -> Mapping:
         """This mapping with `properties` added (a put-mapping request); existing fields may not change."""
         _validate_properties(properties, "")
         tree = copy.deepcopy(self.tree)
         _merge_properties(tree["properties"], properties, "")
-        return Mapping(tree)
+        mapping = Mapping(tree)
+        mapping.check_copy_to()
+        return mapping
 
     def field(self, path: str) -> FieldSpec | None:
         return self.fields.get(path)
@@ -142,7 +233,8 @@ class Mapping:
         builder.add_integer_field(SEQ_NO_FIELD, stored=True)
         for spec in sorted(self.indexed_fields(), key=lambda s: s.path):
             if spec.type == TEXT:
-                builder.add_text_field(spec.path, tokenizer_name="default", index_option="position")
+                options = TANTIVY_INDEX_OPTIONS[spec.index_options]
+                builder.add_text_field(spec.path, tokenizer_name="default", index_option=options)
             elif spec.type == KEYWORD:
                 builder.add_text_field(spec.path, tokenizer_name="raw", index_option="freq")
             elif spec.type in INTEGER_TYPES:
@@ -162,7 +254,7 @@ class Mapping:
                 _reject_unmapped(self.tree["properties"], source, "")
             return None
         tree = copy.deepcopy(self.tree)
-        changed = _add_dynamic(tree["properties"], source, "")
+        changed = _add_dynamic(tree["properties"], source, "", DynamicRules.of(tree))
         return Mapping(tree) if changed else None
 
     def document(self, doc_id: str, source: dict[str, Any], version: int, seq_no: int) -> tantivy.Document:
@@ -172,15 +264,26 @@ class Mapping:
         doc.add_bytes(SOURCE_FIELD, json.dumps(source, separators=(",", ":")).encode())
         doc.add_integer(VERSION_FIELD, version)
         doc.add_integer(SEQ_NO_FIELD, seq_no)
-        values = flatten(source)
+        original = flatten(source)
+        values = {path: list(found) for path, found in original.items()}
+        for spec in self.fields.values():  # copy_to sends a field's own values (not copies) to others too
+            for target in spec.copy_to:
+                values.setdefault(target, []).extend(
+                    v for v in original.get(spec.source_path, ()) if v is not None
+                )
         for spec in self._indexed:
             for value in values.get(spec.source_path, ()):
+                if value is None:
+                    if spec.params.get("null_value") is None:
+                        continue
+                    value = spec.params["null_value"]
                 _add_value(doc, spec, value, doc_id)
         return doc
 
 
 def flatten(source: dict[str, Any]) -> dict[str, list[Any]]:
-    """Leaf values by dotted path; lists are spread and `"a.b"` keys mean path a → b, as in OpenSearch."""
+    """Leaf values (and nulls) by dotted path; lists are spread and `"a.b"` keys mean path a → b,
+    as in OpenSearch."""
     out: dict[str, list[Any]] = {}
 
     def visit(value: Any, path: str) -> None:
@@ -190,7 +293,7 @@ def flatten(source: dict[str, Any]) -> dict[str, list[Any]]:
         elif isinstance(value, list):
             for item in value:
                 visit(item, path)
-        elif value is not None:
+        else:  # None too: a field's `null_value` stands for it
             out.setdefault(path, []).append(value)
 
     visit(source, "")
@@ -211,6 +314,11 @@ def coerce(spec: FieldSpec, value: Any) -> Any:
         if isinstance(value, dict | list):
             raise ValueError(value)
         return ("true" if value else "false") if isinstance(value, bool) else str(value)
+    if not spec.coerce and spec.type in INTEGER_TYPES | FLOAT_TYPES:
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            raise ValueError(value)  # `coerce: false`: no strings
+        if spec.type in INTEGER_TYPES and not float(value).is_integer():
+            raise ValueError(value)  # ... and no fractions for whole-number types
     if spec.type in INTEGER_TYPES:
         if isinstance(value, bool):
             raise ValueError(value)
@@ -228,6 +336,9 @@ def coerce(spec: FieldSpec, value: Any) -> Any:
     if spec.type in FLOAT_TYPES:
         if isinstance(value, bool):
             raise ValueError(value)
+        if spec.type == "scaled_float":  # stored as a long of value × scaling_factor, as OpenSearch does
+            factor = float(spec.params["scaling_factor"])
+            return round(float(value) * factor) / factor
         return float(value)
     if spec.type == BOOLEAN:
         return parse_boolean(value)
@@ -248,6 +359,8 @@ def _add_value(doc: tantivy.Document, spec: FieldSpec, value: Any, doc_id: str) 
     try:
         coerced = coerce(spec, value)
     except (TypeError, ValueError, OverflowError):
+        if spec.ignore_malformed:
+            return  # the document is indexed without this value, as OpenSearch's ignore_malformed does
         raise mapper_parsing_error(
             f"failed to parse field [{spec.path}] of type [{spec.type}] in document with id "
             f"'{doc_id}'. Preview of field's value: '{value}'"
@@ -269,22 +382,72 @@ def _walk(properties: dict[str, Any], prefix: str) -> Iterator[FieldSpec]:
         path = f"{prefix}{name}"
         field_type = definition.get("type", OBJECT if "properties" in definition else None)
         if field_type == OBJECT:
-            yield from _walk(definition.get("properties", {}), f"{path}.")
+            if _true(definition.get("enabled"), True):  # `enabled: false`: kept in _source only
+                yield from _walk(definition.get("properties", {}), f"{path}.")
             continue
-        indexed = definition.get("index", True) not in (False, "false")
-        yield FieldSpec(
-            path, field_type, indexed, path, definition.get("ignore_above"), definition.get("format")
-        )
+        indexed = _true(definition.get("index"), True)
+        yield FieldSpec(path, field_type, indexed, path, definition)
         for sub_name, sub in definition.get("fields", {}).items():
-            sub_indexed = sub.get("index", True) not in (False, "false")
-            yield FieldSpec(
-                f"{path}.{sub_name}",
-                sub["type"],
-                sub_indexed,
-                path,
-                sub.get("ignore_above"),
-                sub.get("format"),
+            yield FieldSpec(f"{path}.{sub_name}", sub["type"], _true(sub.get("index"), True), path, sub)
+
+
+def _validate_root(tree: dict[str, Any]) -> None:
+    """The root parameters OpenSearch accepts, with the values this server can honour."""
+    source = tree.get("_source")
+    if source is not None and (
+        not isinstance(source, dict) or set(source) - {"enabled", "includes", "excludes"}
+    ):
+        raise mapper_parsing_error(f"Failed to parse mapping: [_source] {json.dumps(source)}")
+    routing = tree.get("_routing")
+    if routing is not None and (not isinstance(routing, dict) or set(routing) - {"required"}):
+        raise mapper_parsing_error(f"Failed to parse mapping: [_routing] {json.dumps(routing)}")
+    if "_meta" in tree and not isinstance(tree["_meta"], dict):
+        raise mapper_parsing_error("Failed to parse mapping: [_meta] must be an object")
+    for name in ("date_detection", "numeric_detection"):
+        if str(tree.get(name, "true")).lower() not in {"true", "false"}:
+            raise mapper_parsing_error(f"Failed to parse mapping: [{name}] must be true or false")
+    for formats in tree.get("dynamic_date_formats", []):
+        DateParser.of("date", formats)
+    DynamicRules.of(tree)  # checks dynamic_templates
+
+
+def _validate_meta(path: str, meta: Any) -> None:
+    """OpenSearch's limits on a field's `meta`: at most 5 entries, keys up to 20 characters,
+    string values up to 50."""
+    if not isinstance(meta, dict) or len(meta) > 5:
+        raise mapper_parsing_error(f"[meta] can't have more than 5 entries, on field [{path}]")
+    for key, value in meta.items():
+        if len(key) > 20:
+            raise mapper_parsing_error(
+                f"[meta] keys can't be longer than 20 chars, but got [{key}] for field [{path}]"
             )
+        if not isinstance(value, str) or len(value) > 50:
+            raise mapper_parsing_error(
+                f"[meta] values can only be strings of up to 50 characters, but got [{value}] for field [{path}]"
+            )
+
+
+def _validate_parameters(path: str, field_type: str, definition: dict[str, Any]) -> None:
+    """Values of the honoured and accepted parameters that this server can take as OpenSearch does."""
+    if "meta" in definition:
+        _validate_meta(path, definition["meta"])
+    if "index_options" in definition and definition["index_options"] not in TANTIVY_INDEX_OPTIONS:
+        raise mapper_parsing_error(f"Unknown value [{definition['index_options']}] for field [index_options]")
+    if "enabled" in definition and field_type != OBJECT:
+        raise mapper_parsing_error(f"unknown parameter [enabled] on mapper [{path}] of type [{field_type}]")
+    if field_type == "scaled_float" and "scaling_factor" not in definition:
+        raise mapper_parsing_error(f"Field [scaling_factor] is required for field [{path}]")
+    if str(definition.get("similarity", "BM25")) != "BM25":
+        raise unsupported(f"[similarity] [{definition['similarity']}] on field [{path}] (BM25 only)")
+    if _true(definition.get("split_queries_on_whitespace"), False):
+        raise unsupported(f"[split_queries_on_whitespace] on field [{path}]")
+    if definition.get("null_value") is not None and field_type != OBJECT:
+        try:
+            coerce(FieldSpec(path, field_type, True, path, definition), definition["null_value"])
+        except (TypeError, ValueError, OverflowError):
+            raise mapper_parsing_error(
+                f"Failed to parse mapping: Error parsing [null_value] on field [{path}]: {definition['null_value']}"
+            ) from None
 
 
 def _validate_properties(properties: Any, prefix: str) -> None:
@@ -308,9 +471,12 @@ def _validate_field(path: str, definition: Any, sub_field: bool) -> None:
             f"No handler for type [{field_type}] declared on field [{path}] "
             "(AllStore's local search server supports text, keyword, numbers, boolean, date and object)"
         )
+    if "normalizer" in definition:
+        raise unsupported(f"[normalizer] on field [{path}] (analysis settings are not applied)")
     unknown = sorted(set(definition) - FIELD_PARAMETERS)
     if unknown:
         raise mapper_parsing_error(f"unknown parameter {unknown} on mapper [{path}] of type [{field_type}]")
+    _validate_parameters(path, field_type, definition)
     if field_type in DATE_TYPES:
         try:
             DateParser.of(field_type, definition.get("format"))
@@ -343,19 +509,116 @@ def _merge_properties(target: dict[str, Any], additions: dict[str, Any], prefix:
             )
 
 
-def _dynamic_type(value: Any) -> dict[str, Any] | None:
-    if isinstance(value, list):
-        return next((t for t in map(_dynamic_type, value) if t is not None), None)
-    if isinstance(value, bool):
-        return {"type": BOOLEAN}
-    if isinstance(value, int | float):
-        return {"type": "float"}
-    if isinstance(value, str):
-        return {
+_TEMPLATE_KEYS = frozenset(
+    {"match_mapping_type", "match", "unmatch", "path_match", "path_unmatch", "match_pattern", "mapping"}
+)
+_JSON_TYPES = frozenset({"*", "boolean", "long", "double", "string", "date"})
+
+
+@dataclass(frozen=True)
+class DynamicRules:
+    """How an unmapped value is mapped: OpenSearch's detection rules and the `dynamic_templates`."""
+
+    date_formats: tuple[DateParser, ...]
+    numeric_detection: bool
+    templates: tuple[tuple[str, dict[str, Any]], ...]
+
+    @classmethod
+    def of(cls, tree: dict[str, Any]) -> DynamicRules:
+        detect_dates = _true(tree.get("date_detection"), True)
+        formats = tree.get("dynamic_date_formats", DEFAULT_DYNAMIC_DATE_FORMATS) if detect_dates else ()
+        templates = []
+        for entry in tree.get("dynamic_templates") or []:
+            if not isinstance(entry, dict) or len(entry) != 1:
+                raise mapper_parsing_error("Failed to parse mapping: a dynamic template is one named object")
+            ((name, template),) = entry.items()
+            if not isinstance(template, dict) or "mapping" not in template or set(template) - _TEMPLATE_KEYS:
+                raise unsupported(
+                    f"dynamic template [{name}] {json.dumps(template)} (match, unmatch, path_match, path_unmatch, match_mapping_type and mapping are)"
+                )
+            if (
+                template.get("match_mapping_type", "*") not in _JSON_TYPES
+                or template.get("match_pattern", "simple") != "simple"
+            ):
+                raise unsupported(
+                    f"dynamic template [{name}] matching {json.dumps(template.get('match_mapping_type'))} or regex patterns"
+                )
+            probe = json.loads(
+                json.dumps(template["mapping"])
+                .replace("{name}", "probe")
+                .replace("{dynamic_type}", "keyword")
+            )
+            _validate_field(
+                f"<{name}>", {"type": "keyword", **probe} if "type" not in probe else probe, sub_field=False
+            )
+            templates.append((name, template))
+        return cls(
+            tuple(DateParser.of("date", formats_text) for formats_text in formats),
+            _true(tree.get("numeric_detection"), False),
+            tuple(templates),
+        )
+
+    def mapping_for(self, path: str, value: Any) -> dict[str, Any] | None:
+        """The mapping OpenSearch gives an unmapped leaf `value` at `path`, or None (null, empty list)."""
+        if isinstance(value, list):
+            return next((m for m in (self.mapping_for(path, item) for item in value) if m is not None), None)
+        detected = self._detect(value)
+        if detected is None:
+            return None
+        json_type, default = detected
+        name = path.rsplit(".", 1)[-1]
+        for _template_name, template in self.templates:
+            if self._matches(template, json_type, name, path):
+                mapping = json.loads(
+                    json.dumps(template["mapping"])
+                    .replace("{name}", name)
+                    .replace("{dynamic_type}", default["type"])
+                )
+                return {"type": default["type"], **mapping} if "type" not in mapping else mapping
+        return default
+
+    def _detect(self, value: Any) -> tuple[str, dict[str, Any]] | None:
+        if isinstance(value, bool):
+            return "boolean", {"type": BOOLEAN}
+        if isinstance(value, int):
+            return "long", {"type": "long"}
+        if isinstance(value, float):
+            return "double", {"type": "float"}
+        if not isinstance(value, str):
+            return None
+        for parser in self.date_formats:
+            try:
+                parser.nanos(value)
+            except (ValueError, OverflowError):
+                continue
+            return "date", {"type": "date", "format": parser.format}
+        if self.numeric_detection:
+            for kind, convert in (("long", int), ("double", float)):
+                try:
+                    convert(value)
+                except ValueError:
+                    continue
+                return kind, {"type": "long" if kind == "long" else "float"}
+        return "string", {
             "type": TEXT,
             "fields": {KEYWORD: {"type": KEYWORD, "ignore_above": DYNAMIC_KEYWORD_IGNORE_ABOVE}},
         }
-    return None
+
+    @staticmethod
+    def _matches(template: dict[str, Any], json_type: str, name: str, path: str) -> bool:
+        wanted = template.get("match_mapping_type", "*")
+        if wanted != "*" and wanted != json_type:
+            return False
+        checks = (
+            ("match", name, True),
+            ("unmatch", name, False),
+            ("path_match", path, True),
+            ("path_unmatch", path, False),
+        )
+        for key, subject, expected in checks:
+            if key in template and fnmatch.fnmatchcase(subject, template[key]) != expected:
+                return False
+        return True
 
 
 def _objects(value: Any) -> list[dict[str, Any]]:
@@ -367,7 +630,9 @@ def _objects(value: Any) -> list[dict[str, Any]]:
     return []
 
 
-def _add_dynamic(properties: dict[str, Any], source: dict[str, Any], prefix: str) -> bool:
+def _add_dynamic(
+    properties: dict[str, Any], source: dict[str, Any], prefix: str, rules: DynamicRules
+) -> bool:
     changed = False
     for key, value in source.items():
         head, _, rest = str(key).partition(".")
@@ -387,15 +652,19 @@ def _add_dynamic(properties: dict[str, Any], source: dict[str, Any], prefix: str
             if existing is None:
                 existing = properties[head] = {"properties": {}}
                 changed = True
+            if existing.get("type", OBJECT) == OBJECT and not _true(existing.get("enabled"), True):
+                continue  # `enabled: false`: kept in _source, never mapped
+            if existing.get("type", OBJECT) == OBJECT:
+                existing.setdefault("properties", {})
             if "properties" not in existing:
                 raise mapper_parsing_error(
                     f"object mapping for [{path}] tried to parse field [{path}] as object, "
                     "but found a concrete value"
                 )
             for obj in objects:
-                changed |= _add_dynamic(existing["properties"], obj, f"{path}.")
+                changed |= _add_dynamic(existing["properties"], obj, f"{path}.", rules)
         elif existing is None:
-            inferred = _dynamic_type(value)
+            inferred = rules.mapping_for(path, value)
             if inferred is not None:
                 properties[head] = inferred
                 changed = True

@@ -210,6 +210,10 @@ class QueryBuilder:
             return (
                 Query.all_query() if params.get("zero_terms_query", "none") == "all" else Query.empty_query()
             )
+        if len(tokens) > 1 and spec.index_options in ("docs", "freqs"):
+            raise query_shard_error(
+                self.index, f"field:[{spec.path}] was indexed without position data; cannot run PhraseQuery"
+            )
         if prefix:
             if int(params.get("slop", 0)):
                 raise unsupported("[slop] in phrase_prefix queries")
@@ -396,7 +400,7 @@ class QueryBuilder:
         except (TypeError, ValueError, OverflowError):
             raise SearchError(
                 400, "parse_exception", f"failed to parse date field [{value}] with format [{parser.format}]"
-            ) from None
+            ).from_shard() from None
         return nanos if spec.type == "date_nanos" else nanos // 1_000_000
 
     # --- compound queries --------------------------------------------------------------------------

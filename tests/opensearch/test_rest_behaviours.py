@@ -108,3 +108,98 @@ def test_dates_keep_milliseconds_nanoseconds_formats_and_date_math(engines):
 
     found, sorted_hits, _term, _malformed = agree(engines, ["r-dates"], scenario)
     assert found[0] == ["a", "c"] and sorted_hits["when"][1] == ("a", [1540815132987])
+
+
+# ------------------------------------------------------------------------- §2 mapping parameters
+
+PARAMETERS_MAPPING = {
+    "_meta": {"owner": "search team"},
+    "_source": {"excludes": ["secret"]},
+    "date_detection": True,
+    "numeric_detection": True,
+    "dynamic_templates": [
+        {"codes": {"match": "*_code", "match_mapping_type": "string", "mapping": {"type": "keyword"}}}
+    ],
+    "properties": {
+        "title": {
+            "type": "text",
+            "index_prefixes": {"min_chars": 1, "max_chars": 10},
+            "index_phrases": True,
+            "norms": True,
+            "term_vector": "no",
+            "copy_to": "everything",
+            "meta": {"unit": "words"},
+        },
+        "brand": {
+            "type": "keyword",
+            "copy_to": ["everything"],
+            "eager_global_ordinals": True,
+            "null_value": "NONE",
+        },
+        "everything": {"type": "text"},
+        "size": {"type": "integer", "ignore_malformed": True},
+        "strict_size": {"type": "integer", "coerce": False},
+        "price": {"type": "float"},  # scaled_float is in mapper-extras, which the test node lacks
+        "tags": {"type": "text", "index_options": "docs"},
+        "rank": {"type": "long", "doc_values": False},
+        "blob": {"type": "object", "enabled": False},
+        "secret": {"type": "keyword"},
+    },
+}
+
+
+def test_mapping_parameters_create_the_index_and_act_as_opensearch(engines):
+    docs = {
+        "1": {
+            "title": "blue kayak paddle",
+            "brand": "Sea Co",
+            "size": 3,
+            "strict_size": 3,
+            "price": 9.999,
+            "tags": "water sport",
+            "rank": 1,
+            "blob": {"x": "hidden"},
+            "secret": "s1",
+            "country_code": "FR",
+            "added": "2020-01-02",
+            "stock": "42",
+        },
+        "2": {
+            "title": "red tent",
+            "brand": None,
+            "size": "large",
+            "price": 120.004,
+            "tags": "camping",
+            "rank": 2,
+        },
+    }
+    searches = {
+        "copy_to": {"match": {"everything": "sea kayak"}},
+        "null_value": {"term": {"brand": "NONE"}},
+        "ignore_malformed": {"range": {"size": {"gte": 0}}},
+        "enabled_false": {"match": {"blob.x": "hidden"}},
+        "dynamic_template": {"term": {"country_code": "FR"}},
+        "date_detection": {"range": {"added": {"gte": "2020-01-01", "lt": "2020-02-01"}}},
+        "numeric_detection": {"range": {"stock": {"gt": 41}}},
+        "prefix": {"prefix": {"title": "kay"}},
+        "phrase": {"match_phrase": {"title": "kayak paddle"}},
+        "phrase_without_positions": {"match_phrase": {"tags": "water sport"}},
+    }
+
+    def scenario(client: OpenSearch) -> Any:
+        created = client.indices.create(index="r-params", body={"mappings": PARAMETERS_MAPPING})
+        for doc_id, doc in docs.items():
+            client.index(index="r-params", id=doc_id, body=doc)
+        client.indices.refresh(index="r-params")
+        found = {
+            name: outcome(client, lambda c, q=q: hit_ids(c.search(index="r-params", body={"query": q})))
+            for name, q in searches.items()
+        }
+        mapped = client.indices.get_mapping(index="r-params")["r-params"]["mappings"]["properties"]
+        dynamic = {name: mapped[name]["type"] for name in ("country_code", "added", "stock")}
+        source = client.get(index="r-params", id="1")["_source"]
+        coerce = outcome(client, lambda c: c.index(index="r-params", id="3", body={"strict_size": "4"}))
+        sort = outcome(client, lambda c: c.search(index="r-params", body={"sort": [{"rank": "asc"}]}))
+        return created["acknowledged"], found, dynamic, sorted(source), coerce, sort
+
+    agree(engines, ["r-params"], scenario)
