@@ -29,6 +29,33 @@ _REQUIRED_FIELDS = {
     "ITEMS": {"ITEM_ID": {"string"}},
     "USERS": {"USER_ID": {"string"}},
 }
+# Reserved keywords: optional, but of this type when present (EVENT_VALUE and RECOMMENDATION_ID
+# may also be null); none of them may be categorical.
+_RESERVED_FIELDS = {
+    "INTERACTIONS": {
+        "EVENT_TYPE": "string",
+        "EVENT_VALUE": "float",
+        "IMPRESSION": "string",
+        "RECOMMENDATION_ID": "string",
+    },
+    "ITEMS": {"CREATION_TIMESTAMP": "long"},
+    "USERS": {},
+}
+_NULLABLE_RESERVED = {"EVENT_VALUE", "RECOMMENDATION_ID"}
+# Domain dataset groups' further required fields (the developer guide's ECOMMERCE and
+# VIDEO_ON_DEMAND dataset requirements): name -> (type, categorical).
+_DOMAIN_FIELDS = {
+    "ECOMMERCE": {
+        "INTERACTIONS": {"EVENT_TYPE": ("string", False)},
+        "ITEMS": {"PRICE": ("float", False), "CATEGORY_L1": ("string", True)},
+        "USERS": {},
+    },
+    "VIDEO_ON_DEMAND": {
+        "INTERACTIONS": {"EVENT_TYPE": ("string", False)},
+        "ITEMS": {"CREATION_TIMESTAMP": ("long", False), "GENRE_L1": ("string", True)},
+        "USERS": {},
+    },
+}
 
 
 @dataclass(frozen=True)
@@ -38,6 +65,8 @@ class Field:
     name: str
     type: str  # one of _PRIMITIVES
     nullable: bool
+    categorical: bool = False  # schema flags the service checks (domain fields, textual on Items only)
+    textual: bool = False
 
     @property
     def numeric(self) -> bool:
@@ -85,14 +114,34 @@ class Schema:
     def field(self, name: str) -> Field | None:
         return next((field for field in self.fields if field.name == name), None)
 
-    def check_dataset_type(self, dataset_type: str) -> None:
-        """The service's rules: the id/timestamp fields with the right types, metadata for Items/Users."""
+    def check_dataset_type(self, dataset_type: str, domain: str | None = None) -> None:
+        """The service's rules: the id/timestamp fields with the right types, reserved keywords of
+        their types and never categorical, textual fields only for Items, metadata for Items/Users,
+        and a domain's own required fields."""
         for name, allowed in _REQUIRED_FIELDS[dataset_type].items():
             field = self.field(name)
             if field is None or field.type not in allowed or field.nullable:
                 raise invalid_input(
                     f"a {dataset_type} schema needs a non-null {name} field of type {'/'.join(sorted(allowed))}"
                 )
+            if field.categorical:
+                raise invalid_input(f"the required field {name} cannot be categorical")
+        for name, type_ in _RESERVED_FIELDS[dataset_type].items():
+            field = self.field(name)
+            if field is None:
+                continue
+            if field.type != type_ or (field.nullable and name not in _NULLABLE_RESERVED):
+                nullable = ' or ["null", ...]' if name in _NULLABLE_RESERVED else ""
+                raise invalid_input(f"the reserved field {name} must be of type {type_!r}{nullable}")
+            if field.categorical:
+                raise invalid_input(f"the reserved field {name} cannot be categorical")
+        if dataset_type != "ITEMS" and (textual := next((f for f in self.fields if f.textual), None)):
+            raise invalid_input(f"{textual.name} is textual: only an Items schema may have textual fields")
+        for name, (type_, categorical) in _DOMAIN_FIELDS.get(domain or "", {}).get(dataset_type, {}).items():
+            field = self.field(name)
+            if field is None or field.type != type_ or (categorical and not field.categorical):
+                kind = f"categorical {type_}" if categorical else type_
+                raise invalid_input(f"a {domain} {dataset_type} schema needs a {kind} {name} field")
         if dataset_type != "INTERACTIONS" and len(self.fields) < 2:
             raise invalid_input(f"a {dataset_type} schema needs at least one metadata field besides the id")
 
@@ -117,18 +166,25 @@ def parse_schema(text: str) -> Schema:
             raise invalid_input(f"schema field {name} is defined twice")
         seen.add(name.upper())
         type_, nullable = _field_type(name, raw.get("type"))
-        fields.append(Field(name, type_, nullable))
+        flags = {flag: raw.get(flag, False) for flag in ("categorical", "textual")}
+        for flag, value in flags.items():
+            if not isinstance(value, bool):
+                raise invalid_input(f"schema field {name}: {flag} must be true or false, not {value!r}")
+            if value and type_ != "string":
+                raise invalid_input(f"schema field {name} is {flag}, which only a string field can be")
+        fields.append(Field(name, type_, nullable, **flags))
     return Schema(tuple(fields))
 
 
 def _field_type(name: str, raw_type) -> tuple[str, bool]:
+    """A primitive, a union of one primitive (["string"]), or one with null in either order."""
     if isinstance(raw_type, str) and raw_type in _PRIMITIVES:
         return raw_type, False
-    if isinstance(raw_type, list) and "null" in raw_type:
+    if isinstance(raw_type, list) and len(raw_type) == len(set(map(str, raw_type))):
         others = [entry for entry in raw_type if entry != "null"]
         if len(others) == 1 and others[0] in _PRIMITIVES:
-            return others[0], True
+            return others[0], len(raw_type) == 2
     raise invalid_input(
-        f"schema field {name} has unsupported type {raw_type!r}: use one of {sorted(_PRIMITIVES)}"
-        ' or a ["null", <type>] union'
+        f"schema field {name} has unsupported type {raw_type!r}: use one of {sorted(_PRIMITIVES)},"
+        ' ["<type>"], or a union with "null"'
     )

@@ -95,7 +95,11 @@ class DatasetsApi:
             raise invalid_input(
                 f"datasetType must be one of Interactions, Items, Users, not {dataset_type!r}."
             )
-        parse_schema(schema.schema).check_dataset_type(kind)
+        if group.domain and schema.domain != group.domain:
+            raise invalid_input(
+                f"Schema {schema.arn} is not for domain {group.domain}, the domain of dataset group {group.arn}."
+            )
+        parse_schema(schema.schema).check_dataset_type(kind, group.domain)
         arn = make_arn(Dataset.kind, f"{group.name}/{kind}")
         self.store.new(
             Dataset(arn=arn, name=name, dataset_group_arn=group.arn, dataset_type=kind, schema_arn=schema_arn)

@@ -128,3 +128,96 @@ def test_interaction_timestamps_in_milliseconds_fail_the_import(clients: Clients
         clients, tmp_path, "Interactions", schema, "USER_ID,ITEM_ID,TIMESTAMP\nu,i,1596238243000\n"
     )
     assert millis["status"] == "CREATE FAILED" and "TIMESTAMP" in millis["failureReason"]
+
+
+# ---------------------------------------------------------------- CreateSchema takes every form the service takes
+
+
+def schema_of(*fields: dict) -> str:
+    return json.dumps(
+        {
+            "type": "record",
+            "name": "Items",
+            "namespace": "com.amazonaws.personalize.schema",
+            "fields": list(fields),
+            "version": "1.0",
+        }
+    )
+
+
+def test_create_schema_accepts_the_services_avro_forms(clients: Clients) -> None:
+    p = clients.personalize
+    accepted = schema_of(
+        {"name": "ITEM_ID", "type": ["string"]},  # a union of one type
+        {"name": "GENRES", "type": ["null", "string"], "categorical": True},
+        {"name": "BRAND", "type": ["string", "null"], "categorical": True},  # null second
+        {"name": "DESCRIPTION", "type": ["null", "string"], "textual": True},
+        {"name": "PRICE", "type": ["float", "null"]},
+        {"name": "CREATION_TIMESTAMP", "type": "long"},
+    )
+    arn = p.create_schema(name="forms", schema=accepted)["schemaArn"]
+    group = p.create_dataset_group(name="forms")["datasetGroupArn"]
+    wait_for(lambda: p.describe_dataset_group(datasetGroupArn=group)["datasetGroup"])
+    assert p.create_dataset(name="forms", schemaArn=arn, datasetGroupArn=group, datasetType="Items")[
+        "datasetArn"
+    ]
+
+    refused = {
+        "categorical number": schema_of(
+            {"name": "ITEM_ID", "type": "string"}, {"name": "P", "type": "float", "categorical": True}
+        ),
+        "flag not a boolean": schema_of(
+            {"name": "ITEM_ID", "type": "string"}, {"name": "G", "type": "string", "categorical": "yes"}
+        ),
+        "two types": schema_of(
+            {"name": "ITEM_ID", "type": "string"}, {"name": "G", "type": ["string", "int"]}
+        ),
+        "only null": schema_of({"name": "ITEM_ID", "type": "string"}, {"name": "G", "type": ["null"]}),
+    }
+    for case, text in refused.items():
+        with pytest.raises(p.exceptions.InvalidInputException):
+            p.create_schema(name=case.replace(" ", "-"), schema=text)
+
+
+def test_dataset_rules_textual_reserved_fields_and_domains(clients: Clients) -> None:
+    p = clients.personalize
+    group = p.create_dataset_group(name="rules")["datasetGroupArn"]
+    wait_for(lambda: p.describe_dataset_group(datasetGroupArn=group)["datasetGroup"])
+    users_with_text = p.create_schema(
+        name="users-text",
+        schema=schema_of(
+            {"name": "USER_ID", "type": "string"}, {"name": "BIO", "type": "string", "textual": True}
+        ),
+    )["schemaArn"]
+    with pytest.raises(p.exceptions.InvalidInputException, match="textual"):
+        p.create_dataset(name="u", schemaArn=users_with_text, datasetGroupArn=group, datasetType="Users")
+    bad_reserved = p.create_schema(
+        name="bad-reserved",
+        schema=schema_of(
+            {"name": "ITEM_ID", "type": "string"}, {"name": "CREATION_TIMESTAMP", "type": "string"}
+        ),
+    )["schemaArn"]
+    with pytest.raises(p.exceptions.InvalidInputException, match="CREATION_TIMESTAMP"):
+        p.create_dataset(name="i", schemaArn=bad_reserved, datasetGroupArn=group, datasetType="Items")
+
+    shop = p.create_dataset_group(name="ecommerce", domain="ECOMMERCE")["datasetGroupArn"]
+    wait_for(lambda: p.describe_dataset_group(datasetGroupArn=shop)["datasetGroup"])
+    domain_items = schema_of(
+        {"name": "ITEM_ID", "type": "string"},
+        {"name": "PRICE", "type": "float"},
+        {"name": "CATEGORY_L1", "type": "string", "categorical": True},
+    )
+    custom = p.create_schema(name="custom-items", schema=domain_items)["schemaArn"]
+    with pytest.raises(p.exceptions.InvalidInputException, match="ECOMMERCE"):
+        p.create_dataset(name="i", schemaArn=custom, datasetGroupArn=shop, datasetType="Items")
+    without_category = p.create_schema(
+        name="no-category",
+        domain="ECOMMERCE",
+        schema=schema_of({"name": "ITEM_ID", "type": "string"}, {"name": "PRICE", "type": "float"}),
+    )["schemaArn"]
+    with pytest.raises(p.exceptions.InvalidInputException, match="CATEGORY_L1"):
+        p.create_dataset(name="i", schemaArn=without_category, datasetGroupArn=shop, datasetType="Items")
+    ecommerce = p.create_schema(name="ecommerce-items", domain="ECOMMERCE", schema=domain_items)["schemaArn"]
+    assert p.create_dataset(name="i", schemaArn=ecommerce, datasetGroupArn=shop, datasetType="Items")[
+        "datasetArn"
+    ]
