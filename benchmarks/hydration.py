@@ -24,8 +24,8 @@ from typing import Any
 import boto3
 from allstore_common.items import ItemStore
 
+from allstore.credentials import StoreCredentials
 from allstore.local.aws import MotoServer
-from allstore.local.credentials import StoreCredentials
 
 TABLE = "Items"
 REGION = "us-east-1"

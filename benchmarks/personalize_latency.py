@@ -26,6 +26,7 @@ import boto3
 import numpy as np
 from botocore.config import Config
 
+from allstore.credentials import StoreCredentials
 from allstore.personalize.server import PersonalizeServer
 
 SCHEMA = {
@@ -123,7 +124,8 @@ def main() -> None:
         server = PersonalizeServer(folder / "state")
         url = server.start()
         try:
-            campaign, users = run(url, interactions_csv, items_csv, args.requests)
+            assert server.credentials is not None
+            campaign, users = run(url, server.credentials, interactions_csv, items_csv, args.requests)
             assert server.service is not None
             samples = []
             for user in users:  # the service's own time, without HTTP and boto3
@@ -138,12 +140,18 @@ def main() -> None:
             server.stop()
 
 
-def run(url: str, interactions_csv: Path, items_csv: Path | None, requests: int) -> tuple[str, list[str]]:
-    """Set up and time the HTTP calls; returns the campaign and the users it asked for."""
+def run(
+    url: str, credentials: StoreCredentials, interactions_csv: Path, items_csv: Path | None, requests: int
+) -> tuple[str, list[str]]:
+    """Set up and time the HTTP calls (signed, as every client must); returns the campaign and the users it asked for."""
     config = Config(retries={"max_attempts": 1})
-    p = boto3.client("personalize", endpoint_url=url, config=config)
-    runtime = boto3.client("personalize-runtime", endpoint_url=url, config=config)
-    events = boto3.client("personalize-events", endpoint_url=url, config=config)
+    keys = {
+        "aws_access_key_id": credentials.access_key_id,
+        "aws_secret_access_key": credentials.secret_access_key,
+    }
+    p = boto3.client("personalize", endpoint_url=url, config=config, **keys)
+    runtime = boto3.client("personalize-runtime", endpoint_url=url, config=config, **keys)
+    events = boto3.client("personalize-events", endpoint_url=url, config=config, **keys)
     group = p.create_dataset_group(name="bench")["datasetGroupArn"]
     datasets = [("Interactions", SCHEMA, interactions_csv)] + (
         [("Items", ITEMS_SCHEMA, items_csv)] if items_csv else []

@@ -31,8 +31,8 @@ import time
 from pathlib import Path
 from typing import Any
 
+from allstore.credentials import StoreCredentials
 from allstore.local.aws import MotoServer, free_port
-from allstore.local.credentials import StoreCredentials
 from allstore.loopback import LoopbackServer
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -16,8 +16,8 @@ from typing import Any
 import boto3
 from botocore.config import Config
 
+from allstore.credentials import StoreCredentials
 from allstore.local.aws_guard import AwsGuard, Refusal, guarded_wsgi
-from allstore.local.credentials import StoreCredentials
 from allstore.loopback import IDLE_SECONDS, LOOPBACK_NAMES, listen_backlog
 
 REGION = "us-east-1"

@@ -20,7 +20,7 @@ from http import HTTPStatus
 from typing import Any
 from urllib.parse import unquote_to_bytes, urlsplit
 
-from allstore.local.credentials import SignatureRejected, StoreCredentials
+from allstore.credentials import SignatureRejected, StoreCredentials
 from allstore.local.function_environment import environment_error
 from allstore.loopback import METHODS
 

@@ -23,9 +23,9 @@ from urllib.parse import unquote, urlsplit
 
 import urllib3
 
+from allstore.credentials import StoreCredentials
 from allstore.local.aws import REGION
 from allstore.local.aws_guard import AwsGuard
-from allstore.local.credentials import StoreCredentials
 from allstore.local.lambda_runtime import FunctionError, FunctionRuntime
 from allstore.loopback import Response, parse_json
 

@@ -16,10 +16,10 @@ from http import HTTPStatus
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from allstore.credentials import StoreCredentials
 from allstore.local.api_gateway import ApiGatewayProxy, ApiRoute, json_response, render_error
 from allstore.local.aws_guard import AwsGuard
 from allstore.local.aws_proxy import LAMBDA_PREFIX, BrowserAwsProxy, LambdaApi, LocalAws
-from allstore.local.credentials import StoreCredentials
 from allstore.local.lambda_runtime import FunctionRuntime
 from allstore.local.static_files import StaticFiles
 from allstore.loopback import LoopbackServer, Response, loopback_origins

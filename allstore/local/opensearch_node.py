@@ -36,6 +36,30 @@ TOOLS_DIR = Path(__file__).resolve().parents[2] / "tools" / "opensearch-node"
 MODULES = ("lang-painless", "analysis-common", "transport-netty4")
 MAIN_CLASS = "org.opensearch.bootstrap.OpenSearch"
 NODE_USER = "nobody"
+# Ports the Fetch standard's port blocking forbids browsers to connect to (https://fetch.spec.whatwg.org/
+# #port-blocking) that an unprivileged process may bind, longest-blocked first: a node listening on
+# them cannot be reached by any web page, DNS rebinding or not (OpenSearch checks no Host).
+BROWSER_BLOCKED_PORTS = (
+    6665,
+    6666,
+    6667,
+    6668,
+    6669,
+    6000,
+    2049,
+    4045,
+    6697,
+    6679,
+    10080,
+    5060,
+    5061,
+    1719,
+    1720,
+    1723,
+    3659,
+    4190,
+    6566,
+)
 START_TIMEOUT_SECONDS = 180.0
 STOP_TIMEOUT_SECONDS = 60.0
 
@@ -183,22 +207,34 @@ def jvm_options(path: Path, java_major: int, values: dict[str, str]) -> list[str
 # ---------------------------------------------------------------------------------- a node
 
 
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
+def free_port(candidates: tuple[int, ...] = (0,), taken: tuple[int, ...] = ()) -> int:
+    """The first of `candidates` (0: any) free on 127.0.0.1 and not in `taken`."""
+    for candidate in candidates:
+        if candidate and candidate in taken:
+            continue
+        with socket.socket() as probe:
+            try:
+                probe.bind(("127.0.0.1", candidate))
+            except OSError:
+                continue
+            return probe.getsockname()[1]
+    raise NodeError(f"none of the ports {', '.join(map(str, candidates))} is free on 127.0.0.1")
 
 
 class OpenSearchNode:
     """One node in `node_dir`: `start()` returns its URL once green, `stop()` ends it cleanly.
 
     The node's process and URL are kept in `node_dir/node.json`, so another process (the CLI's
-    `stop` or `status`) can find it.
+    `stop` or `status`) can find it. `out_of_pages_reach` puts its HTTP and transport ports on
+    ports browsers refuse (BROWSER_BLOCKED_PORTS), for a node only a front (the store's) talks to.
     """
 
-    def __init__(self, node_dir: Path, port: int = 0, version: str = VERSION) -> None:
+    def __init__(
+        self, node_dir: Path, port: int = 0, version: str = VERSION, out_of_pages_reach: bool = False
+    ) -> None:
         self.node_dir = node_dir.resolve()
         self.port = port
+        self.out_of_pages_reach = out_of_pages_reach
         self.version = version
         self.log_path = self.node_dir / "logs" / "node.log"
         self._watcher: subprocess.Popen | None = None
@@ -227,10 +263,11 @@ class OpenSearchNode:
             )
         home = ensure_home(self.version, say)
         java_home, java_major = find_java()
-        http_port = self.port or free_port()
+        candidates = BROWSER_BLOCKED_PORTS if self.out_of_pages_reach else (0,)
+        http_port = self.port or free_port(candidates)
         values = {
             "http.port": str(http_port),
-            "transport.port": str(free_port()),
+            "transport.port": str(free_port(candidates, taken=(http_port,))),
             "node.dir": str(self.node_dir),
             "opensearch.version": self.version,
             "OPENSEARCH_HOME": str(home),

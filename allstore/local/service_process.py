@@ -5,9 +5,10 @@ they would share one interpreter lock with moto and the gateway, and every API r
 on their work; in their own processes they run beside it on the other cores. A child serves until
 its stdin closes — when the runner stops it, or dies — then saves its state and exits, as a Lambda
 worker does. A child that dies is started again on the same port (`restart`), so every URL the
-functions were given stays right.
+functions were given stays right. A child given a credentials file (the store's) accepts only
+requests signed with that key pair; its path, never the secret, is on the command line.
 
-    python -m allstore.local.service_process <search|personalize> <state dir> [port]
+    python -m allstore.local.service_process <search|personalize> <state dir> [port [credentials file]]
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from allstore.credentials import StoreCredentials
 from allstore.local.child_environment import child_environment
 
 KINDS = ("search", "personalize")
@@ -30,13 +32,19 @@ class ServiceProcess:
     """`start()`, then `url = wait_until_serving()`, then `stop()`; children start side by side."""
 
     def __init__(
-        self, kind: str, state_dir: Path, log_path: Path, environment: dict[str, str] | None = None
+        self,
+        kind: str,
+        state_dir: Path,
+        log_path: Path,
+        environment: dict[str, str] | None = None,
+        credentials_file: Path | None = None,
     ) -> None:
         if kind not in KINDS:
             raise ValueError(f"unknown local service {kind!r}; expected one of {KINDS}")
         self.kind = kind
         self.state_dir = state_dir
         self.log_path = log_path
+        self.credentials_file = credentials_file
         self.environment = child_environment(environment)  # never the user's secrets
         self._process: subprocess.Popen[str] | None = None
         self.url = ""  # once serving; a restart serves here again
@@ -59,9 +67,10 @@ class ServiceProcess:
     def start(self) -> None:
         """Start the child; it loads in the background (see `wait_until_serving`)."""
         port = self.url.rsplit(":", 1)[1] if self.url else "0"
+        credentials = [str(self.credentials_file)] if self.credentials_file is not None else []
         with open(self.log_path, "ab") as log_file:
             self._process = subprocess.Popen(  # noqa: S603 - our own interpreter and module
-                [sys.executable, "-m", __name__, self.kind, str(self.state_dir), port],
+                [sys.executable, "-m", __name__, self.kind, str(self.state_dir), port, *credentials],
                 stdin=subprocess.PIPE,
                 stdout=subprocess.PIPE,
                 stderr=log_file,
@@ -103,19 +112,20 @@ class ServiceProcess:
             process.stdout.close()
 
 
-def _server(kind: str, state_dir: Path, port: int) -> Any:
+def _server(kind: str, state_dir: Path, port: int, credentials: StoreCredentials | None) -> Any:
     if kind == "search":
         from allstore.search.server import SearchServer
 
         return SearchServer(state_dir, port=port)
     from allstore.personalize.server import PersonalizeServer
 
-    return PersonalizeServer(state_dir, port=port)
+    return PersonalizeServer(state_dir, port=port, credentials=credentials)
 
 
-def main(kind: str, state_dir: str, port: str = "0") -> None:
+def main(kind: str, state_dir: str, port: str = "0", credentials_file: str = "") -> None:
     logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    server = _server(kind, Path(state_dir), int(port))
+    credentials = StoreCredentials.read_file(Path(credentials_file)) if credentials_file else None
+    server = _server(kind, Path(state_dir), int(port), credentials)
     print(server.start(), flush=True)
     try:
         sys.stdin.read()  # returns at EOF: the runner stopped or went away
@@ -126,4 +136,4 @@ def main(kind: str, state_dir: str, port: str = "0") -> None:
 
 
 if __name__ == "__main__":
-    main(*sys.argv[1:4])
+    main(*sys.argv[1:5])

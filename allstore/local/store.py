@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from allstore.credentials import CREDENTIALS_FILE, StoreCredentials
 from allstore.local import data_source
 from allstore.local.api_gateway import api_routes
 from allstore.local.aws import (
@@ -33,12 +34,12 @@ from allstore.local.aws import (
     endpoint_environment,
     function_configuration,
 )
-from allstore.local.credentials import StoreCredentials
 from allstore.local.custom_resources import ResponseCollector, run_custom_resource
 from allstore.local.dead_letters import DeadLetters
 from allstore.local.event_sources import MappingSettings, StreamPoller
 from allstore.local.gateway import Gateway
 from allstore.local.lambda_runtime import FunctionRuntime
+from allstore.local.opensearch_front import OpenSearchFront
 from allstore.local.opensearch_node import NodeError, OpenSearchNode
 from allstore.local.personalize_bootstrap import train_and_deploy
 from allstore.local.provision import Provisioned, StackProvisioner
@@ -105,6 +106,7 @@ class _Servers:
     moto: MotoServer | None = None
     search: ServiceProcess | None = None
     opensearch: OpenSearchNode | None = None
+    opensearch_front: OpenSearchFront | None = None  # the node's only advertised address
     personalize: ServiceProcess | None = None
     gateway: Gateway | None = None
     collector: ResponseCollector | None = None
@@ -184,6 +186,7 @@ class LocalStore:
         for server in (
             self.servers.collector,
             self.servers.search,
+            self.servers.opensearch_front,
             self.servers.opensearch,
             self.servers.personalize,
             self.servers.moto,
@@ -236,6 +239,7 @@ class LocalStore:
             environment=endpoint_environment(
                 {"s3": moto_url}, self.credentials
             ),  # its S3 reads go to local AWS, never AWS
+            credentials_file=self.state_dir / CREDENTIALS_FILE,  # it answers only the store's key
         )
         if self.servers.search is not None:
             self.servers.search.start()
@@ -308,18 +312,20 @@ class LocalStore:
         return url
 
     def _search_url(self) -> str:
-        """The embedded server's URL, a real node's (started here), or --search-url as given."""
+        """The embedded server's URL, the front of a real node (both started here), or --search-url as given."""
         if self.servers.search is not None:
             return self.servers.search.wait_until_serving()
         if self.options.search_url:
             return self.options.search_url.rstrip("/")
         # Holding the state directory, any node still running from its folder is a dead store's.
-        self.servers.opensearch = OpenSearchNode(self.state_dir / "opensearch")
+        self.servers.opensearch = OpenSearchNode(self.state_dir / "opensearch", out_of_pages_reach=True)
         self.servers.opensearch.stop()
         try:
-            return self.servers.opensearch.start(say=log.info, with_this_process=True)
+            node_url = self.servers.opensearch.start(say=log.info, with_this_process=True)
         except NodeError as error:
             raise StoreError(f"the OpenSearch node did not start: {error}") from error
+        self.servers.opensearch_front = OpenSearchFront(node_url)
+        return self.servers.opensearch_front.start()
 
     def _upload_sources(self, data: data_source.DataFolder, warm: bool) -> dict[str, str]:
         """Put the data where the template's source parameters point (a bucket standing in for the public one)."""

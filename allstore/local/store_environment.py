@@ -7,8 +7,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from allstore.credentials import StoreCredentials
 from allstore.local.aws import endpoint_environment
-from allstore.local.credentials import StoreCredentials
 from allstore.local.state_file import STATE_FILE, is_running, read_state
 
 # What the cloud's notebook instance exports (template: NotebookLifecycle), from the stack's outputs.

@@ -158,18 +158,44 @@ def serve(
     state_dir: Annotated[Path, typer.Option(help="Where resources, data, events and models live.")] = Path(
         ".allstore/personalize"
     ),
+    credentials: Annotated[
+        Path | None,
+        typer.Option(
+            exists=True,
+            dir_okay=False,
+            help="The key pair requests must be signed with (a store's <state-dir>/credentials.json); "
+            "default: <state-dir>/credentials.json, made at the first start.",
+        ),
+    ] = None,
 ) -> None:
-    """Serve personalize, personalize-runtime and personalize-events on 127.0.0.1 until Ctrl-C or SIGTERM."""
+    """Serve personalize, personalize-runtime and personalize-events on 127.0.0.1 until Ctrl-C or SIGTERM.
+
+    Only requests signed with the service's key pair are answered; it prints them as `export` lines.
+    """
+    from allstore.credentials import CREDENTIALS_FILE, StoreCredentials
     from allstore.personalize.server import PersonalizeServer  # the models' libraries load slowly
 
     stopping = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stopping.set())
-    server = PersonalizeServer(state_dir, port=port)
+    key_pair = StoreCredentials.read_file(credentials) if credentials is not None else None
+    server = PersonalizeServer(state_dir, port=port, credentials=key_pair)
     with refused_in_one_line(port):  # the state directory or the port is another's: nothing was touched
         url = server.start()
+    assert server.credentials is not None
     typer.echo(
-        f"Personalize service at {url} (state in {state_dir}); use it as endpoint_url. Ctrl-C stops it."
+        f"Personalize service at {url} (state in {state_dir}); use it as endpoint_url, signed with "
+        f"the key pair in {credentials or state_dir / CREDENTIALS_FILE}:"
     )
+    exports = {
+        **server.credentials.environment(),
+        **{
+            f"AWS_ENDPOINT_URL_{name}": url
+            for name in ("PERSONALIZE", "PERSONALIZE_RUNTIME", "PERSONALIZE_EVENTS")
+        },
+    }
+    for name, value in exports.items():
+        typer.echo(f"  export {name}={value}")
+    typer.echo("Ctrl-C stops it.")
     try:
         while not stopping.wait(0.5):  # a timed wait, so Ctrl-C is noticed promptly
             pass

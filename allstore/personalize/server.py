@@ -4,6 +4,12 @@
 - runtime (REST-JSON): `POST /recommendations`, `POST /personalize-ranking`;
 - events (REST-JSON): `POST /events`, `/items`, `/users`.
 
+Every operation must be signed (SigV4, service `personalize`) with the credentials the server was
+given: the store's key pair, or one kept in the state directory for a service run on its own. A
+request without a valid signature is refused with 403 and AWS's code (`MissingAuthenticationToken`,
+`UnrecognizedClientException`, `InvalidSignatureException`), before its body is parsed: the
+control plane deletes campaigns, so no other process or page may drive it.
+
 Errors carry the modelled exception name in `__type` and in the `x-amzn-ErrorType` header, with the
 status the model gives it, so botocore raises `client.exceptions.<Name>`.
 """
@@ -19,6 +25,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+from allstore.credentials import SignatureRejected, StoreCredentials
 from allstore.loopback import LoopbackServer, Response, parse_json
 from allstore.personalize import apimodel
 from allstore.personalize.errors import ServiceError
@@ -27,6 +34,7 @@ from allstore.personalize.state.resources import REQUEST_REGION
 
 logger = logging.getLogger(__name__)
 TARGET_PREFIX = "AmazonPersonalize."
+SIGNING_NAME = "personalize"  # botocore's signingName for all three APIs
 REST_ROUTES = {
     "/recommendations": (apimodel.RUNTIME, "GetRecommendations"),
     "/personalize-ranking": (apimodel.RUNTIME, "GetPersonalizedRanking"),
@@ -57,10 +65,10 @@ def _error(status: int, code: str, message: str, content_type: str) -> Response:
     return status, {"Content-Type": content_type, "x-amzn-ErrorType": code}, body
 
 
-def personalize_app(service: PersonalizeService) -> Any:
-    """The three APIs' wire protocol over `service.handle(api, operation, params)`; every answer
-    carries a request id (`x-amzn-RequestId`, botocore's ResponseMetadata.RequestId), and the
-    request's signing region names the resources it creates."""
+def personalize_app(service: PersonalizeService, credentials: StoreCredentials) -> Any:
+    """The three APIs' wire protocol over `service.handle(api, operation, params)`, for requests
+    signed with `credentials`; every answer carries a request id (`x-amzn-RequestId`, botocore's
+    ResponseMetadata.RequestId), and the request's signing region names the resources it creates."""
 
     def app(method: str, target: str, headers: Message, body: bytes) -> Response:
         scope = CREDENTIAL_SCOPE.search(headers.get("Authorization", ""))
@@ -76,6 +84,10 @@ def personalize_app(service: PersonalizeService) -> Any:
         if method == "GET" and path == "/":  # the runner's health check
             return 200, {"Content-Type": JSON}, b'{"status":"ok"}'
         operation_target = headers.get("X-Amz-Target", "")
+        refusal = _signature_refusal(credentials, method, target, headers, body)
+        if refusal is not None:  # before routing, as AWS answers an unsigned request anywhere
+            content_type = "application/x-amz-json-1.1" if operation_target else JSON
+            return _error(403, *refusal, content_type)
         if method == "POST" and path == "/" and operation_target.startswith(TARGET_PREFIX):
             api, operation = apimodel.CONTROL_PLANE, operation_target.removeprefix(TARGET_PREFIX)
             content_type = "application/x-amz-json-1.1"
@@ -99,6 +111,22 @@ def personalize_app(service: PersonalizeService) -> Any:
     return app
 
 
+def _signature_refusal(
+    credentials: StoreCredentials, method: str, target: str, headers: Message, body: bytes
+) -> tuple[str, str] | None:
+    """(code, message) when the request is not signed for Personalize with `credentials`."""
+    try:
+        service = credentials.verify(method, target, dict(headers.items()), body)
+    except SignatureRejected as rejected:
+        return rejected.code, rejected.message
+    if service != SIGNING_NAME:
+        return (
+            "InvalidSignatureException",
+            f"Credential should be scoped to correct service: '{SIGNING_NAME}'.",
+        )
+    return None
+
+
 def _json_object(raw: bytes) -> dict[str, Any]:
     if not raw.strip():
         return {}
@@ -115,14 +143,22 @@ class PersonalizeServer:
     """The service on 127.0.0.1: `url = PersonalizeServer(state_dir, port=0).start()`, then `.stop()`.
 
     Port 0 picks a free port. boto3 clients for personalize, personalize-runtime and
-    personalize-events all use the same URL as `endpoint_url`.
+    personalize-events all use the same URL as `endpoint_url`, and the key pair `credentials`:
+    the one given (the store's), else `<state_dir>/credentials.json`, made at the first start.
     """
 
-    def __init__(self, state_dir: str | Path, port: int = 0, host: str = "127.0.0.1") -> None:
+    def __init__(
+        self,
+        state_dir: str | Path,
+        port: int = 0,
+        host: str = "127.0.0.1",
+        credentials: StoreCredentials | None = None,
+    ) -> None:
         if host not in ("127.0.0.1", "localhost"):
             raise ValueError("the local Personalize service only listens on the loopback interface")
         self.state_dir = Path(state_dir)
         self.host, self.port = host, port
+        self.credentials = credentials
         self.service: PersonalizeService | None = None
         self._server: LoopbackServer | None = None
 
@@ -133,10 +169,12 @@ class PersonalizeServer:
         return self._server.url
 
     def start(self) -> str:
-        self.service = PersonalizeService(self.state_dir)
+        self.service = PersonalizeService(self.state_dir)  # claims the state directory first
         try:
+            if self.credentials is None:
+                self.credentials = StoreCredentials.for_state_dir(self.state_dir)
             self._server = LoopbackServer(
-                personalize_app(self.service),
+                personalize_app(self.service, self.credentials),
                 port=self.port,
                 name="personalize-http",
                 render_error=render_error,

@@ -22,7 +22,7 @@ KINDS = [kind for stage in STAGES for kind in stage]
 def service(tmp_path) -> Iterator[Clients]:
     server = PersonalizeServer(tmp_path / "state", port=0)
     server.start()
-    yield make_clients(server.url)
+    yield make_clients(server)
     server.stop()
 
 

@@ -14,8 +14,8 @@ import botocore.exceptions
 import pytest
 import requests
 
+from allstore.credentials import StoreCredentials
 from allstore.local.aws import REGION, AwsClients, MotoServer
-from allstore.local.credentials import StoreCredentials
 from allstore.local.function_environment import REFUSED_NAMES
 from allstore.local.gateway import Gateway
 from allstore.local.lambda_runtime import FunctionError

@@ -4,7 +4,7 @@ Python's HTML error page, or a dropped connection.
 Each case goes over raw HTTP to the running local store: the API (API Gateway's `{"message"}`),
 the web UI's AWS proxy and the Lambda API (AWS JSON errors), local AWS (moto, signed with the
 store's key: the protocol's error), search (OpenSearch's `{"error", "status"}`) and Personalize
-(`__type`). The inputs: non-UTF-8 bodies, JSON nested thousands deep, `%00` in the path, unknown
+(signed too: `__type`). The inputs: non-UTF-8 bodies, JSON nested thousands deep, `%00` in the path, unknown
 methods, a malformed request line.
 """
 
@@ -118,7 +118,7 @@ SERVERS = [
         "personalize",
         lambda s: s.store.endpoints["personalize-runtime"],
         "/recommendations",
-        plain,
+        signed("personalize"),
         personalize_shape,
     ),
 ]

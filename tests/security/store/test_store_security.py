@@ -6,9 +6,9 @@ make a process run code, and error answers carry no stack trace or local path.""
 from __future__ import annotations
 
 import json
-import os
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit
 
 import boto3
@@ -18,6 +18,7 @@ import requests
 
 from allstore.local.aws import REGION
 from tests.security.conftest import raw_exchange
+from tests.security.sockets import children_ports, listening_sockets
 from tests.security.store.conftest import RunningStore
 
 EVIL = "https://evil.example"
@@ -25,51 +26,6 @@ REPO = Path(__file__).resolve().parents[3]
 
 
 # ---------------------------------------------------------------------- the ports the store opens
-
-
-def _socket_inodes(pid: int) -> set[str]:
-    inodes = set()
-    try:
-        for fd in os.scandir(f"/proc/{pid}/fd"):
-            try:
-                target = os.readlink(fd.path)
-            except OSError:
-                continue
-            if target.startswith("socket:["):
-                inodes.add(target[8:-1])
-    except OSError:
-        pass
-    return inodes
-
-
-def _descendants(pid: int) -> Iterator[int]:
-    for task in os.scandir(f"/proc/{pid}/task"):
-        try:
-            children = Path(task.path, "children").read_text().split()
-        except OSError:
-            continue
-        for child in map(int, children):
-            yield child
-            yield from _descendants(child)
-
-
-def listening_sockets() -> dict[int, str]:
-    """Port → bound address of every TCP socket listening in /proc/net/tcp{,6}."""
-    found = {}
-    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
-        for line in Path(table).read_text().splitlines()[1:]:
-            fields = line.split()
-            if fields[3] == "0A":  # LISTEN
-                address, port = fields[1].split(":")
-                found[(int(port, 16), fields[9])] = address
-    return found
-
-
-def children_ports() -> dict[int, str]:
-    """The ports the store's child processes listen on (search, Personalize, function workers), with
-    their bound address (hex, as /proc shows it)."""
-    inodes = set().union(*(_socket_inodes(child) for child in _descendants(os.getpid())))
-    return {port: address for (port, inode), address in listening_sockets().items() if inode in inodes}
 
 
 def bound_address(port: int) -> str:
@@ -266,6 +222,41 @@ def test_a_page_cannot_change_a_function_configuration(running_store: RunningSto
     assert answer.status_code == 403 and "Access-Control-Allow-Origin" not in answer.headers
 
 
+def call_each_api(client: Any, service: str, campaign_arn: str) -> Any:
+    """A call that changes or reads the store's Personalize state, on `service`'s API."""
+    if service == "personalize":
+        return client.delete_campaign(campaignArn=campaign_arn)
+    if service == "personalize-runtime":
+        return client.get_recommendations(campaignArn=campaign_arn, userId="u")
+    return client.put_events(
+        trackingId="t", sessionId="s", eventList=[{"eventType": "click", "sentAt": 1.7e9}]
+    )
+
+
+def test_personalize_answers_only_the_stores_key(running_store: RunningStore) -> None:
+    """The store's own Personalize (control plane, runtime, events) refuses any other key: the
+    campaigns the bootstrap deployed stay, and the store's key (its functions', its notebooks') works."""
+    ours = running_store.client("personalize")
+    campaigns = ours.list_campaigns()["campaigns"]
+    assert campaigns, "the store deployed its campaigns with its own key"
+    for service in ("personalize", "personalize-runtime", "personalize-events"):
+        dummy = boto3.client(
+            service,
+            endpoint_url=running_store.store.endpoints[service],
+            region_name=REGION,
+            aws_access_key_id="testing",
+            aws_secret_access_key="testing",
+        )
+        with pytest.raises(botocore.exceptions.ClientError) as raised:
+            call_each_api(dummy, service, campaigns[0]["campaignArn"])
+        assert raised.value.response["ResponseMetadata"]["HTTPStatusCode"] == 403, service
+        assert raised.value.response["Error"]["Code"] == "UnrecognizedClientException", service
+    assert ours.list_campaigns()["campaigns"] == campaigns
+    user = running_store.get("/Prod/session").json()["UserList"][0]["Id"]
+    answer = running_store.get(f"/Prod/recommendations/{user}").json()  # the functions sign with it
+    assert answer["results"] and "warning" not in answer, answer
+
+
 # ---------------------------------------------------------------------- error answers
 
 
@@ -277,14 +268,31 @@ def error_answers(store: RunningStore) -> Iterator[tuple[str, requests.Response]
     yield "unknown index", requests.get(f"{search}/nothing/_search", timeout=30)
     yield "bad query", requests.post(f"{search}/items/_search", json={"query": {"nope": {}}}, timeout=30)
     personalize = store.store.endpoints["personalize"]
+    bad_call = b'{"campaignArn": 5}'
     yield (
         "bad runtime call",
-        requests.post(f"{personalize}/recommendations", json={"campaignArn": 5}, timeout=30),
+        requests.post(
+            f"{personalize}/recommendations",
+            data=bad_call,
+            headers=store.store.credentials.sign(
+                "POST", f"{personalize}/recommendations", {}, bad_call, "personalize", REGION
+            ),
+            timeout=30,
+        ),
     )
+    nope = {"X-Amz-Target": "AmazonPersonalize.Nope"}
     yield (
         "unknown operation",
-        requests.post(personalize, data="{}", headers={"X-Amz-Target": "AmazonPersonalize.Nope"}, timeout=30),
+        requests.post(
+            personalize,
+            data="{}",
+            headers=store.store.credentials.sign(
+                "POST", f"{personalize}/", nope, b"{}", "personalize", REGION
+            ),
+            timeout=30,
+        ),
     )
+    yield "unsigned Personalize", requests.post(personalize, data="{}", headers=nope, timeout=30)
     yield "unsigned local AWS", requests.post(store.store.endpoints["dynamodb"], data="{", timeout=30)
 
 

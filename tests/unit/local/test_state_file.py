@@ -13,7 +13,7 @@ import pytest
 from typer.testing import CliRunner
 
 from allstore.cli import app
-from allstore.local.credentials import StoreCredentials
+from allstore.credentials import StoreCredentials
 from allstore.local.state_file import is_running, read_state, write_state
 
 STATE = {

@@ -16,8 +16,10 @@ import pytest
 from botocore.config import Config
 from moto.server import ThreadedMotoServer
 
+from allstore.credentials import StoreCredentials
 from allstore.personalize.server import PersonalizeServer
 
+REGION = "us-east-1"
 CATEGORIES = ("outdoors", "fitness", "cycling", "fishing")
 INTERACTIONS_SCHEMA = {
     "type": "record",
@@ -112,15 +114,35 @@ class Clients:
     personalize: object
     runtime: object
     events: object
+    credentials: StoreCredentials
+
+    def signed(self, method: str, path: str, body: bytes = b"", headers: dict | None = None) -> dict:
+        """`headers` signed with the service's key pair, for a raw request botocore would not send."""
+        return self.credentials.sign(
+            method,
+            self.url + path,
+            headers or {"Content-Type": "application/json"},
+            body,
+            "personalize",
+            REGION,
+        )
 
 
-def make_clients(url: str) -> Clients:
+def make_clients(server: PersonalizeServer) -> Clients:
+    """boto3 clients for the running `server`, signing with its key pair."""
+    assert server.credentials is not None, "start() first"
     config = Config(retries={"max_attempts": 1}, connect_timeout=5, read_timeout=30)
+    keys = {
+        "aws_access_key_id": server.credentials.access_key_id,
+        "aws_secret_access_key": server.credentials.secret_access_key,
+    }
     return Clients(
-        url,
-        boto3.client("personalize", endpoint_url=url, config=config),
-        boto3.client("personalize-runtime", endpoint_url=url, config=config),
-        boto3.client("personalize-events", endpoint_url=url, config=config),
+        server.url,
+        *(
+            boto3.client(name, endpoint_url=server.url, config=config, **keys)
+            for name in ("personalize", "personalize-runtime", "personalize-events")
+        ),
+        server.credentials,
     )
 
 
@@ -139,7 +161,7 @@ def server(state_dir: Path) -> Iterator[PersonalizeServer]:
 
 @pytest.fixture
 def clients(server: PersonalizeServer) -> Clients:
-    return make_clients(server.url)
+    return make_clients(server)
 
 
 @pytest.fixture

@@ -1,4 +1,5 @@
-"""`allstore personalize serve` starts the service, answers boto3, and stops cleanly on SIGTERM."""
+"""`allstore personalize serve` starts the service, prints the key pair it answers (made in its state
+directory at the first start), answers boto3 signed with it, and stops cleanly on SIGTERM."""
 
 from __future__ import annotations
 
@@ -9,6 +10,10 @@ import sys
 from pathlib import Path
 
 import boto3
+import pytest
+from botocore.exceptions import ClientError
+
+from allstore.credentials import StoreCredentials
 
 COMMAND = "from allstore.cli import app; app()"
 
@@ -35,10 +40,21 @@ def test_serve_until_sigterm(tmp_path: Path) -> None:
         line = process.stdout.readline()
         match = re.search(r"http://127\.0\.0\.1:\d+", line)
         assert match, line
-        personalize = boto3.client("personalize", endpoint_url=match.group(0))
+        exports = {}
+        while not (line := process.stdout.readline()).startswith("Ctrl-C"):
+            name, _, value = line.strip().removeprefix("export ").partition("=")
+            exports[name] = value
+        assert exports["AWS_ENDPOINT_URL_PERSONALIZE"] == match.group(0)
+        saved = StoreCredentials.read(tmp_path / "state")
+        assert saved.environment() == {key: exports[key] for key in saved.environment()}
+        keys = {"aws_access_key_id": saved.access_key_id, "aws_secret_access_key": saved.secret_access_key}
+        personalize = boto3.client("personalize", endpoint_url=match.group(0), **keys)
         assert personalize.create_dataset_group(name="from-the-cli")["datasetGroupArn"].endswith(
             "/from-the-cli"
         )
+        anyone = boto3.client("personalize", endpoint_url=match.group(0))  # the tests' dummy keys
+        with pytest.raises(ClientError, match="UnrecognizedClientException"):
+            anyone.list_dataset_groups()
         process.send_signal(signal.SIGTERM)
         assert process.wait(timeout=30) == 0
         assert "stopping" in process.stdout.read()

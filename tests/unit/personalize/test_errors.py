@@ -293,14 +293,19 @@ def test_unsupported_operations_and_paths_answer_clearly(clients: Clients) -> No
         p.exceptions.InvalidInputException, match="not supported by the local Personalize service"
     ):
         p.list_recommenders()
-    response = requests.post(f"{clients.url}/no-such-route", json={}, timeout=5)
+    headers = clients.signed("POST", "/no-such-route", b"{}")
+    response = requests.post(f"{clients.url}/no-such-route", data=b"{}", headers=headers, timeout=5)
     assert response.status_code == 404
     assert response.json()["__type"] == "UnknownOperationException"
     assert response.headers["x-amzn-ErrorType"] == "UnknownOperationException"
-    broken = requests.post(f"{clients.url}/recommendations", data=b"{not json", timeout=5)
+    headers = clients.signed("POST", "/recommendations", b"{not json")
+    broken = requests.post(f"{clients.url}/recommendations", data=b"{not json", headers=headers, timeout=5)
     assert broken.status_code == 400 and broken.json()["__type"] == "InvalidInputException"
     assert requests.get(clients.url, timeout=5).json() == {"status": "ok"}
-    assert requests.get(f"{clients.url}/elsewhere", timeout=5).status_code == 404
+    elsewhere = requests.get(
+        f"{clients.url}/elsewhere", headers=clients.signed("GET", "/elsewhere"), timeout=5
+    )
+    assert elsewhere.status_code == 404
     with pytest.raises(ValueError, match="loopback"):
         PersonalizeServer("unused", host="0.0.0.0")  # noqa: S104 - the point: it is refused
 

@@ -29,12 +29,13 @@ def tracking_id(clients: Clients, shop) -> str:
     return tracker["trackingId"]
 
 
-def post(url: str, path: str, body: dict) -> tuple[int, str, dict]:
-    """A raw request, for values botocore refuses to send (so only another client could)."""
-    address = urlsplit(url)
+def post(clients: Clients, path: str, body: dict) -> tuple[int, str, dict]:
+    """A raw (signed) request, for values botocore refuses to send (so only another client could)."""
+    address = urlsplit(clients.url)
     connection = http.client.HTTPConnection(address.hostname, address.port, timeout=10)
+    payload = json.dumps(body).encode()
     try:
-        connection.request("POST", path, json.dumps(body), {"Content-Type": "application/json"})
+        connection.request("POST", path, payload, clients.signed("POST", path, payload))
         response = connection.getresponse()
         return (
             response.status,
@@ -49,11 +50,11 @@ def post(url: str, path: str, body: dict) -> tuple[int, str, dict]:
     "sent_at", [1e300, -1.0, 1.7e12, "Infinity", "not a time"], ids=["1e300", "negative", "ms", "inf", "text"]
 )
 def test_put_events_refuses_a_sent_at_that_is_not_unix_seconds(
-    server: PersonalizeServer, tracking_id: str, sent_at
+    clients: Clients, tracking_id: str, sent_at
 ) -> None:
     event = {"eventType": "click", "itemId": "item-0-0", "sentAt": sent_at}
     status, error_type, body = post(
-        server.url, "/events", {"trackingId": tracking_id, "sessionId": "s", "eventList": [event]}
+        clients, "/events", {"trackingId": tracking_id, "sessionId": "s", "eventList": [event]}
     )
     assert status == 400
     assert error_type == body["__type"] == "InvalidInputException"
@@ -87,10 +88,10 @@ def test_put_events_field_checks_from_boto3(clients: Clients, tracking_id: str) 
     )
 
 
-def test_event_list_must_have_one_to_ten_events(server: PersonalizeServer, tracking_id: str) -> None:
+def test_event_list_must_have_one_to_ten_events(clients: Clients, tracking_id: str) -> None:
     for events in ([], [{"eventType": "click", "itemId": "i", "sentAt": 1.7e9}] * 11):
         status, error_type, body = post(
-            server.url, "/events", {"trackingId": tracking_id, "sessionId": "s", "eventList": events}
+            clients, "/events", {"trackingId": tracking_id, "sessionId": "s", "eventList": events}
         )
         assert (status, error_type) == (400, "InvalidInputException"), body
         assert "eventList" in body["message"]
@@ -128,7 +129,7 @@ def test_training_skips_counts_and_logs_rows_it_cannot_read(
     restarted = PersonalizeServer(state_dir)  # reads the log again from disk
     restarted.start()
     try:
-        again = make_clients(restarted.url)
+        again = make_clients(restarted)
         p = again.personalize
         with caplog.at_level(logging.WARNING, logger="allstore.personalize"):
             version_arn = p.create_solution_version(solutionArn=shop.solution_arn)["solutionVersionArn"]

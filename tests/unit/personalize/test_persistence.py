@@ -27,7 +27,8 @@ from tests.unit.personalize.test_workshop import put_clicks, recommended
 
 def test_everything_survives_a_restart(state_dir: Path, store: Store) -> None:
     first = PersonalizeServer(state_dir)
-    clients = make_clients(first.start())
+    first.start()
+    clients = make_clients(first)
     shop = deploy(clients, store)
     tracker = clients.personalize.create_event_tracker(name="tracker", datasetGroupArn=shop.group_arn)
     wait_for(
@@ -48,7 +49,8 @@ def test_everything_survives_a_restart(state_dir: Path, store: Store) -> None:
     first.stop()
 
     second = PersonalizeServer(state_dir)
-    clients = make_clients(second.start())
+    second.start()
+    clients = make_clients(second)
     try:
         p = clients.personalize
         assert p.describe_campaign(campaignArn=shop.campaign_arn)["campaign"]["status"] == "ACTIVE"
@@ -123,7 +125,8 @@ def test_training_cut_off_by_a_restart_is_failed_not_resumed(
     state_dir: Path, store: Store, monkeypatch
 ) -> None:
     first = PersonalizeServer(state_dir)
-    clients = make_clients(first.start())
+    first.start()
+    clients = make_clients(first)
     shop = deploy(clients, store)
     release = threading.Event()
 
@@ -145,7 +148,8 @@ def test_training_cut_off_by_a_restart_is_failed_not_resumed(
     first.service.directory_lock.release()  # the training thread is left "running" like an orphan
     second = PersonalizeServer(state_dir)
     try:
-        clients = make_clients(second.start())
+        second.start()
+        clients = make_clients(second)
         version = clients.personalize.describe_solution_version(solutionVersionArn=version_arn)[
             "solutionVersion"
         ]

@@ -1,7 +1,7 @@
 """The local store's own AWS credentials: a secret per store, and SigV4 checks of requests made with it.
 
-Local AWS (moto) and the Lambda API run code on the user's behalf, so they answer only requests
-signed with this store's key — not the well-known dummy keys every emulator accepts, which any
+Local AWS (moto), the Lambda API and the Personalize service act on the user's behalf (run code,
+delete campaigns), so they answer only requests signed with this store's key — not the well-known dummy keys every emulator accepts, which any
 process or web page could use. The key is made at the store's first start and kept in its state
 directory, readable by the user only (0600); `allstore local env` prints it for boto3 and the CLI.
 The signature is checked as AWS does (botocore computes the expected one), within AWS's 15 minutes
@@ -13,17 +13,21 @@ from __future__ import annotations
 import hmac
 import json
 import os
+import re
 import secrets
 import string
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from functools import cache
 from pathlib import Path
+from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit
 
 CREDENTIALS_FILE = "credentials.json"
 MAX_CLOCK_SKEW = timedelta(minutes=15)
 ALGORITHM = "AWS4-HMAC-SHA256"
+AMZ_DATE = re.compile(r"\d{8}T\d{6}Z", re.ASCII)
 
 
 class SignatureRejected(Exception):
@@ -53,16 +57,20 @@ class StoreCredentials:
     @classmethod
     def for_state_dir(cls, state_dir: Path) -> StoreCredentials:
         """The store's credentials, made (0600, owner only) the first time."""
-        path = state_dir / CREDENTIALS_FILE
+        return cls.for_file(state_dir / CREDENTIALS_FILE)
+
+    @classmethod
+    def for_file(cls, path: Path) -> StoreCredentials:
+        """The credentials kept in `path`, made (0600, owner only) when it does not exist yet."""
         try:
-            return cls.read(state_dir)
+            return cls.read_file(path)
         except FileNotFoundError:
             pass
         credentials = cls.generate()
         try:
             descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         except FileExistsError:  # another start wrote it first
-            return cls.read(state_dir)
+            return cls.read_file(path)
         with os.fdopen(descriptor, "w", encoding="utf-8") as file:
             json.dump(credentials.environment(), file)
         return credentials
@@ -70,7 +78,10 @@ class StoreCredentials:
     @classmethod
     def read(cls, state_dir: Path) -> StoreCredentials:
         """The credentials of the store in `state_dir` (FileNotFoundError before its first start)."""
-        path = state_dir / CREDENTIALS_FILE
+        return cls.read_file(state_dir / CREDENTIALS_FILE)
+
+    @classmethod
+    def read_file(cls, path: Path) -> StoreCredentials:
         if path.stat().st_mode & 0o077:
             path.chmod(0o600)
         saved = json.loads(path.read_text(encoding="utf-8"))
@@ -106,8 +117,10 @@ class StoreCredentials:
         access_key, day, region, service, _ = scope
         self._check_key(access_key)
         timestamp = fields.get("X-Amz-Date") or ""
-        try:
-            signed_at = datetime.strptime(timestamp, "%Y%m%dT%H%M%SZ").replace(tzinfo=UTC)
+        try:  # fromisoformat reads the basic format 5x faster than strptime; the pattern keeps it strict
+            if not AMZ_DATE.fullmatch(timestamp):
+                raise ValueError(timestamp)
+            signed_at = datetime.fromisoformat(timestamp)
         except ValueError:
             raise SignatureRejected("IncompleteSignature", "The request has no valid X-Amz-Date.") from None
         if abs(datetime.now(UTC) - signed_at) > MAX_CLOCK_SKEW or not timestamp.startswith(day):
@@ -163,7 +176,6 @@ class StoreCredentials:
         region: str,
         query_auth: bool,
     ) -> str:
-        from botocore.auth import S3SigV4Auth, SigV4Auth
         from botocore.awsrequest import AWSRequest, HTTPHeaders
         from botocore.credentials import Credentials
 
@@ -176,19 +188,28 @@ class StoreCredentials:
         if query_auth:  # a pre-signed URL: its own signature is not part of what it signs
             kept = [(key, value) for key, value in parse_qsl(url.query, True) if key != "X-Amz-Signature"]
             target = url._replace(query=urlencode(kept, quote_via=_quote)).geturl()
-        base = S3SigV4Auth if service == "s3" else SigV4Auth
-
-        class Verifier(base):  # type: ignore[misc, valid-type]
-            def headers_to_sign(self, request: AWSRequest) -> HTTPHeaders:
-                return signed
-
         request = AWSRequest(method=method, url=f"http://local{target}", data=body, headers=signed)
         if query_auth or lowered.get("x-amz-content-sha256"):
             request.headers["X-Amz-Content-SHA256"] = lowered.get("x-amz-content-sha256", "UNSIGNED-PAYLOAD")
         request.context["timestamp"] = fields["X-Amz-Date"]
-        verifier = Verifier(Credentials(self.access_key_id, self.secret_access_key), service, region)
+        request.context["signed_headers"] = signed
+        verifier = _verifier(service == "s3")(
+            Credentials(self.access_key_id, self.secret_access_key), service, region
+        )
         canonical = verifier.canonical_request(request)
         return verifier.signature(verifier.string_to_sign(request, canonical), request)
+
+
+@cache
+def _verifier(s3: bool) -> type:
+    """botocore's signer, computing the signature over the headers the request says it signed."""
+    from botocore.auth import S3SigV4Auth, SigV4Auth
+
+    class Verifier(S3SigV4Auth if s3 else SigV4Auth):  # type: ignore[misc]
+        def headers_to_sign(self, request: Any) -> Any:
+            return request.context["signed_headers"]
+
+    return Verifier
 
 
 def _quote(value: str, safe: str = "", encoding: str | None = None, errors: str | None = None) -> str:
