@@ -128,18 +128,22 @@ class Clients:
         )
 
 
-def make_clients(server: PersonalizeServer) -> Clients:
-    """boto3 clients for the running `server`, signing with its key pair."""
+def keys(server: PersonalizeServer) -> dict[str, str]:
+    """boto3's keyword arguments for the running `server`'s key pair."""
     assert server.credentials is not None, "start() first"
-    config = Config(retries={"max_attempts": 1}, connect_timeout=5, read_timeout=30)
-    keys = {
+    return {
         "aws_access_key_id": server.credentials.access_key_id,
         "aws_secret_access_key": server.credentials.secret_access_key,
     }
+
+
+def make_clients(server: PersonalizeServer) -> Clients:
+    """boto3 clients for the running `server`, signing with its key pair."""
+    config = Config(retries={"max_attempts": 1}, connect_timeout=5, read_timeout=30)
     return Clients(
         server.url,
         *(
-            boto3.client(name, endpoint_url=server.url, config=config, **keys)
+            boto3.client(name, endpoint_url=server.url, config=config, **keys(server))
             for name in ("personalize", "personalize-runtime", "personalize-events")
         ),
         server.credentials,

@@ -13,16 +13,20 @@ from botocore.config import Config
 from botocore.exceptions import ClientError
 
 from allstore.personalize.server import PersonalizeServer
-from tests.unit.personalize.conftest import Clients, wait_for
+from tests.unit.personalize.conftest import Clients, keys, wait_for
 
 
 def test_arns_carry_the_requests_region_and_answers_a_request_id(server: PersonalizeServer) -> None:
     config = Config(retries={"max_attempts": 1})
-    ireland = boto3.client("personalize", endpoint_url=server.url, region_name="eu-west-1", config=config)
+    ireland = boto3.client(
+        "personalize", endpoint_url=server.url, region_name="eu-west-1", config=config, **keys(server)
+    )
     created = ireland.create_dataset_group(name="in-ireland")
     assert created["datasetGroupArn"].startswith("arn:aws:personalize:eu-west-1:123456789012:dataset-group/")
     assert created["ResponseMetadata"]["RequestId"]
-    tokyo = boto3.client("personalize", endpoint_url=server.url, region_name="ap-northeast-1", config=config)
+    tokyo = boto3.client(
+        "personalize", endpoint_url=server.url, region_name="ap-northeast-1", config=config, **keys(server)
+    )
     assert ":ap-northeast-1:" in tokyo.create_dataset_group(name="in-tokyo")["datasetGroupArn"]
 
     with pytest.raises(ClientError) as failure:
@@ -31,7 +35,7 @@ def test_arns_carry_the_requests_region_and_answers_a_request_id(server: Persona
     assert len(ids) == 2 and all(ids), "every answer, errors too, has its own request id"
 
     runtime = boto3.client(
-        "personalize-runtime", endpoint_url=server.url, region_name="eu-west-1", config=config
+        "personalize-runtime", endpoint_url=server.url, region_name="eu-west-1", config=config, **keys(server)
     )
     with pytest.raises(ClientError) as failure:
         runtime.get_recommendations(
