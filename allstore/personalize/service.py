@@ -43,16 +43,12 @@ class Operation:
         input_shape = apimodel.operation(api, name).input_shape
         members = {xform_name(member): member for member in (input_shape.members if input_shape else ())}
         taken = inspect.signature(method).parameters
-        if list(taken) == ["params"]:  # not yet typed: the whole request as a dict
-            return cls(method, {})
         undefined = set(taken) - set(members)
         if undefined:
             raise TypeError(f"{method.__qualname__} takes {sorted(undefined)}, which {name} does not define")
         return cls(method, {members[parameter]: parameter for parameter in taken})
 
     def __call__(self, params: dict[str, Any]) -> dict[str, Any]:
-        if not self.parameters:
-            return self.method(params)
         return self.method(
             **{
                 self.parameters[member]: value

@@ -22,6 +22,7 @@ MAX_FLOAT32 = 3.4028234663852886e38
 RESERVED_PROPERTIES = frozenset(
     {"userid", "sessionid", "eventtype", "timestamp", "recommendationid", "impression"}
 )
+Event = dict[str, Any]  # one eventList entry, as the model's Event shape has it
 _ID_FIELDS = {"ITEMS": ("ITEM_ID", "itemId", "items"), "USERS": ("USER_ID", "userId", "users")}
 
 
@@ -83,14 +84,16 @@ class EventsApi:
     def __init__(self, state: ServiceState) -> None:
         self.state = state
 
-    def put_events(self, params: dict[str, Any]) -> dict[str, Any]:
+    def put_events(
+        self, tracking_id: str, session_id: str, event_list: list[Event], user_id: str | None = None
+    ) -> dict[str, Any]:
         trackers = self.state.resources.select(
-            EventTracker, lambda tracker: tracker.tracking_id == params["trackingId"]
+            EventTracker, lambda tracker: tracker.tracking_id == tracking_id
         )
         if not trackers or trackers[0].status != ACTIVE:
-            raise not_found(f"No active event tracker has trackingId {params['trackingId']}.")
+            raise not_found(f"No active event tracker has trackingId {tracking_id}.")
         recorded = []
-        for index, event in enumerate(params["eventList"]):
+        for index, event in enumerate(event_list):
             what = f"eventList[{index}]"
             properties = _json_object(event.get("properties"), f"{what}.properties")
             reserved = sorted(key for key in properties if key.lower() in RESERVED_PROPERTIES)
@@ -107,8 +110,8 @@ class EventsApi:
             value = _event_value(event.get("eventValue", properties.get("eventValue")), what)
             recorded.append(
                 {
-                    "user_id": params.get("userId"),
-                    "session_id": params["sessionId"],
+                    "user_id": user_id,
+                    "session_id": session_id,
                     "item_id": str(item_id) if item_id is not None else None,
                     "event_type": event["eventType"],
                     "event_value": value,
@@ -119,15 +122,16 @@ class EventsApi:
         self.state.events.record(trackers[0].dataset_group_arn, recorded)
         return {}
 
-    def put_items(self, params: dict[str, Any]) -> dict[str, Any]:
-        return self._put_rows("ITEMS", params)
+    def put_items(self, dataset_arn: str, items: list[dict[str, str]]) -> dict[str, Any]:
+        return self._put_rows("ITEMS", dataset_arn, items)
 
-    def put_users(self, params: dict[str, Any]) -> dict[str, Any]:
-        return self._put_rows("USERS", params)
+    def put_users(self, dataset_arn: str, users: list[dict[str, str]]) -> dict[str, Any]:
+        return self._put_rows("USERS", dataset_arn, users)
 
-    def _put_rows(self, dataset_type: str, params: dict[str, Any]) -> dict[str, Any]:
+    def _put_rows(self, dataset_type: str, dataset_arn: str, rows: list[dict[str, str]]) -> dict[str, Any]:
+        """Items or Users rows ({"itemId"/"userId", "properties"}) appended to the dataset."""
         id_field, id_member, list_member = _ID_FIELDS[dataset_type]
-        dataset = self.state.resources.usable(Dataset, params["datasetArn"])
+        dataset = self.state.resources.usable(Dataset, dataset_arn)
         if dataset.dataset_type != dataset_type:
             raise invalid_input(
                 f"Dataset {dataset.arn} is a {dataset.dataset_type} dataset, not {dataset_type}."
@@ -135,7 +139,7 @@ class EventsApi:
         schema = parse_schema(self.state.resources.get(Schema, dataset.schema_arn).schema)
         by_key = {_normalised(field.name): field for field in schema.fields}
         values: dict[str, list[Any]] = {field.name: [] for field in schema.fields}
-        for index, row in enumerate(params[list_member]):
+        for index, row in enumerate(rows):
             what = f"{list_member}[{index}]"
             properties = _json_object(row.get("properties"), f"{what}.properties")
             cells: dict[str, str] = {id_field: row[id_member]}

@@ -12,18 +12,6 @@ from allstore.personalize.state.kinds import Campaign
 from allstore.personalize.state.service_state import ServiceState
 
 
-def _query(params: dict[str, Any], campaign: Campaign) -> Query:
-    """The request, with the campaign's itemExplorationConfig when it was given one."""
-    return Query(
-        user_id=params.get("userId"),
-        item_id=params.get("itemId"),
-        num_results=params.get("numResults", DEFAULT_NUM_RESULTS),
-        filter_arn=params.get("filterArn"),
-        filter_values=params.get("filterValues"),
-        exploration=campaign.campaign_config.get("itemExplorationConfig"),
-    )
-
-
 class RuntimeApi:
     """GetRecommendations and GetPersonalizedRanking over the deployed models."""
 
@@ -38,14 +26,46 @@ class RuntimeApi:
             )
         return self.state.resources.active(Campaign, campaign_arn, not_active=invalid_input)
 
-    def get_recommendations(self, params: dict[str, Any]) -> dict[str, Any]:
-        campaign = self._campaign(params.get("campaignArn"))
-        item_list = self.state.inference.recommend(campaign.solution_version_arn, _query(params, campaign))
+    def get_recommendations(
+        self,
+        campaign_arn: str | None = None,
+        user_id: str | None = None,
+        item_id: str | None = None,
+        num_results: int = DEFAULT_NUM_RESULTS,
+        filter_arn: str | None = None,
+        filter_values: dict[str, str] | None = None,
+    ) -> dict[str, Any]:
+        campaign = self._campaign(campaign_arn)
+        query = Query(
+            user_id=user_id,
+            item_id=item_id,
+            num_results=num_results,
+            filter_arn=filter_arn,
+            filter_values=filter_values,
+            exploration=_exploration(campaign),
+        )
+        item_list = self.state.inference.recommend(campaign.solution_version_arn, query)
         return {"itemList": item_list, "recommendationId": f"RID-{uuid.uuid4()}"}
 
-    def get_personalized_ranking(self, params: dict[str, Any]) -> dict[str, Any]:
-        campaign = self._campaign(params.get("campaignArn"))
-        ranking = self.state.inference.rank(
-            campaign.solution_version_arn, _query(params, campaign), params["inputList"]
+    def get_personalized_ranking(
+        self,
+        campaign_arn: str,
+        input_list: list[str],
+        user_id: str,
+        filter_arn: str | None = None,
+        filter_values: dict[str, str] | None = None,
+    ) -> dict[str, Any]:
+        campaign = self._campaign(campaign_arn)
+        query = Query(
+            user_id=user_id,
+            filter_arn=filter_arn,
+            filter_values=filter_values,
+            exploration=_exploration(campaign),
         )
+        ranking = self.state.inference.rank(campaign.solution_version_arn, query, input_list)
         return {"personalizedRanking": ranking, "recommendationId": f"RID-{uuid.uuid4()}"}
+
+
+def _exploration(campaign: Campaign) -> dict[str, str] | None:
+    """The campaign's itemExplorationConfig, when it was given one."""
+    return campaign.campaign_config.get("itemExplorationConfig")
