@@ -42,20 +42,6 @@ _RESERVED_FIELDS = {
     "USERS": {},
 }
 _NULLABLE_RESERVED = {"EVENT_VALUE", "RECOMMENDATION_ID"}
-# Domain dataset groups' further required fields (the developer guide's ECOMMERCE and
-# VIDEO_ON_DEMAND dataset requirements): name -> (type, categorical).
-_DOMAIN_FIELDS = {
-    "ECOMMERCE": {
-        "INTERACTIONS": {"EVENT_TYPE": ("string", False)},
-        "ITEMS": {"PRICE": ("float", False), "CATEGORY_L1": ("string", True)},
-        "USERS": {},
-    },
-    "VIDEO_ON_DEMAND": {
-        "INTERACTIONS": {"EVENT_TYPE": ("string", False)},
-        "ITEMS": {"CREATION_TIMESTAMP": ("long", False), "GENRE_L1": ("string", True)},
-        "USERS": {},
-    },
-}
 
 
 @dataclass(frozen=True)
@@ -137,11 +123,8 @@ class Schema:
                 raise invalid_input(f"the reserved field {name} cannot be categorical")
         if dataset_type != "ITEMS" and (textual := next((f for f in self.fields if f.textual), None)):
             raise invalid_input(f"{textual.name} is textual: only an Items schema may have textual fields")
-        for name, (type_, categorical) in _DOMAIN_FIELDS.get(domain or "", {}).get(dataset_type, {}).items():
-            field = self.field(name)
-            if field is None or field.type != type_ or (categorical and not field.categorical):
-                kind = f"categorical {type_}" if categorical else type_
-                raise invalid_input(f"a {domain} {dataset_type} schema needs a {kind} {name} field")
+        if domain is not None:
+            check_domain_dataset(self, domain, dataset_type)
         if dataset_type != "INTERACTIONS" and len(self.fields) < 2:
             raise invalid_input(f"a {dataset_type} schema needs at least one metadata field besides the id")
 
@@ -188,3 +171,93 @@ def _field_type(name: str, raw_type) -> tuple[str, bool]:
         f"schema field {name} has unsupported type {raw_type!r}: use one of {sorted(_PRIMITIVES)},"
         ' ["<type>"], or a union with "null"'
     )
+
+
+# Domain dataset groups: each dataset type's required fields and reserved keywords, as the
+# developer guide's "ECOMMERCE / VIDEO_ON_DEMAND datasets and schemas" tables give them. A value is
+# (allowed Avro types, kind): "categorical" and "textual" strings must carry that attribute, and a
+# reserved plain string must not be categorical.
+_CATEGORICAL, _TEXTUAL, _PLAIN = "categorical", "textual", "plain"
+_STRING = ({"string"}, _PLAIN)
+_NUMBER = ({"float", "double", "int", "long"}, _PLAIN)
+_TIME = ({"long", "int", "float", "double"}, _PLAIN)
+_CATEGORY = ({"string"}, _CATEGORICAL)
+_TEXT = ({"string"}, _TEXTUAL)
+_INTERACTIONS_RESERVED = {
+    "EVENT_VALUE": _NUMBER,
+    "IMPRESSION": _STRING,
+    "RECOMMENDATION_ID": _STRING,
+    "EVENT_ATTRIBUTION_SOURCE": _STRING,
+}
+_INTERACTIONS_REQUIRED = {
+    "USER_ID": _STRING,
+    "ITEM_ID": _STRING,
+    "TIMESTAMP": ({"long"}, _PLAIN),
+    "EVENT_TYPE": _STRING,
+}
+DOMAIN_FIELDS = {
+    "ECOMMERCE": {
+        "INTERACTIONS": (_INTERACTIONS_REQUIRED, _INTERACTIONS_RESERVED),
+        "ITEMS": (
+            {"ITEM_ID": _STRING, "PRICE": _NUMBER, "CATEGORY_L1": _CATEGORY},
+            {
+                "CATEGORY_L2": _CATEGORY,
+                "CATEGORY_L3": _CATEGORY,
+                "PRODUCT_DESCRIPTION": _TEXT,
+                "CREATION_TIMESTAMP": _TIME,
+                "AGE_GROUP": _CATEGORY,
+                "ADULT": _CATEGORY,
+                "GENDER": _CATEGORY,
+            },
+        ),
+        "USERS": ({"USER_ID": _STRING}, {}),
+    },
+    "VIDEO_ON_DEMAND": {
+        "INTERACTIONS": (_INTERACTIONS_REQUIRED, _INTERACTIONS_RESERVED),
+        "ITEMS": (
+            {"ITEM_ID": _STRING, "GENRES": _CATEGORY, "CREATION_TIMESTAMP": _TIME},
+            {
+                "PRICE": _NUMBER,
+                "DURATION": _NUMBER,
+                "GENRE_L2": _CATEGORY,
+                "GENRE_L3": _CATEGORY,
+                "AVERAGE_RATING": _NUMBER,
+                "PRODUCT_DESCRIPTION": _TEXT,
+                "CONTENT_OWNER": _CATEGORY,
+                "CONTENT_CLASSIFICATION": _CATEGORY,
+            },
+        ),
+        "USERS": ({"USER_ID": _STRING}, {"SUBSCRIPTION_MODEL": _CATEGORY}),
+    },
+}
+
+
+def check_domain_dataset(schema: Schema, domain: str, dataset_type: str) -> None:
+    """The domain's rules for a dataset of `dataset_type`: every required field present with its
+    type (and categorical / textual where required), and reserved keywords used only as defined."""
+    required, reserved = DOMAIN_FIELDS[domain][dataset_type]
+    label = f"a {domain} {dataset_type} schema"
+    for name, rule in required.items():
+        field = schema.field(name)
+        if field is None:
+            raise invalid_input(f"{label} needs the field {name} ({_describe(rule)})")
+        _check_rule(field, rule, label)
+    for name, rule in reserved.items():
+        field = schema.field(name)
+        if field is not None:
+            _check_rule(field, rule, label)
+
+
+def _describe(rule: tuple[set[str], str]) -> str:
+    types, kind = rule
+    return ("" if kind == _PLAIN else kind + " ") + "/".join(sorted(types))
+
+
+def _check_rule(field: Field, rule: tuple[set[str], str], label: str) -> None:
+    types, kind = rule
+    if (
+        field.type not in types
+        or (kind == _CATEGORICAL) != field.categorical
+        or (kind == _TEXTUAL and not field.textual)
+    ):
+        raise invalid_input(f"in {label}, {field.name} must be {_describe(rule)}")

@@ -24,6 +24,7 @@ from allstore.personalize.api.batch import BatchApi
 from allstore.personalize.api.campaigns import CampaignsApi
 from allstore.personalize.api.datasets import DatasetsApi
 from allstore.personalize.api.events import EventsApi
+from allstore.personalize.api.recommenders import RecommendersApi
 from allstore.personalize.api.runtime import RuntimeApi
 from allstore.personalize.api.solutions import SolutionsApi
 from allstore.personalize.errors import ServiceError, invalid_input
@@ -71,6 +72,7 @@ class PersonalizeService:
                 SolutionsApi(self.state),
                 CampaignsApi(self.state),
                 BatchApi(self.state),
+                RecommendersApi(self.state),
             ),
             apimodel.RUNTIME: (RuntimeApi(self.state),),
             apimodel.EVENTS: (EventsApi(self.state),),

@@ -8,8 +8,25 @@ CREATE_IN_PROGRESS = "CREATE IN_PROGRESS"
 ACTIVE = "ACTIVE"
 CREATE_FAILED = "CREATE FAILED"
 DELETE_PENDING = "DELETE PENDING"
-# Still changing: wait for it (the local service reports only the CREATE ones).
-IN_PROGRESS = frozenset({CREATE_PENDING, CREATE_IN_PROGRESS, "UPDATE PENDING", "UPDATE IN_PROGRESS"})
+# Recommenders can also be stopped (no charge, no recommendations) and started again.
+STOP_PENDING = "STOP PENDING"
+STOP_IN_PROGRESS = "STOP IN_PROGRESS"
+INACTIVE = "INACTIVE"
+START_PENDING = "START PENDING"
+START_IN_PROGRESS = "START IN_PROGRESS"
+# Still changing: wait for it.
+IN_PROGRESS = frozenset(
+    {
+        CREATE_PENDING,
+        CREATE_IN_PROGRESS,
+        "UPDATE PENDING",
+        "UPDATE IN_PROGRESS",
+        STOP_PENDING,
+        STOP_IN_PROGRESS,
+        START_PENDING,
+        START_IN_PROGRESS,
+    }
+)
 
 
 def being_deleted(status: str) -> bool:

@@ -13,6 +13,7 @@ from allstore.personalize.state.kinds import (
     DatasetGroup,
     DatasetImportJob,
     EventTracker,
+    Recommender,
     Schema,
     Solution,
     SolutionVersion,
@@ -79,7 +80,12 @@ class DatasetsApi:
     def delete_dataset_group(self, dataset_group_arn: str) -> Result:
         arn = dataset_group_arn
         self.store.usable(DatasetGroup, arn)
-        for kind, label in ((Dataset, "datasets"), (Solution, "solutions"), (EventTracker, "event trackers")):
+        for kind, label in (
+            (Dataset, "datasets"),
+            (Solution, "solutions"),
+            (EventTracker, "event trackers"),
+            (Recommender, "recommenders"),
+        ):
             if self.store.select(kind, lambda member: member.dataset_group_arn == arn):
                 raise in_use(f"Dataset group {arn} still has {label}; delete them first.")
 
@@ -95,9 +101,10 @@ class DatasetsApi:
             raise invalid_input(
                 f"datasetType must be one of Interactions, Items, Users, not {dataset_type!r}."
             )
-        if group.domain and schema.domain != group.domain:
+        if schema.domain != group.domain:
             raise invalid_input(
-                f"Schema {schema.arn} is not for domain {group.domain}, the domain of dataset group {group.arn}."
+                f"Schema {schema.arn} is for the {schema.domain or 'custom'} domain; dataset group "
+                f"{group.arn} is {group.domain or 'a custom dataset group'}."
             )
         parse_schema(schema.schema).check_dataset_type(kind, group.domain)
         arn = make_arn(Dataset.kind, f"{group.name}/{kind}")

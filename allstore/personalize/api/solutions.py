@@ -12,6 +12,7 @@ from typing import Any
 from allstore.personalize.errors import JobFailed, in_use, invalid_input, not_found
 from allstore.personalize.evaluation import solution_metrics
 from allstore.personalize.recipes import RECIPE_ARN_PREFIX, RECIPES, RetiredRecipe, get_recipe
+from allstore.personalize.recipes.use_cases import USE_CASES
 from allstore.personalize.state.kinds import (
     Campaign,
     Dataset,
@@ -42,25 +43,38 @@ class SolutionsApi:
     # -- recipes ----------------------------------------------------------------------------------
 
     def _recipe_documents(self) -> list[Result]:
+        """The custom recipes, then the domains' use cases (each with its domain)."""
+        entries = [(name, recipe, None) for name, recipe in RECIPES.items()]
+        entries += [(name, use_case.recipe, use_case) for name, use_case in USE_CASES.items()]
         documents = []
-        for name, recipe in RECIPES.items():
-            documents.append(
-                {
-                    "name": name,
-                    "recipeArn": RECIPE_ARN_PREFIX + name,
-                    "status": ACTIVE,
-                    "algorithmArn": f"arn:aws:personalize:::algorithm/{recipe.name}",
-                    "featureTransformationArn": f"arn:aws:personalize:::feature-transformation/{recipe.name}",
-                    "description": recipe.description,
-                    "recipeType": recipe.recipe_type,
-                    "creationDateTime": RECIPES_PUBLISHED,
-                    "lastUpdatedDateTime": RECIPES_PUBLISHED,
-                }
-            )
+        for name, recipe, use_case in entries:
+            document = {
+                "name": name,
+                "recipeArn": RECIPE_ARN_PREFIX + name,
+                "status": ACTIVE,
+                "algorithmArn": f"arn:aws:personalize:::algorithm/{recipe.name}",
+                "featureTransformationArn": f"arn:aws:personalize:::feature-transformation/{recipe.name}",
+                "description": use_case.description if use_case else recipe.description,
+                "recipeType": recipe.recipe_type,
+                "creationDateTime": RECIPES_PUBLISHED,
+                "lastUpdatedDateTime": RECIPES_PUBLISHED,
+            }
+            if use_case is not None:
+                document["domain"] = use_case.domain
+            documents.append(document)
         return documents
 
-    def list_recipes(self, next_token: str | None = None, max_results: int | None = None) -> Result:
-        page, token = paginate(self._recipe_documents(), next_token, max_results)
+    def list_recipes(
+        self,
+        recipe_provider: str | None = None,
+        next_token: str | None = None,
+        max_results: int | None = None,
+        domain: str | None = None,
+    ) -> Result:
+        documents = [
+            document for document in self._recipe_documents() if domain in (None, document.get("domain"))
+        ]
+        page, token = paginate(documents, next_token, max_results)
         return {"recipes": page, "nextToken": token}
 
     def describe_recipe(self, recipe_arn: str) -> Result:

@@ -205,12 +205,20 @@ class Inference:
         )
         return allowed_items(expression, context)
 
-    def recommend(self, version_arn: str, query: Query) -> list[dict[str, Any]]:
-        """GetRecommendations' itemList: `{"itemId", "score"?}` best first."""
+    def recommend(
+        self,
+        version_arn: str,
+        query: Query,
+        group_arn: str | None = None,
+        excluded_event_types: Sequence[str] = (),
+    ) -> list[dict[str, Any]]:
+        """GetRecommendations' itemList: `{"itemId", "score"?}` best first. A recommender's model is
+        stored under its own ARN (`group_arn` given); its use case removes the user's items of
+        `excluded_event_types` (training history and real-time events alike) before any filter."""
         if query.num_results > MAX_NUM_RESULTS:
             raise invalid_input(f"numResults must be at most {MAX_NUM_RESULTS}.")
         bundle = self.models.load(version_arn)
-        group_arn = self.group_of(version_arn)
+        group_arn = group_arn or self.group_of(version_arn)
         recipe_type = bundle.recipe_type
         history = self.history(bundle, group_arn, query.user_id)
         exclude = None
@@ -235,9 +243,14 @@ class Inference:
             scores = bundle.model.score_history(history[0], history[1])
         scores = np.asarray(scores, dtype=np.float64)
         allowed = self._allowed(query, version_arn, bundle, group_arn, history)
-        if exclude is not None and (row := bundle.item_row(exclude)) is not None:
+        excluded = [exclude] if exclude is not None else []
+        excluded += [
+            item for item, kind in zip(history[0], history[2], strict=True) if kind in excluded_event_types
+        ]
+        rows = [row for item in excluded if (row := bundle.item_row(item)) is not None]
+        if rows:
             allowed = np.ones(len(scores), dtype=bool) if allowed is None else allowed
-            allowed[row] = False
+            allowed[rows] = False
         best = top_n(scores, allowed, query.num_results)
         items = bundle.model.items[best].tolist()
         if recipe_type in SCORED_TYPES:

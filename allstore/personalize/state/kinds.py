@@ -215,6 +215,52 @@ class BatchSegmentJob(Resource):
     role_arn: str
 
 
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class RecommenderUpdate(Shaped):
+    """A recommender's latest UpdateRecommender: the configuration it is switching to."""
+
+    recommender_config: dict[str, Any]
+    status: str
+    failure_reason: str | None = None
+    creation_date_time: float
+    last_updated_date_time: float
+
+    def finished(self, status: str, failure_reason: str | None = None) -> RecommenderUpdate:
+        return dataclasses.replace(
+            self, status=status, failure_reason=failure_reason, last_updated_date_time=time.time()
+        )
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class Recommender(Resource):
+    """A domain use case trained and deployed in one resource (its model is stored under its ARN)."""
+
+    kind = "recommender"
+    label = "Recommender"
+    arn_member = "recommenderArn"
+
+    name: str
+    dataset_group_arn: str
+    recipe_arn: str
+    recommender_config: dict[str, Any] = dataclasses.field(default_factory=dict)
+    model_metrics: dict[str, float] | None = None
+    latest_recommender_update: RecommenderUpdate | None = dataclasses.field(
+        default=None, metadata={NESTED: RecommenderUpdate}
+    )
+
+    @property
+    def excluded_columns(self) -> dict[str, list[str]]:
+        """trainingDataConfig.excludedDatasetColumns: dataset type → columns training leaves out."""
+        training = self.recommender_config.get("trainingDataConfig") or {}
+        return {
+            key.upper(): list(value) for key, value in (training.get("excludedDatasetColumns") or {}).items()
+        }
+
+    @property
+    def metadata_enabled(self) -> bool:
+        return bool(self.recommender_config.get("enableMetadataWithRecommendations"))
+
+
 # Parents before children: recovery finishes deletions children first (in reverse).
 KINDS: tuple[type[Resource], ...] = (
     Schema,
@@ -235,4 +281,5 @@ JOB_KINDS: tuple[type[Resource], ...] = (
     SolutionVersion,
     BatchInferenceJob,
     BatchSegmentJob,
+    Recommender,
 )

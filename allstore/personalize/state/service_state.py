@@ -21,6 +21,7 @@ from allstore.personalize.state.kinds import (
     DatasetImportJob,
     EventTracker,
     Filter,
+    Recommender,
     Solution,
     SolutionVersion,
 )
@@ -28,7 +29,14 @@ from allstore.personalize.state.metadata import Metadata
 from allstore.personalize.state.models import ModelStore
 from allstore.personalize.state.resources import Resource, ResourceStore
 from allstore.state_dir import DirectoryLock
-from allstore.workshop.statuses import ACTIVE, CREATE_FAILED, DELETE_PENDING, IN_PROGRESS, being_deleted
+from allstore.workshop.statuses import (
+    ACTIVE,
+    CREATE_FAILED,
+    DELETE_PENDING,
+    IN_PROGRESS,
+    INACTIVE,
+    being_deleted,
+)
 
 INTERRUPTED = "Interrupted: the service stopped before this finished; create it again."
 
@@ -71,6 +79,8 @@ class ServiceState:
             for version in store.select(SolutionVersion, lambda version: version.solution_arn == arn):
                 self.models.delete(version.arn)
                 store.remove(SolutionVersion, version.arn)
+        elif kind is Recommender:
+            self.models.delete(arn)
         store.remove(kind, arn)
         if kind is Campaign:
             self.unload_unserved()
@@ -82,6 +92,7 @@ class ServiceState:
             served.add(campaign.solution_version_arn)
             if campaign.latest_campaign_update is not None:
                 served.add(campaign.latest_campaign_update.solution_version_arn)
+        served |= {recommender.arn for recommender in self.resources.select(Recommender)}
         self.models.keep_only(served)
 
     def training_data(
@@ -130,9 +141,28 @@ class ServiceState:
                     campaign.arn,
                     latest_campaign_update=update.failed(INTERRUPTED),
                 )
+        self._recover_recommenders()
         for kind in reversed(KINDS):
             for resource in store.select(kind, lambda resource: resource.status == DELETE_PENDING):
                 self.finish_delete(kind, resource.arn)
+
+    def _recover_recommenders(self) -> None:
+        """A training that was running failed; a stop or start that was under way is finished."""
+        store = self.resources
+        for recommender in store.select(Recommender, lambda recommender: recommender.status in IN_PROGRESS):
+            if recommender.status.startswith("STOP"):
+                store.update(Recommender, recommender.arn, status=INACTIVE)
+            elif recommender.status.startswith("START"):
+                store.update(Recommender, recommender.arn, status=ACTIVE)
+            else:
+                store.update(Recommender, recommender.arn, status=CREATE_FAILED, failure_reason=INTERRUPTED)
+            update = recommender.latest_recommender_update
+            if update is not None and update.status in IN_PROGRESS:
+                store.update(
+                    Recommender,
+                    recommender.arn,
+                    latest_recommender_update=update.finished(CREATE_FAILED, INTERRUPTED),
+                )
 
     def close(self) -> None:
         self.jobs.close()

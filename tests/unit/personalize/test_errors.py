@@ -292,7 +292,7 @@ def test_unsupported_operations_and_paths_answer_clearly(clients: Clients) -> No
     with pytest.raises(
         p.exceptions.InvalidInputException, match="not supported by the local Personalize service"
     ):
-        p.list_recommenders()
+        p.list_metric_attributions()
     headers = clients.signed("POST", "/no-such-route", b"{}")
     response = requests.post(f"{clients.url}/no-such-route", data=b"{}", headers=headers, timeout=5)
     assert response.status_code == 404

@@ -1,0 +1,261 @@
+"""Recommenders (AmazonPersonalize.<Operation>): a domain dataset group's use case, trained and
+deployed as one resource, with the service's status transitions:
+
+    CREATE PENDING > CREATE IN_PROGRESS > ACTIVE -or- CREATE FAILED
+    STOP PENDING > STOP IN_PROGRESS > INACTIVE > START PENDING > START IN_PROGRESS > ACTIVE
+    DELETE PENDING > (gone)
+
+Training reads the dataset group's data restricted to the use case's event types, checks the
+minimums the service documents (1000 interactions, 25 users with two or more, 1000 events of the
+required type), fits the use case's recipe and stores the model under the recommender's ARN, where
+GetRecommendations(recommenderArn=...) finds it.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+import numpy as np
+
+from allstore.personalize.errors import JobFailed, in_use, invalid_input, not_found
+from allstore.personalize.evaluation import solution_metrics
+from allstore.personalize.recipes import RECIPE_ARN_PREFIX, TrainingData
+from allstore.personalize.recipes.use_cases import (
+    MIN_EVENTS_OF_REQUIRED_TYPE,
+    MIN_INTERACTIONS,
+    MIN_USERS_WITH_TWO,
+    USE_CASES,
+    UseCase,
+)
+from allstore.personalize.recipes.validation import subset
+from allstore.personalize.state.kinds import Dataset, DatasetGroup, Recommender, RecommenderUpdate
+from allstore.personalize.state.models import bundle
+from allstore.personalize.state.resources import make_arn
+from allstore.personalize.state.service_state import ServiceState
+from allstore.workshop.statuses import (
+    ACTIVE,
+    CREATE_IN_PROGRESS,
+    CREATE_PENDING,
+    IN_PROGRESS,
+    INACTIVE,
+    START_IN_PROGRESS,
+    START_PENDING,
+    STOP_IN_PROGRESS,
+    STOP_PENDING,
+)
+
+Result = dict[str, Any]
+REQUIRED_INTERACTION_COLUMNS = ("USER_ID", "ITEM_ID", "TIMESTAMP", "EVENT_TYPE")
+
+
+def use_case_of(recipe_arn: str) -> UseCase:
+    """The use case of a recipe ARN, or ResourceNotFoundException."""
+    use_case = USE_CASES.get(recipe_arn.removeprefix(RECIPE_ARN_PREFIX))
+    if use_case is None:
+        raise not_found(f"Recipe {recipe_arn} is not a domain use case (recommenders need one).")
+    return use_case
+
+
+class RecommendersApi:
+    """Create/Describe/List/Update/Start/Stop/Delete Recommender."""
+
+    def __init__(self, state: ServiceState) -> None:
+        self.state = state
+        self.store = state.resources
+
+    def create_recommender(
+        self,
+        name: str,
+        dataset_group_arn: str,
+        recipe_arn: str,
+        recommender_config: dict[str, Any] | None = None,
+    ) -> Result:
+        group = self.store.usable(DatasetGroup, dataset_group_arn)
+        use_case = use_case_of(recipe_arn)
+        if group.domain is None:
+            raise invalid_input(
+                f"Dataset group {group.arn} is a custom dataset group: recommenders need a domain dataset group."
+            )
+        if group.domain != use_case.domain:
+            raise invalid_input(
+                f"{recipe_arn} is a {use_case.domain} use case; {group.arn} is {group.domain}."
+            )
+        datasets = {
+            dataset.dataset_type
+            for dataset in self.store.select(Dataset, lambda dataset: dataset.dataset_group_arn == group.arn)
+        }
+        if "INTERACTIONS" not in datasets:
+            raise invalid_input(f"Dataset group {group.arn} has no Item interactions dataset.")
+        if use_case.items_dataset_required and "ITEMS" not in datasets:
+            raise invalid_input(f"{recipe_arn} needs an Items dataset in {group.arn}.")
+        config = _checked_config(recommender_config or {})
+        arn = make_arn(Recommender.kind, name)
+        self.store.new(
+            Recommender(
+                arn=arn,
+                name=name,
+                dataset_group_arn=group.arn,
+                recipe_arn=recipe_arn,
+                recommender_config=config,
+            )
+        )
+        self.state.jobs.activate(Recommender, arn, lambda: self._train(arn), long=True)
+        return {"recommenderArn": arn}
+
+    def _train(self, arn: str) -> None:
+        recommender = self.store.get(Recommender, arn)
+        use_case = use_case_of(recommender.recipe_arn)
+        group_arn = recommender.dataset_group_arn
+        events_seq = self.state.events.last_seq(group_arn)
+        everything = self.state.training_data(group_arn, events_seq, None, None, [])
+        data = _training_data(everything, use_case, recommender.excluded_columns)
+        hyperparameters = {**use_case.recipe.default_hyperparameters, **use_case.hyperparameters}
+        model = use_case.recipe.fit(data, hyperparameters)
+        metrics = solution_metrics(use_case.recipe, data, hyperparameters)
+        # Histories of every event type, so the automatic filter sees purchases a View model skipped.
+        self.state.models.save(
+            arn, bundle(model, use_case.name, use_case.recipe_type, everything, events_seq)
+        )
+        self.store.update(Recommender, arn, model_metrics=metrics)
+
+    def describe_recommender(self, recommender_arn: str) -> Result:
+        return {"recommender": self.store.get(Recommender, recommender_arn).wire()}
+
+    def list_recommenders(
+        self,
+        dataset_group_arn: str | None = None,
+        next_token: str | None = None,
+        max_results: int | None = None,
+    ) -> Result:
+        return self.store.list_page(
+            Recommender,
+            "recommenders",
+            next_token,
+            max_results,
+            lambda recommender: dataset_group_arn in (None, recommender.dataset_group_arn),
+        )
+
+    def update_recommender(self, recommender_arn: str, recommender_config: dict[str, Any]) -> Result:
+        """The new configuration applies when the update is ACTIVE; the recommender serves meanwhile."""
+        recommender = self.store.active(Recommender, recommender_arn)
+        current = recommender.latest_recommender_update
+        if current is not None and current.status in IN_PROGRESS:
+            raise in_use(f"Recommender {recommender_arn} is already being updated.")
+        config = _checked_config({**recommender.recommender_config, **recommender_config})
+        now = time.time()
+        update = RecommenderUpdate(
+            recommender_config=config,
+            status=CREATE_PENDING,
+            creation_date_time=now,
+            last_updated_date_time=now,
+        )
+        self.store.update(Recommender, recommender_arn, latest_recommender_update=update)
+
+        def apply() -> None:
+            self.store.update(
+                Recommender, recommender_arn, latest_recommender_update=update.finished(CREATE_IN_PROGRESS)
+            )
+            self.store.update(
+                Recommender,
+                recommender_arn,
+                recommender_config=config,
+                latest_recommender_update=update.finished(ACTIVE),
+            )
+
+        self.state.jobs.run(apply)
+        return {"recommenderArn": recommender_arn}
+
+    def stop_recommender(self, recommender_arn: str) -> Result:
+        self._transition(recommender_arn, ACTIVE, (STOP_PENDING, STOP_IN_PROGRESS, INACTIVE))
+        return {"recommenderArn": recommender_arn}
+
+    def start_recommender(self, recommender_arn: str) -> Result:
+        self._transition(recommender_arn, INACTIVE, (START_PENDING, START_IN_PROGRESS, ACTIVE))
+        return {"recommenderArn": recommender_arn}
+
+    def _transition(self, arn: str, needed: str, steps: tuple[str, str, str]) -> None:
+        recommender = self.store.usable(Recommender, arn)
+        if recommender.status != needed:
+            raise invalid_input(f"Recommender {arn} is {recommender.status}; it must be {needed}.")
+        self.store.update(Recommender, arn, status=steps[0])
+
+        def run() -> None:
+            self.store.update(Recommender, arn, status=steps[1])
+            self.store.update(Recommender, arn, status=steps[2])
+
+        self.state.jobs.run(run)
+
+    def delete_recommender(self, recommender_arn: str) -> Result:
+        recommender = self.store.usable(Recommender, recommender_arn)
+        if recommender.status in (CREATE_PENDING, CREATE_IN_PROGRESS):
+            raise in_use(f"Recommender {recommender_arn} is still being created.")
+        return self.state.delete(Recommender, recommender_arn)
+
+
+def _checked_config(config: dict[str, Any]) -> dict[str, Any]:
+    """recommenderConfig as the service checks it beyond botocore's shape."""
+    exploration = config.get("itemExplorationConfig") or {}
+    for key in exploration:
+        if key not in ("explorationWeight", "explorationItemAgeCutOff"):
+            raise invalid_input(f"itemExplorationConfig has no setting {key}.")
+    if "explorationWeight" in exploration:
+        try:
+            weight = float(exploration["explorationWeight"])
+        except ValueError:
+            raise invalid_input("itemExplorationConfig.explorationWeight must be a number.") from None
+        if not 0.0 <= weight <= 1.0:
+            raise invalid_input("itemExplorationConfig.explorationWeight must be between 0 and 1.")
+    excluded = (config.get("trainingDataConfig") or {}).get("excludedDatasetColumns") or {}
+    for dataset_type, columns in excluded.items():
+        if dataset_type.upper() not in ("INTERACTIONS", "ITEMS", "USERS"):
+            raise invalid_input(
+                f"excludedDatasetColumns: {dataset_type} is not Interactions, Items or Users."
+            )
+        if dataset_type.upper() == "INTERACTIONS" and (
+            required := set(columns) & set(REQUIRED_INTERACTION_COLUMNS)
+        ):
+            raise invalid_input(
+                f"excludedDatasetColumns cannot leave out {sorted(required)[0]}: training needs it."
+            )
+    return config
+
+
+def _training_data(data: TrainingData, use_case: UseCase, excluded: dict[str, list[str]]) -> TrainingData:
+    """The use case's events and the metadata training may read, or JobFailed naming the minimum
+    the data does not meet."""
+    if use_case.training_event_types is not None:
+        data = subset(data, np.flatnonzero(np.isin(data.event_types, use_case.training_event_types)))
+    if excluded.get("ITEMS") or excluded.get("USERS"):
+        drop_items, drop_users = set(excluded.get("ITEMS", ())), set(excluded.get("USERS", ()))
+        data = TrainingData(
+            **{
+                **data.__dict__,
+                "item_metadata": {
+                    item: {key: value for key, value in row.items() if key not in drop_items}
+                    for item, row in data.item_metadata.items()
+                },
+                "user_metadata": {
+                    user: {key: value for key, value in row.items() if key not in drop_users}
+                    for user, row in data.user_metadata.items()
+                },
+            }
+        )
+    if use_case.required_event_type is not None:
+        count = int((data.event_types == use_case.required_event_type).sum())
+        if count < MIN_EVENTS_OF_REQUIRED_TYPE:
+            raise JobFailed(
+                f"{use_case.name} needs at least {MIN_EVENTS_OF_REQUIRED_TYPE} {use_case.required_event_type} "
+                f"events; the dataset group has {count}."
+            )
+    if len(data.user_codes) < MIN_INTERACTIONS:
+        raise JobFailed(
+            f"{use_case.name} needs at least {MIN_INTERACTIONS} interactions of the types it trains on; "
+            f"the dataset group has {len(data.user_codes)}."
+        )
+    per_user = np.bincount(data.user_codes, minlength=len(data.users))
+    if (per_user >= 2).sum() < MIN_USERS_WITH_TWO:
+        raise JobFailed(
+            f"{use_case.name} needs at least {MIN_USERS_WITH_TWO} users with two or more interactions."
+        )
+    return data
