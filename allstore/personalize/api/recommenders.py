@@ -29,6 +29,7 @@ from allstore.personalize.recipes.use_cases import (
     UseCase,
 )
 from allstore.personalize.recipes.validation import subset
+from allstore.personalize.state.inference import exploration_settings
 from allstore.personalize.state.kinds import Dataset, DatasetGroup, Recommender, RecommenderUpdate
 from allstore.personalize.state.models import bundle
 from allstore.personalize.state.resources import make_arn
@@ -195,17 +196,7 @@ class RecommendersApi:
 
 def _checked_config(config: dict[str, Any]) -> dict[str, Any]:
     """recommenderConfig as the service checks it beyond botocore's shape."""
-    exploration = config.get("itemExplorationConfig") or {}
-    for key in exploration:
-        if key not in ("explorationWeight", "explorationItemAgeCutOff"):
-            raise invalid_input(f"itemExplorationConfig has no setting {key}.")
-    if "explorationWeight" in exploration:
-        try:
-            weight = float(exploration["explorationWeight"])
-        except ValueError:
-            raise invalid_input("itemExplorationConfig.explorationWeight must be a number.") from None
-        if not 0.0 <= weight <= 1.0:
-            raise invalid_input("itemExplorationConfig.explorationWeight must be between 0 and 1.")
+    exploration_settings(config.get("itemExplorationConfig"))  # InvalidInput when out of range
     excluded = (config.get("trainingDataConfig") or {}).get("excludedDatasetColumns") or {}
     for dataset_type, columns in excluded.items():
         if dataset_type.upper() not in ("INTERACTIONS", "ITEMS", "USERS"):

@@ -274,6 +274,7 @@ KINDS: tuple[type[Resource], ...] = (
     Filter,
     BatchInferenceJob,
     BatchSegmentJob,
+    Recommender,
 )
 # The kinds whose creation is background work a restart cuts off (it fails them).
 JOB_KINDS: tuple[type[Resource], ...] = (
