@@ -31,13 +31,14 @@ from allstore.search.errors import (
     unsupported,
 )
 from allstore.search.index import FieldSort, SearchIndex
+from allstore.search.mapping import flatten
+from allstore.search.settings import DEFAULT_REPLICAS, nested
 from allstore.search.source_filter import SourceFilter
 from allstore.search.store import IndexStore
 
 OPENSEARCH_VERSION = "2.11.0"
 LUCENE_VERSION = "9.7.0"
 CLUSTER_NAME = "allstore-local"
-MAX_RESULT_WINDOW = 10_000
 DEFAULT_SIZE = 10
 SEARCH_KEYS = frozenset(
     {
@@ -50,6 +51,7 @@ SEARCH_KEYS = frozenset(
         "sort",
         "version",
         "seq_no_primary_term",
+        "stored_fields",
     }
 )
 UNSUPPORTED_SEARCH_KEYS = frozenset(
@@ -65,7 +67,6 @@ UNSUPPORTED_SEARCH_KEYS = frozenset(
         "script_fields",
         "docvalue_fields",
         "fields",
-        "stored_fields",
         "indices_boost",
         "pit",
         "slice",
@@ -76,6 +77,102 @@ UNSUPPORTED_SEARCH_KEYS = frozenset(
     }
 )
 COUNT_SHARDS = {"total": 1, "successful": 1, "skipped": 0, "failed": 0}
+
+# URL parameters each endpoint takes. Those in HONOURED_* change what this server does; NO_EFFECT
+# ones cannot change a single-node, single-shard answer (timeouts, shard preferences, caches).
+# A parameter OpenSearch has that this server does not implement is refused by name (REFUSED); any
+# other is OpenSearch's own "unrecognized parameter" error, so no parameter is ever silently ignored.
+NO_EFFECT = frozenset(
+    {
+        "pretty",
+        "human",
+        "error_trace",
+        "timeout",
+        "master_timeout",
+        "cluster_manager_timeout",
+        "wait_for_active_shards",
+    }
+)
+TARGETS = frozenset({"allow_no_indices", "ignore_unavailable", "expand_wildcards", "ignore_throttled"})
+SOURCE = frozenset({"_source", "_source_includes", "_source_excludes"})
+WRITE = frozenset(
+    {"refresh", "routing", "version", "version_type", "if_seq_no", "if_primary_term", "require_alias"}
+)
+SEARCH_PARAMS = (
+    SOURCE
+    | TARGETS
+    | {
+        "size",
+        "from",
+        "version",
+        "seq_no_primary_term",
+        "track_total_hits",
+        "rest_total_hits_as_int",
+        "routing",
+    }
+    | {"typed_keys", "search_type", "request_cache", "preference", "allow_partial_search_results"}
+    | {
+        "batched_reduce_size",
+        "max_concurrent_shard_requests",
+        "pre_filter_shard_size",
+        "ccs_minimize_roundtrips",
+    }
+    | {"cancel_after_time_interval", "phase_took", "stored_fields"}
+)
+PARAMETERS: dict[str, frozenset[str]] = {
+    "info": frozenset(),
+    "ping": frozenset(),
+    "health": frozenset(
+        {
+            "level",
+            "local",
+            "wait_for_status",
+            "wait_for_nodes",
+            "wait_for_events",
+            "wait_for_no_relocating_shards",
+        }
+        | {"wait_for_no_initializing_shards", "awareness_attribute", "index"}
+    )
+    | TARGETS,
+    "all_indices": SEARCH_PARAMS,
+    "refresh": TARGETS,
+    "index_exists": TARGETS | {"local", "flat_settings", "include_defaults"},
+    "get_index": TARGETS | {"local", "flat_settings", "include_defaults"},
+    "create_index": frozenset(),
+    "delete_index": TARGETS,
+    "get_mapping": TARGETS | {"local"},
+    "put_mapping": TARGETS | {"write_index_only"},
+    "index_doc": WRITE | {"op_type"},
+    "create_doc": WRITE,
+    "get_doc": SOURCE
+    | {"realtime", "refresh", "routing", "preference", "version", "version_type", "stored_fields"},
+    "delete_doc": WRITE - {"require_alias"},
+    "update_doc": SOURCE | WRITE - {"version", "version_type"} | {"retry_on_conflict"},
+    "bulk": SOURCE | {"refresh", "routing", "require_alias"},
+    "search": SEARCH_PARAMS,
+    "count": TARGETS | {"routing", "preference"},
+}
+REFUSED = {
+    "q": "the [q] URL parameter (query_string)",
+    "df": "the [df] URL parameter (query_string)",
+    "analyzer": "the [analyzer] URL parameter (query_string)",
+    "analyze_wildcard": "the [analyze_wildcard] URL parameter (query_string)",
+    "default_operator": "the [default_operator] URL parameter (query_string)",
+    "lenient": "the [lenient] URL parameter (query_string)",
+    "sort": "the [sort] URL parameter (sort in the body)",
+    "scroll": "scrolling ([scroll])",
+    "docvalue_fields": "[docvalue_fields]",
+    "explain": "[explain]",
+    "terminate_after": "[terminate_after]",
+    "track_scores": "[track_scores]",
+    "min_score": "[min_score]",
+    "pipeline": "ingest pipelines ([pipeline])",
+    "search_pipeline": "search pipelines ([search_pipeline])",
+    "filter_path": "response filtering ([filter_path])",
+    "suggest_field": "suggesters ([suggest_field])",
+    "include_named_queries_score": "[include_named_queries_score]",
+    "stats": "[stats] groups",
+}
 
 Body = dict[str, Any] | None
 
@@ -193,6 +290,7 @@ class SearchApi:
                         "method_not_allowed",
                         f"Incorrect HTTP method for uri [{path}] and method [{method}], allowed: [{allowed}]",
                     )
+                _check_parameters(path, handler.__name__, params)
                 args = {key: unquote(value) for key, value in match.groupdict().items()}
                 if method != "PUT" and any(mark in args.get("index", "") for mark in ",*"):
                     raise unsupported(f"addressing several indices at once ([{args['index']}])")
@@ -271,11 +369,11 @@ class SearchApi:
         settings = {
             "creation_date": str(index.created_ms),
             "number_of_shards": "1",
-            "number_of_replicas": "1",
+            "number_of_replicas": str(DEFAULT_REPLICAS),
             "uuid": index.uuid,
             "version": {"created": "136327827"},
             "provided_name": index.name,
-            **_index_settings(index.settings),
+            **nested(index.settings),
         }
         return 200, {
             index.name: {"aliases": {}, "mappings": _mapping_body(index), "settings": {"index": settings}}
@@ -317,13 +415,21 @@ class SearchApi:
 
     def _write_doc(self, request: Request, create_only: bool) -> tuple[int, Body]:
         index = self.store.get_or_create(request.args["index"])
-        result = index.index(request.args.get("id"), request.json(), create_only=create_only)
+        result = index.index(
+            request.args.get("id"),
+            request.json(),
+            create_only=create_only,
+            routing=request.params.get("routing"),
+        )
         self._maybe_refresh(request, index)
         return (201 if result.result == "created" else 200), write_response(index.name, result)
 
     def get_doc(self, request: Request) -> tuple[int, Body]:
         index = self.store.get(request.args["index"])
-        doc = index.get(request.args["id"])
+        if request.flag("refresh"):
+            index.refresh()
+        realtime = request.params.get("realtime") is None or request.flag("realtime")
+        doc = index.get(request.args["id"], realtime=realtime)
         if request.method == "HEAD":
             return (200 if doc else 404), None
         if doc is None:
@@ -333,17 +439,24 @@ class SearchApi:
             request.params.get("_source_includes"),
             request.params.get("_source_excludes"),
         )
-        body = {
+        body: dict[str, Any] = {
             "_index": index.name,
             "_id": doc.id,
             "_version": doc.version,
             "_seq_no": doc.seq_no,
             "_primary_term": 1,
-            "found": True,
         }
+        if doc.routing is not None:
+            body["_routing"] = doc.routing
+        body["found"] = True
+        stored = _stored_fields(request.params.get("stored_fields"))
+        if stored is not None and request.params.get("_source") is None:
+            source_filter = SourceFilter(enabled=False)  # stored_fields alone: no _source, as OpenSearch
         source = _kept_source(index, doc.source, source_filter)
         if source is not None:
             body["_source"] = source
+        if stored:
+            body.update(_fields_of(index, doc.source, stored))
         return 200, body
 
     def delete_doc(self, request: Request) -> tuple[int, Body]:
@@ -354,12 +467,14 @@ class SearchApi:
 
     def update_doc(self, request: Request) -> tuple[int, Body]:
         index = self.store.get(request.args["index"])
-        result = update_from_body(index, request.args["id"], request.json_object())
+        result = update_from_body(
+            index, request.args["id"], request.json_object(), request.params.get("routing")
+        )
         self._maybe_refresh(request, index)
         return (201 if result.result == "created" else 200), write_response(index.name, result)
 
     def bulk(self, request: Request) -> tuple[int, Body]:
-        actions = parse_bulk(request.body, request.args.get("index"))
+        actions = parse_bulk(request.body, request.args.get("index"), request.params.get("routing"))
         response, touched = execute_bulk(self.store, actions)
         if _wants_refresh(request):
             for name in touched:
@@ -377,8 +492,6 @@ class SearchApi:
         started = time.perf_counter()
         index = self.store.get(request.args["index"])
         body = request.json_object()
-        if "q" in request.params:
-            raise unsupported("the [q] URL parameter (query_string)")
         for key in body:
             if key in UNSUPPORTED_SEARCH_KEYS:
                 raise unsupported(f"search option [{key}]")
@@ -387,16 +500,23 @@ class SearchApi:
         sort = parse_sort(body.get("sort"))
         size = _non_negative("size", body.get("size", request.int_param("size", DEFAULT_SIZE)))
         offset = _non_negative("from", body.get("from", request.int_param("from", 0)))
-        if size + offset > MAX_RESULT_WINDOW:
-            raise bad_request(
-                f"Result window is too large, from + size must be less than or equal to: [{MAX_RESULT_WINDOW}] "
-                f"but was [{size + offset}]."
+        if size + offset > index.max_result_window:  # each shard checks it: a failed search phase
+            raise search_phase_failure(
+                index.name,
+                bad_request(
+                    f"Result window is too large, from + size must be less than or equal to: [{index.max_result_window}] "
+                    f"but was [{size + offset}]. See the scroll api for a more efficient way to request large data "
+                    "sets. This limit can be set by changing the [index.max_result_window] index level setting."
+                ),
             )
         source_filter = SourceFilter.parse(
             body.get("_source", request.params.get("_source")),
             request.params.get("_source_includes"),
             request.params.get("_source_excludes"),
         )
+        stored = _stored_fields(body.get("stored_fields", request.params.get("stored_fields")))
+        if stored is not None and "_source" not in body and "_source" not in request.params:
+            source_filter = SourceFilter(enabled=False)  # stored_fields alone: no _source, as OpenSearch
         try:
             total, hits = index.search(body.get("query"), size, offset, sort)
         except SearchError as error:
@@ -414,25 +534,34 @@ class SearchApi:
                 hit["_version"] = doc.version
             if with_seq_no:
                 hit.update({"_seq_no": doc.seq_no, "_primary_term": 1})
+            if doc.routing is not None:
+                hit["_routing"] = doc.routing
             source = _kept_source(index, doc.source, source_filter)
             if source is not None:
                 hit["_source"] = source
+            if stored:
+                hit.update(_fields_of(index, doc.source, stored))
             formatted.append(hit)
+        found: dict[str, Any] = {
+            "max_score": None if sort else max((score for score, _doc in hits), default=None),
+            "hits": formatted,
+        }
+        tracked = _total_hits(
+            total, body.get("track_total_hits", request.params.get("track_total_hits", True))
+        )
+        if request.flag("rest_total_hits_as_int"):
+            found = {"total": -1 if tracked is None else tracked["value"], **found}
+        elif tracked is not None:
+            found = {"total": tracked, **found}
         return 200, {
             "took": int((time.perf_counter() - started) * 1000),
             "timed_out": False,
             "_shards": COUNT_SHARDS,
-            "hits": {
-                "total": {"value": total, "relation": "eq"},
-                "max_score": None if sort else max((score for score, _doc in hits), default=None),
-                "hits": formatted,
-            },
+            "hits": found,
         }
 
     def count(self, request: Request) -> tuple[int, Body]:
         index = self.store.get(request.args["index"])
-        if "q" in request.params:
-            raise unsupported("the [q] URL parameter (query_string)")
         body = request.json_object()
         unknown = sorted(set(body) - {"query"})
         if unknown:
@@ -451,6 +580,49 @@ def _kept_source(index: SearchIndex, source: dict[str, Any], requested: SourceFi
             {key: kept[key] for key in ("includes", "excludes") if key in kept}
         ).apply(source)
     return requested.apply(source)
+
+
+def _stored_fields(value: Any) -> list[str] | None:
+    """The `stored_fields` asked for (a list, or comma-separated), None when not asked."""
+    if value is None:
+        return None
+    names = value.split(",") if isinstance(value, str) else value
+    if not isinstance(names, list) or "_none_" in names:
+        raise unsupported(f"[stored_fields] {json.dumps(value)}")
+    return [name for name in names if name]
+
+
+def _fields_of(index: SearchIndex, source: dict[str, Any], names: list[str]) -> dict[str, Any]:
+    """`fields` for the named stored fields (those mapped with `store: true`), from the source."""
+    values = flatten(source)
+    fields = {}
+    for name in names:
+        spec = index.mapping.field(name)
+        if spec is not None and spec.params.get("store") in (True, "true") and values.get(spec.source_path):
+            fields[name] = [value for value in values[spec.source_path] if value is not None]
+    return {"fields": fields} if fields else {}
+
+
+def _total_hits(total: int, track: Any) -> dict[str, Any] | None:
+    """`hits.total` as `track_total_hits` asks: exact (true), counted up to N (an integer; beyond
+    it `relation: gte`), or left out (false)."""
+    if isinstance(track, str):
+        track = {"true": True, "false": False}.get(track, track)
+    if track is True:
+        return {"value": total, "relation": "eq"}
+    if track is False:
+        return None
+    limit = _non_negative("track_total_hits", track)
+    return {"value": total, "relation": "eq"} if total <= limit else {"value": limit, "relation": "gte"}
+
+
+def _check_parameters(path: str, handler: str, params: dict[str, str]) -> None:
+    """Refuse a URL parameter the endpoint does not honour: by name when OpenSearch has it, else
+    with OpenSearch's own error for an unknown one."""
+    for name in sorted(set(params) - PARAMETERS[handler] - NO_EFFECT):
+        if name in REFUSED:
+            raise unsupported(REFUSED[name])
+        raise bad_request(f"request [{path}] contains unrecognized parameter: [{name}]")
 
 
 def _refuse_conditional_write(params: dict[str, str]) -> None:
@@ -522,9 +694,3 @@ def _mapping_body(index: SearchIndex) -> dict[str, Any]:
     if not mapping.get("properties"):
         mapping.pop("properties", None)
     return mapping
-
-
-def _index_settings(settings: dict[str, Any]) -> dict[str, Any]:
-    """User-given settings, flattened under `index` as OpenSearch echoes them (kept, not applied)."""
-    flat = settings.get("index", settings) if isinstance(settings, dict) else {}
-    return {key: value if isinstance(value, dict) else str(value) for key, value in flat.items()}

@@ -23,12 +23,21 @@ SHARDS = {"total": 2, "successful": 1, "failed": 0}
 CONDITIONAL_WRITE_PARAMETERS = frozenset({"if_seq_no", "if_primary_term", "version", "version_type"})
 
 
+# Action metadata keys: honoured, or (retry_on_conflict: writes here never conflict mid-update)
+# without effect; OpenSearch refuses any other key, as here.
+METADATA_KEYS = (
+    frozenset({"_index", "_id", "routing", "retry_on_conflict", "require_alias"})
+    | CONDITIONAL_WRITE_PARAMETERS
+)
+
+
 @dataclass
 class BulkAction:
     action: str
     index: str
     id: str | None
     source_line: bytes | None = None
+    routing: str | None = None
     _source: Any = field(default=None, init=False)
 
     def source(self) -> Any:
@@ -41,7 +50,9 @@ class BulkAction:
         return self._source
 
 
-def parse_bulk(body: bytes, default_index: str | None) -> list[BulkAction]:
+def parse_bulk(
+    body: bytes, default_index: str | None, default_routing: str | None = None
+) -> list[BulkAction]:
     """Parse a bulk body; raises a 400 SearchError for a malformed action line."""
     lines = [line for line in body.split(b"\n") if line.strip()]
     actions: list[BulkAction] = []
@@ -66,6 +77,13 @@ def parse_bulk(body: bytes, default_index: str | None) -> list[BulkAction]:
             )
         if not isinstance(metadata, dict):
             raise bad_request(f"Malformed action/metadata line [{line_number}], metadata must be an object")
+        if "pipeline" in metadata:
+            raise unsupported("ingest pipelines ([pipeline] in bulk metadata)")
+        unknown = sorted(set(metadata) - METADATA_KEYS)
+        if unknown:
+            raise bad_request(
+                f"Action/metadata line [{line_number}] contains an unknown parameter [{unknown[0]}]"
+            )
         refused = sorted(set(metadata) & CONDITIONAL_WRITE_PARAMETERS)
         if refused:
             raise unsupported(f"bulk metadata [{refused[0]}] (conditional writes)")
@@ -90,7 +108,16 @@ def parse_bulk(body: bytes, default_index: str | None) -> list[BulkAction]:
                 "action_request_validation_exception",
                 f"Validation Failed: 1: id is missing for {action};",
             )
-        actions.append(BulkAction(action, str(index), None if doc_id is None else str(doc_id), source_line))
+        routing = metadata.get("routing", default_routing)
+        actions.append(
+            BulkAction(
+                action,
+                str(index),
+                None if doc_id is None else str(doc_id),
+                source_line,
+                None if routing is None else str(routing),
+            )
+        )
     if not actions:
         raise SearchError(
             400, "action_request_validation_exception", "Validation Failed: 1: no requests added;"
@@ -160,19 +187,29 @@ def _map_new_fields(store: IndexStore, actions: list[BulkAction]) -> None:
 def _apply(store: IndexStore, action: BulkAction) -> WriteResult:
     if action.action in ("index", "create"):
         index = store.get_or_create(action.index)
-        return index.index(action.id, action.source(), create_only=action.action == "create")
+        return index.index(
+            action.id, action.source(), create_only=action.action == "create", routing=action.routing
+        )
     index = store.get(action.index)  # index_not_found when it does not exist
     if action.action == "delete":
         return index.delete(action.id)
-    return update_from_body(index, action.id, action.source())
+    return update_from_body(index, action.id, action.source(), action.routing)
 
 
-def update_from_body(index: SearchIndex, doc_id: str, body: Any) -> WriteResult:
+def update_from_body(index: SearchIndex, doc_id: str, body: Any, routing: str | None = None) -> WriteResult:
     """A partial update from an update request body: `doc`, `upsert`, `doc_as_upsert`."""
     if not isinstance(body, dict) or ("doc" not in body and "upsert" not in body):
         if isinstance(body, dict) and "script" in body:
             raise unsupported("scripted update")
         raise bad_request("Validation Failed: 1: script or doc is missing;")
+    unknown = sorted(set(body) - {"doc", "upsert", "doc_as_upsert", "detect_noop", "_source"})
+    if unknown:
+        raise unsupported(f"update option [{unknown[0]}]")
     return index.update(
-        doc_id, body.get("doc", {}), upsert=body.get("upsert"), doc_as_upsert=bool(body.get("doc_as_upsert"))
+        doc_id,
+        body.get("doc", {}),
+        upsert=body.get("upsert"),
+        doc_as_upsert=bool(body.get("doc_as_upsert")),
+        routing=routing,
+        detect_noop=body.get("detect_noop", True) not in (False, "false"),
     )

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import base64
 import copy
+import itertools
 import json
 import logging
 import os
@@ -41,12 +42,19 @@ from allstore.search.mapping import (
     FLOAT_TYPES,
     ID_FIELD,
     INTEGER_TYPES,
+    ROUTING_FIELD,
     SEQ_NO_FIELD,
     SOURCE_FIELD,
     VERSION_FIELD,
     Mapping,
 )
 from allstore.search.query import QueryBuilder
+from allstore.search.settings import (
+    DEFAULT_MAX_RESULT_WINDOW,
+    DEFAULT_REPLICAS,
+    flatten_settings,
+    refresh_seconds,
+)
 from allstore.state_dir import write_atomically
 
 log = logging.getLogger(__name__)
@@ -64,6 +72,7 @@ class StoredDoc:
     source: dict[str, Any]
     version: int
     seq_no: int
+    routing: str | None = None
 
 
 @dataclass(frozen=True)
@@ -132,7 +141,9 @@ class SearchIndex:
         self.name: str = meta["name"]
         self.uuid: str = meta["uuid"]
         self.created_ms: int = meta["created_ms"]
-        self.settings: dict[str, Any] = meta["settings"]
+        self.settings: dict[str, str] = flatten_settings(meta["settings"])
+        self.refresh_interval = refresh_seconds(self.settings.get("refresh_interval"))
+        self.refreshed_at = time.monotonic()
         self._generation: int = meta["generation"]
         self._next_seq_no: int = meta["next_seq_no"]
         self._lock = threading.RLock()
@@ -167,19 +178,22 @@ class SearchIndex:
 
     # --- documents ---------------------------------------------------------------------------------
 
-    def get(self, doc_id: str) -> StoredDoc | None:
-        """The current document, including writes not yet refreshed."""
+    def get(self, doc_id: str, realtime: bool = True) -> StoredDoc | None:
+        """The current document, including writes not yet refreshed unless not `realtime`."""
         with self._lock:
             self._check_open()
-            if doc_id in self._pending:
+            if realtime and doc_id in self._pending:
                 return self._pending[doc_id]
             return self._committed(doc_id)
 
-    def index(self, doc_id: str | None, source: Any, create_only: bool = False) -> WriteResult:
-        """Index (or, with `create_only`, create) a whole document."""
+    def index(
+        self, doc_id: str | None, source: Any, create_only: bool = False, routing: str | None = None
+    ) -> WriteResult:
+        """Index (or, with `create_only`, create) a whole document, with its custom `routing` if any."""
         if not isinstance(source, dict):
             raise mapper_parsing_error("failed to parse, document is empty or not an object")
         doc_id = new_document_id() if doc_id is None else validate_document_id(doc_id)
+        self._check_routing(doc_id, routing)
         with self._lock:
             self._check_open()
             self._map_fields_of(source)
@@ -194,21 +208,37 @@ class SearchIndex:
                     shard="0",
                     index_uuid=self.uuid,
                 )
-            return self._write(doc_id, source, existing)
+            return self._write(doc_id, source, existing, routing)
+
+    def _check_routing(self, doc_id: str, routing: str | None) -> None:
+        if routing is None and self.mapping.routing_required:
+            raise SearchError(
+                400,
+                "routing_missing_exception",
+                f"routing is required for [{self.name}]/[{doc_id}]",
+                index=self.name,
+            )
 
     def update(
-        self, doc_id: str, partial: Any, upsert: Any = None, doc_as_upsert: bool = False
+        self,
+        doc_id: str,
+        partial: Any,
+        upsert: Any = None,
+        doc_as_upsert: bool = False,
+        routing: str | None = None,
+        detect_noop: bool = True,
     ) -> WriteResult:
         """Merge `partial` into the stored document (OpenSearch's partial `doc` update)."""
         if not isinstance(partial, dict):
             raise bad_request("[doc] must be an object")
         validate_document_id(doc_id)
+        self._check_routing(doc_id, routing)
         with self._lock:
             self._check_open()
             existing = self.get(doc_id)
             if existing is None:
                 if doc_as_upsert or upsert is not None:
-                    return self.index(doc_id, partial if doc_as_upsert else upsert)
+                    return self.index(doc_id, partial if doc_as_upsert else upsert, routing=routing)
                 raise SearchError(
                     404,
                     "document_missing_exception",
@@ -218,10 +248,10 @@ class SearchIndex:
                     index_uuid=self.uuid,
                 )
             merged = _deep_merge(existing.source, partial)
-            if merged == existing.source:
+            if detect_noop and merged == existing.source:
                 return WriteResult(doc_id, "noop", existing.version, existing.seq_no)
             self._map_fields_of(merged)
-            return self._write(doc_id, merged, existing)
+            return self._write(doc_id, merged, existing, routing if routing is not None else existing.routing)
 
     def delete(self, doc_id: str) -> WriteResult:
         with self._lock:
@@ -235,15 +265,17 @@ class SearchIndex:
             self._dirty = True
             return WriteResult(doc_id, "deleted", existing.version + 1, seq_no)
 
-    def _write(self, doc_id: str, source: dict[str, Any], existing: StoredDoc | None) -> WriteResult:
+    def _write(
+        self, doc_id: str, source: dict[str, Any], existing: StoredDoc | None, routing: str | None
+    ) -> WriteResult:
         version = existing.version + 1 if existing else 1
         seq_no = self._next_seq_no
-        document = self.mapping.document(doc_id, source, version, seq_no)
+        document = self.mapping.document(doc_id, source, version, seq_no, routing)
         self._take_seq_no()
         if existing is not None:
             self._writer.delete_documents_by_term(ID_FIELD, doc_id)
         self._writer.add_document(document)
-        self._pending[doc_id] = StoredDoc(doc_id, source, version, seq_no)
+        self._pending[doc_id] = StoredDoc(doc_id, source, version, seq_no, routing)
         self._dirty = True
         return WriteResult(doc_id, "updated" if existing else "created", version, seq_no)
 
@@ -305,7 +337,9 @@ class SearchIndex:
         writer = view.index.writer(heap_size=WRITER_HEAP_BYTES, num_threads=1)
         try:
             for doc in documents:
-                writer.add_document(mapping.document(doc.id, doc.source, doc.version, doc.seq_no))
+                writer.add_document(
+                    mapping.document(doc.id, doc.source, doc.version, doc.seq_no, doc.routing)
+                )
             writer.commit()
         except BaseException:
             writer.rollback()
@@ -332,9 +366,19 @@ class SearchIndex:
 
     # --- refresh, search ---------------------------------------------------------------------------
 
+    @property
+    def max_result_window(self) -> int:
+        return int(self.settings.get("max_result_window", DEFAULT_MAX_RESULT_WINDOW))
+
+    @property
+    def shard_copies(self) -> int:
+        """Copies of each document OpenSearch would keep: the primary and `number_of_replicas`."""
+        return 1 + int(self.settings.get("number_of_replicas", DEFAULT_REPLICAS))
+
     def refresh(self) -> None:
         """Make every write so far searchable and durable."""
         with self._lock:
+            self.refreshed_at = time.monotonic()
             if self._closed or not self._dirty:
                 return
             self._writer.commit()
@@ -370,7 +414,8 @@ class SearchIndex:
                 "order": tantivy.Order.Desc if sort.descending else tantivy.Order.Asc,
             }
         result = searcher.search(tantivy_query, limit=max(size, 1), offset=offset, count=True, **order)
-        return result.count, [(value, _stored(searcher, address)) for value, address in result.hits[:size]]
+        hits = [(value, _stored(searcher, address)) for value, address in result.hits[:size]]
+        return result.count, _ties_in_index_order(hits)
 
     def count(self, query: Any) -> int:
         total, _hits = self.search(query, 0, 0)
@@ -443,6 +488,15 @@ class SearchIndex:
         )
 
 
+def _ties_in_index_order(hits: list[tuple[Any, StoredDoc]]) -> list[tuple[Any, StoredDoc]]:
+    """Hits with equal scores (or sort values) in the order they were written, as Lucene breaks
+    ties by document number; tantivy's order among them depends on its segments."""
+    ordered: list[tuple[Any, StoredDoc]] = []
+    for _value, group in itertools.groupby(hits, key=lambda hit: hit[0]):
+        ordered.extend(sorted(group, key=lambda hit: hit[1].seq_no))
+    return ordered
+
+
 def _all_documents(searcher: tantivy.Searcher) -> list[StoredDoc]:
     if searcher.num_docs == 0:
         return []
@@ -457,6 +511,7 @@ def _stored(searcher: tantivy.Searcher, address: tantivy.DocAddress) -> StoredDo
         source=json.loads(doc.get_first(SOURCE_FIELD)),
         version=doc.get_first(VERSION_FIELD),
         seq_no=doc.get_first(SEQ_NO_FIELD),
+        routing=doc.get_first(ROUTING_FIELD),
     )
 
 

@@ -35,7 +35,8 @@ ID_FIELD = "_id"
 SOURCE_FIELD = "_source"
 VERSION_FIELD = "_version"
 SEQ_NO_FIELD = "_seq_no"
-METADATA_FIELDS = frozenset({ID_FIELD, SOURCE_FIELD, VERSION_FIELD, SEQ_NO_FIELD, "_index", "_routing"})
+ROUTING_FIELD = "_routing"
+METADATA_FIELDS = frozenset({ID_FIELD, SOURCE_FIELD, VERSION_FIELD, SEQ_NO_FIELD, "_index", ROUTING_FIELD})
 
 # Field parameters: those this server honours, and those accepted and kept for _mapping because
 # on OpenSearch they change storage, speed or scores' fine detail but never which documents match
@@ -231,6 +232,7 @@ class Mapping:
         builder.add_bytes_field(SOURCE_FIELD, stored=True)
         builder.add_integer_field(VERSION_FIELD, stored=True)
         builder.add_integer_field(SEQ_NO_FIELD, stored=True)
+        builder.add_text_field(ROUTING_FIELD, stored=True, tokenizer_name="raw", index_option="basic")
         for spec in sorted(self.indexed_fields(), key=lambda s: s.path):
             if spec.type == TEXT:
                 options = TANTIVY_INDEX_OPTIONS[spec.index_options]
@@ -257,10 +259,14 @@ class Mapping:
         changed = _add_dynamic(tree["properties"], source, "", DynamicRules.of(tree))
         return Mapping(tree) if changed else None
 
-    def document(self, doc_id: str, source: dict[str, Any], version: int, seq_no: int) -> tantivy.Document:
+    def document(
+        self, doc_id: str, source: dict[str, Any], version: int, seq_no: int, routing: str | None = None
+    ) -> tantivy.Document:
         """The tantivy document for `source`, with values coerced to the mapped types."""
         doc = tantivy.Document()
         doc.add_text(ID_FIELD, doc_id)
+        if routing is not None:
+            doc.add_text(ROUTING_FIELD, routing)
         doc.add_bytes(SOURCE_FIELD, json.dumps(source, separators=(",", ":")).encode())
         doc.add_integer(VERSION_FIELD, version)
         doc.add_integer(SEQ_NO_FIELD, seq_no)

@@ -5,12 +5,14 @@ from __future__ import annotations
 import logging
 import re
 import threading
+import time
 from pathlib import Path
 from typing import Any
 
 from allstore.search.errors import SearchError, index_not_found
 from allstore.search.index import META_FILE, SearchIndex
 from allstore.search.mapping import Mapping
+from allstore.search.settings import parse_settings
 from allstore.state_dir import DirectoryLock
 
 log = logging.getLogger(__name__)
@@ -90,7 +92,7 @@ class IndexStore:
         if unknown:
             raise SearchError(400, "parsing_exception", f"unknown key [{unknown[0]}] for create index")
         mapping = Mapping.parse(body.get("mappings"))
-        settings = body.get("settings") or {}
+        settings = parse_settings(body.get("settings"))
         with self._lock:
             if name in self._indices:
                 existing = self._indices[name]
@@ -128,6 +130,16 @@ class IndexStore:
         for index in indices:
             index.refresh()
 
+    def refresh_due(self) -> None:
+        """Refresh each index whose `refresh_interval` has passed since its last refresh (none with -1)."""
+        with self._lock:
+            indices = list(self._indices.values())
+        now = time.monotonic()
+        for index in indices:
+            interval = index.refresh_interval
+            if interval is not None and now - index.refreshed_at >= interval:
+                index.refresh()
+
     def close(self) -> None:
         """Stop refreshing and persist every index."""
         self._stop.set()
@@ -142,6 +154,6 @@ class IndexStore:
     def _refresh_loop(self, interval: float) -> None:
         while not self._stop.wait(interval):
             try:
-                self.refresh_all()
+                self.refresh_due()
             except Exception:
                 log.exception("background refresh failed; retrying in %s s", interval)

@@ -4,6 +4,7 @@ tests/unit/search/ pin the same behaviours on the embedded server alone, in more
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from typing import Any
 
@@ -203,3 +204,51 @@ def test_mapping_parameters_create_the_index_and_act_as_opensearch(engines):
         return created["acknowledged"], found, dynamic, sorted(source), coerce, sort
 
     agree(engines, ["r-params"], scenario)
+
+
+# ------------------------------------------------------------------------- §3 parameters
+
+
+def test_parameters_are_honoured_or_refused_never_ignored(engines):
+    def scenario(client: OpenSearch) -> Any:
+        client.indices.create(
+            index="r-params", body={"settings": {"index": {"refresh_interval": "-1", "max_result_window": 5}}}
+        )
+        client.index(index="r-params", id="1", body={"t": "a"}, routing="r1", refresh=True)
+        client.bulk(
+            body=[{"index": {"_index": "r-params", "_id": "2", "routing": "r2"}}, {"t": "a"}], refresh="true"
+        )
+        client.index(index="r-params", id="3", body={"t": "a"})  # not refreshed, and refresh_interval is -1
+        time.sleep(1.5)
+        search = lambda **params: client.transport.perform_request("GET", "/r-params/_search", params=params)  # noqa: E731
+        answers = {
+            "hits": search(size="5"),
+            "as_int": search(rest_total_hits_as_int="true", size="0")["hits"],
+            "untracked": search(track_total_hits="false", size="0")["hits"],
+            "capped": search(track_total_hits="1", size="0")["hits"],
+            "stored_fields": [sorted(hit) for hit in search(stored_fields="t", size="5")["hits"]["hits"]],
+            "get": client.get(index="r-params", id="1"),
+            "not_realtime": client.get(index="r-params", id="3", realtime="false", ignore=[404]),
+            "realtime": client.get(index="r-params", id="3")["found"],
+        }
+        for name, request in {
+            "unknown": lambda c: search(colour="red"),
+            "unknown_on_write": lambda c: c.transport.perform_request(
+                "PUT", "/r-params/_doc/9", params={"colour": "red"}, body={}
+            ),
+            "pipeline": lambda c: c.index(index="r-params", id="4", body={"t": "a"}, pipeline="nope"),
+            "bulk_metadata": lambda c: c.bulk(
+                body=[{"index": {"_index": "r-params", "_id": "5", "colour": 1}}, {"t": "b"}]
+            ),
+            "window": lambda c: search(size="6"),
+            "unknown_setting": lambda c: c.indices.create(
+                index="r-params-2", body={"settings": {"colour": "red"}}
+            ),
+        }.items():
+            answers[name] = outcome(client, request)
+        for answer in (answers["hits"],):
+            answer.pop("took")
+        return answers
+
+    answers = agree(engines, ["r-params", "r-params-2"], scenario)
+    assert answers["hits"]["hits"]["total"]["value"] == 2 and answers["get"]["_routing"] == "r1"

@@ -300,7 +300,7 @@ def test_malformed_queries_are_parsing_exceptions(products, query):
 def test_result_window_is_limited(products):
     with pytest.raises(RequestError) as raised:
         products.search(index="items", body={"from": 9_995, "size": 10})
-    assert "Result window is too large" in raised.value.info["error"]["reason"]
+    assert "Result window is too large" in raised.value.info["error"]["root_cause"][0]["reason"]
 
 
 def test_sort_by_score_is_accepted(products):
