@@ -167,11 +167,7 @@ class CampaignsApi:
         max_results: int | None = None,
     ) -> Result:
         return self.store.list_page(
-            EventTracker,
-            "eventTrackers",
-            next_token,
-            max_results,
-            lambda tracker: dataset_group_arn in (None, tracker.dataset_group_arn),
+            EventTracker, "eventTrackers", next_token, max_results, dataset_group_arn=dataset_group_arn
         )
 
     def delete_event_tracker(self, event_tracker_arn: str) -> Result:
@@ -213,11 +209,7 @@ class CampaignsApi:
         max_results: int | None = None,
     ) -> Result:
         return self.store.list_page(
-            Filter,
-            "Filters",
-            next_token,
-            max_results,
-            lambda filter_: dataset_group_arn in (None, filter_.dataset_group_arn),
+            Filter, "Filters", next_token, max_results, dataset_group_arn=dataset_group_arn
         )
 
     def delete_filter(self, filter_arn: str) -> Result:

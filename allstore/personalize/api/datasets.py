@@ -124,16 +124,12 @@ class DatasetsApi:
         max_results: int | None = None,
     ) -> Result:
         return self.store.list_page(
-            Dataset,
-            "datasets",
-            next_token,
-            max_results,
-            lambda dataset: dataset_group_arn in (None, dataset.dataset_group_arn),
+            Dataset, "datasets", next_token, max_results, dataset_group_arn=dataset_group_arn
         )
 
     def delete_dataset(self, dataset_arn: str) -> Result:
         dataset = self.store.usable(Dataset, dataset_arn)
-        if self._importing({dataset_arn}):
+        if self.state.importing({dataset_arn}):
             raise in_use(f"Dataset {dataset_arn} has an import job in progress.")
         if self.store.select(
             SolutionVersion,
@@ -144,11 +140,6 @@ class DatasetsApi:
             raise in_use(f"A solution version of dataset group {dataset.dataset_group_arn} is training.")
 
         return self.state.delete(Dataset, dataset_arn)
-
-    def _importing(self, dataset_arns: set[str]) -> list[DatasetImportJob]:
-        return self.store.select(
-            DatasetImportJob, lambda job: job.dataset_arn in dataset_arns and job.status in IN_PROGRESS
-        )
 
     def create_dataset_import_job(
         self,
@@ -163,7 +154,7 @@ class DatasetsApi:
         location = data_source.get("dataLocation")
         if not location:
             raise invalid_input("dataSource.dataLocation is required (s3://bucket/key, file:// or a path).")
-        if self._importing({dataset.arn}):
+        if self.state.importing({dataset.arn}):
             raise in_use(f"Dataset {dataset.arn} already has an import job in progress.")
         arn = make_arn(DatasetImportJob.kind, job_name)
         self.store.new(
@@ -199,9 +190,5 @@ class DatasetsApi:
         self, dataset_arn: str | None = None, next_token: str | None = None, max_results: int | None = None
     ) -> Result:
         return self.store.list_page(
-            DatasetImportJob,
-            "datasetImportJobs",
-            next_token,
-            max_results,
-            lambda job: dataset_arn in (None, job.dataset_arn),
+            DatasetImportJob, "datasetImportJobs", next_token, max_results, dataset_arn=dataset_arn
         )

@@ -17,7 +17,6 @@ from allstore.personalize.state.kinds import (
     Campaign,
     Dataset,
     DatasetGroup,
-    DatasetImportJob,
     Solution,
     SolutionVersion,
 )
@@ -160,11 +159,7 @@ class SolutionsApi:
         max_results: int | None = None,
     ) -> Result:
         return self.store.list_page(
-            Solution,
-            "solutions",
-            next_token,
-            max_results,
-            lambda solution: dataset_group_arn in (None, solution.dataset_group_arn),
+            Solution, "solutions", next_token, max_results, dataset_group_arn=dataset_group_arn
         )
 
     def delete_solution(self, solution_arn: str) -> Result:
@@ -204,10 +199,7 @@ class SolutionsApi:
         datasets = self.store.select(Dataset, lambda dataset: dataset.dataset_group_arn == group_arn)
         if not any(dataset.dataset_type == "INTERACTIONS" for dataset in datasets):
             raise in_use(f"Dataset group {group_arn} has no Interactions dataset.")
-        dataset_arns = {dataset.arn for dataset in datasets}
-        if self.store.select(
-            DatasetImportJob, lambda job: job.dataset_arn in dataset_arns and job.status in IN_PROGRESS
-        ):
+        if self.state.importing({dataset.arn for dataset in datasets}):
             raise in_use(f"Dataset group {group_arn} has an import job in progress.")
         arn = f"{solution.arn}/{secrets.token_hex(4)}"
         self.store.new(
@@ -293,11 +285,7 @@ class SolutionsApi:
         if solution_arn:
             self.store.get(Solution, solution_arn)
         return self.store.list_page(
-            SolutionVersion,
-            "solutionVersions",
-            next_token,
-            max_results,
-            lambda version: solution_arn in (None, version.solution_arn),
+            SolutionVersion, "solutionVersions", next_token, max_results, solution_arn=solution_arn
         )
 
     def get_solution_metrics(self, solution_version_arn: str) -> Result:

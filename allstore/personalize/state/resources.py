@@ -213,9 +213,16 @@ class ResourceStore:
         next_token: str | None,
         max_results: int | None,
         where: Callable[[R], bool] = lambda _: True,
+        **equal: str | None,
     ) -> dict[str, Any]:
-        """A List operation's answer: one page of `select(kind, where)` under `key`, and nextToken."""
-        page, token = paginate(self.select(kind, where), next_token, max_results)
+        """A List operation's answer under `key`, and nextToken: one page of the resources `where`
+        accepts whose fields equal the `equal` values given (a None value filters nothing)."""
+        wanted = {name: value for name, value in equal.items() if value is not None}
+
+        def listed(resource: R) -> bool:
+            return where(resource) and all(getattr(resource, name) == value for name, value in wanted.items())
+
+        page, token = paginate(self.select(kind, listed), next_token, max_results)
         return {key: [resource.wire() for resource in page], "nextToken": token}
 
 

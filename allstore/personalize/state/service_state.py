@@ -85,6 +85,12 @@ class ServiceState:
         if kind is Campaign:
             self.unload_unserved()
 
+    def importing(self, dataset_arns: set[str]) -> list[DatasetImportJob]:
+        """The import jobs in progress into any of these datasets."""
+        return self.resources.select(
+            DatasetImportJob, lambda job: job.dataset_arn in dataset_arns and job.status in IN_PROGRESS
+        )
+
     def unload_unserved(self) -> None:
         """Keep in memory only the models campaigns serve or are switching to."""
         served = set()
