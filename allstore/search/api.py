@@ -425,7 +425,7 @@ class SearchApi:
         return (201 if result.result == "created" else 200), write_response(index.name, result)
 
     def get_doc(self, request: Request) -> tuple[int, Body]:
-        index = self.store.get(request.args["index"])
+        index = self.store.get(request.args["index"], "index_expression")
         if request.flag("refresh"):
             index.refresh()
         realtime = request.params.get("realtime") is None or request.flag("realtime")
@@ -460,13 +460,15 @@ class SearchApi:
         return 200, body
 
     def delete_doc(self, request: Request) -> tuple[int, Body]:
-        index = self.store.get(request.args["index"])
+        index = self.store.get(request.args["index"], "index_expression")
         result = index.delete(request.args["id"])
         self._maybe_refresh(request, index)
         return (404 if result.result == "not_found" else 200), write_response(index.name, result)
 
     def update_doc(self, request: Request) -> tuple[int, Body]:
-        index = self.store.get(request.args["index"])
+        index = self.store.get_or_create(
+            request.args["index"]
+        )  # created even without an upsert, as OpenSearch
         result = update_from_body(
             index, request.args["id"], request.json_object(), request.params.get("routing")
         )

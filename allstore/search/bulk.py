@@ -190,10 +190,9 @@ def _apply(store: IndexStore, action: BulkAction) -> WriteResult:
         return index.index(
             action.id, action.source(), create_only=action.action == "create", routing=action.routing
         )
-    index = store.get(action.index)  # index_not_found when it does not exist
-    if action.action == "delete":
-        return index.delete(action.id)
-    return update_from_body(index, action.id, action.source(), action.routing)
+    if action.action == "delete":  # a delete does not create the index; an update does, as in OpenSearch
+        return store.get(action.index, "index_expression").delete(action.id)
+    return update_from_body(store.get_or_create(action.index), action.id, action.source(), action.routing)
 
 
 def update_from_body(index: SearchIndex, doc_id: str, body: Any, routing: str | None = None) -> WriteResult:

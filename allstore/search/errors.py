@@ -38,13 +38,14 @@ class SearchError(Exception):
         return {"error": self.to_dict(), "status": self.status}
 
 
-def index_not_found(index: str) -> SearchError:
+def index_not_found(index: str, resource_type: str = "index_or_alias") -> SearchError:
+    """OpenSearch names the missing resource `index_expression` for document requests."""
     return SearchError(
         404,
         "index_not_found_exception",
         f"no such index [{index}]",
         index=index,
-        **{"resource.type": "index_or_alias", "resource.id": index, "index_uuid": "_na_"},
+        **{"resource.type": resource_type, "resource.id": index, "index_uuid": "_na_"},
     )
 
 

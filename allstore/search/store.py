@@ -72,11 +72,11 @@ class IndexStore:
         with self._lock:
             return sorted(self._indices)
 
-    def get(self, name: str) -> SearchIndex:
+    def get(self, name: str, resource_type: str = "index_or_alias") -> SearchIndex:
         with self._lock:
             index = self._indices.get(name)
         if index is None:
-            raise index_not_found(name)
+            raise index_not_found(name, resource_type)
         return index
 
     def exists(self, name: str) -> bool:

@@ -252,3 +252,31 @@ def test_parameters_are_honoured_or_refused_never_ignored(engines):
 
     answers = agree(engines, ["r-params", "r-params-2"], scenario)
     assert answers["hits"]["hits"]["total"]["value"] == 2 and answers["get"]["_routing"] == "r1"
+
+
+# ------------------------------------------------------------------------- §4 writes to a missing index
+
+
+def test_updates_create_a_missing_index_and_deletes_do_not(engines):
+    def scenario(client: OpenSearch) -> Any:
+        upsert = client.update(index="r-up1", id="1", body={"doc": {"a": 1}, "doc_as_upsert": True})
+        missing = outcome(client, lambda c: c.update(index="r-up2", id="1", body={"doc": {"a": 1}}))
+        deleted = outcome(client, lambda c: c.delete(index="r-up3", id="1"))
+        bulk = client.bulk(
+            body=[
+                {"update": {"_index": "r-up4", "_id": "1"}},
+                {"doc": {"a": 1}},
+                {"delete": {"_index": "r-up5", "_id": "1"}},
+                {"update": {"_index": "r-up6", "_id": "1"}},
+                {"doc": {"a": 1}, "upsert": {"a": 0}},
+            ]
+        )
+        items = [
+            {action: (item["status"], item.get("result"), item.get("error", {}).get("type"))}
+            for entry in bulk["items"]
+            for action, item in entry.items()
+        ]
+        exists = [client.indices.exists(index=f"r-up{n}") for n in range(1, 7)]
+        return upsert["result"], missing, deleted, bulk["errors"], items, exists
+
+    agree(engines, [f"r-up{n}" for n in range(1, 7)], scenario)

@@ -8,7 +8,7 @@ import threading
 import pytest
 import requests
 from allstore_common.search_index import INDEX_MAPPING
-from opensearchpy import RequestError, helpers
+from opensearchpy import NotFoundError, RequestError, helpers
 
 from tests.unit.search.conftest import client_for
 
@@ -105,11 +105,37 @@ def test_new_fields_across_a_bulk_are_mapped_dynamically(client):
     assert client.count(index="free", body={"query": {"match": {"fuel": "gas"}}})["count"] == 1
 
 
-def test_update_or_delete_in_a_missing_index_fails_that_item(client):
-    body = ndjson({"delete": {"_index": "missing", "_id": "1"}})
-    response = client.bulk(body=body)
-    assert response["errors"] is True
-    assert response["items"][0]["delete"]["error"]["type"] == "index_not_found_exception"
+def test_in_a_missing_index_an_update_creates_it_and_a_delete_does_not(client):
+    """Issue 21 §4, as OpenSearch answers: an update auto-creates the index (then upserts, or
+    fails with document_missing_exception); a delete fails with index_not_found_exception."""
+    body = ndjson(
+        {"delete": {"_index": "gone", "_id": "1"}},
+        {"update": {"_index": "fresh", "_id": "1"}},
+        {"doc": {"a": 1}},
+        {"update": {"_index": "upserted", "_id": "1"}},
+        {"doc": {"a": 1}, "upsert": {"a": 0}},
+    )
+    items = client.bulk(body=body)["items"]
+    assert items[0]["delete"]["error"]["type"] == "index_not_found_exception"
+    assert items[0]["delete"]["error"]["resource.type"] == "index_expression"
+    assert (items[1]["update"]["status"], items[1]["update"]["error"]["type"]) == (
+        404,
+        "document_missing_exception",
+    )
+    assert (items[2]["update"]["status"], items[2]["update"]["result"]) == (201, "created")
+    assert [client.indices.exists(index=name) for name in ("gone", "fresh", "upserted")] == [
+        False,
+        True,
+        True,
+    ]
+
+
+def test_the_update_api_creates_a_missing_index(client):
+    created = client.update(index="made", id="1", body={"doc": {"a": 1}, "doc_as_upsert": True})
+    assert created["result"] == "created" and client.get(index="made", id="1")["_source"] == {"a": 1}
+    with pytest.raises(NotFoundError) as missing:
+        client.update(index="made-too", id="1", body={"doc": {"a": 1}})
+    assert missing.value.error == "document_missing_exception" and client.indices.exists(index="made-too")
 
 
 @pytest.mark.parametrize(
