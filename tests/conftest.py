@@ -1,7 +1,10 @@
 """Test-wide settings: fake AWS credentials and a fixed region, so no test can reach real AWS; every AWS
-call a function or notebook makes is checked against its role (tests/unit/iam/least_privilege.py)."""
+call a function or notebook makes is checked against its role (tests/unit/iam/least_privilege.py),
+in this process, in the local store's function workers and in notebook kernels."""
 
 import os
+import tempfile
+from pathlib import Path
 
 import pytest
 
@@ -24,12 +27,30 @@ os.environ.update(
 from tests.unit.iam import least_privilege  # noqa: E402 - after the environment above
 
 RECORDER = least_privilege.install()
+_CALL_LOGS = tempfile.TemporaryDirectory(prefix="allstore-aws-calls-")
+WORKERS = least_privilege.start_worker_logs(Path(_CALL_LOGS.name))
+
+
+def _refused() -> list[str]:
+    return list(dict.fromkeys(RECORDER.take() + least_privilege.kernel_refusals() + WORKERS.refusals()))
 
 
 @pytest.fixture(autouse=True)
 def _aws_calls_within_their_roles(request: pytest.FixtureRequest):
-    """A test fails naming every call its functions or notebooks made that their role would refuse."""
+    """A test fails naming every call its functions or notebooks made that their role would refuse
+    (a store's workers call on their own time: their calls count for the test running when read)."""
     yield
-    refused = RECORDER.take() + least_privilege.kernel_refusals()
+    refused = _refused()
     if refused and not request.node.get_closest_marker("outside_the_role"):
-        pytest.fail("least privilege: " + "\n".join(dict.fromkeys(refused)), pytrace=False)
+        pytest.fail("least privilege: " + "\n".join(refused), pytrace=False)
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    """Calls made after the last test's check (a store stopping) fail the session."""
+    refused = _refused()
+    _CALL_LOGS.cleanup()
+    if refused:
+        reporter = session.config.pluginmanager.get_plugin("terminalreporter")
+        if reporter is not None:
+            reporter.write_line("least privilege, after the last test: " + "\n".join(refused), red=True)
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED

@@ -8,12 +8,15 @@ temporary directory, the time zone, thread-count settings), then the variables t
 on purpose. The AWS SDK is kept from the user's `~/.aws` files, which could hold a profile's keys,
 retry settings or endpoints, and from ever asking an instance-metadata service for credentials;
 a call to a local server that is down fails at once instead of after botocore's retries (the
-event-source pollers and the handlers' fallbacks retry instead).
+event-source pollers and the handlers' fallbacks retry instead). The tests' switch for recording
+every AWS call (aws_call_log) passes through when set.
 """
 
 from __future__ import annotations
 
 import os
+
+from allstore.local.aws_call_log import VARIABLE as CALL_LOG_VARIABLE
 
 HOST_VARIABLES = frozenset({"PATH", "HOME", "LANG", "LANGUAGE", "TMPDIR", "TZ", "SYSTEMROOT"})
 HOST_PREFIXES = ("LC_",)  # LC_ALL, LC_CTYPE, ...
@@ -35,7 +38,10 @@ def host_environment() -> dict[str, str]:
     return {
         name: value
         for name, value in os.environ.items()
-        if name in HOST_VARIABLES or name in THREAD_VARIABLES or name.startswith(HOST_PREFIXES)
+        if name in HOST_VARIABLES
+        or name in THREAD_VARIABLES
+        or name.startswith(HOST_PREFIXES)
+        or name == CALL_LOG_VARIABLE
     }
 
 

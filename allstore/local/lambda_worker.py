@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from multiprocessing.connection import Connection
 from typing import Any
 
+from allstore.local import aws_call_log
 from allstore.local.lambda_code import load_handler
 
 
@@ -49,6 +50,7 @@ def error_payload(error: BaseException) -> dict[str, Any]:
 def serve(connection: Connection, code_dir: str, handler_name: str) -> None:
     """Load the handler (the process already has the function's environment) and answer invocations until EOF."""
     environment = os.environ
+    calls = aws_call_log.from_environment()  # None unless the tests record AWS calls
     try:
         handler = load_handler(code_dir, handler_name)
     except Exception as error:
@@ -75,6 +77,8 @@ def serve(connection: Connection, code_dir: str, handler_name: str) -> None:
             log_stream_name="local",
             deadline=time.monotonic() + timeout,
         )
+        if calls is not None:
+            calls.invocation(event)
         try:
             result = handler(event, context)
         except Exception as error:

@@ -36,6 +36,7 @@ INJECTIONS = [
     "JAVA_TOOL_OPTIONS",
     "BASH_FUNC_ls%%",
     "AWS_ACCESS_KEY_ID",
+    "ALLSTORE_AWS_CALL_LOG",  # the tests' call record: a worker would append to the file it names
 ]
 
 

@@ -1,14 +1,23 @@
 """Least privilege proven by use: every AWS call a function or a notebook makes in the tests is
 checked against its role, with the resource ARN the call touches.
 
-A botocore `before-parameter-build` hook on every client sees each call's service, operation and
-parameters. The caller is found on the Python stack: a handler (`functions/<kind>/<name>/app.py`,
-mapped to its template function by CodeUri) or the local store's Personalize bootstrap, which acts
-as the workshop notebooks do; a notebook kernel marks its whole process as the notebook (see
-`install(caller=...)`). Calls made by test code itself are not checked. The role's policies are
-template.yaml's after the SAM transform, resolved with the caller's own resource names (bound from
-the function's environment, e.g. ITEMS_TABLE → ItemsTable), and evaluated by moto's policy
-evaluator (`IAMPolicy.is_action_permitted`), which matches ARNs and wildcards.
+The calls are seen where they are made (allstore/local/aws_call_log.py): a botocore
+`before-parameter-build` hook gives each call's service, operation and parameters, and a hook on
+opensearch-py gives each search request's method and path (the handlers sign them for `es:ESHttp*`
+on AWS). In the test process the caller is found on the Python stack — a handler
+(`functions/<kind>/<name>/app.py`, mapped to its template function by CodeUri), or the local
+store's Personalize bootstrap, which acts as the notebooks do — and a thread started by a handler
+(s3transfer's, the set-up function's shard pool) calls as that handler; a notebook kernel marks its
+whole process as the notebook (`install(caller=...)`). The local store's function workers record
+their calls to files (`WorkerLogs` reads them). Calls made by test code itself are not checked.
+
+The role's policies are template.yaml's after the SAM transform, resolved with the caller's own
+resource names: bound from the function's environment (ITEMS_TABLE → ItemsTable), its name
+(`${ProjectName}-setup` → ProjectName) and, for a custom resource's request, from its properties
+matched against the template's (`Source: !Ref ProductSource`, `To: s3://${StagingBucket}/...`), i.e.
+the names the resources would have in a stack that sent this request. moto's policy evaluator
+(`IAMPolicy.is_action_permitted`) matches the ARNs and wildcards, and the StringEquals conditions on
+the keys given (`iam:PassedToService`, `iam:AWSServiceName`).
 """
 
 from __future__ import annotations
@@ -19,24 +28,33 @@ import re
 import sys
 import threading
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
-import botocore.client
-
-from allstore.local.aws import ACCOUNT_ID
+from allstore.local import aws_call_log
+from allstore.local.aws import ACCOUNT_ID, REGION
 
 REPOSITORY = Path(__file__).resolve().parents[3]
 NOTEBOOK_ROLE = "NotebookRole"
 BOOTSTRAP = REPOSITORY / "allstore" / "local" / "personalize_bootstrap.py"
-_HANDLER = re.compile(r".*/functions/(api|streaming|setup)/([^/]+)/app\.py$")
-# The set-up function's resources come from its custom-resource events, not its environment, so its
-# names cannot be bound here: its calls are left to tests/unit/setup.
-UNCHECKED_FUNCTIONS = {"SetupFunction"}
+_HANDLER = re.compile(r".*/functions/(.+/)?app\.py$")  # a template function's code folder holds it
 PREFIXES = {"personalize-runtime": "personalize", "personalize-events": "personalize"}
-ACTIONS = {("s3", "ListObjectsV2"): "s3:ListBucket", ("s3", "HeadObject"): "s3:GetObject"}
+ACTIONS = {
+    ("s3", "ListObjectsV2"): "s3:ListBucket",
+    ("s3", "HeadObject"): "s3:GetObject",
+    ("s3", "CreateMultipartUpload"): "s3:PutObject",
+    ("s3", "UploadPart"): "s3:PutObject",
+    ("s3", "CompleteMultipartUpload"): "s3:PutObject",
+    ("lambda", "Invoke"): "lambda:InvokeFunction",
+    ("apigateway", "GetAccount"): "apigateway:GET",
+}
+# Service-linked roles live under /aws-service-role/<service>/; GetRole names only the role.
+SERVICE_LINKED_ROLES = {"opensearchservice.amazonaws.com": "AWSServiceRoleForAmazonOpenSearchService"}
+# A shard of Custom::ProductData (functions/setup) carries its request's properties under these names.
+SHARD_PROPERTIES = {"source": "Source", "interaction_source": "InteractionSource", "table_name": "TableName"}
 
 
 @dataclass(frozen=True)
@@ -46,6 +64,15 @@ class Call:
     operation: str
     params: dict[str, Any]
     region: str
+
+
+@dataclass(frozen=True)
+class Need:
+    """One authorisation IAM makes for a call: an action on a resource, with the condition keys it sets."""
+
+    action: str
+    resource: str
+    context: dict[str, str] = field(default_factory=dict)
 
 
 # ---------------------------------------------------------------- which resource a call touches
@@ -111,6 +138,33 @@ def _lambda(call: Call) -> list[str]:
     return [function if function.startswith("arn:") else _arn("lambda", call.region, f"function:{function}")]
 
 
+def _role_arn(name: str) -> str:
+    linked = {role: service for service, role in SERVICE_LINKED_ROLES.items()}
+    path = f"aws-service-role/{linked[name]}/" if name in linked else ""
+    return f"arn:aws:iam::{ACCOUNT_ID}:role/{path}{name}"
+
+
+def _iam(call: Call) -> list[str]:
+    return [_role_arn(call.params["RoleName"])]
+
+
+def _apigateway(call: Call) -> list[str]:
+    if call.operation in {"GetAccount", "UpdateAccount"}:
+        return [f"arn:aws:apigateway:{call.region}::/account"]
+    raise KeyError(call.operation)
+
+
+def _ec2(call: Call) -> list[str]:
+    if call.operation.startswith("Describe"):  # EC2's Describe* actions take no resource
+        return ["*"]
+    raise KeyError(call.operation)
+
+
+def _es(call: Call) -> list[str]:
+    """A search request: the domain (bound by `missing` from the function's SEARCH_ENDPOINT) and path."""
+    return [_arn("es", call.region, f"domain/{call.params['domain']}{call.params['path']}")]
+
+
 RESOURCES: dict[str, Callable[[Call], list[str]]] = {
     "lambda": _lambda,
     "personalize": _personalize,
@@ -120,6 +174,10 @@ RESOURCES: dict[str, Callable[[Call], list[str]]] = {
     "dynamodb": _dynamodb,
     "ssm": _ssm,
     "kinesis": _kinesis,
+    "iam": _iam,
+    "apigateway": _apigateway,
+    "ec2": _ec2,
+    "es": _es,
 }
 
 
@@ -129,52 +187,205 @@ def resources(call: Call) -> list[str]:
 
 
 def action(call: Call) -> str:
+    if call.service == "es":  # es:ESHttpGet, es:ESHttpPost, ...
+        return f"es:ESHttp{call.operation.title()}"
     return (
         ACTIONS.get((call.service, call.operation))
         or f"{PREFIXES.get(call.service, call.service)}:{call.operation}"
     )
 
 
-# ---------------------------------------------------------------- the caller's role
+def _copy_needs(call: Call) -> list[Need]:
+    source = call.params["CopySource"]
+    if isinstance(source, str):
+        bucket, _, key = source.lstrip("/").split("?", 1)[0].partition("/")
+        source = {"Bucket": bucket, "Key": key}
+    return [
+        Need("s3:GetObject", f"arn:aws:s3:::{source['Bucket']}/{source['Key']}"),
+        Need("s3:PutObject", _s3(call)[0]),
+    ]
+
+
+def _delete_objects_needs(call: Call) -> list[Need]:
+    bucket = call.params["Bucket"]
+    return [
+        Need("s3:DeleteObject", f"arn:aws:s3:::{bucket}/{o['Key']}") for o in call.params["Delete"]["Objects"]
+    ]
+
+
+def _update_account_needs(call: Call) -> list[Need]:
+    """PATCH on the account settings, and iam:PassRole for a CloudWatch role it hands API Gateway."""
+    needs = [Need("apigateway:PATCH", _apigateway(call)[0])]
+    for operation in call.params.get("patchOperations", []):
+        if operation.get("path") == "/cloudwatchRoleArn" and operation.get("value"):
+            needs.append(
+                Need("iam:PassRole", operation["value"], {"iam:PassedToService": "apigateway.amazonaws.com"})
+            )
+    return needs
+
+
+def _linked_role_needs(call: Call) -> list[Need]:
+    service = call.params["AWSServiceName"]
+    role = SERVICE_LINKED_ROLES.get(service)
+    if role is None:
+        raise KeyError(service)
+    arn = f"arn:aws:iam::{ACCOUNT_ID}:role/aws-service-role/{service}/{role}"
+    return [Need("iam:CreateServiceLinkedRole", arn, {"iam:AWSServiceName": service})]
+
+
+NEEDS: dict[tuple[str, str], Callable[[Call], list[Need]]] = {
+    ("s3", "CopyObject"): _copy_needs,
+    ("s3", "UploadPartCopy"): _copy_needs,
+    ("s3", "DeleteObjects"): _delete_objects_needs,
+    ("apigateway", "UpdateAccount"): _update_account_needs,
+    ("iam", "CreateServiceLinkedRole"): _linked_role_needs,
+}
+
+
+def needs(call: Call) -> list[Need]:
+    """What IAM authorises for `call` (KeyError when there is no rule for it)."""
+    special = NEEDS.get((call.service, call.operation))
+    if special is not None:
+        return special(call)
+    return [Need(action(call), resource) for resource in resources(call)]
+
+
+# ---------------------------------------------------------------- the caller's role and names
+
+_SUB_VARIABLE = re.compile(r"\$\{([^}!][^}]*)\}")
+_PSEUDO = {
+    "AWS::Region": REGION,
+    "AWS::AccountId": ACCOUNT_ID,
+    "AWS::Partition": "aws",
+    "AWS::URLSuffix": "amazonaws.com",
+}
+
+
+def _sub_patterns(text: str, local: set[str]) -> tuple[str, str, dict[str, str]]:
+    """Regular expressions for the values `Fn::Sub` `text` yields — whole, and through the character
+    after its last placeholder (so `s3://${Bucket}/data/` binds Bucket whatever the key) — and
+    the logical id or parameter each group names. A placeholder's value has no `/` or `:`."""
+    from tests.unit.iam.template_policies import STACK
+
+    pattern, groups, position = "", {}, 0
+    for match in _SUB_VARIABLE.finditer(text):
+        pattern += re.escape(text[position : match.start()])
+        name = match.group(1)
+        if name in _PSEUDO or name == "AWS::StackName":
+            pattern += re.escape(_PSEUDO.get(name, STACK))
+        elif "." in name or name in local:
+            pattern += ".+?"
+        else:
+            group = f"g{len(groups)}"
+            groups[group] = name
+            pattern += f"(?P<{group}>[^/:]+?)"
+        position = match.end()
+    rest = text[position:]
+    return pattern + re.escape(rest) + "$", pattern + (re.escape(rest[:1]) or "$"), groups
+
+
+def bind(template: Any, actual: Any, names: dict[str, str]) -> None:
+    """Add to `names` the logical ids and parameters `template` (a template value) names with
+    `actual` (the value it took): `Ref`s, `Fn::Sub` placeholders and `Fn::GetAtt X.Arn`."""
+    from tests.unit.iam.template_policies import arn_pattern
+
+    function = next(iter(template)) if isinstance(template, dict) and len(template) == 1 else ""
+    if function == "Ref" or function.startswith("Fn::"):
+        argument = template[function]
+        if not isinstance(actual, str):
+            return
+        if function == "Ref" and not argument.startswith("AWS::"):
+            names.setdefault(argument, actual)
+            return
+        if function == "Fn::Sub":
+            text, local = (argument, set()) if isinstance(argument, str) else (argument[0], set(argument[1]))
+            whole, prefix, groups = _sub_patterns(text, local)
+            found = re.match(whole, actual) or re.match(prefix, actual)
+            for group, name in groups.items() if found else ():
+                names.setdefault(name, found.group(group))
+            return
+        if function == "Fn::GetAtt":
+            logical_id, attribute = argument if isinstance(argument, list) else argument.split(".", 1)
+            found = re.fullmatch(arn_pattern(logical_id), actual) if attribute == "Arn" else None
+            if found:
+                names.setdefault(logical_id, found.group("name"))
+        return
+    if isinstance(template, dict) and isinstance(actual, dict):
+        for key, value in template.items():
+            if key in actual:
+                bind(value, actual[key], names)
+    elif isinstance(template, list) and isinstance(actual, list):
+        for value, taken in zip(template, actual, strict=False):
+            bind(value, taken, names)
 
 
 @cache
-def _function_layout() -> tuple[dict[str, str], dict[str, str], dict[str, dict[str, str]]]:
-    """(code folder → function logical id, function → role, function → {variable: logical id it names})."""
+def _function_layout() -> tuple[dict[str, str], dict[str, str]]:
+    """(code folder → function logical id, function → role)."""
     from allstore.local.template import load_template
-    from tests.unit.iam.template_policies import function_roles, transformed_template
+    from tests.unit.iam.template_policies import function_roles
 
     code_dirs = {
         str((REPOSITORY / r["Properties"]["CodeUri"]).resolve()): logical_id
         for logical_id, r in load_template()["Resources"].items()
         if r["Type"] == "AWS::Serverless::Function"
     }
-    bound = {}
-    for logical_id, resource in transformed_template()["Resources"].items():
-        if resource["Type"] == "AWS::Lambda::Function":
-            variables = resource["Properties"].get("Environment", {}).get("Variables", {})
-            bound[logical_id] = {
-                name: value["Ref"]
-                for name, value in variables.items()
-                if isinstance(value, dict) and "Ref" in value
-            }
-    return code_dirs, function_roles(), bound
+    return code_dirs, function_roles()
 
 
-def caller_of(frame: Any) -> str | None:
-    """The function (logical id) or notebook on whose behalf the code at `frame` runs, if any."""
-    code_dirs = _function_layout()[0]
-    while frame is not None:
-        filename = frame.f_code.co_filename
-        if filename == str(BOOTSTRAP):
-            return NOTEBOOK_ROLE
-        if _HANDLER.match(filename):
-            return code_dirs.get(str(Path(filename).parent.resolve()))
-        frame = frame.f_back
+def _custom_resource_properties(caller: str, event: Any) -> tuple[Any, Any] | None:
+    """(template properties, request properties) of the custom resource a request to `caller` is for."""
+    from tests.unit.iam.template_policies import transformed_template
+
+    if not isinstance(event, dict):
+        return None
+    shard = event.get("AllStoreShard")
+    if isinstance(shard, dict):
+        event = {
+            "ResourceType": "Custom::ProductData",
+            "ResourceProperties": {SHARD_PROPERTIES[k]: v for k, v in shard.items() if k in SHARD_PROPERTIES},
+        }
+    resource_type = event.get("ResourceType")
+    for resource in transformed_template()["Resources"].values():
+        properties = resource.get("Properties", {})
+        token = properties.get("ServiceToken", {}).get("Fn::GetAtt") if isinstance(properties, dict) else None
+        if isinstance(token, str):
+            token = token.split(".")
+        if resource["Type"] == resource_type and token and token[0] == caller:
+            return properties, event.get("ResourceProperties") or {}
     return None
 
 
-_PRELOADED: dict[str, list[dict[str, Any]]] = {}  # role → policy documents, given to a notebook kernel
+def names_of(caller: str, environment: dict[str, str], event: Any = None) -> dict[str, str]:
+    """The caller's resource names and parameters as the template names them (logical id → value)."""
+    from tests.unit.iam.template_policies import transformed_template
+
+    names: dict[str, str] = {}
+    if caller == NOTEBOOK_ROLE:
+        return names
+    function = transformed_template()["Resources"][caller]["Properties"]
+    bind(function.get("Environment", {}).get("Variables", {}), environment, names)
+    if "FunctionName" in function and environment.get("AWS_LAMBDA_FUNCTION_NAME"):
+        bind(function["FunctionName"], environment["AWS_LAMBDA_FUNCTION_NAME"], names)
+    request = _custom_resource_properties(caller, event)
+    if request is not None:
+        bind(*request, names)
+    return names
+
+
+def _search_domain(caller: str, environment: dict[str, str], host: str) -> str | None:
+    """The logical id of the search domain the caller's environment points at `host`, if any."""
+    from tests.unit.iam.template_policies import transformed_template
+
+    function = transformed_template()["Resources"][caller]["Properties"]
+    for variable, value in function.get("Environment", {}).get("Variables", {}).items():
+        text = value.get("Fn::Sub") if isinstance(value, dict) else None
+        found = _SUB_VARIABLE.search(text) if isinstance(text, str) else None
+        if found and found.group(1).endswith(".DomainEndpoint") and variable in environment:
+            configured = urlsplit(environment[variable])
+            if f"{configured.hostname}:{configured.port}" == host:
+                return found.group(1).split(".", 1)[0]
+    return None
 
 
 @cache
@@ -190,41 +401,74 @@ def _policies(role: str, names: tuple[tuple[str, str], ...]) -> list[Any]:
     return [IAMPolicy(json.dumps(document)) for document in documents]
 
 
-def _role_and_names(caller: str, environment: dict[str, str]) -> tuple[str, tuple[tuple[str, str], ...]]:
-    if caller == NOTEBOOK_ROLE:
-        return NOTEBOOK_ROLE, ()
-    _, roles, bound = _function_layout()
-    names = tuple(
-        sorted((logical, environment[var]) for var, logical in bound[caller].items() if var in environment)
-    )
-    return roles[caller], names
+_PRELOADED: dict[str, list[dict[str, Any]]] = {}  # role → policy documents, given to a notebook kernel
 
 
-def missing(call: Call, environment: dict[str, str]) -> str | None:
-    """Why the caller's role would refuse `call`, or None when every resource it touches is allowed."""
+def missing(call: Call, environment: dict[str, str], event: Any = None) -> str | None:
+    """Why the caller's role would refuse `call`, or None when everything it needs is allowed.
+    `event`: the invocation in progress (a custom resource's request names its resources)."""
     from moto.iam.access_control import PermissionResult
 
-    role, names = _role_and_names(call.caller, environment)
+    from tests.unit.iam.template_policies import physical_name
+
+    role = NOTEBOOK_ROLE if call.caller == NOTEBOOK_ROLE else _function_layout()[1][call.caller]
+    names = names_of(call.caller, environment, event)
+    if call.service == "es":
+        domain = _search_domain(call.caller, environment, call.params["host"])
+        if domain is None:
+            return (
+                f"{call.caller} sent {call.operation} {call.params['path']} to {call.params['host']}, "
+                "which is not a search domain its environment names"
+            )
+        call = Call(
+            call.caller,
+            "es",
+            call.operation,
+            {**call.params, "domain": physical_name(domain, names)},
+            call.region,
+        )
     try:
-        touched = resources(call)
+        wanted = needs(call)
     except KeyError:
         return f"{call.service}:{call.operation} by {call.caller}: no rule for its resource ARN in {__name__}"
-    wanted = action(call)
+    policies = _policies(role, tuple(sorted(names.items())))
     refused = []
-    for resource in touched:
-        results = [policy.is_action_permitted(wanted, resource) for policy in _policies(role, names)]
+    for need in wanted:
+        results = [
+            policy.is_action_permitted(need.action, need.resource, incoming_condition_values=need.context)
+            for policy in policies
+        ]
         if PermissionResult.DENIED in results or PermissionResult.PERMITTED not in results:
-            refused.append(resource)
+            refused.append(f"{need.action} on {need.resource}")
     if not refused:
         return None
-    return f"{call.caller} called {call.service}.{call.operation}: role {role} does not allow {wanted} on {', '.join(refused)}"
+    return f"{call.caller} called {call.service}.{call.operation}: role {role} does not allow {', '.join(refused)}"
 
 
-# ---------------------------------------------------------------- recording
+# ---------------------------------------------------------------- recording in the test process
+
+
+def context_of(frame: Any) -> tuple[str, Any] | None:
+    """(function logical id or notebook role, the invocation's event) on whose behalf the code at
+    `frame` runs, if any; in a thread a handler started, the handler's."""
+    code_dirs = _function_layout()[0]
+    caller = None
+    while frame is not None:
+        filename = frame.f_code.co_filename
+        if caller is None and filename == str(BOOTSTRAP):
+            return NOTEBOOK_ROLE, None
+        if _HANDLER.match(filename):
+            caller = caller or code_dirs.get(str(Path(filename).parent.resolve()))
+            if frame.f_code.co_name == "lambda_handler":
+                return caller, frame.f_locals.get("event")
+        frame = frame.f_back
+    if caller is not None:
+        return caller, None
+    return getattr(threading.current_thread(), "_least_privilege_context", None)
 
 
 class Recorder:
-    """Checks every call made through botocore in this process; keeps what was refused."""
+    """Checks every call made in this process; keeps what was refused."""
 
     def __init__(self, caller: str | None = None, log: Path | None = None) -> None:
         self.caller = caller  # a fixed caller for the whole process (a notebook kernel), else the stack's
@@ -233,12 +477,12 @@ class Recorder:
         self.checked = 0
         self._lock = threading.Lock()
 
-    def record(self, region: str, params: dict[str, Any], model: Any) -> None:
-        caller = self.caller or caller_of(sys._getframe(2))
-        if caller is None or caller in UNCHECKED_FUNCTIONS:
+    def record(self, service: str, operation: str, params: dict[str, Any], region: str) -> None:
+        context = (self.caller, None) if self.caller else context_of(sys._getframe(1))
+        if context is None:
             return
-        call = Call(caller, model.service_model.service_name, model.name, dict(params), region)
-        problem = missing(call, dict(os.environ))
+        caller, event = context
+        problem = missing(Call(caller, service, operation, dict(params), region), dict(os.environ), event)
         with self._lock:
             self.checked += 1
             if problem:
@@ -255,22 +499,75 @@ class Recorder:
 
 
 def install(caller: str | None = None, log: Path | None = None) -> Recorder:
-    """Check every call of every botocore client created from now on in this process."""
+    """Check every AWS call made from now on in this process; threads started by a handler call as it."""
     recorder = Recorder(caller, log)
-    original = botocore.client.ClientCreator.create_client
+    aws_call_log.on_every_call(recorder.record)
+    if caller is None:
+        start = threading.Thread.start
 
-    def create_client(self: Any, *args: Any, **kwargs: Any) -> Any:
-        client = original(self, *args, **kwargs)
-        region = client.meta.region_name
+        def starting(thread: threading.Thread) -> None:
+            thread._least_privilege_context = context_of(sys._getframe(1))  # type: ignore[attr-defined]
+            start(thread)
 
-        def hook(params: dict[str, Any], model: Any, **_: Any) -> None:
-            recorder.record(region, params, model)
-
-        client.meta.events.register("before-parameter-build", hook)
-        return client
-
-    botocore.client.ClientCreator.create_client = create_client
+        threading.Thread.start = starting  # type: ignore[method-assign]
     return recorder
+
+
+# ---------------------------------------------------------------- the local store's function workers
+
+
+@dataclass
+class _WorkerFile:
+    offset: int = 0
+    caller: str | None = None
+    environment: dict[str, str] = field(default_factory=dict)
+    event: Any = None
+
+
+class WorkerLogs:
+    """The calls the store's function workers recorded in `directory` (aws_call_log), checked as read."""
+
+    def __init__(self, directory: Path) -> None:
+        self.directory = directory
+        self.checked = 0
+        self._files: dict[Path, _WorkerFile] = {}
+
+    def refusals(self) -> list[str]:
+        """What the workers' roles would have refused since the last call."""
+        refused = []
+        for path in sorted(self.directory.glob("*.jsonl")):
+            state = self._files.setdefault(path, _WorkerFile())
+            with open(path, "rb") as log:
+                log.seek(state.offset)
+                data = log.read()
+            complete = data[: data.rfind(b"\n") + 1]  # a line being written is read next time
+            state.offset += len(complete)
+            for line in complete.splitlines():
+                problem = self._check(state, json.loads(line))
+                if problem:
+                    refused.append(problem)
+        return refused
+
+    def _check(self, state: _WorkerFile, record: dict[str, Any]) -> str | None:
+        if "code" in record:  # a function outside the template (a test's own) is not checked
+            state.caller = _function_layout()[0].get(str(Path(record["code"]).resolve()))
+            state.environment = record["environment"]
+            return None
+        if "event" in record:
+            state.event = record["event"]
+            return None
+        if state.caller is None:
+            return None
+        self.checked += 1
+        call = Call(state.caller, record["service"], record["operation"], record["params"], record["region"])
+        return missing(call, state.environment, state.event)
+
+
+def start_worker_logs(directory: Path) -> WorkerLogs:
+    """Make the store's function workers started from now on record their calls into `directory`."""
+    directory.mkdir(parents=True, exist_ok=True)
+    os.environ[aws_call_log.VARIABLE] = str(directory)
+    return WorkerLogs(directory)
 
 
 # ---------------------------------------------------------------- notebook kernels

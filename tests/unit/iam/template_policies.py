@@ -3,13 +3,15 @@
 The SAM transform is samtranslator's (what `sam deploy` runs), fed the template as `sam package` leaves
 it (code URIs in S3). Intrinsic functions are then resolved by the local store's `Resolver`, with each
 resource's physical name taken from `names` (logical id → name, e.g. bound from a function's
-environment) or made up as `<stack>-<LogicalId>`, and its ARN built the way the service writes it.
+environment) or made up as `<stack>-<LogicalId>`, and its ARN built the way the service writes it;
+`names` may give parameters' values too (else their defaults).
 """
 
 from __future__ import annotations
 
 import copy
 import json
+import re
 from dataclasses import dataclass
 from functools import cache
 from typing import Any
@@ -44,6 +46,7 @@ _NAME_PROPERTIES = (
     "QueueName",
     "Name",
     "LogGroupName",
+    "DomainName",
 )
 
 
@@ -79,8 +82,14 @@ class _Names:
         self.template = template
         self.names = names
         self.stack = stack
+        declared = template.get("Parameters", {})
         self.resolver = Resolver(
-            template, self.lookup, region=REGION, account_id=ACCOUNT_ID, stack_name=stack
+            template,
+            self.lookup,
+            parameters={name: value for name, value in names.items() if name in declared},
+            region=REGION,
+            account_id=ACCOUNT_ID,
+            stack_name=stack,
         )
 
     def name(self, logical_id: str) -> str:
@@ -108,6 +117,19 @@ class _Names:
         if attribute == "StreamArn":
             return f"{arn}/stream/{STREAM_LABEL}"
         return f"{name}-{attribute.lower().replace('.', '-')}"
+
+
+def physical_name(logical_id: str, names: dict[str, str] | None = None, stack: str = STACK) -> str:
+    """The name resource `logical_id` has, given `names` (as `role_policies` resolves it)."""
+    return _Names(transformed_template(), dict(names or {}), stack).name(logical_id)
+
+
+def arn_pattern(logical_id: str) -> str:
+    """A regular expression for resource `logical_id`'s ARN, its name in group `name`."""
+    resource_type = transformed_template()["Resources"][logical_id]["Type"]
+    template = _ARNS.get(resource_type, "arn:aws:unknown:{region}:{account}:{name}")
+    before, _, after = template.format(region=REGION, account=ACCOUNT_ID, name="\0").partition("\0")
+    return re.escape(before) + "(?P<name>.+)" + re.escape(after)
 
 
 def role_policies(names: dict[str, str] | None = None, stack: str = STACK) -> dict[str, list[PolicyDocument]]:
