@@ -124,6 +124,18 @@ class SolutionsApi:
             recipe_arns = [solution.recipe_arn]
         for recipe_arn in recipe_arns:
             recipe = self._recipe(recipe_arn)
+            if recipe.recipe_type == "PERSONALIZED_ACTIONS":
+                types = {
+                    dataset.dataset_type
+                    for dataset in self.store.select(
+                        Dataset, lambda dataset: dataset.dataset_group_arn == solution.dataset_group_arn
+                    )
+                }
+                if not {"ACTIONS", "ACTION_INTERACTIONS"} <= types:
+                    raise invalid_input(
+                        f"{recipe.name} trains on the Actions and Action interactions datasets; dataset "
+                        f"group {solution.dataset_group_arn} does not have both."
+                    )
             unknown = set(solution.hyperparameter_overrides) - set(recipe.default_hyperparameters)
             if unknown:
                 raise invalid_input(

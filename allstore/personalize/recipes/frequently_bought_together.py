@@ -59,13 +59,7 @@ class FrequentlyBoughtTogether:
         discount = read_float(hp, "popularity_discount_factor", 0.0, 1.0)
         scaled = item_graph.popularity_normalised(pairs, counts, 0.0, discount)
         neighbours = item_graph.top_k_per_row(scaled, read_int(hp, "neighbours", 1, 5000))
-        return ItemToItemModel(
-            data.items,
-            neighbours,
-            prior=1e-6 * counts / max(counts.max(), 1.0),
-            history_decay=1.0,
-            max_history=1,
-        )
+        return ItemToItemModel.related_items(data.items, neighbours, counts)
 
     def tune(
         self, data: TrainingData, hyperparameters: Mapping[str, str], budget_seconds: float

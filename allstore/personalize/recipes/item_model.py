@@ -53,6 +53,27 @@ class ItemToItemModel:
         self.item_features = sp.csr_matrix(item_features, dtype=np.float32) if has_features else None
         self.metadata_weight = metadata_weight
 
+    @classmethod
+    def related_items(
+        cls,
+        items: np.ndarray,
+        neighbours: sp.csr_matrix,
+        counts: np.ndarray,
+        item_features: sp.csr_matrix | None = None,
+        metadata_weight: float = 0.0,
+    ) -> ItemToItemModel:
+        """A model asked about one item (SIMS-like): the item's row, and a tiny popularity prior
+        that only orders items no co-interaction reaches."""
+        return cls(
+            items,
+            neighbours,
+            prior=1e-6 * counts / max(counts.max(), 1.0),
+            history_decay=1.0,
+            max_history=1,
+            item_features=item_features,
+            metadata_weight=metadata_weight,
+        )
+
     def _recent(self, history: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
         """Known item codes of the recent history and their ages (newest = 0)."""
         codes = [self.index.get(item) for item in list(history)[-self.max_history :]]

@@ -70,13 +70,10 @@ class Sims:
             read_int(hp, "min_cointeraction_count", 1, 1000),
         )
         counts = np.bincount(item_codes, minlength=n_items).astype(np.float32)
-        # A tiny popularity prior only orders items no co-interaction reaches.
-        return ItemToItemModel(
+        return ItemToItemModel.related_items(
             data.items,
             neighbours,
-            prior=1e-6 * counts / max(counts.max(), 1.0),
-            history_decay=1.0,
-            max_history=1,
+            counts,
             item_features=item_features.categorical_features(data.items, data.item_metadata),
             metadata_weight=read_float(hp, "metadata_weight", 0.0, 10.0),
         )

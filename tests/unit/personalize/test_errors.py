@@ -49,6 +49,12 @@ def test_control_plane_invalid_input(clients: Clients) -> None:
         )
     with pytest.raises(p.exceptions.InvalidInputException, match="recipeArn is required"):
         p.create_solution(name="no-recipe", datasetGroupArn=group_arn)
+    with pytest.raises(p.exceptions.InvalidInputException, match="Action interactions datasets"):
+        p.create_solution(
+            name="actions",
+            datasetGroupArn=group_arn,
+            recipeArn="arn:aws:personalize:::recipe/aws-next-best-action",
+        )
     with pytest.raises(p.exceptions.InvalidInputException, match="aws-hrnn is no longer available"):
         p.create_solution(
             name="retired", datasetGroupArn=group_arn, recipeArn="arn:aws:personalize:::recipe/aws-hrnn"

@@ -173,3 +173,20 @@ def test_modules_import_first_without_a_cycle(module):
     """evaluation imports the recipes, whose tuning uses evaluation: either may be imported first."""
     completed = subprocess.run([sys.executable, "-c", f"import {module}"], capture_output=True, text=True)
     assert completed.returncode == 0, completed.stderr
+
+
+def test_evaluate_compares_segment_recipes_with_the_most_active_users(tmp_path):
+    users, items, _ = sequential_interactions(n_users=120)
+    lines: dict[str, list[str]] = {}
+    for user, item in zip(users, items, strict=True):
+        lines.setdefault(user.removeprefix("user-"), []).append(item.removeprefix("item-"))
+    (tmp_path / "sequential_data.txt").write_text(
+        "".join(f"{user} {' '.join(sequence)}\n" for user, sequence in lines.items())
+    )
+    result = CliRunner().invoke(
+        app, ["--interactions", str(tmp_path), "--format", "p5", "--recipe", "aws-item-affinity", "--json"]
+    )
+    assert result.exit_code == 0, result.output
+    rows = {row["model"]: row for row in json.loads(result.stdout)["results"]}
+    assert set(rows) == {"item-affinity", "active-users"}  # no item baselines for a segment recipe
+    assert rows["item-affinity"]["recall_at_5_percent"] > rows["active-users"]["recall_at_5_percent"]
