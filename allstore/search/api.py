@@ -17,7 +17,6 @@ from urllib.parse import parse_qs, unquote
 
 from allstore.search.bulk import (
     CONDITIONAL_WRITE_PARAMETERS,
-    SHARDS,
     execute_bulk,
     parse_bulk,
     update_from_body,
@@ -30,7 +29,7 @@ from allstore.search.errors import (
     search_phase_failure,
     unsupported,
 )
-from allstore.search.index import FieldSort, SearchIndex
+from allstore.search.index import FieldSort, SearchIndex, StoredDoc
 from allstore.search.mapping import flatten
 from allstore.search.settings import DEFAULT_REPLICAS, nested
 from allstore.search.source_filter import SourceFilter
@@ -134,7 +133,6 @@ PARAMETERS: dict[str, frozenset[str]] = {
         | {"wait_for_no_initializing_shards", "awareness_attribute", "index"}
     )
     | TARGETS,
-    "all_indices": SEARCH_PARAMS,
     "refresh": TARGETS,
     "index_exists": TARGETS | {"local", "flat_settings", "include_defaults"},
     "get_index": TARGETS | {"local", "flat_settings", "include_defaults"},
@@ -241,8 +239,9 @@ class SearchApi:
         self._route("/_cluster/health/{index}", GET=self.health)
         self._route("/_bulk", POST=self.bulk, PUT=self.bulk)
         self._route("/_refresh", POST=self.refresh, GET=self.refresh)
-        self._route("/_search", GET=self.all_indices, POST=self.all_indices)
-        self._route("/_count", GET=self.all_indices, POST=self.all_indices)
+        self._route("/_search", GET=self.search, POST=self.search)
+        self._route("/_count", GET=self.count, POST=self.count)
+        self._route("/_mapping", GET=self.get_mapping)
         self._route(
             "/{index}",
             HEAD=self.index_exists,
@@ -292,8 +291,6 @@ class SearchApi:
                     )
                 _check_parameters(path, handler.__name__, params)
                 args = {key: unquote(value) for key, value in match.groupdict().items()}
-                if method != "PUT" and any(mark in args.get("index", "") for mark in ",*"):
-                    raise unsupported(f"addressing several indices at once ([{args['index']}])")
                 if method in ("PUT", "POST", "DELETE") and "id" in args:
                     _refuse_conditional_write(params)
                 return handler(Request(method, path, params, body, args))
@@ -349,23 +346,26 @@ class SearchApi:
             "active_shards_percent_as_number": 100.0,
         }
 
-    def all_indices(self, request: Request) -> tuple[int, Body]:
-        raise unsupported(f"{request.path} across all indices (name the index: /<index>{request.path})")
-
     def refresh(self, request: Request) -> tuple[int, Body]:
-        if "index" in request.args:
-            self.store.get(request.args["index"]).refresh()
-        else:
-            self.store.refresh_all()
-        return 200, {"_shards": SHARDS}
+        indices = self.targets(request)
+        for index in indices:
+            index.refresh()
+        copies = sum(index.shard_copies for index in indices)
+        return 200, {"_shards": {"total": copies, "successful": len(indices), "failed": 0}}
 
     # --- indices -----------------------------------------------------------------------------------
 
     def index_exists(self, request: Request) -> tuple[int, Body]:
-        return (200 if self.store.exists(request.args["index"]) else 404), None
+        try:
+            self.targets(request)
+        except SearchError:
+            return 404, None
+        return 200, None
 
     def get_index(self, request: Request) -> tuple[int, Body]:
-        index = self.store.get(request.args["index"])
+        return 200, {index.name: self._index_body(index) for index in self.targets(request)}
+
+    def _index_body(self, index: SearchIndex) -> dict[str, Any]:
         settings = {
             "creation_date": str(index.created_ms),
             "number_of_shards": "1",
@@ -375,21 +375,19 @@ class SearchApi:
             "provided_name": index.name,
             **nested(index.settings),
         }
-        return 200, {
-            index.name: {"aliases": {}, "mappings": _mapping_body(index), "settings": {"index": settings}}
-        }
+        return {"aliases": {}, "mappings": _mapping_body(index), "settings": {"index": settings}}
 
     def create_index(self, request: Request) -> tuple[int, Body]:
         index = self.store.create(request.args["index"], request.json())
         return 200, {"acknowledged": True, "shards_acknowledged": True, "index": index.name}
 
     def delete_index(self, request: Request) -> tuple[int, Body]:
-        self.store.delete(request.args["index"])
+        for index in self.targets(request):
+            self.store.delete(index.name)
         return 200, {"acknowledged": True}
 
     def get_mapping(self, request: Request) -> tuple[int, Body]:
-        index = self.store.get(request.args["index"])
-        return 200, {index.name: {"mappings": _mapping_body(index)}}
+        return 200, {index.name: {"mappings": _mapping_body(index)} for index in self.targets(request)}
 
     def put_mapping(self, request: Request) -> tuple[int, Body]:
         index = self.store.get(request.args["index"])
@@ -490,9 +488,20 @@ class SearchApi:
 
     # --- search ------------------------------------------------------------------------------------
 
+    def targets(self, request: Request, default: str = "_all") -> list[SearchIndex]:
+        """The indices the request's path names (`a,b`, `products-*`, `_all`, none: all), with its
+        `allow_no_indices`, `ignore_unavailable` and `expand_wildcards`."""
+        allow = request.params.get("allow_no_indices")
+        return self.store.resolve(
+            request.args.get("index", default),
+            allow_no_indices=allow is None or request.flag("allow_no_indices"),
+            ignore_unavailable=request.flag("ignore_unavailable"),
+            expand_wildcards=request.params.get("expand_wildcards", "open"),
+        )
+
     def search(self, request: Request) -> tuple[int, Body]:
         started = time.perf_counter()
-        index = self.store.get(request.args["index"])
+        indices = self.targets(request)
         body = request.json_object()
         for key in body:
             if key in UNSUPPORTED_SEARCH_KEYS:
@@ -502,15 +511,6 @@ class SearchApi:
         sort = parse_sort(body.get("sort"))
         size = _non_negative("size", body.get("size", request.int_param("size", DEFAULT_SIZE)))
         offset = _non_negative("from", body.get("from", request.int_param("from", 0)))
-        if size + offset > index.max_result_window:  # each shard checks it: a failed search phase
-            raise search_phase_failure(
-                index.name,
-                bad_request(
-                    f"Result window is too large, from + size must be less than or equal to: [{index.max_result_window}] "
-                    f"but was [{size + offset}]. See the scroll api for a more efficient way to request large data "
-                    "sets. This limit can be set by changing the [index.max_result_window] index level setting."
-                ),
-            )
         source_filter = SourceFilter.parse(
             body.get("_source", request.params.get("_source")),
             request.params.get("_source_includes"),
@@ -519,16 +519,34 @@ class SearchApi:
         stored = _stored_fields(body.get("stored_fields", request.params.get("stored_fields")))
         if stored is not None and "_source" not in body and "_source" not in request.params:
             source_filter = SourceFilter(enabled=False)  # stored_fields alone: no _source, as OpenSearch
-        try:
-            total, hits = index.search(body.get("query"), size, offset, sort)
-        except SearchError as error:
-            if error.in_shard:
-                raise search_phase_failure(index.name, error) from None
-            raise
+        total = 0
+        merged: list[tuple[Any, int, SearchIndex, StoredDoc]] = []
+        failures: list[tuple[SearchIndex, SearchError]] = []
+        for position, index in enumerate(indices):  # one shard per index: each searched, then merged
+            try:
+                if size + offset > index.max_result_window:
+                    raise bad_request(
+                        f"Result window is too large, from + size must be less than or equal to: "
+                        f"[{index.max_result_window}] but was [{size + offset}]. See the scroll api for a more "
+                        "efficient way to request large data sets. This limit can be set by changing the "
+                        "[index.max_result_window] index level setting."
+                    ).from_shard()
+                found_total, hits = index.search(body.get("query"), size + offset, 0, sort)
+            except SearchError as error:
+                if not error.in_shard:
+                    raise
+                failures.append((index, error))
+                continue
+            total += found_total
+            merged.extend((value, position, index, doc) for value, doc in hits)
+        if failures and len(failures) == len(indices):
+            raise search_phase_failure(failures[0][0].name, failures[0][1])
+        merged.sort(key=_merge_key(sort))
+        page = merged[offset : offset + size]
         with_version = bool(body.get("version")) or request.flag("version")
         with_seq_no = bool(body.get("seq_no_primary_term")) or request.flag("seq_no_primary_term")
         formatted = []
-        for value, doc in hits:
+        for value, _position, index, doc in page:
             hit: dict[str, Any] = {"_index": index.name, "_id": doc.id, "_score": None if sort else value}
             if sort:
                 hit["sort"] = [value]
@@ -544,10 +562,9 @@ class SearchApi:
             if stored:
                 hit.update(_fields_of(index, doc.source, stored))
             formatted.append(hit)
-        found: dict[str, Any] = {
-            "max_score": None if sort else max((score for score, _doc in hits), default=None),
-            "hits": formatted,
-        }
+        scores = [value for value, _position, _index, _doc in merged]
+        max_score = None if sort else max(scores, default=0.0 if not indices else None)
+        found: dict[str, Any] = {"max_score": max_score, "hits": formatted}
         tracked = _total_hits(
             total, body.get("track_total_hits", request.params.get("track_total_hits", True))
         )
@@ -558,17 +575,49 @@ class SearchApi:
         return 200, {
             "took": int((time.perf_counter() - started) * 1000),
             "timed_out": False,
-            "_shards": COUNT_SHARDS,
+            "_shards": _search_shards(len(indices), failures),
             "hits": found,
         }
 
     def count(self, request: Request) -> tuple[int, Body]:
-        index = self.store.get(request.args["index"])
+        indices = self.targets(request)
         body = request.json_object()
         unknown = sorted(set(body) - {"query"})
         if unknown:
             raise parsing_error(f"request does not support [{unknown[0]}]")
-        return 200, {"count": index.count(body.get("query")), "_shards": COUNT_SHARDS}
+        total = 0
+        failures: list[tuple[SearchIndex, SearchError]] = []
+        for index in indices:
+            try:
+                total += index.count(body.get("query"))
+            except SearchError as error:
+                if not error.in_shard:
+                    raise
+                failures.append((index, error))
+        if failures and len(failures) == len(indices):
+            raise search_phase_failure(failures[0][0].name, failures[0][1])
+        return 200, {"count": total, "_shards": _search_shards(len(indices), failures)}
+
+
+def _merge_key(sort: FieldSort | None) -> Callable[[tuple[Any, int, SearchIndex, StoredDoc]], Any]:
+    """Order of hits from several indices: by score (or sort value, missing values last), then by
+    index, then as each index ordered them."""
+    if sort is None:
+        return lambda hit: -hit[0]
+    if sort.descending:
+        return lambda hit: (hit[0] is None, -hit[0] if hit[0] is not None else 0, hit[1])
+    return lambda hit: (hit[0] is None, hit[0] if hit[0] is not None else 0, hit[1])
+
+
+def _search_shards(indices: int, failures: list[tuple[SearchIndex, SearchError]]) -> dict[str, Any]:
+    shards: dict[str, Any] = {"total": indices, "successful": indices - len(failures), "skipped": 0}
+    shards["failed"] = len(failures)
+    if failures:
+        shards["failures"] = [
+            {"shard": 0, "index": index.name, "node": "allstore-local", "reason": error.cause()}
+            for index, error in failures
+        ]
+    return shards
 
 
 def _kept_source(index: SearchIndex, source: dict[str, Any], requested: SourceFilter) -> Any:

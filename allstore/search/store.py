@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import fnmatch
 import logging
 import re
 import threading
@@ -78,6 +79,43 @@ class IndexStore:
         if index is None:
             raise index_not_found(name, resource_type)
         return index
+
+    def resolve(
+        self,
+        expression: str,
+        *,
+        allow_no_indices: bool = True,
+        ignore_unavailable: bool = False,
+        expand_wildcards: str = "open",
+    ) -> list[SearchIndex]:
+        """The indices an index expression names, as OpenSearch resolves it: comma-separated names,
+        `_all` / `*` / other wildcards (matching nothing is allowed unless `allow_no_indices` is
+        false), `-name` exclusions after a wildcard; a missing concrete name is index_not_found
+        unless `ignore_unavailable`."""
+        with self._lock:
+            indices = dict(self._indices)
+        chosen: dict[str, SearchIndex] = {}
+        parts = [part.strip() for part in expression.split(",") if part.strip()] or ["_all"]
+        for position, part in enumerate(parts):
+            if part.startswith("-") and position > 0:
+                for name in fnmatch.filter(list(chosen), part[1:]):
+                    chosen.pop(name)
+                continue
+            if part == "_all" or "*" in part:
+                if expand_wildcards == "none":
+                    matched: list[str] = []
+                else:
+                    matched = sorted(indices) if part == "_all" else fnmatch.filter(sorted(indices), part)
+                if not matched and not allow_no_indices:
+                    raise index_not_found(part)
+                chosen.update((name, indices[name]) for name in matched)
+            elif part in indices:
+                chosen[part] = indices[part]
+            elif not ignore_unavailable:
+                raise index_not_found(part)
+        if not chosen and not allow_no_indices:
+            raise index_not_found(expression)
+        return [chosen[name] for name in sorted(chosen)]
 
     def exists(self, name: str) -> bool:
         with self._lock:

@@ -280,3 +280,41 @@ def test_updates_create_a_missing_index_and_deletes_do_not(engines):
         return upsert["result"], missing, deleted, bulk["errors"], items, exists
 
     agree(engines, [f"r-up{n}" for n in range(1, 7)], scenario)
+
+
+# ------------------------------------------------------------------------- §5 several indices
+
+
+def test_index_lists_wildcards_and_all(engines):
+    names = ["w-a", "w-b", "w-other"]
+
+    def scenario(client: OpenSearch) -> Any:
+        for number, name in enumerate(names):
+            client.indices.create(index=name, body={"settings": {"number_of_replicas": 0}})
+            client.index(index=name, id=str(number), body={"t": "kayak" + " paddle" * number}, refresh=True)
+
+        def found(index: str, **params: str) -> Any:
+            """Only this test's documents match, whatever else the engines hold (`_all` is all)."""
+            body = {"query": {"ids": {"values": ["0", "1", "2"]}}}
+            response = client.transport.perform_request("POST", f"/{index}/_search", params=params, body=body)
+            response.pop("took")
+            if index in ("_all", "*"):
+                response.pop("_shards")  # counts every index the engine holds
+            return response
+
+        answers = {
+            expression: outcome(client, lambda c, e=expression: found(e))
+            for expression in ("w-*", "w-a,w-b", "_all", "*", "w-*,-w-b", "none-*", "w-a,none")
+        }
+        answers["page"] = found("w-*", size="1", **{"from": "1"})
+        answers["ignore_unavailable"] = found("w-a,none", ignore_unavailable="true")["hits"]["total"]
+        answers["no_indices"] = outcome(client, lambda c: found("none-*", allow_no_indices="false"))
+        answers["count"] = client.count(index="w-*")
+        answers["mapping"] = sorted(client.indices.get_mapping(index="w-*"))
+        answers["refresh"] = client.indices.refresh(index="w-*")
+        answers["exists"] = [client.indices.exists(index=e) for e in ("w-*", "none-*", "w-a,w-b")]
+        client.indices.delete(index="w-a,w-b")
+        answers["after_delete"] = [client.indices.exists(index=name) for name in names]
+        return answers
+
+    agree(engines, names, scenario)

@@ -147,15 +147,48 @@ def test_requests_after_stop_are_refused_with_503(tmp_path):
     assert response.json()["error"]["type"] == "node_closed_exception"
 
 
-def test_several_indices_in_one_request_are_refused_by_name(client):
-    client.indices.create(index="one")
-    client.indices.create(index="two")
-    for call in (
-        lambda: client.search(index="one,two", body={}),
-        lambda: client.search(index="on*", body={}),
-        lambda: client.search(body={}),
-        lambda: client.count(),
-    ):
-        with pytest.raises(RequestError) as raised:
-            call()
-        assert "not supported" in raised.value.info["error"]["reason"]
+def test_index_lists_wildcards_and_all(client):
+    """Issue 21 §5, from OpenSearch's multi-target syntax: `a,b`, `a*`, `_all`, `-a` exclusions,
+    and no index at all, for search, count, refresh, mapping and delete."""
+    client.index(index="shop-a", id="1", body={"t": "kayak"}, refresh=True)
+    client.index(index="shop-b", id="2", body={"t": "kayak paddle"}, refresh=True)
+    client.index(index="other", id="3", body={"t": "kayak"}, refresh=True)
+
+    def found(**kwargs):
+        return sorted((hit["_index"], hit["_id"]) for hit in client.search(**kwargs)["hits"]["hits"])
+
+    assert found(index="shop-*") == [("shop-a", "1"), ("shop-b", "2")]
+    assert found(index="shop-a,other") == [("other", "3"), ("shop-a", "1")]
+    assert (
+        found(index="_all")
+        == found()
+        == found(index="*")
+        == [("other", "3"), ("shop-a", "1"), ("shop-b", "2")]
+    )
+    assert found(index="*,-shop-b") == [("other", "3"), ("shop-a", "1")]
+    page = client.search(index="shop-*", body={"size": 1, "from": 1, "query": {"match": {"t": "kayak"}}})
+    assert (
+        page["hits"]["total"]["value"] == 2
+        and page["_shards"]["total"] == 2
+        and len(page["hits"]["hits"]) == 1
+    )
+    assert client.count(index="shop-*")["count"] == 2 and client.count()["count"] == 3
+    assert set(client.indices.get_mapping(index="shop-*")) == {"shop-a", "shop-b"}
+    assert set(client.indices.get_mapping()) == {"shop-a", "shop-b", "other"}
+    assert client.indices.refresh(index="_all")["_shards"]["successful"] == 3
+    nothing = client.search(index="none-*")
+    assert nothing["hits"] == {"total": {"value": 0, "relation": "eq"}, "max_score": 0.0, "hits": []}
+    with pytest.raises(NotFoundError):
+        client.search(index="shop-a,missing")
+    assert (
+        client.search(index="shop-a,missing", params={"ignore_unavailable": "true"})["hits"]["total"]["value"]
+        == 1
+    )
+    with pytest.raises(NotFoundError):
+        client.search(index="none-*", params={"allow_no_indices": "false"})
+    client.indices.delete(index="shop-*")
+    assert [client.indices.exists(index=name) for name in ("shop-a", "shop-b", "other")] == [
+        False,
+        False,
+        True,
+    ]
