@@ -3,7 +3,8 @@
 The same boto3 `personalize` calls the workshop notebooks make — schema, dataset group, dataset,
 import from the staging bucket, a solution, version and campaign per recipe, an event tracker —
 then the campaigns and tracking id are wired into the store's SSM parameters, as the notebooks do
-(`allstore.workshop.wiring`). Every resource is named `<stack>-store-...`: the notebook role may
+(`allstore.workshop.wiring`). "Recommended for you" is wired with a filter that leaves out what the
+shopper viewed or put in the cart in the store, so a product just looked at is not handed straight back. Every resource is named `<stack>-store-...`: the notebook role may
 only touch the stack's own names, and the notebooks' `<stack>-workshop-...` stay free.
 """
 
@@ -45,6 +46,13 @@ DEPLOYMENTS = (
     Deployment("aws-user-personalization", wiring.RECOMMENDATIONS),
     Deployment("aws-sims", wiring.SIMILAR_ITEMS),
     Deployment("aws-personalized-ranking", wiring.SEARCH_RANKING),
+)
+
+
+VIEW_EVENT_TYPE = "click"  # what the web UI sends for a product view (webui/src/events)
+ADD_TO_CART_EVENT_TYPE = "add-to-cart"
+UNSEEN_FILTER_EXPRESSION = (
+    f'EXCLUDE ItemID WHERE Interactions.EVENT_TYPE IN ("{VIEW_EVENT_TYPE}", "{ADD_TO_CART_EVENT_TYPE}")'
 )
 
 
@@ -134,6 +142,13 @@ def train_and_deploy(
         )
         wiring.wire(ssm, stack, deployment.consumer, campaignArn=campaign_arn)
         created[deployment.recipe] = campaign_arn
+    progress("Creating the filter of items already viewed")
+    filter_arn = personalize.create_filter(
+        name=f"{name}-unseen", datasetGroupArn=group_arn, filterExpression=UNSEEN_FILTER_EXPRESSION
+    )["filterArn"]
+    _wait(lambda: personalize.describe_filter(filterArn=filter_arn)["filter"], "the unseen-items filter")
+    wiring.wire(ssm, stack, wiring.RECOMMENDATIONS, filterArn=filter_arn)
+    created["filter"] = filter_arn
     progress("Creating the event tracker")
     tracker = personalize.create_event_tracker(name=f"{name}-clicks", datasetGroupArn=group_arn)
     _wait(

@@ -41,7 +41,7 @@ from allstore.local.gateway import Gateway
 from allstore.local.lambda_runtime import FunctionRuntime
 from allstore.local.opensearch_front import OpenSearchFront
 from allstore.local.opensearch_node import NodeError, OpenSearchNode
-from allstore.local.personalize_bootstrap import train_and_deploy
+from allstore.local.personalize_bootstrap import DEPLOYMENTS, train_and_deploy
 from allstore.local.provision import Provisioned, StackProvisioner
 from allstore.local.search_reconcile import reconcile
 from allstore.local.service_process import ServiceProcess
@@ -526,7 +526,7 @@ class LocalStore:
 
     def _train(self, outputs: dict[str, Any]) -> None:
         assert self.clients is not None
-        steps = 2 + 2 * 3
+        steps = 3 + 2 * len(DEPLOYMENTS)  # import, the filter, the tracker; train + deploy each
         self.reporter.phase(
             "Training the recommenders (User-Personalization, SIMS, Personalized-Ranking)", steps
         )

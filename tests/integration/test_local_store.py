@@ -397,6 +397,8 @@ def test_local_env_points_tools_at_the_running_store(running_store: RunningStore
     )
     tracking = wiring.wiring(ssm, exports["CF_STACK_NAME"], wiring.CLICK_TRACKING)
     assert tracking["trackingId"], "the store created and wired an event tracker"
+    recommendations = wiring.wiring(ssm, exports["CF_STACK_NAME"], wiring.RECOMMENDATIONS)
+    assert recommendations["filterArn"].endswith("-store-unseen"), "viewed items are filtered out"
 
     missing = CliRunner().invoke(
         app, ["local", "env", "--state-dir", str(running_store.options.state_dir / "none")]

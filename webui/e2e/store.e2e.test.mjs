@@ -269,7 +269,9 @@ describe('AllStore web store in Chromium', () => {
     assert.ok(overflow <= 0, `the page is ${overflow}px wider than the phone`);
     await store.screenshot(page, 'product-phone');
     await page.goto('/');
-    await page.getByRole('list', { name: 'Popular right now', exact: true }).waitFor();
+    // The product just viewed makes the anonymous home page this visit's picks.
+    await page.getByRole('list', { name: 'Picked for this visit', exact: true }).waitFor();
+    await page.getByRole('list', { name: 'Recently viewed', exact: true }).waitFor();
     await store.screenshot(page, 'home-phone');
     await page.context().close();
   });

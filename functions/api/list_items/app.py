@@ -1,7 +1,8 @@
 """GET /items?category=&limit=&nextToken=: browse the catalogue, most popular first, one page at a time.
 
 With `category` the category-index GSI is queried; without, the popular-index GSI (every item is in
-it), so "all items" is a cheap indexed Query rather than a Scan.
+it), so "all items" is a cheap indexed Query rather than a Scan. A category's first page also says
+how many items the category has (`total`), so a category page can say "25 of 41".
 """
 
 import os
@@ -30,6 +31,8 @@ def list_items() -> dict:
     else:
         page = store.category_page(category, limit, next_token)
     body: dict = {"results": page.items}
+    if category is not None and next_token is None:
+        body["total"] = store.category_size(category)
     if page.next_token:
         body["nextToken"] = page.next_token
     return body

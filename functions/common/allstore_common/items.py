@@ -117,6 +117,21 @@ class ItemStore:
         start = decode_page_token(next_token, CATEGORY_INDEX_KEYS, {"category": category})
         return self._query_page(self._category_index, Key("category").eq(category), limit, start)
 
+    def category_size(self, category: str) -> int:
+        """How many items `category` has: a COUNT query on category-index (keys only, no items sent)."""
+        arguments: dict[str, Any] = {
+            "IndexName": self._category_index,
+            "KeyConditionExpression": Key("category").eq(category),
+            "Select": "COUNT",
+        }
+        total = 0
+        while True:
+            response = self._table.query(**arguments)
+            total += response["Count"]
+            if "LastEvaluatedKey" not in response:
+                return total
+            arguments["ExclusiveStartKey"] = response["LastEvaluatedKey"]
+
     def popular(self, limit: int, exclude: Iterable[str] = ()) -> list[Item]:
         """The `limit` most popular items, leaving out `exclude`."""
         excluded = set(exclude)

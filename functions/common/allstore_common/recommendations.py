@@ -60,12 +60,16 @@ class ItemResults:
 
     items: list[Item]
     warnings: list[str] = field(default_factory=list)
+    source: dict[str, str] | None = None  # the campaign (and filter) that answered, by name
 
     def body(self) -> dict[str, Any]:
-        """The API response body: `results`, plus `warning` when there is anything to say."""
+        """The API response body: `results`, plus `warning` when there is anything to say and
+        `source` when Personalize answered (the web UI's demo mode shows it)."""
         body: dict[str, Any] = {"results": self.items}
         if self.warnings:
             body["warning"] = "\n".join(self.warnings)
+        if self.source:
+            body["source"] = self.source
         return body
 
 
@@ -85,7 +89,7 @@ def recommend_for_user(
         response = personalize.get_recommendations(**_campaign(wired), userId=user_id, numResults=limit)
     except (ClientError, BotoCoreError) as error:
         return ItemResults(store.popular(limit), [_failed(error, fallback)])
-    return _hydrated([entry["itemId"] for entry in response.get("itemList", [])], store)
+    return _hydrated([entry["itemId"] for entry in response.get("itemList", [])], store, wired)
 
 
 def recommend_similar(
@@ -106,7 +110,7 @@ def recommend_similar(
     except (ClientError, BotoCoreError) as error:
         return ItemResults(_same_category(item, limit, store), [_failed(error, fallback)])
     similar = [entry["itemId"] for entry in response.get("itemList", []) if entry["itemId"] != asin]
-    return _hydrated(similar, store)
+    return _hydrated(similar, store, wired)
 
 
 def rank_for_user(
@@ -135,7 +139,8 @@ def rank_for_user(
     promoted_set = set(promoted)
     return ItemResults(
         [{**by_asin[asin], "Promoted": True} for asin in promoted]
-        + [item for item in items if item["asin"] not in promoted_set]
+        + [item for item in items if item["asin"] not in promoted_set],
+        source=_source(wired),
     )
 
 
@@ -147,7 +152,19 @@ def _campaign(wired: Wiring) -> dict[str, str]:
     return arguments
 
 
-def _hydrated(asins: list[str], store: ItemStore) -> ItemResults:
+def _source(wired: Wiring) -> dict[str, str]:
+    """Names (not ARNs, which carry the account id) of the campaign and filter that answered."""
+    source = {"campaign": _resource_name(wired.campaign_arn)}
+    if wired.filter_arn:
+        source["filter"] = _resource_name(wired.filter_arn)
+    return source
+
+
+def _resource_name(arn: str) -> str:
+    return arn.rsplit("/", 1)[-1]
+
+
+def _hydrated(asins: list[str], store: ItemStore, wired: Wiring) -> ItemResults:
     hydrated = store.hydrate(asins)
     warnings = []
     if hydrated.missing:
@@ -155,7 +172,7 @@ def _hydrated(asins: list[str], store: ItemStore) -> ItemResults:
         warnings.append(
             f"{len(hydrated.missing)} recommended item(s) are not in the store's catalogue and were left out."
         )
-    return ItemResults(hydrated.items, warnings)
+    return ItemResults(hydrated.items, warnings, _source(wired))
 
 
 def _same_category(item: Item, limit: int, store: ItemStore) -> list[Item]:

@@ -12,6 +12,7 @@ DEFAULT_LIMIT = 25
 MAX_LIMIT = 100
 MAX_ID_LENGTH = 256  # ASINs are 10 characters; user and session ids are short too
 MAX_QUERY_LENGTH = 256
+MAX_RESULT_WINDOW = 10_000  # OpenSearch's index.max_result_window: from + size may not exceed it
 
 
 def parse_limit(raw: str | None) -> int:
@@ -21,6 +22,19 @@ def parse_limit(raw: str | None) -> int:
     text = raw.strip()
     if not (text.isascii() and text.isdigit()) or not 1 <= int(text) <= MAX_LIMIT:
         raise BadRequestError(f"limit must be an integer from 1 to {MAX_LIMIT}, got {raw[:20]!r}")
+    return int(text)
+
+
+def parse_offset(raw: str | None, limit: int) -> int:
+    """The `from` parameter of a paged search: a non-negative integer, with from + limit inside the
+    search engine's result window (beyond it OpenSearch refuses the query)."""
+    if raw is None or raw == "":
+        return 0
+    text = raw.strip()
+    if not (text.isascii() and text.isdigit()) or int(text) + limit > MAX_RESULT_WINDOW:
+        raise BadRequestError(
+            f"from must be an integer from 0 to {MAX_RESULT_WINDOW - limit} (with limit {limit}), got {raw[:20]!r}"
+        )
     return int(text)
 
 

@@ -48,13 +48,15 @@ class SearchDouble:
             }
             for rank, asin in enumerate(self.hits)
         ]
+        start = int(body.get("from", 0)) if isinstance(body, dict) else 0
+        size = int(body.get("size", 10)) if isinstance(body, dict) else 10
         return 200, {
             "took": 1,
             "timed_out": False,
             "hits": {
                 "total": {"value": len(documents), "relation": "eq"},
                 "max_score": 1.0,
-                "hits": documents,
+                "hits": documents[start : start + size],
             },
         }
 

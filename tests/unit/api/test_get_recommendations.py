@@ -66,6 +66,7 @@ def test_user_gets_campaign_items_in_personalize_order(with_campaign, stub_perso
     assert response.status == 200
     assert asins(response) == ranked
     assert "warning" not in response.body
+    assert response.body["source"] == {"campaign": "user-personalization"}
     assert response.body["results"][0]["title"] == "Camping thing 7"
     assert_cors(response)
 
@@ -173,7 +174,9 @@ def test_a_wired_filter_is_passed_to_personalize(items_table, load, stub_persona
         {"itemList": [{"itemId": asin(4)}]},
         {"campaignArn": CAMPAIGN, "filterArn": filter_arn, "userId": "u1", "numResults": 1},
     )
-    assert asins(invoke(handler, for_user("u1", limit="1"))) == [asin(4)]
+    response = invoke(handler, for_user("u1", limit="1"))
+    assert asins(response) == [asin(4)]
+    assert response.body["source"] == {"campaign": "user-personalization", "filter": "allstore-unpurchased"}
 
 
 def test_unreadable_wiring_falls_back_to_popular_with_warning(items_table, load, capsys):

@@ -48,6 +48,16 @@ def test_category_pages_cover_the_category_most_popular_first(items_table, load)
     assert [asin for page in pages for asin in page] == by_popularity(camping)
 
 
+def test_first_category_page_says_how_many_items_the_category_has(items_table, load):
+    handler = load("list_items", **ENVIRONMENT)
+    first = list_items(handler, category=CAMPING, limit="4")
+    second = list_items(handler, category=CAMPING, limit="4", nextToken=first.body["nextToken"])
+    assert first.body["total"] == len([item for item in CATALOGUE if item["category"] == CAMPING])
+    assert "total" not in second.body
+    assert "total" not in list_items(handler, limit="4").body
+    assert list_items(handler, category="Nothing here").body == {"results": [], "total": 0}
+
+
 def test_without_category_all_items_most_popular_first(items_table, load):
     handler = load("list_items", **ENVIRONMENT)
     pages = walk(handler, limit="5")
@@ -67,7 +77,7 @@ def test_default_limit_is_25(aws, load):
 def test_unknown_category_is_an_empty_page(items_table, load):
     response = list_items(load("list_items", **ENVIRONMENT), category="Nothing")
     assert response.status == 200
-    assert response.body == {"results": []}
+    assert response.body == {"results": [], "total": 0}
 
 
 @pytest.mark.parametrize("limit", ["0", "101", "-1", "ten", "2.5", "1e2", " "])

@@ -56,6 +56,7 @@ def test_sends_fuzzy_multi_field_query_with_boosted_title_phrase(
     [request] = double.requests
     assert request.path.split("?")[0] == "/items/_search"
     assert request.body == {
+        "from": 0,
         "size": 10,
         "_source": ["asin"],
         "query": {
@@ -150,7 +151,43 @@ def test_no_hits_is_an_empty_list_and_no_ranking_call(
     stub_personalize(handler)
     response = search(handler, q="nothing matches", u="u7")
     assert response.status == 200
-    assert response.body == {"results": []}
+    assert response.body == {"results": [], "total": 0}
+
+
+def test_pages_through_every_hit_with_from_and_total(items_table, load, environment, search_double):
+    double, _ = search_double
+    double.hits = [asin(number) for number in range(1, 12)]
+    handler = load("search", **environment)
+    first = search(handler, q="thing", limit="4")
+    last = search(handler, q="thing", limit="4", **{"from": "8"})
+    assert (asins(first), first.body["total"]) == ([asin(1), asin(2), asin(3), asin(4)], 11)
+    assert (asins(last), last.body["total"]) == ([asin(9), asin(10), asin(11)], 11)
+    assert [request.body["from"] for request in double.requests] == [0, 8]
+
+
+def test_only_the_first_page_is_re_ranked(items_table, load, environment, search_double, stub_personalize):
+    double, _ = search_double
+    double.hits = [asin(1), asin(2), asin(3), asin(4)]
+    handler = load("search", **{**environment, "WIRING_PARAMETER": wiring_parameter(campaignArn=CAMPAIGN)})
+    stub_personalize(handler)  # no ranking call expected for a later page
+    response = search(handler, q="thing", u="u7", limit="2", **{"from": "2"})
+    assert asins(response) == [asin(3), asin(4)]
+    assert not any("Promoted" in item for item in response.body["results"])
+
+
+def test_ranked_results_name_the_campaign_that_ranked_them(
+    items_table, load, environment, search_double, stub_personalize
+):
+    double, _ = search_double
+    double.hits = [asin(1), asin(2)]
+    handler = load("search", **{**environment, "WIRING_PARAMETER": wiring_parameter(campaignArn=CAMPAIGN)})
+    stub_personalize(handler).add_response(
+        "get_personalized_ranking",
+        {"personalizedRanking": [{"itemId": asin(2)}, {"itemId": asin(1)}]},
+        {"campaignArn": CAMPAIGN, "userId": "u7", "inputList": double.hits},
+    )
+    response = search(handler, q="thing", u="u7")
+    assert response.body["source"] == {"campaign": CAMPAIGN.rsplit("/", 1)[-1]}
 
 
 @pytest.mark.parametrize(
@@ -161,6 +198,8 @@ def test_no_hits_is_an_empty_list_and_no_ranking_call(
         ({"q": "t" * 300}, ["q is too long"]),
         ({"q": "tent", "limit": "0"}, ["limit"]),
         ({"q": "tent", "u": "u" * 300}, ["u is too long"]),
+        ({"q": "tent", "from": "-1"}, ["from must be an integer"]),
+        ({"q": "tent", "from": "9990", "limit": "25"}, ["from must be an integer from 0 to 9975"]),
     ],
 )
 def test_bad_input_is_400_and_never_reaches_search(aws, load, environment, search_double, query, fragments):

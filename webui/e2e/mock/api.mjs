@@ -27,7 +27,7 @@ export class MockApi {
     if (resource === 'items') return this.items(query);
     if (resource === 'recommendations') return this.recommendations(id, query.get('sessionId'));
     if (resource === 'recommendationsitem' && id) return this.similarItems(id);
-    if (resource === 'search' && !id) return this.search(query.get('q'), query.get('u'));
+    if (resource === 'search' && !id) return this.search(query);
     if (resource === 'session' && !id) return ok(this.session());
     if (resource === 'description' && !id) return this.description(query.get('asin'));
     return notFound(path);
@@ -56,7 +56,8 @@ export class MockApi {
     const start = Number(query.get('nextToken') ?? 0);
     const page = matching.slice(start, start + limit);
     const more = start + limit < matching.length;
-    return ok({ results: page, ...(more ? { nextToken: String(start + limit) } : {}) });
+    const total = category && !query.get('nextToken') ? { total: matching.length } : {};
+    return ok({ results: page, ...total, ...(more ? { nextToken: String(start + limit) } : {}) });
   }
 
   recommendations(userId, sessionId) {
@@ -76,7 +77,16 @@ export class MockApi {
     return ok({ results: ITEMS.filter((other) => other.category === item.category && other.asin !== asin) });
   }
 
-  search(q, userId) {
+  /** Like /search: a page of `limit` hits from `from`, with the `total`; only the first page re-ranked. */
+  search(query) {
+    const limit = Number(query.get('limit') ?? 25);
+    const from = Number(query.get('from') ?? 0);
+    const all = this.allHits(query.get('q'), from ? null : query.get('u'));
+    if (all.status !== 200) return all;
+    return ok({ results: all.body.results.slice(from, from + limit), total: all.body.results.length });
+  }
+
+  allHits(q, userId) {
     const words = (q ?? '').toLowerCase().split(/\s+/).filter(Boolean);
     if (!words.length) return error(400, 'q is required');
     const found = ITEMS.filter((item) => {

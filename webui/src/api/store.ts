@@ -24,8 +24,28 @@ export function fetchSimilarItems(asin: string, signal?: AbortSignal): Promise<I
   return getJson<ItemList>(`recommendationsitem/${encodeURIComponent(asin)}`, {}, signal);
 }
 
-export function searchItems(query: string, userId: string | null, signal?: AbortSignal): Promise<ItemList> {
-  return getJson<ItemList>('search', { q: query, u: userId }, signal);
+/** One page of search hits; `from` skips that many (the answer's `total` counts them all). */
+export function searchItems(
+  query: string,
+  userId: string | null,
+  signal?: AbortSignal,
+  page: { from?: number; limit?: number } = {},
+): Promise<ItemList> {
+  return getJson<ItemList>('search', { q: query, u: userId, limit: page.limit, from: page.from || null }, signal);
+}
+
+/** One page of a category, most popular first; the first page says how many items it has. */
+export function fetchCategoryPage(
+  category: string,
+  page: { nextToken?: string; limit?: number },
+  signal?: AbortSignal,
+): Promise<ItemList> {
+  return getJson<ItemList>('items', { category, limit: page.limit, nextToken: page.nextToken }, signal);
+}
+
+/** The most popular items across the store (no session, so never personalised). */
+export function fetchPopularItems(limit: number, signal?: AbortSignal): Promise<ItemList> {
+  return getJson<ItemList>('items', { limit }, signal);
 }
 
 export function fetchSession(signal?: AbortSignal): Promise<StoreSession> {

@@ -10,14 +10,27 @@ export interface Item {
   price?: number | string;
   brand?: string;
   category?: string;
+  /** The department a category belongs to (synthetic and UCSD catalogues). */
+  main_cat?: string;
   /** Set by /search on items re-ranked for the user. */
   Promoted?: boolean;
+}
+
+/** The Personalize campaign (and filter) behind a list, by name; absent on fallbacks. */
+export interface ListSource {
+  campaign: string;
+  filter?: string;
 }
 
 export interface ItemList {
   results: Item[];
   /** Explains why results are a fallback (e.g. no campaign yet); may contain line breaks. */
   warning?: string;
+  source?: ListSource;
+  /** /search: every hit; /items?category= (first page): the category's size. */
+  total?: number;
+  /** /items: pass back for the next page. */
+  nextToken?: string;
 }
 
 export interface StoreUser {

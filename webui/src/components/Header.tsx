@@ -1,9 +1,14 @@
 import { Link } from 'react-router';
+import { useActivity } from '../session/ActivityContext';
+import { CategoryMenu } from './CategoryMenu';
+import { DemoPanel } from './DemoPanel';
 import { Logo } from './Logo';
 import { SearchBox } from './SearchBox';
 import { UserMenu } from './UserMenu';
 
 export function Header() {
+  const { cart, demoMode, setDemoMode } = useActivity();
+  const count = cart.reduce((sum, line) => sum + line.quantity, 0);
   return (
     <header className="site-header">
       <div className="site-header__inner">
@@ -11,9 +16,23 @@ export function Header() {
           <Logo />
           <span className="brand__name">AllStore</span>
         </Link>
+        <CategoryMenu />
         <SearchBox />
         <UserMenu />
+        <Link to="/cart" className="cart-link" aria-label={count ? `Cart, ${count} ${count === 1 ? 'item' : 'items'}` : 'Cart'}>
+          Cart{count > 0 && <span className="cart-link__count"> ({count})</span>}
+        </Link>
+        <button
+          type="button"
+          className="demo-toggle"
+          aria-pressed={demoMode}
+          onClick={() => setDemoMode(!demoMode)}
+          title="Label each row with the Personalize recipe and campaign behind it"
+        >
+          Demo mode
+        </button>
       </div>
+      {demoMode && <DemoPanel />}
     </header>
   );
 }

@@ -4,12 +4,23 @@ import { ProductCard } from './ProductCard';
 export type ProductListLayout = 'grid' | 'strip';
 
 /** Products as a responsive grid (pages) or a horizontally scrolling strip (product page rails). */
-export function ProductList({ items, layout = 'grid', label }: { items: Item[]; layout?: ProductListLayout; label: string }) {
+export function ProductList({
+  items,
+  layout = 'grid',
+  label,
+  titleLevel = 3,
+}: {
+  items: Item[];
+  layout?: ProductListLayout;
+  label: string;
+  /** One below the list's own heading, so heading levels never skip. */
+  titleLevel?: 2 | 3;
+}) {
   return (
     <ul className={`product-list product-list--${layout}`} aria-label={label}>
       {items.map((item) => (
         <li key={item.asin}>
-          <ProductCard item={item} />
+          <ProductCard item={item} titleLevel={titleLevel} />
         </li>
       ))}
     </ul>

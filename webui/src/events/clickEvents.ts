@@ -9,6 +9,8 @@ export interface ClickEvent {
 }
 
 export const VIEW_EVENT_TYPE = 'click';
+/** A distinct type, so a solution can weight it and a filter can leave out what is in the cart. */
+export const ADD_TO_CART_EVENT_TYPE = 'add-to-cart';
 
 interface PutRecordSender {
   put(record: { StreamName: string; PartitionKey: string; Data: Uint8Array }): Promise<unknown>;

@@ -136,7 +136,11 @@ describe('product page', () => {
     renderApp('/product/NOPE%2F1');
 
     expect(await screen.findByRole('heading', { level: 1, name: 'Product not found' })).toBeTruthy();
-    expect(screen.getAllByRole('alert')[0]!.textContent).toContain('No route items/NOPE%2F1');
+    expect(document.title).toBe('Product not found · AllStore');
+    expect(screen.queryByRole('alert')).toBeNull();
+    expect(screen.queryByRole('button', { name: 'Retry' })).toBeNull();
+    expect(screen.queryByRole('heading', { name: 'Similar items' })).toBeNull();
+    expect(screen.getByRole('link', { name: 'Back to the store' })).toBeTruthy();
     expect(sentEvents('clicks-p:missing')).toEqual([]);
   });
 

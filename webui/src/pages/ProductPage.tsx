@@ -1,15 +1,19 @@
-import { useCallback, useEffect, useRef } from 'react';
-import { Link, useParams } from 'react-router';
+import { useCallback, useEffect, useRef, useState } from 'react';
+import { Link, useLocation, useParams } from 'react-router';
 import { ApiError } from '../api/client';
 import { fetchDescription, fetchItem, fetchRecommendations, fetchSimilarItems } from '../api/store';
 import type { Item } from '../api/types';
 import { ErrorState } from '../components/ErrorState';
 import { ProductImage } from '../components/ProductImage';
 import { ProductSection } from '../components/ProductSection';
-import { sendClickEvent, VIEW_EVENT_TYPE } from '../events/clickEvents';
+import { categoryPath } from '../components/categoryPath';
+import { ADD_TO_CART_EVENT_TYPE, VIEW_EVENT_TYPE } from '../events/clickEvents';
 import { useDocumentTitle } from '../hooks/useDocumentTitle';
 import { useRequest } from '../hooks/useRequest';
+import { useActivity } from '../session/ActivityContext';
 import { useShopper } from '../session/ShopperContext';
+import { Breadcrumb } from './CategoryPage';
+import { NotFoundPage } from './NotFoundPage';
 import { decodeEntities } from '../text/decodeEntities';
 import { formatPrice } from '../text/formatPrice';
 
@@ -18,65 +22,107 @@ export function ProductPage() {
   const { asin = '' } = useParams();
   const loadItem = useCallback((signal: AbortSignal) => fetchItem(asin, signal), [asin]);
   const item = useRequest(loadItem);
-  useDocumentTitle(item.status === 'ready' ? decodeEntities(item.data.title) : null);
-  useViewEvent(asin, item.status === 'ready');
+  const missing = item.status === 'error' && item.error instanceof ApiError && item.error.status === 404;
+  useDocumentTitle(item.status === 'ready' ? decodeEntities(item.data.title) : missing ? 'Product not found' : null);
+  useViewEvent(item.status === 'ready' ? item.data : null);
 
   return (
     <>
       {item.status === 'loading' && <ProductDetailsSkeleton />}
-      {item.status === 'error' && (
-        <div className="product-section">
-          <h1>{item.error instanceof ApiError && item.error.status === 404 ? 'Product not found' : 'Could not load this product'}</h1>
-          <ErrorState title="The product could not be shown." error={item.error} onRetry={item.retry} />
-          <p>
-            <Link to="/">Back to the store</Link>
-          </p>
-        </div>
-      )}
+      {item.status === 'error' &&
+        (missing ? (
+          <NotFoundPage what="product" />
+        ) : (
+          <div className="product-section">
+            <h1 tabIndex={-1}>Could not load this product</h1>
+            <ErrorState title="The product could not be shown." error={item.error} onRetry={item.retry} />
+            <p>
+              <Link to="/">Back to the store</Link>
+            </p>
+          </div>
+        ))}
       {item.status === 'ready' && <ProductDetails item={item.data} />}
-      <SimilarItems asin={asin} />
-      <UserRecommendations asin={asin} />
+      {!missing && <SimilarItems asin={asin} />}
+      {!missing && <UserRecommendations asin={asin} />}
     </>
   );
 }
 
-/** Tells the store (via Kinesis) that this visitor viewed the product, once per product and user. */
-function useViewEvent(asin: string, productShown: boolean) {
-  const { session, userId, sessionId } = useShopper();
+/**
+ * Tells the store (via Kinesis) that this visitor viewed the product, once per visit to the page:
+ * choosing another demo user while reading it is not a view by that user.
+ */
+function useViewEvent(item: Item | null) {
+  const { session } = useShopper();
+  const { sendEvent, recordView } = useActivity();
+  const { key } = useLocation();
   const sent = useRef<string | null>(null);
-  const settings = session.status === 'ready' ? session.data : null;
+  const ready = session.status === 'ready';
   useEffect(() => {
-    if (!settings || !productShown) return;
-    const key = `${asin}\n${userId ?? ''}`;
-    if (sent.current === key) return;
-    sent.current = key;
-    void sendClickEvent(settings, {
-      ...(userId ? { userID: userId } : {}),
-      itemID: asin,
-      sessionID: sessionId,
-      eventType: VIEW_EVENT_TYPE,
-    });
-  }, [settings, productShown, asin, userId, sessionId]);
+    if (!ready || !item) return;
+    const visit = `${key}\n${item.asin}`;
+    if (sent.current === visit) return;
+    sent.current = visit;
+    sendEvent(VIEW_EVENT_TYPE, item.asin);
+    recordView(item);
+  }, [ready, item, key, sendEvent, recordView]);
 }
 
 function ProductDetails({ item }: { item: Item }) {
   const title = decodeEntities(item.title);
   const price = formatPrice(item.price);
+  const category = item.category ? decodeEntities(item.category) : null;
   return (
+    <>
+    <Breadcrumb
+      trail={[item.main_cat ? decodeEntities(item.main_cat) : null, category].filter((step): step is string => !!step)}
+      current={title}
+      links={category ? { [category]: categoryPath(item.category!) } : {}}
+    />
     <article className="product-details">
       <ProductImage src={item.imUrl} alt={title} eager />
       <div className="product-details__info">
-        {item.category && <p className="eyebrow">{decodeEntities(item.category)}</p>}
-        <h1>{title}</h1>
+        <h1 tabIndex={-1}>{title}</h1>
         {item.brand && (
           <p className="product-details__brand">
             by <span>{decodeEntities(item.brand)}</span>
           </p>
         )}
         {price && <p className="price price--large">{price}</p>}
+        <AddToCart item={item} />
         <Description asin={item.asin} />
       </div>
     </article>
+    </>
+  );
+}
+
+/** Puts the product in the browser's cart and sends an `add-to-cart` event (a distinct event type). */
+function AddToCart({ item }: { item: Item }) {
+  const { addToCart, sendEvent, cart } = useActivity();
+  const [added, setAdded] = useState(false);
+  const quantity = cart.find((line) => line.item.asin === item.asin)?.quantity ?? 0;
+  return (
+    <div className="add-to-cart">
+      <button
+        type="button"
+        className="button button--primary"
+        onClick={() => {
+          addToCart(item);
+          sendEvent(ADD_TO_CART_EVENT_TYPE, item.asin);
+          setAdded(true);
+        }}
+      >
+        Add to cart
+      </button>
+      <p className="add-to-cart__status" role="status">
+        {added && quantity > 0 && (
+          <>
+            {quantity === 1 ? 'Added to your cart.' : `${quantity} in your cart.`} <Link to="/cart">View cart</Link>
+          </>
+        )}
+      </p>
+    </div>
   );
 }
 
@@ -116,7 +162,15 @@ function Description({ asin }: { asin: string }) {
 function SimilarItems({ asin }: { asin: string }) {
   const load = useCallback((signal: AbortSignal) => fetchSimilarItems(asin, signal), [asin]);
   const similar = useRequest(load);
-  return <ProductSection heading="Similar items" request={similar} layout="strip" empty="No similar items found." />;
+  return (
+    <ProductSection
+      heading="Similar items"
+      request={similar}
+      layout="strip"
+      origin={{ recipe: 'SIMS' }}
+      empty="No similar items found."
+    />
+  );
 }
 
 /** Only signed-in users get their own rail; anonymous visitors already see similar items. */
@@ -141,6 +195,7 @@ function UserRecommendationsFor({ userId, sessionId, viewedAsin }: { userId: str
       heading="Recommended for you"
       request={recommendations}
       layout="strip"
+      origin={{ recipe: 'User-Personalization' }}
       empty="No recommendations yet."
     />
   );

@@ -12,6 +12,7 @@ const results = {
     item('S2', { title: 'Stove Fuel' }),
     item('S3', { title: 'Stove Windscreen', Promoted: false }),
   ],
+  total: 3,
 };
 
 describe('search page', () => {
@@ -25,7 +26,7 @@ describe('search page', () => {
     expect(within(cards[0]!).getByText('Recommended for you')).toBeTruthy();
     expect(within(cards[1]!).queryByText('Recommended for you')).toBeNull();
     expect(within(cards[2]!).queryByText('Recommended for you')).toBeNull();
-    expect(screen.getByText('3 products')).toBeTruthy();
+    expect(screen.getByText('Showing 3 of 3 products')).toBeTruthy();
   });
 
   it('URL-encodes the query and sends the signed-in user', async () => {
@@ -34,7 +35,7 @@ describe('search page', () => {
     renderApp(`/search?q=${encodeURIComponent('tent & stove 50%')}`);
 
     await screen.findByRole('list', { name: 'Results for “tent & stove 50%”' });
-    expect(api.requestsTo('search')).toEqual(['/Prod/search?q=tent%20%26%20stove%2050%25&u=u1']);
+    expect(api.requestsTo('search')).toEqual(['/Prod/search?q=tent%20%26%20stove%2050%25&u=u1&limit=24']);
     expect((screen.getByRole('searchbox', { name: 'Search products' }) as HTMLInputElement).value).toBe(
       'tent & stove 50%',
     );
@@ -53,7 +54,7 @@ describe('search page', () => {
 
     expect(screen.getByTestId('location').textContent).toBe('/search?q=socks%20%26%20%22liners%22%20%232');
     await screen.findByRole('list', { name: 'Results for “socks & "liners" #2”' });
-    expect(api.requestsTo('search')).toEqual(['/Prod/search?q=socks%20%26%20%22liners%22%20%232']);
+    expect(api.requestsTo('search')).toEqual(['/Prod/search?q=socks%20%26%20%22liners%22%20%232&limit=24']);
   });
 
   it('searches again when the query or the user changes', async () => {
@@ -73,9 +74,9 @@ describe('search page', () => {
     await screen.findByRole('list', { name: 'Results for “lantern”' });
 
     expect(api.requestsTo('search')).toEqual([
-      '/Prod/search?q=stove',
-      '/Prod/search?q=stove&u=u2',
-      '/Prod/search?q=lantern&u=u2',
+      '/Prod/search?q=stove&limit=24',
+      '/Prod/search?q=stove&u=u2&limit=24',
+      '/Prod/search?q=lantern&u=u2&limit=24',
     ]);
   });
 
@@ -87,10 +88,37 @@ describe('search page', () => {
     expect(api.requestsTo('search')).toEqual([]);
   });
 
-  it('shows an empty result as a message, not an empty grid', async () => {
-    fakeApi({ session: { body: session }, search: { body: { results: [] } } });
+  it('offers popular products instead of a dead end when nothing matches', async () => {
+    const api = fakeApi({
+      session: { body: session },
+      search: { body: { results: [], total: 0 } },
+      items: { body: { results: [item('POP1', { title: 'Water Bottle' })] } },
+    });
     renderApp('/search?q=zzz');
 
-    expect(await screen.findByText('No products match your search. Try other words.')).toBeTruthy();
+    expect(await screen.findByText(/No products match your search/)).toBeTruthy();
+    const popular = await screen.findByRole('list', { name: 'Popular right now' });
+    expect(within(popular).getByRole('link', { name: /Water Bottle/ })).toBeTruthy();
+    expect(api.requestsTo('items')).toEqual(['/Prod/items?limit=8']);
+    expect(screen.queryByText(/Showing/)).toBeNull();
+  });
+
+  it('says how many of all the hits it shows and fetches the rest with from', async () => {
+    const hits = Array.from({ length: 30 }, (_, index) => item(`H${index}`, { title: `Hit ${index}` }));
+    const api = fakeApi({
+      session: { body: session },
+      search: (call) => ({ body: { results: call === 1 ? hits.slice(0, 24) : hits.slice(24), total: 30 } }),
+    });
+    const user = userEvent.setup();
+    renderApp('/search?q=hit');
+
+    expect(await screen.findByText('Showing 24 of 30 products')).toBeTruthy();
+    await user.click(screen.getByRole('button', { name: 'Show more' }));
+
+    expect(await screen.findByText('Showing 30 of 30 products')).toBeTruthy();
+    const list = screen.getByRole('list', { name: 'Results for “hit”' });
+    expect(within(list).getAllByRole('article')).toHaveLength(30);
+    expect(screen.queryByRole('button', { name: 'Show more' })).toBeNull();
+    expect(api.requestsTo('search')).toEqual(['/Prod/search?q=hit&limit=24', '/Prod/search?q=hit&limit=24&from=24']);
   });
 });

@@ -1,10 +1,15 @@
 import { useCallback } from 'react';
-import { useSearchParams } from 'react-router';
-import { searchItems } from '../api/store';
+import { useLocation, useSearchParams } from 'react-router';
+import { fetchPopularItems, searchItems } from '../api/store';
+import { ListFooter } from '../components/ListFooter';
 import { ProductSection } from '../components/ProductSection';
 import { useDocumentTitle } from '../hooks/useDocumentTitle';
+import { type PageLoader, usePagedList } from '../hooks/usePagedList';
 import { useRequest } from '../hooks/useRequest';
 import { useShopper } from '../session/ShopperContext';
+
+export const SEARCH_PAGE_SIZE = 24;
+const SUGGESTIONS = 8;
 
 /** Results for `/search?q=…`, personalised for the chosen user (re-ranked items get a badge). */
 export function SearchPage() {
@@ -14,7 +19,7 @@ export function SearchPage() {
   if (!query) {
     return (
       <section className="product-section">
-        <h1>Search</h1>
+        <h1 tabIndex={-1}>Search</h1>
         <p className="empty-state">Type what you are looking for in the search box above.</p>
       </section>
     );
@@ -24,16 +29,52 @@ export function SearchPage() {
 
 function SearchResults({ query }: { query: string }) {
   const { userId } = useShopper();
-  const load = useCallback((signal: AbortSignal) => searchItems(query, userId, signal), [query, userId]);
-  const results = useRequest(load);
-  const count = results.status === 'ready' ? results.data.results.length : null;
+  const loadPage: PageLoader = useCallback(
+    (cursor, signal) =>
+      searchItems(query, userId, signal, {
+        limit: SEARCH_PAGE_SIZE,
+        from: cursor && 'from' in cursor ? cursor.from : undefined,
+      }),
+    [query, userId],
+  );
+  const list = usePagedList(loadPage, 'offset', `${useLocation().key}/search/${userId ?? ''}/${query}`);
+  const nothingFound = list.request.status === 'ready' && list.request.data.results.length === 0;
+  return (
+    <>
+      <ProductSection
+        heading={`Results for “${query}”`}
+        headingLevel={1}
+        request={list.request}
+        origin={{ recipe: 'Personalized-Ranking' }}
+        empty="No products match your search. Try other words, or one of the popular products below."
+        footer={
+          <ListFooter
+            shown={list.shown}
+            total={list.total}
+            noun={list.total === 1 ? 'product' : 'products'}
+            hasMore={list.hasMore}
+            loadingMore={list.loadingMore}
+            error={list.moreError}
+            onMore={list.more}
+          />
+        }
+      />
+      {nothingFound && <PopularSuggestions />}
+    </>
+  );
+}
+
+/** Instead of a dead end: the store's most popular products. */
+function PopularSuggestions() {
+  const load = useCallback((signal: AbortSignal) => fetchPopularItems(SUGGESTIONS, signal), []);
+  const popular = useRequest(load);
   return (
     <ProductSection
-      heading={`Results for “${query}”`}
-      headingLevel={1}
-      intro={count !== null && <p className="section-intro">{count === 1 ? '1 product' : `${count} products`}</p>}
-      request={results}
-      empty="No products match your search. Try other words."
+      heading="Popular right now"
+      request={popular}
+      layout="strip"
+      origin={{ fixed: 'The most popular items (DynamoDB popular-index), not personalised' }}
+      empty="No products yet."
     />
   );
 }

@@ -1,0 +1,75 @@
+import { screen, waitFor, within } from '@testing-library/react';
+import userEvent from '@testing-library/user-event';
+import { describe, expect, it } from 'vitest';
+import { fakeApi } from '../test/fakeApi';
+import { item, session } from '../test/fixtures';
+import { renderApp } from '../test/renderApp';
+
+const tent = (n: number) => item(`T${n}`, { title: `Tent ${n}`, category: 'Tents', main_cat: 'Sports & Outdoors' });
+
+describe('category page', () => {
+  it('lists the category a page at a time with nextToken, saying how many of all it shows', async () => {
+    const api = fakeApi({
+      session: { body: session },
+      items: (call) =>
+        call === 1
+          ? { body: { results: [tent(1), tent(2)], total: 3, nextToken: 'page-2' } }
+          : { body: { results: [tent(3)] } },
+    });
+    const user = userEvent.setup();
+    renderApp('/category/Tents');
+
+    expect(await screen.findByRole('heading', { level: 1, name: 'Tents' })).toBeTruthy();
+    expect(await screen.findByText('Showing 2 of 3 products')).toBeTruthy();
+    const breadcrumb = screen.getByRole('navigation', { name: 'Breadcrumb' });
+    expect(within(breadcrumb).getAllByRole('listitem').map((step) => step.textContent)).toEqual([
+      'Home',
+      'Sports & Outdoors',
+      'Tents',
+    ]);
+    expect(document.title).toBe('Tents · AllStore');
+
+    await user.click(screen.getByRole('button', { name: 'Show more' }));
+    expect(await screen.findByText('Showing 3 of 3 products')).toBeTruthy();
+    expect(within(screen.getByRole('list', { name: 'Tents' })).getAllByRole('article')).toHaveLength(3);
+    expect(screen.queryByRole('button', { name: 'Show more' })).toBeNull();
+    expect(api.requestsTo('items')).toEqual([
+      '/Prod/items?category=Tents&limit=12',
+      '/Prod/items?category=Tents&limit=12&nextToken=page-2',
+    ]);
+  });
+
+  it('links cards to their category, and the header menu lists the categories of popular items', async () => {
+    fakeApi({
+      session: { body: session },
+      recommendations: { body: { results: [tent(1)] } },
+      items: {
+        body: {
+          results: [tent(1), item('B1', { category: 'Bike Lights', main_cat: 'Sports & Outdoors' }), item('H1', { category: 'Headphones', main_cat: 'Electronics' })],
+        },
+      },
+    });
+    const user = userEvent.setup();
+    renderApp('/');
+
+    const list = await screen.findByRole('list', { name: 'Popular right now' });
+    expect(within(list).getByRole('link', { name: 'Tents' }).getAttribute('href')).toBe('/category/Tents');
+
+    await user.click(screen.getByText('Categories'));
+    const menu = await screen.findByRole('navigation', { name: 'Categories' });
+    expect(within(menu).getAllByRole('link').map((link) => link.textContent)).toEqual(['Tents', 'Bike Lights', 'Headphones']);
+    await user.click(within(menu).getByRole('link', { name: 'Headphones' }));
+    expect(screen.getByTestId('location').textContent).toBe('/category/Headphones');
+  });
+
+  it('says so when the category has no products', async () => {
+    fakeApi({ session: { body: session }, items: { body: { results: [], total: 0 } } });
+    renderApp('/category/Nothing');
+
+    await screen.findByRole('heading', { level: 1, name: 'Nothing' });
+    await waitFor(() =>
+      expect(document.querySelector('.empty-state')?.textContent).toBe('There are no products in “Nothing”. Back to the store'),
+    );
+    expect(screen.queryByText(/Showing/)).toBeNull();
+  });
+});

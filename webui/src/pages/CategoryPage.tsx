@@ -1,0 +1,72 @@
+import { useCallback } from 'react';
+import { Link, useLocation, useParams } from 'react-router';
+import { fetchCategoryPage } from '../api/store';
+import { ListFooter } from '../components/ListFooter';
+import { ProductSection } from '../components/ProductSection';
+import { useDocumentTitle } from '../hooks/useDocumentTitle';
+import { type PageLoader, usePagedList } from '../hooks/usePagedList';
+import { decodeEntities } from '../text/decodeEntities';
+
+export const CATEGORY_PAGE_SIZE = 12;
+
+/** `/category/<name>`: the category's products, most popular first, a page at a time (category-index). */
+export function CategoryPage() {
+  const { name = '' } = useParams();
+  const category = decodeEntities(name);
+  useDocumentTitle(category);
+  const loadPage: PageLoader = useCallback(
+    (cursor, signal) =>
+      fetchCategoryPage(
+        name,
+        { limit: CATEGORY_PAGE_SIZE, nextToken: cursor && 'nextToken' in cursor ? cursor.nextToken : undefined },
+        signal,
+      ),
+    [name],
+  );
+  const list = usePagedList(loadPage, 'token', `${useLocation().key}/category/${name}`);
+  const department = list.request.status === 'ready' ? list.request.data.results[0]?.main_cat : undefined;
+  return (
+    <>
+      <Breadcrumb trail={department ? [decodeEntities(department)] : []} current={category} />
+      <ProductSection
+        heading={category}
+        headingLevel={1}
+        request={list.request}
+        origin={{ fixed: 'Catalogue order: most popular first (DynamoDB category-index), not personalised' }}
+        empty={
+          <>
+            There are no products in “{category}”. <Link to="/">Back to the store</Link>
+          </>
+        }
+        footer={
+          <ListFooter
+            shown={list.shown}
+            total={list.total}
+            noun="products"
+            hasMore={list.hasMore}
+            loadingMore={list.loadingMore}
+            error={list.moreError}
+            onMore={list.more}
+          />
+        }
+      />
+    </>
+  );
+}
+
+/** Home › department › category: where a page sits in the store. Links only what has a page. */
+export function Breadcrumb({ trail, current, links = {} }: { trail: string[]; current: string; links?: Record<string, string> }) {
+  return (
+    <nav aria-label="Breadcrumb" className="breadcrumb">
+      <ol>
+        <li>
+          <Link to="/">Home</Link>
+        </li>
+        {trail.map((step) => (
+          <li key={step}>{links[step] ? <Link to={links[step]}>{step}</Link> : step}</li>
+        ))}
+        <li aria-current="page">{current}</li>
+      </ol>
+    </nav>
+  );
+}
