@@ -9,9 +9,11 @@ import json
 from pathlib import Path
 
 import boto3
+import nbformat
 from moto import mock_aws
 from moto.iam.access_control import IAMPolicy
 from moto.server import ThreadedMotoServer
+from nbclient import NotebookClient
 
 from allstore.local import aws_call_log
 from allstore.local.lambda_code import load_handler
@@ -259,3 +261,25 @@ def test_a_custom_resource_request_binds_the_names_the_template_gives_its_proper
         "SetupFunction called s3.CopyObject: role SetupFunctionRole does not allow s3:GetObject on "
         "arn:aws:s3:::sources/other.csv"
     )
+
+
+def test_a_notebook_kernels_calls_are_checked_as_the_notebook_roles(tmp_path: Path, monkeypatch) -> None:
+    """A kernel is a process of its own: the startup file the notebook tests install checks its calls."""
+    least_privilege.prepare_kernels(tmp_path / "ipython")
+    monkeypatch.setenv("IPYTHONDIR", str(tmp_path / "ipython"))
+    notebook = nbformat.v4.new_notebook()
+    notebook.cells.append(
+        nbformat.v4.new_code_cell(
+            "import boto3\n"
+            'ssm = boto3.client("ssm", region_name="us-east-1", endpoint_url="http://127.0.0.1:9")\n'
+            "try:\n"
+            '    ssm.get_parameter(Name="/elsewhere/wiring/recommendations")\n'
+            "except Exception:\n"
+            "    pass  # nothing listens there: the check happens before the request is sent\n"
+        )
+    )
+    NotebookClient(notebook, kernel_name="python3", timeout=120).execute()
+    assert least_privilege.kernel_refusals() == [
+        "NotebookRole called ssm.GetParameter: role NotebookRole does not allow ssm:GetParameter on "
+        "arn:aws:ssm:us-east-1:123456789012:parameter/elsewhere/wiring/recommendations"
+    ]
