@@ -1,17 +1,13 @@
-"""Recipes, solutions and solution versions (AmazonPersonalize.<Operation>): training in the
-background with the recipe's fit (and tune, for performHPO; a comparison of recipes, for
-performAutoML), then the model saved with what the runtime needs beside it."""
+"""Recipes, solutions and solution versions (AmazonPersonalize.<Operation>): what may be trained,
+checked here; the training itself runs in the background (state/training.py)."""
 
 from __future__ import annotations
 
-import logging
 import secrets
-import time
 from typing import Any
 
-from allstore.personalize.errors import JobFailed, in_use, invalid_input, not_found
-from allstore.personalize.evaluation import solution_metrics
-from allstore.personalize.recipes import RECIPE_ARN_PREFIX, RECIPES, RetiredRecipe, get_recipe
+from allstore.personalize.errors import in_use, invalid_input, not_found
+from allstore.personalize.recipes import RECIPE_ARN_PREFIX, RECIPES
 from allstore.personalize.recipes.use_cases import USE_CASES
 from allstore.personalize.state.kinds import (
     Campaign,
@@ -20,16 +16,13 @@ from allstore.personalize.state.kinds import (
     Solution,
     SolutionVersion,
 )
-from allstore.personalize.state.models import bundle
 from allstore.personalize.state.resources import make_arn, paginate
 from allstore.personalize.state.service_state import ServiceState
+from allstore.personalize.state.training import recipe_of, train
 from allstore.workshop.statuses import ACTIVE, IN_PROGRESS
 
 Result = dict[str, Any]
-logger = logging.getLogger(__name__)
-HPO_BUDGET_SECONDS = 60.0
 RECIPES_PUBLISHED = 1_559_347_200.0  # 2019-06-01, the date the service reports for its recipes
-DEFAULT_AUTOML_METRIC = "precision_at_25"
 
 
 class SolutionsApi:
@@ -123,7 +116,7 @@ class SolutionsApi:
         else:
             recipe_arns = [solution.recipe_arn]
         for recipe_arn in recipe_arns:
-            recipe = self._recipe(recipe_arn)
+            recipe = recipe_of(recipe_arn)
             if recipe.recipe_type == "PERSONALIZED_ACTIONS":
                 types = {
                     dataset.dataset_type
@@ -146,14 +139,6 @@ class SolutionsApi:
             _ = solution.event_value_threshold  # float() of the configured string
         except ValueError:
             raise invalid_input("solutionConfig.eventValueThreshold must be a number.") from None
-
-    def _recipe(self, recipe_arn: str):
-        try:
-            return get_recipe(recipe_arn)
-        except RetiredRecipe as retired:
-            raise invalid_input(retired.args[0]) from None
-        except KeyError:
-            raise not_found(f"Recipe {recipe_arn} does not exist.") from None
 
     def describe_solution(self, solution_arn: str) -> Result:
         solution = self.store.get(Solution, solution_arn)
@@ -202,7 +187,7 @@ class SolutionsApi:
         if training_mode == "UPDATE":
             if (
                 solution.perform_auto_ml
-                or self._recipe(solution.recipe_arn).recipe_type != "USER_PERSONALIZATION"
+                or recipe_of(solution.recipe_arn).recipe_type != "USER_PERSONALIZATION"
             ):
                 raise invalid_input("trainingMode UPDATE is only for User-Personalization solutions.")
             if previous is None:
@@ -229,64 +214,9 @@ class SolutionsApi:
             )
         )
         self.state.jobs.activate(
-            SolutionVersion, arn, lambda: self._train(arn, solution, previous), long=True
+            SolutionVersion, arn, lambda: train(self.state, arn, solution, previous), long=True
         )
         return {"solutionVersionArn": arn}
-
-    def _train(self, version_arn: str, solution: Solution, previous: SolutionVersion | None) -> None:
-        """Train in the background; any exception fails the version and no model file is written."""
-        started = time.monotonic()
-        version = self.store.get(SolutionVersion, version_arn)
-        events_seq = self.state.events.last_seq(solution.dataset_group_arn)
-        skipped: list[str] = []
-        data = self.state.training_data(
-            solution.dataset_group_arn,
-            events_seq,
-            solution.event_type,
-            solution.event_value_threshold,
-            skipped,
-        )
-        if skipped:
-            logger.warning(
-                "%s: skipped %d rows training cannot read (first: %s)", version_arn, len(skipped), skipped[0]
-            )
-        overrides = solution.hyperparameter_overrides
-        if solution.perform_auto_ml:
-            recipe = self._best_recipe(solution, data, overrides)
-        else:
-            recipe = self._recipe(solution.recipe_arn)
-        hyperparameters = {**recipe.default_hyperparameters, **overrides}
-        changes: Result = {}
-        if version.training_mode == "UPDATE" and previous is not None:
-            hyperparameters.update(previous.tuned_hyperparameters)
-        elif solution.perform_hpo:
-            hyperparameters = recipe.tune(data, hyperparameters, HPO_BUDGET_SECONDS)
-            changes["tuned_hpo_params"] = {"algorithmHyperParameters": dict(hyperparameters)}
-        model = recipe.fit(data, hyperparameters)
-        metrics = solution_metrics(recipe, data, hyperparameters)
-        self.state.models.save(version_arn, bundle(model, recipe.name, recipe.recipe_type, data, events_seq))
-        self.store.update(
-            SolutionVersion,
-            version_arn,
-            metrics=metrics,
-            skipped_rows=len(skipped),
-            training_hours=(time.monotonic() - started) / 3600,
-            **changes,
-        )
-
-    def _best_recipe(self, solution: Solution, data, overrides: Result):
-        """performAutoML: the recipe from the list with the best validation metric."""
-        metric = solution.auto_ml_metric or DEFAULT_AUTOML_METRIC
-        best, best_value, best_arn = None, float("-inf"), None
-        for recipe_arn in solution.auto_ml_recipe_arns:
-            recipe = self._recipe(recipe_arn)
-            metrics = solution_metrics(recipe, data, {**recipe.default_hyperparameters, **overrides})
-            if metric not in metrics:
-                raise JobFailed(f"autoMLConfig.metricName {metric} is not one of {sorted(metrics)}")
-            if metrics[metric] > best_value:
-                best, best_value, best_arn = recipe, metrics[metric], recipe_arn
-        self.store.update(Solution, solution.arn, auto_ml_result={"bestRecipeArn": best_arn})
-        return best
 
     def describe_solution_version(self, solution_version_arn: str) -> Result:
         return {"solutionVersion": self.store.get(SolutionVersion, solution_version_arn).wire()}

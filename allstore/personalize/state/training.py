@@ -1,0 +1,88 @@
+"""A solution version's training, run in the background: the dataset group's data as the solution
+restricts it, the recipe's fit (after tune, for performHPO; the best of a comparison of recipes, for
+performAutoML), then the model saved with what the runtime needs beside it and the metrics."""
+
+from __future__ import annotations
+
+import logging
+import time
+from typing import Any
+
+from allstore.personalize.errors import JobFailed, invalid_input, not_found
+from allstore.personalize.evaluation import solution_metrics
+from allstore.personalize.recipes import Recipe, RetiredRecipe, TrainingData, get_recipe
+from allstore.personalize.state.kinds import Solution, SolutionVersion
+from allstore.personalize.state.models import bundle
+from allstore.personalize.state.service_state import ServiceState
+
+logger = logging.getLogger(__name__)
+HPO_BUDGET_SECONDS = 60.0
+DEFAULT_AUTOML_METRIC = "precision_at_25"
+
+
+def recipe_of(recipe_arn: str) -> Recipe:
+    """The recipe an ARN names: ResourceNotFoundException for an unknown one, InvalidInputException
+    for a retired one."""
+    try:
+        return get_recipe(recipe_arn)
+    except RetiredRecipe as retired:
+        raise invalid_input(retired.args[0]) from None
+    except KeyError:
+        raise not_found(f"Recipe {recipe_arn} does not exist.") from None
+
+
+def train(
+    state: ServiceState, version_arn: str, solution: Solution, previous: SolutionVersion | None
+) -> None:
+    """Train the version; any exception fails it and no model file is written."""
+    started = time.monotonic()
+    version = state.resources.get(SolutionVersion, version_arn)
+    events_seq = state.events.last_seq(solution.dataset_group_arn)
+    skipped: list[str] = []
+    data = state.training_data(
+        solution.dataset_group_arn, events_seq, solution.event_type, solution.event_value_threshold, skipped
+    )
+    if skipped:
+        logger.warning(
+            "%s: skipped %d rows training cannot read (first: %s)", version_arn, len(skipped), skipped[0]
+        )
+    overrides = solution.hyperparameter_overrides
+    if solution.perform_auto_ml:
+        recipe = _best_recipe(state, solution, data, overrides)
+    else:
+        recipe = recipe_of(solution.recipe_arn)
+    hyperparameters = {**recipe.default_hyperparameters, **overrides}
+    changes: dict[str, Any] = {}
+    if version.training_mode == "UPDATE" and previous is not None:
+        hyperparameters.update(previous.tuned_hyperparameters)
+    elif solution.perform_hpo:
+        hyperparameters = recipe.tune(data, hyperparameters, HPO_BUDGET_SECONDS)
+        changes["tuned_hpo_params"] = {"algorithmHyperParameters": dict(hyperparameters)}
+    model = recipe.fit(data, hyperparameters)
+    metrics = solution_metrics(recipe, data, hyperparameters)
+    state.models.save(version_arn, bundle(model, recipe.name, recipe.recipe_type, data, events_seq))
+    state.resources.update(
+        SolutionVersion,
+        version_arn,
+        metrics=metrics,
+        skipped_rows=len(skipped),
+        training_hours=(time.monotonic() - started) / 3600,
+        **changes,
+    )
+
+
+def _best_recipe(
+    state: ServiceState, solution: Solution, data: TrainingData, overrides: dict[str, str]
+) -> Recipe:
+    """performAutoML: the recipe from the list with the best validation metric."""
+    metric = solution.auto_ml_metric or DEFAULT_AUTOML_METRIC
+    best, best_value, best_arn = None, float("-inf"), None
+    for recipe_arn in solution.auto_ml_recipe_arns:
+        recipe = recipe_of(recipe_arn)
+        metrics = solution_metrics(recipe, data, {**recipe.default_hyperparameters, **overrides})
+        if metric not in metrics:
+            raise JobFailed(f"autoMLConfig.metricName {metric} is not one of {sorted(metrics)}")
+        if metrics[metric] > best_value:
+            best, best_value, best_arn = recipe, metrics[metric], recipe_arn
+    state.resources.update(Solution, solution.arn, auto_ml_result={"bestRecipeArn": best_arn})
+    return best
