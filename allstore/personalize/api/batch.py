@@ -14,7 +14,7 @@ from allstore.personalize.state.inference import (
     DEFAULT_NUM_RESULTS,
     MAX_NUM_RESULTS,
     Query,
-    exploration_settings,
+    campaign_config_with_defaults,
 )
 from allstore.personalize.state.kinds import BatchInferenceJob, BatchSegmentJob, SolutionVersion
 from allstore.personalize.state.models import ModelBundle
@@ -107,11 +107,10 @@ class BatchApi:
         if not 1 <= num_results <= MAX_NUM_RESULTS:
             raise invalid_input(f"numResults must be between 1 and {MAX_NUM_RESULTS}.")
         config = batch_inference_job_config or {}
-        exploration = config.get("itemExplorationConfig")
-        if exploration is not None:
-            if recipe_type != "USER_PERSONALIZATION":
-                raise invalid_input("itemExplorationConfig applies only to User-Personalization solutions.")
-            exploration_settings(exploration)  # checked now, so a bad config fails the call
+        if config.get("itemExplorationConfig") is not None and recipe_type != "USER_PERSONALIZATION":
+            raise invalid_input("itemExplorationConfig applies only to User-Personalization solutions.")
+        # checked now, so a bad config fails the call; a campaign's defaults for what it leaves out
+        exploration = campaign_config_with_defaults(config, recipe_type).get("itemExplorationConfig")
         arn = make_arn(BatchInferenceJob.kind, job_name)
         self.store.new(
             BatchInferenceJob(

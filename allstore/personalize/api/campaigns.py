@@ -12,6 +12,7 @@ from allstore.personalize.errors import already_exists, in_use, invalid_input, l
 from allstore.personalize.filters import parse_filter
 from allstore.personalize.recipes import get_recipe
 from allstore.personalize.schemas import parse_schema
+from allstore.personalize.state.inference import campaign_config_with_defaults
 from allstore.personalize.state.kinds import (
     Campaign,
     CampaignUpdate,
@@ -57,7 +58,7 @@ class CampaignsApi:
                 name=name,
                 solution_version_arn=version.arn,
                 min_provisioned_tps=min_provisioned_tps,
-                campaign_config=campaign_config or {},
+                campaign_config=campaign_config_with_defaults(campaign_config, _recipe_type(version)),
             )
         )
         self.state.jobs.activate(Campaign, arn, lambda: self.state.models.load(version.arn))
@@ -78,14 +79,16 @@ class CampaignsApi:
         ):
             raise in_use(f"Campaign {campaign.arn} is already being updated.")
         version_arn = solution_version_arn or campaign.solution_version_arn
-        self.store.active(SolutionVersion, version_arn)
+        version = self.store.active(SolutionVersion, version_arn)
         now = time.time()
         update = CampaignUpdate(
             solution_version_arn=version_arn,
             min_provisioned_tps=campaign.min_provisioned_tps
             if min_provisioned_tps is None
             else min_provisioned_tps,
-            campaign_config=campaign_config or campaign.campaign_config,
+            campaign_config=campaign_config_with_defaults(
+                campaign_config or campaign.campaign_config, _recipe_type(version)
+            ),
             status=CREATE_PENDING,
             creation_date_time=now,
             last_updated_date_time=now,
@@ -214,3 +217,7 @@ class CampaignsApi:
 
     def delete_filter(self, filter_arn: str) -> Result:
         return self.state.delete(Filter, filter_arn)
+
+
+def _recipe_type(version: SolutionVersion) -> str:
+    return get_recipe(version.recipe_arn).recipe_type if version.recipe_arn else ""

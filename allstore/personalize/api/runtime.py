@@ -37,6 +37,7 @@ class RuntimeApi:
         filter_arn: str | None = None,
         filter_values: dict[str, str] | None = None,
         metadata_columns: dict[str, list[str]] | None = None,
+        promotions: list[dict[str, Any]] | None = None,
     ) -> dict[str, Any]:
         if recommender_arn:
             if campaign_arn:
@@ -49,6 +50,7 @@ class RuntimeApi:
                 filter_arn=filter_arn,
                 filter_values=filter_values,
                 exploration=recommender.recommender_config.get("itemExplorationConfig"),
+                promotions=promotions,
             )
             item_list = self._from_recommender(recommender, query, metadata_columns or {})
         else:
@@ -64,6 +66,7 @@ class RuntimeApi:
                 filter_arn=filter_arn,
                 filter_values=filter_values,
                 exploration=_exploration(campaign),
+                promotions=promotions,
             )
             item_list = self.state.inference.recommend(campaign.solution_version_arn, query)
         return {"itemList": item_list, "recommendationId": f"RID-{uuid.uuid4()}"}

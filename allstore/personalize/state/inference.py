@@ -9,6 +9,7 @@ numpy argpartition for the top N.
 
 from __future__ import annotations
 
+import random
 import threading
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -35,6 +36,9 @@ DEFAULT_NUM_RESULTS = 25
 MAX_NUM_RESULTS = 500
 MAX_INPUT_LIST = 500
 DEFAULT_EXPLORATION_WEIGHT = 0.3  # the service's default explorationWeight
+# What a User-Personalization campaign explores with when its campaignConfig does not say
+# (the recipe's documented defaults: explorationWeight 0.3, explorationItemAgeCutOff 30 days).
+DEFAULT_ITEM_EXPLORATION = {"explorationWeight": "0.3", "explorationItemAgeCutOff": "30.0"}
 DAY_SECONDS = 86_400
 SCORED_TYPES = ("USER_PERSONALIZATION", "PERSONALIZED_RANKING")  # SIMS and popularity return no score
 
@@ -74,6 +78,21 @@ class Query:
     filter_arn: str | None = None
     filter_values: Mapping[str, str] | None = None
     exploration: Mapping[str, str] | None = None  # itemExplorationConfig, when one is given
+    promotions: Sequence[Mapping[str, Any]] | None = None  # GetRecommendations' promotions
+
+
+def campaign_config_with_defaults(config: Mapping[str, Any] | None, recipe_type: str) -> dict[str, Any]:
+    """The campaignConfig a campaign runs with, as DescribeCampaign shows it: a User-Personalization
+    campaign explores with the documented defaults for what its itemExplorationConfig leaves out."""
+    config = dict(config or {})
+    if recipe_type == "USER_PERSONALIZATION":
+        config["itemExplorationConfig"] = {
+            **DEFAULT_ITEM_EXPLORATION,
+            **config.get("itemExplorationConfig", {}),
+        }
+    if "itemExplorationConfig" in config:
+        exploration_settings(config["itemExplorationConfig"])  # refused now, not at the first request
+    return config
 
 
 def exploration_settings(config: Mapping[str, str] | None) -> tuple[float, float | None]:
@@ -101,12 +120,14 @@ def exploration_settings(config: Mapping[str, str] | None) -> tuple[float, float
 
 
 def _ranks(values: np.ndarray) -> np.ndarray:
-    """Each value's rank among the finite ones, scaled to [0, 1] (1 = highest); -inf stays -inf."""
+    """Each value's rank among the finite ones, scaled to [0, 1] (1 = highest); equal values share
+    the lowest of their ranks (items past the age cut-off are all equally "not new"); -inf stays -inf."""
     finite = np.isfinite(values)
     ranked = np.full(len(values), -np.inf)
     if finite.any():
-        order = np.argsort(np.argsort(values[finite], kind="stable"), kind="stable")
-        ranked[finite] = order / max(finite.sum() - 1, 1)
+        kept = values[finite]
+        distinct, first = np.unique(np.sort(kept), return_index=True)
+        ranked[finite] = first[np.searchsorted(distinct, kept)] / max(finite.sum() - 1, 1)
     return ranked
 
 
@@ -121,7 +142,9 @@ def explore(
     coldness = -popularity.astype(np.float64)
     if fresh is not None:
         coldness = np.where(fresh, coldness, coldness.min(initial=0.0) - 1.0)
-    blended = (1.0 - weight) * _ranks(scores) + weight * _ranks(coldness)
+    relevance = _ranks(scores)
+    # relevance also breaks ties in coldness (at weight 1, among items equally not new)
+    blended = (1.0 - weight + 1e-6) * relevance + weight * _ranks(coldness)
     return np.where(np.isfinite(scores), blended, -np.inf)
 
 
@@ -135,6 +158,7 @@ class Inference:
         self._lock = threading.Lock()
         self._catalogues: dict[str, tuple[int, CatalogueIndex]] = {}
         self._filters: dict[str, tuple[str, FilterExpression]] = {}
+        self._first_seen: dict[str, np.ndarray] = {}
 
     def group_of(self, version_arn: str) -> str:
         return self.resources.get(SolutionVersion, version_arn).dataset_group_arn
@@ -238,7 +262,9 @@ class Inference:
                 raise invalid_input("userId is required for a User-Personalization campaign.")
             scores = bundle.model.score_history(history[0], history[1]) if history[0] else bundle.popularity
             if query.exploration is not None:
-                scores = self._explored(np.asarray(scores, dtype=np.float64), bundle, group_arn, query)
+                scores = self._explored(
+                    np.asarray(scores, dtype=np.float64), version_arn, bundle, group_arn, query
+                )
         else:  # POPULAR_ITEMS: the model decides (popularity, trending)
             scores = bundle.model.score_history(history[0], history[1])
         scores = np.asarray(scores, dtype=np.float64)
@@ -251,16 +277,68 @@ class Inference:
         if rows:
             allowed = np.ones(len(scores), dtype=bool) if allowed is None else allowed
             allowed[rows] = False
-        best = top_n(scores, allowed, query.num_results)
+        promotion, promoted = self._promoted(query, version_arn, bundle, group_arn, history, scores, rows)
+        if len(promoted):
+            allowed = np.ones(len(scores), dtype=bool) if allowed is None else allowed.copy()
+            allowed[promoted] = False
+        best = top_n(scores, allowed, query.num_results - len(promoted))
+        if len(promoted):  # promoted items at random places, in their own order (the service's way)
+            total = len(best) + len(promoted)
+            places = np.zeros(total, dtype=bool)
+            places[random.sample(range(total), len(promoted))] = True
+            merged = np.empty(total, dtype=np.int64)
+            merged[places], merged[~places] = promoted, best
+            best = merged
         items = bundle.model.items[best].tolist()
         if recipe_type in SCORED_TYPES:
             shares = probabilities(scores, best).tolist()
-            return [
+            answer = [
                 {"itemId": item, "score": round(share, 7)} for item, share in zip(items, shares, strict=True)
             ]
-        return [{"itemId": item} for item in items]
+        else:
+            answer = [{"itemId": item} for item in items]
+        promoted_rows = set(promoted.tolist())
+        for entry, row in zip(answer, best.tolist(), strict=True):
+            if row in promoted_rows:
+                entry["promotionName"] = promotion
+        return answer
 
-    def _explored(self, scores: np.ndarray, bundle: ModelBundle, group_arn: str, query: Query) -> np.ndarray:
+    def _promoted(
+        self,
+        query: Query,
+        version_arn: str,
+        bundle: ModelBundle,
+        group_arn: str,
+        history: History,
+        scores: np.ndarray,
+        excluded_rows: list[int],
+    ) -> tuple[str | None, np.ndarray]:
+        """The promotion's name and its items, best first: percentPromotedItems of numResults (rounded,
+        at least one) chosen by the promotion's own filter, which replaces the request filter for them."""
+        if not query.promotions:
+            return None, np.array([], dtype=np.int64)
+        if bundle.recipe_type not in ("USER_PERSONALIZATION", "RELATED_ITEMS"):
+            raise invalid_input("Promotions apply only to User-Personalization and related-items campaigns.")
+        promotion = query.promotions[0]
+        name, percent, filter_arn = (
+            promotion.get(key) for key in ("name", "percentPromotedItems", "filterArn")
+        )
+        if not name or percent is None or not filter_arn:
+            raise invalid_input("A promotion needs a name, percentPromotedItems and a filterArn.")
+        chosen = Query(
+            user_id=query.user_id,
+            item_id=query.item_id,
+            filter_arn=filter_arn,
+            filter_values=promotion.get("filterValues"),
+        )
+        allowed = np.array(self._allowed(chosen, version_arn, bundle, group_arn, history), dtype=bool)
+        allowed[excluded_rows] = False  # the current item, and what a recommender's use case removes
+        count = max(1, int(query.num_results * percent / 100 + 0.5))
+        return name, top_n(scores, allowed, min(count, query.num_results))
+
+    def _explored(
+        self, scores: np.ndarray, version_arn: str, bundle: ModelBundle, group_arn: str, query: Query
+    ) -> np.ndarray:
         weight, cutoff_days = exploration_settings(query.exploration)
         fresh = None
         if cutoff_days is not None:
@@ -268,11 +346,27 @@ class Inference:
             created = np.array(
                 [float(rows.get(item, {}).get("CREATION_TIMESTAMP", np.nan)) for item in bundle.model.items]
             )
-            # the age is counted back from the latest interaction the model was trained on
+            # As the service documents: a missing CREATION_TIMESTAMP is the item's oldest interaction;
+            # the age is counted back from the latest interaction the model was trained on.
+            created = np.where(np.isfinite(created), created, self._first_interactions(version_arn, bundle))
             latest = float(bundle.history_timestamps.max()) if len(bundle.history_timestamps) else 0.0
             with np.errstate(invalid="ignore"):
                 fresh = created >= latest - cutoff_days * DAY_SECONDS
         return explore(scores, bundle.popularity, weight, fresh)
+
+    def _first_interactions(self, version_arn: str, bundle: ModelBundle) -> np.ndarray:
+        """Each model item's oldest training interaction (inf for none), computed once per model."""
+        if (cached := self._first_seen.get(version_arn)) is None:
+            items = bundle.model.items
+            order = np.argsort(items, kind="stable")
+            positions = np.searchsorted(items, bundle.history_items, sorter=order)
+            codes = order[np.clip(positions, 0, max(len(order) - 1, 0))]
+            cached = np.full(len(items), np.inf)
+            if len(codes):
+                np.minimum.at(cached, codes, bundle.history_timestamps.astype(np.float64))
+            with self._lock:
+                self._first_seen[version_arn] = cached
+        return cached
 
     def rank(self, version_arn: str, query: Query, input_list: Sequence[str]) -> list[dict[str, Any]]:
         """GetPersonalizedRanking's personalizedRanking: the known items by score, then unknown ones."""

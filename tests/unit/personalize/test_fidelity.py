@@ -13,7 +13,7 @@ from botocore.config import Config
 from botocore.exceptions import ClientError
 
 from allstore.personalize.server import PersonalizeServer
-from tests.unit.personalize.conftest import Clients, keys, wait_for
+from tests.unit.personalize.conftest import Clients, deploy, keys, wait_for
 
 
 def test_arns_carry_the_requests_region_and_answers_a_request_id(server: PersonalizeServer) -> None:
@@ -225,3 +225,148 @@ def test_dataset_rules_textual_reserved_fields_and_domains(clients: Clients) -> 
     assert p.create_dataset(name="i", schemaArn=ecommerce, datasetGroupArn=shop, datasetType="Items")[
         "datasetArn"
     ]
+
+
+# ---------------------------------------------------------------- configs that are accepted are honoured
+
+
+def test_campaigns_show_and_use_the_default_exploration(clients: Clients, store) -> None:
+    shop = deploy(clients, store)
+    config = clients.personalize.describe_campaign(campaignArn=shop.campaign_arn)["campaign"][
+        "campaignConfig"
+    ]
+    assert config["itemExplorationConfig"] == {"explorationWeight": "0.3", "explorationItemAgeCutOff": "30.0"}
+    partial = clients.personalize.create_campaign(
+        name="partial",
+        solutionVersionArn=shop.version_arn,
+        campaignConfig={"itemExplorationConfig": {"explorationWeight": "0.9"}},
+    )["campaignArn"]
+    shown = clients.personalize.describe_campaign(campaignArn=partial)["campaign"]["campaignConfig"]
+    assert shown["itemExplorationConfig"] == {"explorationWeight": "0.9", "explorationItemAgeCutOff": "30.0"}
+    with pytest.raises(clients.personalize.exceptions.InvalidInputException, match="explorationWeight"):
+        clients.personalize.create_campaign(
+            name="too-much",
+            solutionVersionArn=shop.version_arn,
+            campaignConfig={"itemExplorationConfig": {"explorationWeight": "1.5"}},
+        )
+
+
+def test_exploration_recommends_new_items_within_the_age_cut_off(clients: Clients, tmp_path: Path) -> None:
+    """Old items are popular; five items appear in the last day with one interaction each (no
+    CREATION_TIMESTAMP: the service takes the oldest interaction as the creation time)."""
+    rows = []
+    start = 1_600_000_000
+    for user in range(60):
+        for step in range(10):
+            rows.append((f"u{user}", f"old{(user + step) % 20}", start + (user * 10 + step) * 7_000))
+    latest = max(timestamp for *_, timestamp in rows)
+    rows += [(f"u{index}", f"new{index}", latest + 60 * index) for index in range(5)]
+    csv_path = tmp_path / "interactions.csv"
+    csv_path.write_text("USER_ID,ITEM_ID,TIMESTAMP\n" + "".join(f"{u},{i},{t}\n" for u, i, t in rows))
+    p = clients.personalize
+    group = p.create_dataset_group(name="explore")["datasetGroupArn"]
+    wait_for(lambda: p.describe_dataset_group(datasetGroupArn=group)["datasetGroup"])
+    schema = p.create_schema(
+        name="explore",
+        schema=json.dumps(
+            {
+                "type": "record",
+                "name": "Interactions",
+                "namespace": "com.amazonaws.personalize.schema",
+                "fields": [
+                    {"name": "USER_ID", "type": "string"},
+                    {"name": "ITEM_ID", "type": "string"},
+                    {"name": "TIMESTAMP", "type": "long"},
+                ],
+                "version": "1.0",
+            }
+        ),
+    )["schemaArn"]
+    dataset = p.create_dataset(
+        name="explore", schemaArn=schema, datasetGroupArn=group, datasetType="Interactions"
+    )
+    job = p.create_dataset_import_job(
+        jobName="explore",
+        datasetArn=dataset["datasetArn"],
+        dataSource={"dataLocation": str(csv_path)},
+        roleArn="arn:aws:iam::123456789012:role/PersonalizeRole",
+    )["datasetImportJobArn"]
+    assert (
+        wait_for(lambda: p.describe_dataset_import_job(datasetImportJobArn=job)["datasetImportJob"])["status"]
+        == "ACTIVE"
+    )
+    solution = p.create_solution(
+        name="explore",
+        datasetGroupArn=group,
+        recipeArn="arn:aws:personalize:::recipe/aws-user-personalization",
+    )["solutionArn"]
+    wait_for(lambda: p.describe_solution(solutionArn=solution)["solution"])
+    version = p.create_solution_version(solutionArn=solution)["solutionVersionArn"]
+    assert (
+        wait_for(lambda: p.describe_solution_version(solutionVersionArn=version)["solutionVersion"])["status"]
+        == "ACTIVE"
+    )
+
+    def top(config: dict) -> list[str]:
+        campaign = p.create_campaign(
+            name=f"c{uuid.uuid4().hex[:8]}",
+            solutionVersionArn=version,
+            campaignConfig={"itemExplorationConfig": config},
+        )["campaignArn"]
+        wait_for(lambda: p.describe_campaign(campaignArn=campaign)["campaign"])
+        answer = clients.runtime.get_recommendations(campaignArn=campaign, userId="u30", numResults=5)
+        return [item["itemId"] for item in answer["itemList"]]
+
+    def new(items: list[str]) -> int:
+        return sum(item.startswith("new") for item in items)
+
+    relevance_only = top({"explorationWeight": "0"})
+    exploring = top({"explorationWeight": "1", "explorationItemAgeCutOff": "2"})
+    none_fresh = top({"explorationWeight": "1", "explorationItemAgeCutOff": "0.0001"})
+    assert new(relevance_only) == 0, relevance_only
+    assert new(exploring) == 5, exploring
+    # 0.0001 days (8.6 s) before the latest interaction: only new4, interacted with last, is that new
+    assert [item for item in none_fresh if item.startswith("new")] == ["new4"], none_fresh
+
+
+def test_promotions_place_the_promoted_share_and_name_it(clients: Clients, store) -> None:
+    shop = deploy(clients, store)
+    p, runtime = clients.personalize, clients.runtime
+
+    def active_filter(name: str, expression: str) -> str:
+        arn = p.create_filter(name=name, datasetGroupArn=shop.group_arn, filterExpression=expression)[
+            "filterArn"
+        ]
+        wait_for(lambda: p.describe_filter(filterArn=arn)["filter"])
+        return arn
+
+    fishing = active_filter("fishing", "INCLUDE ItemID WHERE Items.CATEGORY_L1 IN ($CATEGORY)")
+    no_fishing = active_filter("no-fishing", 'EXCLUDE ItemID WHERE Items.CATEGORY_L1 IN ("fishing")')
+    answer = runtime.get_recommendations(
+        campaignArn=shop.campaign_arn,
+        userId="user-0",  # an outdoors shopper
+        numResults=10,
+        filterArn=no_fishing,  # the request filter: only for the items not promoted
+        promotions=[
+            {
+                "name": "fishing-week",
+                "percentPromotedItems": 30,
+                "filterArn": fishing,
+                "filterValues": {"CATEGORY": '"fishing"'},
+            }
+        ],
+    )["itemList"]
+    assert len(answer) == 10
+    promoted = [entry for entry in answer if entry.get("promotionName") == "fishing-week"]
+    others = [entry for entry in answer if "promotionName" not in entry]
+    assert len(promoted) == 3
+    assert all(store.item_category[entry["itemId"]] == "fishing" for entry in promoted)
+    assert all(store.item_category[entry["itemId"]] != "fishing" for entry in others)
+    assert [entry["score"] for entry in promoted] == sorted(
+        (entry["score"] for entry in promoted), reverse=True
+    )
+
+    with pytest.raises(runtime.exceptions.InvalidInputException, match="percentPromotedItems"):
+        runtime.get_recommendations(
+            campaignArn=shop.campaign_arn, userId="user-0", promotions=[{"name": "x", "filterArn": fishing}]
+        )
