@@ -33,6 +33,7 @@ MOTO_SERVICES = (
     "sqs",
     "ssm",
     "sts",
+    "cloudwatch",  # where the Personalize service publishes metric attributions
 )
 PERSONALIZE_SERVICES = ("personalize", "personalize-runtime", "personalize-events")
 

@@ -236,9 +236,8 @@ class LocalStore:
             "personalize",
             self.state_dir / "personalize",
             logs / "personalize.log",
-            environment=endpoint_environment(
-                {"s3": moto_url}, self.credentials
-            ),  # its S3 reads go to local AWS, never AWS
+            # its S3 reads and writes and its CloudWatch metrics go to local AWS, never AWS
+            environment=endpoint_environment({"s3": moto_url, "cloudwatch": moto_url}, self.credentials),
             credentials_file=self.state_dir / CREDENTIALS_FILE,  # it answers only the store's key
         )
         if self.servers.search is not None:

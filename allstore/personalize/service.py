@@ -20,13 +20,17 @@ from typing import Any
 from botocore import xform_name
 
 from allstore.personalize import apimodel
+from allstore.personalize.api.algorithms import AlgorithmsApi
 from allstore.personalize.api.batch import BatchApi
 from allstore.personalize.api.campaigns import CampaignsApi
+from allstore.personalize.api.data_jobs import DataJobsApi
 from allstore.personalize.api.datasets import DatasetsApi
 from allstore.personalize.api.events import EventsApi
+from allstore.personalize.api.metric_attributions import MetricAttributionsApi
 from allstore.personalize.api.recommenders import RecommendersApi
 from allstore.personalize.api.runtime import RuntimeApi
 from allstore.personalize.api.solutions import SolutionsApi
+from allstore.personalize.api.tags import TagsApi
 from allstore.personalize.errors import ServiceError, invalid_input
 from allstore.personalize.state.service_state import ServiceState
 from allstore.state_dir import StateDirectoryInUse as StateDirectoryInUse  # raised by __init__
@@ -66,6 +70,7 @@ class PersonalizeService:
         self.state = ServiceState(Path(state_dir), workers)
         self.directory_lock = self.state.directory_lock
         self._operations: dict[tuple[str, str], Operation] = {}
+        self.tags = TagsApi(self.state)
         families = {
             apimodel.CONTROL_PLANE: (
                 DatasetsApi(self.state),
@@ -73,6 +78,10 @@ class PersonalizeService:
                 CampaignsApi(self.state),
                 BatchApi(self.state),
                 RecommendersApi(self.state),
+                DataJobsApi(self.state),
+                MetricAttributionsApi(self.state),
+                AlgorithmsApi(self.state),
+                self.tags,
             ),
             apimodel.RUNTIME: (RuntimeApi(self.state),),
             apimodel.EVENTS: (EventsApi(self.state),),
@@ -91,7 +100,12 @@ class PersonalizeService:
             raise invalid_input(f"{operation} is not supported by the local Personalize service.")
         try:
             apimodel.validate(api, operation, params)
+            tagged = operation.startswith("Create") and "tags" in params
+            if tagged:
+                self.tags.check_creation_tags(params["tags"])
             result = bound(params)
+            if operation.startswith("Create"):
+                self._record_creation_tags(api, operation, result, params.get("tags"))
         except ServiceError as error:
             listed = apimodel.error_names(api, operation)
             if error.code not in listed and "InvalidInputException" in listed:
@@ -102,6 +116,16 @@ class PersonalizeService:
         # Control-plane documents carry internal fields, so they are cut to the API's shape; the
         # runtime and events APIs build their answers in shape already (and are latency-bound).
         return apimodel.output(api, operation, result) if api == apimodel.CONTROL_PLANE else result
+
+    def _record_creation_tags(
+        self, api: str, operation: str, result: dict[str, Any], tags: list | None
+    ) -> None:
+        """The created resource's tags are the ones it was created with (none drops any an earlier
+        resource of the same ARN had)."""
+        output = apimodel.operation(api, operation).output_shape
+        arn_member = next((name for name in (output.members if output else ()) if name.endswith("Arn")), None)
+        if arn_member and result.get(arn_member):
+            self.tags.created(result[arn_member], tags)
 
     def close(self) -> None:
         """Finish the running jobs (queued ones are dropped: the next start marks them interrupted)."""

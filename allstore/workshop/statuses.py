@@ -8,6 +8,8 @@ CREATE_IN_PROGRESS = "CREATE IN_PROGRESS"
 ACTIVE = "ACTIVE"
 CREATE_FAILED = "CREATE FAILED"
 DELETE_PENDING = "DELETE PENDING"
+CREATE_STOPPING = "CREATE STOPPING"  # StopSolutionVersionCreation: the training is being cut off
+CREATE_STOPPED = "CREATE STOPPED"
 # Recommenders can also be stopped (no charge, no recommendations) and started again.
 STOP_PENDING = "STOP PENDING"
 STOP_IN_PROGRESS = "STOP IN_PROGRESS"
@@ -19,6 +21,7 @@ IN_PROGRESS = frozenset(
     {
         CREATE_PENDING,
         CREATE_IN_PROGRESS,
+        CREATE_STOPPING,
         "UPDATE PENDING",
         "UPDATE IN_PROGRESS",
         STOP_PENDING,

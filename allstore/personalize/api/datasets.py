@@ -3,6 +3,7 @@ data a dataset group holds, read from S3 or a local path in the background."""
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 from allstore.personalize.errors import JobFailed, in_use, invalid_input
@@ -141,6 +142,32 @@ class DatasetsApi:
 
         return self.state.delete(Dataset, dataset_arn)
 
+    def update_dataset(self, dataset_arn: str, schema_arn: str) -> Result:
+        """Replace the dataset's schema; the stored rows must hold every required field of it."""
+        dataset = self.store.active(Dataset, dataset_arn)
+        schema = parse_schema(self.store.usable(Schema, schema_arn).schema)
+        schema.check_dataset_type(dataset.dataset_type)
+        columns = self.state.datasets.load(dataset.arn) or {}
+        if columns and len(next(iter(columns.values()))):
+            missing = [
+                field.name for field in schema.fields if not field.nullable and field.name not in columns
+            ]
+            if missing:
+                raise invalid_input(
+                    f"Schema {schema_arn} requires {missing[0]}, which the dataset's data does not have; "
+                    "make the new field nullable."
+                )
+        now = time.time()
+        update = {
+            "schemaArn": schema_arn,
+            "status": ACTIVE,
+            "creationDateTime": now,
+            "lastUpdatedDateTime": now,
+        }
+        self.store.update(Dataset, dataset.arn, schema_arn=schema_arn, latest_dataset_update=update)
+        self.state.metadata.changed()
+        return {"datasetArn": dataset.arn}
+
     def create_dataset_import_job(
         self,
         job_name: str,
@@ -179,6 +206,12 @@ class DatasetsApi:
             else:
                 self.state.datasets.append(dataset.arn, columns)
             self.state.metadata.changed()
+            if (
+                publish_attribution_metrics_to_s3
+                and import_mode == "INCREMENTAL"
+                and dataset.dataset_type == "INTERACTIONS"
+            ):
+                self.state.attribution.publish_import(dataset.dataset_group_arn, job_name, columns)
 
         self.state.jobs.activate(DatasetImportJob, arn, load, long=True)
         return {"datasetImportJobArn": arn}

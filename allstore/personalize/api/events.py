@@ -11,6 +11,7 @@ from typing import Any
 
 from allstore.personalize.errors import invalid_input, not_found
 from allstore.personalize.schemas import Field, parse_schema
+from allstore.personalize.state.attribution import Interaction
 from allstore.personalize.state.datasets import column
 from allstore.personalize.state.events import MAX_SENT_AT, MIN_SENT_AT, readable_time
 from allstore.personalize.state.kinds import Dataset, EventTracker, Schema
@@ -119,7 +120,21 @@ class EventsApi:
                     "event_id": event.get("eventId"),
                 }
             )
-        self.state.events.record(trackers[0].dataset_group_arn, recorded)
+        group_arn = trackers[0].dataset_group_arn
+        self.state.events.record(group_arn, recorded)
+        self.state.attribution.publish_events(
+            group_arn,
+            [
+                Interaction(
+                    event_type=row["event_type"],
+                    item_id=row["item_id"],
+                    values={"EVENT_VALUE": row["event_value"]} if row["event_value"] is not None else {},
+                    source=(event.get("metricAttribution") or {}).get("eventAttributionSource"),
+                    recommendation_id=event.get("recommendationId"),
+                )
+                for row, event in zip(recorded, event_list, strict=True)
+            ],
+        )
         return {}
 
     def put_items(self, dataset_arn: str, items: list[dict[str, str]]) -> dict[str, Any]:

@@ -53,6 +53,7 @@ class RuntimeApi:
                 promotions=promotions,
             )
             item_list = self._from_recommender(recommender, query, metadata_columns or {})
+            source = recommender.arn
         else:
             if metadata_columns:
                 raise invalid_input(
@@ -69,7 +70,8 @@ class RuntimeApi:
                 promotions=promotions,
             )
             item_list = self.state.inference.recommend(campaign.solution_version_arn, query)
-        return {"itemList": item_list, "recommendationId": f"RID-{uuid.uuid4()}"}
+            source = campaign.arn
+        return {"itemList": item_list, "recommendationId": self._recommendation_id(source)}
 
     def _from_recommender(
         self, recommender: Recommender, query: Query, columns: dict[str, list[str]]
@@ -120,7 +122,14 @@ class RuntimeApi:
             exploration=_exploration(campaign),
         )
         ranking = self.state.inference.rank(campaign.solution_version_arn, query, input_list)
-        return {"personalizedRanking": ranking, "recommendationId": f"RID-{uuid.uuid4()}"}
+        return {"personalizedRanking": ranking, "recommendationId": self._recommendation_id(campaign.arn)}
+
+    def _recommendation_id(self, source_arn: str) -> str:
+        """A new recommendationId, remembered so events naming it are attributed to its campaign or
+        recommender (metric attributions)."""
+        recommendation_id = f"RID-{uuid.uuid4()}"
+        self.state.attribution.remember(recommendation_id, source_arn)
+        return recommendation_id
 
 
 def _exploration(campaign: Campaign) -> dict[str, str] | None:

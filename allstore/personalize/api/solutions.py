@@ -4,6 +4,7 @@ checked here; the training itself runs in the background (state/training.py)."""
 from __future__ import annotations
 
 import secrets
+import time
 from typing import Any
 
 from allstore.personalize.errors import in_use, invalid_input, not_found
@@ -19,7 +20,13 @@ from allstore.personalize.state.kinds import (
 from allstore.personalize.state.resources import make_arn, paginate
 from allstore.personalize.state.service_state import ServiceState
 from allstore.personalize.state.training import recipe_of, train
-from allstore.workshop.statuses import ACTIVE, IN_PROGRESS
+from allstore.workshop.statuses import (
+    ACTIVE,
+    CREATE_IN_PROGRESS,
+    CREATE_PENDING,
+    CREATE_STOPPING,
+    IN_PROGRESS,
+)
 
 Result = dict[str, Any]
 RECIPES_PUBLISHED = 1_559_347_200.0  # 2019-06-01, the date the service reports for its recipes
@@ -233,3 +240,42 @@ class SolutionsApi:
     def get_solution_metrics(self, solution_version_arn: str) -> Result:
         version = self.store.active(SolutionVersion, solution_version_arn)
         return {"solutionVersionArn": version.arn, "metrics": version.metrics}
+
+    def update_solution(
+        self,
+        solution_arn: str,
+        perform_auto_training: bool | None = None,
+        perform_incremental_update: bool | None = None,
+        solution_update_config: Result | None = None,
+    ) -> Result:
+        """Record the solution's automatic-training settings (the local service keeps them but
+        trains only when CreateSolutionVersion is called: it runs no schedule)."""
+        solution = self.store.active(Solution, solution_arn)
+        if solution.latest_solution_update and solution.latest_solution_update.get("status") in IN_PROGRESS:
+            raise in_use(f"Solution {solution_arn} is already being updated.")
+        now = time.time()
+        update = {
+            "solutionUpdateConfig": solution_update_config or {},
+            "performAutoTraining": perform_auto_training,
+            "performIncrementalUpdate": perform_incremental_update,
+            "status": ACTIVE,
+            "creationDateTime": now,
+            "lastUpdatedDateTime": now,
+        }
+        changes: Result = {"latest_solution_update": {k: v for k, v in update.items() if v is not None}}
+        if perform_auto_training is not None:
+            changes["perform_auto_training"] = perform_auto_training
+        if perform_incremental_update is not None:
+            changes["perform_incremental_update"] = perform_incremental_update
+        self.store.update(Solution, solution.arn, **changes)
+        return {"solutionArn": solution.arn}
+
+    def stop_solution_version_creation(self, solution_version_arn: str) -> Result:
+        """CREATE STOPPING, then CREATE STOPPED when the training gives way (a stopped version's
+        model is never served)."""
+        with self.store.lock:
+            version = self.store.usable(SolutionVersion, solution_version_arn)
+            if version.status not in (CREATE_PENDING, CREATE_IN_PROGRESS):
+                raise in_use(f"Solution version {solution_version_arn} is {version.status}: nothing to stop.")
+            self.store.update(SolutionVersion, version.arn, status=CREATE_STOPPING)
+        return {}

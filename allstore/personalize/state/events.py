@@ -18,6 +18,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from allstore.state_dir import write_atomically
+
 # sentAt is Unix time in seconds (the Interactions dataset's TIMESTAMP): from the epoch to the end of
 # year 9999, the last instant a timestamp has a calendar date. Milliseconds (1.7e12) are outside it.
 MIN_SENT_AT = 0.0
@@ -160,6 +162,21 @@ class EventStore:
         with self._lock:
             events = self._group(group_arn).by_key.get(key, [])
             return [event for event in events if event.seq > after_seq]
+
+    def delete_users(self, group_arn: str, user_ids: set[str]) -> int:
+        """Drop every event of these users (a data deletion job): the log is rewritten without them
+        and reindexed. Returns how many events went."""
+        with self._lock:
+            group = self._group(group_arn)
+            kept = [event for event in group.events if event.user_id not in user_ids]
+            removed = len(group.events) - len(kept)
+            if removed:
+                write_atomically(self._path(group_arn), "".join(json.dumps(e.to_json()) + "\n" for e in kept))
+                fresh = _GroupLog()
+                for event in kept:
+                    fresh.add(event)
+                self._groups[group_arn] = fresh
+            return removed
 
     def delete(self, group_arn: str) -> None:
         with self._lock:

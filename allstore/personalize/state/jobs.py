@@ -11,9 +11,29 @@ from botocore.exceptions import ClientError
 
 from allstore.personalize.errors import JobFailed
 from allstore.personalize.state.resources import Resource, ResourceStore
-from allstore.workshop.statuses import ACTIVE, CREATE_FAILED, CREATE_IN_PROGRESS
+from allstore.workshop.statuses import (
+    ACTIVE,
+    CREATE_FAILED,
+    CREATE_IN_PROGRESS,
+    CREATE_STOPPED,
+    CREATE_STOPPING,
+)
 
 logger = logging.getLogger(__name__)
+
+
+def failure_reason(label: str, arn: str, error: Exception) -> str:
+    """A failed job's failureReason (logged): what the user can act on, never a class name or trace."""
+    if isinstance(error, JobFailed | ClientError):  # the reason, as the user can act on it
+        reason = str(error)
+        logger.warning("%s %s failed: %s", label, arn, reason)
+    elif isinstance(error, MemoryError):
+        reason = f"Out of memory ({error})" if str(error) else "Out of memory"
+        logger.warning("%s %s failed: %s", label, arn, reason)
+    else:
+        reason = "Internal failure; the service's log has the details."
+        logger.exception("%s %s failed", label, arn)
+    return reason
 
 
 class Jobs:
@@ -37,28 +57,29 @@ class Jobs:
         self, kind: type[Resource], arn: str, work: Callable[[], None] | None = None, long: bool = False
     ) -> None:
         """CREATE PENDING → CREATE IN_PROGRESS → ACTIVE in the background, or CREATE FAILED with the
-        error as failureReason."""
+        error as failureReason; a resource stopped meanwhile (CREATE STOPPING) ends CREATE STOPPED."""
 
         def run() -> None:
-            self.resources.update(kind, arn, status=CREATE_IN_PROGRESS)
+            if self._stopped(kind, arn, CREATE_IN_PROGRESS):
+                return
             try:
                 if work is not None:
                     work()
             except Exception as error:
-                if isinstance(error, JobFailed | ClientError):  # the reason, as the user can act on it
-                    reason = str(error)
-                    logger.warning("%s %s failed: %s", kind.label, arn, reason)
-                elif isinstance(error, MemoryError):
-                    reason = f"Out of memory ({error})" if str(error) else "Out of memory"
-                    logger.warning("%s %s failed: %s", kind.label, arn, reason)
-                else:  # never a Python class name or a stack trace in failureReason
-                    reason = "Internal failure; the service's log has the details."
-                    logger.exception("%s %s failed", kind.label, arn)
-                self.resources.update(kind, arn, status=CREATE_FAILED, failure_reason=reason)
+                self._stopped(kind, arn, CREATE_FAILED, failure_reason=failure_reason(kind.label, arn, error))
                 return
-            self.resources.update(kind, arn, status=ACTIVE)
+            self._stopped(kind, arn, ACTIVE)
 
         self.run(run, long)
+
+    def _stopped(self, kind: type[Resource], arn: str, status: str, **changes: str) -> bool:
+        """Move to `status`, unless the resource is being stopped: then to CREATE STOPPED (True)."""
+        with self.resources.lock:
+            if self.resources.get(kind, arn).status == CREATE_STOPPING:
+                self.resources.update(kind, arn, status=CREATE_STOPPED)
+                return True
+            self.resources.update(kind, arn, status=status, **changes)
+            return False
 
     def close(self) -> None:
         """Finish the running jobs (queued ones are dropped: the next start marks them interrupted)."""

@@ -43,8 +43,9 @@ class Dataset(Resource):
 
     name: str
     dataset_group_arn: str
-    dataset_type: str  # INTERACTIONS, ITEMS or USERS
+    dataset_type: str  # INTERACTIONS, ITEMS, USERS, ACTIONS or ACTION_INTERACTIONS
     schema_arn: str
+    latest_dataset_update: dict[str, Any] | None = None  # UpdateDataset's schema change
 
 
 @dataclasses.dataclass(frozen=True, kw_only=True)
@@ -75,6 +76,9 @@ class Solution(Resource):
     event_type: str | None = None
     solution_config: dict[str, Any] = dataclasses.field(default_factory=dict)
     auto_ml_result: dict[str, str] | None = None  # {"bestRecipeArn": ...} once a version trained
+    perform_auto_training: bool | None = None
+    perform_incremental_update: bool | None = None
+    latest_solution_update: dict[str, Any] | None = None  # UpdateSolution's change
 
     @property
     def hyperparameter_overrides(self) -> dict[str, str]:
@@ -261,6 +265,44 @@ class Recommender(Resource):
         return bool(self.recommender_config.get("enableMetadataWithRecommendations"))
 
 
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class DatasetExportJob(Resource):
+    kind = "dataset-export-job"
+    label = "Dataset export job"
+    arn_member = "datasetExportJobArn"
+
+    job_name: str
+    dataset_arn: str
+    ingestion_mode: str = "PUT"
+    role_arn: str
+    job_output: dict[str, Any]  # {"s3DataDestination": {"path": ...}}
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class DataDeletionJob(Resource):
+    kind = "data-deletion-job"
+    label = "Data deletion job"
+    arn_member = "dataDeletionJobArn"
+
+    job_name: str
+    dataset_group_arn: str
+    data_source: dict[str, str]  # {"dataLocation": CSV of USER_IDs}
+    role_arn: str
+    num_deleted: int | None = None
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class MetricAttribution(Resource):
+    kind = "metric-attribution"
+    label = "Metric attribution"
+    arn_member = "metricAttributionArn"
+
+    name: str
+    dataset_group_arn: str
+    metrics: list[dict[str, str]]  # [{"eventType", "metricName", "expression"}]
+    metrics_output_config: dict[str, Any]  # {"s3DataDestination"?: {"path"}, "roleArn"}
+
+
 # Parents before children: recovery finishes deletions children first (in reverse).
 KINDS: tuple[type[Resource], ...] = (
     Schema,
@@ -275,6 +317,9 @@ KINDS: tuple[type[Resource], ...] = (
     BatchInferenceJob,
     BatchSegmentJob,
     Recommender,
+    DatasetExportJob,
+    DataDeletionJob,
+    MetricAttribution,
 )
 # The kinds whose creation is background work a restart cuts off (it fails them).
 JOB_KINDS: tuple[type[Resource], ...] = (
@@ -283,4 +328,5 @@ JOB_KINDS: tuple[type[Resource], ...] = (
     BatchInferenceJob,
     BatchSegmentJob,
     Recommender,
-)
+    DatasetExportJob,
+)  # DataDeletionJob has statuses of its own (PENDING, IN_PROGRESS, COMPLETED, FAILED)

@@ -6,8 +6,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
+
 from allstore.personalize.recipes import TrainingData
 from allstore.personalize.state import training_data
+from allstore.personalize.state.attribution import Attribution
 from allstore.personalize.state.datasets import DatasetStore
 from allstore.personalize.state.events import EventStore
 from allstore.personalize.state.inference import Inference
@@ -16,11 +19,13 @@ from allstore.personalize.state.kinds import (
     JOB_KINDS,
     KINDS,
     Campaign,
+    DataDeletionJob,
     Dataset,
     DatasetGroup,
     DatasetImportJob,
     EventTracker,
     Filter,
+    MetricAttribution,
     Recommender,
     Solution,
     SolutionVersion,
@@ -28,10 +33,13 @@ from allstore.personalize.state.kinds import (
 from allstore.personalize.state.metadata import Metadata
 from allstore.personalize.state.models import ModelStore
 from allstore.personalize.state.resources import Resource, ResourceStore
+from allstore.personalize.state.tags import TagStore
 from allstore.state_dir import DirectoryLock
 from allstore.workshop.statuses import (
     ACTIVE,
     CREATE_FAILED,
+    CREATE_STOPPED,
+    CREATE_STOPPING,
     DELETE_PENDING,
     IN_PROGRESS,
     INACTIVE,
@@ -52,7 +60,34 @@ class ServiceState:
         self.models = ModelStore(root / "models")
         self.jobs = Jobs(self.resources, workers)
         self.metadata = Metadata(self.resources, self.datasets)
+        self.tags = TagStore(root / "tags")
+        self.attribution = Attribution(self.resources, self.metadata)
         self.inference = Inference(self.resources, self.models, self.events, self.metadata)
+
+    def find_any(self, arn: str) -> Resource | None:
+        """The resource of any kind with this ARN (for the operations that take any ARN: tags)."""
+        for kind in KINDS:
+            resource = self.resources.find(kind, arn)
+            if resource is not None:
+                return resource
+        return None
+
+    def delete_users(self, group_arn: str, user_ids: set[str]) -> int:
+        """Remove every record of these users from the group's datasets and recorded events (a data
+        deletion job); returns how many of them had any."""
+        found: set[str] = set()
+        for dataset in self.resources.select(Dataset, lambda dataset: dataset.dataset_group_arn == group_arn):
+            columns = self.datasets.load(dataset.arn)
+            if not columns or "USER_ID" not in columns:
+                continue
+            doomed = np.isin(columns["USER_ID"], list(user_ids))
+            if doomed.any():
+                found.update(columns["USER_ID"][doomed].tolist())
+                self.datasets.save(dataset.arn, {name: column[~doomed] for name, column in columns.items()})
+        found.update(event.user_id for event in self.events.events(group_arn) if event.user_id in user_ids)
+        self.events.delete_users(group_arn, user_ids)
+        self.metadata.changed()
+        return len(found)
 
     def delete(self, kind: type[Resource], arn: str) -> dict:
         """Mark the usable resource DELETE PENDING and remove it in the background, as the service
@@ -130,9 +165,13 @@ class ServiceState:
             return resource.status in IN_PROGRESS
 
         for kind in JOB_KINDS:
+            for resource in store.select(kind, lambda resource: resource.status == CREATE_STOPPING):
+                store.update(kind, resource.arn, status=CREATE_STOPPED)
             for resource in store.select(kind, changing):
                 store.update(kind, resource.arn, status=CREATE_FAILED, failure_reason=INTERRUPTED)
-        for kind in (DatasetGroup, Dataset, Solution, EventTracker, Filter):
+        for job in store.select(DataDeletionJob, lambda job: job.status in ("PENDING", "IN_PROGRESS")):
+            store.update(DataDeletionJob, job.arn, status="FAILED", failure_reason=INTERRUPTED)
+        for kind in (DatasetGroup, Dataset, Solution, EventTracker, Filter, MetricAttribution):
             for resource in store.select(kind, changing):
                 store.update(kind, resource.arn, status=ACTIVE)
         for campaign in store.select(Campaign, changing):

@@ -294,11 +294,11 @@ def test_put_items_and_users_update_filters_without_retraining(clients: Clients,
 
 
 def test_unsupported_operations_and_paths_answer_clearly(clients: Clients) -> None:
-    p = clients.personalize
-    with pytest.raises(
-        p.exceptions.InvalidInputException, match="not supported by the local Personalize service"
-    ):
-        p.list_metric_attributions()
+    unknown = {"Content-Type": "application/x-amz-json-1.1", "X-Amz-Target": "AmazonPersonalize.NoSuchThing"}
+    headers = clients.signed("POST", "/", b"{}", unknown)
+    response = requests.post(f"{clients.url}/", data=b"{}", headers=headers, timeout=5)
+    assert response.status_code == 400 and response.json()["__type"] == "InvalidInputException"
+    assert "NoSuchThing is not supported by the local Personalize service" in response.json()["message"]
     headers = clients.signed("POST", "/no-such-route", b"{}")
     response = requests.post(f"{clients.url}/no-such-route", data=b"{}", headers=headers, timeout=5)
     assert response.status_code == 404

@@ -1,0 +1,304 @@
+"""The rest of the control plane from the boto3 side: tags, algorithms, UpdateDataset, UpdateSolution,
+StopSolutionVersionCreation, dataset export jobs and data deletion jobs (to and from moto S3),
+metric attributions published to moto CloudWatch."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import threading
+import time
+
+import boto3
+import pytest
+
+from allstore.personalize import recipes
+from tests.unit.personalize.conftest import (
+    INTERACTIONS_SCHEMA,
+    ITEMS_SCHEMA,
+    Clients,
+    Store,
+    deploy,
+    wait_for,
+)
+from tests.unit.personalize.test_workshop import put_clicks
+
+ROLE = "arn:aws:iam::123456789012:role/PersonalizeRole"
+
+
+def test_tags_given_at_creation_are_listed_and_changed(clients: Clients) -> None:
+    p = clients.personalize
+    group_arn = p.create_dataset_group(name="tagged", tags=[{"tagKey": "team", "tagValue": "store"}])[
+        "datasetGroupArn"
+    ]
+    assert p.list_tags_for_resource(resourceArn=group_arn)["tags"] == [
+        {"tagKey": "team", "tagValue": "store"}
+    ]
+    p.tag_resource(resourceArn=group_arn, tags=[{"tagKey": "stage", "tagValue": "dev"}])
+    p.untag_resource(resourceArn=group_arn, tagKeys=["team"])
+    assert p.list_tags_for_resource(resourceArn=group_arn)["tags"] == [{"tagKey": "stage", "tagValue": "dev"}]
+
+    with pytest.raises(p.exceptions.InvalidInputException, match="reserved"):
+        p.tag_resource(resourceArn=group_arn, tags=[{"tagKey": "aws:owner", "tagValue": "x"}])
+    with pytest.raises(p.exceptions.TooManyTagsException):
+        p.tag_resource(resourceArn=group_arn, tags=[{"tagKey": f"k{n}", "tagValue": "v"} for n in range(50)])
+    with pytest.raises(p.exceptions.TooManyTagsException):
+        p.create_dataset_group(
+            name="overtagged", tags=[{"tagKey": f"k{n}", "tagValue": "v"} for n in range(51)]
+        )
+    assert [group["name"] for group in p.list_dataset_groups()["datasetGroups"]] == ["tagged"]
+    with pytest.raises(p.exceptions.ResourceNotFoundException):
+        p.list_tags_for_resource(resourceArn=group_arn.replace("tagged", "missing"))
+    wait_for(lambda: p.describe_dataset_group(datasetGroupArn=group_arn)["datasetGroup"])
+    p.delete_dataset_group(datasetGroupArn=group_arn)
+    wait_for(lambda: {"status": "GONE" if not p.list_dataset_groups()["datasetGroups"] else "-"}, ("GONE",))
+    again = p.create_dataset_group(name="tagged")["datasetGroupArn"]  # same ARN, created without tags
+    assert p.list_tags_for_resource(resourceArn=again)["tags"] == []
+
+
+def test_algorithms_and_feature_transformations_of_the_recipes(clients: Clients) -> None:
+    p = clients.personalize
+    recipe = p.describe_recipe(recipeArn="arn:aws:personalize:::recipe/aws-user-personalization")["recipe"]
+    algorithm = p.describe_algorithm(algorithmArn=recipe["algorithmArn"])["algorithm"]
+    assert algorithm["defaultHyperParameters"] == dict(
+        recipes.get_recipe("aws-user-personalization").default_hyperparameters
+    )
+    transformation = p.describe_feature_transformation(
+        featureTransformationArn=recipe["featureTransformationArn"]
+    )["featureTransformation"]
+    assert transformation["status"] == "ACTIVE"
+    with pytest.raises(p.exceptions.ResourceNotFoundException):
+        p.describe_algorithm(algorithmArn="arn:aws:personalize:::algorithm/aws-nothing")
+
+
+def test_update_dataset_and_solution(clients: Clients, store: Store) -> None:
+    shop = deploy(clients, store)
+    p = clients.personalize
+    wider = {
+        **ITEMS_SCHEMA,
+        "fields": [*ITEMS_SCHEMA["fields"], {"name": "BRAND", "type": ["null", "string"]}],
+    }
+    wider_arn = p.create_schema(name="items-wider", schema=json.dumps(wider))["schemaArn"]
+    p.update_dataset(datasetArn=shop.items_arn, schemaArn=wider_arn)
+    dataset = p.describe_dataset(datasetArn=shop.items_arn)["dataset"]
+    assert dataset["schemaArn"] == wider_arn and dataset["latestDatasetUpdate"]["schemaArn"] == wider_arn
+    strict = {**ITEMS_SCHEMA, "fields": [*ITEMS_SCHEMA["fields"], {"name": "COLOUR", "type": "string"}]}
+    strict_arn = p.create_schema(name="items-strict", schema=json.dumps(strict))["schemaArn"]
+    with pytest.raises(p.exceptions.InvalidInputException, match="COLOUR"):
+        p.update_dataset(datasetArn=shop.items_arn, schemaArn=strict_arn)
+    interactions_arn = p.create_schema(name="not-items", schema=json.dumps(INTERACTIONS_SCHEMA))["schemaArn"]
+    with pytest.raises(p.exceptions.InvalidInputException):
+        p.update_dataset(datasetArn=shop.items_arn, schemaArn=interactions_arn)
+
+    p.update_solution(
+        solutionArn=shop.solution_arn,
+        performAutoTraining=True,
+        solutionUpdateConfig={"autoTrainingConfig": {"schedulingExpression": "rate(7 days)"}},
+    )
+    solution = p.describe_solution(solutionArn=shop.solution_arn)["solution"]
+    assert solution["performAutoTraining"] is True
+    assert solution["latestSolutionUpdate"]["solutionUpdateConfig"]["autoTrainingConfig"] == {
+        "schedulingExpression": "rate(7 days)"
+    }
+
+
+def test_stop_solution_version_creation(clients: Clients, store: Store, monkeypatch) -> None:
+    shop = deploy(clients, store)
+    p = clients.personalize
+    release = threading.Event()
+    fit = recipes.get_recipe("aws-user-personalization").fit
+
+    def slow_fit(*args, **kwargs):
+        release.wait(10)
+        return fit(*args, **kwargs)
+
+    monkeypatch.setattr(recipes.get_recipe("aws-user-personalization"), "fit", slow_fit)
+    version_arn = p.create_solution_version(solutionArn=shop.solution_arn)["solutionVersionArn"]
+    wait_for(
+        lambda: p.describe_solution_version(solutionVersionArn=version_arn)["solutionVersion"],
+        until=("CREATE IN_PROGRESS",),
+    )
+    p.stop_solution_version_creation(solutionVersionArn=version_arn)
+    stopping = p.describe_solution_version(solutionVersionArn=version_arn)["solutionVersion"]
+    assert stopping["status"] == "CREATE STOPPING"
+    release.set()
+    version = wait_for(
+        lambda: p.describe_solution_version(solutionVersionArn=version_arn)["solutionVersion"],
+        until=("CREATE STOPPED", "ACTIVE"),
+    )
+    assert version["status"] == "CREATE STOPPED"
+    with pytest.raises(p.exceptions.ResourceInUseException):
+        p.create_campaign(name="from-stopped", solutionVersionArn=version_arn)
+    with pytest.raises(p.exceptions.ResourceInUseException, match="nothing to stop"):
+        p.stop_solution_version_creation(solutionVersionArn=shop.version_arn)
+
+
+def _export(clients: Clients, s3, dataset_arn: str, name: str, mode: str) -> list[dict]:
+    p = clients.personalize
+    job_arn = p.create_dataset_export_job(
+        jobName=name,
+        datasetArn=dataset_arn,
+        ingestionMode=mode,
+        roleArn=ROLE,
+        jobOutput={"s3DataDestination": {"path": f"s3://workshop/exports/{name}/"}},
+    )["datasetExportJobArn"]
+    job = wait_for(lambda: p.describe_dataset_export_job(datasetExportJobArn=job_arn)["datasetExportJob"])
+    assert job["status"] == "ACTIVE", job
+    body = s3.get_object(Bucket="workshop", Key=f"exports/{name}/{name}.csv")["Body"].read().decode()
+    return list(csv.DictReader(io.StringIO(body)))
+
+
+def test_export_and_delete_a_users_data(clients: Clients, store: Store, s3) -> None:
+    shop = deploy(clients, store)
+    p = clients.personalize
+    tracker = p.create_event_tracker(name="tracker", datasetGroupArn=shop.group_arn)
+    wait_for(lambda: p.describe_event_tracker(eventTrackerArn=tracker["eventTrackerArn"])["eventTracker"])
+    put_clicks(clients, tracker["trackingId"], "session-1", ["item-0-1", "item-0-2"], user_id="user-1")
+    put_clicks(clients, tracker["trackingId"], "session-2", ["item-1-1"], user_id="user-2")
+
+    imported = len(store.interactions_csv.read_text().splitlines()) - 1
+    bulk = _export(clients, s3, shop.interactions_arn, "bulk", "BULK")
+    put = _export(clients, s3, shop.interactions_arn, "put", "PUT")
+    everything = _export(clients, s3, shop.interactions_arn, "all", "ALL")
+    assert len(bulk) == imported and len(put) == 3 and len(everything) == imported + 3
+    assert {(row["USER_ID"], row["ITEM_ID"]) for row in put} == {
+        ("user-1", "item-0-1"),
+        ("user-1", "item-0-2"),
+        ("user-2", "item-1-1"),
+    }
+    items = _export(clients, s3, shop.items_arn, "items", "BULK")
+    assert {row["ITEM_ID"] for row in items} == set(store.item_category)
+    jobs = p.list_dataset_export_jobs(datasetArn=shop.interactions_arn)["datasetExportJobs"]
+    assert sorted(job["jobName"] for job in jobs) == ["all", "bulk", "put"]
+
+    s3.put_object(Bucket="workshop", Key="delete/users.csv", Body=b"USER_ID\nuser-1\nnobody\n")
+    job_arn = p.create_data_deletion_job(
+        jobName="forget-user-1",
+        datasetGroupArn=shop.group_arn,
+        dataSource={"dataLocation": "s3://workshop/delete/users.csv"},
+        roleArn=ROLE,
+    )["dataDeletionJobArn"]
+    job = wait_for(
+        lambda: p.describe_data_deletion_job(dataDeletionJobArn=job_arn)["dataDeletionJob"],
+        until=("COMPLETED", "FAILED"),
+    )
+    assert job["status"] == "COMPLETED" and job["numDeleted"] == 1
+    after = _export(clients, s3, shop.interactions_arn, "after", "ALL")
+    assert "user-1" not in {row["USER_ID"] for row in after}
+    assert len(after) == len(everything) - sum(row["USER_ID"] == "user-1" for row in everything)
+    users = _export(clients, s3, shop.users_arn, "users-after", "BULK")
+    assert "user-1" not in {row["USER_ID"] for row in users}
+    listed = p.list_data_deletion_jobs(datasetGroupArn=shop.group_arn)["dataDeletionJobs"]
+    assert [entry["status"] for entry in listed] == ["COMPLETED"]
+
+
+def test_metric_attribution_publishes_to_cloudwatch_and_s3(
+    clients: Clients, store: Store, s3, tmp_path
+) -> None:
+    shop = deploy(clients, store)
+    p = clients.personalize
+    metrics = [
+        {"eventType": "click", "metricName": "CLICKS", "expression": "SAMPLECOUNT()"},
+        {"eventType": "click", "metricName": "CLICKED_PRICE", "expression": "SUM(Items.PRICE)"},
+    ]
+    with pytest.raises(p.exceptions.InvalidInputException, match="numeric column"):
+        p.create_metric_attribution(
+            name="bad",
+            datasetGroupArn=shop.group_arn,
+            metrics=[{"eventType": "click", "metricName": "X", "expression": "SUM(Items.CATEGORY_L1)"}],
+            metricsOutputConfig={"roleArn": ROLE},
+        )
+    arn = p.create_metric_attribution(
+        name="impact",
+        datasetGroupArn=shop.group_arn,
+        metrics=metrics,
+        metricsOutputConfig={"roleArn": ROLE, "s3DataDestination": {"path": "s3://workshop/metrics/"}},
+    )["metricAttributionArn"]
+    wait_for(lambda: p.describe_metric_attribution(metricAttributionArn=arn)["metricAttribution"])
+    assert p.list_metric_attribution_metrics(metricAttributionArn=arn)["metrics"] == metrics
+    with pytest.raises(p.exceptions.ResourceAlreadyExistsException):
+        p.create_metric_attribution(
+            name="second",
+            datasetGroupArn=shop.group_arn,
+            metrics=metrics,
+            metricsOutputConfig={"roleArn": ROLE},
+        )
+
+    tracker = p.create_event_tracker(name="tracker", datasetGroupArn=shop.group_arn)
+    wait_for(lambda: p.describe_event_tracker(eventTrackerArn=tracker["eventTrackerArn"])["eventTracker"])
+    shown = clients.runtime.get_recommendations(campaignArn=shop.campaign_arn, userId="user-1", numResults=2)
+    clicked = shown["itemList"][0]["itemId"]
+    clients.events.put_events(
+        trackingId=tracker["trackingId"],
+        userId="user-1",
+        sessionId="session-1",
+        eventList=[
+            {
+                "eventType": "click",
+                "itemId": clicked,
+                "sentAt": time.time(),
+                "recommendationId": shown["recommendationId"],
+            },
+            {
+                "eventType": "click",
+                "itemId": "item-0-0",
+                "sentAt": time.time(),
+                "metricAttribution": {"eventAttributionSource": "email"},
+            },
+        ],
+    )
+    cloudwatch = boto3.client("cloudwatch")
+    published = cloudwatch.list_metrics(Namespace="AWS/Personalize")["Metrics"]
+    by_source = {
+        (
+            metric["MetricName"],
+            {d["Name"]: d["Value"] for d in metric["Dimensions"]}["EventAttributionSource"],
+        )
+        for metric in published
+    }
+    assert by_source == {
+        ("CLICKS", shop.campaign_arn),
+        ("CLICKED_PRICE", shop.campaign_arn),
+        ("CLICKS", "email"),
+        ("CLICKED_PRICE", "email"),
+    }
+
+    # an incremental import that asks for it reports its metrics in the attribution's S3 folder
+    more = tmp_path / "more.csv"
+    more.write_text(
+        "USER_ID,ITEM_ID,EVENT_TYPE,EVENT_VALUE,TIMESTAMP\n"
+        "user-5,item-0-0,click,,1700000000\nuser-6,item-0-0,click,,1700000001\nuser-6,item-0-1,purchase,,1700000002\n"
+    )
+    job_arn = p.create_dataset_import_job(
+        jobName="more",
+        datasetArn=shop.interactions_arn,
+        dataSource={"dataLocation": str(more)},
+        importMode="INCREMENTAL",
+        publishAttributionMetricsToS3=True,
+    )["datasetImportJobArn"]
+    wait_for(lambda: p.describe_dataset_import_job(datasetImportJobArn=job_arn)["datasetImportJob"])
+    report = s3.get_object(Bucket="workshop", Key="metrics/more-metrics.csv")["Body"].read().decode()
+    rows = {
+        (row["METRIC_NAME"], row["EVENT_ATTRIBUTION_SOURCE"]): float(row["VALUE"])
+        for row in csv.DictReader(io.StringIO(report))
+    }
+    price = float(store.items_csv.read_text().splitlines()[1].split(",")[2])  # item-0-0's PRICE
+    assert rows == {
+        ("CLICKS", "SOURCE_NAME_UNDEFINED"): 2.0,
+        ("CLICKED_PRICE", "SOURCE_NAME_UNDEFINED"): 2 * price,
+    }
+
+    p.update_metric_attribution(metricAttributionArn=arn, removeMetrics=["CLICKED_PRICE"])
+    assert [
+        m["metricName"] for m in p.list_metric_attribution_metrics(metricAttributionArn=arn)["metrics"]
+    ] == ["CLICKS"]
+    assert [
+        found["name"]
+        for found in p.list_metric_attributions(datasetGroupArn=shop.group_arn)["metricAttributions"]
+    ] == ["impact"]
+    p.delete_metric_attribution(metricAttributionArn=arn)
+    wait_for(
+        lambda: {"status": "GONE" if not p.list_metric_attributions()["metricAttributions"] else "-"},
+        ("GONE",),
+    )
