@@ -390,14 +390,12 @@ class SearchApi:
         return 200, {index.name: {"mappings": _mapping_body(index)} for index in self.targets(request)}
 
     def put_mapping(self, request: Request) -> tuple[int, Body]:
-        index = self.store.get(request.args["index"])
+        indices = self.targets(request)
         body = request.json_object()
-        unknown = sorted(set(body) - {"properties"})
-        if unknown:
-            raise SearchError(
-                400, "mapper_parsing_exception", f"put mapping supports [properties] only, got {unknown}"
-            )
-        index.put_mapping(body.get("properties", {}))
+        for index in indices:  # all checked before any changes, as one request
+            index.mapping.merged(body)
+        for index in indices:
+            index.put_mapping(body)
         return 200, {"acknowledged": True}
 
     # --- documents ---------------------------------------------------------------------------------

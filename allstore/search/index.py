@@ -146,6 +146,10 @@ class SearchIndex:
         self.refreshed_at = time.monotonic()
         self._generation: int = meta["generation"]
         self._next_seq_no: int = meta["next_seq_no"]
+        # The sequence number from which each field added after creation is indexed: documents
+        # written before keep it unindexed through rebuilds, as on OpenSearch (which never
+        # re-indexes them when a mapping grows).
+        self._field_since: dict[str, int] = meta.get("field_since", {})
         self._lock = threading.RLock()
         self._pending: dict[str, StoredDoc | None] = {}
         self._dirty = False
@@ -310,16 +314,19 @@ class SearchIndex:
         if extended is not None:
             self._rebuild(extended)
 
-    def put_mapping(self, properties: dict[str, Any]) -> None:
+    def put_mapping(self, update: dict[str, Any]) -> None:
         with self._lock:
             self._check_open()
-            merged = self.mapping.merged(properties)
+            merged = self.mapping.merged(update)
             if merged.tree != self.mapping.tree:
                 self._rebuild(merged)
 
     def _rebuild(self, mapping: Mapping) -> None:
-        """Re-index every document into a new generation whose schema has `mapping`'s fields."""
+        """Re-index every document into a new generation whose schema has `mapping`'s fields; the
+        fields new to it are left unindexed in the documents written so far."""
         self.refresh()
+        for path in set(mapping.fields) - set(self.mapping.fields):
+            self._field_since[path] = self._next_seq_no
         view, writer = self._build_generation(mapping, _all_documents(self._view.expander.searcher))
         self._writer.wait_merging_threads()
         old_generation = self._generation
@@ -337,8 +344,9 @@ class SearchIndex:
         writer = view.index.writer(heap_size=WRITER_HEAP_BYTES, num_threads=1)
         try:
             for doc in documents:
+                unindexed = frozenset(path for path, since in self._field_since.items() if doc.seq_no < since)
                 writer.add_document(
-                    mapping.document(doc.id, doc.source, doc.version, doc.seq_no, doc.routing)
+                    mapping.document(doc.id, doc.source, doc.version, doc.seq_no, doc.routing, unindexed)
                 )
             writer.commit()
         except BaseException:
@@ -484,6 +492,7 @@ class SearchIndex:
                 "mappings": mapping.to_json(),
                 "generation": self._generation,
                 "next_seq_no": self._next_seq_no,
+                "field_since": self._field_since,
             },
         )
 

@@ -19,7 +19,7 @@ from typing import Any
 import tantivy
 
 from allstore.search.dates import DATE_TYPES, DateParser
-from allstore.search.errors import SearchError, mapper_parsing_error, unsupported
+from allstore.search.errors import SearchError, bad_request, mapper_parsing_error, unsupported
 
 TEXT = "text"
 KEYWORD = "keyword"
@@ -206,10 +206,31 @@ class Mapping:
     def routing_required(self) -> bool:
         return _true((self.tree.get("_routing") or {}).get("required"), False)
 
-    def merged(self, properties: dict[str, Any]) -> Mapping:
-        """This mapping with `properties` added (a put-mapping request); existing fields may not change."""
-        _validate_properties(properties, "")
+    def merged(self, update: dict[str, Any]) -> Mapping:
+        """This mapping with a put-mapping body applied, by OpenSearch's merge rules: new fields and
+        sub-fields are added, updatable parameters take their new value, and a change to a type or
+        to any other parameter is an illegal_argument_exception naming it."""
+        if not isinstance(update, dict):
+            raise mapper_parsing_error("Failed to parse mapping: mappings must be an object")
+        unknown = sorted(set(update) - ROOT_PARAMETERS)
+        if unknown:
+            raise mapper_parsing_error(f"Root mapping definition has unsupported parameters: {unknown}")
         tree = copy.deepcopy(self.tree)
+        for name, value in update.items():
+            if name == "properties":
+                continue
+            fixed = {"_source": ("enabled", True), "_routing": ("required", False)}.get(name)
+            if fixed is not None and isinstance(value, dict):
+                key, default = fixed
+                before, after = (tree.get(name) or {}).get(key, default), value.get(key, default)
+                if _true(before, default) != _true(after, default):
+                    raise bad_request(
+                        f"Cannot update parameter [{key}] of [{name}] from [{before}] to [{after}]"
+                    )
+            tree[name] = copy.deepcopy(value)
+        _validate_root(tree)
+        properties = update.get("properties", {})
+        _validate_properties(properties, "")
         _merge_properties(tree["properties"], properties, "")
         mapping = Mapping(tree)
         mapping.check_copy_to()
@@ -260,9 +281,16 @@ class Mapping:
         return Mapping(tree) if changed else None
 
     def document(
-        self, doc_id: str, source: dict[str, Any], version: int, seq_no: int, routing: str | None = None
+        self,
+        doc_id: str,
+        source: dict[str, Any],
+        version: int,
+        seq_no: int,
+        routing: str | None = None,
+        unindexed: frozenset[str] = frozenset(),
     ) -> tantivy.Document:
-        """The tantivy document for `source`, with values coerced to the mapped types."""
+        """The tantivy document for `source`, with values coerced to the mapped types; fields in
+        `unindexed` (mapped after the document was written) are left out, as OpenSearch leaves them."""
         doc = tantivy.Document()
         doc.add_text(ID_FIELD, doc_id)
         if routing is not None:
@@ -278,6 +306,8 @@ class Mapping:
                     v for v in original.get(spec.source_path, ()) if v is not None
                 )
         for spec in self._indexed:
+            if spec.path in unindexed:
+                continue
             for value in values.get(spec.source_path, ()):
                 if value is None:
                     if spec.params.get("null_value") is None:
@@ -499,20 +529,72 @@ def _validate_field(path: str, definition: Any, sub_field: bool) -> None:
         _validate_field(f"{path}.{sub_name}", sub, sub_field=True)
 
 
+# What a put-mapping may change on an existing field (OpenSearch's updatable parameters).
+UPDATABLE_PARAMETERS = frozenset(
+    {
+        "ignore_above",
+        "meta",
+        "search_analyzer",
+        "search_quote_analyzer",
+        "ignore_malformed",
+        "copy_to",
+        "fielddata",
+    }
+    | {"eager_global_ordinals", "fielddata_frequency_filter", "boost", "dynamic"}
+)
+# Parameters whose default OpenSearch compares with when an update leaves them out.
+_DEFAULTS: dict[str, Any] = {"index": True, "doc_values": True, "norms": True, "store": False, "coerce": True}
+
+
 def _merge_properties(target: dict[str, Any], additions: dict[str, Any], prefix: str) -> None:
     for name, definition in additions.items():
         path = f"{prefix}{name}"
         existing = target.get(name)
         if existing is None:
             target[name] = copy.deepcopy(definition)
-        elif "properties" in existing and "properties" in definition:
-            _merge_properties(existing["properties"], definition["properties"], f"{path}.")
-        elif existing != definition:
-            raise SearchError(
-                400,
-                "illegal_argument_exception",
-                f"mapper [{path}] cannot be changed from its existing mapping",
+            continue
+        old_type = existing.get("type", OBJECT if "properties" in existing else None)
+        new_type = definition.get("type", OBJECT if "properties" in definition else None)
+        if old_type != new_type:
+            raise bad_request(f"mapper [{path}] cannot be changed from type [{old_type}] to [{new_type}]")
+        if old_type == OBJECT:
+            if "enabled" in definition and _true(definition["enabled"], True) != _true(
+                existing.get("enabled"), True
+            ):
+                raise bad_request(f"the [enabled] parameter can't be updated for the object mapping [{path}]")
+            if "dynamic" in definition:
+                existing["dynamic"] = definition["dynamic"]
+            _merge_properties(
+                existing.setdefault("properties", {}), definition.get("properties", {}), f"{path}."
             )
+            continue
+        target[name] = _merged_field(path, existing, definition)
+
+
+def _merged_field(path: str, existing: dict[str, Any], update: dict[str, Any]) -> dict[str, Any]:
+    """A leaf field's definition after an update: sub-fields merged, other parameters as updated."""
+    conflicts = []
+    for key in sorted((set(existing) | set(update)) - UPDATABLE_PARAMETERS - {"type", "fields"}):
+        old, new = existing.get(key, _DEFAULTS.get(key)), update.get(key, _DEFAULTS.get(key))
+        if old != new:
+            conflicts.append(f"Cannot update parameter [{key}] from [{old}] to [{new}]")
+    if conflicts:
+        raise bad_request(f"Mapper for [{path}] conflicts with existing mapper:\n\t" + "\n\t".join(conflicts))
+    merged = {key: value for key, value in update.items() if key != "fields"}
+    sub_fields = dict(existing.get("fields", {}))
+    for sub_name, sub in update.get("fields", {}).items():
+        before = sub_fields.get(sub_name)
+        if before is None:
+            sub_fields[sub_name] = sub
+            continue
+        if before.get("type") != sub.get("type"):
+            raise bad_request(
+                f"mapper [{path}.{sub_name}] cannot be changed from type [{before.get('type')}] to [{sub.get('type')}]"
+            )
+        sub_fields[sub_name] = _merged_field(f"{path}.{sub_name}", before, sub)
+    if sub_fields:
+        merged["fields"] = sub_fields
+    return merged
 
 
 _TEMPLATE_KEYS = frozenset(

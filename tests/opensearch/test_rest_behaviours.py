@@ -318,3 +318,51 @@ def test_index_lists_wildcards_and_all(engines):
         return answers
 
     agree(engines, names, scenario)
+
+
+# ------------------------------------------------------------------------- §6 put-mapping
+
+
+def test_put_mapping_adds_fields_sub_fields_dynamic_and_meta_by_opensearchs_rules(engines):
+    def scenario(client: OpenSearch) -> Any:
+        mappings = {
+            "dynamic": False,
+            "properties": {"title": {"type": "text"}, "code": {"type": "keyword", "ignore_above": 10}},
+        }
+        client.indices.create(index="r-put", body={"mappings": mappings})
+        client.index(index="r-put", id="1", body={"title": "red tent", "colour": "red"}, refresh=True)
+        put = lambda body: outcome(client, lambda c: c.indices.put_mapping(index="r-put", body=body))  # noqa: E731
+        answers = {
+            "add_field": put({"properties": {"colour": {"type": "keyword"}}}),
+            "add_sub_field": put(
+                {"properties": {"title": {"type": "text", "fields": {"raw": {"type": "keyword"}}}}}
+            ),
+            "dynamic_and_meta": put({"dynamic": True, "_meta": {"v": 2}}),
+            "updatable": put({"properties": {"code": {"type": "keyword", "ignore_above": 20}}}),
+            "change_type": put({"properties": {"title": {"type": "keyword"}}}),
+            "change_parameter": put({"properties": {"title": {"type": "text", "index": False}}}),
+            "change_sub_field_type": put(
+                {"properties": {"title": {"type": "text", "fields": {"raw": {"type": "text"}}}}}
+            ),
+        }
+        client.index(
+            index="r-put", id="2", body={"title": "red tent", "colour": "red", "size": 3}, refresh=True
+        )
+
+        def ids(query: dict) -> list[str]:
+            return hit_ids(client.search(index="r-put", body={"query": query}))
+
+        answers["colour"] = ids({"term": {"colour": "red"}})  # the document written before stays unindexed
+        answers["raw"] = ids({"term": {"title.raw": "red tent"}})
+        answers["dynamic"] = ids({"term": {"size": 3}})
+        mapping = client.indices.get_mapping(index="r-put")["r-put"]["mappings"]
+        answers["mapping"] = (
+            mapping.get("_meta"),
+            str(mapping.get("dynamic")),
+            sorted(mapping["properties"]),
+            mapping["properties"]["title"],
+            mapping["properties"]["code"],
+        )
+        return answers
+
+    agree(engines, ["r-put"], scenario)

@@ -96,15 +96,39 @@ def test_missing_index_is_index_not_found(client):
 
 
 def test_put_mapping_adds_fields_and_refuses_changes(client):
-    mappings = {"dynamic": False, "properties": {"title": {"type": "text"}}}
+    """Issue 21 §6, OpenSearch's merge rules: new fields, sub-fields, `dynamic`, `_meta` and the
+    updatable parameters change; types and other parameters cannot; documents written before a
+    field was mapped keep it unindexed (OpenSearch does not re-index them)."""
+    mappings = {"dynamic": False, "properties": {"title": {"type": "text"}, "code": {"type": "keyword"}}}
     client.indices.create(index="items", body={"mappings": mappings})
     client.index(index="items", id="1", body={"title": "red tent", "colour": "red"}, refresh=True)
     assert client.count(index="items", body={"query": {"term": {"colour": "red"}}})["count"] == 0
     client.indices.put_mapping(index="items", body={"properties": {"colour": {"type": "keyword"}}})
-    hits = client.search(index="items", body={"query": {"term": {"colour": "red"}}})["hits"]["hits"]
-    assert [hit["_id"] for hit in hits] == ["1"]
-    with pytest.raises(RequestError):
-        client.indices.put_mapping(index="items", body={"properties": {"title": {"type": "keyword"}}})
+    client.indices.put_mapping(
+        index="items",
+        body={"properties": {"title": {"type": "text", "fields": {"raw": {"type": "keyword"}}}}},
+    )
+    client.indices.put_mapping(index="items", body={"dynamic": True, "_meta": {"v": 2}})
+    client.indices.put_mapping(
+        index="items", body={"properties": {"code": {"type": "keyword", "ignore_above": 5}}}
+    )
+    client.index(index="items", id="2", body={"title": "red tent", "colour": "red", "size": 3}, refresh=True)
+    for query in ({"term": {"colour": "red"}}, {"term": {"title.raw": "red tent"}}, {"term": {"size": 3}}):
+        hits = client.search(index="items", body={"query": query})["hits"]["hits"]
+        assert [hit["_id"] for hit in hits] == ["2"], query
+    client.update(index="items", id="1", body={"doc": {"colour": "red", "note": "rewritten"}}, refresh=True)
+    assert client.count(index="items", body={"query": {"term": {"colour": "red"}}})["count"] == 2
+    mapping = client.indices.get_mapping(index="items")["items"]["mappings"]
+    assert mapping["_meta"] == {"v": 2} and mapping["properties"]["code"]["ignore_above"] == 5
+    for change in (
+        {"properties": {"title": {"type": "keyword"}}},
+        {"properties": {"title": {"type": "text", "index": False}}},
+        {"properties": {"title": {"type": "text", "fields": {"raw": {"type": "text"}}}}},
+        {"_source": {"enabled": False}},
+    ):
+        with pytest.raises(RequestError) as raised:
+            client.indices.put_mapping(index="items", body=change)
+        assert raised.value.error == "illegal_argument_exception", change
 
 
 def test_unknown_route_and_wrong_method_answer_in_opensearch_error_format(server):
