@@ -228,6 +228,24 @@ def test_ecommerce_domain_dataset_group_through_to_recommendations(clients: Clie
     assert all(
         entry["metadata"]["CATEGORY_L1"] == data["category"][entry["itemId"]] for entry in for_you["itemList"]
     )
+    # The caller's filter applies after the automatic one.
+    top_category = data["category"][ids(for_you)[0]]
+    filter_arn = p.create_filter(
+        name="not-category",
+        datasetGroupArn=group_arn,
+        filterExpression="EXCLUDE ItemID WHERE Items.CATEGORY_L1 IN ($CATEGORY)",
+    )["filterArn"]
+    wait_for(lambda: p.describe_filter(filterArn=filter_arn)["filter"])
+    filtered = ids(
+        runtime.get_recommendations(
+            recommenderArn=arns["aws-ecomm-recommended-for-you"],
+            userId=user,
+            filterArn=filter_arn,
+            filterValues={"CATEGORY": json.dumps(top_category)},
+        )
+    )
+    assert filtered and not any(data["category"][item] == top_category for item in filtered)
+    assert not set(filtered) & purchased[user]
     seen_categories = {
         data["category"][i] for u, i in zip(data["users"], data["item_ids"], strict=True) if u == user
     }
