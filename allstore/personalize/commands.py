@@ -115,6 +115,8 @@ def compare(data: TrainingData, recipes: Sequence[Recipe], protocol: Protocol) -
 def short_label(metric: str) -> str:
     """`normalized_discounted_cumulative_gain_at_10` → `NDCG@10`, so the table fits a terminal."""
     for long, short in (
+        ("mean_reciprocal_rank_of_users", "user MRR"),
+        ("recall", "R"),
         ("normalized_discounted_cumulative_gain", "NDCG"),
         ("mean_reciprocal_rank", "MRR"),
         ("precision", "P"),
@@ -123,7 +125,7 @@ def short_label(metric: str) -> str:
         ("mrr", "MRR"),
     ):
         if metric.startswith(long):
-            return short + metric.removeprefix(long).replace("_at_", "@")
+            return short + metric.removeprefix(long).replace("_at_", "@").replace("_percent", "%")
     return metric
 
 

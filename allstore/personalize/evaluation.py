@@ -63,7 +63,7 @@ def segment_metrics(
 ) -> tuple[dict[str, float], float]:
     """(metrics, training seconds) of a USER_SEGMENTATION recipe: `recall_at_{1,5}_percent` (the
     share of a query's test users found in the top 1% / 5% of all users) and
-    `mean_reciprocal_rank` of those users, averaged over at most MAX_SEGMENT_QUERIES queries.
+    `mean_reciprocal_rank_of_users`, averaged over at most MAX_SEGMENT_QUERIES queries.
     Users who already had a query's items in training are not counted either way."""
     order, starts = validation.user_sequences(data)
     test = np.zeros(len(data.user_codes), dtype=bool)
@@ -87,7 +87,7 @@ def segment_metrics(
     )
     queries = _segment_queries(recipe, data, tested)
     cutoffs = {k: max(1, round(n_users * k / 100)) for k in SEGMENT_CUTOFFS}
-    totals = {f"recall_at_{k}_percent": 0.0 for k in SEGMENT_CUTOFFS} | {"mean_reciprocal_rank": 0.0}
+    totals = {f"recall_at_{k}_percent": 0.0 for k in SEGMENT_CUTOFFS} | {"mean_reciprocal_rank_of_users": 0.0}
     counted = 0
     for query, items in queries:
         had = np.asarray(trained[:, items].sum(axis=1)).ravel() > 0
@@ -105,7 +105,7 @@ def segment_metrics(
         ranks = _ranks(scores)[relevant]
         for k, size in cutoffs.items():
             totals[f"recall_at_{k}_percent"] += float((ranks <= size).mean())
-        totals["mean_reciprocal_rank"] += float((1.0 / ranks).mean())
+        totals["mean_reciprocal_rank_of_users"] += float((1.0 / ranks).mean())
     if not counted:
         raise ValueError("Segment metrics need test interactions with items that have new users")
     return {name: total / counted for name, total in totals.items()}, train_seconds

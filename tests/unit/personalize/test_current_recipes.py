@@ -32,6 +32,10 @@ def test_v2_recipes_take_apply_recency_bias_and_refuse_more_than_5_million_items
     flat = recipe.fit(clustered, {"apply_recency_bias": "false"})
     recent = recipe.fit(clustered, {})
     assert flat.history_decay == 1.0 and recent.history_decay < 1.0
+    v1 = get_recipe("aws-user-personalization").fit(clustered, {})
+    assert np.array_equal(
+        recent.score_history(["item-2", "item-31"]), v1.score_history(["item-2", "item-31"])
+    )
     with pytest.raises(ValueError, match="apply_recency_bias"):
         recipe.fit(clustered, {"apply_recency_bias": "maybe"})
 
