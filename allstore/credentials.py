@@ -10,11 +10,13 @@ of clock skew.
 
 from __future__ import annotations
 
+import hashlib
 import hmac
 import json
 import os
 import re
 import secrets
+import shlex
 import string
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -28,6 +30,11 @@ CREDENTIALS_FILE = "credentials.json"
 MAX_CLOCK_SKEW = timedelta(minutes=15)
 ALGORITHM = "AWS4-HMAC-SHA256"
 AMZ_DATE = re.compile(r"\d{8}T\d{6}Z", re.ASCII)
+
+
+def export_lines(variables: Mapping[str, str]) -> list[str]:
+    """`export NAME=value` lines a shell can `eval` (values quoted)."""
+    return [f"export {name}={shlex.quote(value)}" for name, value in variables.items()]
 
 
 class SignatureRejected(Exception):
@@ -133,6 +140,15 @@ class StoreCredentials:
             )
         return service
 
+    def verify_for(
+        self, service: str, method: str, target: str, headers: Mapping[str, str], body: bytes
+    ) -> None:
+        """`verify`, and the signature's scope must be `service` (a server that speaks one service)."""
+        if self.verify(method, target, headers, body) != service:
+            raise SignatureRejected(
+                "InvalidSignatureException", f"Credential should be scoped to correct service: '{service}'."
+            )
+
     def _check_key(self, access_key: str) -> None:
         if not hmac.compare_digest(access_key.encode(), self.access_key_id.encode()):
             raise SignatureRejected(
@@ -189,7 +205,14 @@ class StoreCredentials:
             kept = [(key, value) for key, value in parse_qsl(url.query, True) if key != "X-Amz-Signature"]
             target = url._replace(query=urlencode(kept, quote_via=_quote)).geturl()
         request = AWSRequest(method=method, url=f"http://local{target}", data=body, headers=signed)
-        if query_auth or lowered.get("x-amz-content-sha256"):
+        claimed = lowered.get("x-amz-content-sha256", "")
+        hashed = claimed and claimed != "UNSIGNED-PAYLOAD" and not claimed.startswith("STREAMING-")
+        if hashed and not hmac.compare_digest(claimed, hashlib.sha256(body).hexdigest()):
+            raise SignatureRejected(  # the signature covers the claimed hash, not this body
+                "XAmzContentSHA256Mismatch",
+                "The provided 'x-amz-content-sha256' header does not match what was computed.",
+            )
+        if query_auth or claimed:
             request.headers["X-Amz-Content-SHA256"] = lowered.get("x-amz-content-sha256", "UNSIGNED-PAYLOAD")
         request.context["timestamp"] = fields["X-Amz-Date"]
         request.context["signed_headers"] = signed

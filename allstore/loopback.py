@@ -11,7 +11,9 @@ server owns what every one of them needs and none should write again:
 - request bodies: `Content-Length` (a single non-negative integer) or chunked, at most
   `max_body_bytes`, gzip decoded up to `max_decoded_bytes`; a body it refuses unread closes the
   connection afterwards, so its bytes are never read as a next request (no request smuggling);
-- NUL in the path, unknown methods and malformed request lines get an error, never Python's HTML.
+- NUL in the path, unknown methods and malformed request lines get an error, never Python's HTML;
+- `authorize(method, target, headers, body)`, when given, sees the body as sent (a SigV4 signature
+  covers the gzip bytes, not what they decode to) and answers a refusal instead of the app.
 
 Errors the server itself answers are rendered by the app's `render_error(status, message)`, so each
 service answers in its own shape (OpenSearch's error JSON, Personalize's `__type`, `{"message"}`).
@@ -38,6 +40,7 @@ log = logging.getLogger(__name__)
 Headers = Mapping[str, str] | Iterable[tuple[str, str]]
 Response = tuple[int, Headers, bytes]
 App = Callable[[str, str, Message, bytes], Response]
+Authorizer = Callable[[str, str, Message, bytes], Response | None]
 ErrorRenderer = Callable[[int, str], tuple[Headers, bytes]]
 
 LOOPBACK_NAMES = ("127.0.0.1", "localhost", "[::1]")
@@ -116,8 +119,10 @@ class LoopbackServer:
         max_decoded_bytes: int | None = None,
         idle_seconds: float = IDLE_SECONDS,
         read_seconds: float = READ_SECONDS,
+        authorize: Authorizer | None = None,
     ) -> None:
         self.app = app
+        self.authorize = authorize
         self.name = name
         self.render_error = render_error
         self.max_body_bytes = max_body_bytes
@@ -198,6 +203,10 @@ class LoopbackServer:
             body = rfile.read(length) if length else b""
             if len(body) < length:
                 raise RequestRefused(400, "the connection closed before the whole body arrived", True)
+        return body
+
+    def decode_body(self, headers: Message, body: bytes) -> bytes:
+        """The body as the app reads it: a gzip body decoded (within `max_decoded_bytes`)."""
         encoding = (headers.get("Content-Encoding") or "identity").strip().lower()
         if encoding == "gzip":
             return self._gunzip(body)
@@ -316,6 +325,11 @@ class _Handler(BaseHTTPRequestHandler):
             return
         try:
             body = server.read_body(self.headers, self.rfile)
+            refusal = server.authorize(method, self.path, self.headers, body) if server.authorize else None
+            if refusal is not None:  # a signature covers the bytes sent, so it is checked before decoding
+                self._write(*refusal)
+                return
+            body = server.decode_body(self.headers, body)
         except RequestRefused as refused:
             self.send_error(refused.status, refused.message, close=refused.close)
             return

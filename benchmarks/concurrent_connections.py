@@ -22,7 +22,8 @@ from pathlib import Path
 
 from local_store import start_store, stop_store
 
-from allstore.local.aws import free_port
+from allstore.credentials import StoreCredentials
+from allstore.local.aws import REGION, free_port
 from allstore.local.state_file import read_state
 
 
@@ -65,6 +66,11 @@ def main() -> None:
         try:
             search_port = int(read_state(state_dir)["outputs"]["SearchDomainEndpoint"].rsplit(":", 1)[1])
             query = json.dumps({"query": {"match": {"title": "ball"}}, "size": 5}).encode()
+            search_url = f"http://127.0.0.1:{search_port}/items/_search"
+            signed = StoreCredentials.read(state_dir).sign(  # the search server answers the store's key only
+                "POST", search_url, {"Content-Type": "application/json"}, query, "es", REGION
+            )
+            signature = "".join(f"{name}: {value}\r\n" for name, value in signed.items())
             loads = {
                 "gateway GET /Prod/items?limit=2": (
                     port,
@@ -81,7 +87,7 @@ def main() -> None:
                 "search POST /items/_search": (
                     search_port,
                     f"POST /items/_search HTTP/1.1\r\nHost: 127.0.0.1:{search_port}\r\nConnection: close\r\n"
-                    f"Content-Type: application/json\r\nContent-Length: {len(query)}\r\n\r\n".encode()
+                    f"{signature}Content-Length: {len(query)}\r\n\r\n".encode()
                     + query,
                 ),
             }

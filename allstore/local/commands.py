@@ -25,6 +25,7 @@ from rich.progress import (
     TimeElapsedColumn,
 )
 
+from allstore.credentials import export_lines
 from allstore.start_refusals import refused_in_one_line
 from allstore.workshop.kernel import KERNEL_NAME, write_kernelspec
 
@@ -167,8 +168,8 @@ def env(
     state_dir: Annotated[Path, typer.Option(help="The running store's state directory.")] = STATE_DIR,
 ) -> None:
     """Print `export` lines pointing boto3, the AWS CLI or a notebook at the running local store."""
-    for name, value in sorted(_store_environment(state_dir).items()):
-        print(f"export {name}={shlex.quote(value)}")
+    for line in export_lines(dict(sorted(_store_environment(state_dir).items()))):
+        print(line)
 
 
 def notebook(

@@ -3,8 +3,9 @@
 OpenSearch answers any `Host` and any `Origin`, so a page could reach a bare node through DNS
 rebinding. The store therefore hands its functions and tests this front's URL, a LoopbackServer
 (Host and Origin checked before a body is read, the body capped at OpenSearch's 100 MB, a gzip
-body decoded within the same cap, OpenSearch's error shape) that forwards each accepted request to
-the node unchanged but for the hop-by-hop headers. The node itself listens on ports browsers refuse
+body decoded within the same cap, OpenSearch's error shape, and the store's SigV4 signature for `es`
+required as the embedded server requires it) that forwards each accepted request to the node
+unchanged but for the hop-by-hop headers. The node itself listens on ports browsers refuse
 to connect to (opensearch_node.BROWSER_BLOCKED_PORTS), so no page reaches it around the front.
 """
 
@@ -15,8 +16,9 @@ import logging
 from email.message import Message
 from urllib.parse import urlsplit
 
+from allstore.credentials import StoreCredentials
 from allstore.loopback import LoopbackServer, Response
-from allstore.search.server import MAX_CONTENT_BYTES, render_error
+from allstore.search.server import MAX_CONTENT_BYTES, render_error, signature_check
 
 log = logging.getLogger(__name__)
 # Headers that describe one connection, not the message (RFC 9110 §7.6.1): never forwarded.
@@ -58,9 +60,9 @@ def node_app(node_url: str):
 
 
 class OpenSearchFront:
-    """`url = OpenSearchFront(node_url).start()`, then `stop()`; the URL the store hands out."""
+    """`url = OpenSearchFront(node_url, credentials).start()`, then `stop()`; the URL the store hands out."""
 
-    def __init__(self, node_url: str, port: int = 0) -> None:
+    def __init__(self, node_url: str, credentials: StoreCredentials, port: int = 0) -> None:
         self.node_url = node_url
         self._server = LoopbackServer(
             node_app(node_url),
@@ -68,6 +70,7 @@ class OpenSearchFront:
             name="opensearch-front",
             render_error=render_error,
             max_body_bytes=MAX_CONTENT_BYTES,
+            authorize=signature_check(credentials),
         )
         self.url = self._server.url
 

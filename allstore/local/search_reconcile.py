@@ -21,8 +21,11 @@ from allstore_common.search_client import DEFAULT_INDEX
 from allstore_common.search_index import search_document
 from boto3.dynamodb.types import TypeDeserializer
 
+from allstore.credentials import StoreCredentials
+from allstore.local.aws import REGION
 from allstore.local.event_shapes import dynamodb_stream_record
 from allstore.local.lambda_runtime import FunctionRuntime
+from allstore.search.server import SIGNING_NAME
 
 log = logging.getLogger(__name__)
 
@@ -45,10 +48,12 @@ def table_of_stream(stream_arn: str) -> str:
     return stream_arn.split(":table/", 1)[1].split("/stream/", 1)[0]
 
 
-def _post_json(url: str, body: dict[str, Any]) -> dict[str, Any] | None:
-    """POST a JSON body; the answer, or None when the index does not exist."""
+def _post_json(url: str, body: dict[str, Any], credentials: StoreCredentials) -> dict[str, Any] | None:
+    """POST a JSON body, signed as the functions sign; the answer, or None when the index does not exist."""
+    data = json.dumps(body).encode()
+    headers = credentials.sign("POST", url, {"Content-Type": "application/json"}, data, SIGNING_NAME, REGION)
     request = urllib.request.Request(  # noqa: S310 - the store's own loopback search server
-        url, data=json.dumps(body).encode(), headers={"Content-Type": "application/json"}, method="POST"
+        url, data=data, headers=headers, method="POST"
     )
     try:
         with urllib.request.urlopen(request, timeout=30) as response:  # noqa: S310
@@ -59,28 +64,36 @@ def _post_json(url: str, body: dict[str, Any]) -> dict[str, Any] | None:
         raise
 
 
-def _hits(search_url: str, index: str, body: dict[str, Any]) -> list[dict[str, Any]]:
-    answer = _post_json(f"{search_url.rstrip('/')}/{index}/_search", body)
+def _hits(
+    search_url: str, index: str, body: dict[str, Any], credentials: StoreCredentials
+) -> list[dict[str, Any]]:
+    answer = _post_json(f"{search_url.rstrip('/')}/{index}/_search", body, credentials)
     return answer["hits"]["hits"] if answer else []
 
 
-def documents_by_id(search_url: str, index: str, ids: list[str]) -> dict[str, Any]:
+def documents_by_id(
+    search_url: str, index: str, ids: list[str], credentials: StoreCredentials
+) -> dict[str, Any]:
     """The `_source` of each of `ids` that `index` holds."""
     documents: dict[str, Any] = {}
     for start in range(0, len(ids), PAGE_SIZE):
         chunk = ids[start : start + PAGE_SIZE]
-        for hit in _hits(search_url, index, {"size": len(chunk), "query": {"ids": {"values": chunk}}}):
+        query = {"size": len(chunk), "query": {"ids": {"values": chunk}}}
+        for hit in _hits(search_url, index, query, credentials):
             documents[hit["_id"]] = hit.get("_source")
     return documents
 
 
-def other_ids(search_url: str, index: str, ids: list[str]) -> list[str]:
+def other_ids(search_url: str, index: str, ids: list[str], credentials: StoreCredentials) -> list[str]:
     """Ids of the documents of `index` that are not among `ids` (up to the result window)."""
     query = {"bool": {"must": [{"match_all": {}}], "must_not": [{"ids": {"values": ids}}]}}
     found: list[str] = []
     while len(found) + PAGE_SIZE <= MAX_RESULT_WINDOW:
         hits = _hits(
-            search_url, index, {"size": PAGE_SIZE, "from": len(found), "query": query, "_source": False}
+            search_url,
+            index,
+            {"size": PAGE_SIZE, "from": len(found), "query": query, "_source": False},
+            credentials,
         )
         found.extend(hit["_id"] for hit in hits)
         if len(hits) < PAGE_SIZE:
@@ -103,7 +116,12 @@ def _record(
 
 
 def reconcile(
-    runtime: FunctionRuntime, stream_arn: str, dynamodb: Any, search_url: str, index: str = DEFAULT_INDEX
+    runtime: FunctionRuntime,
+    stream_arn: str,
+    dynamodb: Any,
+    search_url: str,
+    credentials: StoreCredentials,
+    index: str = DEFAULT_INDEX,
 ) -> Reconciled:
     """Make `index` hold exactly the items of the stream's table, through the indexing function."""
     table = table_of_stream(stream_arn)
@@ -114,14 +132,14 @@ def reconcile(
         for page in dynamodb.get_paginator("scan").paginate(TableName=table)
         for image in page["Items"]
     }
-    documents = documents_by_id(search_url, index, list(images))
+    documents = documents_by_id(search_url, index, list(images), credentials)
     records: list[dict[str, Any]] = []
     for document_id, image in images.items():
         plain = {name: _deserializer.deserialize(value) for name, value in image.items()}
         if documents.get(document_id) != json.loads(json.dumps(search_document(plain))):
             records.append(_record("INSERT", {key: image[key]}, image, len(records)))
     changed = len(records)
-    for document_id in other_ids(search_url, index, list(images)):
+    for document_id in other_ids(search_url, index, list(images), credentials):
         records.append(_record("REMOVE", {key: {"S": document_id}}, None, len(records)))
     failed = 0
     for start in range(0, len(records), BATCH_SIZE):

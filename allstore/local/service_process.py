@@ -116,7 +116,7 @@ def _server(kind: str, state_dir: Path, port: int, credentials: StoreCredentials
     if kind == "search":
         from allstore.search.server import SearchServer
 
-        return SearchServer(state_dir, port=port)
+        return SearchServer(state_dir, port=port, credentials=credentials)
     from allstore.personalize.server import PersonalizeServer
 
     return PersonalizeServer(state_dir, port=port, credentials=credentials)

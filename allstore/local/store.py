@@ -231,7 +231,12 @@ class LocalStore:
         moto_url = self._start_moto()
         logs = self.state_dir / "logs"
         if options.search_engine == "embedded":
-            self.servers.search = ServiceProcess("search", self.state_dir / "search", logs / "search.log")
+            self.servers.search = ServiceProcess(
+                "search",
+                self.state_dir / "search",
+                logs / "search.log",
+                credentials_file=self.state_dir / CREDENTIALS_FILE,  # it answers only the store's key
+            )
         self.servers.personalize = ServiceProcess(
             "personalize",
             self.state_dir / "personalize",
@@ -323,7 +328,7 @@ class LocalStore:
             node_url = self.servers.opensearch.start(say=log.info, with_this_process=True)
         except NodeError as error:
             raise StoreError(f"the OpenSearch node did not start: {error}") from error
-        self.servers.opensearch_front = OpenSearchFront(node_url)
+        self.servers.opensearch_front = OpenSearchFront(node_url, self.credentials)
         return self.servers.opensearch_front.start()
 
     def _upload_sources(self, data: data_source.DataFolder, warm: bool) -> dict[str, str]:
@@ -508,6 +513,7 @@ class LocalStore:
                         poller.settings.stream_arn,
                         self.clients("dynamodb"),
                         variables["SEARCH_ENDPOINT"],
+                        self.credentials,
                         **({"index": variables["SEARCH_INDEX"]} if variables.get("SEARCH_INDEX") else {}),
                     )
                 except Exception:

@@ -174,7 +174,7 @@ def serve(
 
     Only requests signed with the service's key pair are answered; it prints them as `export` lines.
     """
-    from allstore.credentials import CREDENTIALS_FILE, StoreCredentials
+    from allstore.credentials import CREDENTIALS_FILE, StoreCredentials, export_lines
     from allstore.personalize.server import PersonalizeServer  # the models' libraries load slowly
 
     stopping = threading.Event()
@@ -195,8 +195,8 @@ def serve(
             for name in ("PERSONALIZE", "PERSONALIZE_RUNTIME", "PERSONALIZE_EVENTS")
         },
     }
-    for name, value in exports.items():
-        typer.echo(f"  export {name}={value}")
+    for line in export_lines(exports):
+        typer.echo(f"  {line}")
     typer.echo("Ctrl-C stops it.")
     try:
         while not stopping.wait(0.5):  # a timed wait, so Ctrl-C is noticed promptly

@@ -116,14 +116,9 @@ def _signature_refusal(
 ) -> tuple[str, str] | None:
     """(code, message) when the request is not signed for Personalize with `credentials`."""
     try:
-        service = credentials.verify(method, target, dict(headers.items()), body)
+        credentials.verify_for(SIGNING_NAME, method, target, dict(headers.items()), body)
     except SignatureRejected as rejected:
         return rejected.code, rejected.message
-    if service != SIGNING_NAME:
-        return (
-            "InvalidSignatureException",
-            f"Credential should be scoped to correct service: '{SIGNING_NAME}'.",
-        )
     return None
 
 

@@ -20,14 +20,15 @@ from pathlib import Path
 
 import psutil
 import pytest
-import requests
 from boto3.dynamodb.types import TypeDeserializer
+from opensearchpy import OpenSearch
 
 from allstore.local.personalize_bootstrap import INTERACTIONS_SCHEMA
 from allstore.local.search_reconcile import documents_by_id, other_ids
 from allstore.local.store import LocalStore, Reporter, StoreOptions
 from allstore.workshop import wiring
 from tests.integration.conftest import RunningStore, eventually, web_dir
+from tests.signing import signed_search_client
 
 __all__ = ["web_dir"]
 
@@ -129,6 +130,10 @@ class Faults:
 
     def search_url(self) -> str:
         return self.store.servers.search.url  # type: ignore[union-attr]
+
+    def search_client(self) -> OpenSearch:
+        """opensearch-py signing with the store's key, as the functions do."""
+        return signed_search_client(self.search_url(), self.store.credentials)
 
 
 def kill(process: psutil.Process) -> None:
@@ -259,11 +264,13 @@ def test_killing_each_child_under_load_loses_nothing(faults: Faults) -> None:
     }
 
     def index_equals_table() -> bool:
-        present = documents_by_id(faults.search_url(), "items", list(table))
-        return set(present) == set(table) and not other_ids(faults.search_url(), "items", list(table))
+        present = documents_by_id(faults.search_url(), "items", list(table), faults.store.credentials)
+        return set(present) == set(table) and not other_ids(
+            faults.search_url(), "items", list(table), faults.store.credentials
+        )
 
     eventually(index_equals_table, timeout=60)
-    documents = documents_by_id(faults.search_url(), "items", list(table))
+    documents = documents_by_id(faults.search_url(), "items", list(table), faults.store.credentials)
     deserializer = TypeDeserializer()
     differing = [
         asin
@@ -294,16 +301,16 @@ def test_the_index_is_reconciled_when_search_comes_back_without_a_write(faults: 
     table = [item["asin"]["S"] for item in faults.dynamodb.scan(TableName=faults.table)["Items"]]
     asin = table[0]
     eventually(lambda: not refuses(faults.search_url()), timeout=30)  # back from an earlier kill
-    requests.delete(f"{faults.search_url()}/items/_doc/{asin}", timeout=10).raise_for_status()
-    stray = {"asin": "STRAY0001", "title": "not in the table"}
-    requests.put(f"{faults.search_url()}/items/_doc/STRAY0001", json=stray, timeout=10).raise_for_status()
+    search = faults.search_client()
+    search.delete(index="items", id=asin)
+    search.index(index="items", id="STRAY0001", body={"asin": "STRAY0001", "title": "not in the table"})
     kill(psutil.Process(faults.store.servers.search.pid))  # type: ignore[union-attr]
 
     def reconciled() -> bool:
         try:
-            return bool(documents_by_id(faults.search_url(), "items", [asin])) and not other_ids(
-                faults.search_url(), "items", table
-            )
+            return bool(
+                documents_by_id(faults.search_url(), "items", [asin], faults.store.credentials)
+            ) and not other_ids(faults.search_url(), "items", table, faults.store.credentials)
         except OSError:
             return False
 

@@ -24,6 +24,7 @@ from allstore.local.store import LocalStore, StoreError, StoreOptions
 from tests.integration.conftest import web_dir  # noqa: F401 - fixture used here
 from tests.security.conftest import raw_exchange
 from tests.security.sockets import children_ports, descendants, process_ports
+from tests.signing import search_auth, signed_search_client
 
 LOOPBACK_HEX = ("0100007F", "0000000000000000FFFF00000100007F")  # 127.0.0.1 as /proc/net/tcp{,6} shows it
 
@@ -58,7 +59,7 @@ def test_the_store_indexes_and_searches_in_a_real_node(opensearch_store):
     store = opensearch_store
     node = store.servers.opensearch
     assert node is not None and store.servers.search is None
-    client = OpenSearch(hosts=[search_url(store)], timeout=30)
+    client = signed_search_client(search_url(store), store.credentials)
     client.indices.refresh(index="items")
     items = store.clients("dynamodb").scan(
         TableName=store.provisioner.lookup("ItemsTable", None), Select="COUNT"
@@ -97,7 +98,9 @@ def test_the_node_is_reached_only_through_the_stores_front(opensearch_store):
     front = urlsplit(advertised).port
     status, body = raw_status(front, f"evil.example:{front}")
     assert status == 403 and json.loads(body)["error"]["type"] == "security_exception", body
-    assert raw_status(front, f"127.0.0.1:{front}")[0] == 200  # its own Host reaches the node
+    assert raw_status(front, f"127.0.0.1:{front}")[0] == 403  # its own Host, unsigned
+    signed = requests.get(advertised, auth=search_auth(store.credentials), timeout=30)
+    assert signed.status_code == 200 and signed.json()["version"]["number"] == node_state["version"]
     page = requests.get(f"{advertised}/items/_search", headers={"Origin": "https://evil.example"}, timeout=30)
     assert page.status_code == 403 and "Access-Control-Allow-Origin" not in page.headers
 
@@ -111,14 +114,19 @@ def test_the_front_forwards_bodies_as_the_node_reads_them(opensearch_store):
         f"{advertised}/_bulk?refresh=true",
         data=bulk,
         headers={"Content-Type": "application/x-ndjson", "Content-Encoding": "gzip"},
+        auth=search_auth(opensearch_store.credentials),  # signs the gzip bytes sent
         timeout=60,
     )
     assert answer.status_code == 200 and answer.json()["errors"] is False, answer.text
-    client = OpenSearch(hosts=[advertised], timeout=30, http_compress=True)  # gzip both ways
+    client = signed_search_client(
+        advertised, opensearch_store.credentials, http_compress=True
+    )  # gzip both ways
     hits = client.search(index="front-check", body={"query": {"match": {"title": "héllo"}}})["hits"]["hits"]
     assert [hit["_id"] for hit in hits] == ["1"] and hits[0]["_source"]["title"] == "héllo tent"
     assert client.indices.exists(index="front-check") and not client.indices.exists(index="nothing")
-    missing = requests.get(f"{advertised}/nothing/_search", timeout=30)
+    missing = requests.get(
+        f"{advertised}/nothing/_search", auth=search_auth(opensearch_store.credentials), timeout=30
+    )
     assert missing.status_code == 404 and missing.json()["error"]["type"] == "index_not_found_exception"
     client.indices.delete(index="front-check")
     port = urlsplit(advertised).port

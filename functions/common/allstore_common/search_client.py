@@ -1,9 +1,10 @@
 """One way to reach the product search index, shared by the search API and the indexer.
 
-On AWS the endpoint is an Amazon OpenSearch Service domain (`https://...`), signed with SigV4 using
-the function's own role credentials (refreshed as they rotate). Locally it is AllStore's
-OpenSearch-compatible server on `http://127.0.0.1:<port>`, reached without signing. The handlers
-never know which: the endpoint comes from the function's environment.
+Every request is signed with SigV4 (service `es`) using the function's credentials, refreshed as
+they rotate. On AWS the endpoint is an Amazon OpenSearch Service domain (`https://...`) whose access
+policy admits only the functions' roles; locally it is AllStore's search server (or its front for a
+real node) on `http://127.0.0.1:<port>`, which admits only the store's key, the one the function's
+environment carries there. The handlers never know which: the endpoint comes from that environment.
 """
 
 from __future__ import annotations
@@ -33,10 +34,10 @@ def search_client(endpoint: str, timeout: float = 10.0) -> OpenSearch:
     if url.scheme not in {"http", "https"} or not url.hostname:
         raise ValueError(f"SEARCH_ENDPOINT {endpoint!r} is not an http(s) URL")
     use_ssl = url.scheme == "https"
-    auth = None
-    if use_ssl:
-        session = boto3.Session()
-        credentials = session.get_credentials()
+    session = boto3.Session()
+    credentials = session.get_credentials()
+    auth = None  # no credentials at all: unsigned, and the domain answers 403 naming the reason
+    if credentials is not None:
         auth = AWS4Auth(region=session.region_name, service="es", refreshable_credentials=credentials)
     return OpenSearch(
         hosts=[{"host": url.hostname, "port": url.port or (443 if use_ssl else 80)}],

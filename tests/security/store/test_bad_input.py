@@ -3,8 +3,8 @@ Python's HTML error page, or a dropped connection.
 
 Each case goes over raw HTTP to the running local store: the API (API Gateway's `{"message"}`),
 the web UI's AWS proxy and the Lambda API (AWS JSON errors), local AWS (moto, signed with the
-store's key: the protocol's error), search (OpenSearch's `{"error", "status"}`) and Personalize
-(signed too: `__type`). The inputs: non-UTF-8 bodies, JSON nested thousands deep, `%00` in the path, unknown
+store's key: the protocol's error), search (signed too: OpenSearch's `{"error", "status"}`) and
+Personalize (signed too: `__type`). The inputs: non-UTF-8 bodies, JSON nested thousands deep, `%00` in the path, unknown
 methods, a malformed request line.
 """
 
@@ -111,7 +111,7 @@ SERVERS = [
         "search",
         lambda s: search_url(s),
         "/items/_search",
-        plain,
+        signed("es"),
         opensearch_shape,
     ),
     Server(

@@ -11,6 +11,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
+from allstore.local.aws import REGION
 from tests.security.store.conftest import RunningStore
 
 CONNECTIONS = 200
@@ -51,9 +52,18 @@ def test_200_simultaneous_api_requests_are_all_answered(running_store: RunningSt
 def test_200_simultaneous_searches_are_all_answered(running_store: RunningStore) -> None:
     port = search_port(running_store)
     query = json.dumps({"query": {"match": {"title": "ball"}}, "size": 5}).encode()
+    signed = running_store.store.credentials.sign(  # as the functions sign (SigV4, service es)
+        "POST",
+        f"http://127.0.0.1:{port}/items/_search",
+        {"Content-Type": "application/json"},
+        query,
+        "es",
+        REGION,
+    )
+    head = "".join(f"{name}: {value}\r\n" for name, value in signed.items())
     request = (
         f"POST /items/_search HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nConnection: close\r\n"
-        f"Content-Type: application/json\r\nContent-Length: {len(query)}\r\n\r\n"
+        f"{head}Content-Length: {len(query)}\r\n\r\n"
     ).encode() + query
     answers = all_at_once(port, request)
     assert [status for status, _ in answers] == [200] * CONNECTIONS

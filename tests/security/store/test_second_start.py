@@ -19,11 +19,13 @@ from pathlib import Path
 import pytest
 import requests
 
+from allstore.credentials import StoreCredentials
 from allstore.local import store as store_module
 from allstore.local.store import claim_state_dir
 from allstore.state_dir import StateDirectoryInUse, holder
 from tests.integration.conftest import eventually
 from tests.security.store.conftest import RunningStore
+from tests.signing import search_auth
 
 ALLSTORE = [sys.executable, "-m", "allstore.cli"]
 REPO = Path(__file__).resolve().parents[2]
@@ -122,7 +124,8 @@ def standalone_search(tmp_path: Path) -> Iterator[tuple[Path, str]]:
         assert process.stdout is not None
         match = re.search(r"http://127\.0\.0\.1:\d+", process.stdout.readline())
         assert match
-        requests.put(f"{match.group(0)}/products", json={}, timeout=10).raise_for_status()
+        auth = search_auth(StoreCredentials.read(data_dir))  # made at its first start, printed too
+        requests.put(f"{match.group(0)}/products", json={}, auth=auth, timeout=10).raise_for_status()
         yield data_dir, match.group(0)
     finally:
         process.send_signal(signal.SIGINT)
@@ -142,7 +145,8 @@ def test_a_second_search_serve_is_refused_and_the_first_serves_on(
         allstore("search", "serve", "--port", "0", "--data-dir", data_dir), f"at {url}"
     )
     assert tree(data_dir) == before
-    assert requests.get(f"{url}/products", timeout=10).status_code == 200
+    auth = search_auth(StoreCredentials.read(data_dir))
+    assert requests.get(f"{url}/products", auth=auth, timeout=10).status_code == 200
 
 
 def test_a_taken_port_is_refused_in_one_line(standalone_search: tuple[Path, str], tmp_path: Path) -> None:

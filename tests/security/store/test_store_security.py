@@ -16,10 +16,12 @@ import botocore.exceptions
 import pytest
 import requests
 
+from allstore.credentials import StoreCredentials
 from allstore.local.aws import REGION
 from tests.security.conftest import raw_exchange
 from tests.security.sockets import children_ports, listening_sockets
 from tests.security.store.conftest import RunningStore
+from tests.signing import search_auth
 
 EVIL = "https://evil.example"
 REPO = Path(__file__).resolve().parents[3]
@@ -233,6 +235,23 @@ def call_each_api(client: Any, service: str, campaign_arn: str) -> Any:
     )
 
 
+def test_search_answers_only_the_stores_key(running_store: RunningStore) -> None:
+    """The store's search endpoint checks SigV4 for `es` as the domain's IAM access policy does:
+    unsigned or another key is the domain's 403 `{"message"}`, and nothing is written."""
+    search = "http://" + running_store.store.provisioner.lookup("SearchDomain", "DomainEndpoint")
+    document = f"{search}/items/_doc/INTRUDER1"
+    unsigned = requests.put(document, json={"title": "planted"}, timeout=30)
+    other = requests.put(
+        document, json={"title": "planted"}, auth=search_auth(StoreCredentials.generate()), timeout=30
+    )
+    for answer, code in ((unsigned, "MissingAuthenticationToken"), (other, "UnrecognizedClientException")):
+        assert answer.status_code == 403 and answer.headers["x-amzn-ErrorType"] == code, answer.text
+        assert set(answer.json()) == {"message"}
+    ours = requests.get(document, auth=search_auth(running_store.store.credentials), timeout=30)
+    assert ours.status_code == 404 and ours.json()["found"] is False  # nothing was planted
+    assert running_store.get("/Prod/search", q="tent").status_code == 200  # the functions sign with the key
+
+
 def test_personalize_answers_only_the_stores_key(running_store: RunningStore) -> None:
     """The store's own Personalize (control plane, runtime, events) refuses any other key: the
     campaigns the bootstrap deployed stay, and the store's key (its functions', its notebooks') works."""
@@ -265,8 +284,11 @@ def error_answers(store: RunningStore) -> Iterator[tuple[str, requests.Response]
     yield "bad limit", store.get("/Prod/items", limit="x")
     yield "unknown route", store.get("/Prod/nothing/here")
     search = "http://" + store.store.provisioner.lookup("SearchDomain", "DomainEndpoint")
-    yield "unknown index", requests.get(f"{search}/nothing/_search", timeout=30)
-    yield "bad query", requests.post(f"{search}/items/_search", json={"query": {"nope": {}}}, timeout=30)
+    auth = search_auth(store.store.credentials)
+    yield "unknown index", requests.get(f"{search}/nothing/_search", auth=auth, timeout=30)
+    bad_query = {"query": {"nope": {}}}
+    yield "bad query", requests.post(f"{search}/items/_search", json=bad_query, auth=auth, timeout=30)
+    yield "unsigned search", requests.get(f"{search}/items/_search", timeout=30)
     personalize = store.store.endpoints["personalize"]
     bad_call = b'{"campaignArn": 5}'
     yield (
