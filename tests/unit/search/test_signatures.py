@@ -104,3 +104,20 @@ def test_a_server_with_its_own_key_pair_keeps_it(tmp_path: Path) -> None:
     with SearchServer(data_dir, port=0, own_credentials=True) as second:
         assert second.credentials == made
         assert requests.get(second.url, auth=search_auth(made), timeout=10).status_code == 200
+
+
+def test_a_body_that_is_not_the_one_hashed_is_refused(
+    server: SearchServer, key_pair: StoreCredentials
+) -> None:
+    """requests-aws4auth signs the hash it sends in x-amz-content-sha256, not the body itself: a
+    signed request replayed with another body must not pass."""
+    signed = requests.Request(
+        "PUT", f"{server.url}/items/_doc/B0001", json=DOCUMENT, auth=search_auth(key_pair)
+    ).prepare()
+    assert "x-amz-content-sha256" in signed.headers
+    signed.body = json.dumps({**DOCUMENT, "title": "planted"}).encode()
+    signed.headers["Content-Length"] = str(len(signed.body))
+    with requests.Session() as session:
+        answer = session.send(signed, timeout=10)
+    assert answer.status_code == 403 and answer.headers["x-amzn-ErrorType"] == "XAmzContentSHA256Mismatch"
+    assert not signed_search_client(server.url, key_pair).indices.exists(index="items")
