@@ -327,6 +327,6 @@ JOB_KINDS: tuple[type[Resource], ...] = (
     SolutionVersion,
     BatchInferenceJob,
     BatchSegmentJob,
-    Recommender,
     DatasetExportJob,
-)  # DataDeletionJob has statuses of its own (PENDING, IN_PROGRESS, COMPLETED, FAILED)
+)  # DataDeletionJob has statuses of its own (PENDING, IN_PROGRESS, COMPLETED, FAILED); a
+# Recommender's stop or start is finished, not failed, after a restart (ServiceState recovers it)

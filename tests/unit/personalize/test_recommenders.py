@@ -397,3 +397,42 @@ def test_video_on_demand_use_cases_and_the_data_minimums(clients: Clients, tmp_p
     )["recommenderArn"]
     failed = wait_for(lambda: p.describe_recommender(recommenderArn=arn)["recommender"])
     assert failed["status"] == "CREATE FAILED" and "1000 Watch events" in failed["failureReason"]
+
+
+def test_a_restart_fails_a_cut_off_training_and_finishes_stops_and_starts(tmp_path: Path):
+    from allstore.personalize.state.kinds import Recommender, RecommenderUpdate
+    from allstore.personalize.state.service_state import INTERRUPTED, ServiceState
+
+    state = ServiceState(tmp_path / "state")
+    arn = "arn:aws:personalize:us-east-1:123456789012:recommender/"
+    group = "arn:aws:personalize:us-east-1:123456789012:dataset-group/g"
+    recipe = "arn:aws:personalize:::recipe/aws-vod-most-popular"
+    update = RecommenderUpdate(
+        recommender_config={}, status="CREATE IN_PROGRESS", creation_date_time=1.0, last_updated_date_time=1.0
+    )
+    for name, status in (
+        ("training", "CREATE IN_PROGRESS"),
+        ("stopping", "STOP IN_PROGRESS"),
+        ("starting", "START PENDING"),
+    ):
+        state.resources.new(
+            Recommender(arn=arn + name, name=name, dataset_group_arn=group, recipe_arn=recipe)
+        )
+        state.resources.update(
+            Recommender,
+            arn + name,
+            status=status,
+            latest_recommender_update=update if name == "starting" else None,
+        )
+    state.close()
+    again = ServiceState(tmp_path / "state")
+    try:
+        again.recover()
+        training = again.resources.get(Recommender, arn + "training")
+        assert (training.status, training.failure_reason) == ("CREATE FAILED", INTERRUPTED)
+        assert again.resources.get(Recommender, arn + "stopping").status == "INACTIVE"
+        starting = again.resources.get(Recommender, arn + "starting")
+        assert starting.status == "ACTIVE"
+        assert starting.latest_recommender_update.status == "CREATE FAILED"
+    finally:
+        again.close()
