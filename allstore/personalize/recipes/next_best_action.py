@@ -18,6 +18,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 
 import numpy as np
+import scipy.sparse as sp
 
 from allstore.personalize.recipes.base import TrainingData
 from allstore.personalize.recipes.hyperparameters import read_int
@@ -43,7 +44,8 @@ class NextBestActionModel:
         self,
         actions: np.ndarray,
         base: np.ndarray,
-        lift: np.ndarray,
+        together: sp.csr_matrix,
+        taken_count: np.ndarray,
         decline_factor: np.ndarray,
         scoreable: np.ndarray,
         values: np.ndarray,
@@ -52,9 +54,18 @@ class NextBestActionModel:
     ) -> None:
         self.items = actions
         self.index = {action: code for code, action in enumerate(actions.tolist())}
-        self.base, self.lift, self.decline_factor = base, lift, decline_factor
-        self.scoreable, self.values = scoreable, values
+        self.base, self.together, self.taken_count = base, together, taken_count
+        self.decline_factor, self.scoreable, self.values = decline_factor, scoreable, values
         self.expires, self.repeat_seconds = expires, repeat_seconds
+
+    def lift(self, codes: Sequence[int]) -> np.ndarray:
+        """lift[b, a] = P(take a | took b) / P(take a) for the actions b in `codes`, shrunk towards
+        1 for rarely taken b (rows computed when asked: actions × actions may be large)."""
+        together = self.together[list(codes)].toarray()
+        conditional = (together + _SMOOTHING * self.base) / (self.taken_count[list(codes), None] + _SMOOTHING)
+        lift = conditional / np.maximum(self.base, 1e-9)
+        lift[np.arange(len(codes)), list(codes)] = 1.0
+        return lift
 
     def score_user(self, taken: Sequence[tuple[str, int]], declined: Sequence[str], now: int) -> np.ndarray:
         """Propensity per action in [0, 1] (0.0 where the data is too thin to score, as the
@@ -63,8 +74,7 @@ class NextBestActionModel:
         propensity = self.base.copy()
         taken_codes = [(self.index[action], at) for action, at in taken if action in self.index]
         if taken_codes:
-            lifts = self.lift[[code for code, _ in taken_codes]]
-            propensity = propensity * lifts.mean(axis=0)
+            propensity = propensity * self.lift([code for code, _ in taken_codes]).mean(axis=0)
         for action in declined:
             code = self.index.get(action)
             if code is not None:
@@ -97,34 +107,33 @@ class NextBestAction:
         n_users, n_actions = len(data.users), len(data.items)
         users, actions, times = data.user_codes, data.item_codes, data.timestamps
         took = data.event_types == TAKEN
-        offered = ~took
-        first_offer = np.full((n_users, n_actions), np.iinfo(np.int64).max, dtype=np.int64)
-        np.minimum.at(first_offer, (users[offered], actions[offered]), times[offered])
-        first_take = np.full((n_users, n_actions), np.iinfo(np.int64).max, dtype=np.int64)
-        np.minimum.at(first_take, (users[took], actions[took]), times[took])
-        exposed = (first_offer < np.iinfo(np.int64).max) | (first_take < np.iinfo(np.int64).max)
+        # One entry per (user, action) pair that occurs: its first offer and first take, if any.
+        pairs = users.astype(np.int64) * n_actions + actions
+        pair_ids, pair_of = np.unique(pairs, return_inverse=True)
+        never = np.iinfo(np.int64).max
+        first_offer = np.full(len(pair_ids), never, dtype=np.int64)
+        np.minimum.at(first_offer, pair_of[~took], times[~took])
+        first_take = np.full(len(pair_ids), never, dtype=np.int64)
+        np.minimum.at(first_take, pair_of[took], times[took])
         # Taken within the period after first being offered (or taken without an offer on record).
-        positive = (first_take < np.iinfo(np.int64).max) & (
-            first_take - np.minimum(first_offer, first_take) <= period
-        )
-        exposed_count = exposed.sum(axis=0).astype(np.float64)
-        positive_count = positive.sum(axis=0).astype(np.float64)
-        overall = positive_count.sum() / max(exposed_count.sum(), 1.0)
-        base = (positive_count + _SMOOTHING * overall) / (exposed_count + _SMOOTHING)
+        positive = (first_take < never) & (first_take - np.minimum(first_offer, first_take) <= period)
+        pair_users, pair_actions = pair_ids // n_actions, pair_ids % n_actions
+        exposed_count = np.bincount(pair_actions, minlength=n_actions).astype(np.float64)
+        taken_count = np.bincount(pair_actions[positive], minlength=n_actions).astype(np.float64)
+        overall = taken_count.sum() / max(exposed_count.sum(), 1.0)
+        base = (taken_count + _SMOOTHING * overall) / (exposed_count + _SMOOTHING)
 
-        # lift[b, a] = P(take a | took b) / P(take a), shrunk towards 1 for rarely-taken b.
-        taken_matrix = positive.astype(np.float64)
-        together = taken_matrix.T @ taken_matrix
-        per_action = np.maximum(positive_count, 1.0)
-        conditional = (together + _SMOOTHING * base[None, :]) / (per_action[:, None] + _SMOOTHING)
-        lift = conditional / np.maximum(base[None, :], 1e-9)
-        np.fill_diagonal(lift, 1.0)
+        taken_matrix = sp.csr_matrix(
+            (np.ones(int(positive.sum())), (pair_users[positive], pair_actions[positive])),
+            shape=(n_users, n_actions),
+        )
+        together = sp.csr_matrix(taken_matrix.T @ taken_matrix)
 
         # Users who turned an action down: how often they took it anyway, relative to the base.
-        declined = np.zeros((n_users, n_actions), dtype=bool)
-        declined[users[data.event_types == NOT_TAKEN], actions[data.event_types == NOT_TAKEN]] = True
-        declined_count = declined.sum(axis=0).astype(np.float64)
-        taken_anyway = (declined & positive).sum(axis=0).astype(np.float64)
+        declined = np.zeros(len(pair_ids), dtype=bool)
+        declined[pair_of[data.event_types == NOT_TAKEN]] = True
+        declined_count = np.bincount(pair_actions[declined], minlength=n_actions).astype(np.float64)
+        taken_anyway = np.bincount(pair_actions[declined & positive], minlength=n_actions).astype(np.float64)
         decline_rate = (taken_anyway + _SMOOTHING * base) / (declined_count + _SMOOTHING)
         decline_factor = np.minimum(decline_rate / np.maximum(base, 1e-9), 1.0)
 
@@ -145,7 +154,15 @@ class NextBestAction:
             if (repeat := _number(fields.get("REPEAT_FREQUENCY"))) is not None:
                 repeat_seconds[code] = repeat * _DAY
         return NextBestActionModel(
-            data.items, base, lift, decline_factor, scoreable, values, expires, repeat_seconds
+            data.items,
+            base,
+            together,
+            taken_count,
+            decline_factor,
+            scoreable,
+            values,
+            expires,
+            repeat_seconds,
         )
 
     def tune(
