@@ -436,3 +436,21 @@ def test_a_restart_fails_a_cut_off_training_and_finishes_stops_and_starts(tmp_pa
         assert starting.latest_recommender_update.status == "CREATE FAILED"
     finally:
         again.close()
+
+
+def test_training_data_config_leaves_out_the_excluded_columns_and_keeps_the_required_ones():
+    from allstore.personalize.api.recommenders import _checked_config, _training_data
+    from allstore.personalize.errors import ServiceError
+    from allstore.personalize.recipes import TrainingData
+    from allstore.personalize.recipes.use_cases import USE_CASES
+
+    users = [f"u{k % 40}" for k in range(1200)]
+    items = [f"i{k % 30}" for k in range(1200)]
+    metadata = {f"i{k}": {"GENRES": f"g{k % 3}", "CONTENT_OWNER": "studio"} for k in range(30)}
+    data = TrainingData.from_columns(users, items, range(1200), ["Watch"] * 1200, item_metadata=metadata)
+    kept = _training_data(data, USE_CASES["aws-vod-more-like-x"], {"ITEMS": ["GENRES"]})
+    assert all(set(row) == {"CONTENT_OWNER"} for row in kept.item_metadata.values())
+    with pytest.raises(ServiceError, match="cannot leave out EVENT_TYPE"):
+        _checked_config({"trainingDataConfig": {"excludedDatasetColumns": {"INTERACTIONS": ["EVENT_TYPE"]}}})
+    with pytest.raises(ServiceError, match="explorationWeight"):
+        _checked_config({"itemExplorationConfig": {"explorationWeight": "2"}})
