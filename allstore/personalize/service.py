@@ -113,8 +113,9 @@ class PersonalizeService:
                 # trackingId is an InvalidInputException), so botocore raises a class it knows.
                 raise invalid_input(error.message) from None
             raise
-        # Control-plane documents carry internal fields, so they are cut to the API's shape; the
-        # runtime and events APIs build their answers in shape already (and are latency-bound).
+        # Control-plane answers carry whole resources (`wire()`), which List operations' summary
+        # shapes cut down; the runtime and events APIs build their answers in shape already (and
+        # are latency-bound).
         return apimodel.output(api, operation, result) if api == apimodel.CONTROL_PLANE else result
 
     def _record_creation_tags(
