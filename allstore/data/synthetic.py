@@ -409,6 +409,7 @@ def _product_lines(catalogue: Catalogue, tree: list[Leaf]) -> Iterator[str]:
         for node in tree
     ]
     prices = catalogue.prices.tolist()
+    titles: set[str] = set()
     for asin, leaf, brand_index, variant, price, (a, b, c, d, e, f, g) in zip(
         catalogue.asins.tolist(),
         catalogue.leaf.tolist(),
@@ -422,21 +423,21 @@ def _product_lines(catalogue: Catalogue, tree: list[Leaf]) -> Iterator[str]:
         department = vocabulary.DEPARTMENTS[node.department]
         brand = catalogue.brand_names[brand_index]
         noun = node.nouns[a % len(node.nouns)]
-        adjective = department.adjectives[b % len(department.adjectives)]
-        title = f"{brand} {adjective} {noun}"
-        if c % 10 < 7:
-            title += f", {department.variants[c % len(department.variants)]}"
+        adjectives = _not_repeating(department.adjectives, f"{brand} {noun}")
+        variants = _not_repeating(vocabulary.LEAF_VARIANTS.get(node.name, department.variants), noun)
+        adjective = adjectives[b % len(adjectives)]
+        title = _unique_title(titles, brand, adjectives, b, noun, variants, c)
         words = {"brand": brand, "adjective": adjective, "noun": noun, "category": node.name.lower()}
         words["use"] = department.uses[d % len(department.uses)]
         description = [
             vocabulary.DESCRIPTION_OPENINGS[d % len(vocabulary.DESCRIPTION_OPENINGS)].format(**words),
             vocabulary.DESCRIPTION_CLOSINGS[e % len(vocabulary.DESCRIPTION_CLOSINGS)].format(**words),
         ]
-        start = f % len(department.features)
+        specific = vocabulary.LEAF_FEATURES[node.name]
+        start = f % len(specific)
         features = [
-            department.features[(start + k) % len(department.features)].format(n=2 + (g + k) % 7)
-            for k in range(3 + f % 3)
-        ]
+            specific[(start + k) % len(specific)].format(n=2 + (g + k) % 7) for k in range(2 + f % 2)
+        ] + [department.features[g % len(department.features)].format(n=2 + g % 5)]
         product = {
             "asin": asin,
             "title": title,
@@ -449,6 +450,54 @@ def _product_lines(catalogue: Catalogue, tree: list[Leaf]) -> Iterator[str]:
             "image": [image_names[leaf][variant]],
         }
         yield json.dumps(product, ensure_ascii=False) + "\n"
+
+
+def _not_repeating(choices: tuple[str, ...], name: str) -> tuple[str, ...]:
+    """The adjectives or variants that repeat no word of `name` (no "Smart Smart Light Strip")."""
+    words = set(name.lower().replace("-", " ").split())
+    fitting = tuple(choice for choice in choices if not set(choice.lower().replace("-", " ").split()) & words)
+    return fitting or ("",)
+
+
+def _title(brand: str, adjective: str, noun: str, variant: str) -> str:
+    name = " ".join(part for part in (brand, adjective, noun) if part)
+    return f"{name}, {variant}" if variant else name
+
+
+def _repeats(title: str) -> bool:
+    words = title.lower().replace(",", " ").replace("-", " ").split()
+    return len(set(words)) < len(words)
+
+
+def _unique_title(
+    taken: set[str],
+    brand: str,
+    adjectives: tuple[str, ...],
+    adjective_pick: int,
+    noun: str,
+    variants: tuple[str, ...],
+    variant_pick: int,
+) -> str:
+    """A title no other product of the store has: the picked wording, else the next adjective and
+    variant, else a model number. Adds it to `taken`."""
+    with_variant = variant_pick % 10 < 7
+    candidates = (
+        _title(brand, adjectives[(adjective_pick + shift) % len(adjectives)], noun, variant)
+        for shift in range(len(adjectives) * len(variants))
+        for variant in [
+            variants[(variant_pick + shift // len(adjectives)) % len(variants)]
+            if with_variant or shift
+            else ""
+        ]
+    )
+    title = next(
+        (candidate for candidate in candidates if candidate not in taken and not _repeats(candidate)), None
+    )
+    if title is None:
+        base = _title(brand, adjectives[adjective_pick % len(adjectives)], noun, "")
+        title = next(f"{base} {model}" for model in itertools.count(2) if f"{base} {model}" not in taken)
+    taken.add(title)
+    return title
 
 
 def _review_lines(store: Store) -> Iterator[str]:

@@ -27,6 +27,7 @@ import urllib.error
 import urllib.request
 import zipfile
 from abc import ABC, abstractmethod
+from collections import Counter
 from concurrent.futures import Future, ThreadPoolExecutor, wait
 from dataclasses import asdict, dataclass, fields
 from typing import Any
@@ -203,12 +204,10 @@ def _records(uri: str, what: str, bad_rows: records.BadRows):
 
 def load_product_shard(task: ShardTask) -> LoadReport:
     """Write this shard's products (every `shards`-th record from `shard`) into the Items table."""
-    popularity = (
-        catalogue.interaction_counts(
-            _records(task.interaction_source, "InteractionSource", records.BadRows())
-        )
+    stats = (
+        catalogue.interaction_stats(_records(task.interaction_source, "InteractionSource", records.BadRows()))
         if task.interaction_source.strip()
-        else {}
+        else catalogue.InteractionStats(Counter(), Counter(), Counter())
     )
     report, bad_rows = LoadReport(), records.BadRows()
     table = dynamodb.Table(task.table_name)
@@ -219,7 +218,10 @@ def load_product_shard(task: ShardTask) -> LoadReport:
                     continue
                 _check_deadline(task.deadline_ms, report)
                 try:
-                    product = catalogue.product_item(record, popularity.get(records.item_id(record) or "", 0))
+                    asin = records.item_id(record) or ""
+                    product = catalogue.product_item(
+                        record, stats.popularity.get(asin, 0), stats.rating(asin)
+                    )
                 except catalogue.InvalidRecord:
                     report.invalid += 1
                     continue
@@ -237,7 +239,7 @@ def load_product_shard(task: ShardTask) -> LoadReport:
         shards=task.shards,
         **asdict(report),
         bad_rows_detail=bad_rows.summary(),
-        items_with_interactions=len(popularity),
+        items_with_interactions=len(stats.popularity),
     )
     return report
 

@@ -27,6 +27,7 @@ DEFAULT_IMAGE_URL = ""  # the web UI shows a neutral placeholder for an empty im
 POPULARITY_GROUP = "all"  # the popular-index hash key: one group, so one Query ranks everything
 FIRST_NAME_FIELDS = ("firstName", "first_name", "FIRST_NAME", "FirstName")
 LAST_NAME_FIELDS = ("lastName", "last_name", "LAST_NAME", "LastName")
+RATING_EVENT_TYPES = (None, "rating", "review")  # reviews carry no event type; others are not stars
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s")
 
 
@@ -41,8 +42,11 @@ class ProductItem:
     defaulted: bool  # title, image or genre filled in
 
 
-def product_item(record: dict[str, Any], popularity: int = 0) -> ProductItem:
-    """The Items-table item for one product record; `popularity` is its interaction count."""
+def product_item(
+    record: dict[str, Any], popularity: int = 0, rating: tuple[Decimal, int] | None = None
+) -> ProductItem:
+    """The Items-table item for one product record; `popularity` is its interaction count and
+    `rating` its mean stars and number of ratings (`rating`, `ratingCount` on the item)."""
     asin = records.item_id(record)
     if asin is None:
         raise InvalidRecord("record has no item id (asin / ITEM_ID)")
@@ -87,6 +91,8 @@ def product_item(record: dict[str, Any], popularity: int = 0) -> ProductItem:
     brand = records.brand(record)
     if brand is not None:
         item["brand"] = brand
+    if rating is not None:
+        item["rating"], item["ratingCount"] = rating
     return ProductItem(item, repaired, defaulted)
 
 
@@ -105,14 +111,36 @@ def user_item(record: dict[str, Any]) -> tuple[dict[str, Any], bool]:
     return item, first_name is None or last_name is None
 
 
-def interaction_counts(interactions: Iterable[dict[str, Any]]) -> Counter[str]:
-    """How many interactions each item has: the `popularity` both Items indexes sort by."""
-    counts: Counter[str] = Counter()
+@dataclass
+class InteractionStats:
+    """Per item: how many interactions (the `popularity` both Items indexes sort by) and the sum and
+    number of its star ratings (reviews' `overall`, or EVENT_VALUE of `rating` events)."""
+
+    popularity: Counter[str]
+    rating_sums: Counter[str]
+    rating_counts: Counter[str]
+
+    def rating(self, asin: str) -> tuple[Decimal, int] | None:
+        """(mean stars to one decimal, number of ratings), or None when the item has none."""
+        count = self.rating_counts.get(asin, 0)
+        if not count:
+            return None
+        return Decimal(str(round(self.rating_sums[asin] / count, 1))), count
+
+
+def interaction_stats(interactions: Iterable[dict[str, Any]]) -> InteractionStats:
+    """One pass over the interactions: popularity and star ratings per item."""
+    stats = InteractionStats(Counter(), Counter(), Counter())
     for interaction in interactions:
         item = records.item_id(interaction)
-        if item is not None:
-            counts[item] += 1
-    return counts
+        if item is None:
+            continue
+        stats.popularity[item] += 1
+        stars = records.value(interaction)
+        if stars is not None and 1 <= stars <= 5 and records.event_type(interaction) in RATING_EVENT_TYPES:
+            stats.rating_sums[item] += stars
+            stats.rating_counts[item] += 1
+    return stats
 
 
 def dynamodb_value(value: Any) -> Any:

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import gzip
 import json
+import re
 
 import numpy as np
 import pytest
 from allstore_common import records
 
-from allstore.data import images, synthetic
+from allstore.data import images, synthetic, vocabulary
 from allstore.data.interactions import read_interactions
 
 ITEMS, INTERACTIONS = 400, 8_000
@@ -144,3 +146,36 @@ def test_tiny_and_invalid_sizes():
     assert len(tiny.events.user) == 5 and set(tiny.events.item) == {0}
     with pytest.raises(ValueError):
         synthetic.generate_store(items=0, interactions=5)
+
+
+def test_titles_are_unique_and_never_repeat_a_word(folder):
+    titles = [product["title"] for product in read_products(folder)]
+    assert len(set(titles)) == len(titles)
+    repeating = [title for title in titles if len(set(words(title))) < len(words(title))]
+    assert repeating == []
+
+
+def test_features_and_variants_belong_to_the_products_category(folder):
+    """No HDMI cable with "30 hours of battery life": leaf features first, then generic ones."""
+    for product in read_products(folder):
+        leaf = records.category_path(product)[-1]
+        department = next(d for d in vocabulary.DEPARTMENTS if d.name == product["main_cat"])
+        allowed = [*vocabulary.LEAF_FEATURES[leaf], *department.features]
+        patterns = [re.compile(re.escape(text).replace(re.escape("{n}"), r"\d+") + "$") for text in allowed]
+        assert all(any(p.match(feature) for p in patterns) for feature in records.features(product)), product
+        leaf_patterns = patterns[: len(vocabulary.LEAF_FEATURES[leaf])]
+        assert any(p.match(feature) for p in leaf_patterns for feature in records.features(product))
+        if ", " in product["title"]:
+            variant = product["title"].rsplit(", ", 1)[1]
+            assert variant in vocabulary.LEAF_VARIANTS.get(leaf, department.variants), product["title"]
+    cables = [p for p in read_products(folder) if records.category_path(p)[-1] == "Cables"]
+    assert cables and not any("battery" in " ".join(records.features(p)).lower() for p in cables)
+
+
+def read_products(folder) -> list[dict]:
+    with gzip.open(folder / synthetic.PRODUCTS_FILE, "rt", encoding="utf-8") as lines:
+        return [json.loads(line) for line in lines]
+
+
+def words(title: str) -> list[str]:
+    return title.lower().replace(",", " ").replace("-", " ").split()

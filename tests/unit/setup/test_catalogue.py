@@ -107,7 +107,7 @@ def test_users_get_default_names():
 
 
 def test_interaction_counts_are_per_item():
-    counts = catalogue.interaction_counts(
+    stats = catalogue.interaction_stats(
         [
             {"USER_ID": "u1", "ITEM_ID": "a"},
             {"USER_ID": "u2", "ITEM_ID": "a"},
@@ -115,4 +115,23 @@ def test_interaction_counts_are_per_item():
             {"USER_ID": "u3"},
         ]
     )
-    assert counts == {"a": 2, "b": 1}
+    assert stats.popularity == {"a": 2, "b": 1}
+
+
+def test_star_ratings_come_from_reviews_and_rating_events_only():
+    stats = catalogue.interaction_stats(
+        [
+            {"reviewerID": "u1", "asin": "a", "overall": 5.0},
+            {"reviewerID": "u2", "asin": "a", "overall": 4.0},
+            {"reviewerID": "u3", "asin": "a", "overall": 4.0},
+            {"USER_ID": "u1", "ITEM_ID": "b", "EVENT_TYPE": "rating", "EVENT_VALUE": "2"},
+            {"USER_ID": "u2", "ITEM_ID": "b", "EVENT_TYPE": "purchase", "EVENT_VALUE": "19.99"},
+            {"USER_ID": "u3", "ITEM_ID": "c", "EVENT_TYPE": "click"},
+        ]
+    )
+    assert stats.rating("a") == (Decimal("4.3"), 3)
+    assert stats.rating("b") == (Decimal("2.0"), 1)
+    assert stats.rating("c") is None
+    item = catalogue.product_item({"asin": "a", "title": "Tent"}, 3, stats.rating("a")).item
+    assert (item["rating"], item["ratingCount"], item["popularity"]) == (Decimal("4.3"), 3, 3)
+    assert "rating" not in catalogue.product_item({"asin": "c", "title": "Lamp"}, 1, None).item

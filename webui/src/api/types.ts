@@ -12,6 +12,9 @@ export interface Item {
   category?: string;
   /** The department a category belongs to (synthetic and UCSD catalogues). */
   main_cat?: string;
+  /** Mean stars of the ratings in the data the store was loaded from, and how many there are. */
+  rating?: number;
+  ratingCount?: number;
   /** Set by /search on items re-ranked for the user. */
   Promoted?: boolean;
 }

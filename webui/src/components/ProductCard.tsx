@@ -4,6 +4,7 @@ import { decodeEntities } from '../text/decodeEntities';
 import { formatPrice } from '../text/formatPrice';
 import { categoryPath } from './categoryPath';
 import { ProductImage } from './ProductImage';
+import { StarRating } from './StarRating';
 
 /** A product tile linking to its page and its category; re-ranked search results carry a badge. */
 export function ProductCard({ item, titleLevel = 3 }: { item: Item; titleLevel?: 2 | 3 }) {
@@ -18,6 +19,7 @@ export function ProductCard({ item, titleLevel = 3 }: { item: Item; titleLevel?:
         {item.Promoted && <span className="badge">Recommended for you</span>}
         <Title className="product-card__title">{title}</Title>
       </Link>
+      <StarRating rating={item.rating} count={item.ratingCount} />
       <div className="product-card__meta">
         {subtitle && <span className="product-card__subtitle">{decodeEntities(subtitle)}</span>}
         {price && <span className="price">{price}</span>}

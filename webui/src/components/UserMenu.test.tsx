@@ -1,4 +1,4 @@
-import { screen, within } from '@testing-library/react';
+import { fireEvent, screen, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import { describe, expect, it } from 'vitest';
 import { fakeApi } from '../test/fakeApi';
@@ -10,8 +10,8 @@ describe('user menu', () => {
     fakeApi({ session: { body: session }, recommendations: { body: { results: [item('A1')] } } });
     renderApp('/');
 
-    const menu = await screen.findByLabelText('Shopping as');
-    await within(menu).findByRole('option', { name: 'Ada Lovelace' });
+    await screen.findByRole('option', { name: 'Ada Lovelace' });
+    const menu = screen.getByLabelText('Shopping as');
     expect(within(menu).getAllByRole('option').map((option) => option.textContent)).toEqual([
       'anonymous',
       'Ada Lovelace',
@@ -31,8 +31,52 @@ describe('user menu', () => {
     expect(await screen.findByRole('link', { name: /Water Bottle/ })).toBeTruthy();
     await user.click(screen.getByRole('button', { name: 'Retry' }));
 
-    const menu = await screen.findByLabelText('Shopping as');
-    expect(await within(menu).findByRole('option', { name: 'Alan Turing' })).toBeTruthy();
+    expect(await screen.findByRole('option', { name: 'Alan Turing' })).toBeTruthy();
     expect(screen.queryByText('Users unavailable')).toBeNull();
+  });
+});
+
+describe('user menu order and keyboard', () => {
+  const many = {
+    ...session,
+    UserList: [
+      { Id: 'u3', FirstName: 'Zoe', LastName: 'Zhou' },
+      { Id: 'u1', FirstName: 'Ada', LastName: 'Lovelace' },
+      { Id: 'u2', FirstName: 'Alan', LastName: 'Turing' },
+    ],
+  };
+
+  it('sorts the users by name', async () => {
+    fakeApi({ session: { body: many }, recommendations: { body: { results: [] } } });
+    renderApp('/');
+    await screen.findByRole('option', { name: 'Zoe Zhou' });
+    const menu = screen.getByLabelText('Shopping as');
+    expect(within(menu).getAllByRole('option').map((option) => option.textContent)).toEqual([
+      'anonymous',
+      'Ada Lovelace',
+      'Alan Turing',
+      'Zoe Zhou',
+    ]);
+  });
+
+  it('does not switch user on every arrow key, only on Enter', async () => {
+    const api = fakeApi({
+      session: { body: many },
+      recommendations: { body: { results: [] } },
+      'recommendations/u2': { body: { results: [] } },
+    });
+    renderApp('/');
+    await screen.findByRole('option', { name: 'Zoe Zhou' });
+    const menu = screen.getByLabelText('Shopping as') as HTMLSelectElement;
+
+    for (const value of ['u1', 'u2']) {
+      fireEvent.keyDown(menu, { key: 'ArrowDown' });
+      fireEvent.change(menu, { target: { value } });
+    }
+    expect(screen.getByRole('heading', { level: 1 }).textContent).not.toMatch(/Recommended for you/);
+    fireEvent.keyDown(menu, { key: 'Enter' });
+
+    expect(await screen.findByRole('heading', { level: 1, name: 'Recommended for you, Alan' })).toBeTruthy();
+    expect(api.requestsTo('recommendations/')).toEqual(['/Prod/recommendations/u2']);
   });
 });

@@ -73,3 +73,20 @@ describe('category page', () => {
     expect(screen.queryByText(/Showing/)).toBeNull();
   });
 });
+
+describe('star ratings', () => {
+  it('shows the mean rating and count on cards, read out in words, and nothing without ratings', async () => {
+    fakeApi({
+      session: { body: session },
+      items: { body: { results: [tent(1), { ...tent(2), rating: 4.3, ratingCount: 128 }], total: 2 } },
+    });
+    renderApp('/category/Tents');
+
+    const list = await screen.findByRole('list', { name: 'Tents' });
+    const [unrated, rated] = within(list).getAllByRole('article');
+    expect(within(rated!).getByRole('img', { name: 'Rated 4.3 out of 5 by 128 shoppers' }).textContent).toBe(
+      '★★★★★4.3 (128)',
+    );
+    expect(within(unrated!).queryByRole('img', { name: /Rated/ })).toBeNull();
+  });
+});

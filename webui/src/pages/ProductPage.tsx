@@ -6,6 +6,7 @@ import type { Item } from '../api/types';
 import { ErrorState } from '../components/ErrorState';
 import { ProductImage } from '../components/ProductImage';
 import { ProductSection } from '../components/ProductSection';
+import { StarRating } from '../components/StarRating';
 import { categoryPath } from '../components/categoryPath';
 import { ADD_TO_CART_EVENT_TYPE, VIEW_EVENT_TYPE } from '../events/clickEvents';
 import { useDocumentTitle } from '../hooks/useDocumentTitle';
@@ -88,6 +89,7 @@ function ProductDetails({ item }: { item: Item }) {
             by <span>{decodeEntities(item.brand)}</span>
           </p>
         )}
+        <StarRating rating={item.rating} count={item.ratingCount} />
         {price && <p className="price price--large">{price}</p>}
         <AddToCart item={item} />
         <Description asin={item.asin} />

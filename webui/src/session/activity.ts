@@ -12,7 +12,10 @@ export const DEMO_KEY = 'allstore.demoMode';
 export const MAX_VIEWED = 12;
 
 /** The fields of an item a card needs, so recently viewed and cart rows cost no request. */
-export type ItemSnapshot = Pick<Item, 'asin' | 'title' | 'imUrl' | 'price' | 'brand' | 'category' | 'genre'>;
+export type ItemSnapshot = Pick<
+  Item,
+  'asin' | 'title' | 'imUrl' | 'price' | 'brand' | 'category' | 'genre' | 'rating' | 'ratingCount'
+>;
 
 export interface CartLine {
   item: ItemSnapshot;
@@ -20,8 +23,8 @@ export interface CartLine {
 }
 
 export function snapshot(item: Item): ItemSnapshot {
-  const { asin, title, imUrl, price, brand, category, genre } = item;
-  return { asin, title, imUrl, price, brand, category, genre };
+  const { asin, title, imUrl, price, brand, category, genre, rating, ratingCount } = item;
+  return { asin, title, imUrl, price, brand, category, genre, rating, ratingCount };
 }
 
 /** Whose history a view belongs to: the chosen user, or the anonymous visitor's session. */
