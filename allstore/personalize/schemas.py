@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from allstore.personalize.errors import invalid_input
 
-DATASET_TYPES = ("INTERACTIONS", "ITEMS", "USERS")
+DATASET_TYPES = ("INTERACTIONS", "ITEMS", "USERS", "ACTIONS", "ACTION_INTERACTIONS")
 _PRIMITIVES = {"string", "int", "long", "float", "double", "boolean"}
 _INTEGER_RANGES = {"int": (-(2**31), 2**31 - 1), "long": (-(2**63), 2**63 - 1)}
 _FIELD_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
@@ -28,6 +28,14 @@ _REQUIRED_FIELDS = {
     "INTERACTIONS": {"USER_ID": {"string"}, "ITEM_ID": {"string"}, "TIMESTAMP": {"long", "int"}},
     "ITEMS": {"ITEM_ID": {"string"}},
     "USERS": {"USER_ID": {"string"}},
+    # Next-Best-Action's datasets: the actions, and who took, turned down or saw them
+    "ACTIONS": {"ACTION_ID": {"string"}},
+    "ACTION_INTERACTIONS": {
+        "USER_ID": {"string"},
+        "ACTION_ID": {"string"},
+        "TIMESTAMP": {"long", "int"},
+        "EVENT_TYPE": {"string"},
+    },
 }
 # Reserved keywords: optional, but of this type when present (EVENT_VALUE and RECOMMENDATION_ID
 # may also be null); none of them may be categorical.
@@ -40,6 +48,8 @@ _RESERVED_FIELDS = {
     },
     "ITEMS": {"CREATION_TIMESTAMP": "long"},
     "USERS": {},
+    "ACTIONS": {"CREATION_TIMESTAMP": "long", "EXPIRATION_TIMESTAMP": "long"},
+    "ACTION_INTERACTIONS": {},
 }
 _NULLABLE_RESERVED = {"EVENT_VALUE", "RECOMMENDATION_ID"}
 
@@ -125,7 +135,7 @@ class Schema:
             raise invalid_input(f"{textual.name} is textual: only an Items schema may have textual fields")
         if domain is not None:
             check_domain_dataset(self, domain, dataset_type)
-        if dataset_type != "INTERACTIONS" and len(self.fields) < 2:
+        if dataset_type in ("ITEMS", "USERS") and len(self.fields) < 2:
             raise invalid_input(f"a {dataset_type} schema needs at least one metadata field besides the id")
 
 

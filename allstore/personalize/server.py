@@ -1,8 +1,8 @@
 """The wire protocol: one loopback HTTP server that speaks all three Personalize APIs.
 
 - control plane (JSON 1.1): `POST /` with `X-Amz-Target: AmazonPersonalize.<Operation>`;
-- runtime (REST-JSON): `POST /recommendations`, `POST /personalize-ranking`;
-- events (REST-JSON): `POST /events`, `/items`, `/users`.
+- runtime (REST-JSON): `POST /recommendations`, `/personalize-ranking`, `/action-recommendations`;
+- events (REST-JSON): `POST /events`, `/items`, `/users`, `/actions`, `/action-interactions`.
 
 Every operation must be signed (SigV4, service `personalize`) with the credentials the server was
 given: the store's key pair, or one kept in the state directory for a service run on its own. A
@@ -41,6 +41,9 @@ REST_ROUTES = {
     "/events": (apimodel.EVENTS, "PutEvents"),
     "/items": (apimodel.EVENTS, "PutItems"),
     "/users": (apimodel.EVENTS, "PutUsers"),
+    "/actions": (apimodel.EVENTS, "PutActions"),
+    "/action-interactions": (apimodel.EVENTS, "PutActionInteractions"),
+    "/action-recommendations": (apimodel.RUNTIME, "GetActionRecommendations"),
 }
 MAX_BODY_BYTES = 10 * 1024 * 1024
 # SigV4's credential scope: Credential=<key>/<date>/<region>/<service>/aws4_request.

@@ -20,6 +20,7 @@ from typing import Any
 from botocore import xform_name
 
 from allstore.personalize import apimodel
+from allstore.personalize.api.actions import ActionsApi
 from allstore.personalize.api.algorithms import AlgorithmsApi
 from allstore.personalize.api.batch import BatchApi
 from allstore.personalize.api.campaigns import CampaignsApi
@@ -71,6 +72,7 @@ class PersonalizeService:
         self.directory_lock = self.state.directory_lock
         self._operations: dict[tuple[str, str], Operation] = {}
         self.tags = TagsApi(self.state)
+        actions = ActionsApi(self.state)  # the runtime's and the events API's action operations
         families = {
             apimodel.CONTROL_PLANE: (
                 DatasetsApi(self.state),
@@ -83,8 +85,8 @@ class PersonalizeService:
                 AlgorithmsApi(self.state),
                 self.tags,
             ),
-            apimodel.RUNTIME: (RuntimeApi(self.state),),
-            apimodel.EVENTS: (EventsApi(self.state),),
+            apimodel.RUNTIME: (RuntimeApi(self.state), actions),
+            apimodel.EVENTS: (EventsApi(self.state), actions),
         }
         for api, implementations in families.items():
             for operation in apimodel.service_model(api).operation_names:

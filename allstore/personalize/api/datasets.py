@@ -100,7 +100,7 @@ class DatasetsApi:
         kind = dataset_type.upper()
         if kind not in DATASET_TYPES:
             raise invalid_input(
-                f"datasetType must be one of Interactions, Items, Users, not {dataset_type!r}."
+                f"datasetType must be one of Interactions, Items, Users, Actions, Action_Interactions, not {dataset_type!r}."
             )
         if schema.domain != group.domain:
             raise invalid_input(

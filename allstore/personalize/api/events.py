@@ -24,7 +24,11 @@ RESERVED_PROPERTIES = frozenset(
     {"userid", "sessionid", "eventtype", "timestamp", "recommendationid", "impression"}
 )
 Event = dict[str, Any]  # one eventList entry, as the model's Event shape has it
-_ID_FIELDS = {"ITEMS": ("ITEM_ID", "itemId", "items"), "USERS": ("USER_ID", "userId", "users")}
+_ID_FIELDS = {
+    "ITEMS": ("ITEM_ID", "itemId", "items"),
+    "USERS": ("USER_ID", "userId", "users"),
+    "ACTIONS": ("ACTION_ID", "actionId", "actions"),
+}
 
 
 def _json_object(text: str | None, what: str) -> dict[str, Any]:
@@ -143,8 +147,11 @@ class EventsApi:
     def put_users(self, dataset_arn: str, users: list[dict[str, str]]) -> dict[str, Any]:
         return self._put_rows("USERS", dataset_arn, users)
 
+    def put_actions(self, dataset_arn: str, actions: list[dict[str, str]]) -> dict[str, Any]:
+        return self._put_rows("ACTIONS", dataset_arn, actions)
+
     def _put_rows(self, dataset_type: str, dataset_arn: str, rows: list[dict[str, str]]) -> dict[str, Any]:
-        """Items or Users rows ({"itemId"/"userId", "properties"}) appended to the dataset."""
+        """Items, Users or Actions rows ({"itemId"/"userId"/"actionId", "properties"}) appended to the dataset."""
         id_field, id_member, list_member = _ID_FIELDS[dataset_type]
         dataset = self.state.resources.usable(Dataset, dataset_arn)
         if dataset.dataset_type != dataset_type:

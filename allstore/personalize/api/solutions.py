@@ -19,7 +19,7 @@ from allstore.personalize.state.kinds import (
 )
 from allstore.personalize.state.resources import make_arn, paginate
 from allstore.personalize.state.service_state import ServiceState
-from allstore.personalize.state.training import recipe_of, train
+from allstore.personalize.state.training import recipe_of, takes_actions, train
 from allstore.workshop.statuses import (
     ACTIVE,
     CREATE_IN_PROGRESS,
@@ -201,8 +201,13 @@ class SolutionsApi:
                 raise invalid_input("trainingMode UPDATE needs an ACTIVE solution version trained with FULL.")
         group_arn = solution.dataset_group_arn
         datasets = self.store.select(Dataset, lambda dataset: dataset.dataset_group_arn == group_arn)
-        if not any(dataset.dataset_type == "INTERACTIONS" for dataset in datasets):
-            raise in_use(f"Dataset group {group_arn} has no Interactions dataset.")
+        needed, label = (
+            ("ACTION_INTERACTIONS", "Action interactions")
+            if takes_actions(solution)
+            else ("INTERACTIONS", "Interactions")
+        )
+        if not any(dataset.dataset_type == needed for dataset in datasets):
+            raise in_use(f"Dataset group {group_arn} has no {label} dataset.")
         if self.state.importing({dataset.arn for dataset in datasets}):
             raise in_use(f"Dataset group {group_arn} has an import job in progress.")
         arn = f"{solution.arn}/{secrets.token_hex(4)}"

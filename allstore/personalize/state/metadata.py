@@ -9,7 +9,7 @@ from allstore.personalize.state.datasets import DatasetStore, rows_by_id
 from allstore.personalize.state.kinds import Dataset
 from allstore.personalize.state.resources import ResourceStore
 
-_ID_FIELDS = {"ITEMS": "ITEM_ID", "USERS": "USER_ID"}
+_ID_FIELDS = {"ITEMS": "ITEM_ID", "USERS": "USER_ID", "ACTIONS": "ACTION_ID"}
 
 
 class Metadata:

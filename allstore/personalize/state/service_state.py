@@ -57,6 +57,7 @@ class ServiceState:
         self.resources = ResourceStore(root / "resources", KINDS)
         self.datasets = DatasetStore(root / "datasets")
         self.events = EventStore(root / "events")
+        self.action_events = EventStore(root / "action-events")  # PutActionInteractions
         self.models = ModelStore(root / "models")
         self.jobs = Jobs(self.resources, workers)
         self.metadata = Metadata(self.resources, self.datasets)
@@ -85,7 +86,11 @@ class ServiceState:
                 found.update(columns["USER_ID"][doomed].tolist())
                 self.datasets.save(dataset.arn, {name: column[~doomed] for name, column in columns.items()})
         found.update(event.user_id for event in self.events.events(group_arn) if event.user_id in user_ids)
+        found.update(
+            event.user_id for event in self.action_events.events(group_arn) if event.user_id in user_ids
+        )
         self.events.delete_users(group_arn, user_ids)
+        self.action_events.delete_users(group_arn, user_ids)
         self.metadata.changed()
         return len(found)
 
@@ -105,6 +110,7 @@ class ServiceState:
             for filter_ in store.select(Filter, lambda filter_: filter_.dataset_group_arn == arn):
                 store.remove(Filter, filter_.arn)
             self.events.delete(arn)
+            self.action_events.delete(arn)
         elif kind is Dataset:
             for job in store.select(DatasetImportJob, lambda job: job.dataset_arn == arn):
                 store.remove(DatasetImportJob, job.arn)
@@ -154,6 +160,23 @@ class ServiceState:
             event_type,
             event_value_threshold,
             skipped,
+        )
+
+    def action_training_data(
+        self, group_arn: str, events_seq: int, skipped: list[str] | None = None
+    ) -> TrainingData:
+        """Next-Best-Action's data: the Action interactions dataset plus recorded action interactions,
+        actions as the items (every action of the Actions dataset in the catalogue, its rows as metadata)."""
+        dataset = self.metadata.dataset_of(group_arn, "ACTION_INTERACTIONS")
+        columns = self.datasets.load(dataset.arn) if dataset else None
+        if columns and "ACTION_ID" in columns:
+            columns = {**columns, "ITEM_ID": columns["ACTION_ID"]}
+        return training_data.training_data(
+            columns,
+            self.action_events.events(group_arn, up_to_seq=events_seq),
+            self.metadata.rows(group_arn, "ACTIONS"),
+            {},
+            skipped=skipped,
         )
 
     def recover(self) -> None:

@@ -31,17 +31,30 @@ def recipe_of(recipe_arn: str) -> Recipe:
         raise not_found(f"Recipe {recipe_arn} does not exist.") from None
 
 
+def takes_actions(solution: Solution) -> bool:
+    """Whether the solution's recipe is Next-Best-Action's kind (PERSONALIZED_ACTIONS)."""
+    return bool(solution.recipe_arn) and recipe_of(solution.recipe_arn).recipe_type == "PERSONALIZED_ACTIONS"
+
+
 def train(
     state: ServiceState, version_arn: str, solution: Solution, previous: SolutionVersion | None
 ) -> None:
     """Train the version; any exception fails it and no model file is written."""
     started = time.monotonic()
     version = state.resources.get(SolutionVersion, version_arn)
-    events_seq = state.events.last_seq(solution.dataset_group_arn)
     skipped: list[str] = []
-    data = state.training_data(
-        solution.dataset_group_arn, events_seq, solution.event_type, solution.event_value_threshold, skipped
-    )
+    if takes_actions(solution):  # trains on the action interactions, not the item interactions
+        events_seq = state.action_events.last_seq(solution.dataset_group_arn)
+        data = state.action_training_data(solution.dataset_group_arn, events_seq, skipped)
+    else:
+        events_seq = state.events.last_seq(solution.dataset_group_arn)
+        data = state.training_data(
+            solution.dataset_group_arn,
+            events_seq,
+            solution.event_type,
+            solution.event_value_threshold,
+            skipped,
+        )
     if skipped:
         logger.warning(
             "%s: skipped %d rows training cannot read (first: %s)", version_arn, len(skipped), skipped[0]
