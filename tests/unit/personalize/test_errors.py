@@ -43,9 +43,13 @@ def test_control_plane_invalid_input(clients: Clients) -> None:
         p.create_dataset(
             name="wrong", schemaArn=items_schema, datasetGroupArn=group_arn, datasetType="Interactions"
         )
-    with pytest.raises(p.exceptions.InvalidInputException, match="datasetType"):
+    with pytest.raises(p.exceptions.InvalidInputException, match="ACTION_ID"):
         p.create_dataset(
             name="wrong", schemaArn=items_schema, datasetGroupArn=group_arn, datasetType="Actions"
+        )
+    with pytest.raises(p.exceptions.InvalidInputException, match="datasetType"):
+        p.create_dataset(
+            name="wrong", schemaArn=items_schema, datasetGroupArn=group_arn, datasetType="Bookings"
         )
     with pytest.raises(p.exceptions.InvalidInputException, match="recipeArn is required"):
         p.create_solution(name="no-recipe", datasetGroupArn=group_arn)
