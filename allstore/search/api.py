@@ -6,6 +6,7 @@ the HTTP layer (server.py) only moves bytes.
 
 from __future__ import annotations
 
+import fnmatch
 import json
 import re
 import time
@@ -33,7 +34,7 @@ from allstore.search.index import FieldSort, SearchIndex, StoredDoc
 from allstore.search.mapping import flatten
 from allstore.search.settings import DEFAULT_REPLICAS, nested
 from allstore.search.source_filter import SourceFilter
-from allstore.search.store import IndexStore
+from allstore.search.store import IndexStore, Target
 
 OPENSEARCH_VERSION = "2.11.0"
 LUCENE_VERSION = "9.7.0"
@@ -139,6 +140,10 @@ PARAMETERS: dict[str, frozenset[str]] = {
     "create_index": frozenset(),
     "delete_index": TARGETS,
     "get_mapping": TARGETS | {"local"},
+    "update_aliases": frozenset(),
+    "put_alias": frozenset(),
+    "delete_alias": frozenset(),
+    "get_aliases": TARGETS | {"local"},
     "put_mapping": TARGETS | {"write_index_only"},
     "index_doc": WRITE | {"op_type"},
     "create_doc": WRITE,
@@ -242,6 +247,19 @@ class SearchApi:
         self._route("/_search", GET=self.search, POST=self.search)
         self._route("/_count", GET=self.count, POST=self.count)
         self._route("/_mapping", GET=self.get_mapping)
+        self._route("/_aliases", POST=self.update_aliases)
+        self._route("/_alias", GET=self.get_aliases)
+        self._route("/_alias/{name}", GET=self.get_aliases, HEAD=self.get_aliases)
+        self._route("/{index}/_alias", GET=self.get_aliases)
+        for path in ("/{index}/_alias/{name}", "/{index}/_aliases/{name}"):
+            self._route(
+                path,
+                GET=self.get_aliases,
+                HEAD=self.get_aliases,
+                PUT=self.put_alias,
+                POST=self.put_alias,
+                DELETE=self.delete_alias,
+            )
         self._route(
             "/{index}",
             HEAD=self.index_exists,
@@ -375,14 +393,24 @@ class SearchApi:
             "provided_name": index.name,
             **nested(index.settings),
         }
-        return {"aliases": {}, "mappings": _mapping_body(index), "settings": {"index": settings}}
+        return {
+            "aliases": _alias_bodies(index),
+            "mappings": _mapping_body(index),
+            "settings": {"index": settings},
+        }
 
     def create_index(self, request: Request) -> tuple[int, Body]:
         index = self.store.create(request.args["index"], request.json())
         return 200, {"acknowledged": True, "shards_acknowledged": True, "index": index.name}
 
     def delete_index(self, request: Request) -> tuple[int, Body]:
-        for index in self.targets(request):
+        aliases = self.store.aliases()
+        for part in request.args["index"].split(","):
+            if part in aliases:
+                raise bad_request(
+                    f"The provided expression [{part}] matches an alias, specify the corresponding concrete indices instead."
+                )
+        for index in self.targets(request, include_aliases=False):  # wildcards match indices only
             self.store.delete(index.name)
         return 200, {"acknowledged": True}
 
@@ -398,6 +426,71 @@ class SearchApi:
             index.put_mapping(body)
         return 200, {"acknowledged": True}
 
+    # --- aliases -----------------------------------------------------------------------------------
+
+    def update_aliases(self, request: Request) -> tuple[int, Body]:
+        self._validate_alias_filters(request.json_object().get("actions"))
+        self.store.update_aliases(request.json_object().get("actions"))
+        return 200, {"acknowledged": True}
+
+    def put_alias(self, request: Request) -> tuple[int, Body]:
+        action = {
+            "add": {
+                "index": request.args["index"].split(","),
+                "alias": request.args["name"],
+                **request.json_object(),
+            }
+        }
+        self._validate_alias_filters([action])
+        self.store.update_aliases([action])
+        return 200, {"acknowledged": True}
+
+    def delete_alias(self, request: Request) -> tuple[int, Body]:
+        action = {
+            "remove": {"index": request.args["index"].split(","), "aliases": request.args["name"].split(",")}
+        }
+        self.store.update_aliases([action])
+        return 200, {"acknowledged": True}
+
+    def get_aliases(self, request: Request) -> tuple[int, Body]:
+        names = request.args.get("name")
+        indices = (
+            self.targets(request)
+            if "index" in request.args
+            else [self.store.get(n) for n in self.store.names()]
+        )
+        found = {index.name: {"aliases": _alias_bodies(index, names)} for index in indices}
+        if names is not None:
+            found = {name: body for name, body in found.items() if body["aliases"]}
+            known = {alias for body in found.values() for alias in body["aliases"]}
+            missing = [n for n in names.split(",") if "*" not in n and n not in known]
+            if missing or not found:
+                if request.method == "HEAD":
+                    return 404, None
+                return 404, {
+                    "error": f"alias [{','.join(missing or names.split(','))}] missing",
+                    "status": 404,
+                    **found,
+                }
+        return (200, None) if request.method == "HEAD" else (200, found)
+
+    def _validate_alias_filters(self, actions: Any) -> None:
+        """An alias filter must be a query each of its indices can run."""
+        for entry in actions or []:
+            spec = entry.get("add") if isinstance(entry, dict) else None
+            if not isinstance(spec, dict) or spec.get("filter") is None:
+                continue
+            patterns = spec.get("indices", spec.get("index"))
+            for index in self.store.resolve(
+                ",".join([patterns] if isinstance(patterns, str) else patterns or [])
+            ):
+                try:
+                    index.count(spec["filter"])
+                except SearchError as error:
+                    raise bad_request(
+                        f"failed to parse filter for alias [{spec.get('alias', spec.get('aliases'))}]: {error.reason}"
+                    ) from None
+
     # --- documents ---------------------------------------------------------------------------------
 
     def index_doc(self, request: Request) -> tuple[int, Body]:
@@ -410,18 +503,18 @@ class SearchApi:
         return self._write_doc(request, create_only=True)
 
     def _write_doc(self, request: Request, create_only: bool) -> tuple[int, Body]:
-        index = self.store.get_or_create(request.args["index"])
+        index, alias_routing = self.store.write_target(request.args["index"], request.flag("require_alias"))
         result = index.index(
             request.args.get("id"),
             request.json(),
             create_only=create_only,
-            routing=request.params.get("routing"),
+            routing=request.params.get("routing", alias_routing),
         )
         self._maybe_refresh(request, index)
         return (201 if result.result == "created" else 200), write_response(index.name, result)
 
     def get_doc(self, request: Request) -> tuple[int, Body]:
-        index = self.store.get(request.args["index"], "index_expression")
+        index = self.store.single(request.args["index"])
         if request.flag("refresh"):
             index.refresh()
         realtime = request.params.get("realtime") is None or request.flag("realtime")
@@ -456,23 +549,27 @@ class SearchApi:
         return 200, body
 
     def delete_doc(self, request: Request) -> tuple[int, Body]:
-        index = self.store.get(request.args["index"], "index_expression")
+        index = self.store.single(request.args["index"])
         result = index.delete(request.args["id"])
         self._maybe_refresh(request, index)
         return (404 if result.result == "not_found" else 200), write_response(index.name, result)
 
     def update_doc(self, request: Request) -> tuple[int, Body]:
-        index = self.store.get_or_create(
-            request.args["index"]
-        )  # created even without an upsert, as OpenSearch
+        # a missing index is created even without an upsert, as OpenSearch creates it
+        index, alias_routing = self.store.write_target(request.args["index"], request.flag("require_alias"))
         result = update_from_body(
-            index, request.args["id"], request.json_object(), request.params.get("routing")
+            index, request.args["id"], request.json_object(), request.params.get("routing", alias_routing)
         )
         self._maybe_refresh(request, index)
         return (201 if result.result == "created" else 200), write_response(index.name, result)
 
     def bulk(self, request: Request) -> tuple[int, Body]:
-        actions = parse_bulk(request.body, request.args.get("index"), request.params.get("routing"))
+        actions = parse_bulk(
+            request.body,
+            request.args.get("index"),
+            request.params.get("routing"),
+            request.flag("require_alias"),
+        )
         response, touched = execute_bulk(self.store, actions)
         if _wants_refresh(request):
             for name in touched:
@@ -486,20 +583,25 @@ class SearchApi:
 
     # --- search ------------------------------------------------------------------------------------
 
-    def targets(self, request: Request, default: str = "_all") -> list[SearchIndex]:
-        """The indices the request's path names (`a,b`, `products-*`, `_all`, none: all), with its
-        `allow_no_indices`, `ignore_unavailable` and `expand_wildcards`."""
+    def targets(self, request: Request, include_aliases: bool = True) -> list[SearchIndex]:
+        return [target.index for target in self.filtered_targets(request, include_aliases)]
+
+    def filtered_targets(self, request: Request, include_aliases: bool = True) -> list[Target]:
+        """The indices the request's path names (`a,b`, `products-*`, an alias, `_all`, none: all),
+        with its `allow_no_indices`, `ignore_unavailable` and `expand_wildcards`."""
         allow = request.params.get("allow_no_indices")
-        return self.store.resolve(
-            request.args.get("index", default),
+        return self.store.targets(
+            request.args.get("index", "_all"),
             allow_no_indices=allow is None or request.flag("allow_no_indices"),
             ignore_unavailable=request.flag("ignore_unavailable"),
             expand_wildcards=request.params.get("expand_wildcards", "open"),
+            include_aliases=include_aliases,
         )
 
     def search(self, request: Request) -> tuple[int, Body]:
         started = time.perf_counter()
-        indices = self.targets(request)
+        targets = self.filtered_targets(request)
+        indices = [target.index for target in targets]
         body = request.json_object()
         for key in body:
             if key in UNSUPPORTED_SEARCH_KEYS:
@@ -520,7 +622,8 @@ class SearchApi:
         total = 0
         merged: list[tuple[Any, int, SearchIndex, StoredDoc]] = []
         failures: list[tuple[SearchIndex, SearchError]] = []
-        for position, index in enumerate(indices):  # one shard per index: each searched, then merged
+        for position, target in enumerate(targets):  # one shard per index: each searched, then merged
+            index = target.index
             try:
                 if size + offset > index.max_result_window:
                     raise bad_request(
@@ -529,7 +632,7 @@ class SearchApi:
                         "efficient way to request large data sets. This limit can be set by changing the "
                         "[index.max_result_window] index level setting."
                     ).from_shard()
-                found_total, hits = index.search(body.get("query"), size + offset, 0, sort)
+                found_total, hits = index.search(_filtered(body.get("query"), target), size + offset, 0, sort)
             except SearchError as error:
                 if not error.in_shard:
                     raise
@@ -578,16 +681,18 @@ class SearchApi:
         }
 
     def count(self, request: Request) -> tuple[int, Body]:
-        indices = self.targets(request)
+        targets = self.filtered_targets(request)
+        indices = [target.index for target in targets]
         body = request.json_object()
         unknown = sorted(set(body) - {"query"})
         if unknown:
             raise parsing_error(f"request does not support [{unknown[0]}]")
         total = 0
         failures: list[tuple[SearchIndex, SearchError]] = []
-        for index in indices:
+        for target in targets:
+            index = target.index
             try:
-                total += index.count(body.get("query"))
+                total += index.count(_filtered(body.get("query"), target))
             except SearchError as error:
                 if not error.in_shard:
                     raise
@@ -595,6 +700,15 @@ class SearchApi:
         if failures and len(failures) == len(indices):
             raise search_phase_failure(failures[0][0].name, failures[0][1])
         return 200, {"count": total, "_shards": _search_shards(len(indices), failures)}
+
+
+def _filtered(query: Any, target: Target) -> Any:
+    """The query as it runs on an index reached through filtered aliases (any of their filters)."""
+    if target.filters is None:
+        return query
+    return {
+        "bool": {"must": [query or {"match_all": {}}], "filter": [{"bool": {"should": list(target.filters)}}]}
+    }
 
 
 def _merge_key(sort: FieldSort | None) -> Callable[[tuple[Any, int, SearchIndex, StoredDoc]], Any]:
@@ -736,6 +850,16 @@ def _sort_entry(entry: Any) -> tuple[str, bool]:
         if order in ("asc", "desc"):
             return field, order == "desc"
     raise parsing_error(f"malformed sort entry {json.dumps(entry)}")
+
+
+def _alias_bodies(index: SearchIndex, names: str | None = None) -> dict[str, Any]:
+    """The index's aliases (those matching `names`, comma-separated patterns) as OpenSearch shows them."""
+    patterns = names.split(",") if names else ["*"]
+    return {
+        alias: spec
+        for alias, spec in sorted(index.aliases.items())
+        if any(fnmatch.fnmatchcase(alias, pattern) for pattern in patterns)
+    }
 
 
 def _mapping_body(index: SearchIndex) -> dict[str, Any]:

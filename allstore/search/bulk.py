@@ -38,6 +38,7 @@ class BulkAction:
     id: str | None
     source_line: bytes | None = None
     routing: str | None = None
+    require_alias: bool = False
     _source: Any = field(default=None, init=False)
 
     def source(self) -> Any:
@@ -51,7 +52,7 @@ class BulkAction:
 
 
 def parse_bulk(
-    body: bytes, default_index: str | None, default_routing: str | None = None
+    body: bytes, default_index: str | None, default_routing: str | None = None, require_alias: bool = False
 ) -> list[BulkAction]:
     """Parse a bulk body; raises a 400 SearchError for a malformed action line."""
     lines = [line for line in body.split(b"\n") if line.strip()]
@@ -116,6 +117,7 @@ def parse_bulk(
                 None if doc_id is None else str(doc_id),
                 source_line,
                 None if routing is None else str(routing),
+                metadata.get("require_alias", require_alias) in (True, "true"),
             )
         )
     if not actions:
@@ -133,7 +135,7 @@ def execute_bulk(store: IndexStore, actions: list[BulkAction]) -> tuple[dict[str
     touched: set[str] = set()
     for action in actions:
         try:
-            result = _apply(store, action)
+            written, result = _apply(store, action)
         except SearchError as error:
             failure = {"type": error.error_type, "reason": error.reason, **error.details}
             items.append(
@@ -147,9 +149,9 @@ def execute_bulk(store: IndexStore, actions: list[BulkAction]) -> tuple[dict[str
                 }
             )
             continue
-        touched.add(action.index)
+        touched.add(written)
         status = STATUS_BY_RESULT[result.result]
-        items.append({action.action: {**write_response(action.index, result), "status": status}})
+        items.append({action.action: {**write_response(written, result), "status": status}})
     errors = any("error" in next(iter(item.values())) for item in items)
     took = int((time.perf_counter() - started) * 1000)
     return {"took": took, "errors": errors, "items": items}, touched
@@ -171,28 +173,36 @@ def write_response(index: str, result: WriteResult) -> dict[str, Any]:
 def _map_new_fields(store: IndexStore, actions: list[BulkAction]) -> None:
     """Extend each target index's mapping for all new documents at once: one rebuild, not one per field."""
     sources_by_index: dict[str, list[Any]] = {}
+    require_alias: set[str] = set()
     for action in actions:
         if action.action in ("index", "create"):
             try:
                 sources_by_index.setdefault(action.index, []).append(action.source())
+                if action.require_alias:
+                    require_alias.add(action.index)
             except SearchError:
                 continue
     for name, sources in sources_by_index.items():
         try:
-            store.get_or_create(name).extend_mapping(sources)
+            store.write_target(name, name in require_alias)[0].extend_mapping(sources)
         except SearchError:
             continue  # e.g. an invalid index name: each item reports it when applied
 
 
-def _apply(store: IndexStore, action: BulkAction) -> WriteResult:
+def _apply(store: IndexStore, action: BulkAction) -> tuple[str, WriteResult]:
+    """Apply one action; returns the concrete index it wrote (an alias names its write index)."""
     if action.action in ("index", "create"):
-        index = store.get_or_create(action.index)
-        return index.index(
-            action.id, action.source(), create_only=action.action == "create", routing=action.routing
+        index, alias_routing = store.write_target(action.index, action.require_alias)
+        routing = action.routing if action.routing is not None else alias_routing
+        return index.name, index.index(
+            action.id, action.source(), create_only=action.action == "create", routing=routing
         )
     if action.action == "delete":  # a delete does not create the index; an update does, as in OpenSearch
-        return store.get(action.index, "index_expression").delete(action.id)
-    return update_from_body(store.get_or_create(action.index), action.id, action.source(), action.routing)
+        index = store.single(action.index)
+        return index.name, index.delete(action.id)
+    index, alias_routing = store.write_target(action.index, action.require_alias)
+    routing = action.routing if action.routing is not None else alias_routing
+    return index.name, update_from_body(index, action.id, action.source(), routing)
 
 
 def update_from_body(index: SearchIndex, doc_id: str, body: Any, routing: str | None = None) -> WriteResult:

@@ -142,6 +142,7 @@ class SearchIndex:
         self.uuid: str = meta["uuid"]
         self.created_ms: int = meta["created_ms"]
         self.settings: dict[str, str] = flatten_settings(meta["settings"])
+        self.aliases: dict[str, dict[str, Any]] = meta.get("aliases", {})  # name → filter, routing, ...
         self.refresh_interval = refresh_seconds(self.settings.get("refresh_interval"))
         self.refreshed_at = time.monotonic()
         self._generation: int = meta["generation"]
@@ -374,6 +375,11 @@ class SearchIndex:
 
     # --- refresh, search ---------------------------------------------------------------------------
 
+    def set_aliases(self, aliases: dict[str, dict[str, Any]]) -> None:
+        with self._lock:
+            self.aliases = aliases
+            self._save_meta()
+
     @property
     def max_result_window(self) -> int:
         return int(self.settings.get("max_result_window", DEFAULT_MAX_RESULT_WINDOW))
@@ -489,6 +495,7 @@ class SearchIndex:
                 "uuid": self.uuid,
                 "created_ms": self.created_ms,
                 "settings": self.settings,
+                "aliases": self.aliases,
                 "mappings": mapping.to_json(),
                 "generation": self._generation,
                 "next_seq_no": self._next_seq_no,

@@ -366,3 +366,79 @@ def test_put_mapping_adds_fields_sub_fields_dynamic_and_meta_by_opensearchs_rule
         return answers
 
     agree(engines, ["r-put"], scenario)
+
+
+# ------------------------------------------------------------------------- §7 aliases
+
+
+def test_aliases_read_write_and_manage_as_opensearch(engines):
+    def scenario(client: OpenSearch) -> Any:
+        cheap = {"filter": {"range": {"p": {"lt": 10}}}}
+        client.indices.create(index="al-a", body={"aliases": {"al-shop": {}, "al-cheap": cheap}})
+        client.indices.create(index="al-b")
+        answers: dict[str, Any] = {
+            "add": client.indices.update_aliases(
+                body={"actions": [{"add": {"index": "al-b", "alias": "al-shop"}}]}
+            ),
+            "write_multi": outcome(client, lambda c: c.index(index="al-shop", id="1", body={"p": 1})),
+            "require_alias_on_index": outcome(
+                client,
+                lambda c: c.index(index="al-a", id="1", body={"p": 1}, params={"require_alias": "true"}),
+            ),
+            "require_alias_missing": outcome(
+                client,
+                lambda c: c.index(index="al-none", id="1", body={"p": 1}, params={"require_alias": "true"}),
+            ),
+            "alias_named_as_index": outcome(client, lambda c: c.indices.put_alias(index="al-a", name="al-b")),
+            "put_alias": client.indices.put_alias(
+                index="al-b", name="al-solo", body={"is_write_index": True, "index_routing": "r"}
+            ),
+        }
+        client.index(index="al-a", id="5", body={"p": 5}, refresh=True)
+        client.index(index="al-a", id="50", body={"p": 50}, refresh=True)
+        answers["write_solo"] = client.index(index="al-solo", id="2", body={"p": 20}, refresh="true")[
+            "_index"
+        ]
+        answers["get_solo"] = client.get(index="al-solo", id="2")
+        answers["get_multi"] = outcome(client, lambda c: c.get(index="al-shop", id="1"))
+        answers["search_alias"] = hit_ids(client.search(index="al-shop"))
+        answers["search_filtered"] = hit_ids(client.search(index="al-cheap"))
+        answers["count_filtered"] = client.count(index="al-cheap")["count"]
+        answers["search_wildcard"] = hit_ids(client.search(index="al-sh*"))
+        answers["get_alias"] = client.indices.get_alias(name="al-shop")
+        answers["get_alias_index"] = client.indices.get_alias(index="al-a")
+        answers["get_alias_missing"] = client.transport.perform_request(
+            "GET", "/_alias/al-zzz", params={"ignore": 404}
+        )
+        answers["exists_alias"] = [client.indices.exists_alias(name=n) for n in ("al-shop", "al-zzz")]
+        answers["get_index"] = client.indices.get(index="al-a")["al-a"]["aliases"]
+        answers["delete_via_alias"] = outcome(client, lambda c: c.indices.delete(index="al-shop"))
+        answers["bulk_require"] = [
+            {action: (item["status"], item.get("error", {}).get("type"), item.get("_index"))}
+            for entry in client.bulk(
+                body=[
+                    {"index": {"_index": "al-a", "_id": "3", "require_alias": True}},
+                    {"p": 1},
+                    {"index": {"_index": "al-solo", "_id": "4"}},
+                    {"p": 1},
+                ]
+            )["items"]
+            for action, item in entry.items()
+        ]
+        answers["delete_alias"] = client.indices.delete_alias(index="al-b", name="al-solo")
+        answers["delete_alias_missing"] = outcome(
+            client, lambda c: c.indices.delete_alias(index="al-b", name="al-solo")
+        )
+        answers["two_writers"] = outcome(
+            client,
+            lambda c: c.indices.update_aliases(
+                body={
+                    "actions": [
+                        {"add": {"indices": ["al-a", "al-b"], "alias": "al-w", "is_write_index": True}}
+                    ]
+                }
+            ),
+        )
+        return answers
+
+    agree(engines, ["al-a", "al-b"], scenario)
