@@ -90,7 +90,7 @@ class RecommendersApi:
             raise invalid_input(f"Dataset group {group.arn} has no Item interactions dataset.")
         if use_case.items_dataset_required and "ITEMS" not in datasets:
             raise invalid_input(f"{recipe_arn} needs an Items dataset in {group.arn}.")
-        config = _checked_config(recommender_config or {})
+        config = _checked_config(recommender_config or {}, use_case)
         arn = make_arn(Recommender.kind, name)
         self.store.new(
             Recommender(
@@ -143,7 +143,9 @@ class RecommendersApi:
         current = recommender.latest_recommender_update
         if current is not None and current.status in IN_PROGRESS:
             raise in_use(f"Recommender {recommender_arn} is already being updated.")
-        config = _checked_config({**recommender.recommender_config, **recommender_config})
+        config = _checked_config(
+            {**recommender.recommender_config, **recommender_config}, use_case_of(recommender.recipe_arn)
+        )
         now = time.time()
         update = RecommenderUpdate(
             recommender_config=config,
@@ -194,8 +196,11 @@ class RecommendersApi:
         return self.state.delete(Recommender, recommender_arn)
 
 
-def _checked_config(config: dict[str, Any]) -> dict[str, Any]:
-    """recommenderConfig as the service checks it beyond botocore's shape."""
+def _checked_config(config: dict[str, Any], use_case: UseCase) -> dict[str, Any]:
+    """recommenderConfig as the service checks it beyond botocore's shape: exploration only for the
+    personalized use cases (Recommended for you, Top picks for you), which explore new items."""
+    if config.get("itemExplorationConfig") and use_case.recipe_type != "USER_PERSONALIZATION":
+        raise invalid_input(f"itemExplorationConfig applies to personalized use cases, not {use_case.name}.")
     exploration_settings(config.get("itemExplorationConfig"))  # InvalidInput when out of range
     excluded = (config.get("trainingDataConfig") or {}).get("excludedDatasetColumns") or {}
     for dataset_type, columns in excluded.items():

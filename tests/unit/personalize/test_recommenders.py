@@ -329,6 +329,21 @@ def test_ecommerce_domain_dataset_group_through_to_recommendations(clients: Clie
         ]
         == 3
     )
+    # Exploration, once configured, brings items with few interactions into the answer.
+    relevant = ids(runtime.get_recommendations(recommenderArn=arn, userId=user, numResults=10))
+    p.update_recommender(
+        recommenderArn=arn, recommenderConfig={"itemExplorationConfig": {"explorationWeight": "1"}}
+    )
+    wait_for(
+        lambda: p.describe_recommender(recommenderArn=arn)["recommender"]["latestRecommenderUpdate"],
+        until=("ACTIVE",),
+    )
+    explored = ids(runtime.get_recommendations(recommenderArn=arn, userId=user, numResults=10))
+    interactions = Counter(data["item_ids"])
+    assert explored != relevant
+    assert np.mean([interactions[item] for item in explored]) < np.mean(
+        [interactions[item] for item in relevant]
+    )
     with pytest.raises(p.exceptions.ResourceInUseException, match="still has"):
         p.delete_dataset_group(datasetGroupArn=group_arn)
     p.delete_recommender(recommenderArn=arn)
@@ -450,7 +465,12 @@ def test_training_data_config_leaves_out_the_excluded_columns_and_keeps_the_requ
     data = TrainingData.from_columns(users, items, range(1200), ["Watch"] * 1200, item_metadata=metadata)
     kept = _training_data(data, USE_CASES["aws-vod-more-like-x"], {"ITEMS": ["GENRES"]})
     assert all(set(row) == {"CONTENT_OWNER"} for row in kept.item_metadata.values())
+    top_picks, popular = USE_CASES["aws-vod-top-picks"], USE_CASES["aws-vod-most-popular"]
     with pytest.raises(ServiceError, match="cannot leave out EVENT_TYPE"):
-        _checked_config({"trainingDataConfig": {"excludedDatasetColumns": {"INTERACTIONS": ["EVENT_TYPE"]}}})
+        _checked_config(
+            {"trainingDataConfig": {"excludedDatasetColumns": {"INTERACTIONS": ["EVENT_TYPE"]}}}, top_picks
+        )
     with pytest.raises(ServiceError, match="explorationWeight"):
-        _checked_config({"itemExplorationConfig": {"explorationWeight": "2"}})
+        _checked_config({"itemExplorationConfig": {"explorationWeight": "2"}}, top_picks)
+    with pytest.raises(ServiceError, match="personalized use cases"):
+        _checked_config({"itemExplorationConfig": {"explorationWeight": "0.5"}}, popular)
