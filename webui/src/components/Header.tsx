@@ -1,4 +1,4 @@
-import { Link } from 'react-router';
+import { Link, useLocation } from 'react-router';
 import { useActivity } from '../session/ActivityContext';
 import { CategoryMenu } from './CategoryMenu';
 import { DemoPanel } from './DemoPanel';
@@ -9,6 +9,8 @@ import { UserMenu } from './UserMenu';
 export function Header() {
   const { cart, demoMode, setDemoMode } = useActivity();
   const count = cart.reduce((sum, line) => sum + line.quantity, 0);
+  // A new page that is not a search starts with an empty box (no half-typed text left over).
+  const { pathname } = useLocation();
   return (
     <header className="site-header">
       <div className="site-header__inner">
@@ -17,7 +19,7 @@ export function Header() {
           <span className="brand__name">AllStore</span>
         </Link>
         <CategoryMenu />
-        <SearchBox />
+        <SearchBox key={pathname === '/search' ? 'search' : pathname} />
         <UserMenu />
         <Link to="/cart" className="cart-link" aria-label={count ? `Cart, ${count} ${count === 1 ? 'item' : 'items'}` : 'Cart'}>
           Cart{count > 0 && <span className="cart-link__count"> ({count})</span>}

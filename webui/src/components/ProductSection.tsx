@@ -1,6 +1,7 @@
 import { useId, type ReactNode } from 'react';
 import type { ItemList } from '../api/types';
 import type { RequestState } from '../hooks/useRequest';
+import { useOutage } from '../session/OutageContext';
 import { DemoLabel, type RowOrigin } from './DemoLabel';
 import { ErrorState } from './ErrorState';
 import { ProductList, ProductListSkeleton, type ProductListLayout } from './ProductList';
@@ -37,6 +38,7 @@ export function ProductSection({
   const Heading = headingLevel === 1 ? 'h1' : 'h2';
   const headingId = useId();
   const name = label ?? (typeof heading === 'string' ? heading : '');
+  const down = useOutage(request);
   return (
     <section className="product-section" aria-labelledby={headingId}>
       <Heading id={headingId} tabIndex={headingLevel === 1 ? -1 : undefined}>
@@ -45,9 +47,12 @@ export function ProductSection({
       {origin && <DemoLabel origin={origin} data={request.status === 'ready' ? request.data : undefined} />}
       {intro}
       {request.status === 'loading' && <ProductListSkeleton layout={layout} count={layout === 'strip' ? 6 : 8} />}
-      {request.status === 'error' && (
-        <ErrorState title={`Could not load “${name}”.`} error={request.error} onRetry={request.retry} />
-      )}
+      {request.status === 'error' &&
+        (down ? (
+          <p className="empty-state">Not available right now (see the notice above).</p>
+        ) : (
+          <ErrorState title={`Could not load “${name}”.`} error={request.error} onRetry={request.retry} />
+        ))}
       {request.status === 'ready' && (
         <>
           {request.data.warning && <WarningNotice text={request.data.warning} />}

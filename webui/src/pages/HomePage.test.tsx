@@ -117,3 +117,38 @@ describe('home page', () => {
     expect(screen.queryByRole('status')).toBeNull();
   });
 });
+
+describe('outage', () => {
+  it('shows one banner for every section that cannot load, and one Retry for all', async () => {
+    window.localStorage.setItem('allstore.recentlyViewed', JSON.stringify({ 'session:s-out': [item('V1')] }));
+    window.localStorage.setItem(SESSION_KEY, 's-out');
+    let down = true;
+    fakeApi({
+      session: { body: session },
+      recommendations: () => (down ? { status: 502, body: { message: 'Bad gateway' } } : { body: { results: [item('A1', { title: 'Kite' })] } }),
+      'recommendationsitem/V1': () =>
+        down ? { status: 503, body: { message: 'Bad gateway' } } : { body: { results: [item('S1', { title: 'Sled' })] } },
+    });
+    const user = userEvent.setup();
+    renderApp('/');
+
+    const banner = await screen.findByRole('alert');
+    await waitFor(() => expect(screen.getAllByText(/Not available right now/)).toHaveLength(2));
+    expect(screen.getAllByRole('alert')).toHaveLength(1);
+    expect(within(banner).getByText('Bad gateway')).toBeTruthy();
+    down = false;
+    await user.click(within(banner).getByRole('button', { name: 'Retry' }));
+
+    expect(await screen.findByRole('link', { name: /Kite/ })).toBeTruthy();
+    expect(await screen.findByRole('link', { name: /Sled/ })).toBeTruthy();
+    expect(screen.queryByRole('alert')).toBeNull();
+  });
+
+  it('keeps a request-specific error (4xx) in its own section', async () => {
+    fakeApi({ session: { body: session }, recommendations: { status: 400, body: { message: 'sessionId is too long' } } });
+    renderApp('/');
+    const alert = await screen.findByRole('alert');
+    expect(alert.textContent).toContain('Could not load “Popular right now”.');
+    expect(within(alert).getByRole('button', { name: 'Retry' })).toBeTruthy();
+  });
+});

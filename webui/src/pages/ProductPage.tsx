@@ -2,7 +2,7 @@ import { useCallback, useEffect, useRef, useState } from 'react';
 import { Link, useLocation, useParams } from 'react-router';
 import { ApiError } from '../api/client';
 import { fetchDescription, fetchItem, fetchRecommendations, fetchSimilarItems } from '../api/store';
-import type { Item } from '../api/types';
+import type { Item, ProductDescription } from '../api/types';
 import { ErrorState } from '../components/ErrorState';
 import { ProductImage } from '../components/ProductImage';
 import { ProductSection } from '../components/ProductSection';
@@ -10,7 +10,8 @@ import { StarRating } from '../components/StarRating';
 import { categoryPath } from '../components/categoryPath';
 import { ADD_TO_CART_EVENT_TYPE, VIEW_EVENT_TYPE } from '../events/clickEvents';
 import { useDocumentTitle } from '../hooks/useDocumentTitle';
-import { useRequest } from '../hooks/useRequest';
+import { type RequestState, useRequest } from '../hooks/useRequest';
+import { useOutage } from '../session/OutageContext';
 import { useActivity } from '../session/ActivityContext';
 import { useShopper } from '../session/ShopperContext';
 import { Breadcrumb } from './CategoryPage';
@@ -145,7 +146,7 @@ function Description({ asin }: { asin: string }) {
     if (description.error instanceof ApiError && description.error.status === 404) {
       return <p className="empty-state">No description for this product.</p>;
     }
-    return <ErrorState title="Could not load the description." error={description.error} onRetry={description.retry} />;
+    return <DescriptionError description={description} />;
   }
   const bullets = description.data.Items.filter((bullet) => bullet.trim());
   if (!bullets.length) return <p className="empty-state">No description for this product.</p>;
@@ -159,6 +160,13 @@ function Description({ asin }: { asin: string }) {
       </ul>
     </div>
   );
+}
+
+function DescriptionError({ description }: { description: RequestState<ProductDescription> & { retry: () => void } }) {
+  const down = useOutage(description);
+  if (down) return <p className="empty-state">The description is not available right now.</p>;
+  if (description.status !== 'error') return null;
+  return <ErrorState title="Could not load the description." error={description.error} onRetry={description.retry} />;
 }
 
 function SimilarItems({ asin }: { asin: string }) {

@@ -122,3 +122,23 @@ describe('search page', () => {
     expect(api.requestsTo('search')).toEqual(['/Prod/search?q=hit&limit=24', '/Prod/search?q=hit&limit=24&from=24']);
   });
 });
+
+describe('search box', () => {
+  it('clears when the page is no longer a search', async () => {
+    fakeApi({
+      session: { body: session },
+      search: { body: results },
+      recommendations: { body: { results: [item('P1', { title: 'Lamp' })] } },
+      'items/P1': { body: item('P1', { title: 'Lamp' }) },
+      description: { body: { ASIN: 'P1', Items: [] } },
+      'recommendationsitem/P1': { body: { results: [] } },
+    });
+    const user = userEvent.setup();
+    renderApp('/');
+    const box = screen.getByRole('searchbox', { name: 'Search products' });
+    await user.type(box, 'half-typed');
+    await user.click(await screen.findByRole('link', { name: /Lamp/ }));
+    await screen.findByRole('heading', { level: 1, name: 'Lamp' });
+    expect((screen.getByRole('searchbox', { name: 'Search products' }) as HTMLInputElement).value).toBe('');
+  });
+});
