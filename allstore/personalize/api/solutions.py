@@ -9,6 +9,7 @@ from typing import Any
 
 from allstore.personalize.errors import in_use, invalid_input, not_found
 from allstore.personalize.recipes import RECIPE_ARN_PREFIX, RECIPES
+from allstore.personalize.recipes.hyperparameters import check_documented, check_hpo_ranges
 from allstore.personalize.recipes.use_cases import USE_CASES
 from allstore.personalize.state.kinds import (
     Campaign,
@@ -142,6 +143,13 @@ class SolutionsApi:
                     f"Unknown hyperparameters for {recipe.name}: {', '.join(sorted(unknown))}; "
                     f"known: {', '.join(sorted(recipe.default_hyperparameters))}."
                 )
+            documented = getattr(recipe, "documented_ranges", {})
+            hpo = (solution.solution_config.get("hpoConfig") or {}).get("algorithmHyperParameterRanges") or {}
+            try:
+                check_documented(solution.hyperparameter_overrides, documented)
+                check_hpo_ranges(hpo, recipe.default_hyperparameters, documented)
+            except ValueError as error:
+                raise invalid_input(str(error)) from None
         try:
             _ = solution.event_value_threshold  # float() of the configured string
         except ValueError:

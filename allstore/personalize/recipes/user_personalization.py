@@ -55,10 +55,12 @@ class UserPersonalization:
         "towards the latest interactions. Updates in real time from PutEvents without retraining."
     )
     default_hyperparameters: Mapping[str, str] = {
+        # The recipe's documented hyperparameters, defaults and ranges (DOCUMENTED_RANGES), then ours.
+        "hidden_dimension": "149",
         "bptt": "32",
         "recency_mask": "true",
         "min_user_history_length_percentile": "0.0",
-        "max_user_history_length_percentile": "1.0",
+        "max_user_history_length_percentile": "0.99",
         "history_decay": "0.5",
         "transition_window": "auto",
         "transition_step_decay": "0.9",
@@ -80,6 +82,17 @@ class UserPersonalization:
         "repeat_weight": ("0.0", "1.0", "3.0", "6.0"),
         "repeat_decay": ("0.8", "0.95", "1.0"),
         "metadata_weight": ("0.0", "0.1", "0.3"),
+    }
+
+    # The service's ranges for its documented names: CreateSolution and hpoConfig are checked against
+    # them. hidden_dimension sizes the service's neural network; this item-to-item model has none,
+    # so it is accepted, range-checked and reported, and changes nothing.
+    documented_ranges: Mapping[str, tuple[str, float, float]] = {
+        "hidden_dimension": ("integer", 32, 256),
+        "bptt": ("integer", 2, 32),
+        "recency_mask": ("categorical", 0, 0),
+        "min_user_history_length_percentile": ("continuous", 0.0, 1.0),
+        "max_user_history_length_percentile": ("continuous", 0.0, 1.0),
     }
 
     def fit(self, data: TrainingData, hyperparameters: Mapping[str, str]) -> ItemToItemModel:
@@ -108,7 +121,7 @@ class UserPersonalization:
             neighbours=neighbours,
             prior=prior,
             history_decay=read_float(hp, "history_decay", 0.0, 1.0) if recency else 1.0,
-            max_history=read_int(hp, "bptt", 1, 10_000),
+            max_history=read_int(hp, "bptt", 2, 32),
             repeat_rates=repeat_weight * repeats if repeat_weight > 0 else None,
             repeat_decay=read_float(hp, "repeat_decay", 0.0, 1.0) if recency else 1.0,
             item_features=item_features.categorical_features(data.items, data.item_metadata),

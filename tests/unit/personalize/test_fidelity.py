@@ -370,3 +370,47 @@ def test_promotions_place_the_promoted_share_and_name_it(clients: Clients, store
         runtime.get_recommendations(
             campaignArn=shop.campaign_arn, userId="user-0", promotions=[{"name": "x", "filterArn": fishing}]
         )
+
+
+# ---------------------------------------------------------------- hyperparameters as the service documents them
+
+UP_RECIPE = "arn:aws:personalize:::recipe/aws-user-personalization"
+
+
+def test_user_personalization_takes_its_documented_hyperparameters(clients: Clients, store) -> None:
+    shop = deploy(clients, store)
+    p = clients.personalize
+
+    def solution(name: str, **config) -> str:
+        return p.create_solution(
+            name=name, datasetGroupArn=shop.group_arn, recipeArn=UP_RECIPE, solutionConfig=config
+        )["solutionArn"]
+
+    assert solution(
+        "documented",
+        algorithmHyperParameters={"hidden_dimension": "64", "bptt": "16", "recency_mask": "false"},
+    )
+    for name, value in (("hidden_dimension", "300"), ("bptt", "33"), ("recency_mask", "maybe")):
+        with pytest.raises(p.exceptions.InvalidInputException, match=name):
+            solution(f"bad-{name.replace('_', '-')}", algorithmHyperParameters={name: value})
+    ranges = {"integerHyperParameterRanges": [{"name": "hidden_dimension", "minValue": 32, "maxValue": 256}]}
+    assert solution("hpo-ok", hpoConfig={"algorithmHyperParameterRanges": ranges})
+    for bad in (
+        {"integerHyperParameterRanges": [{"name": "hidden_dimension", "minValue": 16, "maxValue": 256}]},
+        {"integerHyperParameterRanges": [{"name": "no_such_parameter", "minValue": 1, "maxValue": 2}]},
+        {"continuousHyperParameterRanges": [{"name": "bptt", "minValue": 2, "maxValue": 8}]},
+    ):
+        with pytest.raises(p.exceptions.InvalidInputException, match="hpoConfig"):
+            solution("hpo-bad", hpoConfig={"algorithmHyperParameterRanges": bad})
+
+    tuned_arn = p.create_solution(
+        name="tuned", datasetGroupArn=shop.group_arn, recipeArn=UP_RECIPE, performHPO=True
+    )["solutionArn"]
+    wait_for(lambda: p.describe_solution(solutionArn=tuned_arn)["solution"])
+    version = p.create_solution_version(solutionArn=tuned_arn)["solutionVersionArn"]
+    done = wait_for(
+        lambda: p.describe_solution_version(solutionVersionArn=version)["solutionVersion"], timeout=180
+    )
+    assert done["status"] == "ACTIVE", done
+    tuned = done["tunedHPOParams"]["algorithmHyperParameters"]
+    assert {"hidden_dimension", "bptt", "recency_mask"} <= tuned.keys()

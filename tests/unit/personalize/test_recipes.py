@@ -143,10 +143,13 @@ def test_popularity_ignores_the_history_and_trending_now_finds_growth():
 
 def test_bptt_limits_the_history_and_recency_mask_turns_off_recency(data):
     recipe = get_recipe("aws-user-personalization")
-    last_only = recipe.fit(data, {"bptt": "1"})
+    last_two = recipe.fit(data, {"bptt": "2"})  # the documented range is [2, 32]
     np.testing.assert_allclose(
-        last_only.score_history(["item-33", "item-5"]), last_only.score_history(["item-51", "item-5"])
+        last_two.score_history(["item-33", "item-51", "item-5"]),
+        last_two.score_history(["item-7", "item-51", "item-5"]),
     )
+    with pytest.raises(ValueError, match="bptt"):
+        recipe.fit(data, {"bptt": "1"})
     unordered = recipe.fit(data, {"recency_mask": "false"})
     np.testing.assert_allclose(
         unordered.score_history(["item-33", "item-5"]),
