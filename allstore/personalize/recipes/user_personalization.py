@@ -60,7 +60,7 @@ class UserPersonalization:
         "bptt": "32",
         "recency_mask": "true",
         "min_user_history_length_percentile": "0.0",
-        "max_user_history_length_percentile": "0.99",
+        "max_user_history_length_percentile": "1.0",
         "history_decay": "0.5",
         "transition_window": "auto",
         "transition_step_decay": "0.9",

@@ -8,6 +8,8 @@ import logging
 import time
 from typing import Any
 
+import numpy as np
+
 from allstore.personalize.errors import JobFailed, invalid_input, not_found
 from allstore.personalize.evaluation import solution_metrics
 from allstore.personalize.recipes import Recipe, RetiredRecipe, TrainingData, get_recipe
@@ -17,6 +19,9 @@ from allstore.personalize.state.service_state import ServiceState
 
 logger = logging.getLogger(__name__)
 HPO_BUDGET_SECONDS = 60.0
+# The service's documented minimum for training: 1000 interactions, and 25 users with two or more.
+MIN_INTERACTIONS = 1000
+MIN_USERS_WITH_TWO = 25
 DEFAULT_AUTOML_METRIC = "precision_at_25"
 
 
@@ -59,6 +64,7 @@ def train(
         logger.warning(
             "%s: skipped %d rows training cannot read (first: %s)", version_arn, len(skipped), skipped[0]
         )
+    _check_minimum_data(data)
     overrides = solution.hyperparameter_overrides
     if solution.perform_auto_ml:
         recipe = _best_recipe(state, solution, data, overrides)
@@ -82,6 +88,17 @@ def train(
         training_hours=(time.monotonic() - started) / 3600,
         **changes,
     )
+
+
+def _check_minimum_data(data: TrainingData) -> None:
+    """Fail the training as the service does when the interactions are fewer than its minimum."""
+    users_with_two = int((np.bincount(data.user_codes, minlength=len(data.users)) >= 2).sum())
+    if len(data.user_codes) < MIN_INTERACTIONS or users_with_two < MIN_USERS_WITH_TWO:
+        raise JobFailed(
+            f"Not enough interactions to train: {len(data.user_codes)} interactions, {users_with_two} "
+            f"users with two or more; at least {MIN_INTERACTIONS} interactions and {MIN_USERS_WITH_TWO} "
+            "users with two or more interactions each are needed."
+        )
 
 
 def _best_recipe(

@@ -66,8 +66,9 @@ class Store:
     user_category: dict[str, str]
 
 
-def generate_store(folder: Path, users: int = 80, items_per_category: int = 12, seed: int = 7) -> Store:
-    """Users mostly interact with items of their favourite category, in time order."""
+def generate_store(folder: Path, users: int = 90, items_per_category: int = 12, seed: int = 7) -> Store:
+    """Users mostly interact with items of their favourite category, in time order (90 users x 12
+    interactions: above the service's training minimum of 1000 interactions)."""
     rng = random.Random(seed)
     item_category = {
         f"item-{c}-{i}": category for c, category in enumerate(CATEGORIES) for i in range(items_per_category)

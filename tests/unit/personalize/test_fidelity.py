@@ -256,7 +256,7 @@ def test_exploration_recommends_new_items_within_the_age_cut_off(clients: Client
     CREATION_TIMESTAMP: the service takes the oldest interaction as the creation time)."""
     rows = []
     start = 1_600_000_000
-    for user in range(60):
+    for user in range(110):  # 1100 interactions: the service trains on 1000 or more
         for step in range(10):
             rows.append((f"u{user}", f"old{(user + step) % 20}", start + (user * 10 + step) * 7_000))
     latest = max(timestamp for *_, timestamp in rows)
@@ -414,3 +414,31 @@ def test_user_personalization_takes_its_documented_hyperparameters(clients: Clie
     assert done["status"] == "ACTIVE", done
     tuned = done["tunedHPOParams"]["algorithmHyperParameters"]
     assert {"hidden_dimension", "bptt", "recency_mask"} <= tuned.keys()
+
+
+# ---------------------------------------------------------------- not more lenient than the service
+
+
+def test_training_needs_the_services_minimum_data(clients: Clients, tmp_path: Path) -> None:
+    schema = {
+        "type": "record",
+        "name": "Interactions",
+        "namespace": "com.amazonaws.personalize.schema",
+        "fields": [
+            {"name": "USER_ID", "type": "string"},
+            {"name": "ITEM_ID", "type": "string"},
+            {"name": "TIMESTAMP", "type": "long"},
+        ],
+        "version": "1.0",
+    }
+    rows = "".join(f"u{n % 40},i{n % 30},{1_600_000_000 + n}\n" for n in range(999))
+    job = import_csv(clients, tmp_path, "Interactions", schema, "USER_ID,ITEM_ID,TIMESTAMP\n" + rows)
+    assert job["status"] == "ACTIVE"
+    p = clients.personalize
+    group = p.describe_dataset(datasetArn=job["datasetArn"])["dataset"]["datasetGroupArn"]
+    solution = p.create_solution(name="too-little", datasetGroupArn=group, recipeArn=UP_RECIPE)["solutionArn"]
+    wait_for(lambda: p.describe_solution(solutionArn=solution)["solution"])
+    version = p.create_solution_version(solutionArn=solution)["solutionVersionArn"]
+    failed = wait_for(lambda: p.describe_solution_version(solutionVersionArn=version)["solutionVersion"])
+    assert failed["status"] == "CREATE FAILED"
+    assert "999 interactions" in failed["failureReason"] and "at least 1000" in failed["failureReason"]

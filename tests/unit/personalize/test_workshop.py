@@ -265,10 +265,10 @@ def test_popularity_count_returns_popular_items_without_scores(clients: Clients,
 
 
 def test_solution_config_hpo_and_event_value_threshold(clients: Clients, store: Store) -> None:
-    config = {"eventValueThreshold": "0.5", "algorithmHyperParameters": {}}
+    config = {"eventValueThreshold": "0.02", "algorithmHyperParameters": {}}  # keeps 1000+ rows
     shop = deploy(clients, store, name="tuned", solution_config=config)
     solution = clients.personalize.describe_solution(solutionArn=shop.solution_arn)["solution"]
-    assert solution["solutionConfig"]["eventValueThreshold"] == "0.5"
+    assert solution["solutionConfig"]["eventValueThreshold"] == "0.02"
     p = clients.personalize
     hpo_arn = p.create_solution(
         name="tuned-hpo",
