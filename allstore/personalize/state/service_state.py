@@ -18,9 +18,12 @@ from allstore.personalize.state.jobs import Jobs
 from allstore.personalize.state.kinds import (
     JOB_KINDS,
     KINDS,
+    BatchInferenceJob,
+    BatchSegmentJob,
     Campaign,
     DataDeletionJob,
     Dataset,
+    DatasetExportJob,
     DatasetGroup,
     DatasetImportJob,
     EventTracker,
@@ -107,17 +110,24 @@ class ServiceState:
         """Remove a DELETE PENDING resource and what only it owns (also run after a restart)."""
         store = self.resources
         if kind is DatasetGroup:
-            for filter_ in store.select(Filter, lambda filter_: filter_.dataset_group_arn == arn):
-                store.remove(Filter, filter_.arn)
+            for owned in (Filter, MetricAttribution, DataDeletionJob):
+                for resource in store.select(owned, lambda resource: resource.dataset_group_arn == arn):
+                    store.remove(owned, resource.arn)
             self.events.delete(arn)
             self.action_events.delete(arn)
         elif kind is Dataset:
-            for job in store.select(DatasetImportJob, lambda job: job.dataset_arn == arn):
-                store.remove(DatasetImportJob, job.arn)
+            for job_kind in (DatasetImportJob, DatasetExportJob):
+                for job in store.select(job_kind, lambda job: job.dataset_arn == arn):
+                    store.remove(job_kind, job.arn)
             self.datasets.delete(arn)
             self.metadata.changed()
         elif kind is Solution:
             for version in store.select(SolutionVersion, lambda version: version.solution_arn == arn):
+                for job_kind in (BatchInferenceJob, BatchSegmentJob):
+                    for job in store.select(
+                        job_kind, lambda job, of=version.arn: job.solution_version_arn == of
+                    ):
+                        store.remove(job_kind, job.arn)
                 self.models.delete(version.arn)
                 store.remove(SolutionVersion, version.arn)
         elif kind is Recommender:
