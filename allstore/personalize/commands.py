@@ -178,6 +178,9 @@ def serve(
     from allstore.personalize.server import PersonalizeServer  # the models' libraries load slowly
 
     stopping = threading.Event()
+    # Ctrl-C interrupts also when started from a script in the background (the shell leaves SIGINT
+    # ignored there), as `allstore local up` does; TERM stops too.
+    signal.signal(signal.SIGINT, signal.default_int_handler)
     signal.signal(signal.SIGTERM, lambda *_: stopping.set())
     key_pair = StoreCredentials.read_file(credentials) if credentials is not None else None
     server = PersonalizeServer(state_dir, port=port, credentials=key_pair)

@@ -62,3 +62,24 @@ def test_serve_until_sigterm(tmp_path: Path) -> None:
         if process.poll() is None:
             process.kill()
     assert list((tmp_path / "state" / "resources" / "dataset-group").glob("*.json"))
+
+
+def test_serve_stops_on_sigint_when_started_in_the_background(tmp_path: Path) -> None:
+    """A script's `allstore personalize serve &` inherits SIGINT ignored from the shell."""
+    process = subprocess.Popen(
+        [sys.executable, "-c", COMMAND, "personalize", "serve", "--port", "0", "--state-dir", str(tmp_path)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_IGN),  # as a shell does
+    )
+    try:
+        assert process.stdout is not None
+        while not process.stdout.readline().startswith("Ctrl-C"):
+            pass
+        process.send_signal(signal.SIGINT)
+        assert process.wait(timeout=30) == 0
+        assert "stopping" in process.stdout.read()
+    finally:
+        if process.poll() is None:
+            process.kill()
