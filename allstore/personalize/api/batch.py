@@ -73,6 +73,8 @@ class BatchApi:
     def _run(self, kind: type, arn: str, source: str, destination: str, answer: Callable) -> None:
         def work() -> None:
             for name, text in read_texts(source):
+                if name.endswith(".out"):  # an earlier job's output in the input folder
+                    continue
                 write_text(destination, f"{name}.out", _output_lines(text, answer))
 
         self.state.jobs.activate(kind, arn, work, long=True)

@@ -174,3 +174,26 @@ def test_segment_job_users_share_the_items_affinity(clients: Clients, store: Sto
             jobInput={"s3DataSource": {"path": "s3://workshop/segments/items.json"}},
             jobOutput={"s3DataDestination": {"path": "s3://workshop/segments/out/"}},
         )
+
+
+def test_a_folder_of_inputs_gives_one_output_per_file(clients: Clients, store: Store, s3) -> None:
+    shop = deploy(clients, store)
+    p = clients.personalize
+    for name, user in (("a.json", "user-1"), ("b.json", "user-2")):
+        s3.put_object(Bucket="workshop", Key=f"folder/{name}", Body=json.dumps({"userId": user}).encode())
+    s3.put_object(Bucket="workshop", Key="folder/a.json.out", Body=b"an earlier job's output\n")
+    job_arn = p.create_batch_inference_job(
+        jobName="folder",
+        solutionVersionArn=shop.version_arn,
+        roleArn=ROLE,
+        numResults=3,
+        jobInput={"s3DataSource": {"path": "s3://workshop/folder/"}},
+        jobOutput={"s3DataDestination": {"path": "s3://workshop/folder/"}},
+    )["batchInferenceJobArn"]
+    job = wait_for(lambda: p.describe_batch_inference_job(batchInferenceJobArn=job_arn)["batchInferenceJob"])
+    assert job["status"] == "ACTIVE", job
+    keys = sorted(item["Key"] for item in s3.list_objects_v2(Bucket="workshop", Prefix="folder/")["Contents"])
+    assert keys == ["folder/a.json", "folder/a.json.out", "folder/b.json", "folder/b.json.out"]
+    for name, user in (("a.json", "user-1"), ("b.json", "user-2")):
+        line = json.loads(s3.get_object(Bucket="workshop", Key=f"folder/{name}.out")["Body"].read())
+        assert line["input"] == {"userId": user} and len(line["output"]["recommendedItems"]) == 3
