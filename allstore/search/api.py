@@ -17,7 +17,6 @@ from typing import Any
 from urllib.parse import parse_qs, unquote
 
 from allstore.search.bulk import (
-    CONDITIONAL_WRITE_PARAMETERS,
     execute_bulk,
     parse_bulk,
     update_from_body,
@@ -30,7 +29,7 @@ from allstore.search.errors import (
     search_phase_failure,
     unsupported,
 )
-from allstore.search.index import FieldSort, SearchIndex, StoredDoc
+from allstore.search.index import Conditions, FieldSort, SearchIndex, StoredDoc
 from allstore.search.mapping import flatten
 from allstore.search.settings import DEFAULT_REPLICAS, nested
 from allstore.search.source_filter import SourceFilter
@@ -309,8 +308,6 @@ class SearchApi:
                     )
                 _check_parameters(path, handler.__name__, params)
                 args = {key: unquote(value) for key, value in match.groupdict().items()}
-                if method in ("PUT", "POST", "DELETE") and "id" in args:
-                    _refuse_conditional_write(params)
                 return handler(Request(method, path, params, body, args))
             raise bad_request(f"no handler found for uri [{path}] and method [{method}]")
         except SearchError as error:
@@ -509,6 +506,7 @@ class SearchApi:
             request.json(),
             create_only=create_only,
             routing=request.params.get("routing", alias_routing),
+            conditions=Conditions.parse(request.params),
         )
         self._maybe_refresh(request, index)
         return (201 if result.result == "created" else 200), write_response(index.name, result)
@@ -523,6 +521,17 @@ class SearchApi:
             return (200 if doc else 404), None
         if doc is None:
             return 404, {"_index": index.name, "_id": request.args["id"], "found": False}
+        wanted = request.params.get("version")
+        if wanted is not None and str(doc.version) != wanted:
+            raise SearchError(
+                409,
+                "version_conflict_engine_exception",
+                f"[{doc.id}]: version conflict, current version [{doc.version}] is different than the one "
+                f"provided [{wanted}]",
+                index=index.name,
+                shard="0",
+                index_uuid=index.uuid,
+            )
         source_filter = SourceFilter.parse(
             request.params.get("_source"),
             request.params.get("_source_includes"),
@@ -550,7 +559,7 @@ class SearchApi:
 
     def delete_doc(self, request: Request) -> tuple[int, Body]:
         index = self.store.single(request.args["index"])
-        result = index.delete(request.args["id"])
+        result = index.delete(request.args["id"], Conditions.parse(request.params))
         self._maybe_refresh(request, index)
         return (404 if result.result == "not_found" else 200), write_response(index.name, result)
 
@@ -558,7 +567,11 @@ class SearchApi:
         # a missing index is created even without an upsert, as OpenSearch creates it
         index, alias_routing = self.store.write_target(request.args["index"], request.flag("require_alias"))
         result = update_from_body(
-            index, request.args["id"], request.json_object(), request.params.get("routing", alias_routing)
+            index,
+            request.args["id"],
+            request.json_object(),
+            request.params.get("routing", alias_routing),
+            Conditions.parse(request.params, external_allowed=False),
         )
         self._maybe_refresh(request, index)
         return (201 if result.result == "created" else 200), write_response(index.name, result)
@@ -786,12 +799,6 @@ def _check_parameters(path: str, handler: str, params: dict[str, str]) -> None:
         if name in REFUSED:
             raise unsupported(REFUSED[name])
         raise bad_request(f"request [{path}] contains unrecognized parameter: [{name}]")
-
-
-def _refuse_conditional_write(params: dict[str, str]) -> None:
-    refused = sorted(set(params) & CONDITIONAL_WRITE_PARAMETERS)
-    if refused:
-        raise unsupported(f"the [{refused[0]}] parameter (conditional writes)")
 
 
 def _wants_refresh(request: Request) -> bool:

@@ -12,14 +12,13 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from allstore.search.errors import SearchError, bad_request, unsupported
-from allstore.search.index import SearchIndex, WriteResult
+from allstore.search.index import NO_CONDITIONS, Conditions, SearchIndex, WriteResult
 from allstore.search.store import IndexStore
 
 ACTIONS = ("index", "create", "update", "delete")
 STATUS_BY_RESULT = {"created": 201, "updated": 200, "deleted": 200, "noop": 200, "not_found": 404}
 SHARDS = {"total": 2, "successful": 1, "failed": 0}
-# Optimistic-concurrency and external-versioning parameters: refused, since ignoring them would
-# apply writes the caller asked to be conditional.
+# Optimistic-concurrency and external-versioning parameters, in URLs and bulk metadata.
 CONDITIONAL_WRITE_PARAMETERS = frozenset({"if_seq_no", "if_primary_term", "version", "version_type"})
 
 
@@ -39,6 +38,7 @@ class BulkAction:
     source_line: bytes | None = None
     routing: str | None = None
     require_alias: bool = False
+    conditions: Conditions = NO_CONDITIONS
     _source: Any = field(default=None, init=False)
 
     def source(self) -> Any:
@@ -85,9 +85,6 @@ def parse_bulk(
             raise bad_request(
                 f"Action/metadata line [{line_number}] contains an unknown parameter [{unknown[0]}]"
             )
-        refused = sorted(set(metadata) & CONDITIONAL_WRITE_PARAMETERS)
-        if refused:
-            raise unsupported(f"bulk metadata [{refused[0]}] (conditional writes)")
         index = metadata.get("_index", default_index)
         if not index:
             raise SearchError(
@@ -118,6 +115,9 @@ def parse_bulk(
                 source_line,
                 None if routing is None else str(routing),
                 metadata.get("require_alias", require_alias) in (True, "true"),
+                Conditions.parse(
+                    metadata, external_allowed=action != "update"
+                ),  # a bad one fails the request
             )
         )
     if not actions:
@@ -195,17 +195,27 @@ def _apply(store: IndexStore, action: BulkAction) -> tuple[str, WriteResult]:
         index, alias_routing = store.write_target(action.index, action.require_alias)
         routing = action.routing if action.routing is not None else alias_routing
         return index.name, index.index(
-            action.id, action.source(), create_only=action.action == "create", routing=routing
+            action.id,
+            action.source(),
+            create_only=action.action == "create",
+            routing=routing,
+            conditions=action.conditions,
         )
     if action.action == "delete":  # a delete does not create the index; an update does, as in OpenSearch
         index = store.single(action.index)
-        return index.name, index.delete(action.id)
+        return index.name, index.delete(action.id, action.conditions)
     index, alias_routing = store.write_target(action.index, action.require_alias)
     routing = action.routing if action.routing is not None else alias_routing
-    return index.name, update_from_body(index, action.id, action.source(), routing)
+    return index.name, update_from_body(index, action.id, action.source(), routing, action.conditions)
 
 
-def update_from_body(index: SearchIndex, doc_id: str, body: Any, routing: str | None = None) -> WriteResult:
+def update_from_body(
+    index: SearchIndex,
+    doc_id: str,
+    body: Any,
+    routing: str | None = None,
+    conditions: Conditions = NO_CONDITIONS,
+) -> WriteResult:
     """A partial update from an update request body: `doc`, `upsert`, `doc_as_upsert`."""
     if not isinstance(body, dict) or ("doc" not in body and "upsert" not in body):
         if isinstance(body, dict) and "script" in body:
@@ -221,4 +231,5 @@ def update_from_body(index: SearchIndex, doc_id: str, body: Any, routing: str | 
         doc_as_upsert=bool(body.get("doc_as_upsert")),
         routing=routing,
         detect_noop=body.get("detect_noop", True) not in (False, "false"),
+        conditions=conditions,
     )

@@ -82,6 +82,93 @@ class FieldSort:
 
 
 @dataclass(frozen=True)
+class Conditions:
+    """A write's optimistic-concurrency conditions: `if_seq_no`/`if_primary_term`, or an external
+    `version` (`version_type` external or external_gte), checked as OpenSearch checks them."""
+
+    if_seq_no: int | None = None
+    if_primary_term: int | None = None
+    version: int | None = None
+    version_type: str = "internal"
+
+    @classmethod
+    def parse(cls, values: dict[str, Any], external_allowed: bool = True) -> Conditions:
+        def number(name: str) -> int | None:
+            value = values.get(name)
+            if value is None:
+                return None
+            try:
+                return int(value)
+            except (TypeError, ValueError):
+                raise bad_request(f"Failed to parse value [{value}] for [{name}]") from None
+
+        conditions = cls(
+            number("if_seq_no"),
+            number("if_primary_term"),
+            number("version"),
+            str(values.get("version_type", "internal")),
+        )
+        problems = []
+        if conditions.version_type not in ("internal", "external", "external_gte"):
+            raise bad_request(f"No version type match [{conditions.version_type}]")
+        if conditions.if_seq_no is not None and not conditions.if_primary_term:
+            problems.append(f"ifSeqNo is set, but primary term is [{conditions.if_primary_term or 0}]")
+        if conditions.version is not None and conditions.version_type == "internal":
+            problems.append(
+                "internal versioning can not be used for optimistic concurrency control. "
+                "Please use `if_seq_no` and `if_primary_term` instead"
+            )
+        elif conditions.version_type != "internal" and not external_allowed:
+            problems.append("version type [external] is not supported by the update API")
+        if conditions.version_type != "internal" and conditions.version is None:
+            problems.append("an external version is required")
+        if problems:
+            raise SearchError(
+                400,
+                "action_request_validation_exception",
+                "Validation Failed: " + "".join(f"{n}: {problem};" for n, problem in enumerate(problems, 1)),
+            )
+        return conditions
+
+    def check(self, index: SearchIndex, doc_id: str, existing: StoredDoc | None) -> None:
+        """A 409 version_conflict_engine_exception when the document is not the one expected."""
+        reason = None
+        if self.if_seq_no is not None:
+            required = f"required seqNo [{self.if_seq_no}], primary term [{self.if_primary_term}]"
+            if existing is None:
+                reason = f"{required}. but no document was found"
+            elif existing.seq_no != self.if_seq_no or self.if_primary_term != 1:
+                reason = f"{required}. current document has seqNo [{existing.seq_no}] and primary term [1]"
+        elif self.version is not None and existing is not None:
+            stale = (
+                existing.version >= self.version
+                if self.version_type == "external"
+                else existing.version > self.version
+            )
+            if stale:
+                relation = "higher or equal to" if self.version_type == "external" else "higher than"
+                reason = (
+                    f"current version [{existing.version}] is {relation} the one provided [{self.version}]"
+                )
+        if reason is not None:
+            raise SearchError(
+                409,
+                "version_conflict_engine_exception",
+                f"[{doc_id}]: version conflict, {reason}",
+                index=index.name,
+                shard="0",
+                index_uuid=index.uuid,
+            )
+
+    @property
+    def external(self) -> bool:
+        return self.version_type != "internal"
+
+
+NO_CONDITIONS = Conditions()
+
+
+@dataclass(frozen=True)
 class WriteResult:
     """What one write did; `result` is OpenSearch's word for it (created/updated/deleted/noop/not_found)."""
 
@@ -192,7 +279,12 @@ class SearchIndex:
             return self._committed(doc_id)
 
     def index(
-        self, doc_id: str | None, source: Any, create_only: bool = False, routing: str | None = None
+        self,
+        doc_id: str | None,
+        source: Any,
+        create_only: bool = False,
+        routing: str | None = None,
+        conditions: Conditions = NO_CONDITIONS,
     ) -> WriteResult:
         """Index (or, with `create_only`, create) a whole document, with its custom `routing` if any."""
         if not isinstance(source, dict):
@@ -213,7 +305,10 @@ class SearchIndex:
                     shard="0",
                     index_uuid=self.uuid,
                 )
-            return self._write(doc_id, source, existing, routing)
+            conditions.check(self, doc_id, existing)
+            return self._write(
+                doc_id, source, existing, routing, conditions.version if conditions.external else None
+            )
 
     def _check_routing(self, doc_id: str, routing: str | None) -> None:
         if routing is None and self.mapping.routing_required:
@@ -232,6 +327,7 @@ class SearchIndex:
         doc_as_upsert: bool = False,
         routing: str | None = None,
         detect_noop: bool = True,
+        conditions: Conditions = NO_CONDITIONS,
     ) -> WriteResult:
         """Merge `partial` into the stored document (OpenSearch's partial `doc` update)."""
         if not isinstance(partial, dict):
@@ -241,6 +337,7 @@ class SearchIndex:
         with self._lock:
             self._check_open()
             existing = self.get(doc_id)
+            conditions.check(self, doc_id, existing)
             if existing is None:
                 if doc_as_upsert or upsert is not None:
                     return self.index(doc_id, partial if doc_as_upsert else upsert, routing=routing)
@@ -258,22 +355,29 @@ class SearchIndex:
             self._map_fields_of(merged)
             return self._write(doc_id, merged, existing, routing if routing is not None else existing.routing)
 
-    def delete(self, doc_id: str) -> WriteResult:
+    def delete(self, doc_id: str, conditions: Conditions = NO_CONDITIONS) -> WriteResult:
         with self._lock:
             self._check_open()
             existing = self.get(doc_id)
+            conditions.check(self, doc_id, existing)
             seq_no = self._take_seq_no()
+            version = conditions.version if conditions.external else None
             if existing is None:
-                return WriteResult(doc_id, "not_found", 1, seq_no)
+                return WriteResult(doc_id, "not_found", version or 1, seq_no)
             self._writer.delete_documents_by_term(ID_FIELD, doc_id)
             self._pending[doc_id] = None
             self._dirty = True
-            return WriteResult(doc_id, "deleted", existing.version + 1, seq_no)
+            return WriteResult(doc_id, "deleted", version or existing.version + 1, seq_no)
 
     def _write(
-        self, doc_id: str, source: dict[str, Any], existing: StoredDoc | None, routing: str | None
+        self,
+        doc_id: str,
+        source: dict[str, Any],
+        existing: StoredDoc | None,
+        routing: str | None,
+        external_version: int | None = None,
     ) -> WriteResult:
-        version = existing.version + 1 if existing else 1
+        version = external_version or (existing.version + 1 if existing else 1)
         seq_no = self._next_seq_no
         document = self.mapping.document(doc_id, source, version, seq_no, routing)
         self._take_seq_no()

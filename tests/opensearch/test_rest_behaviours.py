@@ -442,3 +442,63 @@ def test_aliases_read_write_and_manage_as_opensearch(engines):
         return answers
 
     agree(engines, ["al-a", "al-b"], scenario)
+
+
+# ------------------------------------------------------------------------- §8 optimistic concurrency
+
+
+def test_optimistic_concurrency_and_external_versions(engines):
+    def scenario(client: OpenSearch) -> Any:
+        client.index(index="r-occ", id="1", body={"a": 1})
+
+        def write(**params: Any) -> Any:
+            doc_id = params.pop("id", "1")
+            return outcome(client, lambda c: c.index(index="r-occ", id=doc_id, body={"a": 2}, params=params))
+
+        answers = {
+            "ok": write(if_seq_no=0, if_primary_term=1),
+            "stale": write(if_seq_no=0, if_primary_term=1),
+            "missing": write(id="9", if_seq_no=0, if_primary_term=1),
+            "no_term": write(if_seq_no=1),
+            "internal": write(version=2),
+            "external": write(id="2", version=10, version_type="external"),
+            "external_stale": write(id="2", version=10, version_type="external"),
+            "external_gte": write(id="2", version=10, version_type="external_gte"),
+            "bad_type": write(id="3", version=1, version_type="force"),
+            "get_version": outcome(client, lambda c: c.get(index="r-occ", id="2", params={"version": 9})),
+            "update_stale": outcome(
+                client,
+                lambda c: c.update(
+                    index="r-occ",
+                    id="1",
+                    body={"doc": {"a": 5}},
+                    params={"if_seq_no": 0, "if_primary_term": 1},
+                ),
+            ),
+            "delete_stale": outcome(
+                client,
+                lambda c: c.delete(index="r-occ", id="1", params={"if_seq_no": 0, "if_primary_term": 1}),
+            ),
+            "delete_external": outcome(
+                client,
+                lambda c: c.delete(index="r-occ", id="2", params={"version": 11, "version_type": "external"}),
+            ),
+        }
+        bulk = client.bulk(
+            body=[
+                {"index": {"_index": "r-occ", "_id": "1", "if_seq_no": 0, "if_primary_term": 1}},
+                {"a": 1},
+                {"delete": {"_index": "r-occ", "_id": "1", "version": 99, "version_type": "external"}},
+            ]
+        )
+        answers["bulk"] = [
+            {action: (item["status"], item.get("_version"), item.get("error", {}).get("type"))}
+            for entry in bulk["items"]
+            for action, item in entry.items()
+        ]
+        for answer in answers.values():
+            if isinstance(answer, dict):
+                answer.pop("_shards", None)  # the node has no replicas; see §9
+        return answers
+
+    agree(engines, ["r-occ"], scenario)

@@ -8,7 +8,7 @@ import threading
 import pytest
 import requests
 from allstore_common.search_index import INDEX_MAPPING
-from opensearchpy import NotFoundError, RequestError, helpers
+from opensearchpy import ConflictError, NotFoundError, RequestError, helpers
 
 from tests.unit.search.conftest import client_for
 
@@ -209,13 +209,55 @@ def test_concurrent_writers_and_searchers(server, client):
     assert client.count(index="items", body={"query": {"match": {"title": "tent"}}})["count"] == 800
 
 
-def test_conditional_writes_are_refused_rather_than_applied(products):
-    products.index(index="items", id="1", body={"title": "tent"})
-    body = ndjson(
-        {"index": {"_index": "items", "_id": "1", "if_seq_no": 5, "if_primary_term": 1}}, {"title": "x"}
+def test_optimistic_concurrency_and_external_versions(products):
+    """Issue 21 §8, as OpenSearch documents optimistic concurrency control: a write with
+    `if_seq_no`/`if_primary_term` or an external version applies only to the document expected,
+    else 409 version_conflict_engine_exception (opensearch-py's ConflictError)."""
+    first = products.index(index="items", id="1", body={"title": "tent"})
+    seq_no = first["_seq_no"]
+    updated = products.index(
+        index="items", id="1", body={"title": "tent 2"}, if_seq_no=seq_no, if_primary_term=1
     )
-    with pytest.raises(RequestError, match="conditional writes"):
-        products.bulk(body=body)
-    with pytest.raises(RequestError, match="conditional writes"):
-        products.index(index="items", id="1", body={"title": "x"}, if_seq_no=5, if_primary_term=1)
-    assert products.get(index="items", id="1")["_source"] == {"title": "tent"}
+    assert updated["result"] == "updated"
+    for stale in (
+        lambda: products.index(
+            index="items", id="1", body={"title": "x"}, if_seq_no=seq_no, if_primary_term=1
+        ),
+        lambda: products.update(
+            index="items", id="1", body={"doc": {"title": "x"}}, if_seq_no=seq_no, if_primary_term=1
+        ),
+        lambda: products.delete(index="items", id="1", if_seq_no=seq_no, if_primary_term=1),
+        lambda: products.index(index="items", id="9", body={"title": "x"}, if_seq_no=0, if_primary_term=1),
+        lambda: products.get(index="items", id="1", version=1),
+    ):
+        with pytest.raises(ConflictError) as conflict:
+            stale()
+        assert conflict.value.error == "version_conflict_engine_exception"
+    assert products.get(index="items", id="1")["_source"] == {"title": "tent 2"}
+    external = products.index(index="items", id="2", body={"title": "e"}, version=10, version_type="external")
+    assert external["_version"] == 10
+    with pytest.raises(ConflictError):
+        products.index(index="items", id="2", body={"title": "e"}, version=10, version_type="external")
+    assert (
+        products.index(index="items", id="2", body={"title": "e"}, version=10, version_type="external_gte")[
+            "_version"
+        ]
+        == 10
+    )
+    assert products.delete(index="items", id="2", version=11, version_type="external")["_version"] == 11
+    body = ndjson(
+        {"index": {"_index": "items", "_id": "1", "if_seq_no": seq_no, "if_primary_term": 1}},
+        {"title": "x"},
+        {"index": {"_index": "items", "_id": "3", "version": 5, "version_type": "external"}},
+        {"title": "y"},
+    )
+    items = products.bulk(body=body)["items"]
+    assert [item["index"]["status"] for item in items] == [409, 201] and items[1]["index"]["_version"] == 5
+    for invalid in (
+        lambda: products.index(index="items", id="1", body={}, version=3),  # internal versioning
+        lambda: products.index(index="items", id="1", body={}, if_seq_no=1),  # no primary term
+        lambda: products.bulk(body=ndjson({"index": {"_index": "items", "_id": "1", "version": 3}}, {})),
+    ):
+        with pytest.raises(RequestError) as refused:
+            invalid()
+        assert refused.value.error == "action_request_validation_exception"
