@@ -4,11 +4,14 @@ and compared with what the runtime answers; bad lines become error lines; what t
 from __future__ import annotations
 
 import json
+import threading
 
 import pytest
 from botocore.exceptions import ClientError
 
-from tests.unit.personalize.conftest import Clients, Store, deploy, wait_for
+from allstore.personalize.server import PersonalizeServer
+from allstore.personalize.state.inference import Inference
+from tests.unit.personalize.conftest import Clients, Store, deploy, make_clients, wait_for
 
 ROLE = "arn:aws:iam::123456789012:role/PersonalizeRole"
 
@@ -197,3 +200,44 @@ def test_a_folder_of_inputs_gives_one_output_per_file(clients: Clients, store: S
     for name, user in (("a.json", "user-1"), ("b.json", "user-2")):
         line = json.loads(s3.get_object(Bucket="workshop", Key=f"folder/{name}.out")["Body"].read())
         assert line["input"] == {"userId": user} and len(line["output"]["recommendedItems"]) == 3
+
+
+def test_a_batch_job_cut_off_by_a_restart_is_failed(state_dir, store: Store, s3, monkeypatch) -> None:
+    first = PersonalizeServer(state_dir)
+    first.start()
+    clients = make_clients(first)
+    shop = deploy(clients, store)
+    release = threading.Event()
+    recommend = Inference.recommend
+
+    def slow(*args, **kwargs):
+        release.wait(10)
+        return recommend(*args, **kwargs)
+
+    monkeypatch.setattr(Inference, "recommend", slow)
+    s3.put_object(Bucket="workshop", Key="cut/users.json", Body=b'{"userId": "user-1"}\n')
+    job_arn = clients.personalize.create_batch_inference_job(
+        jobName="cut-off",
+        solutionVersionArn=shop.version_arn,
+        roleArn=ROLE,
+        jobInput={"s3DataSource": {"path": "s3://workshop/cut/users.json"}},
+        jobOutput={"s3DataDestination": {"path": "s3://workshop/cut/out/"}},
+    )["batchInferenceJobArn"]
+    wait_for(
+        lambda: clients.personalize.describe_batch_inference_job(batchInferenceJobArn=job_arn)[
+            "batchInferenceJob"
+        ],
+        until=("CREATE IN_PROGRESS",),
+    )
+    first._server.stop()  # the process "dies"; the job's thread is left running like an orphan
+    first.service.directory_lock.release()
+    second = PersonalizeServer(state_dir)
+    try:
+        second.start()
+        job = make_clients(second).personalize.describe_batch_inference_job(batchInferenceJobArn=job_arn)
+        assert job["batchInferenceJob"]["status"] == "CREATE FAILED"
+        assert "Interrupted" in job["batchInferenceJob"]["failureReason"]
+    finally:
+        release.set()
+        second.stop()
+        first.service.close()
