@@ -10,6 +10,7 @@ import signal
 import subprocess
 import sys
 import threading
+import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 from urllib.parse import urlparse
@@ -41,13 +42,16 @@ console = Console()
 NOTEBOOKS_DIR = Path(__file__).resolve().parents[2] / "Personalize"
 
 
-def _progress_reporter(progress: Progress) -> Reporter:
-    """Each phase becomes a bar; each step advances it and names what is being done."""
+def _progress_reporter(progress: Progress, phases: list[tuple[str, float]] | None = None) -> Reporter:
+    """Each phase becomes a bar; each step advances it and names what is being done. Phases are
+    also listed in `phases` with their start times, for the summary line."""
     from allstore.local.store import Reporter
 
     current: dict[str, int] = {}
 
     def phase(name: str, total: int) -> None:
+        if phases is not None:
+            phases.append((name, time.monotonic()))
         if "task" in current:
             task = current["task"]
             progress.update(task, completed=progress.tasks[task].total)
@@ -61,6 +65,16 @@ def _progress_reporter(progress: Progress) -> Reporter:
         console.print(f"[yellow]{message}[/yellow]", highlight=False)
 
     return Reporter(phase=phase, step=step, notice=notice)
+
+
+def start_summary(phases: list[tuple[str, float]], started: float, finished: float) -> str:
+    """One line saying how long start-up took and where the time went, e.g. for a CI log."""
+    ends = [start for _, start in phases[1:]] + [finished] if phases else []
+    parts = [
+        f"{name.split(' (')[0].lower()} {end - start:.0f} s"
+        for (name, start), end in zip(phases, ends, strict=True)
+    ]
+    return f"Started in {finished - started:.0f} s" + (f": {'; '.join(parts)}" if parts else "")
 
 
 def _check_search_options(search: str, search_url: str) -> None:
@@ -91,7 +105,7 @@ def up(
     ] = STATE_DIR,
     data: Annotated[str, typer.Option(help=DATA_HELP)] = "synthetic",
     no_train: Annotated[
-        bool, typer.Option("--no-train", help="Leave training to the workshop notebooks.")
+        bool, typer.Option("--no-train", help="Leave training to the workshop notebooks.", metavar="flag")
     ] = False,
     search: Annotated[
         str,
@@ -110,11 +124,16 @@ def up(
     """Start the store and serve until Ctrl-C."""
     # Imported here, not at the top: moto and the stand-ins take seconds to import, which every
     # other `allstore` command (e.g. `local env` in a shell's eval) would otherwise pay.
+    from allstore.local.data_source import DataError, real_data_folder
     from allstore.local.store import LocalStore, StoreError, StoreOptions, claim_state_dir
     from allstore.local.web_build import ensure_web_build
 
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     _check_search_options(search, search_url)
+    try:
+        real_data_folder(data)
+    except DataError as error:
+        raise typer.BadParameter(str(error).removeprefix("--data "), param_hint="--data") from None
     with refused_in_one_line(port):  # before anything is built, deleted or logged
         lock = claim_state_dir(state_dir.resolve(), port)
     web_dir = ensure_web_build(console)
@@ -132,6 +151,8 @@ def up(
     signal.signal(signal.SIGINT, signal.default_int_handler)
     signal.signal(signal.SIGTERM, lambda *_: stopping.set())
     store: LocalStore | None = None
+    phases: list[tuple[str, float]] = []
+    started = time.monotonic()
     with refused_in_one_line(port):  # e.g. --port taken by another program
         try:
             with Progress(
@@ -143,18 +164,20 @@ def up(
                 console=console,
                 transient=False,
             ) as progress:
-                store = LocalStore(options, _progress_reporter(progress), lock=lock)
+                store = LocalStore(options, _progress_reporter(progress, phases), lock=lock)
                 url = store.start()
             store.warm_functions()
+            if not console.is_terminal:  # no live bars to read afterwards: say what start-up did
+                print(start_summary(phases, started, time.monotonic()), flush=True)
             print(f"AllStore is ready at {url}", flush=True)
             console.print(
                 "Point the AWS CLI, boto3 or notebooks at it with: "
                 f'eval "$(allstore local env --state-dir {shlex.quote(str(state_dir))})"'
             )
             stopping.wait()
-        except StoreError as error:
-            console.print(f"[red]{error}[/red]")
-            raise typer.Exit(1) from error
+        except (StoreError, DataError) as error:  # said in one line; the log has the details
+            typer.echo(f"error: {error}", err=True)
+            raise typer.Exit(1) from None
         except KeyboardInterrupt:
             pass
         finally:
@@ -187,6 +210,8 @@ def notebook(
     )
     command = [sys.executable, "-m", "jupyterlab", "--ip=127.0.0.1", f"--port={port}", "--no-browser"]
     command += [f"--ServerApp.root_dir={NOTEBOOKS_DIR}", *(jupyter_args or [])]
+    if os.geteuid() == 0 and "--allow-root" not in command:  # JupyterLab refuses root without it
+        command.append("--allow-root")
     typer.echo(
         f"JupyterLab on the notebooks in {NOTEBOOKS_DIR} (kernel {KERNEL_NAME} is this Python), "
         f"using the store in {state_dir}; Ctrl-C stops it."

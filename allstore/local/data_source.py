@@ -77,6 +77,16 @@ def prepare(spec: str, state_dir: Path, status: Callable[[str], None] = lambda _
             users=target / synthetic.USERS_FILE,
             images=target / synthetic.IMAGES_DIR,
         )
+    folder = real_data_folder(spec)
+    assert folder is not None  # real_data_folder raises for anything else
+    return _real_folder(folder.resolve(), target, status)
+
+
+def real_data_folder(spec: str) -> Path | None:
+    """The folder `spec` names (a path, or a fetched dataset), None for a synthetic size; DataError
+    for anything else, so `local up` can refuse a bad --data before it starts anything."""
+    if synthetic_size(spec) is not None:
+        return None
     folder = Path(spec).expanduser()
     if not folder.is_dir():
         folder = DATASETS_DIR / spec
@@ -85,7 +95,7 @@ def prepare(spec: str, state_dir: Path, status: Callable[[str], None] = lambda _
             f"--data {spec!r} is neither a synthetic size ({', '.join(SIZES)} or an item count), "
             f"a folder, nor a dataset fetched into {DATASETS_DIR} (try `allstore data fetch`)"
         )
-    return _real_folder(folder.resolve(), target, status)
+    return folder
 
 
 def _find(folder: Path, pattern: re.Pattern[str]) -> Path | None:

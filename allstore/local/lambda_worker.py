@@ -13,6 +13,7 @@ import sys
 import time
 import traceback
 import uuid
+import warnings
 from dataclasses import dataclass
 from multiprocessing.connection import Connection
 from typing import Any
@@ -50,6 +51,9 @@ def error_payload(error: BaseException) -> dict[str, Any]:
 def serve(connection: Connection, code_dir: str, handler_name: str) -> None:
     """Load the handler (the process already has the function's environment) and answer invocations until EOF."""
     environment = os.environ
+    # Powertools warns on every invocation that adds no metric (most of them); in a local log that
+    # one line drowns out what matters. Metrics that are added are still flushed as usual.
+    warnings.filterwarnings("ignore", message="No application metrics to publish", category=UserWarning)
     calls = aws_call_log.from_environment()  # None unless the tests record AWS calls
     try:
         handler = load_handler(code_dir, handler_name)
