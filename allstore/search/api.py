@@ -20,6 +20,8 @@ from allstore.search.bulk import (
     execute_bulk,
     parse_bulk,
     update_from_body,
+    update_source_filter,
+    updated_source,
     write_response,
 )
 from allstore.search.errors import (
@@ -508,8 +510,8 @@ class SearchApi:
             routing=request.params.get("routing", alias_routing),
             conditions=Conditions.parse(request.params),
         )
-        self._maybe_refresh(request, index)
-        return (201 if result.result == "created" else 200), write_response(index.name, result)
+        forced = self._maybe_refresh(request, index)
+        return (201 if result.result == "created" else 200), write_response(index, result, forced)
 
     def get_doc(self, request: Request) -> tuple[int, Body]:
         index = self.store.single(request.args["index"])
@@ -560,21 +562,38 @@ class SearchApi:
     def delete_doc(self, request: Request) -> tuple[int, Body]:
         index = self.store.single(request.args["index"])
         result = index.delete(request.args["id"], Conditions.parse(request.params))
-        self._maybe_refresh(request, index)
-        return (404 if result.result == "not_found" else 200), write_response(index.name, result)
+        forced = self._maybe_refresh(request, index)
+        return (404 if result.result == "not_found" else 200), write_response(index, result, forced)
 
     def update_doc(self, request: Request) -> tuple[int, Body]:
         # a missing index is created even without an upsert, as OpenSearch creates it
         index, alias_routing = self.store.write_target(request.args["index"], request.flag("require_alias"))
+        body = request.json_object()
         result = update_from_body(
             index,
             request.args["id"],
-            request.json_object(),
+            body,
             request.params.get("routing", alias_routing),
             Conditions.parse(request.params, external_allowed=False),
         )
-        self._maybe_refresh(request, index)
-        return (201 if result.result == "created" else 200), write_response(index.name, result)
+        forced = self._maybe_refresh(request, index)
+        get = updated_source(
+            index, request.args["id"], update_source_filter(body, url=self._url_source(request))
+        )
+        return (201 if result.result == "created" else 200), write_response(index, result, forced, get)
+
+    @staticmethod
+    def _url_source(request: Request) -> SourceFilter | None:
+        """The `_source` URL parameters of an update or bulk request, None when absent."""
+        if not any(name in request.params for name in ("_source", "_source_includes", "_source_excludes")):
+            return None
+        if request.params.get("_source") == "false":
+            return None
+        return SourceFilter.parse(
+            request.params.get("_source"),
+            request.params.get("_source_includes"),
+            request.params.get("_source_excludes"),
+        )
 
     def bulk(self, request: Request) -> tuple[int, Body]:
         actions = parse_bulk(
@@ -583,16 +602,20 @@ class SearchApi:
             request.params.get("routing"),
             request.flag("require_alias"),
         )
-        response, touched = execute_bulk(self.store, actions)
+        response, touched = execute_bulk(
+            self.store, actions, _forces_refresh(request), self._url_source(request)
+        )
         if _wants_refresh(request):
             for name in touched:
                 if self.store.exists(name):
                     self.store.get(name).refresh()
         return 200, response
 
-    def _maybe_refresh(self, request: Request, index: SearchIndex) -> None:
+    def _maybe_refresh(self, request: Request, index: SearchIndex) -> bool:
+        """Refresh when asked; True when `refresh=true` forced it (OpenSearch's `forced_refresh`)."""
         if _wants_refresh(request):
             index.refresh()
+        return _forces_refresh(request)
 
     # --- search ------------------------------------------------------------------------------------
 
@@ -799,6 +822,10 @@ def _check_parameters(path: str, handler: str, params: dict[str, str]) -> None:
         if name in REFUSED:
             raise unsupported(REFUSED[name])
         raise bad_request(f"request [{path}] contains unrecognized parameter: [{name}]")
+
+
+def _forces_refresh(request: Request) -> bool:
+    return request.params.get("refresh") in ("", "true")
 
 
 def _wants_refresh(request: Request) -> bool:

@@ -13,11 +13,11 @@ from typing import Any
 
 from allstore.search.errors import SearchError, bad_request, unsupported
 from allstore.search.index import NO_CONDITIONS, Conditions, SearchIndex, WriteResult
+from allstore.search.source_filter import SourceFilter
 from allstore.search.store import IndexStore
 
 ACTIONS = ("index", "create", "update", "delete")
 STATUS_BY_RESULT = {"created": 201, "updated": 200, "deleted": 200, "noop": 200, "not_found": 404}
-SHARDS = {"total": 2, "successful": 1, "failed": 0}
 # Optimistic-concurrency and external-versioning parameters, in URLs and bulk metadata.
 CONDITIONAL_WRITE_PARAMETERS = frozenset({"if_seq_no", "if_primary_term", "version", "version_type"})
 
@@ -25,7 +25,7 @@ CONDITIONAL_WRITE_PARAMETERS = frozenset({"if_seq_no", "if_primary_term", "versi
 # Action metadata keys: honoured, or (retry_on_conflict: writes here never conflict mid-update)
 # without effect; OpenSearch refuses any other key, as here.
 METADATA_KEYS = (
-    frozenset({"_index", "_id", "routing", "retry_on_conflict", "require_alias"})
+    frozenset({"_index", "_id", "routing", "retry_on_conflict", "require_alias", "op_type", "_source"})
     | CONDITIONAL_WRITE_PARAMETERS
 )
 
@@ -39,6 +39,7 @@ class BulkAction:
     routing: str | None = None
     require_alias: bool = False
     conditions: Conditions = NO_CONDITIONS
+    metadata_source: Any = None  # an update's `_source` given in its metadata line
     _source: Any = field(default=None, init=False)
 
     def source(self) -> Any:
@@ -71,6 +72,8 @@ def parse_bulk(
                 f"Malformed action/metadata line [{line_number}], expected one action name and its metadata"
             )
         ((action, metadata),) = header.items()
+        if action == "index" and isinstance(metadata, dict) and metadata.get("op_type") == "create":
+            action = "create"  # reported under `create`, as OpenSearch reports it
         if action not in ACTIONS:
             raise bad_request(
                 f"Malformed action/metadata line [{line_number}], expected one of [create, delete, index, "
@@ -118,6 +121,7 @@ def parse_bulk(
                 Conditions.parse(
                     metadata, external_allowed=action != "update"
                 ),  # a bad one fails the request
+                metadata.get("_source"),
             )
         )
     if not actions:
@@ -127,8 +131,14 @@ def parse_bulk(
     return actions
 
 
-def execute_bulk(store: IndexStore, actions: list[BulkAction]) -> tuple[dict[str, Any], set[str]]:
-    """Apply `actions` in order; returns the response body and the names of the indices written."""
+def execute_bulk(
+    store: IndexStore,
+    actions: list[BulkAction],
+    forced_refresh: bool = False,
+    source: SourceFilter | None = None,
+) -> tuple[dict[str, Any], set[str]]:
+    """Apply `actions` in order; returns the response body and the names of the indices written.
+    `source` is the request's `_source` for update items."""
     started = time.perf_counter()
     _map_new_fields(store, actions)
     items: list[dict[str, Any]] = []
@@ -136,6 +146,13 @@ def execute_bulk(store: IndexStore, actions: list[BulkAction]) -> tuple[dict[str
     for action in actions:
         try:
             written, result = _apply(store, action)
+            get = None
+            if action.action == "update":
+                get = updated_source(
+                    written,
+                    action.id or "",
+                    update_source_filter(action.source(), action.metadata_source, source),
+                )
         except SearchError as error:
             failure = {"type": error.error_type, "reason": error.reason, **error.details}
             items.append(
@@ -149,25 +166,63 @@ def execute_bulk(store: IndexStore, actions: list[BulkAction]) -> tuple[dict[str
                 }
             )
             continue
-        touched.add(written)
+        touched.add(written.name)
         status = STATUS_BY_RESULT[result.result]
-        items.append({action.action: {**write_response(written, result), "status": status}})
+        items.append(
+            {action.action: {**write_response(written, result, forced_refresh, get), "status": status}}
+        )
     errors = any("error" in next(iter(item.values())) for item in items)
     took = int((time.perf_counter() - started) * 1000)
     return {"took": took, "errors": errors, "items": items}, touched
 
 
-def write_response(index: str, result: WriteResult) -> dict[str, Any]:
-    """The body OpenSearch returns for one document write."""
-    return {
-        "_index": index,
+def write_response(
+    index: SearchIndex, result: WriteResult, forced_refresh: bool = False, get: dict[str, Any] | None = None
+) -> dict[str, Any]:
+    """The body OpenSearch returns for one document write: `forced_refresh` after `refresh=true`,
+    `_shards` counting the primary and the index's replicas (one node: only the primary succeeds),
+    `get` for an update that asked for its `_source`."""
+    body: dict[str, Any] = {
+        "_index": index.name,
         "_id": result.id,
         "_version": result.version,
         "result": result.result,
-        "_shards": SHARDS,
-        "_seq_no": result.seq_no,
-        "_primary_term": 1,
     }
+    if forced_refresh:
+        body["forced_refresh"] = True
+    body["_shards"] = {"total": index.shard_copies, "successful": 1, "failed": 0}
+    body.update({"_seq_no": result.seq_no, "_primary_term": 1})
+    if get is not None:
+        body["get"] = get
+    return body
+
+
+def updated_source(
+    index: SearchIndex, doc_id: str, source_filter: SourceFilter | None
+) -> dict[str, Any] | None:
+    """An update response's `get`: the document as written, filtered as the request's `_source` asks."""
+    if source_filter is None:
+        return None
+    doc = index.get(doc_id)
+    if doc is None:
+        return None
+    get: dict[str, Any] = {"_seq_no": doc.seq_no, "_primary_term": 1, "found": True}
+    source = source_filter.apply(doc.source)
+    if source is not None:
+        get["_source"] = source
+    return get
+
+
+def update_source_filter(
+    body: Any, metadata_source: Any = None, url: SourceFilter | None = None
+) -> SourceFilter | None:
+    """The `_source` an update asks back (body, bulk metadata, or URL), None when it asks nothing."""
+    spec = body.get("_source") if isinstance(body, dict) and "_source" in body else metadata_source
+    if spec is None:
+        return url
+    if spec is False or spec == "false":
+        return None
+    return SourceFilter.parse(spec)
 
 
 def _map_new_fields(store: IndexStore, actions: list[BulkAction]) -> None:
@@ -189,12 +244,12 @@ def _map_new_fields(store: IndexStore, actions: list[BulkAction]) -> None:
             continue  # e.g. an invalid index name: each item reports it when applied
 
 
-def _apply(store: IndexStore, action: BulkAction) -> tuple[str, WriteResult]:
+def _apply(store: IndexStore, action: BulkAction) -> tuple[SearchIndex, WriteResult]:
     """Apply one action; returns the concrete index it wrote (an alias names its write index)."""
     if action.action in ("index", "create"):
         index, alias_routing = store.write_target(action.index, action.require_alias)
         routing = action.routing if action.routing is not None else alias_routing
-        return index.name, index.index(
+        return index, index.index(
             action.id,
             action.source(),
             create_only=action.action == "create",
@@ -203,10 +258,10 @@ def _apply(store: IndexStore, action: BulkAction) -> tuple[str, WriteResult]:
         )
     if action.action == "delete":  # a delete does not create the index; an update does, as in OpenSearch
         index = store.single(action.index)
-        return index.name, index.delete(action.id, action.conditions)
+        return index, index.delete(action.id, action.conditions)
     index, alias_routing = store.write_target(action.index, action.require_alias)
     routing = action.routing if action.routing is not None else alias_routing
-    return index.name, update_from_body(index, action.id, action.source(), routing, action.conditions)
+    return index, update_from_body(index, action.id, action.source(), routing, action.conditions)
 
 
 def update_from_body(

@@ -22,7 +22,7 @@ DATE = "date"
 DATE_NANOS = "date_nanos"
 DATE_TYPES = frozenset({DATE, DATE_NANOS})
 DEFAULT_FORMATS = {
-    DATE: "strict_date_time_no_millis||strict_date_optional_time||epoch_millis",
+    DATE: "strict_date_optional_time||epoch_millis",  # what OpenSearch 3.3 reports in its errors
     DATE_NANOS: "strict_date_optional_time_nanos||epoch_millis",
 }
 NANOS_PER_MILLI = 1_000_000

@@ -212,10 +212,12 @@ def new_document_id() -> str:
 def validate_document_id(doc_id: str) -> str:
     if not doc_id:
         raise bad_request("if _id is specified it must not be empty")
-    if len(doc_id.encode()) > MAX_ID_BYTES:
-        raise bad_request(
-            f"id [{doc_id[:40]}...] is too long, must be no longer than {MAX_ID_BYTES} bytes "
-            f"but was: {len(doc_id.encode())}"
+    if len(doc_id.encode()) > MAX_ID_BYTES:  # a request validation failure, as in OpenSearch
+        raise SearchError(
+            400,
+            "action_request_validation_exception",
+            f"Validation Failed: 1: id [{doc_id[:40]}...] is too long, must be no longer than {MAX_ID_BYTES} "
+            f"bytes but was: {len(doc_id.encode())};",
         )
     return doc_id
 

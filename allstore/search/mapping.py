@@ -397,9 +397,12 @@ def _add_value(doc: tantivy.Document, spec: FieldSpec, value: Any, doc_id: str) 
     except (TypeError, ValueError, OverflowError):
         if spec.ignore_malformed:
             return  # the document is indexed without this value, as OpenSearch's ignore_malformed does
-        raise mapper_parsing_error(
+        raise SearchError(
+            400,
+            "mapper_parsing_exception",
             f"failed to parse field [{spec.path}] of type [{spec.type}] in document with id "
-            f"'{doc_id}'. Preview of field's value: '{value}'"
+            f"'{doc_id}'. Preview of field's value: '{value}'",
+            **({"caused_by": cause} if (cause := _parse_cause(spec, value)) else {}),
         ) from None
     if spec.is_string:
         if spec.ignore_above is not None and len(coerced) > spec.ignore_above:
@@ -411,6 +414,32 @@ def _add_value(doc: tantivy.Document, spec: FieldSpec, value: Any, doc_id: str) 
         doc.add_float(spec.path, coerced)
     else:
         doc.add_boolean(spec.path, coerced)
+
+
+def _parse_cause(spec: FieldSpec, value: Any) -> dict[str, Any] | None:
+    """The `caused_by` OpenSearch gives a value its field cannot read (its Java exception's type)."""
+    if spec.type in INTEGER_TYPES | FLOAT_TYPES:
+        if isinstance(value, int | float) and not isinstance(value, bool):
+            return {
+                "type": "input_coercion_exception",
+                "reason": f"Numeric value ({value}) out of range of {spec.type}",
+            }
+        return {"type": "number_format_exception", "reason": f'For input string: "{value}"'}
+    if spec.type == BOOLEAN:
+        return {
+            "type": "illegal_argument_exception",
+            "reason": f"Failed to parse value [{value}] as only [true] or [false] are allowed.",
+        }
+    if spec.type in DATE_TYPES:
+        return {
+            "type": "illegal_argument_exception",
+            "reason": f"failed to parse date field [{value}] with format [{spec.dates.format}]",
+            "caused_by": {
+                "type": "date_time_parse_exception",
+                "reason": "Failed to parse with all enclosed parsers",
+            },
+        }
+    return None
 
 
 def _walk(properties: dict[str, Any], prefix: str) -> Iterator[FieldSpec]:
@@ -751,6 +780,14 @@ def _add_dynamic(
                 )
             for obj in objects:
                 changed |= _add_dynamic(existing["properties"], obj, f"{path}.", rules)
+        elif (
+            existing is not None
+            and value is not None
+            and existing.get("type", OBJECT if "properties" in existing else None) == OBJECT
+        ):
+            raise mapper_parsing_error(
+                f"object mapping for [{path}] tried to parse field [{path}] as object, but found a concrete value"
+            )
         elif existing is None:
             inferred = rules.mapping_for(path, value)
             if inferred is not None:

@@ -502,3 +502,71 @@ def test_optimistic_concurrency_and_external_versions(engines):
         return answers
 
     agree(engines, ["r-occ"], scenario)
+
+
+# ------------------------------------------------------------------------- §9 response shapes
+
+
+def test_write_responses_have_opensearchs_shape(engines):
+    mappings = {
+        "properties": {
+            "n": {"type": "integer"},
+            "b": {"type": "boolean"},
+            "d": {"type": "date"},
+            "o": {"type": "object"},
+        }
+    }
+
+    def scenario(client: OpenSearch) -> Any:
+        answers: dict[str, Any] = {}
+        for replicas in (0, 1):  # _shards counts the primary and each replica (one node: only the primary)
+            name = f"r-shape-{replicas}"
+            client.indices.create(
+                index=name, body={"settings": {"number_of_replicas": replicas}, "mappings": mappings}
+            )
+            answers[f"forced_{replicas}"] = client.index(index=name, id="1", body={"n": 1}, refresh="true")
+        index = "r-shape-0"
+        answers["wait_for"] = client.index(index=index, id="1", body={"n": 1}, refresh="wait_for")
+        answers["delete_forced"] = client.delete(index=index, id="1", refresh="true")
+        answers["update_source"] = client.update(
+            index=index, id="2", body={"doc": {"n": 2}, "doc_as_upsert": True, "_source": True}
+        )
+        answers["update_source_param"] = client.update(
+            index=index, id="2", body={"doc": {"n": 3}}, params={"_source": "n"}
+        )
+        bulk = client.bulk(
+            body=[
+                {"index": {"_index": index, "_id": "3", "op_type": "create"}},
+                {"n": 3},
+                {"create": {"_index": index, "_id": "4"}},
+                {"n": 4},
+                {"update": {"_index": index, "_id": "3", "_source": True}},
+                {"doc": {"n": 4}},
+                {"index": {"_index": index, "_id": "5"}},
+                {"n": "abc"},
+                {"index": {"_index": index, "_id": "6"}},
+                {"b": "maybe"},
+                {"index": {"_index": index, "_id": "7"}},
+                {"d": "soon"},
+                {"index": {"_index": index, "_id": "8"}},
+                {"o": 5},
+            ],
+            refresh="true",
+        )
+        answers["bulk"] = [
+            {
+                action: {
+                    key: value
+                    if key != "error"
+                    else {"type": value["type"], "caused_by": value.get("caused_by", {}).get("type")}
+                    for key, value in item.items()
+                }
+            }
+            for entry in bulk["items"]
+            for action, item in entry.items()
+        ]
+        answers["long_id"] = outcome(client, lambda c: c.index(index=index, id="x" * 600, body={}))
+        answers["metadata_field"] = outcome(client, lambda c: c.index(index=index, id="9", body={"_id": "x"}))
+        return answers
+
+    agree(engines, ["r-shape-0", "r-shape-1"], scenario)

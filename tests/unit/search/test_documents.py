@@ -196,3 +196,42 @@ def test_over_long_id_is_refused(products):
     with pytest.raises(RequestError) as raised:
         products.index(index="items", id="x" * 513, body=TENT)
     assert "too long" in raised.value.info["error"]["reason"]
+
+
+def test_write_responses_have_opensearchs_shape(client):
+    """Issue 21 §9: forced_refresh after refresh=true (not wait_for), _shards from the replica
+    count, an update's `get` when it asks for `_source`, bulk index with op_type create reported
+    under `create`, mapper failures with OpenSearch's caused_by."""
+    client.indices.create(
+        index="none",
+        body={"settings": {"number_of_replicas": 0}, "mappings": {"properties": {"n": {"type": "integer"}}}},
+    )
+    forced = client.index(index="none", id="1", body={"n": 1}, refresh="true")
+    assert forced["forced_refresh"] is True and forced["_shards"] == {
+        "total": 1,
+        "successful": 1,
+        "failed": 0,
+    }
+    assert "forced_refresh" not in client.index(index="none", id="1", body={"n": 1}, refresh="wait_for")
+    default = client.index(index="two", id="1", body={"n": 1})
+    assert default["_shards"] == {"total": 2, "successful": 1, "failed": 0}  # AWS's default: one replica
+    updated = client.update(index="none", id="1", body={"doc": {"n": 2}, "_source": ["n"]})
+    assert updated["get"] == {
+        "_seq_no": updated["_seq_no"],
+        "_primary_term": 1,
+        "found": True,
+        "_source": {"n": 2},
+    }
+    items = client.bulk(
+        body=[
+            {"index": {"_index": "none", "_id": "2", "op_type": "create"}},
+            {"n": 2},
+            {"index": {"_index": "none", "_id": "3"}},
+            {"n": "abc"},
+        ]
+    )["items"]
+    assert items[0]["create"]["result"] == "created"
+    assert items[1]["index"]["error"]["caused_by"] == {
+        "type": "number_format_exception",
+        "reason": 'For input string: "abc"',
+    }
