@@ -8,7 +8,7 @@ gzipped or not, from a path or straight from S3.
 from __future__ import annotations
 
 import io
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import IO, Any
 
 import pandas as pd
@@ -112,17 +112,30 @@ def read_users(source: str | IO[bytes], s3: Any = None) -> pd.DataFrame:
     return pd.DataFrame([{"USER_ID": records.user_id(record), **record} for record in valid])
 
 
-def sample_users(interactions: pd.DataFrame, max_interactions: int, seed: int = 42) -> pd.DataFrame:
-    """Whole histories of randomly chosen users, as many as fit in `max_interactions` rows.
+def demo_users(s3: Any, bucket: str) -> pd.Series:
+    """The store's demo users (its log-in list), as the stack's set-up copied them to `raw/users/`."""
+    key = staging_keys(s3, bucket, "raw/users/")[0]
+    return read_users(f"s3://{bucket}/{key}", s3=s3).USER_ID
+
+
+def sample_users(
+    interactions: pd.DataFrame, max_interactions: int, seed: int = 42, keep: Iterable[str] = ()
+) -> pd.DataFrame:
+    """Whole histories of the `keep` users (the store's demo users: a participant logs in as one and
+    must see personalised results) plus randomly chosen users, as many as fit in `max_interactions`
+    rows.
 
     Sampling users rather than rows keeps each kept user's sequence intact, which the sequence-aware
     recipes learn from.
     """
     if len(interactions) <= max_interactions:
         return interactions
-    counts = interactions["USER_ID"].value_counts().sample(frac=1.0, random_state=seed)
-    kept = counts.index[counts.cumsum() <= max_interactions]
-    return interactions[interactions["USER_ID"].isin(kept)].reset_index(drop=True)
+    counts = interactions["USER_ID"].value_counts()
+    kept = counts.index.intersection(pd.Index(list(keep)))
+    others = counts.drop(kept).sample(frac=1.0, random_state=seed)
+    room = max_interactions - int(counts[kept].sum())
+    chosen = kept.append(others.index[others.cumsum() <= room])
+    return interactions[interactions["USER_ID"].isin(chosen)].reset_index(drop=True)
 
 
 def csv_bytes(frame: pd.DataFrame) -> bytes:

@@ -21,14 +21,17 @@ class ResourceFailed(RuntimeError):
 
 
 def wait_until_active(
-    describe: Callable[[], dict[str, Any]], what: str, timeout: float = 4 * 3600
+    describe: Callable[[], dict[str, Any]], what: str, timeout: float = 4 * 3600, expected: str = ""
 ) -> dict[str, Any]:
     """Poll `describe()` (returning the resource, with `status`) until ACTIVE; returns the resource.
 
-    Raises `ResourceFailed` with the service's `failureReason` if it fails, `TimeoutError` after
+    `expected` (e.g. "20-40 min on AWS") is printed first, so a participant knows whether to wait or
+    to go on with something else meanwhile. Raises `ResourceFailed` with the service's `failureReason` if it fails, `TimeoutError` after
     `timeout` seconds.
     """
     started = time.monotonic()
+    if expected:
+        print(f"{what}: expected {expected}")
     with tqdm(desc=what, bar_format="{desc} [{elapsed}]") as bar:
         pause = intervals()
         while True:

@@ -8,7 +8,7 @@ SageMaker notebook instance (the notebooks' `util` puts the repository on sys.pa
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -22,7 +22,8 @@ class Kind:
     list_key: str
     arn_key: str
     describe_operation: str
-    delete_operation: str
+    delete_operation: str  # "" for a kind the clean-up never deletes
+    name_key: str = "name"  # import jobs are named by jobName
 
     @property
     def describe_key(self) -> str:
@@ -54,6 +55,17 @@ SOLUTION = _kind("solution", "solutions", "solutionArn")
 DATASET = _kind("dataset", "datasets", "datasetArn")
 SCHEMA = _kind("schema", "schemas", "schemaArn")
 DATASET_GROUP = _kind("dataset group", "dataset_groups", "datasetGroupArn")
+# Import jobs are found by name to be reused, never deleted: the service has no DeleteDatasetImportJob
+# (they go with their dataset).
+IMPORT_JOB = Kind(
+    "dataset import job",
+    "list_dataset_import_jobs",
+    "datasetImportJobs",
+    "datasetImportJobArn",
+    "describe_dataset_import_job",
+    delete_operation="",
+    name_key="jobName",
+)
 
 
 def belongs_to(name: str, stack: str) -> bool:
@@ -75,6 +87,18 @@ def list_all(personalize: Any, kind: Kind, **filters: str) -> Iterator[dict[str,
 def find_arn(personalize: Any, kind: Kind, name: str, **filters: str) -> str:
     """The ARN of the `kind` named `name`; LookupError naming the notebook to run when there is none."""
     for document in list_all(personalize, kind, **filters):
-        if document.get("name") == name:
+        if document.get(kind.name_key) == name:
             return document[kind.arn_key]
     raise LookupError(f"No {kind.label} named {name!r}: run the notebook that creates it first.")
+
+
+def get_or_create(
+    personalize: Any, kind: Kind, name: str, create: Callable[[], dict[str, Any]], **filters: str
+) -> str:
+    """The ARN of the `kind` named `name`, calling `create()` (a Create operation) only when there is
+    none: a notebook run twice, or resumed in a fresh kernel, reuses what the first run made instead
+    of failing with ResourceAlreadyExistsException."""
+    try:
+        return find_arn(personalize, kind, name, **filters)
+    except LookupError:
+        return create()[kind.arn_key]

@@ -13,6 +13,7 @@ import pytest
 from allstore.personalize import recipes
 from allstore.personalize.server import PersonalizeServer
 from allstore.workshop.cleanup import STAGES, delete_resources, find_resources
+from allstore.workshop.resources import DATASET_GROUP, IMPORT_JOB, get_or_create
 from tests.unit.personalize.conftest import Clients, deploy, generate_store, make_clients
 
 KINDS = [kind for stage in STAGES for kind in stage]
@@ -81,3 +82,23 @@ def test_kinds_match_the_aws_api(kind) -> None:
     assert kind.list_key in operation(kind.list_operation).output_shape.members
     assert kind.describe_key in operation(kind.describe_operation).output_shape.members
     assert kind.arn_key in operation(kind.delete_operation).input_shape.members
+
+
+def test_import_jobs_are_found_by_job_name_as_the_aws_api_lists_them() -> None:
+    model = boto3.client("personalize", region_name="us-east-1").meta.service_model
+    listing = model.operation_model("ListDatasetImportJobs").output_shape.members[IMPORT_JOB.list_key]
+    assert {IMPORT_JOB.name_key, IMPORT_JOB.arn_key} <= set(listing.member.members)
+    assert IMPORT_JOB.describe_key in model.operation_model("DescribeDatasetImportJob").output_shape.members
+    assert "DeleteDatasetImportJob" not in model.operation_names  # so the clean-up has none to call
+
+
+def test_get_or_create_creates_once(service: Clients) -> None:
+    p = service.personalize
+    calls = []
+
+    def create() -> dict:
+        calls.append(1)
+        return p.create_dataset_group(name="shop")
+
+    first = get_or_create(p, DATASET_GROUP, "shop", create)
+    assert get_or_create(p, DATASET_GROUP, "shop", create) == first and len(calls) == 1

@@ -9,7 +9,7 @@ import warnings
 import numpy as np
 import pandas as pd
 import pytest
-from util import dataformat, diagnostic, preproc  # Personalize/ is on sys.path: see conftest
+from util import dataformat, diagnostic, preproc, progress  # Personalize/ is on sys.path: see conftest
 
 
 def test_loglog_fit_recovers_a_power_law_whatever_the_order() -> None:
@@ -109,3 +109,20 @@ def test_items_dataset_has_no_empty_categoricals() -> None:
     }
     second = dataset.to_dict("records")[1]
     assert (second["CATEGORY_L1"], second["CATEGORY_L2"], second["BRAND"]) == ("unknown",) * 3
+
+
+def test_sample_users_always_keeps_the_demo_users() -> None:
+    interactions = pd.DataFrame(
+        {"USER_ID": [f"u{n % 50}" for n in range(1000)], "ITEM_ID": [f"i{n % 7}" for n in range(1000)]}
+    )
+    demo = ["u3", "u17", "not-a-shopper"]
+    for seed in range(5):
+        sample = dataformat.sample_users(interactions, 200, seed=seed, keep=demo)
+        assert {"u3", "u17"} <= set(sample.USER_ID)
+        assert len(sample) <= 200 and sample.USER_ID.nunique() == 10  # whole histories of 20 rows
+
+
+def test_a_wait_says_what_to_expect_first(capsys) -> None:
+    states = iter([{"status": "CREATE IN_PROGRESS"}, {"status": "ACTIVE"}])
+    progress.wait_until_active(lambda: next(states), "training", expected="30-60 min on AWS")
+    assert capsys.readouterr().out.startswith("training: expected 30-60 min on AWS\n")

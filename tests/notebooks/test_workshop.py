@@ -42,17 +42,47 @@ def campaign_arn(store: WorkshopStore, name: str) -> str:
     return next(campaign["campaignArn"] for campaign in campaigns if campaign["name"] == name)
 
 
+def workshop_solutions(store: WorkshopStore) -> dict[str, dict]:
+    """The workshop's solutions by name, as DescribeSolution answers."""
+    personalize = store.client("personalize")
+    return {
+        summary["name"]: personalize.describe_solution(solutionArn=summary["solutionArn"])["solution"]
+        for summary in personalize.list_solutions()["solutions"]
+        if summary["name"].startswith(f"{store.stack}-workshop-")
+    }
+
+
 def test_our_first_campaign(workshop_store: WorkshopStore, run_notebook) -> None:
     printed = run_notebook("1. Our First Campaign.ipynb", SAMPLE_INTERACTIONS=SAMPLE)
 
     assert set(json.loads(marker(printed, "METRICS"))) == METRIC_KEYS
-    assert re.search(r"^RECOMMENDED 10 items for \S+$", printed, re.MULTILINE)
     assert "RECOMMENDED 10 items for a new visitor" in printed
     prefix = f"{workshop_store.stack}-workshop"
     campaign = campaign_arn(workshop_store, f"{prefix}-user-personalization")
     assert workshop_store.wired(RECOMMENDATIONS) == {"campaignArn": campaign, "filterArn": ""}
+    # every model of the workshop started at once, on the current recipes, automatic training off
+    solutions = workshop_solutions(workshop_store)
+    assert {name: solution["recipeArn"].rsplit("/", 1)[1] for name, solution in solutions.items()} == {
+        f"{prefix}-user-personalization": "aws-user-personalization-v2",
+        f"{prefix}-sims": "aws-sims",
+        f"{prefix}-personalized-ranking": "aws-personalized-ranking-v2",
+    }
+    assert not any(solution["performAutoTraining"] for solution in solutions.values())
 
-    user_id = json.loads(workshop_store.get("/Prod/session").content)["UserList"][0]["Id"]
+    # the store's demo users (its log-in list) are all in the training data, so each is personalised
+    demo_users = [user["Id"] for user in workshop_store.get("/Prod/session").json()["UserList"]]
+    s3 = workshop_store.client("s3")
+    bucket = workshop_store.environment["STAGING_BUCKET"]
+    trained = s3.get_object(Bucket=bucket, Key="workshop/interactions.csv")["Body"].read().decode()
+    trained_users = {line.split(",", 1)[0] for line in trained.splitlines()[1:]}
+    assert demo_users and set(demo_users) <= trained_users
+    kept, total, user_id = re.fullmatch(
+        r"(\d+) of (\d+) - we follow (\S+)", marker(printed, "DEMO USERS kept:")
+    ).groups()
+    assert int(kept) == int(total) == len(demo_users) and user_id in demo_users
+    assert re.search(
+        rf"^RECOMMENDED 10 items for {user_id}$", printed, re.MULTILINE
+    )  # the notebook follows them
     served = workshop_store.get_when_wired(f"/Prod/recommendations/{user_id}")
     assert served.status_code == 200
     body = served.json()
@@ -63,6 +93,18 @@ def test_our_first_campaign(workshop_store: WorkshopStore, run_notebook) -> None
     expected_ids = [item["itemId"] for item in expected["itemList"]]
     served_ids = [item["asin"] for item in body["results"]]
     assert served_ids and set(served_ids) <= set(expected_ids)
+
+    # run again (a participant re-running it, or a fresh kernel): everything is found, nothing made twice
+    versions = {
+        name: solution["latestSolutionVersion"]["solutionVersionArn"] for name, solution in solutions.items()
+    }
+    again = run_notebook("1. Our First Campaign.ipynb", SAMPLE_INTERACTIONS=SAMPLE)
+    assert marker(again, "METRICS") == marker(printed, "METRICS")
+    assert campaign_arn(workshop_store, f"{prefix}-user-personalization") == campaign
+    assert {
+        name: solution["latestSolutionVersion"]["solutionVersionArn"]
+        for name, solution in workshop_solutions(workshop_store).items()
+    } == versions
 
 
 def test_enabling_real_time_feedback(workshop_store: WorkshopStore, run_notebook) -> None:
@@ -108,16 +150,18 @@ def test_expanding_to_other_campaigns(workshop_store: WorkshopStore, run_noteboo
 
 
 def test_improving_relevance(workshop_store: WorkshopStore, run_notebook) -> None:
-    printed = run_notebook("4. Improving Relevance.ipynb", MAX_HPO_TRAINING_JOBS=2)
+    printed = run_notebook("4. Improving Relevance.ipynb")
 
     comparison = json.loads(marker(printed, "COMPARISON"))
-    assert list(comparison) == ["interactions only", "with metadata + HPO"]
+    assert list(comparison) == ["interactions only", "with metadata"]  # HPO is off unless asked for
     assert all(set(values) == METRIC_KEYS for values in comparison.values())
     assert re.search(
         r"^(campaign now serves the metadata model|keeping the first model)", printed, re.MULTILINE
     )
-    names = personalize_names(workshop_store)
-    assert f"{workshop_store.stack}-workshop-user-personalization-metadata" in names["solutions"]
+    metadata = workshop_solutions(workshop_store)[
+        f"{workshop_store.stack}-workshop-user-personalization-metadata"
+    ]
+    assert metadata["performHPO"] is False and metadata["performAutoTraining"] is False
 
 
 def test_data_diagnostic(run_notebook) -> None:

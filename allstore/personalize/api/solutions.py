@@ -94,7 +94,10 @@ class SolutionsApi:
         perform_auto_ml: bool = False,
         event_type: str | None = None,
         solution_config: Result | None = None,
+        perform_auto_training: bool = True,
     ) -> Result:
+        """performAutoTraining defaults to true as on AWS (a new version every 7 days there); the local
+        service records it and runs no schedule."""
         group = self.store.usable(DatasetGroup, dataset_group_arn)
         solution = Solution(
             arn=make_arn(Solution.kind, name),
@@ -105,6 +108,7 @@ class SolutionsApi:
             perform_auto_ml=perform_auto_ml,
             event_type=event_type,
             solution_config=solution_config or {},
+            perform_auto_training=perform_auto_training,
         )
         self._check(solution)
         self.store.new(solution)

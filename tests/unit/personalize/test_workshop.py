@@ -357,3 +357,17 @@ def test_an_event_id_is_recorded_once(clients: Clients, store: Store, state_dir)
         )
     log = next((state_dir / "events").glob("*.jsonl")).read_text().splitlines()
     assert [json.loads(line)["eventId"] for line in log] == [f"seq-{index}" for index in range(4)]
+
+
+def test_perform_auto_training_defaults_to_true_and_can_be_turned_off(clients: Clients, store: Store) -> None:
+    """As on AWS: a solution trains itself every 7 days unless performAutoTraining is false."""
+    shop = deploy(clients, store, name="auto")
+    p = clients.personalize
+    assert p.describe_solution(solutionArn=shop.solution_arn)["solution"]["performAutoTraining"] is True
+    manual_arn = p.create_solution(
+        name="auto-off",
+        datasetGroupArn=shop.group_arn,
+        recipeArn="arn:aws:personalize:::recipe/aws-sims",
+        performAutoTraining=False,
+    )["solutionArn"]
+    assert p.describe_solution(solutionArn=manual_arn)["solution"]["performAutoTraining"] is False
