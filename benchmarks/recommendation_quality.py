@@ -20,7 +20,7 @@ from pathlib import Path
 
 from allstore.data import synthetic
 from allstore.data.interactions import read_interactions
-from allstore.personalize.commands import compare, short_label
+from allstore.personalize.commands import SUMMARY_FIELDS, compare, short_label
 from allstore.personalize.evaluation_protocols import PROTOCOLS
 from allstore.personalize.recipes import TrainingData, get_recipe
 
@@ -66,12 +66,10 @@ def sports_data(path: Path) -> TrainingData:
 
 def report(name: str, data: TrainingData, protocol: str) -> None:
     started = time.perf_counter()
-    results = compare(data, [get_recipe(recipe) for recipe in RECIPES], protocol)
+    results = compare(data, [get_recipe(recipe) for recipe in RECIPES], protocol).results
     print(f"\n### {name}: {len(data.users):,} users, {len(data.items):,} items, protocol {protocol}\n")
     # Item recipes and segment recipes report different metrics: one column per metric of any row.
-    metrics = list(
-        dict.fromkeys(key for row in results for key in row if key not in ("model", "train_seconds"))
-    )
+    metrics = list(dict.fromkeys(key for row in results for key in row if key not in SUMMARY_FIELDS))
     print("| model | " + " | ".join(short_label(key) for key in metrics) + " | train s |")
     print("|---|" + "---:|" * (len(metrics) + 1))
     for row in results:

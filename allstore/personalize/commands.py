@@ -8,15 +8,19 @@ the same split, exclusions and metrics (allstore.personalize.evaluation), so the
 
 from __future__ import annotations
 
+import csv
 import json
 import signal
 import threading
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
+import numpy as np
 import typer
 from rich.console import Console
+from rich.progress import Progress, TextColumn
 from rich.table import Table
 
 from allstore.data.interactions import FORMATS, read_interactions
@@ -24,7 +28,9 @@ from allstore.personalize.evaluation_protocols import PROTOCOLS, Protocol
 from allstore.start_refusals import refused_in_one_line
 
 if TYPE_CHECKING:
+    from allstore.personalize.evaluation import Run
     from allstore.personalize.recipes import Recipe, TrainingData
+    from allstore.personalize.recipes.validation import PerUser
 
 DEFAULT_RECIPES = ("aws-user-personalization", "aws-sims")
 WIDE_OUTPUT = 160
@@ -39,23 +45,44 @@ def evaluate(
     ] = None,
     recipe: Annotated[
         list[str] | None,
-        typer.Option(help="Recipe name or ARN; repeat for several (default: user-personalization and sims)."),
+        typer.Option(
+            help="Recipe name (as printed, or aws-...) or ARN; repeat for several "
+            "(default: user-personalization and sims)."
+        ),
     ] = None,
     protocol: Annotated[str, typer.Option(help=f"One of {', '.join(PROTOCOLS)}.")] = "leave-one-out",
+    seeds: Annotated[
+        int,
+        typer.Option(
+            min=1, help="Repeat the personalize protocol's random split with seeds 0..N-1 and pool the users."
+        ),
+    ] = 1,
+    per_user: Annotated[
+        Path | None,
+        typer.Option(
+            dir_okay=False, help="Write every evaluated user's metrics (CSV: model, seed, user, ...)."
+        ),
+    ] = None,
     json_output: Annotated[
         bool, typer.Option("--json", help="Print one JSON object instead of a table.")
     ] = False,
 ) -> None:
-    """Train recipes and baselines on an interactions file and report their offline metrics."""
+    """Train recipes and baselines on an interactions file and report their offline metrics, each
+    with a 95% bootstrap interval over users and a paired test against the best model."""
     # The models load here, not at the top: every other `allstore` command would pay for them.
-    from allstore.personalize.recipes import TrainingData, get_recipe
+    from allstore.personalize.recipes import TrainingData
 
     if protocol not in PROTOCOLS:
         raise typer.BadParameter(f"expected one of {', '.join(PROTOCOLS)}", param_hint="--protocol")
     if format is not None and format not in FORMATS:
         raise typer.BadParameter(f"expected one of {', '.join(FORMATS)}", param_hint="--format")
+    if seeds > 1 and protocol != "personalize":
+        raise typer.BadParameter(
+            "leave-one-out's split has no random part; repeated seeds need --protocol personalize",
+            param_hint="--seeds",
+        )
     try:
-        recipes = [get_recipe(name) for name in recipe or DEFAULT_RECIPES]
+        recipes = resolve_recipes(recipe or DEFAULT_RECIPES)
     except KeyError as error:
         raise typer.BadParameter(error.args[0], param_hint="--recipe") from None
     try:
@@ -69,16 +96,20 @@ def evaluate(
     )
 
     try:
-        results = compare(data, recipes, protocol)
+        comparison = compare(data, recipes, protocol, seeds=range(seeds), progress=not json_output)
     except ValueError as error:
         typer.echo(f"Error: {error}", err=True)
         raise typer.Exit(1) from None
+    if per_user is not None:
+        comparison.write_per_user(per_user, data)
     report = {
         "dataset": interactions.name,
         "protocol": protocol,
         "users": len(data.users),
         "items": len(data.items),
-        "results": results,
+        "seeds": list(range(seeds)),
+        "users_evaluated": comparison.users_evaluated,
+        "results": comparison.results,
     }
     if json_output:
         typer.echo(json.dumps(report))
@@ -86,30 +117,154 @@ def evaluate(
         _print_table(report)
 
 
-def compare(data: TrainingData, recipes: Sequence[Recipe], protocol: Protocol) -> list[dict]:
-    """One result row per recipe and per baseline, all through the same protocol."""
+def resolve_recipes(names: Sequence[str]) -> list[Recipe]:
+    """The recipes for names as `allstore evaluate` prints them (`sims`, `popularity`) or as the
+    service names them (`aws-sims`, ARNs), each once. KeyError (RetiredRecipe for HRNN) otherwise."""
+    from allstore.personalize.recipes import RECIPE_ARN_PREFIX, RECIPES, RETIRED_RECIPES, get_recipe
+
+    resolved: dict[str, Recipe] = {}
+    for name in names:
+        bare = name.removeprefix(RECIPE_ARN_PREFIX)
+        bare = "aws-popularity-count" if bare == "popularity" else bare
+        if not bare.startswith("aws-") and f"aws-{bare}" in RECIPES.keys() | RETIRED_RECIPES.keys():
+            bare = f"aws-{bare}"
+        recipe = get_recipe(bare if bare in RECIPES.keys() | RETIRED_RECIPES.keys() else name)
+        resolved.setdefault(recipe.name, recipe)
+    return list(resolved.values())
+
+
+def model_name(recipe: Recipe) -> str:
+    """The row name: the recipe name without `aws-`; Popularity-Count is the `popularity` baseline."""
+    return "popularity" if recipe.name == "aws-popularity-count" else recipe.name.removeprefix("aws-")
+
+
+@dataclass
+class Comparison:
+    """The table's rows, and the per-user rows behind them (by model, one PerUser per seed)."""
+
+    results: list[dict]
+    per_user: dict[str, list[tuple[int, PerUser]]]
+    users_evaluated: int | None
+
+    def write_per_user(self, path: Path, data: TrainingData) -> None:
+        """CSV: model, seed, user (the file's id), then each per-user metric."""
+        with path.open("w", newline="") as file:
+            writer = None
+            for model, runs in self.per_user.items():
+                for seed, run in runs:
+                    names = list(run.per_user)
+                    if writer is None:
+                        writer = csv.writer(file)
+                        writer.writerow(["model", "seed", "user", *names])
+                    for index, user in enumerate(run.users):
+                        writer.writerow(
+                            [
+                                model,
+                                seed,
+                                data.users[user],
+                                *(repr(float(run.per_user[n][index])) for n in names),
+                            ]
+                        )
+
+
+def compare(
+    data: TrainingData,
+    recipes: Sequence[Recipe],
+    protocol: Protocol,
+    seeds: Sequence[int] = (0,),
+    progress: bool = False,
+) -> Comparison:
+    """One result row per recipe and per baseline, all through the same protocol and splits."""
     # Imported here: the models (and `implicit`) take seconds to import, and every other
     # `allstore` command would pay for them at start-up.
-    from allstore.personalize.evaluation import evaluate as evaluate_recipe
+    from allstore.personalize.evaluation import evaluate_per_user
     from allstore.personalize.recipes.baselines import BASELINES, ActiveUsers
     from allstore.personalize.recipes.popularity import PopularityCount
 
-    named = [(recipe.name.removeprefix("aws-"), recipe) for recipe in recipes]
+    named = [(model_name(recipe), recipe) for recipe in recipes]
     if any(recipe.recipe_type != "USER_SEGMENTATION" for recipe in recipes):
-        named += [("popularity", PopularityCount()), *((baseline.name, baseline) for baseline in BASELINES)]
+        if "popularity" not in dict(named):
+            named.append(("popularity", PopularityCount()))
+        named += [(baseline.name, baseline) for baseline in BASELINES]
     for kind in dict.fromkeys(
         recipe.segment_queries for recipe in recipes if recipe.recipe_type == "USER_SEGMENTATION"
     ):
         baseline = ActiveUsers(kind)
         named.append((baseline.name, baseline))
-    results = []
-    for name, model in named:
-        try:
-            metrics, train_seconds = evaluate_recipe(model, data, model.default_hyperparameters, protocol)
-        except ValueError as error:
-            raise ValueError(f"cannot evaluate {name}: {error}") from error
-        results.append({"model": name, "train_seconds": round(train_seconds, 3), **metrics})
-    return results
+    rows, per_user = [], {}
+    with Progress(
+        *Progress.get_default_columns(),
+        TextColumn("{task.fields[model]}"),
+        console=Console(stderr=True),
+        transient=True,
+        disable=not progress,
+    ) as bar:
+        task = bar.add_task("evaluating", total=len(named) * len(seeds), model="")
+        for name, model in named:
+            runs = []
+            for seed in seeds:
+                bar.update(task, model=f"{name} (seed {seed})" if len(seeds) > 1 else name)
+                try:
+                    runs.append(evaluate_per_user(model, data, model.default_hyperparameters, protocol, seed))
+                except ValueError as error:
+                    raise ValueError(f"cannot evaluate {name}: {error}") from error
+                bar.advance(task)
+            rows.append(_row(name, runs))
+            if runs[0].per_user is not None:
+                per_user[name] = [(seed, run.per_user) for seed, run in zip(seeds, runs, strict=True)]
+    _add_comparisons(rows, per_user)
+    evaluated = {sum(len(run.users) for _, run in runs) for runs in per_user.values()}
+    return Comparison(rows, per_user, evaluated.pop() if len(evaluated) == 1 else None)
+
+
+def _row(name: str, runs: Sequence[Run]) -> dict:
+    """Means pooled over the seeds' users (coverage averaged over seeds), timings per split."""
+    row: dict = {
+        "model": name,
+        "train_seconds": round(float(np.mean([run.train_seconds for run in runs])), 3),
+        "score_seconds": round(float(np.mean([run.score_seconds for run in runs])), 3),
+    }
+    if runs[0].per_user is None:
+        return row | {key: float(np.mean([run.metrics[key] for run in runs])) for key in runs[0].metrics}
+    for key in runs[0].metrics:
+        if key in runs[0].per_user.per_user:
+            row[key] = float(np.concatenate([run.per_user.per_user[key] for run in runs]).mean())
+        else:
+            row[key] = float(np.mean([run.metrics[key] for run in runs]))
+    if len(runs) > 1:
+        row["seed_std"] = {
+            key: float(np.std([run.metrics[key] for run in runs], ddof=1)) for key in runs[0].metrics
+        }
+    return row
+
+
+def _add_comparisons(rows: list[dict], per_user: dict[str, list[tuple[int, PerUser]]]) -> None:
+    """Each row's 95% interval per per-user metric, and its paired difference from the best model
+    on that metric with the Wilcoxon p-value (same users: the same splits for every model)."""
+    from allstore.personalize.evaluation_statistics import interval, paired_p_value
+
+    pooled = {
+        name: {key: np.concatenate([run.per_user[key] for _, run in runs]) for key in runs[0][1].per_user}
+        for name, runs in per_user.items()
+    }
+    for row in rows:
+        values = pooled.get(row["model"])
+        if values is None:
+            continue
+        row["interval_95"] = {key: list(interval(vector)) for key, vector in values.items()}
+        row["vs_best"] = {}
+    keys = dict.fromkeys(key for values in pooled.values() for key in values)
+    for key in keys:
+        candidates = [name for name, values in pooled.items() if key in values]
+        best = max(candidates, key=lambda name: pooled[name][key].mean())
+        for row in rows:
+            if row["model"] in candidates and row["model"] != best:
+                difference = pooled[row["model"]][key] - pooled[best][key]
+                row["vs_best"][key] = {
+                    "best": best,
+                    "difference": float(difference.mean()),
+                    "p_value": paired_p_value(pooled[row["model"]][key], pooled[best][key]),
+                }
 
 
 def short_label(metric: str) -> str:
@@ -129,26 +284,50 @@ def short_label(metric: str) -> str:
     return metric
 
 
+PRIMARY_METRICS = ("ndcg_at_10", "normalized_discounted_cumulative_gain_at_10", "recall_at_1_percent")
+SUMMARY_FIELDS = ("model", "train_seconds", "score_seconds", "interval_95", "vs_best", "seed_std")
+
+
 def _print_table(report: dict) -> None:
+    evaluated = report.get("users_evaluated")
+    seeds = report.get("seeds", [0])
     table = Table(
         title=f"{report['dataset']}: {report['users']:,} users, {report['items']:,} items, "
         f"protocol {report['protocol']}"
+        + (f", {evaluated:,} users evaluated" if evaluated else "")
+        + (f" (seeds {seeds[0]}-{seeds[-1]} pooled)" if len(seeds) > 1 else "")
     )
     metric_names = list(
-        dict.fromkeys(
-            name for row in report["results"] for name in row if name not in ("model", "train_seconds")
-        )
+        dict.fromkeys(name for row in report["results"] for name in row if name not in SUMMARY_FIELDS)
+    )
+    primary = next((name for name in PRIMARY_METRICS if name in metric_names), None)
+    uncertain = primary is not None and any(
+        primary in row.get("interval_95", {}) for row in report["results"]
     )
     table.add_column("model", no_wrap=True)
     for name in metric_names:
         table.add_column(short_label(name), justify="right")
+    if uncertain:
+        table.add_column(f"{short_label(primary)} 95% CI", justify="right", no_wrap=True)
+        table.add_column("Δ best", justify="right")
+        table.add_column("p (Wilcoxon)", justify="right")
     table.add_column("train s", justify="right")
+    table.add_column("score s", justify="right")
     for row in report["results"]:
-        table.add_row(
-            row["model"],
-            *(f"{row[name]:.4f}" if name in row else "–" for name in metric_names),
-            f"{row['train_seconds']:.2f}",
-        )
+        cells = [f"{row[name]:.4f}" if name in row else "–" for name in metric_names]
+        if uncertain:
+            low, high = row.get("interval_95", {}).get(primary, (None, None))
+            versus = row.get("vs_best", {}).get(primary)
+            cells.append("–" if low is None else f"{low:.4f}–{high:.4f}")
+            cells.append(
+                "best"
+                if versus is None and low is not None
+                else f"{versus['difference']:+.4f}"
+                if versus
+                else "–"
+            )
+            cells.append(f"{versus['p_value']:.2g}" if versus else "–")
+        table.add_row(row["model"], *cells, f"{row['train_seconds']:.2f}", f"{row['score_seconds']:.2f}")
     console = Console()
     if not console.is_terminal:  # piped into a file: no terminal width to respect, so do not squeeze
         console = Console(width=WIDE_OUTPUT)

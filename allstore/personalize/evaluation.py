@@ -16,7 +16,9 @@ seconds. Items a user already has are excluded from their ranking, as a store wo
 
 from __future__ import annotations
 
+import time
 from collections.abc import Mapping
+from dataclasses import dataclass
 
 import numpy as np
 import scipy.sparse as sp
@@ -35,13 +37,40 @@ def evaluate(
     recipe: Recipe, data: TrainingData, hyperparameters: Mapping[str, str], protocol: Protocol
 ) -> tuple[dict[str, float], float]:
     """(metrics, training seconds) of `recipe` under `protocol`."""
+    run = evaluate_per_user(recipe, data, hyperparameters, protocol)
+    return run.metrics, run.train_seconds
+
+
+@dataclass(frozen=True)
+class Run:
+    """One recipe under one protocol and split seed: the reported means, and the per-user rows
+    behind them (None for user-segmentation recipes, whose metrics are per query)."""
+
+    metrics: dict[str, float]
+    per_user: validation.PerUser | None
+    train_seconds: float
+    score_seconds: float
+
+
+def evaluate_per_user(
+    recipe: Recipe, data: TrainingData, hyperparameters: Mapping[str, str], protocol: Protocol, seed: int = 0
+) -> Run:
+    """`recipe` under `protocol`; `seed` draws the Personalize protocol's held-out users (leave-one-out
+    has no random part)."""
+    if protocol not in PROTOCOLS:
+        raise ValueError(f"Unknown protocol {protocol!r}; expected one of {', '.join(PROTOCOLS)}")
     if recipe.recipe_type == "USER_SEGMENTATION":
-        return segment_metrics(recipe, data, hyperparameters, protocol)
+        started = time.perf_counter()
+        metrics, train_seconds = segment_metrics(recipe, data, hyperparameters, protocol)
+        return Run(metrics, None, train_seconds, time.perf_counter() - started - train_seconds)
     if protocol == "leave-one-out":
-        return validation.leave_one_out_timed(recipe, data, hyperparameters)
-    if protocol == "personalize":
-        return _solution_metrics(recipe, data, hyperparameters)
-    raise ValueError(f"Unknown protocol {protocol!r}; expected one of {', '.join(PROTOCOLS)}")
+        result = validation.leave_one_out_per_user(recipe, data, hyperparameters)
+        coverage: dict[str, float] = {}
+    else:
+        result, covered = solution_metrics_per_user(recipe, data, hyperparameters, seed)
+        coverage = {"coverage": covered}
+    metrics = coverage | {name: float(values.mean()) for name, values in result.per_user.items()}
+    return Run(metrics, result, result.train_seconds, result.score_seconds)
 
 
 def solution_metrics(
@@ -204,6 +233,13 @@ def personalize_split(
     Held-out users are a seeded random 10% (at least one); each keeps the oldest 90% of their
     interactions as input (at least one) and the newest 10% (at least one) as relevant, minus any
     item already in the input. Users with nothing relevant left are dropped from the test."""
+    return _personalize_split(data, seed)[:3]
+
+
+def _personalize_split(
+    data: TrainingData, seed: int
+) -> tuple[np.ndarray, list[np.ndarray], list[np.ndarray], np.ndarray]:
+    """personalize_split plus the user code of each test user."""
     order, starts = validation.user_sequences(data)
     active = np.flatnonzero(np.diff(starts) >= 2)
     if len(active) < 2:
@@ -213,7 +249,7 @@ def personalize_split(
     holdout = np.sort(rng.choice(active, size=n_holdout, replace=False))
     train = np.ones(len(data.user_codes), dtype=bool)
     train[np.isin(data.user_codes, holdout)] = False
-    inputs, relevant = [], []
+    inputs, relevant, users = [], [], []
     for user in holdout:
         codes = data.item_codes[order[starts[user] : starts[user + 1]]]
         n_relevant = max(1, int(np.floor(RELEVANT_FRACTION * len(codes))))
@@ -222,20 +258,34 @@ def personalize_split(
         if len(new):
             inputs.append(history)
             relevant.append(new)
-    return np.flatnonzero(train), inputs, relevant
+            users.append(user)
+    return np.flatnonzero(train), inputs, relevant, np.array(users, dtype=np.int64)
 
 
 def _solution_metrics(
-    recipe: Recipe, data: TrainingData, hyperparameters: Mapping[str, str]
+    recipe: Recipe, data: TrainingData, hyperparameters: Mapping[str, str], seed: int = 0
 ) -> tuple[dict[str, float], float]:
-    train_rows, inputs, relevant = personalize_split(data)
+    result, coverage = solution_metrics_per_user(recipe, data, hyperparameters, seed)
+    metrics = {name: float(values.mean()) for name, values in result.per_user.items()}
+    return {"coverage": coverage, **metrics}, result.train_seconds
+
+
+def solution_metrics_per_user(
+    recipe: Recipe, data: TrainingData, hyperparameters: Mapping[str, str], seed: int = 0
+) -> tuple[validation.PerUser, float]:
+    """(each held-out user's metrics, coverage) on `personalize_split(data, seed)`. Relevant items
+    are ranked as in leave-one-out (ties count half); coverage is the share of the catalogue in
+    somebody's top 25."""
+    train_rows, inputs, relevant, users = _personalize_split(data, seed)
     model, train_seconds = validation.fit_timed(recipe, validation.subset(data, train_rows), hyperparameters)
+    started = time.perf_counter()
     depth = max(SOLUTION_METRIC_CUTOFFS)
     n_items = len(data.items)
     discounts = 1.0 / np.log2(np.arange(2, depth + 2))
-    totals = {"mean_reciprocal_rank_at_25": 0.0}
-    totals |= {f"normalized_discounted_cumulative_gain_at_{k}": 0.0 for k in SOLUTION_METRIC_CUTOFFS}
-    totals |= {f"precision_at_{k}": 0.0 for k in SOLUTION_METRIC_CUTOFFS}
+    names = ["mean_reciprocal_rank_at_25"]
+    names += [f"normalized_discounted_cumulative_gain_at_{k}" for k in SOLUTION_METRIC_CUTOFFS]
+    names += [f"precision_at_{k}" for k in SOLUTION_METRIC_CUTOFFS]
+    chunks: dict[str, list[np.ndarray]] = {name: [] for name in names}
     recommended = np.zeros(n_items, dtype=bool)
     for begin in range(0, len(inputs), validation.CHUNK_USERS):
         chunk_inputs = inputs[begin : begin + validation.CHUNK_USERS]
@@ -246,22 +296,27 @@ def _solution_metrics(
         validation.exclude_seen(scores, chunk_inputs)
         top = _top_items(scores, min(depth, n_items))
         recommended[top[np.isfinite(np.take_along_axis(scores, top, axis=1))]] = True
-        is_relevant = np.zeros_like(scores, dtype=bool)
-        rows = np.repeat(np.arange(len(chunk_relevant)), [len(r) for r in chunk_relevant])
-        is_relevant[rows, np.concatenate(chunk_relevant)] = True
-        hits = np.take_along_axis(is_relevant, top, axis=1).astype(np.float64)
         n_relevant = np.array([len(r) for r in chunk_relevant])
+        rows = np.repeat(np.arange(len(chunk_relevant)), n_relevant)
+        targets = np.concatenate(chunk_relevant)
+        ranks = np.empty(len(rows))
+        for part in range(0, len(rows), validation.CHUNK_USERS):  # bounded memory: one row per pair
+            pairs = slice(part, part + validation.CHUNK_USERS)
+            ranks[pairs] = validation.tied_rank(scores[rows[pairs]], targets[pairs])
         for k in SOLUTION_METRIC_CUTOFFS:
-            ideal = np.cumsum(discounts[:k])[np.minimum(n_relevant, k) - 1]
-            totals[f"normalized_discounted_cumulative_gain_at_{k}"] += float(
-                ((hits[:, :k] * discounts[: hits[:, :k].shape[1]]).sum(axis=1) / ideal).sum()
+            gain = np.bincount(
+                rows, np.where(ranks <= k, 1.0 / np.log2(ranks + 1.0), 0.0), len(chunk_relevant)
             )
-            totals[f"precision_at_{k}"] += float((hits[:, :k].sum(axis=1) / k).sum())
-        first_hit = np.where(hits.any(axis=1), hits.argmax(axis=1) + 1, np.inf)
-        totals["mean_reciprocal_rank_at_25"] += float((1.0 / first_hit).sum())
-    metrics = {name: total / max(len(inputs), 1) for name, total in totals.items()}
-    metrics["coverage"] = float(recommended.sum() / n_items)
-    return {"coverage": metrics.pop("coverage"), **metrics}, train_seconds
+            ideal = np.cumsum(discounts[:k])[np.minimum(n_relevant, k) - 1]
+            chunks[f"normalized_discounted_cumulative_gain_at_{k}"].append(gain / ideal)
+            hits = np.bincount(rows, (ranks <= k).astype(np.float64), len(chunk_relevant))
+            chunks[f"precision_at_{k}"].append(hits / k)
+        first = np.full(len(chunk_relevant), np.inf)
+        np.minimum.at(first, rows, ranks)
+        chunks["mean_reciprocal_rank_at_25"].append(np.where(first <= depth, 1.0 / first, 0.0))
+    per_user = {name: np.concatenate(parts) if parts else np.zeros(0) for name, parts in chunks.items()}
+    result = validation.PerUser(users, per_user, train_seconds, time.perf_counter() - started)
+    return result, float(recommended.sum() / n_items)
 
 
 def _top_items(scores: np.ndarray, depth: int) -> np.ndarray:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -77,8 +78,26 @@ def leave_one_out(recipe: Recipe, data: TrainingData, hyperparameters: Mapping[s
 def leave_one_out_timed(
     recipe: Recipe, data: TrainingData, hyperparameters: Mapping[str, str]
 ) -> tuple[dict[str, float], float]:
-    """Tied scores count as half above the target (the expected rank under random tie-breaking),
-    so a model cannot gain by scoring everything equal."""
+    """(mean metrics, training seconds) of `leave_one_out_per_user`."""
+    result = leave_one_out_per_user(recipe, data, hyperparameters)
+    return {name: float(values.mean()) for name, values in result.per_user.items()}, result.train_seconds
+
+
+@dataclass(frozen=True)
+class PerUser:
+    """One evaluation's metrics for each evaluated user (`users`: user codes, in order), so that
+    intervals and paired tests can be computed over users rather than only a mean."""
+
+    users: np.ndarray
+    per_user: dict[str, np.ndarray]
+    train_seconds: float
+    score_seconds: float
+
+
+def leave_one_out_per_user(recipe: Recipe, data: TrainingData, hyperparameters: Mapping[str, str]) -> PerUser:
+    """Every user's last item ranked against the catalogue. Tied scores count as half above the
+    target (the expected rank under random tie-breaking), so a model cannot gain by scoring
+    everything equal."""
     order, starts = user_sequences(data)
     lengths = np.diff(starts)
     last_rows = order[starts[1:][lengths >= 2] - 1]
@@ -86,28 +105,33 @@ def leave_one_out_timed(
     train_rows[last_rows] = False
     model, train_seconds = fit_timed(recipe, subset(data, np.flatnonzero(train_rows)), hyperparameters)
 
+    started = time.perf_counter()
     evaluated = np.flatnonzero(lengths >= 2)
     targets = data.item_codes[last_rows]
-    ndcg, hits, reciprocal = [], [], []
+    ranks = []
     for begin in range(0, len(evaluated), CHUNK_USERS):
         chunk = evaluated[begin : begin + CHUNK_USERS]
         codes = [data.item_codes[order[starts[user] : starts[user + 1] - 1]] for user in chunk]
         scores = score_batch(model, recipe.recipe_type, [data.items[c].tolist() for c in codes])
         chunk_targets = targets[begin : begin + CHUNK_USERS]
         exclude_seen(scores, codes, keep=chunk_targets)
-        target_scores = scores[np.arange(len(chunk)), chunk_targets][:, None]
-        above = (scores > target_scores).sum(axis=1)
-        tied = (scores == target_scores).sum(axis=1) - 1
-        rank = 1.0 + above + tied / 2.0
-        in_top = rank <= 10
-        ndcg.append(np.where(in_top, 1.0 / np.log2(rank + 1.0), 0.0))
-        hits.append(in_top.astype(np.float64))
-        reciprocal.append(1.0 / rank)
-    if not ndcg:
+        ranks.append(tied_rank(scores, chunk_targets))
+    if not ranks:
         raise ValueError("Leave-one-out needs at least one user with two or more interactions")
-    metrics = {
-        "ndcg_at_10": float(np.concatenate(ndcg).mean()),
-        "hr_at_10": float(np.concatenate(hits).mean()),
-        "mrr": float(np.concatenate(reciprocal).mean()),
+    rank = np.concatenate(ranks)
+    in_top = rank <= 10
+    per_user = {
+        "ndcg_at_10": np.where(in_top, 1.0 / np.log2(rank + 1.0), 0.0),
+        "hr_at_10": in_top.astype(np.float64),
+        "mrr": 1.0 / rank,
     }
-    return metrics, train_seconds
+    return PerUser(evaluated, per_user, train_seconds, time.perf_counter() - started)
+
+
+def tied_rank(scores: np.ndarray, targets: np.ndarray) -> np.ndarray:
+    """Each row's 1-based rank of its target column, ties counting half (the expected rank under
+    random tie-breaking); both protocols rank this way."""
+    target_scores = scores[np.arange(len(targets)), targets][:, None]
+    above = (scores > target_scores).sum(axis=1)
+    tied = (scores == target_scores).sum(axis=1) - 1
+    return 1.0 + above + tied / 2.0

@@ -121,7 +121,7 @@ def test_evaluate_command_json_has_one_entry_per_recipe_and_baseline(protocol, m
     result = CliRunner().invoke(app, ["--interactions", interactions_csv, "--protocol", protocol, "--json"])
     assert result.exit_code == 0, result.output
     report = json.loads(result.stdout)
-    assert set(report) == {"dataset", "protocol", "users", "items", "results"}
+    assert set(report) == {"dataset", "protocol", "users", "items", "seeds", "users_evaluated", "results"}
     assert (report["dataset"], report["protocol"], report["users"], report["items"]) == (
         "interactions.csv",
         protocol,
@@ -131,9 +131,11 @@ def test_evaluate_command_json_has_one_entry_per_recipe_and_baseline(protocol, m
     by_model = {row["model"]: row for row in report["results"]}
     assert set(by_model) == {"user-personalization", "sims"} | BASELINES
     for row in report["results"]:
-        assert set(row) == {"model", "train_seconds"} | metric_keys
-        assert row["train_seconds"] >= 0
+        assert set(row) == {"model", "train_seconds", "score_seconds", "interval_95", "vs_best"} | metric_keys
+        assert row["train_seconds"] >= 0 and row["score_seconds"] >= 0
         assert all(0.0 <= row[key] <= 1.0 for key in metric_keys)
+        for key, (low, high) in row["interval_95"].items():
+            assert low <= row[key] <= high
     if protocol == "leave-one-out":
         assert by_model["user-personalization"]["ndcg_at_10"] > by_model["popularity"]["ndcg_at_10"]
 

@@ -1,0 +1,199 @@
+"""Uncertainty in `allstore evaluate` (issue 24 §1): per-user metric vectors, bootstrap intervals,
+paired tests against the best model, repeated split seeds and the per-user CSV; plus the table's
+correctness points (recipe names as printed, no duplicate popularity row, retired recipes refused,
+ties ranked alike in both protocols)."""
+
+from __future__ import annotations
+
+import csv
+import json
+from collections.abc import Mapping
+from types import MappingProxyType
+
+import numpy as np
+import pytest
+import typer
+from scipy import stats
+from typer.testing import CliRunner
+
+from allstore.data import synthetic
+from allstore.personalize.commands import evaluate
+from allstore.personalize.evaluation import evaluate_per_user, solution_metrics, solution_metrics_per_user
+from allstore.personalize.evaluation_statistics import interval, paired_p_value
+from allstore.personalize.recipes import TrainingData, get_recipe
+from allstore.personalize.recipes.validation import leave_one_out, leave_one_out_per_user
+
+app = typer.Typer()
+app.command()(evaluate)
+
+
+@pytest.fixture(scope="module")
+def store() -> synthetic.Store:
+    return synthetic.generate_store(items=200, interactions=6_000, seed=3)
+
+
+@pytest.fixture(scope="module")
+def data(store) -> TrainingData:
+    events = store.events
+    return TrainingData.from_columns(
+        store.user_ids[events.user], store.catalogue.asins[events.item], events.timestamp
+    )
+
+
+@pytest.fixture(scope="module")
+def interactions_csv(tmp_path_factory, store) -> str:
+    path = tmp_path_factory.mktemp("uncertainty") / "store.csv"
+    events = store.events
+    rows = zip(store.user_ids[events.user], store.catalogue.asins[events.item], events.timestamp, strict=True)
+    path.write_text("USER_ID,ITEM_ID,TIMESTAMP\n" + "".join(f"{u},{i},{t}\n" for u, i, t in rows))
+    return str(path)
+
+
+def test_a_bootstrap_interval_covers_the_true_mean_about_95_times_in_100():
+    rng = np.random.default_rng(1)
+    samples = [rng.binomial(1, 0.3, size=300).astype(float) for _ in range(200)]
+    intervals = [interval(sample, seed=k) for k, sample in enumerate(samples)]
+    covered = np.mean([low <= 0.3 <= high for low, high in intervals])
+    assert 0.90 <= covered <= 0.99
+    low, high = intervals[0]
+    assert low < samples[0].mean() < high
+    assert high - low == pytest.approx(2 * 1.96 * np.sqrt(0.21 / 300), rel=0.2)  # the normal theory width
+
+
+def test_a_constant_vector_has_a_point_interval():
+    assert interval(np.full(50, 0.25)) == (0.25, 0.25)
+
+
+def test_the_paired_test_is_scipys_wilcoxon_and_says_1_for_identical_users():
+    rng = np.random.default_rng(2)
+    reference = rng.random(400)
+    better = reference + rng.normal(0.05, 0.1, size=400)
+    assert paired_p_value(better, reference) == pytest.approx(stats.wilcoxon(better - reference).pvalue)
+    assert paired_p_value(better, reference) < 1e-6
+    assert paired_p_value(reference, reference.copy()) == 1.0
+
+
+@pytest.mark.parametrize("protocol", ["leave-one-out", "personalize"])
+def test_per_user_vectors_average_to_the_reported_metrics(protocol, data):
+    recipe = get_recipe("aws-user-personalization")
+    run = evaluate_per_user(recipe, data, {}, protocol)
+    assert run.per_user is not None and len(run.per_user.users) > 0
+    reported = (
+        leave_one_out(recipe, data, {}) if protocol == "leave-one-out" else solution_metrics(recipe, data, {})
+    )
+    for name, values in run.per_user.per_user.items():
+        assert len(values) == len(run.per_user.users)
+        assert values.mean() == pytest.approx(reported[name])
+        assert run.metrics[name] == pytest.approx(reported[name])
+    assert run.score_seconds > 0
+
+
+def test_the_personalize_protocol_draws_other_users_with_another_seed(data):
+    recipe = get_recipe("aws-popularity-count")
+    first, _ = solution_metrics_per_user(recipe, data, {}, seed=0)
+    second, _ = solution_metrics_per_user(recipe, data, {}, seed=1)
+    assert set(first.users.tolist()) != set(second.users.tolist())
+
+
+class Constant:
+    """Scores every item the same: under random tie-breaking it deserves the middle rank."""
+
+    name = "constant"
+    recipe_type = "USER_PERSONALIZATION"
+    default_hyperparameters: Mapping[str, str] = MappingProxyType({})
+
+    def fit(self, data, hyperparameters):
+        self.items = data.items
+        return self
+
+    def score_history(self, history, timestamps=None):
+        return np.zeros(len(self.items), dtype=np.float32)
+
+    def score_item(self, item_id):
+        return None
+
+
+def test_ties_get_no_credit_in_either_protocol(data):
+    """The Personalize protocol used to take the first items of a tie (the lowest item codes) as the
+    top 25; now it ranks relevant items as leave-one-out does (ties count half)."""
+    loo = leave_one_out_per_user(Constant(), data, {}).per_user
+    personalize, _ = solution_metrics_per_user(Constant(), data, {})
+    assert loo["hr_at_10"].max() == 0.0
+    assert personalize.per_user["precision_at_25"].max() == 0.0
+    n_items = len(data.items)
+    # Every rank is the middle of the unexcluded catalogue, the same in both protocols.
+    assert 1 / loo["mrr"].max() > n_items / 3
+
+
+def run_json(arguments: list[str]) -> dict:
+    result = CliRunner().invoke(app, [*arguments, "--json"])
+    assert result.exit_code == 0, result.output
+    return json.loads(result.stdout)
+
+
+def test_seeds_pool_the_users_and_the_per_user_file_holds_every_row(interactions_csv, tmp_path):
+    rows_file = tmp_path / "per-user.csv"
+    report = run_json(
+        [
+            "--interactions",
+            interactions_csv,
+            "--protocol",
+            "personalize",
+            "--seeds",
+            "3",
+            "--per-user",
+            str(rows_file),
+        ]
+    )
+    assert report["seeds"] == [0, 1, 2]
+    with rows_file.open() as file:
+        rows = list(csv.DictReader(file))
+    models = {row["model"] for row in report["results"]}
+    assert {row["model"] for row in rows} == models
+    assert {row["seed"] for row in rows} == {"0", "1", "2"}
+    assert len(rows) == report["users_evaluated"] * len(models)
+    key = "normalized_discounted_cumulative_gain_at_10"
+    for result in report["results"]:
+        mine = [float(row[key]) for row in rows if row["model"] == result["model"]]
+        assert np.mean(mine) == pytest.approx(result[key])
+        assert set(result["seed_std"]) >= {key, "coverage"}
+    best = max(report["results"], key=lambda result: result[key])
+    assert key not in best["vs_best"]
+    for result in report["results"]:
+        if result is not best:
+            versus = result["vs_best"][key]
+            assert versus["best"] == best["model"]
+            assert versus["difference"] == pytest.approx(result[key] - best[key])
+            assert 0.0 <= versus["p_value"] <= 1.0
+    popularity = next(result for result in report["results"] if result["model"] == "popularity")
+    assert popularity["vs_best"][key]["p_value"] < 0.01  # clearly worse on the same users
+
+
+def test_repeated_seeds_are_refused_for_leave_one_out(interactions_csv):
+    result = CliRunner().invoke(app, ["--interactions", interactions_csv, "--seeds", "2"])
+    assert result.exit_code == 2
+    assert "--protocol personalize" in result.output
+
+
+def test_recipe_names_round_trip_and_popularity_is_one_row(interactions_csv):
+    report = run_json(["--interactions", interactions_csv, "--recipe", "sims", "--recipe", "popularity"])
+    names = [row["model"] for row in report["results"]]
+    assert names == ["sims", "popularity", "implicit-als", "itemknn-cosine"]
+    again = run_json(
+        ["--interactions", interactions_csv, "--recipe", "aws-popularity-count", "--recipe", "aws-sims"]
+    )
+    assert sorted(row["model"] for row in again["results"]) == sorted(names)
+
+
+def test_a_retired_recipe_is_refused_naming_its_successor(interactions_csv):
+    result = CliRunner().invoke(app, ["--interactions", interactions_csv, "--recipe", "hrnn"])
+    assert result.exit_code == 2
+    assert "no longer available" in result.output and "aws-user-personalization-v2" in result.output
+
+
+def test_the_table_shows_users_evaluated_intervals_and_both_timings(interactions_csv):
+    result = CliRunner().invoke(app, ["--interactions", interactions_csv, "--recipe", "sims"])
+    assert result.exit_code == 0, result.output
+    assert "users evaluated" in result.stdout
+    assert "NDCG@10 95% CI" in result.stdout and "p (Wilcoxon)" in result.stdout
+    assert "train s" in result.stdout and "score s" in result.stdout
