@@ -113,6 +113,9 @@ class BatchApi:
             raise invalid_input("itemExplorationConfig applies only to User-Personalization solutions.")
         # checked now, so a bad config fails the call; a campaign's defaults for what it leaves out
         exploration = campaign_config_with_defaults(config, recipe_type).get("itemExplorationConfig")
+        influence = config.get("rankingInfluence")
+        if influence and recipe_type != "USER_PERSONALIZATION":
+            raise invalid_input("rankingInfluence applies only to User-Personalization solutions.")
         arn = make_arn(BatchInferenceJob.kind, job_name)
         self.store.new(
             BatchInferenceJob(
@@ -137,6 +140,7 @@ class BatchApi:
                 filter_arn=filter_arn,
                 filter_values=request.get("filterValues"),
                 exploration=exploration,
+                ranking_influence=influence,
             )
             if recipe_type == "PERSONALIZED_RANKING":
                 item_list = request.get("itemList")

@@ -67,6 +67,7 @@ class RuntimeApi:
                 filter_arn=filter_arn,
                 filter_values=filter_values,
                 exploration=_exploration(campaign),
+                ranking_influence=campaign.campaign_config.get("rankingInfluence"),
                 promotions=promotions,
             )
             item_list = self.state.inference.recommend(campaign.solution_version_arn, query)

@@ -78,6 +78,7 @@ class Query:
     filter_arn: str | None = None
     filter_values: Mapping[str, str] | None = None
     exploration: Mapping[str, str] | None = None  # itemExplorationConfig, when one is given
+    ranking_influence: Mapping[str, float] | None = None  # rankingInfluence: POPULARITY, FRESHNESS
     promotions: Sequence[Mapping[str, Any]] | None = None  # GetRecommendations' promotions
 
 
@@ -265,6 +266,14 @@ class Inference:
                 scores = self._explored(
                     np.asarray(scores, dtype=np.float64), version_arn, bundle, group_arn, query
                 )
+            if query.ranking_influence:
+                scores = self._influenced(
+                    np.asarray(scores, dtype=np.float64),
+                    version_arn,
+                    bundle,
+                    group_arn,
+                    query.ranking_influence,
+                )
         else:  # POPULAR_ITEMS: the model decides (popularity, trending)
             scores = bundle.model.score_history(history[0], history[1])
         scores = np.asarray(scores, dtype=np.float64)
@@ -353,6 +362,29 @@ class Inference:
             with np.errstate(invalid="ignore"):
                 fresh = created >= latest - cutoff_days * DAY_SECONDS
         return explore(scores, bundle.popularity, weight, fresh)
+
+    def _influenced(
+        self,
+        scores: np.ndarray,
+        version_arn: str,
+        bundle: ModelBundle,
+        group_arn: str,
+        influence: Mapping[str, float],
+    ) -> np.ndarray:
+        """rankingInfluence: the model's ranking blended with the items' popularity (interaction
+        counts) and freshness (CREATION_TIMESTAMP, else the oldest interaction), each by its weight."""
+        blended, total = _ranks(scores), 1.0
+        if weight := float(influence.get("POPULARITY", 0.0)):
+            blended, total = blended + weight * _ranks(bundle.popularity.astype(np.float64)), total + weight
+        if weight := float(influence.get("FRESHNESS", 0.0)):
+            rows = self.metadata.rows(group_arn, "ITEMS")
+            created = np.array(
+                [float(rows.get(item, {}).get("CREATION_TIMESTAMP", np.nan)) for item in bundle.model.items]
+            )
+            created = np.where(np.isfinite(created), created, self._first_interactions(version_arn, bundle))
+            created = np.where(np.isfinite(created), created, created[np.isfinite(created)].min(initial=0.0))
+            blended, total = blended + weight * _ranks(created), total + weight
+        return np.where(np.isfinite(scores), blended / total, -np.inf)
 
     def _first_interactions(self, version_arn: str, bundle: ModelBundle) -> np.ndarray:
         """Each model item's oldest training interaction (inf for none), computed once per model."""

@@ -109,6 +109,18 @@ def test_exploration_brings_cold_items_forward(clients: Clients, store: Store, s
     assert cold != plain[0]["output"]["recommendedItems"]
     assert interactions(cold) < interactions(plain[0]["output"]["recommendedItems"])
 
+    # rankingInfluence: POPULARITY pulls popular items up
+    popular = run_batch_job(
+        clients,
+        s3,
+        shop.version_arn,
+        [{"userId": "user-1"}],
+        name="popular",
+        numResults=10,
+        batchInferenceJobConfig={"rankingInfluence": {"POPULARITY": 1.0}},
+    )[0]["output"]["recommendedItems"]
+    assert interactions(popular) > interactions(plain[0]["output"]["recommendedItems"])
+
 
 def test_what_the_service_refuses(clients: Clients, store: Store, s3) -> None:
     shop = deploy(clients, store)
