@@ -125,7 +125,7 @@ class EventsApi:
                 }
             )
         group_arn = trackers[0].dataset_group_arn
-        self.state.events.record(group_arn, recorded)
+        new = self.state.events.record(group_arn, recorded)  # a retried eventId counts once
         self.state.attribution.publish_events(
             group_arn,
             [
@@ -136,7 +136,7 @@ class EventsApi:
                     source=(event.get("metricAttribution") or {}).get("eventAttributionSource"),
                     recommendation_id=event.get("recommendationId"),
                 )
-                for row, event in zip(recorded, event_list, strict=True)
+                for row, event in ((recorded[index], event_list[index]) for index in new)
             ],
         )
         return {}

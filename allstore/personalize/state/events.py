@@ -121,22 +121,23 @@ class EventStore:
             self._groups[group_arn] = group
         return group
 
-    def record(self, group_arn: str, events: list[dict[str, Any]]) -> int:
+    def record(self, group_arn: str, events: list[dict[str, Any]]) -> list[int]:
         """Append events (dicts with the RecordedEvent fields except seq) durably, then index them.
-        Returns how many were new (events with an already recorded eventId are skipped)."""
+        Returns the positions in `events` of the new ones (an already recorded eventId is skipped)."""
         with self._lock:
             group = self._group(group_arn)
             in_batch: set[str] = set()
-            fresh = []
-            for event in events:
+            fresh, positions = [], []
+            for position, event in enumerate(events):
                 event_id = event.get("event_id")
                 if event_id is not None:
                     if event_id in group.event_ids or event_id in in_batch:
                         continue
                     in_batch.add(event_id)
                 fresh.append(event)
+                positions.append(position)
             if not fresh:
-                return 0
+                return []
             next_seq = group.events[-1].seq + 1 if group.events else 1
             recorded = [RecordedEvent(seq=next_seq + offset, **event) for offset, event in enumerate(fresh)]
             with self._path(group_arn).open("a", encoding="utf-8") as log:
@@ -144,7 +145,7 @@ class EventStore:
                 log.flush()  # in the OS once PutEvents answers: a crash of the service loses nothing
             for event in recorded:
                 group.add(event)
-            return len(recorded)
+            return positions
 
     def last_seq(self, group_arn: str) -> int:
         with self._lock:

@@ -264,6 +264,37 @@ def test_metric_attribution_publishes_to_cloudwatch_and_s3(
         ("CLICKED_PRICE", "email"),
     }
 
+    # a retried event (same eventId) is recorded, and counted, once
+    for _ in range(2):
+        clients.events.put_events(
+            trackingId=tracker["trackingId"],
+            userId="user-1",
+            sessionId="session-1",
+            eventList=[
+                {
+                    "eventId": "retried",
+                    "eventType": "click",
+                    "itemId": "item-0-1",
+                    "sentAt": time.time(),
+                    "metricAttribution": {"eventAttributionSource": "newsletter"},
+                }
+            ],
+        )
+    now = time.time()
+    statistics = cloudwatch.get_metric_statistics(
+        Namespace="AWS/Personalize",
+        MetricName="CLICKS",
+        Dimensions=[
+            {"Name": "MetricAttributionArn", "Value": arn},
+            {"Name": "EventAttributionSource", "Value": "newsletter"},
+        ],
+        StartTime=now - 600,
+        EndTime=now + 600,
+        Period=3600,
+        Statistics=["Sum"],
+    )
+    assert [point["Sum"] for point in statistics["Datapoints"]] == [1.0]
+
     # an incremental import that asks for it reports its metrics in the attribution's S3 folder
     more = tmp_path / "more.csv"
     more.write_text(
