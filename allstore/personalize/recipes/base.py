@@ -73,17 +73,20 @@ class TrainingData:
             if event_values is None
             else np.asarray(event_values, dtype=np.float32)
         )
+        # Ids are encoded before the rows are put in time order, and only the int32 codes are
+        # reordered: copies of string columns (about 50 bytes a row each) dominated peak memory.
         order = np.argsort(timestamps, kind="stable")
-        users, user_codes = np.unique(user_ids[order], return_inverse=True)
-        known_items = item_ids[order]
+        users, user_codes = np.unique(user_ids, return_inverse=True)
+        user_codes = user_codes.astype(np.int32)[order]
         if catalogue is not None:
-            known_items = np.concatenate([known_items, np.asarray(catalogue, dtype=str)])
-        items, item_codes = np.unique(known_items, return_inverse=True)
+            item_ids = np.concatenate([item_ids, np.asarray(catalogue, dtype=str)])
+        items, item_codes = np.unique(item_ids, return_inverse=True)
+        item_codes = item_codes[:n_events].astype(np.int32)[order]
         return cls(
             users=users,
             items=items,
-            user_codes=user_codes.astype(np.int32),
-            item_codes=item_codes[:n_events].astype(np.int32),
+            user_codes=user_codes,
+            item_codes=item_codes,
             timestamps=timestamps[order],
             event_types=event_types[order],
             event_values=event_values[order],
