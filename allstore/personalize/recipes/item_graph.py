@@ -30,19 +30,24 @@ def sequence_pairs(
     steps after a in the same user's sequence, for d up to `window`. The diagonal counts repeat
     interactions, so a model learns how often each item is bought again (groceries often,
     tents rarely)."""
-    rows, cols, weights = [], [], []
-    for distance in range(1, min(window, len(item_codes) - 1) + 1):
-        same_user = user_codes[:-distance] == user_codes[distance:]
-        rows.append(item_codes[:-distance][same_user])
-        cols.append(item_codes[distance:][same_user])
-        weights.append(np.full(int(same_user.sum()), step_decay ** (distance - 1), dtype=np.float32))
-    if not rows:
+    # Counted first, then written into arrays allocated once: a list of per-distance pieces
+    # plus their concatenation held every pair twice.
+    distances = range(1, min(window, len(item_codes) - 1) + 1)
+    sizes = [int(np.count_nonzero(user_codes[:-d] == user_codes[d:])) for d in distances]
+    total = sum(sizes)
+    if total == 0:
         return sp.csr_matrix((n_items, n_items), dtype=np.float32)
-    return sp.csr_matrix(
-        (np.concatenate(weights), (np.concatenate(rows), np.concatenate(cols))),
-        shape=(n_items, n_items),
-        dtype=np.float32,
-    )
+    rows = np.empty(total, dtype=np.int32)
+    cols = np.empty(total, dtype=np.int32)
+    weights = np.empty(total, dtype=np.float32)
+    end = 0
+    for distance, size in zip(distances, sizes, strict=True):
+        same_user = user_codes[:-distance] == user_codes[distance:]
+        rows[end : end + size] = item_codes[:-distance][same_user]
+        cols[end : end + size] = item_codes[distance:][same_user]
+        weights[end : end + size] = step_decay ** (distance - 1)
+        end += size
+    return sp.csr_matrix((weights, (rows, cols)), shape=(n_items, n_items), dtype=np.float32)
 
 
 def user_item_matrix(user_codes: np.ndarray, item_codes: np.ndarray, n_users: int, n_items: int):
@@ -96,14 +101,47 @@ def blended_neighbours(
     Rows keep their raw scale on purpose: an item seen before many others is better evidence than
     one seen once, and normalising rows to sum to one measurably hurt next-item accuracy."""
     forward = sequence_pairs(user_codes, item_codes, window, step_decay, n_items)
-    blended = forward + backward_weight * forward.T.tocsr()
+    backward = forward.T.tocsr()
+    cost = np.diff(forward.indptr) + np.diff(backward.indptr)
     if cooccurrence_weight > 0:
         together = user_item_matrix(user_codes, item_codes, n_users, n_items)
-        cooccurrence = (together.T @ together).tocsr()
-        cooccurrence.setdiag(0)
-        blended = blended + cooccurrence_weight * cooccurrence
+        by_item = together.T.tocsr()
+        cost = cost + by_item @ np.diff(together.indptr)  # entries a block's co-occurrence rows touch
     counts = np.bincount(item_codes, minlength=n_items).astype(np.float32)
-    return top_k_per_row(popularity_normalised(blended, counts, popularity_discount, 0.0), neighbours)
+    row_scale = np.maximum(counts, 1.0).astype(np.float32) ** -popularity_discount
+    # Every step is row-wise, so rows are built in blocks of bounded size and stacked: the same
+    # numbers as one whole-matrix pass, without the catalogue-squared co-occurrence in memory.
+    blocks = []
+    for start, stop in _row_blocks(cost):
+        blended = forward[start:stop] + backward_weight * backward[start:stop]
+        if cooccurrence_weight > 0:
+            cooccurrence = (by_item[start:stop] @ together).tocsr()
+            _zero_diagonal(cooccurrence, start)
+            blended = blended + cooccurrence_weight * cooccurrence
+        scaled = sp.csr_matrix(sp.diags(row_scale[start:stop]) @ blended, dtype=np.float32)
+        blocks.append(top_k_per_row(scaled, neighbours))
+    return sp.csr_matrix(sp.vstack(blocks, format="csr"), dtype=np.float32)
+
+
+BLOCK_ENTRIES = 1 << 23  # about 100 MB of transient sparse entries per block of rows
+
+
+def _row_blocks(cost: np.ndarray) -> list[tuple[int, int]]:
+    """Consecutive row ranges whose summed cost stays near BLOCK_ENTRIES (at least one row each)."""
+    total = np.cumsum(cost, dtype=np.int64)
+    if len(total) == 0:
+        return [(0, 0)]
+    targets = np.arange(1, 1 + int(total[-1]) // BLOCK_ENTRIES) * BLOCK_ENTRIES
+    edges = np.unique(
+        np.concatenate([[0], np.searchsorted(total, targets) + 1, [len(cost)]]).clip(0, len(cost))
+    )
+    return list(zip(edges[:-1].tolist(), edges[1:].tolist(), strict=True))
+
+
+def _zero_diagonal(block: sp.csr_matrix, start: int) -> None:
+    """Set the stored entries (row, start + row) to zero, as setdiag(0) does on the whole matrix."""
+    rows = np.repeat(np.arange(block.shape[0]), np.diff(block.indptr))
+    block.data[block.indices == rows + start] = 0
 
 
 def drop_rare_pairs(

@@ -1,0 +1,74 @@
+"""The item-to-item matrix built in row blocks (bounded memory) has exactly the numbers of one
+whole-matrix pass, so recommendations and the figures in docs/recipes.md do not move."""
+
+from __future__ import annotations
+
+import itertools
+
+import numpy as np
+import pytest
+import scipy.sparse as sp
+
+from allstore.data import synthetic
+from allstore.personalize.recipes import item_graph
+from allstore.personalize.recipes.base import TrainingData
+
+STORE = synthetic.generate_store(items=400, interactions=20_000)
+DATA = TrainingData.from_columns(
+    STORE.user_ids[STORE.events.user], STORE.catalogue.asins[STORE.events.item], STORE.events.timestamp
+)
+USER_CODES, ITEM_CODES = item_graph.user_ordered(DATA, np.ones(len(DATA.user_codes), dtype=bool))
+N_USERS, N_ITEMS = len(DATA.users), len(DATA.items)
+
+
+def whole_matrix(window, step_decay, backward_weight, cooccurrence_weight, popularity_discount, neighbours):
+    """The formula as one pass over the whole catalogue-squared matrix."""
+    forward = item_graph.sequence_pairs(USER_CODES, ITEM_CODES, window, step_decay, N_ITEMS)
+    blended = forward + backward_weight * forward.T.tocsr()
+    if cooccurrence_weight > 0:
+        together = item_graph.user_item_matrix(USER_CODES, ITEM_CODES, N_USERS, N_ITEMS)
+        cooccurrence = (together.T @ together).tocsr()
+        cooccurrence.setdiag(0)
+        blended = blended + cooccurrence_weight * cooccurrence
+    counts = np.bincount(ITEM_CODES, minlength=N_ITEMS).astype(np.float32)
+    scaled = item_graph.popularity_normalised(blended, counts, popularity_discount, 0.0)
+    return item_graph.top_k_per_row(scaled, neighbours)
+
+
+@pytest.mark.parametrize(
+    "settings",
+    [(20, 0.9, 0.3, 0.0, 0.2, 200), (3, 0.5, 1.0, 0.3, 0.5, 200), (10, 0.9, 0.3, 0.05, 0.2, 7)],
+)
+@pytest.mark.parametrize("block_entries", [1, 5_000, 1 << 23])
+def test_blocks_give_the_whole_matrix_numbers(monkeypatch, settings, block_entries) -> None:
+    monkeypatch.setattr(item_graph, "BLOCK_ENTRIES", block_entries)
+    window, step_decay, backward_weight, cooccurrence_weight, popularity_discount, neighbours = settings
+    blocked = item_graph.blended_neighbours(
+        USER_CODES,
+        ITEM_CODES,
+        N_USERS,
+        N_ITEMS,
+        window=window,
+        step_decay=step_decay,
+        backward_weight=backward_weight,
+        cooccurrence_weight=cooccurrence_weight,
+        popularity_discount=popularity_discount,
+        neighbours=neighbours,
+    )
+    expected = whole_matrix(*settings)
+    for matrix in (blocked, expected):
+        matrix.sort_indices()
+    assert blocked.shape == expected.shape
+    np.testing.assert_array_equal(blocked.indptr, expected.indptr)
+    np.testing.assert_array_equal(blocked.indices, expected.indices)
+    np.testing.assert_array_equal(blocked.data, expected.data)
+    assert isinstance(blocked, sp.csr_matrix) and blocked.dtype == np.float32
+
+
+def test_row_blocks_cover_every_row_once_within_the_budget(monkeypatch) -> None:
+    monkeypatch.setattr(item_graph, "BLOCK_ENTRIES", 100)
+    cost = np.random.default_rng(0).integers(0, 60, 500)
+    blocks = item_graph._row_blocks(cost)
+    assert blocks[0][0] == 0 and blocks[-1][1] == 500
+    assert all(stop == start for (_, stop), (start, _) in itertools.pairwise(blocks))
+    assert all(cost[start : stop - 1].sum() <= 100 for start, stop in blocks)
