@@ -287,9 +287,10 @@ def solution_metrics_per_user(
     names += [f"precision_at_{k}" for k in SOLUTION_METRIC_CUTOFFS]
     chunks: dict[str, list[np.ndarray]] = {name: [] for name in names}
     recommended = np.zeros(n_items, dtype=bool)
-    for begin in range(0, len(inputs), validation.CHUNK_USERS):
-        chunk_inputs = inputs[begin : begin + validation.CHUNK_USERS]
-        chunk_relevant = relevant[begin : begin + validation.CHUNK_USERS]
+    step = validation.chunk_users(n_items)
+    for begin in range(0, len(inputs), step):
+        chunk_inputs = inputs[begin : begin + step]
+        chunk_relevant = relevant[begin : begin + step]
         scores = validation.score_batch(
             model, recipe.recipe_type, [data.items[c].tolist() for c in chunk_inputs]
         )
@@ -300,8 +301,8 @@ def solution_metrics_per_user(
         rows = np.repeat(np.arange(len(chunk_relevant)), n_relevant)
         targets = np.concatenate(chunk_relevant)
         ranks = np.empty(len(rows))
-        for part in range(0, len(rows), validation.CHUNK_USERS):  # bounded memory: one row per pair
-            pairs = slice(part, part + validation.CHUNK_USERS)
+        for part in range(0, len(rows), step):  # bounded memory: one row per pair
+            pairs = slice(part, part + step)
             ranks[pairs] = validation.tied_rank(scores[rows[pairs]], targets[pairs])
         for k in SOLUTION_METRIC_CUTOFFS:
             gain = np.bincount(

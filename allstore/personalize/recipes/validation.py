@@ -16,6 +16,13 @@ import numpy as np
 from allstore.personalize.recipes.base import Model, Recipe, RecipeType, TrainingData
 
 CHUNK_USERS = 1024
+SCORE_CELLS = CHUNK_USERS * 32_768  # a chunk's dense score matrix: 128 MiB of float32 at most
+
+
+def chunk_users(n_items: int) -> int:
+    """Users scored per chunk: CHUNK_USERS, fewer on large catalogues, where 1024 dense score rows
+    of 300k items took 1.2 GiB (and as much again for the comparisons made on them)."""
+    return max(1, min(CHUNK_USERS, SCORE_CELLS // max(n_items, 1)))
 
 
 def subset(data: TrainingData, rows: np.ndarray) -> TrainingData:
@@ -109,11 +116,12 @@ def leave_one_out_per_user(recipe: Recipe, data: TrainingData, hyperparameters: 
     evaluated = np.flatnonzero(lengths >= 2)
     targets = data.item_codes[last_rows]
     ranks = []
-    for begin in range(0, len(evaluated), CHUNK_USERS):
-        chunk = evaluated[begin : begin + CHUNK_USERS]
+    step = chunk_users(len(data.items))
+    for begin in range(0, len(evaluated), step):
+        chunk = evaluated[begin : begin + step]
         codes = [data.item_codes[order[starts[user] : starts[user + 1] - 1]] for user in chunk]
         scores = score_batch(model, recipe.recipe_type, [data.items[c].tolist() for c in codes])
-        chunk_targets = targets[begin : begin + CHUNK_USERS]
+        chunk_targets = targets[begin : begin + step]
         exclude_seen(scores, codes, keep=chunk_targets)
         ranks.append(tied_rank(scores, chunk_targets))
     if not ranks:

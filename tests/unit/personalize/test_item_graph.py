@@ -10,7 +10,8 @@ import pytest
 import scipy.sparse as sp
 
 from allstore.data import synthetic
-from allstore.personalize.recipes import item_graph
+from allstore.personalize.evaluation import leave_one_out, solution_metrics
+from allstore.personalize.recipes import get_recipe, item_graph, validation
 from allstore.personalize.recipes.base import TrainingData
 
 STORE = synthetic.generate_store(items=400, interactions=20_000)
@@ -72,3 +73,15 @@ def test_row_blocks_cover_every_row_once_within_the_budget(monkeypatch) -> None:
     assert blocks[0][0] == 0 and blocks[-1][1] == 500
     assert all(stop == start for (_, stop), (start, _) in itertools.pairwise(blocks))
     assert all(cost[start : stop - 1].sum() <= 100 for start, stop in blocks)
+
+
+def test_smaller_score_chunks_give_the_same_metrics(monkeypatch) -> None:
+    """Large catalogues score fewer users per chunk (bounded memory); the figures do not move."""
+    recipe = get_recipe("aws-user-personalization")
+    hyperparameters = {"transition_window": "3"}
+    whole = (leave_one_out(recipe, DATA, hyperparameters), solution_metrics(recipe, DATA, hyperparameters))
+    monkeypatch.setattr(validation, "SCORE_CELLS", 3 * N_ITEMS)
+    assert validation.chunk_users(N_ITEMS) == 3
+    chunked = (leave_one_out(recipe, DATA, hyperparameters), solution_metrics(recipe, DATA, hyperparameters))
+    assert chunked[0] == whole[0]
+    assert chunked[1] == pytest.approx(whole[1], rel=1e-12)
