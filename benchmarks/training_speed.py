@@ -5,7 +5,8 @@ included). Then the child scores histories of 1, 5, 10 and 40 random items, as G
 would for users and sessions, and reports the time of one `score_history` call: wall clock (what
 a request waits on a busy machine) and CPU time (the work itself).
 
-    .venv/bin/python benchmarks/training_speed.py [--sports PATH] [--synthetic] [--queries 2000]
+    .venv/bin/python benchmarks/training_speed.py [--sports PATH] [--queries 2000]
+        [--synthetic [--interactions N] [--items M]]
 
 Bar (issue 7): training under 60 s on 2 cores and under 2 GiB RSS; scoring well inside the
 service's 10 ms p99.
@@ -29,21 +30,28 @@ SPORTS = Path(__file__).resolve().parents[2] / "shared" / "data" / "sports2014_i
 HISTORY_LENGTHS = (1, 5, 10, 40)
 
 
-def load(sports: Path | None) -> TrainingData:
+def synthetic_data(interactions: int, items: int) -> TrainingData:
+    """The synthetic store's interactions as a dataset import gives them (string ids)."""
+    store = synthetic.generate_store(items=items, interactions=interactions)
+    events = store.events
+    return TrainingData.from_columns(
+        store.user_ids[events.user], store.catalogue.asins[events.item], events.timestamp
+    )
+
+
+def load(sports: Path | None, size: tuple[int, int]) -> TrainingData:
     if sports is None:
-        store = synthetic.generate_store()
-        events = store.events
-        return TrainingData.from_columns(
-            store.user_ids[events.user], store.catalogue.asins[events.item], events.timestamp
-        )
+        return synthetic_data(*size)
     from allstore.data.interactions import read_interactions
 
     columns = read_interactions(sports, "p5")
     return TrainingData.from_columns(columns.user_ids, columns.item_ids, columns.timestamps)
 
 
-def measure(name: str, sports: Path | None, queries: int, results: multiprocessing.Queue) -> None:
-    data = load(sports)
+def measure(
+    name: str, sports: Path | None, size: tuple[int, int], queries: int, results: multiprocessing.Queue
+) -> None:
+    data = load(sports, size)
     recipe = RECIPES[name]
     started = time.perf_counter()
     model = recipe.fit(data, recipe.default_hyperparameters)
@@ -82,6 +90,10 @@ def main() -> None:
     )
     parser.add_argument("--sports", type=Path, default=SPORTS, help="P5 Sports 2014 folder")
     parser.add_argument("--synthetic", action="store_true", help="use the default synthetic store instead")
+    parser.add_argument(
+        "--interactions", type=int, default=synthetic.DEFAULT_INTERACTIONS, help="synthetic store size"
+    )
+    parser.add_argument("--items", type=int, default=synthetic.DEFAULT_ITEMS, help="synthetic catalogue size")
     parser.add_argument("--queries", type=int, default=2_000, help="score_history calls per recipe")
     args = parser.parse_args()
     if not args.synthetic and not args.sports.exists():
@@ -92,7 +104,9 @@ def main() -> None:
     print("|---|---:|---:|---:|---:|---:|")
     for name in RECIPES:
         results = context.Queue()
-        child = context.Process(target=measure, args=(name, sports, args.queries, results))
+        child = context.Process(
+            target=measure, args=(name, sports, (args.interactions, args.items), args.queries, results)
+        )
         child.start()
         row = results.get()
         child.join()

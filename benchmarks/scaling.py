@@ -1,0 +1,121 @@
+"""Benchmark how training time and peak memory grow with the data (issue 23).
+
+For each size, a child process generates the synthetic store once and saves its columns; then each
+recipe trains in a fresh child that reads them, builds `TrainingData` from string ids (as a
+dataset import does) and fits, so a row's peak RSS is that recipe's with the data included, and
+its seconds are the fit alone. Last, the growth exponents: the slope of log(value) against
+log(interactions) from 3M up (1.0 is linear).
+
+    .venv/bin/python benchmarks/scaling.py [--sizes 1M/30k,3M/100k,10M/300k,25M/300k]
+        [--recipes aws-user-personalization,aws-sims,aws-personalized-ranking] [--cache DIR]
+
+Bar (issue 23): every recipe trains on 25M interactions / 300k items under 6 GiB peak RSS and
+under 5 minutes, growing at most linearly from 3M to 25M. Check `free -g` before 25M.
+"""
+
+from __future__ import annotations
+
+import argparse
+import multiprocessing
+import resource
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+from allstore.data import synthetic
+from allstore.personalize.recipes import RECIPES, TrainingData
+
+DEFAULT_SIZES = "1M/30k,3M/100k,10M/300k,25M/300k"
+DEFAULT_RECIPES = "aws-user-personalization,aws-sims,aws-personalized-ranking"
+GROWTH_FROM = 3_000_000
+UNITS = {"k": 1_000, "M": 1_000_000}
+
+
+def count(text: str) -> int:
+    """`25M`, `300k` or a plain number."""
+    return int(float(text[:-1]) * UNITS[text[-1]]) if text[-1] in UNITS else int(text)
+
+
+def generate(interactions: int, items: int, path: Path) -> None:
+    store = synthetic.generate_store(items=items, interactions=interactions)
+    events = store.events
+    np.savez(
+        path,
+        users=store.user_ids,
+        items=store.catalogue.asins,
+        user=events.user.astype(np.int32),
+        item=events.item.astype(np.int32),
+        timestamp=events.timestamp,
+    )
+
+
+def fit(name: str, path: Path, results: multiprocessing.Queue) -> None:
+    with np.load(path) as columns:
+        user_ids = columns["users"][columns["user"]]
+        item_ids = columns["items"][columns["item"]]
+        timestamps = columns["timestamp"]
+    data = TrainingData.from_columns(user_ids, item_ids, timestamps)
+    del user_ids, item_ids, timestamps
+    recipe = RECIPES[name]
+    started = time.perf_counter()
+    recipe.fit(data, recipe.default_hyperparameters)
+    seconds = time.perf_counter() - started
+    results.put((seconds, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**20))
+
+
+def in_child(context, target, *args) -> None:
+    child = context.Process(target=target, args=args)
+    child.start()
+    child.join()
+    if child.exitcode != 0:
+        raise SystemExit(f"{target.__name__}{args[:-1]} failed with exit code {child.exitcode}")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--sizes", default=DEFAULT_SIZES, help="interactions/items, comma-separated")
+    parser.add_argument("--recipes", default=DEFAULT_RECIPES, help="recipe names, comma-separated")
+    parser.add_argument("--cache", type=Path, help="keep generated stores here (default: a temporary folder)")
+    args = parser.parse_args()
+    sizes = [tuple(count(part) for part in size.split("/")) for size in args.sizes.split(",")]
+    names = args.recipes.split(",")
+    unknown = [name for name in names if name not in RECIPES]
+    if unknown:
+        parser.error(f"unknown recipes: {', '.join(unknown)}")
+    context = multiprocessing.get_context("spawn")
+    measured: dict[str, list[tuple[int, float, float]]] = {name: [] for name in names}
+    with tempfile.TemporaryDirectory() as temporary:
+        cache = args.cache or Path(temporary)
+        cache.mkdir(parents=True, exist_ok=True)
+        print("| interactions / items | " + " | ".join(names) + " |")
+        print("|---|" + "---|" * len(names), flush=True)
+        for interactions, items in sizes:
+            path = cache / f"synthetic_{interactions}_{items}.npz"
+            if not path.exists():
+                in_child(context, generate, interactions, items, path)
+            cells = []
+            for name in names:
+                results = context.Queue()
+                in_child(context, fit, name, path, results)
+                seconds, peak_gib = results.get()
+                measured[name].append((interactions, seconds, peak_gib))
+                cells.append(f"{seconds:.1f} s, {peak_gib:.2f} GiB peak")
+            print(f"| {interactions:,} / {items:,} | " + " | ".join(cells) + " |", flush=True)
+    print(f"\nGrowth exponents from {GROWTH_FROM:,} interactions (slope of log value on log interactions):")
+    for name, rows in measured.items():
+        rows = [row for row in rows if row[0] >= GROWTH_FROM]
+        if len({row[0] for row in rows}) < 2:
+            print(f"- {name}: needs two sizes from {GROWTH_FROM:,}")
+            continue
+        sizes_log = np.log([row[0] for row in rows])
+        time_slope = np.polyfit(sizes_log, np.log([row[1] for row in rows]), 1)[0]
+        memory_slope = np.polyfit(sizes_log, np.log([row[2] for row in rows]), 1)[0]
+        print(f"- {name}: time {time_slope:.2f}, peak RSS {memory_slope:.2f}")
+
+
+if __name__ == "__main__":
+    main()
