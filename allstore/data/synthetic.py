@@ -370,7 +370,15 @@ def write_store(store: Store, folder: str | os.PathLike) -> dict[str, Path]:
     tree = leaves()
     images.write_category_images(
         folder / IMAGES_DIR,
-        [(node.name, node.path[0], vocabulary.DEPARTMENTS[node.department].hue) for node in tree],
+        [
+            (
+                node.name,
+                node.path[0],
+                vocabulary.DEPARTMENTS[node.department].hue,
+                vocabulary.LEAF_ICONS.get(node.name),
+            )
+            for node in tree
+        ],
     )
     paths = {
         PRODUCTS_FILE: _write_lines(

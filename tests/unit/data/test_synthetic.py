@@ -179,3 +179,18 @@ def read_products(folder) -> list[dict]:
 
 def words(title: str) -> list[str]:
     return title.lower().replace(",", " ").replace("-", " ").split()
+
+
+def test_each_category_has_its_own_pictogram(folder):
+    """A tent's picture is a tent (Lucide's), a cable's a cable; no two categories share the parcel."""
+    assert set(vocabulary.LEAF_ICONS) == {leaf.name for leaf in synthetic.leaves()}
+    tent = (folder / "images" / images.image_file_name("Tents", 0)).read_text(encoding="utf-8")
+    cable = (folder / "images" / images.image_file_name("Cables", 0)).read_text(encoding="utf-8")
+    assert images.pictogram("tent") in tent and images.pictogram("cable") in cable
+    assert images.PARCEL not in tent and images.PARCEL not in cable
+    assert images.pictogram("no-such-icon") == images.PARCEL
+    colours = {
+        images.render_svg("Tents", "Sports", 140, variant, "tent").split('stop-color="')[1]
+        for variant in range(4)
+    }
+    assert len(colours) == images.VARIANTS
