@@ -379,8 +379,8 @@ def serve(
     }
     for line in export_lines(exports):
         typer.echo(f"  {line}")
-    typer.echo("Ctrl-C stops it.")
     try:
+        typer.echo("Ctrl-C stops it.")  # inside: a Ctrl-C right after the line still stops cleanly
         while not stopping.wait(0.5):  # a timed wait, so Ctrl-C is noticed promptly
             pass
     except KeyboardInterrupt:

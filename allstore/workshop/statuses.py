@@ -8,6 +8,7 @@ CREATE_IN_PROGRESS = "CREATE IN_PROGRESS"
 ACTIVE = "ACTIVE"
 CREATE_FAILED = "CREATE FAILED"
 DELETE_PENDING = "DELETE PENDING"
+DELETE_IN_PROGRESS = "DELETE IN_PROGRESS"
 CREATE_STOPPING = "CREATE STOPPING"  # StopSolutionVersionCreation: the training is being cut off
 CREATE_STOPPED = "CREATE STOPPED"
 # Recommenders can also be stopped (no charge, no recommendations) and started again.

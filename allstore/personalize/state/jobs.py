@@ -1,9 +1,15 @@
 """The background workers: imports and trainings take minutes, so they run on their own pool and
-quick transitions and deletions never queue behind them. A job that raises fails its resource."""
+quick transitions and deletions never queue behind them. A job that raises fails its resource.
+
+Every resource stays in each transitional status (CREATE PENDING, CREATE IN_PROGRESS, DELETE
+PENDING, DELETE IN_PROGRESS) for at least ALLSTORE_PERSONALIZE_TRANSITION_SECONDS (default 0.25 s),
+so code that does not wait for ACTIVE fails locally as it would on AWS, and notebooks stay fast."""
 
 from __future__ import annotations
 
 import logging
+import os
+import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 
@@ -17,9 +23,20 @@ from allstore.workshop.statuses import (
     CREATE_IN_PROGRESS,
     CREATE_STOPPED,
     CREATE_STOPPING,
+    DELETE_IN_PROGRESS,
 )
 
 logger = logging.getLogger(__name__)
+TRANSITION_VARIABLE = "ALLSTORE_PERSONALIZE_TRANSITION_SECONDS"
+DEFAULT_TRANSITION_SECONDS = 0.25
+
+
+def transition_seconds() -> float:
+    """How long each transitional status lasts at least (the variable, else the default)."""
+    try:
+        return max(0.0, float(os.environ.get(TRANSITION_VARIABLE, DEFAULT_TRANSITION_SECONDS)))
+    except ValueError:
+        return DEFAULT_TRANSITION_SECONDS
 
 
 def failure_reason(label: str, arn: str, error: Exception) -> str:
@@ -41,8 +58,10 @@ class Jobs:
 
     def __init__(self, resources: ResourceStore, workers: int = 2) -> None:
         self.resources = resources
+        self.pause = transition_seconds()
         self._long = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="personalize-job")
-        self._quick = ThreadPoolExecutor(max_workers=2, thread_name_prefix="personalize-quick")
+        # Quick work mostly waits out the transitions: enough threads that creations do not queue.
+        self._quick = ThreadPoolExecutor(max_workers=8, thread_name_prefix="personalize-quick")
 
     def run(self, work: Callable[[], None], long: bool = False) -> None:
         def run() -> None:
@@ -60,17 +79,31 @@ class Jobs:
         error as failureReason; a resource stopped meanwhile (CREATE STOPPING) ends CREATE STOPPED."""
 
         def run() -> None:
+            time.sleep(self.pause)
             if self._stopped(kind, arn, CREATE_IN_PROGRESS):
                 return
+            started = time.monotonic()
             try:
                 if work is not None:
                     work()
+                time.sleep(max(0.0, self.pause - (time.monotonic() - started)))
             except Exception as error:
                 self._stopped(kind, arn, CREATE_FAILED, failure_reason=failure_reason(kind.label, arn, error))
                 return
             self._stopped(kind, arn, ACTIVE)
 
         self.run(run, long)
+
+    def delete(self, kind: type[Resource], arn: str, finish: Callable[[], None]) -> None:
+        """DELETE PENDING (already set) → DELETE IN_PROGRESS → gone, by `finish`, in the background."""
+
+        def run() -> None:
+            time.sleep(self.pause)
+            self.resources.update(kind, arn, status=DELETE_IN_PROGRESS)
+            time.sleep(self.pause)
+            finish()
+
+        self.run(run)
 
     def _stopped(self, kind: type[Resource], arn: str, status: str, **changes: str) -> bool:
         """Move to `status`, unless the resource is being stopped: then to CREATE STOPPED (True)."""

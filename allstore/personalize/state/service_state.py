@@ -103,7 +103,7 @@ class ServiceState:
         with self.resources.lock:
             self.resources.usable(kind, arn)
             self.resources.update(kind, arn, status=DELETE_PENDING)
-        self.jobs.run(lambda: self.finish_delete(kind, arn))
+        self.jobs.delete(kind, arn, lambda: self.finish_delete(kind, arn))
         return {}
 
     def finish_delete(self, kind: type[Resource], arn: str) -> None:
@@ -221,7 +221,7 @@ class ServiceState:
                 )
         self._recover_recommenders()
         for kind in reversed(KINDS):
-            for resource in store.select(kind, lambda resource: resource.status == DELETE_PENDING):
+            for resource in store.select(kind, lambda resource: being_deleted(resource.status)):
                 self.finish_delete(kind, resource.arn)
 
     def _recover_recommenders(self) -> None:

@@ -18,6 +18,7 @@ from moto.server import ThreadedMotoServer
 
 from allstore.credentials import StoreCredentials
 from allstore.personalize.server import PersonalizeServer
+from allstore.personalize.state.jobs import TRANSITION_VARIABLE
 
 REGION = "us-east-1"
 CATEGORIES = ("outdoors", "fitness", "cycling", "fishing")
@@ -149,6 +150,13 @@ def make_clients(server: PersonalizeServer) -> Clients:
         ),
         server.credentials,
     )
+
+
+@pytest.fixture(autouse=True)
+def instant_transitions(monkeypatch: pytest.MonkeyPatch) -> None:
+    """No pause in the transitional statuses (0.25 s each by default), so the suite stays quick;
+    tests/unit/personalize/test_fidelity.py checks the pauses themselves."""
+    monkeypatch.setenv(TRANSITION_VARIABLE, "0")
 
 
 @pytest.fixture

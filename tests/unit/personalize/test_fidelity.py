@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+import time
 import uuid
 from pathlib import Path
 
@@ -13,7 +14,8 @@ from botocore.config import Config
 from botocore.exceptions import ClientError
 
 from allstore.personalize.server import PersonalizeServer
-from tests.unit.personalize.conftest import Clients, deploy, keys, wait_for
+from allstore.personalize.state.jobs import TRANSITION_VARIABLE
+from tests.unit.personalize.conftest import Clients, deploy, keys, make_clients, wait_for
 
 
 def test_arns_carry_the_requests_region_and_answers_a_request_id(server: PersonalizeServer) -> None:
@@ -442,3 +444,56 @@ def test_training_needs_the_services_minimum_data(clients: Clients, tmp_path: Pa
     failed = wait_for(lambda: p.describe_solution_version(solutionVersionArn=version)["solutionVersion"])
     assert failed["status"] == "CREATE FAILED"
     assert "999 interactions" in failed["failureReason"] and "at least 1000" in failed["failureReason"]
+
+
+def test_resources_pass_through_each_status_for_a_while(
+    state_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv(TRANSITION_VARIABLE, "0.4")
+    server = PersonalizeServer(state_dir)
+    server.start()
+    clients = make_clients(server)
+    try:
+        p = clients.personalize
+        group = p.create_dataset_group(name="slow")["datasetGroupArn"]
+        seen = [p.describe_dataset_group(datasetGroupArn=group)["datasetGroup"]["status"]]
+        while seen[-1] != "ACTIVE":
+            time.sleep(0.05)
+            status = p.describe_dataset_group(datasetGroupArn=group)["datasetGroup"]["status"]
+            if status != seen[-1]:
+                seen.append(status)
+        assert seen == ["CREATE PENDING", "CREATE IN_PROGRESS", "ACTIVE"]
+
+        # A loop that does not wait fails, as on AWS: the tracker is not ACTIVE yet.
+        tracking_id = p.create_event_tracker(name="slow", datasetGroupArn=group)["trackingId"]
+        event = {"eventType": "click", "itemId": "i", "sentAt": time.time()}
+        with pytest.raises(clients.events.exceptions.InvalidInputException):
+            clients.events.put_events(trackingId=tracking_id, sessionId="s", eventList=[event])
+
+        empty = p.create_dataset_group(name="gone")["datasetGroupArn"]
+        wait_for(lambda: p.describe_dataset_group(datasetGroupArn=empty)["datasetGroup"])
+        p.delete_dataset_group(datasetGroupArn=empty)
+        seen = [p.describe_dataset_group(datasetGroupArn=empty)["datasetGroup"]["status"]]
+        with pytest.raises(p.exceptions.ResourceNotFoundException):
+            for _ in range(100):
+                time.sleep(0.05)
+                status = p.describe_dataset_group(datasetGroupArn=empty)["datasetGroup"]["status"]
+                if status != seen[-1]:
+                    seen.append(status)
+        assert seen == ["DELETE PENDING", "DELETE IN_PROGRESS"]
+    finally:
+        server.stop()
+
+
+def test_a_resource_with_dependents_is_not_deleted(clients: Clients, store) -> None:
+    shop = deploy(clients, store)
+    p = clients.personalize
+    schema = p.describe_dataset(datasetArn=shop.items_arn)["dataset"]["schemaArn"]
+    for delete in (
+        lambda: p.delete_dataset_group(datasetGroupArn=shop.group_arn),
+        lambda: p.delete_schema(schemaArn=schema),
+        lambda: p.delete_solution(solutionArn=shop.solution_arn),
+    ):
+        with pytest.raises(p.exceptions.ResourceInUseException):
+            delete()
+    assert p.describe_dataset_group(datasetGroupArn=shop.group_arn)["datasetGroup"]["status"] == "ACTIVE"
