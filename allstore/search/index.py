@@ -28,6 +28,7 @@ from typing import Any
 import tantivy
 from tantivy import Query
 
+from allstore.search import analysis
 from allstore.search.dates import DATE_TYPES
 from allstore.search.errors import (
     SearchError,
@@ -571,6 +572,7 @@ class SearchIndex:
         path = self._generation_dir(generation)
         path.mkdir(exist_ok=True)
         index = tantivy.Index(schema, path=str(path), reuse=True)
+        analysis.register(index)
         index.config_reader("manual")
         return _View(mapping, schema, index, TermExpander(index.searcher()))
 

@@ -18,6 +18,7 @@ from typing import Any
 
 import tantivy
 
+from allstore.search.analysis import STANDARD
 from allstore.search.dates import DATE_TYPES, DateParser
 from allstore.search.errors import SearchError, bad_request, mapper_parsing_error, unsupported
 
@@ -257,7 +258,7 @@ class Mapping:
         for spec in sorted(self.indexed_fields(), key=lambda s: s.path):
             if spec.type == TEXT:
                 options = TANTIVY_INDEX_OPTIONS[spec.index_options]
-                builder.add_text_field(spec.path, tokenizer_name="default", index_option=options)
+                builder.add_text_field(spec.path, tokenizer_name=STANDARD, index_option=options)
             elif spec.type == KEYWORD:
                 builder.add_text_field(spec.path, tokenizer_name="raw", index_option="freq")
             elif spec.type in INTEGER_TYPES:

@@ -3,7 +3,7 @@
 Scoring is tantivy's BM25, as Lucene's. A fuzzy word (`fuzziness` in `match`/`multi_match`, the
 `fuzzy` query) is expanded into the index terms within reach that share its first letter, scored
 as Lucene scores them (see fuzzy.py). Every text field is analysed like OpenSearch's `standard`
-analyzer (split on non-alphanumerics, lowercase), whatever `analyzer` the mapping names.
+analyzer (analysis.py), whatever `analyzer` the mapping names.
 """
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ from typing import Any
 import tantivy
 from tantivy import Occur, Query
 
+from allstore.search.analysis import analyze
 from allstore.search.dates import DATE_TYPES, DateParser, time_zone, with_date_math
 from allstore.search.errors import SearchError, parsing_error, query_shard_error, unsupported
 from allstore.search.fuzzy import MAX_EXPANSIONS, TermExpander
@@ -33,7 +34,6 @@ from allstore.search.mapping import (
     coerce,
 )
 
-MAX_TOKEN_LENGTH = 40
 # Query names OpenSearch has that this server rejects with a clear message instead of ignoring.
 KNOWN_UNSUPPORTED = frozenset(
     {
@@ -61,18 +61,7 @@ KNOWN_UNSUPPORTED = frozenset(
     }
 )
 
-_ANALYZER = (
-    tantivy.TextAnalyzerBuilder(tantivy.Tokenizer.simple())
-    .filter(tantivy.Filter.remove_long(MAX_TOKEN_LENGTH))
-    .filter(tantivy.Filter.lowercase())
-    .build()
-)
 _FIELD_BOOST = re.compile(r"^(?P<field>[^\^]+)(\^(?P<boost>\d+(\.\d+)?))?$")
-
-
-def analyze(text: str) -> list[str]:
-    """Query text as the index's `default` tokenizer splits it, so query terms meet indexed terms."""
-    return _ANALYZER.analyze(text)
 
 
 class QueryBuilder:
