@@ -12,7 +12,7 @@ import csv
 import json
 import signal
 import threading
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
@@ -63,6 +63,21 @@ def evaluate(
             dir_okay=False, help="Write every evaluated user's metrics (CSV: model, seed, user, ...)."
         ),
     ] = None,
+    export_split: Annotated[
+        Path | None,
+        typer.Option(
+            file_okay=False,
+            help="Write the personalize split (interactions to import, batch-inference inputs, ground "
+            "truth, manifest) into this folder and stop; with --score-batch-output, read it back.",
+        ),
+    ] = None,
+    score_batch_output: Annotated[
+        list[str] | None,
+        typer.Option(
+            help="[NAME=]FILE: Amazon Personalize batch-inference output for the --export-split folder's "
+            "users, scored as one more row (repeat for several).",
+        ),
+    ] = None,
     json_output: Annotated[
         bool, typer.Option("--json", help="Print one JSON object instead of a table.")
     ] = False,
@@ -81,6 +96,16 @@ def evaluate(
             "leave-one-out's split has no random part; repeated seeds need --protocol personalize",
             param_hint="--seeds",
         )
+    if (export_split or score_batch_output) and (protocol != "personalize" or seeds > 1):
+        raise typer.BadParameter(
+            "the round trip with the service uses one split of --protocol personalize (no --seeds)",
+            param_hint="--export-split",
+        )
+    if score_batch_output and export_split is None:
+        raise typer.BadParameter(
+            "needs --export-split, the folder the batch inputs came from", param_hint="--score-batch-output"
+        )
+    outputs = [_named_output(value) for value in score_batch_output or []]
     try:
         recipes = resolve_recipes(recipe or DEFAULT_RECIPES)
     except KeyError as error:
@@ -95,8 +120,29 @@ def evaluate(
         columns.user_ids, columns.item_ids, columns.timestamps, columns.event_types, columns.event_values
     )
 
+    from allstore.personalize import evaluation_export
+
+    split_seeds: Sequence[int] = range(seeds)
     try:
-        comparison = compare(data, recipes, protocol, seeds=range(seeds), progress=not json_output)
+        if export_split is not None and not outputs:
+            manifest = evaluation_export.export_split(data, export_split, interactions.name)
+            typer.echo(
+                json.dumps(manifest)
+                if json_output
+                else f"Wrote {', '.join(manifest['files'])} to {export_split}"
+            )
+            return
+        external = {}
+        if outputs:
+            assert export_split is not None
+            split_seeds = [evaluation_export.read_manifest(export_split, data)["seed"]]
+            external = {
+                name: evaluation_export.score_batch_output(data, export_split, [path])
+                for name, path in outputs
+            }
+        comparison = compare(
+            data, recipes, protocol, seeds=split_seeds, progress=not json_output, external=external
+        )
     except ValueError as error:
         typer.echo(f"Error: {error}", err=True)
         raise typer.Exit(1) from None
@@ -107,7 +153,7 @@ def evaluate(
         "protocol": protocol,
         "users": len(data.users),
         "items": len(data.items),
-        "seeds": list(range(seeds)),
+        "seeds": list(split_seeds),
         "users_evaluated": comparison.users_evaluated,
         "results": comparison.results,
     }
@@ -115,6 +161,15 @@ def evaluate(
         typer.echo(json.dumps(report))
     else:
         _print_table(report)
+
+
+def _named_output(value: str) -> tuple[str, Path]:
+    """`NAME=FILE` or `FILE` (named after the file) for --score-batch-output."""
+    name, _, file = value.rpartition("=")
+    path = Path(file)
+    if not path.is_file():
+        raise typer.BadParameter(f"{file} is not a file", param_hint="--score-batch-output")
+    return name or path.name.removesuffix(".out").removesuffix(".json"), path
 
 
 def resolve_recipes(names: Sequence[str]) -> list[Recipe]:
@@ -173,8 +228,10 @@ def compare(
     protocol: Protocol,
     seeds: Sequence[int] = (0,),
     progress: bool = False,
+    external: Mapping[str, PerUser] | None = None,
 ) -> Comparison:
-    """One result row per recipe and per baseline, all through the same protocol and splits."""
+    """One result row per recipe and per baseline, all through the same protocol and splits, plus
+    one per `external` ranking already scored on the same split (batch-inference output)."""
     # Imported here: the models (and `implicit`) take seconds to import, and every other
     # `allstore` command would pay for them at start-up.
     from allstore.personalize.evaluation import evaluate_per_user
@@ -212,6 +269,10 @@ def compare(
             rows.append(_row(name, runs))
             if runs[0].per_user is not None:
                 per_user[name] = [(seed, run.per_user) for seed, run in zip(seeds, runs, strict=True)]
+    for name, scored in (external or {}).items():
+        metrics = {key: float(values.mean()) for key, values in scored.per_user.items()}
+        rows.append({"model": name, "train_seconds": None, "score_seconds": None, **metrics})
+        per_user[name] = [(seeds[0], scored)]
     _add_comparisons(rows, per_user)
     evaluated = {sum(len(run.users) for _, run in runs) for runs in per_user.values()}
     return Comparison(rows, per_user, evaluated.pop() if len(evaluated) == 1 else None)
@@ -327,7 +388,10 @@ def _print_table(report: dict) -> None:
                 else "–"
             )
             cells.append(f"{versus['p_value']:.2g}" if versus else "–")
-        table.add_row(row["model"], *cells, f"{row['train_seconds']:.2f}", f"{row['score_seconds']:.2f}")
+        timings = (
+            f"{row[key]:.2f}" if row[key] is not None else "–" for key in ("train_seconds", "score_seconds")
+        )
+        table.add_row(row["model"], *cells, *timings)
     console = Console()
     if not console.is_terminal:  # piped into a file: no terminal width to respect, so do not squeeze
         console = Console(width=WIDE_OUTPUT)

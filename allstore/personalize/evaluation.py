@@ -233,10 +233,10 @@ def personalize_split(
     Held-out users are a seeded random 10% (at least one); each keeps the oldest 90% of their
     interactions as input (at least one) and the newest 10% (at least one) as relevant, minus any
     item already in the input. Users with nothing relevant left are dropped from the test."""
-    return _personalize_split(data, seed)[:3]
+    return personalize_split_with_users(data, seed)[:3]
 
 
-def _personalize_split(
+def personalize_split_with_users(
     data: TrainingData, seed: int
 ) -> tuple[np.ndarray, list[np.ndarray], list[np.ndarray], np.ndarray]:
     """personalize_split plus the user code of each test user."""
@@ -276,16 +276,12 @@ def solution_metrics_per_user(
     """(each held-out user's metrics, coverage) on `personalize_split(data, seed)`. Relevant items
     are ranked as in leave-one-out (ties count half); coverage is the share of the catalogue in
     somebody's top 25."""
-    train_rows, inputs, relevant, users = _personalize_split(data, seed)
+    train_rows, inputs, relevant, users = personalize_split_with_users(data, seed)
     model, train_seconds = validation.fit_timed(recipe, validation.subset(data, train_rows), hyperparameters)
     started = time.perf_counter()
     depth = max(SOLUTION_METRIC_CUTOFFS)
     n_items = len(data.items)
-    discounts = 1.0 / np.log2(np.arange(2, depth + 2))
-    names = ["mean_reciprocal_rank_at_25"]
-    names += [f"normalized_discounted_cumulative_gain_at_{k}" for k in SOLUTION_METRIC_CUTOFFS]
-    names += [f"precision_at_{k}" for k in SOLUTION_METRIC_CUTOFFS]
-    chunks: dict[str, list[np.ndarray]] = {name: [] for name in names}
+    chunks: list[dict[str, np.ndarray]] = []
     recommended = np.zeros(n_items, dtype=bool)
     step = validation.chunk_users(n_items)
     for begin in range(0, len(inputs), step):
@@ -304,20 +300,40 @@ def solution_metrics_per_user(
         for part in range(0, len(rows), step):  # bounded memory: one row per pair
             pairs = slice(part, part + step)
             ranks[pairs] = validation.tied_rank(scores[rows[pairs]], targets[pairs])
-        for k in SOLUTION_METRIC_CUTOFFS:
-            gain = np.bincount(
-                rows, np.where(ranks <= k, 1.0 / np.log2(ranks + 1.0), 0.0), len(chunk_relevant)
-            )
-            ideal = np.cumsum(discounts[:k])[np.minimum(n_relevant, k) - 1]
-            chunks[f"normalized_discounted_cumulative_gain_at_{k}"].append(gain / ideal)
-            hits = np.bincount(rows, (ranks <= k).astype(np.float64), len(chunk_relevant))
-            chunks[f"precision_at_{k}"].append(hits / k)
-        first = np.full(len(chunk_relevant), np.inf)
-        np.minimum.at(first, rows, ranks)
-        chunks["mean_reciprocal_rank_at_25"].append(np.where(first <= depth, 1.0 / first, 0.0))
-    per_user = {name: np.concatenate(parts) if parts else np.zeros(0) for name, parts in chunks.items()}
+        chunks.append(ranked_metrics(ranks, rows, n_relevant))
+    per_user = {
+        name: np.concatenate([chunk[name] for chunk in chunks]) if chunks else np.zeros(0)
+        for name in SOLUTION_METRIC_NAMES
+    }
     result = validation.PerUser(users, per_user, train_seconds, time.perf_counter() - started)
     return result, float(recommended.sum() / n_items)
+
+
+SOLUTION_METRIC_NAMES = (
+    "mean_reciprocal_rank_at_25",
+    *(f"normalized_discounted_cumulative_gain_at_{k}" for k in SOLUTION_METRIC_CUTOFFS),
+    *(f"precision_at_{k}" for k in SOLUTION_METRIC_CUTOFFS),
+)
+
+
+def ranked_metrics(ranks: np.ndarray, rows: np.ndarray, n_relevant: np.ndarray) -> dict[str, np.ndarray]:
+    """The service's per-user metrics from the 1-based rank of each relevant item (`rows`: its
+    user's index; np.inf when it is not ranked at all) and each user's number of relevant items.
+    Local models and scored batch-inference output both go through here."""
+    n_users = len(n_relevant)
+    depth = max(SOLUTION_METRIC_CUTOFFS)
+    discounts = 1.0 / np.log2(np.arange(2, depth + 2))
+    metrics: dict[str, np.ndarray] = {}
+    first = np.full(n_users, np.inf)
+    np.minimum.at(first, rows, ranks)
+    metrics["mean_reciprocal_rank_at_25"] = np.where(first <= depth, 1.0 / first, 0.0)
+    for k in SOLUTION_METRIC_CUTOFFS:
+        gain = np.bincount(rows, np.where(ranks <= k, 1.0 / np.log2(ranks + 1.0), 0.0), n_users)
+        ideal = np.cumsum(discounts[:k])[np.minimum(n_relevant, k) - 1]
+        metrics[f"normalized_discounted_cumulative_gain_at_{k}"] = gain / ideal
+    for k in SOLUTION_METRIC_CUTOFFS:
+        metrics[f"precision_at_{k}"] = np.bincount(rows, (ranks <= k).astype(np.float64), n_users) / k
+    return metrics
 
 
 def _top_items(scores: np.ndarray, depth: int) -> np.ndarray:

@@ -17,8 +17,10 @@ from botocore.config import Config
 from moto.server import ThreadedMotoServer
 
 from allstore.credentials import StoreCredentials
+from allstore.personalize.recipes import TrainingData
 from allstore.personalize.server import PersonalizeServer
 from allstore.personalize.state.jobs import TRANSITION_VARIABLE
+from tests.unit.personalize import generated_store
 
 REGION = "us-east-1"
 CATEGORIES = ("outdoors", "fitness", "cycling", "fishing")
@@ -284,4 +286,18 @@ def deploy(
         assert deployed["status"] == "ACTIVE", deployed
     return Deployed(
         group_arn, arns["Interactions"], arns["Items"], arns["Users"], solution_arn, version_arn, campaign_arn
+    )
+
+
+@pytest.fixture(scope="module")
+def store_data() -> TrainingData:
+    """A small generated store's interactions (no metadata), for the `allstore evaluate` tests."""
+    return generated_store.training_data(generated_store.store())
+
+
+@pytest.fixture(scope="module")
+def store_csv(tmp_path_factory) -> str:
+    """The same interactions as a CSV file."""
+    return generated_store.write_csv(
+        generated_store.store(), tmp_path_factory.mktemp("evaluate") / "store.csv"
     )

@@ -16,37 +16,14 @@ import typer
 from scipy import stats
 from typer.testing import CliRunner
 
-from allstore.data import synthetic
 from allstore.personalize.commands import evaluate
 from allstore.personalize.evaluation import evaluate_per_user, solution_metrics, solution_metrics_per_user
 from allstore.personalize.evaluation_statistics import interval, paired_p_value
-from allstore.personalize.recipes import TrainingData, get_recipe
+from allstore.personalize.recipes import get_recipe
 from allstore.personalize.recipes.validation import leave_one_out, leave_one_out_per_user
 
 app = typer.Typer()
 app.command()(evaluate)
-
-
-@pytest.fixture(scope="module")
-def store() -> synthetic.Store:
-    return synthetic.generate_store(items=200, interactions=6_000, seed=3)
-
-
-@pytest.fixture(scope="module")
-def data(store) -> TrainingData:
-    events = store.events
-    return TrainingData.from_columns(
-        store.user_ids[events.user], store.catalogue.asins[events.item], events.timestamp
-    )
-
-
-@pytest.fixture(scope="module")
-def interactions_csv(tmp_path_factory, store) -> str:
-    path = tmp_path_factory.mktemp("uncertainty") / "store.csv"
-    events = store.events
-    rows = zip(store.user_ids[events.user], store.catalogue.asins[events.item], events.timestamp, strict=True)
-    path.write_text("USER_ID,ITEM_ID,TIMESTAMP\n" + "".join(f"{u},{i},{t}\n" for u, i, t in rows))
-    return str(path)
 
 
 def test_a_bootstrap_interval_covers_the_true_mean_about_95_times_in_100():
@@ -74,12 +51,14 @@ def test_the_paired_test_is_scipys_wilcoxon_and_says_1_for_identical_users():
 
 
 @pytest.mark.parametrize("protocol", ["leave-one-out", "personalize"])
-def test_per_user_vectors_average_to_the_reported_metrics(protocol, data):
+def test_per_user_vectors_average_to_the_reported_metrics(protocol, store_data):
     recipe = get_recipe("aws-user-personalization")
-    run = evaluate_per_user(recipe, data, {}, protocol)
+    run = evaluate_per_user(recipe, store_data, {}, protocol)
     assert run.per_user is not None and len(run.per_user.users) > 0
     reported = (
-        leave_one_out(recipe, data, {}) if protocol == "leave-one-out" else solution_metrics(recipe, data, {})
+        leave_one_out(recipe, store_data, {})
+        if protocol == "leave-one-out"
+        else solution_metrics(recipe, store_data, {})
     )
     for name, values in run.per_user.per_user.items():
         assert len(values) == len(run.per_user.users)
@@ -88,10 +67,10 @@ def test_per_user_vectors_average_to_the_reported_metrics(protocol, data):
     assert run.score_seconds > 0
 
 
-def test_the_personalize_protocol_draws_other_users_with_another_seed(data):
+def test_the_personalize_protocol_draws_other_users_with_another_seed(store_data):
     recipe = get_recipe("aws-popularity-count")
-    first, _ = solution_metrics_per_user(recipe, data, {}, seed=0)
-    second, _ = solution_metrics_per_user(recipe, data, {}, seed=1)
+    first, _ = solution_metrics_per_user(recipe, store_data, {}, seed=0)
+    second, _ = solution_metrics_per_user(recipe, store_data, {}, seed=1)
     assert set(first.users.tolist()) != set(second.users.tolist())
 
 
@@ -102,8 +81,8 @@ class Constant:
     recipe_type = "USER_PERSONALIZATION"
     default_hyperparameters: Mapping[str, str] = MappingProxyType({})
 
-    def fit(self, data, hyperparameters):
-        self.items = data.items
+    def fit(self, store_data, hyperparameters):
+        self.items = store_data.items
         return self
 
     def score_history(self, history, timestamps=None):
@@ -113,14 +92,14 @@ class Constant:
         return None
 
 
-def test_ties_get_no_credit_in_either_protocol(data):
+def test_ties_get_no_credit_in_either_protocol(store_data):
     """The Personalize protocol used to take the first items of a tie (the lowest item codes) as the
     top 25; now it ranks relevant items as leave-one-out does (ties count half)."""
-    loo = leave_one_out_per_user(Constant(), data, {}).per_user
-    personalize, _ = solution_metrics_per_user(Constant(), data, {})
+    loo = leave_one_out_per_user(Constant(), store_data, {}).per_user
+    personalize, _ = solution_metrics_per_user(Constant(), store_data, {})
     assert loo["hr_at_10"].max() == 0.0
     assert personalize.per_user["precision_at_25"].max() == 0.0
-    n_items = len(data.items)
+    n_items = len(store_data.items)
     # Every rank is the middle of the unexcluded catalogue, the same in both protocols.
     assert 1 / loo["mrr"].max() > n_items / 3
 
@@ -131,12 +110,12 @@ def run_json(arguments: list[str]) -> dict:
     return json.loads(result.stdout)
 
 
-def test_seeds_pool_the_users_and_the_per_user_file_holds_every_row(interactions_csv, tmp_path):
+def test_seeds_pool_the_users_and_the_per_user_file_holds_every_row(store_csv, tmp_path):
     rows_file = tmp_path / "per-user.csv"
     report = run_json(
         [
             "--interactions",
-            interactions_csv,
+            store_csv,
             "--protocol",
             "personalize",
             "--seeds",
@@ -169,30 +148,30 @@ def test_seeds_pool_the_users_and_the_per_user_file_holds_every_row(interactions
     assert popularity["vs_best"][key]["p_value"] < 0.01  # clearly worse on the same users
 
 
-def test_repeated_seeds_are_refused_for_leave_one_out(interactions_csv):
-    result = CliRunner().invoke(app, ["--interactions", interactions_csv, "--seeds", "2"])
+def test_repeated_seeds_are_refused_for_leave_one_out(store_csv):
+    result = CliRunner().invoke(app, ["--interactions", store_csv, "--seeds", "2"])
     assert result.exit_code == 2
     assert "--protocol personalize" in result.output
 
 
-def test_recipe_names_round_trip_and_popularity_is_one_row(interactions_csv):
-    report = run_json(["--interactions", interactions_csv, "--recipe", "sims", "--recipe", "popularity"])
+def test_recipe_names_round_trip_and_popularity_is_one_row(store_csv):
+    report = run_json(["--interactions", store_csv, "--recipe", "sims", "--recipe", "popularity"])
     names = [row["model"] for row in report["results"]]
     assert names == ["sims", "popularity", "implicit-als", "itemknn-cosine"]
     again = run_json(
-        ["--interactions", interactions_csv, "--recipe", "aws-popularity-count", "--recipe", "aws-sims"]
+        ["--interactions", store_csv, "--recipe", "aws-popularity-count", "--recipe", "aws-sims"]
     )
     assert sorted(row["model"] for row in again["results"]) == sorted(names)
 
 
-def test_a_retired_recipe_is_refused_naming_its_successor(interactions_csv):
-    result = CliRunner().invoke(app, ["--interactions", interactions_csv, "--recipe", "hrnn"])
+def test_a_retired_recipe_is_refused_naming_its_successor(store_csv):
+    result = CliRunner().invoke(app, ["--interactions", store_csv, "--recipe", "hrnn"])
     assert result.exit_code == 2
     assert "no longer available" in result.output and "aws-user-personalization-v2" in result.output
 
 
-def test_the_table_shows_users_evaluated_intervals_and_both_timings(interactions_csv):
-    result = CliRunner().invoke(app, ["--interactions", interactions_csv, "--recipe", "sims"])
+def test_the_table_shows_users_evaluated_intervals_and_both_timings(store_csv):
+    result = CliRunner().invoke(app, ["--interactions", store_csv, "--recipe", "sims"])
     assert result.exit_code == 0, result.output
     assert "users evaluated" in result.stdout
     assert "NDCG@10 95% CI" in result.stdout and "p (Wilcoxon)" in result.stdout
