@@ -76,12 +76,9 @@ class TrainingData:
         # Ids are encoded before the rows are put in time order, and only the int32 codes are
         # reordered: copies of string columns (about 50 bytes a row each) dominated peak memory.
         order = np.argsort(timestamps, kind="stable")
-        users, user_codes = np.unique(user_ids, return_inverse=True)
-        user_codes = user_codes.astype(np.int32)[order]
-        if catalogue is not None:
-            item_ids = np.concatenate([item_ids, np.asarray(catalogue, dtype=str)])
-        items, item_codes = np.unique(item_ids, return_inverse=True)
-        item_codes = item_codes[:n_events].astype(np.int32)[order]
+        users, user_codes = _encode(user_ids)
+        items, item_codes = _encode(item_ids, catalogue)
+        user_codes, item_codes = user_codes[order], item_codes[order]
         return cls(
             users=users,
             items=items,
@@ -93,6 +90,25 @@ class TrainingData:
             item_metadata=dict(item_metadata or {}),
             user_metadata=dict(user_metadata or {}),
         )
+
+
+ENCODE_ROWS = 1 << 20
+
+
+def _encode(
+    ids: np.ndarray, extra: Sequence[str] | np.ndarray | None = None
+) -> tuple[np.ndarray, np.ndarray]:
+    """np.unique(ids + extra, return_inverse=True) restricted to `ids`, with int32 codes, a million
+    rows at a time: np.unique makes two sorted copies of the whole string column."""
+    chunks = range(0, len(ids), ENCODE_ROWS)
+    parts = [np.unique(ids[start : start + ENCODE_ROWS]) for start in chunks]
+    if extra is not None:
+        parts.append(np.asarray(extra, dtype=str))
+    distinct = np.unique(np.concatenate(parts)) if parts else ids[:0]
+    codes = np.empty(len(ids), dtype=np.int32)
+    for start in chunks:
+        codes[start : start + ENCODE_ROWS] = np.searchsorted(distinct, ids[start : start + ENCODE_ROWS])
+    return distinct, codes
 
 
 class Model(Protocol):

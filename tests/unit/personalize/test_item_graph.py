@@ -11,7 +11,7 @@ import scipy.sparse as sp
 
 from allstore.data import synthetic
 from allstore.personalize.evaluation import leave_one_out, solution_metrics
-from allstore.personalize.recipes import get_recipe, item_graph, validation
+from allstore.personalize.recipes import base, get_recipe, item_graph, validation
 from allstore.personalize.recipes.base import TrainingData
 
 STORE = synthetic.generate_store(items=400, interactions=20_000)
@@ -85,3 +85,17 @@ def test_smaller_score_chunks_give_the_same_metrics(monkeypatch) -> None:
     chunked = (leave_one_out(recipe, DATA, hyperparameters), solution_metrics(recipe, DATA, hyperparameters))
     assert chunked[0] == whole[0]
     assert chunked[1] == pytest.approx(whole[1], rel=1e-12)
+
+
+@pytest.mark.parametrize("extra", [None, [], ["zz", "u3", "a-new-item"]])
+@pytest.mark.parametrize("rows", [0, 1, 5, 1000])
+def test_ids_encoded_in_chunks_as_np_unique_encodes_them(monkeypatch, rows, extra) -> None:
+    """TrainingData's ids and codes, built a chunk of rows at a time, are np.unique's."""
+    monkeypatch.setattr(base, "ENCODE_ROWS", 7)
+    ids = np.array([f"u{code}" for code in np.random.default_rng(rows).integers(0, 40, rows)], dtype=str)
+    everything = ids if extra is None else np.concatenate([ids, np.asarray(extra, dtype=str)])
+    expected_ids, expected_codes = np.unique(everything, return_inverse=True)
+    distinct, codes = base._encode(ids, extra)
+    assert distinct.dtype == expected_ids.dtype and codes.dtype == np.int32
+    np.testing.assert_array_equal(distinct, expected_ids)
+    np.testing.assert_array_equal(codes, expected_codes[:rows])
