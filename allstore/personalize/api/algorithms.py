@@ -53,7 +53,10 @@ class AlgorithmsApi:
             "featureTransformation": {
                 "name": recipe.name,
                 "featureTransformationArn": feature_transformation_arn,
-                "defaultParameters": {},
+                "defaultParameters": {
+                    name: recipe.default_hyperparameters[name]
+                    for name in getattr(recipe, "featurization_parameters", ())
+                },
                 "status": ACTIVE,
                 "creationDateTime": PUBLISHED,
                 "lastUpdatedDateTime": PUBLISHED,

@@ -141,6 +141,13 @@ class SolutionsApi:
                         f"{recipe.name} trains on the Actions and Action interactions datasets; dataset "
                         f"group {solution.dataset_group_arn} does not have both."
                     )
+            transformation = solution.solution_config.get("featureTransformationParameters") or {}
+            featurization = getattr(recipe, "featurization_parameters", ())
+            if set(transformation) - set(featurization):
+                raise invalid_input(
+                    f"featureTransformationParameters for {recipe.name} take "
+                    f"{', '.join(featurization) or 'nothing'}, not {', '.join(sorted(set(transformation) - set(featurization)))}."
+                )
             unknown = set(solution.hyperparameter_overrides) - set(recipe.default_hyperparameters)
             if unknown:
                 raise invalid_input(

@@ -95,6 +95,9 @@ class UserPersonalization:
         "max_user_history_length_percentile": ("continuous", 0.0, 1.0),
     }
 
+    # The featurization hyperparameters, which solutionConfig.featureTransformationParameters sets.
+    featurization_parameters = ("min_user_history_length_percentile", "max_user_history_length_percentile")
+
     def fit(self, data: TrainingData, hyperparameters: Mapping[str, str]) -> ItemToItemModel:
         hp = self._with_window({**self.default_hyperparameters, **hyperparameters}, data)
         user_codes, item_codes = item_graph.user_ordered(data, history_length_filter(data, hp))

@@ -82,7 +82,11 @@ class Solution(Resource):
 
     @property
     def hyperparameter_overrides(self) -> dict[str, str]:
-        return dict(self.solution_config.get("algorithmHyperParameters") or {})
+        """algorithmHyperParameters over featureTransformationParameters: both tune the training."""
+        return {
+            **(self.solution_config.get("featureTransformationParameters") or {}),
+            **(self.solution_config.get("algorithmHyperParameters") or {}),
+        }
 
     @property
     def event_value_threshold(self) -> float | None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import random
 import re
 import time
 import uuid
@@ -497,3 +498,68 @@ def test_a_resource_with_dependents_is_not_deleted(clients: Clients, store) -> N
         with pytest.raises(p.exceptions.ResourceInUseException):
             delete()
     assert p.describe_dataset_group(datasetGroupArn=shop.group_arn)["datasetGroup"]["status"] == "ACTIVE"
+
+
+def test_feature_transformation_parameters_are_honoured(clients: Clients, tmp_path: Path) -> None:
+    schema = {
+        "type": "record",
+        "name": "Interactions",
+        "namespace": "com.amazonaws.personalize.schema",
+        "fields": [
+            {"name": "USER_ID", "type": "string"},
+            {"name": "ITEM_ID", "type": "string"},
+            {"name": "TIMESTAMP", "type": "long"},
+        ],
+        "version": "1.0",
+    }
+    # 60 users with 2 to 61 interactions: short and long histories
+    rng = random.Random(3)
+    rows = "".join(
+        f"u{user},i{rng.randrange(40)},{1_600_000_000 + user * 100 + step}\n"
+        for user in range(60)
+        for step in range(2 + user)
+    )
+    job = import_csv(clients, tmp_path, "Interactions", schema, "USER_ID,ITEM_ID,TIMESTAMP\n" + rows)
+    p = clients.personalize
+    group = p.describe_dataset(datasetArn=job["datasetArn"])["dataset"]["datasetGroupArn"]
+    transformation = p.describe_feature_transformation(
+        featureTransformationArn="arn:aws:personalize:::feature-transformation/aws-user-personalization"
+    )["featureTransformation"]
+    assert set(transformation["defaultParameters"]) == {
+        "min_user_history_length_percentile",
+        "max_user_history_length_percentile",
+    }
+
+    def trained(name: str, config: dict) -> dict:
+        solution = p.create_solution(
+            name=name, datasetGroupArn=group, recipeArn=UP_RECIPE, solutionConfig=config
+        )["solutionArn"]
+        wait_for(lambda: p.describe_solution(solutionArn=solution)["solution"])
+        version = p.create_solution_version(solutionArn=solution)["solutionVersionArn"]
+        assert (
+            wait_for(lambda: p.describe_solution_version(solutionVersionArn=version)["solutionVersion"])[
+                "status"
+            ]
+            == "ACTIVE"
+        )
+        return p.get_solution_metrics(solutionVersionArn=version)["metrics"]
+
+    everyone = trained("everyone", {})
+    long_only = trained(
+        "long-only", {"featureTransformationParameters": {"min_user_history_length_percentile": "0.9"}}
+    )
+    assert everyone != long_only, "training on the longest histories only changes the model"
+    with pytest.raises(p.exceptions.InvalidInputException, match="featureTransformationParameters"):
+        p.create_solution(
+            name="bad",
+            datasetGroupArn=group,
+            recipeArn=UP_RECIPE,
+            solutionConfig={"featureTransformationParameters": {"no_such": "1"}},
+        )
+    with pytest.raises(p.exceptions.InvalidInputException, match="max_user_history_length_percentile"):
+        p.create_solution(
+            name="bad-range",
+            datasetGroupArn=group,
+            recipeArn=UP_RECIPE,
+            solutionConfig={"featureTransformationParameters": {"max_user_history_length_percentile": "2"}},
+        )
