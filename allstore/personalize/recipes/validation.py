@@ -16,12 +16,14 @@ import numpy as np
 from allstore.personalize.recipes.base import Model, Recipe, RecipeType, TrainingData
 
 CHUNK_USERS = 1024
-SCORE_CELLS = CHUNK_USERS * 32_768  # a chunk's dense score matrix: 128 MiB of float32 at most
+# A chunk's dense score matrix: 32 MiB of float32 at most (scoring holds about three of them).
+SCORE_CELLS = 1 << 23
 
 
 def chunk_users(n_items: int) -> int:
-    """Users scored per chunk: CHUNK_USERS, fewer on large catalogues, where 1024 dense score rows
-    of 300k items took 1.2 GiB (and as much again for the comparisons made on them)."""
+    """Users scored per chunk: CHUNK_USERS, fewer on catalogues over 8k items, where 1024 dense
+    score rows (300k items: 1.2 GiB, three times over while scoring) were the peak of training with
+    transition_window auto; the metrics are the same for any chunk size."""
     return max(1, min(CHUNK_USERS, SCORE_CELLS // max(n_items, 1)))
 
 
