@@ -287,6 +287,11 @@ def _row(name: str, runs: Sequence[Run]) -> dict:
     }
     if runs[0].per_user is None:
         return row | {key: float(np.mean([run.metrics[key] for run in runs])) for key in runs[0].metrics}
+    if runs[0].beyond_accuracy:
+        row["beyond_accuracy"] = {
+            key: float(np.mean([(run.beyond_accuracy or {})[key] for run in runs]))
+            for key in runs[0].beyond_accuracy
+        }
     for key in runs[0].metrics:
         if key in runs[0].per_user.per_user:
             row[key] = float(np.concatenate([run.per_user.per_user[key] for run in runs]).mean())
@@ -346,7 +351,22 @@ def short_label(metric: str) -> str:
 
 
 PRIMARY_METRICS = ("ndcg_at_10", "normalized_discounted_cumulative_gain_at_10", "recall_at_1_percent")
-SUMMARY_FIELDS = ("model", "train_seconds", "score_seconds", "interval_95", "vs_best", "seed_std")
+SUMMARY_FIELDS = (
+    "model",
+    "train_seconds",
+    "score_seconds",
+    "interval_95",
+    "vs_best",
+    "seed_std",
+    "beyond_accuracy",
+)
+BEYOND_LABELS = {
+    "catalogue_coverage_at_10": "catalogue@10",
+    "gini_at_10": "Gini@10",
+    "mean_popularity_at_10": "mean popularity@10",
+    "long_tail_share_at_10": "long tail@10",
+    "novelty_at_10": "novelty@10 (bits)",
+}
 
 
 def _print_table(report: dict) -> None:
@@ -396,6 +416,15 @@ def _print_table(report: dict) -> None:
     if not console.is_terminal:  # piped into a file: no terminal width to respect, so do not squeeze
         console = Console(width=WIDE_OUTPUT)
     console.print(table)
+    beyond = [row for row in report["results"] if row.get("beyond_accuracy")]
+    if beyond:
+        what = Table(title="What the top-10 lists recommend")
+        what.add_column("model", no_wrap=True)
+        for label in BEYOND_LABELS.values():
+            what.add_column(label, justify="right")
+        for row in beyond:
+            what.add_row(row["model"], *(f"{row['beyond_accuracy'][key]:.4g}" for key in BEYOND_LABELS))
+        console.print(what)
 
 
 def serve(

@@ -50,6 +50,7 @@ class Run:
     per_user: validation.PerUser | None
     train_seconds: float
     score_seconds: float
+    beyond_accuracy: dict[str, float] | None = None
 
 
 def evaluate_per_user(
@@ -70,7 +71,47 @@ def evaluate_per_user(
         result, covered = solution_metrics_per_user(recipe, data, hyperparameters, seed)
         coverage = {"coverage": covered}
     metrics = coverage | {name: float(values.mean()) for name, values in result.per_user.items()}
-    return Run(metrics, result, result.train_seconds, result.score_seconds)
+    assert result.top_counts is not None
+    return Run(
+        metrics, result, result.train_seconds, result.score_seconds, beyond_accuracy(result.top_counts, data)
+    )
+
+
+LONG_TAIL_HEAD_SHARE = 0.5  # the head: the most popular items that together have half the interactions
+
+
+def beyond_accuracy(counts: np.ndarray, data: TrainingData) -> dict[str, float]:
+    """What the top-10 lists recommend, from how many users got each item (`counts`) and the items'
+    popularity in `data`: the share of the catalogue recommended (`catalogue_coverage_at_10`), the
+    Gini index of the recommendation counts (0: every item equally often, 1: one item only), the mean
+    number of interactions of a recommended item, the share of recommendations from the long tail
+    (beyond the most popular items that have half the interactions), and novelty (mean -log2 of the
+    share of users who interacted with a recommended item; items nobody had count as one user)."""
+    k = validation.TOP_K
+    total = counts.sum()
+    if not total:
+        return {}
+    popularity = np.bincount(data.item_codes, minlength=len(data.items)).astype(np.float64)
+    pairs = np.unique(data.user_codes.astype(np.int64) * len(data.items) + data.item_codes)
+    user_share = np.maximum(np.bincount(pairs % len(data.items), minlength=len(data.items)), 1) / len(
+        data.users
+    )
+    by_popularity = np.argsort(-popularity, kind="stable")
+    head_size = int(
+        np.searchsorted(np.cumsum(popularity[by_popularity]), LONG_TAIL_HEAD_SHARE * popularity.sum())
+    )
+    in_tail = np.ones(len(data.items), dtype=bool)
+    in_tail[by_popularity[: head_size + 1]] = False
+    ascending = np.sort(counts).astype(np.float64)
+    n = len(ascending)
+    gini = float(((2 * np.arange(1, n + 1) - n - 1) * ascending).sum() / (n * ascending.sum()))
+    return {
+        f"catalogue_coverage_at_{k}": float((counts > 0).mean()),
+        f"gini_at_{k}": gini,
+        f"mean_popularity_at_{k}": float((counts * popularity).sum() / total),
+        f"long_tail_share_at_{k}": float(counts[in_tail].sum() / total),
+        f"novelty_at_{k}": float((counts * -np.log2(user_share)).sum() / total),
+    }
 
 
 def solution_metrics(
@@ -283,6 +324,7 @@ def solution_metrics_per_user(
     n_items = len(data.items)
     chunks: list[dict[str, np.ndarray]] = []
     recommended = np.zeros(n_items, dtype=bool)
+    counts = np.zeros(n_items, dtype=np.int64)
     step = validation.chunk_users(n_items)
     for begin in range(0, len(inputs), step):
         chunk_inputs = inputs[begin : begin + step]
@@ -293,6 +335,7 @@ def solution_metrics_per_user(
         validation.exclude_seen(scores, chunk_inputs)
         top = _top_items(scores, min(depth, n_items))
         recommended[top[np.isfinite(np.take_along_axis(scores, top, axis=1))]] = True
+        validation.count_top(counts, scores)
         n_relevant = np.array([len(r) for r in chunk_relevant])
         rows = np.repeat(np.arange(len(chunk_relevant)), n_relevant)
         targets = np.concatenate(chunk_relevant)
@@ -305,7 +348,7 @@ def solution_metrics_per_user(
         name: np.concatenate([chunk[name] for chunk in chunks]) if chunks else np.zeros(0)
         for name in SOLUTION_METRIC_NAMES
     }
-    result = validation.PerUser(users, per_user, train_seconds, time.perf_counter() - started)
+    result = validation.PerUser(users, per_user, train_seconds, time.perf_counter() - started, counts)
     return result, float(recommended.sum() / n_items)
 
 

@@ -101,6 +101,18 @@ class PerUser:
     per_user: dict[str, np.ndarray]
     train_seconds: float
     score_seconds: float
+    top_counts: np.ndarray | None = None  # how many users got each item in their top TOP_K
+
+
+TOP_K = 10  # the list length beyond-accuracy metrics look at
+
+
+def count_top(counts: np.ndarray, scores: np.ndarray) -> None:
+    """Add each row's TOP_K best items (finite scores only) to `counts`."""
+    depth = min(TOP_K, scores.shape[1])
+    top = np.argpartition(-scores, depth - 1, axis=1)[:, :depth]
+    finite = np.isfinite(np.take_along_axis(scores, top, axis=1))
+    np.add.at(counts, top[finite], 1)
 
 
 def leave_one_out_per_user(recipe: Recipe, data: TrainingData, hyperparameters: Mapping[str, str]) -> PerUser:
@@ -118,6 +130,7 @@ def leave_one_out_per_user(recipe: Recipe, data: TrainingData, hyperparameters: 
     evaluated = np.flatnonzero(lengths >= 2)
     targets = data.item_codes[last_rows]
     ranks = []
+    counts = np.zeros(len(data.items), dtype=np.int64)
     step = chunk_users(len(data.items))
     for begin in range(0, len(evaluated), step):
         chunk = evaluated[begin : begin + step]
@@ -126,6 +139,7 @@ def leave_one_out_per_user(recipe: Recipe, data: TrainingData, hyperparameters: 
         chunk_targets = targets[begin : begin + step]
         exclude_seen(scores, codes, keep=chunk_targets)
         ranks.append(tied_rank(scores, chunk_targets))
+        count_top(counts, scores)
     if not ranks:
         raise ValueError("Leave-one-out needs at least one user with two or more interactions")
     rank = np.concatenate(ranks)
@@ -135,7 +149,7 @@ def leave_one_out_per_user(recipe: Recipe, data: TrainingData, hyperparameters: 
         "hr_at_10": in_top.astype(np.float64),
         "mrr": 1.0 / rank,
     }
-    return PerUser(evaluated, per_user, train_seconds, time.perf_counter() - started)
+    return PerUser(evaluated, per_user, train_seconds, time.perf_counter() - started, counts)
 
 
 def tied_rank(scores: np.ndarray, targets: np.ndarray) -> np.ndarray:

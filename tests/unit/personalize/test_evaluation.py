@@ -131,7 +131,11 @@ def test_evaluate_command_json_has_one_entry_per_recipe_and_baseline(protocol, m
     by_model = {row["model"]: row for row in report["results"]}
     assert set(by_model) == {"user-personalization", "sims"} | BASELINES
     for row in report["results"]:
-        assert set(row) == {"model", "train_seconds", "score_seconds", "interval_95", "vs_best"} | metric_keys
+        assert (
+            set(row)
+            == {"model", "train_seconds", "score_seconds", "interval_95", "vs_best", "beyond_accuracy"}
+            | metric_keys
+        )
         assert row["train_seconds"] >= 0 and row["score_seconds"] >= 0
         assert all(0.0 <= row[key] <= 1.0 for key in metric_keys)
         for key, (low, high) in row["interval_95"].items():

@@ -17,9 +17,14 @@ from scipy import stats
 from typer.testing import CliRunner
 
 from allstore.personalize.commands import evaluate
-from allstore.personalize.evaluation import evaluate_per_user, solution_metrics, solution_metrics_per_user
+from allstore.personalize.evaluation import (
+    beyond_accuracy,
+    evaluate_per_user,
+    solution_metrics,
+    solution_metrics_per_user,
+)
 from allstore.personalize.evaluation_statistics import interval, paired_p_value
-from allstore.personalize.recipes import get_recipe
+from allstore.personalize.recipes import TrainingData, get_recipe
 from allstore.personalize.recipes.validation import leave_one_out, leave_one_out_per_user
 
 app = typer.Typer()
@@ -176,3 +181,30 @@ def test_the_table_shows_users_evaluated_intervals_and_both_timings(store_csv):
     assert "users evaluated" in result.stdout
     assert "NDCG@10 95% CI" in result.stdout and "p (Wilcoxon)" in result.stdout
     assert "train s" in result.stdout and "score s" in result.stdout
+
+
+def test_beyond_accuracy_metrics_on_a_hand_computed_case():
+    """Items a (4 interactions by 4 users), b (2), c (1), d (1) among 4 users; the top-10 lists
+    recommended a 3 times and c once. Head: a alone has half the interactions."""
+    users = ["u1", "u2", "u3", "u4", "u1", "u2", "u3", "u4"]
+    items = ["a", "a", "a", "a", "b", "b", "c", "d"]
+    data = TrainingData.from_columns(users, items, list(range(8)))
+    counts = np.zeros(4, dtype=np.int64)
+    counts[list(data.items).index("a")] = 3
+    counts[list(data.items).index("c")] = 1
+    metrics = beyond_accuracy(counts, data)
+    assert metrics["catalogue_coverage_at_10"] == 0.5
+    assert metrics["mean_popularity_at_10"] == pytest.approx((3 * 4 + 1 * 1) / 4)
+    assert metrics["long_tail_share_at_10"] == pytest.approx(1 / 4)
+    assert metrics["novelty_at_10"] == pytest.approx((3 * 0.0 + 1 * 2.0) / 4)  # -log2(4/4), -log2(1/4)
+    # Gini of (0, 0, 1, 3): sum((2i - n - 1) x_i) / (n sum x) = (1 * 1 + 3 * 3) / (4 * 4)
+    assert metrics["gini_at_10"] == pytest.approx(10 / 16)
+
+
+def test_the_table_rows_say_what_the_lists_recommend(store_csv):
+    report = run_json(["--interactions", store_csv, "--recipe", "sims"])
+    rows = {row["model"]: row["beyond_accuracy"] for row in report["results"]}
+    assert rows["popularity"]["catalogue_coverage_at_10"] < rows["sims"]["catalogue_coverage_at_10"]
+    assert rows["popularity"]["mean_popularity_at_10"] > rows["sims"]["mean_popularity_at_10"]
+    assert rows["popularity"]["novelty_at_10"] < rows["sims"]["novelty_at_10"]
+    assert rows["popularity"]["gini_at_10"] > rows["sims"]["gini_at_10"]
