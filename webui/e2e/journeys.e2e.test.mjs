@@ -177,6 +177,20 @@ describe('AllStore journeys in Chromium', () => {
     await page.context().close();
   });
 
+  it('says what a misspelt search shows results for', async () => {
+    const [product] = (await store.api('items?limit=1')).results;
+    const word = product.title.split(/[^\p{L}]+/u).find((candidate) => candidate.length >= 6);
+    const typo = word.slice(0, 2) + word[3] + word[2] + word.slice(4); // two letters swapped
+    const answer = await store.api(`search?q=${encodeURIComponent(typo)}`);
+    const page = await store.newPage();
+    await page.goto(`/search?q=${encodeURIComponent(typo)}`);
+    if (store.mock) return page.context().close(); // the mock does not correct queries
+    assert.equal(answer.correctedQuery?.toLowerCase(), word.toLowerCase());
+    await page.getByText(`Showing results for ${answer.correctedQuery}.`, { exact: false }).waitFor();
+    await store.screenshot(page, 'search-corrected');
+    await page.context().close();
+  });
+
   it('pages through search results on a phone, badges inside their cards', async () => {
     const [user] = (await store.api('session')).UserList;
     const query = await wideQuery(store);

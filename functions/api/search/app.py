@@ -8,10 +8,13 @@ fields), so search results have exactly the shape of every other route's items. 
 Personalized-Ranking campaign, the user's top MAX_PROMOTED_RESULTS hits come first marked
 `"Promoted": true`; the rest keep search order. `total` counts every hit and `from` skips that many
 (OpenSearch's own paging), so a page can say "25 of 41" and fetch the rest; only the first page is
-re-ranked, later pages continue in search order.
+re-ranked, later pages continue in search order. When a query word is in none of the first page's
+hits but a word of their titles is within the fuzzy match's edit distance, the answer says what was
+searched for instead (`correctedQuery`, "Showing results for …").
 """
 
 import os
+import re
 
 from allstore_common.http_api import create_api
 from allstore_common.items import ItemStore
@@ -78,7 +81,59 @@ def search() -> dict:
     else:
         max_promoted = int(os.environ.get("MAX_PROMOTED_RESULTS") or DEFAULT_MAX_PROMOTED)
         body = rank_for_user(personalize, wiring, user_id, hydrated.items, max_promoted).body()
-    return {**body, "total": _total(response["hits"].get("total"))}
+    body["total"] = _total(response["hits"].get("total"))
+    corrected = corrected_query(text, hydrated.items) if not offset else None
+    if corrected:
+        body["correctedQuery"] = corrected
+    return body
+
+
+WORD = re.compile(r"[^\W_]+")
+
+
+def corrected_query(text: str, items: list[dict]) -> str | None:
+    """`text` with each word the hits do not contain replaced by the closest word of their titles
+    (within OpenSearch's AUTO fuzziness: 1 edit for 3-5 letters, 2 beyond), or None if none was."""
+    found = {
+        word.lower()
+        for item in items
+        for field in ("title", "brand", "category")
+        for word in WORD.findall(str(item.get(field, "")))
+    }
+    title_words = [word for item in items for word in WORD.findall(str(item.get("title", "")))]
+    changed = False
+
+    def fix(match: re.Match[str]) -> str:
+        nonlocal changed
+        word = match.group(0)
+        allowed = 0 if len(word) < 3 else 1 if len(word) <= 5 else 2
+        if word.lower() in found or not allowed:
+            return word
+        distance, best = min(
+            ((_edits(word.lower(), other.lower()), other) for other in title_words), default=(99, word)
+        )
+        if distance > allowed:
+            return word
+        changed = True
+        return best.lower() if word.islower() else best
+
+    corrected = WORD.sub(fix, text)
+    return corrected if changed else None
+
+
+def _edits(a: str, b: str) -> int:
+    """Damerau-Levenshtein distance (a transposition is one edit, as in OpenSearch's fuzzy query)."""
+    previous2: list[int] = []
+    previous = list(range(len(b) + 1))
+    for i, char_a in enumerate(a, 1):
+        current = [i]
+        for j, char_b in enumerate(b, 1):
+            cost = min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (char_a != char_b))
+            if i > 1 and j > 1 and char_a == b[j - 2] and a[i - 2] == char_b:
+                cost = min(cost, previous2[j - 2] + 1)
+            current.append(cost)
+        previous2, previous = previous, current
+    return previous[-1]
 
 
 def _total(total: object) -> int:

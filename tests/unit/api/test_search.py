@@ -242,3 +242,12 @@ def test_unexpected_error_is_a_500_without_details(items_table, load, environmen
     response = search(load("search", **environment), q="thing", u="u1")
     assert_error(response, 500, "Internal error")
     assert "five" not in response.body["message"]
+
+
+def test_a_misspelt_word_is_named_as_corrected(items_table, load, environment, search_double):
+    double, _ = search_double
+    double.hits = [asin(3), asin(1)]
+    handler = load("search", **environment)
+    assert search(handler, q="camping thnig").body["correctedQuery"] == "camping thing"
+    assert "correctedQuery" not in search(handler, q="camping thing").body
+    assert "correctedQuery" not in search(handler, q="xyzzy").body  # nothing close in the titles

@@ -32,6 +32,8 @@ export interface ItemList {
   source?: ListSource;
   /** /search: every hit; /items?category= (first page): the category's size. */
   total?: number;
+  /** /search: the query with misspelt words replaced by what was found instead. */
+  correctedQuery?: string;
   /** /items: pass back for the next page. */
   nextToken?: string;
 }

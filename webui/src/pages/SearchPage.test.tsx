@@ -142,3 +142,15 @@ describe('search box', () => {
     expect((screen.getByRole('searchbox', { name: 'Search products' }) as HTMLInputElement).value).toBe('');
   });
 });
+
+describe('corrected typos', () => {
+  it('says what it shows results for when the store corrected the query', async () => {
+    fakeApi({
+      session: { body: session },
+      search: { body: { results: [item('H1', { title: 'Headphones' })], total: 1, correctedQuery: 'headphones' } },
+    });
+    renderApp('/search?q=hedphones');
+    const intro = await screen.findByText(/Showing results for/);
+    expect(intro.textContent).toBe('Showing results for headphones. No product matches “hedphones” exactly.');
+  });
+});

@@ -39,12 +39,20 @@ function SearchResults({ query }: { query: string }) {
   );
   const list = usePagedList(loadPage, 'offset', `${useLocation().key}/search/${userId ?? ''}/${query}`);
   const nothingFound = list.request.status === 'ready' && list.request.data.results.length === 0;
+  const corrected = list.request.status === 'ready' ? list.request.data.correctedQuery : undefined;
   return (
     <>
       <ProductSection
         heading={`Results for “${query}”`}
         headingLevel={1}
         request={list.request}
+        intro={
+          corrected && (
+            <p className="section-intro">
+              Showing results for <strong>{corrected}</strong>. No product matches “{query}” exactly.
+            </p>
+          )
+        }
         origin={{ recipe: 'Personalized-Ranking' }}
         empty="No products match your search. Try other words, or one of the popular products below."
         footer={
