@@ -136,7 +136,7 @@ describe('product page', () => {
     renderApp('/product/NOPE%2F1');
 
     expect(await screen.findByRole('heading', { level: 1, name: 'Product not found' })).toBeTruthy();
-    expect(document.title).toBe('Product not found · AllStore');
+    await waitFor(() => expect(document.title).toBe('Product not found · AllStore'));
     expect(screen.queryByRole('alert')).toBeNull();
     expect(screen.queryByRole('button', { name: 'Retry' })).toBeNull();
     expect(screen.queryByRole('heading', { name: 'Similar items' })).toBeNull();
