@@ -15,6 +15,7 @@ its timestamp, so "sort by time" still gives every user's true order.
 
 from __future__ import annotations
 
+import gzip
 import itertools
 import json
 import operator
@@ -60,6 +61,25 @@ def detect_format(path: str | os.PathLike) -> str:
         return "p5"
     name = path.name.lower().removesuffix(".gz")
     return "csv" if name.endswith((".csv", ".tsv")) else "ucsd"
+
+
+def sniff_format(path: str | os.PathLike) -> str | None:
+    """The format the first line of `path` (or of a P5 folder's sequences) looks like: a JSON record
+    is UCSD, a line with commas or tabs is CSV, space-separated tokens are P5; None if unreadable.
+    For telling a user that the --format they gave does not fit the file."""
+    path = Path(path)
+    if path.is_dir():
+        path = path / P5_SEQUENCES
+    try:
+        with gzip.open(path, "rt") if path.suffix == ".gz" else path.open() as file:
+            first = file.readline().strip()
+    except (OSError, UnicodeDecodeError, EOFError):
+        return None
+    if first.startswith("{"):
+        return "ucsd"
+    if "," in first or "\t" in first:
+        return "csv"
+    return "p5" if first else None
 
 
 def read_interactions(path: str | os.PathLike, format: str | None = None) -> Interactions:

@@ -23,7 +23,7 @@ from rich.console import Console
 from rich.progress import Progress, TextColumn
 from rich.table import Table
 
-from allstore.data.interactions import FORMATS, read_interactions
+from allstore.data.interactions import FORMATS, read_interactions, sniff_format
 from allstore.personalize.evaluation_protocols import PROTOCOLS, Protocol
 from allstore.start_refusals import refused_in_one_line
 
@@ -113,9 +113,13 @@ def evaluate(
     try:
         columns = read_interactions(interactions, format)
     except (OSError, ValueError) as error:
-        raise typer.BadParameter(str(error), param_hint="--interactions") from None
+        raise typer.BadParameter(
+            f"{error}{_format_hint(interactions, format)}", param_hint="--interactions"
+        ) from None
     if len(columns) == 0:
-        raise typer.BadParameter("the file has no interactions", param_hint="--interactions")
+        raise typer.BadParameter(
+            f"the file has no interactions{_format_hint(interactions, format)}", param_hint="--interactions"
+        )
     data = TrainingData.from_columns(
         columns.user_ids, columns.item_ids, columns.timestamps, columns.event_types, columns.event_values
     )
@@ -161,6 +165,14 @@ def evaluate(
         typer.echo(json.dumps(report))
     else:
         _print_table(report)
+
+
+def _format_hint(path: Path, format: str | None) -> str:
+    """`; it looks like csv, not p5 (--format csv)` when the file's first line fits another format."""
+    looks = sniff_format(path)
+    if format is None or looks is None or looks == format:
+        return ""
+    return f"; it looks like {looks}, not {format} (--format {looks})"
 
 
 def _named_output(value: str) -> tuple[str, Path]:

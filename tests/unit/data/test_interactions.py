@@ -158,3 +158,17 @@ def test_personalize_style_json_lines_keep_event_types(tmp_path):
     got = read_interactions(path)
     assert got.format == "ucsd" and got.event_types.tolist() == ["click", "purchase"]
     assert np.isnan(got.event_values[0]) and got.event_values[1] == pytest.approx(9.5)
+
+
+def test_sniff_format_tells_the_formats_apart_by_their_first_line(tmp_path):
+    from allstore.data.interactions import sniff_format
+
+    (tmp_path / "a.csv").write_text("USER_ID,ITEM_ID,TIMESTAMP\nu,i,1\n")
+    (tmp_path / "reviews.json").write_text('{"reviewerID": "u", "asin": "i", "unixReviewTime": 1}\n')
+    (tmp_path / "sequential_data.txt").write_text("1 2 3 4\n")
+    (tmp_path / "empty.txt").write_text("")
+    assert sniff_format(tmp_path / "a.csv") == "csv"
+    assert sniff_format(tmp_path / "reviews.json") == "ucsd"
+    assert sniff_format(tmp_path) == "p5"  # a P5 folder: its sequences file
+    assert sniff_format(tmp_path / "empty.txt") is None
+    assert sniff_format(tmp_path / "missing.csv") is None

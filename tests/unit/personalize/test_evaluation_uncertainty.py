@@ -208,3 +208,11 @@ def test_the_table_rows_say_what_the_lists_recommend(store_csv):
     assert rows["popularity"]["mean_popularity_at_10"] > rows["sims"]["mean_popularity_at_10"]
     assert rows["popularity"]["novelty_at_10"] < rows["sims"]["novelty_at_10"]
     assert rows["popularity"]["gini_at_10"] > rows["sims"]["gini_at_10"]
+
+
+@pytest.mark.parametrize("wrong", ["p5", "ucsd"])
+def test_a_csv_read_with_the_wrong_format_says_which_it_looks_like(store_csv, wrong):
+    result = CliRunner().invoke(app, ["--interactions", store_csv, "--format", wrong])
+    assert result.exit_code == 2
+    message = " ".join(result.output.replace("│", " ").split())  # the error box wraps the line
+    assert f"it looks like csv, not {wrong} (--format csv)" in message
