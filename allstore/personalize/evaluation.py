@@ -68,7 +68,8 @@ def evaluate_per_user(
         result = validation.leave_one_out_per_user(recipe, data, hyperparameters)
         coverage: dict[str, float] = {}
     else:
-        result, covered = solution_metrics_per_user(recipe, data, hyperparameters, seed)
+        rerank = recipe.recipe_type == "PERSONALIZED_RANKING"
+        result, covered = solution_metrics_per_user(recipe, data, hyperparameters, seed, rerank=rerank)
         coverage = {"coverage": covered}
     metrics = coverage | {name: float(values.mean()) for name, values in result.per_user.items()}
     assert result.top_counts is not None
@@ -311,13 +312,36 @@ def _solution_metrics(
     return {"coverage": coverage, **metrics}, result.train_seconds
 
 
+RANKING_CANDIDATES = 100  # per candidate list: the relevant items plus random unseen ones
+
+
+def candidate_lists(
+    data: TrainingData, inputs: list[np.ndarray], relevant: list[np.ndarray], seed: int
+) -> list[np.ndarray]:
+    """Each held-out user's list for a re-ranker (Personalized-Ranking): their relevant items among
+    seeded random items they have not seen, RANKING_CANDIDATES in all, shuffled."""
+    rng = np.random.default_rng(seed)
+    lists = []
+    for history, wanted in zip(inputs, relevant, strict=True):
+        unseen = np.setdiff1d(np.arange(len(data.items)), np.concatenate([history, wanted]))
+        size = min(len(unseen), max(0, RANKING_CANDIDATES - len(wanted)))
+        lists.append(rng.permutation(np.concatenate([wanted, rng.choice(unseen, size=size, replace=False)])))
+    return lists
+
+
 def solution_metrics_per_user(
-    recipe: Recipe, data: TrainingData, hyperparameters: Mapping[str, str], seed: int = 0
+    recipe: Recipe,
+    data: TrainingData,
+    hyperparameters: Mapping[str, str],
+    seed: int = 0,
+    rerank: bool = False,
 ) -> tuple[validation.PerUser, float]:
     """(each held-out user's metrics, coverage) on `personalize_split(data, seed)`. Relevant items
     are ranked as in leave-one-out (ties count half); coverage is the share of the catalogue in
-    somebody's top 25."""
+    somebody's top 25. With `rerank` (Personalized-Ranking in `allstore evaluate`) each user's
+    items are ranked within their `candidate_lists` only, as the recipe is used."""
     train_rows, inputs, relevant, users = personalize_split_with_users(data, seed)
+    candidates = candidate_lists(data, inputs, relevant, seed) if rerank else None
     model, train_seconds = validation.fit_timed(recipe, validation.subset(data, train_rows), hyperparameters)
     started = time.perf_counter()
     depth = max(SOLUTION_METRIC_CUTOFFS)
@@ -333,6 +357,11 @@ def solution_metrics_per_user(
             model, recipe.recipe_type, [data.items[c].tolist() for c in chunk_inputs]
         )
         validation.exclude_seen(scores, chunk_inputs)
+        if candidates is not None:
+            listed = np.full(scores.shape, -np.inf, dtype=scores.dtype)
+            for row, codes in enumerate(candidates[begin : begin + step]):
+                listed[row, codes] = scores[row, codes]
+            scores = listed
         top = _top_items(scores, min(depth, n_items))
         recommended[top[np.isfinite(np.take_along_axis(scores, top, axis=1))]] = True
         validation.count_top(counts, scores)

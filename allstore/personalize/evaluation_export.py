@@ -26,6 +26,7 @@ import numpy as np
 
 from allstore.personalize.evaluation import (
     SOLUTION_METRIC_CUTOFFS,
+    candidate_lists,
     personalize_split_with_users,
     ranked_metrics,
 )
@@ -34,7 +35,6 @@ from allstore.personalize.recipes.validation import PerUser
 
 MANIFEST = "manifest.json"
 GROUND_TRUTH = "ground_truth.json"
-CANDIDATES = 100  # per ranking input list: the relevant items plus random unseen ones
 
 
 def data_hash(data: TrainingData) -> str:
@@ -79,16 +79,13 @@ def export_split(data: TrainingData, directory: Path, dataset: str, seed: int = 
                     *extra,
                 ]
             )
-    rng = np.random.default_rng(seed)
+    lists = candidate_lists(data, inputs, relevant, seed)
     truth, user_lines, item_lines, ranking_lines = [], [], [], []
-    for user, history, wanted in zip(users, inputs, relevant, strict=True):
+    for user, history, wanted, candidates in zip(users, inputs, relevant, lists, strict=True):
         user_id, newest = str(data.users[user]), str(data.items[history[-1]])
         truth.append({"userId": user_id, "lastItem": newest, "relevant": data.items[wanted].tolist()})
         user_lines.append({"userId": user_id})
         item_lines.append({"itemId": newest})
-        unseen = np.setdiff1d(np.arange(len(data.items)), np.concatenate([history, wanted]))
-        fill = rng.choice(unseen, size=min(len(unseen), max(0, CANDIDATES - len(wanted))), replace=False)
-        candidates = rng.permutation(np.concatenate([wanted, fill]))
         ranking_lines.append({"userId": user_id, "itemList": data.items[candidates].tolist()})
     files = {
         "users.json": user_lines,

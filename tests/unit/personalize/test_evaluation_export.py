@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import csv
 import json
+from collections.abc import Mapping
+from types import MappingProxyType
 
 import numpy as np
 import pytest
@@ -13,7 +15,7 @@ import typer
 from typer.testing import CliRunner
 
 from allstore.personalize.commands import evaluate
-from allstore.personalize.evaluation import personalize_split
+from allstore.personalize.evaluation import evaluate_per_user, personalize_split
 from allstore.personalize.evaluation_export import export_split, score_batch_output
 
 app = typer.Typer()
@@ -154,3 +156,36 @@ def test_lines_that_are_not_batch_output_are_refused(store_data, tmp_path):
 def test_the_round_trip_refuses_leave_one_out(store_csv, tmp_path):
     result = CliRunner().invoke(app, ["--interactions", store_csv, "--export-split", str(tmp_path / "x")])
     assert result.exit_code == 2 and "--protocol personalize" in result.output
+
+
+class ByCode:
+    """A ranking model that scores items by their code: ranks are countable by hand."""
+
+    name = "by-code"
+    recipe_type = "PERSONALIZED_RANKING"
+    default_hyperparameters: Mapping[str, str] = MappingProxyType({})
+
+    def fit(self, data, hyperparameters):
+        self.n_items = len(data.items)
+        return self
+
+    def score_history(self, history, timestamps=None):
+        return np.arange(self.n_items, dtype=np.float32)
+
+    def score_item(self, item_id):
+        return None
+
+
+def test_personalized_ranking_is_scored_as_a_reranker_of_the_exported_candidate_lists(store_data, tmp_path):
+    export_split(store_data, tmp_path, "store.csv")
+    code = {item: index for index, item in enumerate(store_data.items.tolist())}
+    run = evaluate_per_user(ByCode(), store_data, {}, "personalize")
+    assert run.per_user is not None
+    expected = []
+    for line, entry in zip(
+        lines(tmp_path / "ranking.json"), lines(tmp_path / "ground_truth.json"), strict=True
+    ):
+        listed = sorted((code[item] for item in line["itemList"]), reverse=True)
+        best = min(listed.index(code[item]) + 1 for item in entry["relevant"])
+        expected.append(1 / best if best <= 25 else 0.0)
+    assert run.per_user.per_user["mean_reciprocal_rank_at_25"] == pytest.approx(expected)
