@@ -216,3 +216,35 @@ def test_a_csv_read_with_the_wrong_format_says_which_it_looks_like(store_csv, wr
     assert result.exit_code == 2
     message = " ".join(result.output.replace("│", " ").split())  # the error box wraps the line
     assert f"it looks like csv, not {wrong} (--format csv)" in message
+
+
+@pytest.mark.parametrize("protocol", ["leave-one-out", "personalize"])
+def test_the_automatic_window_is_chosen_without_the_test_targets(protocol, store_data, monkeypatch):
+    """Issue 24 §2: `transition_window=auto` validates on the data `fit` gets, which in
+    `allstore evaluate` has the test targets removed already."""
+    from allstore.personalize.evaluation import personalize_split_with_users
+    from allstore.personalize.recipes import tuning
+    from allstore.personalize.recipes.validation import user_sequences
+
+    def triples(data, rows=slice(None)):
+        columns = (data.user_codes[rows], data.item_codes[rows], data.timestamps[rows])
+        return set(zip(*(column.tolist() for column in columns), strict=True))
+
+    seen: list[set[tuple[int, int, int]]] = []
+    real = tuning.leave_one_out
+
+    def spy(recipe, data, hyperparameters):
+        seen.append(triples(data))
+        return real(recipe, data, hyperparameters)
+
+    monkeypatch.setattr(tuning, "leave_one_out", spy)
+    evaluate_per_user(get_recipe("aws-user-personalization"), store_data, {}, protocol)
+    assert seen  # the window was chosen on validation runs
+    if protocol == "leave-one-out":
+        order, starts = user_sequences(store_data)
+        test_rows = order[starts[1:][np.diff(starts) >= 2] - 1]
+    else:
+        train_rows, *_ = personalize_split_with_users(store_data, 0)
+        test_rows = np.setdiff1d(np.arange(len(store_data.user_codes)), train_rows)
+    targets = triples(store_data, test_rows)
+    assert all(not (validation & targets) for validation in seen)
