@@ -10,7 +10,9 @@ Personalized-Ranking campaign, the user's top MAX_PROMOTED_RESULTS hits come fir
 (OpenSearch's own paging), so a page can say "25 of 41" and fetch the rest; only the first page is
 re-ranked, later pages continue in search order. When a query word is in none of the first page's
 hits but a word of their titles is within the fuzzy match's edit distance, the answer says what was
-searched for instead (`correctedQuery`, "Showing results for …").
+searched for instead (`correctedQuery`, "Showing results for …"). `brand` (repeatable),
+`minPrice`/`maxPrice` become filter clauses (no effect on scores) and `sort` (relevance, popularity,
+price-asc, price-desc) the request's sort, so the engine filters, orders and counts.
 """
 
 import os
@@ -19,7 +21,14 @@ import re
 from allstore_common.http_api import create_api
 from allstore_common.items import ItemStore
 from allstore_common.recommendations import ItemResults, personalize_runtime_client, rank_for_user
-from allstore_common.request_params import checked_query, optional_id, parse_limit, parse_offset
+from allstore_common.request_params import (
+    Refinement,
+    checked_query,
+    optional_id,
+    parse_limit,
+    parse_offset,
+    parse_refinement,
+)
 from allstore_common.search_client import index_name, search_client
 from allstore_common.wiring import WiringParameter
 from aws_lambda_powertools import Logger, Metrics, Tracer
@@ -37,9 +46,26 @@ SEARCH_FIELDS = ["title^3", "brand^2", "category", "description", "feature"]
 DEFAULT_MAX_PROMOTED = 5
 
 
-def product_query(text: str, size: int, offset: int = 0) -> dict:
-    """The OpenSearch request body: fuzzy multi-field match, exact title phrase boosted."""
-    return {
+SORT_CLAUSES = {
+    "popularity": [{"popularity": {"order": "desc"}}, "_score"],
+    "price-asc": [{"price": {"order": "asc"}}, "_score"],
+    "price-desc": [{"price": {"order": "desc"}}, "_score"],
+}
+
+
+def product_query(text: str, size: int, offset: int = 0, refinement: Refinement | None = None) -> dict:
+    """The OpenSearch request body: fuzzy multi-field match, exact title phrase boosted, filtered and
+    sorted as `refinement` says."""
+    refinement = refinement or Refinement()
+    filters: list[dict] = []
+    if refinement.brands:
+        filters.append({"terms": {"brand.keyword": list(refinement.brands)}})
+    if refinement.min_price is not None or refinement.max_price is not None:
+        bounds = {"gte": refinement.min_price, "lte": refinement.max_price}
+        filters.append(
+            {"range": {"price": {name: value for name, value in bounds.items() if value is not None}}}
+        )
+    body = {
         "from": offset,
         "size": size,
         "_source": ["asin"],
@@ -50,9 +76,13 @@ def product_query(text: str, size: int, offset: int = 0) -> dict:
                     {"match_phrase": {"title": {"query": text, "boost": 5}}},
                 ],
                 "minimum_should_match": 1,
+                **({"filter": filters} if filters else {}),
             }
         },
     }
+    if refinement.sort in SORT_CLAUSES:
+        body["sort"] = SORT_CLAUSES[refinement.sort]
+    return body
 
 
 def _search_client():
@@ -71,12 +101,14 @@ def search() -> dict:
     user_id = optional_id(app.current_event.get_query_string_value("u"), "u")
     limit = parse_limit(app.current_event.get_query_string_value("limit"))
     offset = parse_offset(app.current_event.get_query_string_value("from"), limit)
-    response = _search_client().search(index=index_name(), body=product_query(text, limit, offset))
+    refinement = parse_refinement(app.current_event.multi_value_query_string_parameters)
+    body = product_query(text, limit, offset, refinement)
+    response = _search_client().search(index=index_name(), body=body)
     asins = [hit.get("_source", {}).get("asin") or hit["_id"] for hit in response["hits"]["hits"]]
     hydrated = store.hydrate(asins)
     if hydrated.missing:
         logger.info("Search hits no longer in the Items table", extra={"missing": hydrated.missing})
-    if user_id is None or offset:
+    if user_id is None or offset or refinement.sort not in (None, "relevance"):
         body = ItemResults(hydrated.items).body()
     else:
         max_promoted = int(os.environ.get("MAX_PROMOTED_RESULTS") or DEFAULT_MAX_PROMOTED)

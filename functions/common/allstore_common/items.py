@@ -132,6 +132,17 @@ class ItemStore:
                 return total
             arguments["ExclusiveStartKey"] = response["LastEvaluatedKey"]
 
+    def category_items(self, category: str) -> list[Item]:
+        """Every item of `category`, most popular first (all of category-index's pages for it)."""
+        items: list[Item] = []
+        start = None
+        while True:
+            page = self._query_page(self._category_index, Key("category").eq(category), 1000, start)
+            items += page.items
+            if page.next_token is None:
+                return items
+            start = decode_page_token(page.next_token, CATEGORY_INDEX_KEYS, {"category": category})
+
     def popular(self, limit: int, exclude: Iterable[str] = ()) -> list[Item]:
         """The `limit` most popular items, leaving out `exclude`."""
         excluded = set(exclude)

@@ -6,6 +6,9 @@ Personalize or search call.
 
 from __future__ import annotations
 
+import math
+from dataclasses import dataclass
+
 from aws_lambda_powertools.event_handler.exceptions import BadRequestError
 
 DEFAULT_LIMIT = 25
@@ -61,3 +64,69 @@ def checked_query(value: str | None, name: str = "q") -> str:
     if len(value) > MAX_QUERY_LENGTH:
         raise BadRequestError(f"{name} is too long ({len(value)} characters; at most {MAX_QUERY_LENGTH})")
     return value.strip()
+
+
+MAX_BRANDS = 20
+SORTS = ("relevance", "popularity", "price-asc", "price-desc")
+
+
+@dataclass(frozen=True)
+class Refinement:
+    """A list's optional filters and order: any of the `brand`s, a price range, and a sort."""
+
+    brands: tuple[str, ...] = ()
+    min_price: float | None = None
+    max_price: float | None = None
+    sort: str | None = None
+
+    def __bool__(self) -> bool:
+        return (
+            bool(self.brands)
+            or self.min_price is not None
+            or self.max_price is not None
+            or self.sort is not None
+        )
+
+    def keeps(self, item: dict) -> bool:
+        """Whether `item` passes the brand and price filters (an item without a price fails a range)."""
+        if self.brands and item.get("brand") not in self.brands:
+            return False
+        if self.min_price is None and self.max_price is None:
+            return True
+        price = item.get("price")
+        if price is None:
+            return False
+        return (self.min_price is None or float(price) >= self.min_price) and (
+            self.max_price is None or float(price) <= self.max_price
+        )
+
+
+def parse_refinement(query: dict[str, list[str]] | None, sorts: tuple[str, ...] = SORTS) -> Refinement:
+    """`brand` (repeatable), `minPrice`, `maxPrice` and `sort` (one of `sorts`) from the multi-value query."""
+    query = query or {}
+    brands = tuple(dict.fromkeys(value for value in query.get("brand", []) if value.strip()))
+    if len(brands) > MAX_BRANDS:
+        raise BadRequestError(f"brand may be given at most {MAX_BRANDS} times, got {len(brands)}")
+    for brand in brands:
+        checked_id(brand, "brand")
+    low = _price(query, "minPrice")
+    high = _price(query, "maxPrice")
+    if low is not None and high is not None and low > high:
+        raise BadRequestError(f"minPrice ({low:g}) must not be more than maxPrice ({high:g})")
+    sort = (query.get("sort") or [""])[-1].strip() or None
+    if sort is not None and sort not in sorts:
+        raise BadRequestError(f"sort must be one of {', '.join(sorts)}, got {sort[:20]!r}")
+    return Refinement(brands, low, high, sort)
+
+
+def _price(query: dict[str, list[str]], name: str) -> float | None:
+    raw = (query.get(name) or [""])[-1].strip()
+    if not raw:
+        return None
+    try:
+        value = float(raw)
+    except ValueError:
+        value = -1.0
+    if not math.isfinite(value) or value < 0:
+        raise BadRequestError(f"{name} must be a non-negative number, got {raw[:20]!r}")
+    return value

@@ -74,12 +74,13 @@ class ApiResponse:
 
 def api_event(
     path: str,
-    query: dict[str, str] | None = None,
+    query: dict[str, str | list[str]] | None = None,
     resource: str | None = None,
     path_parameters: dict[str, str] | None = None,
     origin: str | None = ORIGIN,
 ) -> dict[str, Any]:
-    """An API Gateway REST proxy event for GET `path` (as the `Prod` stage sends it)."""
+    """An API Gateway REST proxy event for GET `path` (as the `Prod` stage sends it); a list value is
+    a repeated parameter (API Gateway's single-value map keeps the last)."""
     headers = {"Accept": "application/json", "Host": "api.example"}
     if origin:
         headers["Origin"] = origin
@@ -89,8 +90,12 @@ def api_event(
         "httpMethod": "GET",
         "headers": headers,
         "multiValueHeaders": {name: [value] for name, value in headers.items()},
-        "queryStringParameters": query or None,
-        "multiValueQueryStringParameters": {k: [v] for k, v in query.items()} if query else None,
+        "queryStringParameters": {k: v if isinstance(v, str) else v[-1] for k, v in query.items()}
+        if query
+        else None,
+        "multiValueQueryStringParameters": {k: [v] if isinstance(v, str) else v for k, v in query.items()}
+        if query
+        else None,
         "pathParameters": path_parameters,
         "stageVariables": None,
         "requestContext": {

@@ -129,3 +129,57 @@ def test_missing_index_is_502(items_table, load):
 def test_blank_category_means_all_items(items_table, load):
     response = list_items(load("list_items", **ENVIRONMENT), category="  ", limit="3")
     assert [item["asin"] for item in response.body["results"]] == by_popularity(CATALOGUE)[:3]
+
+
+# Camping items with a brand each; item 4 has no price. Popularity falls with the number.
+BRANDED = [
+    make_item(n, CAMPING, 100 - n, brand=brand)
+    for n, brand in [(1, "Peakline"), (2, "Groundwork"), (3, "Peakline"), (5, "Swiftfoot"), (6, "Peakline")]
+] + [{**make_item(4, CAMPING, 96, brand="Peakline"), "price": None}]
+
+
+@pytest.fixture(scope="module")
+def branded_table(aws):
+    return create_items_table(
+        [{k: v for k, v in item.items() if v is not None} for item in BRANDED], "branded-items"
+    )
+
+
+@pytest.fixture
+def branded(branded_table, load):
+    return load("list_items", **{**ENVIRONMENT, "ITEMS_TABLE": "branded-items"})
+
+
+def test_category_filtered_by_brand_and_price_sorted_by_price(branded):
+    response = list_items(branded, category=CAMPING, brand="Peakline", minPrice="2", sort="price-desc")
+    assert response.status == 200, response.body
+    assert [item["asin"] for item in response.body["results"]] == [f"B{n:09d}" for n in (6, 3)]
+    assert response.body["total"] == 2
+    cheapest_first = list_items(branded, category=CAMPING, sort="price-asc", limit="3")
+    assert [item["asin"][-1] for item in cheapest_first.body["results"]] == ["1", "2", "3"]
+    assert cheapest_first.body["total"] == 6 and "nextToken" not in cheapest_first.body
+    rest = list_items(branded, category=CAMPING, sort="price-asc", limit="3", **{"from": "3"})
+    assert [item["asin"][-1] for item in rest.body["results"]] == ["5", "6", "4"]  # no price: last
+
+
+def test_category_brands_are_any_of_and_default_order_is_popularity(branded):
+    response = invoke(
+        branded, api_event("/items", query={"category": CAMPING, "brand": ["Swiftfoot", "Groundwork"]})
+    )
+    assert [item["asin"][-1] for item in response.body["results"]] == ["2", "5"]
+    assert list_items(branded, category=CAMPING, maxPrice="2").body["total"] == 1
+
+
+@pytest.mark.parametrize(
+    ("query", "named"),
+    [
+        ({"category": CAMPING, "sort": "relevance"}, "sort must be one of popularity, price-asc, price-desc"),
+        ({"category": CAMPING, "minPrice": "cheap"}, "minPrice must be a non-negative number"),
+        ({"category": CAMPING, "minPrice": "5", "maxPrice": "1"}, "must not be more than maxPrice"),
+        ({"brand": "Peakline"}, "need a category"),
+        ({"category": CAMPING, "sort": "price-asc", "nextToken": "x"}, "nextToken cannot be combined"),
+        ({"category": CAMPING, "sort": "price-asc", "from": "-1"}, "from must be an integer"),
+    ],
+)
+def test_bad_category_refinement_is_400_naming_the_parameter(branded, query, named):
+    assert_error(list_items(branded, **query), 400, named)

@@ -251,3 +251,43 @@ def test_a_misspelt_word_is_named_as_corrected(items_table, load, environment, s
     assert search(handler, q="camping thnig").body["correctedQuery"] == "camping thing"
     assert "correctedQuery" not in search(handler, q="camping thing").body
     assert "correctedQuery" not in search(handler, q="xyzzy").body  # nothing close in the titles
+
+
+def test_brand_price_and_sort_become_filter_clauses_and_sort(items_table, load, environment, search_double):
+    double, _ = search_double
+    double.hits = [asin(2)]
+    handler = load("search", **environment)
+    query = {
+        "q": "tent",
+        "brand": ["Peakline", "Groundwork"],
+        "minPrice": "10",
+        "maxPrice": "99.5",
+        "sort": "price-desc",
+    }
+    assert invoke(handler, api_event("/search", query=query)).status == 200
+    body = double.requests[-1].body
+    assert body["query"]["bool"]["filter"] == [
+        {"terms": {"brand.keyword": ["Peakline", "Groundwork"]}},
+        {"range": {"price": {"gte": 10.0, "lte": 99.5}}},
+    ]
+    assert body["sort"] == [{"price": {"order": "desc"}}, "_score"]
+    search(handler, q="tent", sort="relevance", maxPrice="5")
+    body = double.requests[-1].body
+    assert "sort" not in body and body["query"]["bool"]["filter"] == [{"range": {"price": {"lte": 5.0}}}]
+
+
+@pytest.mark.parametrize(
+    ("query", "named"),
+    [
+        ({"sort": "cheapest"}, "sort must be one of relevance, popularity, price-asc, price-desc"),
+        ({"minPrice": "ten"}, "minPrice must be a non-negative number"),
+        ({"maxPrice": "-1"}, "maxPrice must be a non-negative number"),
+        ({"maxPrice": "nan"}, "maxPrice must be a non-negative number"),
+        ({"minPrice": "20", "maxPrice": "10"}, "minPrice (20) must not be more than maxPrice (10)"),
+        ({"brand": "b" * 300}, "brand is too long"),
+    ],
+)
+def test_bad_refinement_is_400_naming_the_parameter(aws, load, environment, search_double, query, named):
+    double, _ = search_double
+    assert_error(search(load("search", **environment), q="tent", **query), 400, named)
+    assert double.requests == []

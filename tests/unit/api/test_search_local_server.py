@@ -35,11 +35,18 @@ def product(asin: str, title: str, brand: str, category: str, **extra) -> dict:
 
 
 PRODUCTS = [
-    product("TENT", "Ultralight Trail Tent", "Peakline", "Camping", feature=["Sleeps two", "Waterproof fly"]),
+    product(
+        "TENT",
+        "Ultralight Trail Tent",
+        "Peakline",
+        "Camping",
+        feature=["Sleeps two", "Waterproof fly"],
+        price=Decimal("189"),
+    ),
     product("SHOE", "Trail Running Shoe", "Swiftfoot", "Running", description=["Grippy sole for mud."]),
     product("BIKE", "Carbon Road Bike", "Velocita", "Cycling"),
     product("LAMP", "Camping Lantern", "Peakline", "Camping", feature=["Bright LED light, 300 lumens"]),
-    product("MATS", "Tent Footprint", "Groundwork", "Camping"),
+    product("MATS", "Tent Footprint", "Groundwork", "Camping", price=Decimal("19.5"), popularity=7),
 ]
 
 
@@ -110,3 +117,28 @@ def test_user_ranking_promotes_over_search_order(handler, stub_personalize):
 def test_index_not_created_yet_is_503(search_server, load):
     handler = load("search", ITEMS_TABLE=TABLE, SEARCH_ENDPOINT=search_server, SEARCH_INDEX="not-created")
     assert_error(invoke(handler, api_event("/search", query={"q": "tent"})), 503, "index does not exist")
+
+
+def refined(handler, **query: str | list[str]) -> dict:
+    response = invoke(handler, api_event("/search", query=query))
+    assert response.status == 200, response.body
+    return response.body
+
+
+def test_brand_price_and_sort_are_applied_by_the_engine(handler):
+    assert [item["asin"] for item in refined(handler, q="tent lantern", sort="price-asc")["results"]] == [
+        "MATS",
+        "LAMP",
+        "TENT",
+    ]
+    assert [item["asin"] for item in refined(handler, q="tent lantern", sort="price-desc")["results"]] == [
+        "TENT",
+        "LAMP",
+        "MATS",
+    ]
+    assert refined(handler, q="tent lantern", sort="popularity")["results"][0]["asin"] == "MATS"
+    peakline = refined(handler, q="tent lantern", brand="Peakline", maxPrice="100")
+    assert [item["asin"] for item in peakline["results"]] == ["LAMP"]
+    assert peakline["total"] == 1
+    both = refined(handler, q="tent lantern", brand=["Peakline", "Groundwork"], minPrice="40")
+    assert sorted(item["asin"] for item in both["results"]) == ["LAMP", "TENT"]
