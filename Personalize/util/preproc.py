@@ -37,16 +37,19 @@ def displayable_items(items: pd.DataFrame) -> pd.DataFrame:
     return items.dropna(subset=["TITLE", "IMAGE_URL"]).reset_index(drop=True)
 
 
-def items_dataset(items: pd.DataFrame, interactions: pd.DataFrame) -> pd.DataFrame:
-    """The Personalize Items dataset (ITEMS_SCHEMA_FIELDS) for the items that have interactions.
+def items_dataset(items: pd.DataFrame, interactions: pd.DataFrame, catalogue: bool = False) -> pd.DataFrame:
+    """The Personalize Items dataset (ITEMS_SCHEMA_FIELDS) for the items that have interactions or,
+    with `catalogue`, for every item plus its CREATION_TIMESTAMP.
 
     The genre path becomes two categorical levels (department and leaf) so the recipes can share
-    what they learn across an aisle; missing brands and categories become "unknown".
+    what they learn across an aisle; missing brands and categories become "unknown". With the whole
+    catalogue, items nobody interacted with are cold items User-Personalization can explore; an item's
+    creation time is its first interaction, and a cold item is new: created at the newest interaction.
     """
-    seen = items[items["ITEM_ID"].isin(interactions["ITEM_ID"].unique())]
+    seen = items if catalogue else items[items["ITEM_ID"].isin(interactions["ITEM_ID"].unique())]
     paths = seen["GENRE"].fillna("").str.split("|")
     department, leaf = paths.str[0], paths.str[-1]
-    return pd.DataFrame(
+    frame = pd.DataFrame(
         {
             "ITEM_ID": seen["ITEM_ID"],
             "CATEGORY_L1": department.where(department != "", UNKNOWN),
@@ -55,6 +58,11 @@ def items_dataset(items: pd.DataFrame, interactions: pd.DataFrame) -> pd.DataFra
             "PRICE": seen["PRICE"],
         }
     ).reset_index(drop=True)
+    if catalogue:
+        first = interactions.groupby("ITEM_ID")["TIMESTAMP"].min()
+        created = frame["ITEM_ID"].map(first).fillna(interactions["TIMESTAMP"].max())
+        frame["CREATION_TIMESTAMP"] = created.astype("int64")
+    return frame
 
 
 def write_store_products(items: pd.DataFrame, path: str | Path) -> int:

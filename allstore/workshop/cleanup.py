@@ -29,10 +29,12 @@ from allstore.workshop.resources import (
     FILTER,
     SCHEMA,
     SOLUTION,
+    SOLUTION_VERSION,
     Kind,
     belongs_to,
     list_all,
 )
+from allstore.workshop.statuses import CREATE_IN_PROGRESS, CREATE_PENDING
 
 DEFAULT_TIMEOUT = 3600.0
 # Deletion order; kinds in the same stage do not depend on each other.
@@ -142,11 +144,30 @@ def _wait_until_gone(personalize: Any, resource: Resource, deadline: float) -> N
         time.sleep(next(pause))
 
 
+def _stop_trainings(personalize: Any, plan: Plan, report: Callable[[str], None]) -> None:
+    """Stop the solution versions still training (billed by the hour) instead of waiting for them; a
+    solution is deleted once its versions stopped."""
+    for solution in plan.of(SOLUTION):
+        for version in list_all(personalize, SOLUTION_VERSION, solutionArn=solution.arn):
+            if version.get("status") in (CREATE_PENDING, CREATE_IN_PROGRESS):
+                report(f"stopping the training of {solution}")
+                try:
+                    personalize.stop_solution_version_creation(
+                        solutionVersionArn=version["solutionVersionArn"]
+                    )
+                except ClientError as error:  # it finished or failed meanwhile: nothing to stop
+                    if _error(error)[0] != "ResourceInUseException":
+                        raise CleanupError(
+                            f"cannot stop the training of {solution}: {_error(error)[1]}"
+                        ) from error
+
+
 def delete_resources(
     personalize: Any, plan: Plan, report: Callable[[str], None] = print, timeout: float = DEFAULT_TIMEOUT
 ) -> int:
     """Delete `plan` stage by stage, waiting for each stage to finish; returns how many were deleted."""
     deadline = time.monotonic() + timeout
+    _stop_trainings(personalize, plan, report)
     deleted = 0
     for stage in STAGES:
         resources = [resource for kind in stage for resource in plan.of(kind)]

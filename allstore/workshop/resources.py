@@ -55,8 +55,16 @@ SOLUTION = _kind("solution", "solutions", "solutionArn")
 DATASET = _kind("dataset", "datasets", "datasetArn")
 SCHEMA = _kind("schema", "schemas", "schemaArn")
 DATASET_GROUP = _kind("dataset group", "dataset_groups", "datasetGroupArn")
-# Import jobs are found by name to be reused, never deleted: the service has no DeleteDatasetImportJob
-# (they go with their dataset).
+# Import jobs and solution versions are found to be reused or stopped, never deleted on their own:
+# the service has no DeleteDatasetImportJob or DeleteSolutionVersion (they go with their parent).
+SOLUTION_VERSION = Kind(
+    "solution version",
+    "list_solution_versions",
+    "solutionVersions",
+    "solutionVersionArn",
+    "describe_solution_version",
+    delete_operation="",
+)
 IMPORT_JOB = Kind(
     "dataset import job",
     "list_dataset_import_jobs",

@@ -1,5 +1,5 @@
 """The clean-up against the local Personalize service: every kind of resource, in order, and a
-solution still training waited for rather than failing the clean-up."""
+solution still training stopped and waited for rather than failing the clean-up."""
 
 from __future__ import annotations
 
@@ -67,6 +67,8 @@ def test_deletes_in_dependency_order_waiting_for_a_training(service: Clients, tm
     worker.join(60)
 
     assert outcome == {"deleted": 10}
+    stopping = [line for line in reports if line.startswith("stopping")]
+    assert len(stopping) == 1 and stopping[0].startswith("stopping the training of solution shop")
     assert find_resources(p, "shop").resources == []
     assert [group["name"] for group in p.list_dataset_groups()["datasetGroups"]] == ["shopping"]
 

@@ -126,3 +126,33 @@ def test_a_wait_says_what_to_expect_first(capsys) -> None:
     states = iter([{"status": "CREATE IN_PROGRESS"}, {"status": "ACTIVE"}])
     progress.wait_until_active(lambda: next(states), "training", expected="30-60 min on AWS")
     assert capsys.readouterr().out.startswith("training: expected 30-60 min on AWS\n")
+
+
+def test_the_whole_catalogue_as_items_with_cold_items_new() -> None:
+    items = pd.DataFrame(
+        {
+            "ITEM_ID": ["a", "b", "cold"],
+            "GENRE": ["Sports|Balls", None, "Sports|Nets"],
+            "BRAND": ["X", None, "Y"],
+            "PRICE": [1.0, None, 3.0],
+        }
+    )
+    interactions = pd.DataFrame({"ITEM_ID": ["a", "a", "b"], "TIMESTAMP": [50, 20, 90]})
+    dataset = preproc.items_dataset(items, interactions, catalogue=True)
+    assert list(dataset.ITEM_ID) == ["a", "b", "cold"]
+    assert list(dataset.CREATION_TIMESTAMP) == [20, 90, 90]  # first interaction; a cold item is new
+    assert list(preproc.items_dataset(items, interactions).ITEM_ID) == ["a", "b"]
+
+
+def test_recommendations_shown_as_cards_in_order() -> None:
+    from util import show
+
+    catalogue = pd.DataFrame(
+        {"TITLE": ["Ball <red>", "Net"], "IMAGE_URL": ["https://img/ball.jpg", None]},
+        index=pd.Index(["b1", "n1"], name="ITEM_ID"),
+    )
+    page = show.grid_html(catalogue, [{"itemId": "n1", "score": 0.25}, {"itemId": "b1"}, "unknown"])
+    assert page.index("Net") < page.index("Ball &lt;red&gt;") < page.index("unknown")
+    assert page.count("<img") == 1 and 'src="https://img/ball.jpg"' in page and "score 0.2500" in page
+    both = show.side_by_side(catalogue, before=["b1"], after=["n1"]).data
+    assert both.index("before") < both.index("Ball") < both.index("after") < both.index("Net")

@@ -11,6 +11,7 @@ import json
 import re
 
 import pytest
+from nbclient.exceptions import CellExecutionError
 
 from allstore.local.personalize_bootstrap import INTERACTIONS_SCHEMA
 from allstore.workshop.wiring import CLICK_TRACKING, KEYS, RECOMMENDATIONS, SEARCH_RANKING, SIMILAR_ITEMS
@@ -158,6 +159,26 @@ def test_improving_relevance(workshop_store: WorkshopStore, run_notebook) -> Non
     assert re.search(
         r"^(campaign now serves the metadata model|keeping the first model)", printed, re.MULTILINE
     )
+    # exploration of the cold items the whole catalogue brought, filters and a promotion
+    explored = json.loads(marker(printed, "EXPLORATION cold items in the top 25:"))
+    assert explored["0.9"] > explored["0.1"], explored
+    reviewed_before, reviewed_after = map(
+        int,
+        re.fullmatch(r"(\d+) reviewed items before, (\d+) after", marker(printed, "FILTER unseen:")).groups(),
+    )
+    assert reviewed_after == 0 < reviewed_before
+    in_category, returned = map(
+        int, re.match(r"(\d+) of (\d+) in ", marker(printed, "FILTER category:")).groups()
+    )
+    assert in_category == returned > 0
+    assert int(marker(printed, "PROMOTED").split()[0]) > 0
+    filters = workshop_store.client("personalize").list_filters()["Filters"]
+    unseen = next(f["filterArn"] for f in filters if f["name"] == f"{workshop_store.stack}-workshop-unseen")
+    assert workshop_store.wired(RECOMMENDATIONS)["filterArn"] == unseen  # the store's row applies it
+    campaign = workshop_store.client("personalize").describe_campaign(
+        campaignArn=campaign_arn(workshop_store, f"{workshop_store.stack}-workshop-user-personalization")
+    )["campaign"]
+    assert campaign["campaignConfig"]["itemExplorationConfig"]["explorationWeight"] == "0.3"
     metadata = workshop_solutions(workshop_store)[
         f"{workshop_store.stack}-workshop-user-personalization-metadata"
     ]
@@ -178,7 +199,11 @@ def test_clean_up(workshop_store: WorkshopStore, run_notebook) -> None:
     before = personalize_names(workshop_store)
     assert before["campaigns"] and before["datasetGroups"]
 
-    printed = run_notebook("Clean Up.ipynb")
+    with pytest.raises(CellExecutionError, match="set CONFIRM = True"):
+        run_notebook("Clean Up.ipynb")  # without the confirmation switch nothing goes
+    assert personalize_names(workshop_store) == before
+
+    printed = run_notebook("Clean Up.ipynb", CONFIRM=True)
 
     assert re.search(r"^DELETED \d+; REMAINING 0$", printed, re.MULTILINE), printed[-3000:]
     stack = workshop_store.stack
@@ -191,6 +216,12 @@ def test_clean_up(workshop_store: WorkshopStore, run_notebook) -> None:
     assert leftovers == []
     for consumer in KEYS:
         assert not any(workshop_store.wired(consumer).values()), consumer
+    staged = workshop_store.client("s3").list_objects_v2(
+        Bucket=workshop_store.environment["STAGING_BUCKET"], Prefix="workshop/"
+    )
+    assert not {"workshop/interactions.csv", "workshop/items.csv"} & {
+        o["Key"] for o in staged.get("Contents", [])
+    }
     body = workshop_store.get(f"/Prod/recommendations/{'A' * 13}").json()
     assert body["results"] and "warning" in body  # popular items again, with how to enable a campaign
 
