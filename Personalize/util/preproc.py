@@ -37,14 +37,18 @@ def displayable_items(items: pd.DataFrame) -> pd.DataFrame:
     return items.dropna(subset=["TITLE", "IMAGE_URL"]).reset_index(drop=True)
 
 
-def items_dataset(items: pd.DataFrame, interactions: pd.DataFrame, catalogue: bool = False) -> pd.DataFrame:
+def items_dataset(
+    items: pd.DataFrame, interactions: pd.DataFrame, catalogue: bool = False, arrived: int | None = None
+) -> pd.DataFrame:
     """The Personalize Items dataset (ITEMS_SCHEMA_FIELDS) for the items that have interactions or,
     with `catalogue`, for every item plus its CREATION_TIMESTAMP.
 
     The genre path becomes two categorical levels (department and leaf) so the recipes can share
     what they learn across an aisle; missing brands and categories become "unknown". With the whole
     catalogue, items nobody interacted with are cold items User-Personalization can explore; an item's
-    creation time is its first interaction, and a cold item is new: created at the newest interaction.
+    creation time is its first interaction, and a cold item is new: created at `arrived` (e.g. now),
+    else at the newest interaction. Exploration counts an item's age back from the newest interaction
+    the model knows, events sent with PutEvents included, so cold items must not look older than those.
     """
     seen = items if catalogue else items[items["ITEM_ID"].isin(interactions["ITEM_ID"].unique())]
     paths = seen["GENRE"].fillna("").str.split("|")
@@ -60,7 +64,8 @@ def items_dataset(items: pd.DataFrame, interactions: pd.DataFrame, catalogue: bo
     ).reset_index(drop=True)
     if catalogue:
         first = interactions.groupby("ITEM_ID")["TIMESTAMP"].min()
-        created = frame["ITEM_ID"].map(first).fillna(interactions["TIMESTAMP"].max())
+        newest = interactions["TIMESTAMP"].max() if arrived is None else arrived
+        created = frame["ITEM_ID"].map(first).fillna(newest)
         frame["CREATION_TIMESTAMP"] = created.astype("int64")
     return frame
 

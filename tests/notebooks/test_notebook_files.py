@@ -16,7 +16,7 @@ EXPECTED = {
     "2. Enabling Real-Time Feedback.ipynb",
     "3. Expanding to Other Campaigns.ipynb",
     "4. Improving Relevance.ipynb",
-    "Data Diagnostic.ipynb",
+    "0. Data Diagnostic.ipynb",
     "Clean Up.ipynb",
     "util/UCSD Preprocessing.ipynb",
 }

@@ -142,6 +142,8 @@ def test_the_whole_catalogue_as_items_with_cold_items_new() -> None:
     assert list(dataset.ITEM_ID) == ["a", "b", "cold"]
     assert list(dataset.CREATION_TIMESTAMP) == [20, 90, 90]  # first interaction; a cold item is new
     assert list(preproc.items_dataset(items, interactions).ITEM_ID) == ["a", "b"]
+    arrived = preproc.items_dataset(items, interactions, catalogue=True, arrived=1000)
+    assert list(arrived.CREATION_TIMESTAMP) == [20, 90, 1000]
 
 
 def test_recommendations_shown_as_cards_in_order() -> None:

@@ -186,7 +186,7 @@ def test_improving_relevance(workshop_store: WorkshopStore, run_notebook) -> Non
 
 
 def test_data_diagnostic(run_notebook) -> None:
-    printed = run_notebook("Data Diagnostic.ipynb", SAMPLE_INTERACTIONS=SAMPLE)
+    printed = run_notebook("0. Data Diagnostic.ipynb", SAMPLE_INTERACTIONS=SAMPLE)
 
     rates = marker(printed, "RATES")
     assert "missing_rate" in rates and "repeat_rate" in rates
