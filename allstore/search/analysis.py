@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import tantivy
 
+from allstore.search.errors import unsupported
+
 STANDARD = "standard"  # the tokenizer name text fields use in the tantivy schema
 # Tokens longer than this are dropped (OpenSearch's standard tokenizer splits them at 255).
 MAX_TOKEN_LENGTH = 255
@@ -39,6 +41,20 @@ def standard_analyzer() -> tantivy.TextAnalyzer:
 
 
 _ANALYZER = standard_analyzer()
+ANALYZER_PARAMETERS = ("analyzer", "search_analyzer", "search_quote_analyzer")
+# Names that mean the standard analyzer on an index without analysis settings.
+STANDARD_NAMES = frozenset({STANDARD, "default"})
+
+
+def refuse_other_analyzers(where: str, parameters: dict) -> None:
+    """Another analyzer (`english`, `whitespace`, ...) would change which documents match on
+    OpenSearch, so naming one is refused rather than silently analysed as `standard`."""
+    for name in ANALYZER_PARAMETERS:
+        value = parameters.get(name)
+        if value is not None and value not in STANDARD_NAMES:
+            raise unsupported(
+                f"[{name}: {value}] in {where} (text is analysed with the standard analyzer only)"
+            )
 
 
 def analyze(text: str) -> list[str]:

@@ -18,7 +18,7 @@ from typing import Any
 
 import tantivy
 
-from allstore.search.analysis import STANDARD
+from allstore.search.analysis import STANDARD, refuse_other_analyzers
 from allstore.search.dates import DATE_TYPES, DateParser
 from allstore.search.errors import SearchError, bad_request, mapper_parsing_error, unsupported
 
@@ -524,6 +524,24 @@ def _validate_properties(properties: Any, prefix: str) -> None:
         _validate_field(path, definition, sub_field=False)
 
 
+def _refuse_score_changes(path: str, field_type: str, definition: dict[str, Any]) -> None:
+    """`norms: false` on text and a mapping `boost` change scores on OpenSearch; here every text
+    field is scored with length norms and no field boost, so they are refused, not ignored."""
+    if field_type == TEXT and definition.get("norms") in (False, "false"):
+        raise unsupported(f"[norms: false] on text field [{path}] (scores always use length norms)")
+    if "boost" in definition and _float_or_none(definition["boost"]) != 1.0:
+        raise unsupported(
+            f"[boost: {definition['boost']}] in the mapping of field [{path}] (use a query boost)"
+        )
+
+
+def _float_or_none(value: Any) -> float | None:
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        return None
+
+
 def _validate_field(path: str, definition: Any, sub_field: bool) -> None:
     if path in METADATA_FIELDS or not path or path.startswith(".") or path.endswith("."):
         raise mapper_parsing_error(f"Invalid field name [{path}]")
@@ -539,6 +557,8 @@ def _validate_field(path: str, definition: Any, sub_field: bool) -> None:
         )
     if "normalizer" in definition:
         raise unsupported(f"[normalizer] on field [{path}] (analysis settings are not applied)")
+    refuse_other_analyzers(f"the mapping of field [{path}]", definition)
+    _refuse_score_changes(path, field_type, definition)
     unknown = sorted(set(definition) - FIELD_PARAMETERS)
     if unknown:
         raise mapper_parsing_error(f"unknown parameter {unknown} on mapper [{path}] of type [{field_type}]")

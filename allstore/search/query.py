@@ -3,7 +3,7 @@
 Scoring is tantivy's BM25, as Lucene's. A fuzzy word (`fuzziness` in `match`/`multi_match`, the
 `fuzzy` query) is expanded into the index terms within reach that share its first letter, scored
 as Lucene scores them (see fuzzy.py). Every text field is analysed like OpenSearch's `standard`
-analyzer (analysis.py), whatever `analyzer` the mapping names.
+analyzer (analysis.py); naming another analyzer is refused.
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from typing import Any
 import tantivy
 from tantivy import Occur, Query
 
-from allstore.search.analysis import analyze
+from allstore.search.analysis import analyze, refuse_other_analyzers
 from allstore.search.dates import DATE_TYPES, DateParser, time_zone, with_date_math
 from allstore.search.errors import SearchError, parsing_error, query_shard_error, unsupported
 from allstore.search.fuzzy import MAX_EXPANSIONS, TermExpander
@@ -496,6 +496,7 @@ def _params(name: str, body: Any, allowed: set[str]) -> dict[str, Any]:
     unknown = sorted(set(body) - allowed)
     if unknown:
         raise parsing_error(f"[{name}] query does not support [{unknown[0]}]")
+    refuse_other_analyzers(f"the [{name}] query", body)
     return body
 
 

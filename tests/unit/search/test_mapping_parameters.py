@@ -30,7 +30,7 @@ def test_accepted_parameters_are_kept_for_get_mapping(client: OpenSearch) -> Non
         "type": "text",
         "index_prefixes": {"min_chars": 2, "max_chars": 5},
         "index_phrases": True,
-        "norms": False,
+        "norms": True,
         "term_vector": "with_positions",
         "meta": {"unit": "words"},
     }
@@ -177,3 +177,27 @@ def test_what_cannot_be_honoured_is_refused_by_name(client: OpenSearch, mappings
 )
 def test_invalid_parameter_values_are_mapper_parsing_exceptions(client: OpenSearch, field: dict) -> None:
     assert refused(client, {"properties": {"f": field}})["type"] == "mapper_parsing_exception"
+
+
+@pytest.mark.parametrize(
+    "title",
+    [
+        {"type": "text", "analyzer": "english"},
+        {"type": "text", "search_analyzer": "whitespace"},
+        {"type": "text", "norms": False},
+        {"type": "text", "boost": 2},
+    ],
+)
+def test_parameters_that_would_change_matches_or_scores_are_refused(client: OpenSearch, title: dict) -> None:
+    error = refused(client, {"properties": {"title": title}})
+    assert error["type"] == "illegal_argument_exception" and "not supported" in error["reason"]
+    assert not client.indices.exists(index="p")
+
+
+def test_the_standard_analyzer_may_be_named(client: OpenSearch) -> None:
+    create(client, {"properties": {"title": {"type": "text", "analyzer": "standard", "boost": 1.0}}})
+    client.index(index="p", id="1", body={"title": "Red lantern"}, refresh=True)
+    assert ids(client, {"match": {"title": {"query": "lantern", "analyzer": "default"}}}) == ["1"]
+    with pytest.raises(RequestError) as raised:
+        client.search(index="p", body={"query": {"match": {"title": {"query": "x", "analyzer": "english"}}}})
+    assert "[analyzer: english]" in raised.value.info["error"]["reason"]
