@@ -12,15 +12,16 @@ export class ApiError extends Error {
   }
 }
 
-export type QueryParams = Record<string, string | number | null | undefined>;
+export type QueryParams = Record<string, string | number | string[] | null | undefined>;
 
 /**
  * Builds an API URL. Every query value goes through encodeURIComponent (spaces as %20, never `+`,
- * which API Gateway would pass through literally); empty values are left out.
+ * which API Gateway would pass through literally); empty values are left out; a list repeats the name.
  */
 export function apiUrl(path: string, params: QueryParams = {}): string {
   const query = Object.entries(params)
-    .filter((entry): entry is [string, string | number] => entry[1] != null && entry[1] !== '')
+    .flatMap(([name, value]) => (Array.isArray(value) ? value.map((one) => [name, one] as const) : [[name, value] as const]))
+    .filter((entry): entry is readonly [string, string | number] => entry[1] != null && entry[1] !== '')
     .map(([name, value]) => `${encodeURIComponent(name)}=${encodeURIComponent(String(value))}`)
     .join('&');
   return `${API_BASE_URL}${path}${query ? `?${query}` : ''}`;

@@ -24,23 +24,37 @@ export function fetchSimilarItems(asin: string, signal?: AbortSignal): Promise<I
   return getJson<ItemList>(`recommendationsitem/${encodeURIComponent(asin)}`, {}, signal);
 }
 
+/** A list's brand and price filters and its order, as the API's query parameters. */
+export interface Refinement {
+  brand: string[];
+  minPrice?: string;
+  maxPrice?: string;
+  sort?: string;
+}
+
 /** One page of search hits; `from` skips that many (the answer's `total` counts them all). */
 export function searchItems(
   query: string,
   userId: string | null,
   signal?: AbortSignal,
   page: { from?: number; limit?: number } = {},
+  refinement: Refinement = { brand: [] },
 ): Promise<ItemList> {
-  return getJson<ItemList>('search', { q: query, u: userId, limit: page.limit, from: page.from || null }, signal);
+  return getJson<ItemList>('search', { q: query, u: userId, limit: page.limit, from: page.from || null, ...refinement }, signal);
 }
 
 /** One page of a category, most popular first; the first page says how many items it has. */
 export function fetchCategoryPage(
   category: string,
-  page: { nextToken?: string; limit?: number },
+  page: { nextToken?: string; from?: number; limit?: number },
   signal?: AbortSignal,
+  refinement: Refinement = { brand: [] },
 ): Promise<ItemList> {
-  return getJson<ItemList>('items', { category, limit: page.limit, nextToken: page.nextToken }, signal);
+  return getJson<ItemList>(
+    'items',
+    { category, limit: page.limit, nextToken: page.nextToken, from: page.from || null, ...refinement },
+    signal,
+  );
 }
 
 /** The most popular items across the store (no session, so never personalised). */

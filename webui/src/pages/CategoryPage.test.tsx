@@ -89,4 +89,31 @@ describe('star ratings', () => {
     );
     expect(within(unrated!).queryByRole('img', { name: /Rated/ })).toBeNull();
   });
+
+  it('filters by brand and price and sorts by price, paging the refined list with from', async () => {
+    const api = fakeApi({
+      session: { body: session },
+      // the header's category menu reads /items too: every answer is the same
+      items: { body: { results: [tent(1), { ...tent(2), brand: 'Peakline' }, { ...tent(3), brand: 'Groundwork' }], total: 4 } },
+    });
+    const user = userEvent.setup();
+    renderApp('/category/Tents');
+    const filters = await screen.findByRole('form', { name: 'Filter and sort' });
+    await user.click(await within(filters).findByRole('checkbox', { name: 'Peakline' }));
+    await user.click(within(filters).getByRole('checkbox', { name: 'Groundwork' }));
+    await user.type(within(filters).getByRole('spinbutton', { name: 'Min' }), '10');
+    await user.type(within(filters).getByRole('spinbutton', { name: 'Max' }), '99.5');
+    await user.click(within(filters).getByRole('button', { name: 'Apply' }));
+    await user.selectOptions(within(filters).getByRole('combobox', { name: 'Sort by' }), 'price-desc');
+    expect(await screen.findByText('Showing 3 of 4 products')).toBeTruthy();
+    await user.click(screen.getByRole('button', { name: 'Show more' }));
+    expect(within(filters).getByRole('checkbox', { name: 'Peakline' })).toHaveProperty('checked', true);
+    expect(within(filters).getByRole('checkbox', { name: 'Groundwork' })).toHaveProperty('checked', true);
+    expect(api.requestsTo('items').at(-2)).toBe(
+      '/Prod/items?category=Tents&limit=12&brand=Peakline&brand=Groundwork&minPrice=10&maxPrice=99.5&sort=price-desc',
+    );
+    expect(api.requestsTo('items').at(-1)).toBe(
+      '/Prod/items?category=Tents&limit=12&from=3&brand=Peakline&brand=Groundwork&minPrice=10&maxPrice=99.5&sort=price-desc',
+    );
+  });
 });

@@ -153,4 +153,25 @@ describe('corrected typos', () => {
     const intro = await screen.findByText(/Showing results for/);
     expect(intro.textContent).toBe('Showing results for headphones. No product matches “hedphones” exactly.');
   });
+
+  it('sends brand, price and sort from the address, and offers the brands it has shown', async () => {
+    const api = fakeApi({
+      session: { body: session },
+      search: { body: { results: [item('S1', { brand: 'Peakline' }), item('S2', { brand: 'Blaze' })], total: 2 } },
+    });
+    const user = userEvent.setup();
+    renderApp('/search?q=stove&sort=price-asc&maxPrice=30');
+    const filters = await screen.findByRole('form', { name: 'Filter and sort' });
+    expect(within(filters).getByRole('combobox', { name: 'Sort by' })).toHaveProperty('value', 'price-asc');
+    expect(within(filters).getByRole('spinbutton', { name: 'Max' })).toHaveProperty('value', '30');
+    await user.click(await within(filters).findByRole('checkbox', { name: 'Blaze' }));
+    await user.selectOptions(within(filters).getByRole('combobox', { name: 'Sort by' }), 'relevance');
+    expect(api.requestsTo('search')).toEqual([
+      '/Prod/search?q=stove&limit=24&maxPrice=30&sort=price-asc',
+      '/Prod/search?q=stove&limit=24&brand=Blaze&maxPrice=30&sort=price-asc',
+      '/Prod/search?q=stove&limit=24&brand=Blaze&maxPrice=30',
+    ]);
+    expect(within(filters).getAllByRole('checkbox').map((box) => box.parentElement?.textContent?.trim())).toEqual(['Blaze', 'Peakline']);
+  });
 });
+

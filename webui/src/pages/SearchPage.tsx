@@ -3,6 +3,7 @@ import { useLocation, useSearchParams } from 'react-router';
 import { fetchPopularItems, searchItems } from '../api/store';
 import { ListFooter } from '../components/ListFooter';
 import { ProductSection } from '../components/ProductSection';
+import { Refinements, useRefinement } from '../components/Refinements';
 import { useDocumentTitle } from '../hooks/useDocumentTitle';
 import { type PageLoader, usePagedList } from '../hooks/usePagedList';
 import { useRequest } from '../hooks/useRequest';
@@ -10,6 +11,12 @@ import { useShopper } from '../session/ShopperContext';
 
 export const SEARCH_PAGE_SIZE = 24;
 const SUGGESTIONS = 8;
+const SORTS: [string, string][] = [
+  ['relevance', 'Best match'],
+  ['popularity', 'Most popular'],
+  ['price-asc', 'Price: low to high'],
+  ['price-desc', 'Price: high to low'],
+];
 
 /** Results for `/search?q=…`, personalised for the chosen user (re-ranked items get a badge). */
 export function SearchPage() {
@@ -29,15 +36,19 @@ export function SearchPage() {
 
 function SearchResults({ query }: { query: string }) {
   const { userId } = useShopper();
+  const { refinement, key, set } = useRefinement();
   const loadPage: PageLoader = useCallback(
     (cursor, signal) =>
-      searchItems(query, userId, signal, {
-        limit: SEARCH_PAGE_SIZE,
-        from: cursor && 'from' in cursor ? cursor.from : undefined,
-      }),
-    [query, userId],
+      searchItems(
+        query,
+        userId,
+        signal,
+        { limit: SEARCH_PAGE_SIZE, from: cursor && 'from' in cursor ? cursor.from : undefined },
+        refinement,
+      ),
+    [query, userId, refinement],
   );
-  const list = usePagedList(loadPage, 'offset', `${useLocation().key}/search/${userId ?? ''}/${query}`);
+  const list = usePagedList(loadPage, 'offset', `${useLocation().key}/search/${userId ?? ''}/${query}/${key}`);
   const nothingFound = list.request.status === 'ready' && list.request.data.results.length === 0;
   const corrected = list.request.status === 'ready' ? list.request.data.correctedQuery : undefined;
   return (
@@ -47,11 +58,20 @@ function SearchResults({ query }: { query: string }) {
         headingLevel={1}
         request={list.request}
         intro={
-          corrected && (
-            <p className="section-intro">
-              Showing results for <strong>{corrected}</strong>. No product matches “{query}” exactly.
-            </p>
-          )
+          <>
+            {corrected && (
+              <p className="section-intro">
+                Showing results for <strong>{corrected}</strong>. No product matches “{query}” exactly.
+              </p>
+            )}
+            <Refinements
+              key={query}
+              refinement={refinement}
+              onChange={set}
+              items={list.request.status === 'ready' ? list.request.data.results : []}
+              sorts={SORTS}
+            />
+          </>
         }
         origin={{ recipe: 'Personalized-Ranking' }}
         empty="No products match your search. Try other words, or one of the popular products below."

@@ -1,0 +1,100 @@
+import { type FormEvent, useMemo, useState } from 'react';
+import { useSearchParams } from 'react-router';
+import type { Refinement } from '../api/store';
+import type { Item } from '../api/types';
+
+/**
+ * The list's filters and order, kept in the address (`brand`, `minPrice`, `maxPrice`, `sort`) so
+ * Back, reload and a shared link show the same list. `key` changes whenever the refinement does.
+ */
+export function useRefinement(): { refinement: Refinement; key: string; set: (next: Refinement) => void } {
+  const [searchParams, setSearchParams] = useSearchParams();
+  const key = ['brand', 'minPrice', 'maxPrice', 'sort'].map((name) => searchParams.getAll(name).join('|')).join('/');
+  const refinement = useMemo(
+    () => ({
+      brand: searchParams.getAll('brand'),
+      minPrice: searchParams.get('minPrice') ?? undefined,
+      maxPrice: searchParams.get('maxPrice') ?? undefined,
+      sort: searchParams.get('sort') ?? undefined,
+    }),
+    // eslint-disable-next-line react-hooks/exhaustive-deps -- `key` is what the refinement is made of
+    [key],
+  );
+  const set = (next: Refinement) =>
+    setSearchParams((params) => {
+      const kept = new URLSearchParams(params);
+      for (const name of ['brand', 'minPrice', 'maxPrice', 'sort']) kept.delete(name);
+      for (const brand of next.brand) kept.append('brand', brand);
+      if (next.minPrice) kept.set('minPrice', next.minPrice);
+      if (next.maxPrice) kept.set('maxPrice', next.maxPrice);
+      if (next.sort) kept.set('sort', next.sort);
+      return kept;
+    });
+  return { refinement, key, set };
+}
+
+/** Brand checkboxes (every brand this list has shown, and those chosen), a price range and a sort. */
+export function Refinements({
+  refinement,
+  onChange,
+  items,
+  sorts,
+}: {
+  refinement: Refinement;
+  onChange: (next: Refinement) => void;
+  items: Item[];
+  sorts: [value: string, label: string][];
+}) {
+  const [seen, setSeen] = useState<string[]>([]);
+  const unseen = [...new Set(items.flatMap((item) => (item.brand && !seen.includes(item.brand) ? [item.brand] : [])))];
+  if (unseen.length > 0) setSeen([...seen, ...unseen]); // brands stay offered while a filter hides them
+  const brands = [...new Set([...refinement.brand, ...seen, ...unseen])].sort();
+  const [low, setLow] = useState(refinement.minPrice ?? '');
+  const [high, setHigh] = useState(refinement.maxPrice ?? '');
+  const applyPrices = (event: FormEvent) => {
+    event.preventDefault();
+    onChange({ ...refinement, minPrice: low || undefined, maxPrice: high || undefined });
+  };
+  const toggle = (brand: string) =>
+    onChange({
+      ...refinement,
+      brand: refinement.brand.includes(brand) ? refinement.brand.filter((one) => one !== brand) : [...refinement.brand, brand],
+    });
+  return (
+    <form className="refinements" aria-label="Filter and sort" onSubmit={applyPrices}>
+      <label>
+        Sort by{' '}
+        <select
+          value={refinement.sort ?? sorts[0]?.[0]}
+          onChange={(event) => onChange({ ...refinement, sort: event.target.value === sorts[0]?.[0] ? undefined : event.target.value })}
+        >
+          {sorts.map(([value, label]) => (
+            <option key={value} value={value}>
+              {label}
+            </option>
+          ))}
+        </select>
+      </label>
+      {brands.length > 0 && (
+        <fieldset>
+          <legend>Brand</legend>
+          {brands.map((brand) => (
+            <label key={brand}>
+              <input type="checkbox" checked={refinement.brand.includes(brand)} onChange={() => toggle(brand)} /> {brand}
+            </label>
+          ))}
+        </fieldset>
+      )}
+      <fieldset>
+        <legend>Price</legend>
+        <label>
+          Min <input type="number" min="0" step="any" inputMode="decimal" value={low} onChange={(event) => setLow(event.target.value)} />
+        </label>
+        <label>
+          Max <input type="number" min="0" step="any" inputMode="decimal" value={high} onChange={(event) => setHigh(event.target.value)} />
+        </label>
+        <button type="submit">Apply</button>
+      </fieldset>
+    </form>
+  );
+}
