@@ -52,11 +52,18 @@ def product(asin: str, title: str, brand: str, category: str, **extra: Any) -> d
 
 
 PRODUCTS = [
-    product("TENT", "Ultralight Trail Tent", "Peakline", "Camping", feature=["Sleeps two", "Waterproof fly"]),
+    product(
+        "TENT",
+        "Ultralight Trail Tent",
+        "Peakline",
+        "Camping",
+        feature=["Sleeps two", "Waterproof fly"],
+        price=Decimal("189"),
+    ),
     product("SHOE", "Trail Running Shoe", "Swiftfoot", "Running", description=["Grippy sole for mud."]),
     product("BIKE", "Carbon Road Bike", "Velocita", "Cycling"),
     product("LAMP", "Camping Lantern", "Peakline", "Camping", feature=["Bright LED light, 300 lumens"]),
-    product("MATS", "Tent Footprint", "Groundwork", "Camping"),
+    product("MATS", "Tent Footprint", "Groundwork", "Camping", price=Decimal("19.5"), popularity=7),
 ]
 
 
@@ -123,7 +130,7 @@ def search_handler(indexed, load, opensearch_url):  # noqa: F811 - the imported 
     )
 
 
-def found(handler, **query: str) -> list[str]:
+def found(handler, **query: str | list[str]) -> list[str]:
     response = invoke(handler, api_event("/search", query=query))
     assert response.status == 200, response.body
     return [item["asin"] for item in response.body["results"]]
@@ -142,7 +149,7 @@ def test_one_bulk_indexes_every_document_as_the_stream_carries_it(indexed, clien
     assert client.count(index=INDEX)["count"] == len(PRODUCTS)
     stored = client.get(index=INDEX, id="TENT")["_source"]
     assert stored == search_document(PRODUCTS[0])
-    assert stored["price"] == 49.99
+    assert stored["price"] == 189
 
 
 def test_modify_and_remove_records_update_and_delete(indexed, indexer, table, client):
@@ -204,6 +211,15 @@ def test_exact_title_phrase_ranks_first(search_handler):
 def test_brand_and_feature_text_are_searched(search_handler):
     assert found(search_handler, q="velocita") == ["BIKE"]
     assert found(search_handler, q="lumens") == ["LAMP"]
+
+
+def test_brand_price_and_sort_are_applied_by_the_engine(search_handler):
+    assert found(search_handler, q="tent lantern", sort="price-asc") == ["MATS", "LAMP", "TENT"]
+    assert found(search_handler, q="tent lantern", sort="price-desc") == ["TENT", "LAMP", "MATS"]
+    assert found(search_handler, q="tent lantern", sort="popularity")[0] == "MATS"
+    assert found(search_handler, q="tent lantern", brand="Peakline", maxPrice="100") == ["LAMP"]
+    both = found(search_handler, q="tent lantern", brand=["Peakline", "Groundwork"], minPrice="40")
+    assert sorted(both) == ["LAMP", "TENT"]
 
 
 def test_hits_are_full_items_from_dynamodb(search_handler):
