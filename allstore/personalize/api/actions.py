@@ -11,11 +11,10 @@ from typing import Any
 
 import numpy as np
 
-from allstore.personalize.errors import invalid_input, not_found
+from allstore.personalize.errors import invalid_input
 from allstore.personalize.state.events import readable_time
-from allstore.personalize.state.kinds import Campaign, EventTracker
+from allstore.personalize.state.kinds import Campaign
 from allstore.personalize.state.service_state import ServiceState
-from allstore.workshop.statuses import ACTIVE
 
 Result = dict[str, Any]
 ACTION_EVENT_TYPES = ("TAKEN", "NOT_TAKEN", "VIEWED")  # the Action interactions dataset's event types
@@ -30,12 +29,8 @@ class ActionsApi:
         self.state = state
 
     def put_action_interactions(self, tracking_id: str, action_interactions: list[Result]) -> Result:
-        trackers = self.state.resources.select(
-            EventTracker, lambda tracker: tracker.tracking_id == tracking_id
-        )
-        if not trackers or trackers[0].status != ACTIVE:
-            raise not_found(f"No active event tracker has trackingId {tracking_id}.")
-        group_arn = trackers[0].dataset_group_arn
+        tracker = self.state.tracker(tracking_id)
+        group_arn = tracker.dataset_group_arn
         if self.state.metadata.dataset_of(group_arn, "ACTION_INTERACTIONS") is None:
             raise invalid_input(f"Dataset group {group_arn} has no Action interactions dataset.")
         recorded = []

@@ -9,14 +9,13 @@ import math
 from datetime import datetime
 from typing import Any
 
-from allstore.personalize.errors import invalid_input, not_found
+from allstore.personalize.errors import invalid_input
 from allstore.personalize.schemas import Field, parse_schema
 from allstore.personalize.state.attribution import Interaction
 from allstore.personalize.state.datasets import column
 from allstore.personalize.state.events import MAX_SENT_AT, MIN_SENT_AT, readable_time
-from allstore.personalize.state.kinds import Dataset, EventTracker, Schema
+from allstore.personalize.state.kinds import Dataset, Schema
 from allstore.personalize.state.service_state import ServiceState
-from allstore.workshop.statuses import ACTIVE
 
 MAX_FLOAT32 = 3.4028234663852886e38
 # Keys the Event.properties map may not use (case-insensitive), as the API reference lists them.
@@ -92,11 +91,7 @@ class EventsApi:
     def put_events(
         self, tracking_id: str, session_id: str, event_list: list[Event], user_id: str | None = None
     ) -> dict[str, Any]:
-        trackers = self.state.resources.select(
-            EventTracker, lambda tracker: tracker.tracking_id == tracking_id
-        )
-        if not trackers or trackers[0].status != ACTIVE:
-            raise not_found(f"No active event tracker has trackingId {tracking_id}.")
+        tracker = self.state.tracker(tracking_id)
         recorded = []
         for index, event in enumerate(event_list):
             what = f"eventList[{index}]"
@@ -124,7 +119,7 @@ class EventsApi:
                     "event_id": event.get("eventId"),
                 }
             )
-        group_arn = trackers[0].dataset_group_arn
+        group_arn = tracker.dataset_group_arn
         new = self.state.events.record(group_arn, recorded)  # a retried eventId counts once
         self.state.attribution.publish_events(
             group_arn,

@@ -6,7 +6,8 @@ A resource's wire shape is computed in one place, `Shaped.wire()`: field names b
 member names, fields marked INTERNAL stay out of answers (they are persisted under "_" names).
 Writes go to a temporary file that is renamed into place, so a crash never leaves half a resource.
 `usable` and `active` are the one check every operation makes before it uses a resource (a resource
-being deleted is not found; one not ACTIVE cannot be used yet).
+being deleted is not found; one not ACTIVE cannot be used yet). Regions are separate, as on AWS: a
+request sees only the resources whose ARN names its signing region (`in_request_region`).
 """
 
 from __future__ import annotations
@@ -50,6 +51,16 @@ def region() -> str:
         or os.environ.get("AWS_DEFAULT_REGION")
         or "us-east-1"
     )
+
+
+def in_request_region(arn: str) -> bool:
+    """Whether the request being served may see the resource with this ARN: only its own region's
+    (each region is separate on AWS). Outside a request (jobs, recovery) every region's is seen."""
+    requested = REQUEST_REGION.get()
+    if requested is None:
+        return True
+    parts = arn.split(":", 5)
+    return len(parts) == 6 and parts[3] == requested
 
 
 def make_arn(kind: str, resource_id: str) -> str:
@@ -162,6 +173,9 @@ class ResourceStore:
             return resource
 
     def find(self, kind: type[R], arn: str) -> R | None:
+        """The resource, if the request's region may see it (None otherwise, as for no resource)."""
+        if not in_request_region(arn):
+            return None
         with self.lock:
             return self._resources[kind].get(arn)  # type: ignore[return-value]
 
@@ -215,12 +229,17 @@ class ResourceStore:
         where: Callable[[R], bool] = lambda _: True,
         **equal: str | None,
     ) -> dict[str, Any]:
-        """A List operation's answer under `key`, and nextToken: one page of the resources `where`
-        accepts whose fields equal the `equal` values given (a None value filters nothing)."""
+        """A List operation's answer under `key`, and nextToken: one page of the request region's
+        resources `where` accepts whose fields equal the `equal` values given (a None value filters
+        nothing)."""
         wanted = {name: value for name, value in equal.items() if value is not None}
 
         def listed(resource: R) -> bool:
-            return where(resource) and all(getattr(resource, name) == value for name, value in wanted.items())
+            return (
+                in_request_region(resource.arn)
+                and where(resource)
+                and all(getattr(resource, name) == value for name, value in wanted.items())
+            )
 
         page, token = paginate(self.select(kind, listed), next_token, max_results)
         return {key: [resource.wire() for resource in page], "nextToken": token}

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import numpy as np
 
+from allstore.personalize.errors import not_found
 from allstore.personalize.recipes import TrainingData
 from allstore.personalize.state import training_data
 from allstore.personalize.state.attribution import Attribution
@@ -35,7 +36,7 @@ from allstore.personalize.state.kinds import (
 )
 from allstore.personalize.state.metadata import Metadata
 from allstore.personalize.state.models import ModelStore
-from allstore.personalize.state.resources import Resource, ResourceStore
+from allstore.personalize.state.resources import Resource, ResourceStore, in_request_region
 from allstore.personalize.state.tags import TagStore
 from allstore.state_dir import DirectoryLock
 from allstore.workshop.statuses import (
@@ -75,6 +76,17 @@ class ServiceState:
             if resource is not None:
                 return resource
         return None
+
+    def tracker(self, tracking_id: str) -> EventTracker:
+        """The ACTIVE event tracker of the request's region with this trackingId (PutEvents,
+        PutActionInteractions), or ResourceNotFoundException."""
+        trackers = self.resources.select(
+            EventTracker,
+            lambda tracker: tracker.tracking_id == tracking_id and in_request_region(tracker.arn),
+        )
+        if not trackers or trackers[0].status != ACTIVE:
+            raise not_found(f"No active event tracker has trackingId {tracking_id}.")
+        return trackers[0]
 
     def delete_users(self, group_arn: str, user_ids: set[str]) -> int:
         """Remove every record of these users from the group's datasets and recorded events (a data

@@ -16,7 +16,7 @@ from botocore.exceptions import ClientError
 
 from allstore.personalize.server import PersonalizeServer
 from allstore.personalize.state.jobs import TRANSITION_VARIABLE
-from tests.unit.personalize.conftest import Clients, deploy, keys, make_clients, wait_for
+from tests.unit.personalize.conftest import INTERACTIONS_SCHEMA, Clients, deploy, keys, make_clients, wait_for
 
 
 def test_arns_carry_the_requests_region_and_answers_a_request_id(server: PersonalizeServer) -> None:
@@ -45,6 +45,52 @@ def test_arns_carry_the_requests_region_and_answers_a_request_id(server: Persona
             campaignArn=created["datasetGroupArn"].replace("dataset-group", "campaign")
         )
     assert failure.value.response["ResponseMetadata"]["RequestId"]
+
+
+def test_each_region_is_separate(server: PersonalizeServer) -> None:
+    """As on AWS: a resource is found and listed only from its own region, and names are unique per
+    region (the same name may be used in two)."""
+    config = Config(retries={"max_attempts": 1})
+
+    def client(service: str, region: str):
+        return boto3.client(
+            service, endpoint_url=server.url, region_name=region, config=config, **keys(server)
+        )
+
+    virginia, ireland = client("personalize", "us-east-1"), client("personalize", "eu-west-1")
+    here = virginia.create_dataset_group(name="shop")["datasetGroupArn"]
+    there = ireland.create_dataset_group(name="shop")["datasetGroupArn"]
+    assert here.replace(":us-east-1:", ":eu-west-1:") == there
+    with pytest.raises(ireland.exceptions.ResourceAlreadyExistsException):
+        ireland.create_dataset_group(name="shop")
+
+    assert [group["datasetGroupArn"] for group in ireland.list_dataset_groups()["datasetGroups"]] == [there]
+    with pytest.raises(ireland.exceptions.ResourceNotFoundException):
+        ireland.describe_dataset_group(datasetGroupArn=here)
+    with pytest.raises(ireland.exceptions.ResourceNotFoundException):
+        ireland.list_tags_for_resource(resourceArn=here)
+    schema = virginia.create_schema(name="interactions", schema=json.dumps(INTERACTIONS_SCHEMA))["schemaArn"]
+    with pytest.raises(ireland.exceptions.ResourceNotFoundException):
+        ireland.create_dataset(
+            name="interactions", schemaArn=schema, datasetGroupArn=there, datasetType="Interactions"
+        )
+    assert ireland.list_schemas()["schemas"] == []
+
+    wait_for(lambda: virginia.describe_dataset_group(datasetGroupArn=here)["datasetGroup"])
+    tracking_id = virginia.create_event_tracker(name="tracker", datasetGroupArn=here)["trackingId"]
+    wait_for(lambda: virginia.list_event_trackers()["eventTrackers"][0])
+    event = {"eventType": "click", "itemId": "item-0-0", "sentAt": time.time()}
+    irish_events = client("personalize-events", "eu-west-1")
+    with pytest.raises(irish_events.exceptions.InvalidInputException, match=tracking_id):
+        irish_events.put_events(trackingId=tracking_id, sessionId="s", userId="u", eventList=[event])
+    client("personalize-events", "us-east-1").put_events(
+        trackingId=tracking_id, sessionId="s", userId="u", eventList=[event]
+    )
+    assert ireland.list_event_trackers()["eventTrackers"] == []
+
+    with pytest.raises(ireland.exceptions.ResourceNotFoundException):
+        ireland.delete_dataset_group(datasetGroupArn=here)
+    assert virginia.describe_dataset_group(datasetGroupArn=here)["datasetGroup"]["status"] == "ACTIVE"
 
 
 # ---------------------------------------------------------------- import jobs as tolerant as the service
