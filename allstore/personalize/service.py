@@ -33,6 +33,7 @@ from allstore.personalize.api.runtime import RuntimeApi
 from allstore.personalize.api.solutions import SolutionsApi
 from allstore.personalize.api.tags import TagsApi
 from allstore.personalize.errors import ServiceError, invalid_input
+from allstore.personalize.state.jobs import hour_seconds
 from allstore.personalize.state.service_state import ServiceState
 from allstore.state_dir import StateDirectoryInUse as StateDirectoryInUse  # raised by __init__
 
@@ -73,10 +74,11 @@ class PersonalizeService:
         self._operations: dict[tuple[str, str], Operation] = {}
         self.tags = TagsApi(self.state)
         actions = ActionsApi(self.state)  # the runtime's and the events API's action operations
+        solutions = SolutionsApi(self.state)
         families = {
             apimodel.CONTROL_PLANE: (
                 DatasetsApi(self.state),
-                SolutionsApi(self.state),
+                solutions,
                 CampaignsApi(self.state),
                 BatchApi(self.state),
                 RecommendersApi(self.state),
@@ -95,6 +97,8 @@ class PersonalizeService:
                     if method is not None:
                         self._operations[(api, operation)] = Operation.bind(api, operation, method)
         self.state.recover()
+        # Automatic training is checked at start and every minute (of the scaled clock).
+        self.state.jobs.every(max(0.05, hour_seconds() / 60), solutions.auto_train)
 
     def handle(self, api: str, operation: str, params: dict[str, Any]) -> dict[str, Any]:
         bound = self._operations.get((api, operation))

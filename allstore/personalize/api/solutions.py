@@ -3,14 +3,17 @@ checked here; the training itself runs in the background (state/training.py)."""
 
 from __future__ import annotations
 
+import logging
+import re
 import secrets
 import time
 from typing import Any
 
-from allstore.personalize.errors import in_use, invalid_input, not_found
+from allstore.personalize.errors import ServiceError, in_use, invalid_input, not_found
 from allstore.personalize.recipes import RECIPE_ARN_PREFIX, RECIPES
 from allstore.personalize.recipes.hyperparameters import check_documented, check_hpo_ranges
 from allstore.personalize.recipes.use_cases import USE_CASES
+from allstore.personalize.state.jobs import hour_seconds
 from allstore.personalize.state.kinds import (
     Campaign,
     Dataset,
@@ -31,6 +34,23 @@ from allstore.workshop.statuses import (
 
 Result = dict[str, Any]
 RECIPES_PUBLISHED = 1_559_347_200.0  # 2019-06-01, the date the service reports for its recipes
+
+
+logger = logging.getLogger(__name__)
+SCHEDULE = re.compile(r"rate\((\d+) days?\)")
+DEFAULT_SCHEDULE = "rate(7 days)"
+
+
+def schedule_days(config: Result | None) -> int:
+    """The days between automatic trainings of an autoTrainingConfig (1 to 30, default 7)."""
+    expression = ((config or {}).get("autoTrainingConfig") or {}).get(
+        "schedulingExpression"
+    ) or DEFAULT_SCHEDULE
+    match = SCHEDULE.fullmatch(expression)
+    days = int(match.group(1)) if match else 0
+    if not 1 <= days <= 30:
+        raise invalid_input(f"schedulingExpression {expression!r} must be rate(N days) with N from 1 to 30.")
+    return days
 
 
 class SolutionsApi:
@@ -96,8 +116,8 @@ class SolutionsApi:
         solution_config: Result | None = None,
         perform_auto_training: bool = True,
     ) -> Result:
-        """performAutoTraining defaults to true as on AWS (a new version every 7 days there); the local
-        service records it and runs no schedule."""
+        """performAutoTraining defaults to true as on AWS: `auto_train` starts a version an hour after
+        creation, then every autoTrainingConfig.schedulingExpression (7 days by default)."""
         group = self.store.usable(DatasetGroup, dataset_group_arn)
         solution = Solution(
             arn=make_arn(Solution.kind, name),
@@ -111,6 +131,7 @@ class SolutionsApi:
             perform_auto_training=perform_auto_training,
         )
         self._check(solution)
+        schedule_days(solution.solution_config)
         self.store.new(solution)
         self.state.jobs.activate(Solution, solution.arn)
         return {"solutionArn": solution.arn}
@@ -206,6 +227,40 @@ class SolutionsApi:
         solution = self.store.usable(Solution, solution_arn)  # no need to wait: creation is instant
         if training_mode == "AUTOTRAIN":
             raise invalid_input("trainingMode AUTOTRAIN is set by the service itself; use FULL or UPDATE.")
+        with self.store.lock:  # the check for a training under way and the new version at once
+            return self._start_version(solution, name, training_mode)
+
+    def auto_train(self) -> None:
+        """Start the automatic versions that are due (run at start and periodically): a solution with
+        performAutoTraining trains an hour after creation (skipped if a version was created by then),
+        then once its latest automatic version is older than the schedule. A solution that cannot
+        train now (no interactions, an import or a training running) is tried again next round."""
+        hour = hour_seconds()
+        now = time.time()
+        for solution in self.store.select(Solution, lambda solution: solution.status == ACTIVE):
+            if solution.perform_auto_training is False:
+                continue
+            try:
+                days = schedule_days(solution.solution_config)
+                versions = self._versions(solution.arn)
+                automatic = [version for version in versions if version.training_type == "AUTOMATIC"]
+                if automatic:
+                    due = automatic[0].creation_date_time + days * 24 * hour
+                else:
+                    first = solution.creation_date_time + hour
+                    manual_in_first_hour = any(version.creation_date_time <= first for version in versions)
+                    due = first + days * 24 * hour if manual_in_first_hour else first
+                if now >= due:
+                    with self.store.lock:  # not turned off or deleted since the select
+                        if self.store.usable(Solution, solution.arn).perform_auto_training is not False:
+                            self._start_version(solution, None, "AUTOTRAIN", "AUTOMATIC")
+            except ServiceError as error:
+                logger.info("automatic training of %s not started: %s", solution.arn, error.message)
+
+    def _start_version(
+        self, solution: Solution, name: str | None, training_mode: str, training_type: str = "MANUAL"
+    ) -> Result:
+        """Create the version and train it in the background (AUTOTRAIN trains as FULL does)."""
         versions = self._versions(solution.arn)
         if any(version.status in IN_PROGRESS for version in versions):
             raise in_use(f"Solution {solution.arn} already has a version in training.")
@@ -237,11 +292,12 @@ class SolutionsApi:
                 solution_arn=solution.arn,
                 dataset_group_arn=group_arn,
                 recipe_arn=solution.recipe_arn,
-                perform_hpo=solution.perform_hpo and training_mode == "FULL",
+                perform_hpo=solution.perform_hpo and training_mode in ("FULL", "AUTOTRAIN"),
                 perform_auto_ml=solution.perform_auto_ml,
                 event_type=solution.event_type,
                 solution_config=solution.solution_config,
                 training_mode=training_mode,
+                training_type=training_type,
             )
         )
         self.state.jobs.activate(
@@ -272,9 +328,12 @@ class SolutionsApi:
         perform_incremental_update: bool | None = None,
         solution_update_config: Result | None = None,
     ) -> Result:
-        """Record the solution's automatic-training settings (the local service keeps them but
-        trains only when CreateSolutionVersion is called: it runs no schedule)."""
+        """Change the solution's automatic training: off stops the schedule, a new
+        autoTrainingConfig.schedulingExpression replaces the creation's one."""
         solution = self.store.active(Solution, solution_arn)
+        auto_training_config = (solution_update_config or {}).get("autoTrainingConfig")
+        if auto_training_config is not None:
+            schedule_days(solution_update_config)
         if solution.latest_solution_update and solution.latest_solution_update.get("status") in IN_PROGRESS:
             raise in_use(f"Solution {solution_arn} is already being updated.")
         now = time.time()
@@ -291,6 +350,11 @@ class SolutionsApi:
             changes["perform_auto_training"] = perform_auto_training
         if perform_incremental_update is not None:
             changes["perform_incremental_update"] = perform_incremental_update
+        if auto_training_config is not None:  # the schedule from now on
+            changes["solution_config"] = {
+                **solution.solution_config,
+                "autoTrainingConfig": auto_training_config,
+            }
         self.store.update(Solution, solution.arn, **changes)
         return {"solutionArn": solution.arn}
 

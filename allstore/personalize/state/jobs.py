@@ -3,12 +3,15 @@ quick transitions and deletions never queue behind them. A job that raises fails
 
 Every resource stays in each transitional status (CREATE PENDING, CREATE IN_PROGRESS, DELETE
 PENDING, DELETE IN_PROGRESS) for at least ALLSTORE_PERSONALIZE_TRANSITION_SECONDS (default 0.25 s),
-so code that does not wait for ACTIVE fails locally as it would on AWS, and notebooks stay fast."""
+so code that does not wait for ACTIVE fails locally as it would on AWS, and notebooks stay fast.
+Automatic training counts in hours of ALLSTORE_PERSONALIZE_HOUR_SECONDS (default 3600: the real
+clock), so tests can run a 1-day schedule in a second without sleeping a day."""
 
 from __future__ import annotations
 
 import logging
 import os
+import threading
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -29,6 +32,8 @@ from allstore.workshop.statuses import (
 logger = logging.getLogger(__name__)
 TRANSITION_VARIABLE = "ALLSTORE_PERSONALIZE_TRANSITION_SECONDS"
 DEFAULT_TRANSITION_SECONDS = 0.25
+HOUR_VARIABLE = "ALLSTORE_PERSONALIZE_HOUR_SECONDS"
+DEFAULT_HOUR_SECONDS = 3600.0
 
 
 def transition_seconds() -> float:
@@ -37,6 +42,14 @@ def transition_seconds() -> float:
         return max(0.0, float(os.environ.get(TRANSITION_VARIABLE, DEFAULT_TRANSITION_SECONDS)))
     except ValueError:
         return DEFAULT_TRANSITION_SECONDS
+
+
+def hour_seconds() -> float:
+    """How many seconds an hour of the automatic-training schedule lasts (the variable, else 3600)."""
+    try:
+        return max(0.001, float(os.environ.get(HOUR_VARIABLE, DEFAULT_HOUR_SECONDS)))
+    except ValueError:
+        return DEFAULT_HOUR_SECONDS
 
 
 def failure_reason(label: str, arn: str, error: Exception) -> str:
@@ -62,6 +75,24 @@ class Jobs:
         self._long = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="personalize-job")
         # Quick work mostly waits out the transitions: enough threads that creations do not queue.
         self._quick = ThreadPoolExecutor(max_workers=8, thread_name_prefix="personalize-quick")
+        self._closing = threading.Event()
+        self._timers: list[threading.Thread] = []
+
+    def every(self, interval: float, work: Callable[[], None]) -> None:
+        """Run `work` now and then every `interval` seconds until close (a failure is logged and the
+        next round runs anyway)."""
+
+        def loop() -> None:
+            while not self._closing.is_set():
+                try:
+                    work()
+                except Exception:
+                    logger.exception("periodic work failed")
+                self._closing.wait(interval)
+
+        timer = threading.Thread(target=loop, name="personalize-timer", daemon=True)
+        self._timers.append(timer)
+        timer.start()
 
     def run(self, work: Callable[[], None], long: bool = False) -> None:
         def run() -> None:
@@ -116,5 +147,8 @@ class Jobs:
 
     def close(self) -> None:
         """Finish the running jobs (queued ones are dropped: the next start marks them interrupted)."""
+        self._closing.set()
+        for timer in self._timers:
+            timer.join()
         for executor in (self._quick, self._long):
             executor.shutdown(wait=True, cancel_futures=True)
