@@ -1,8 +1,9 @@
 import { CATEGORIES, ITEMS, USERS, descriptionOf, itemByAsin } from './catalogue.mjs';
 
 const NO_CAMPAIGN_WARNING =
-  'Personalised recommendations are not enabled yet, so these are popular items.\n' +
-  'Train a campaign in the workshop notebooks, then set CAMPAIGN_ARN on the recommendations function.';
+  "Recommendations are not yet configured, so these are the store's most popular items.\n" +
+  'To personalize them, train a User-Personalization solution and deploy a campaign (see the ' +
+  "Personalize/ workshop notebooks), which writes it to the store's recommendations wiring parameter.";
 
 /**
  * The AllStore API (BRIEF §4) over the mock catalogue. Recommendations follow the click events the
