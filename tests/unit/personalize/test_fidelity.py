@@ -18,6 +18,19 @@ from allstore.personalize.server import PersonalizeServer
 from allstore.personalize.state.jobs import TRANSITION_VARIABLE
 from tests.unit.personalize.conftest import INTERACTIONS_SCHEMA, Clients, deploy, keys, make_clients, wait_for
 
+# The smallest Interactions schema the service takes (USER_ID, ITEM_ID, TIMESTAMP).
+INTERACTIONS = {
+    "type": "record",
+    "name": "Interactions",
+    "namespace": "com.amazonaws.personalize.schema",
+    "fields": [
+        {"name": "USER_ID", "type": "string"},
+        {"name": "ITEM_ID", "type": "string"},
+        {"name": "TIMESTAMP", "type": "long"},
+    ],
+    "version": "1.0",
+}
+
 
 def test_arns_carry_the_requests_region_and_answers_a_request_id(server: PersonalizeServer) -> None:
     config = Config(retries={"max_attempts": 1})
@@ -162,17 +175,7 @@ def test_import_failures_say_why_in_the_services_words(
 
 
 def test_interaction_timestamps_in_milliseconds_fail_the_import(clients: Clients, tmp_path: Path) -> None:
-    schema = {
-        "type": "record",
-        "name": "Interactions",
-        "namespace": "com.amazonaws.personalize.schema",
-        "fields": [
-            {"name": "USER_ID", "type": "string"},
-            {"name": "ITEM_ID", "type": "string"},
-            {"name": "TIMESTAMP", "type": "long"},
-        ],
-        "version": "1.0",
-    }
+    schema = INTERACTIONS
     seconds = import_csv(
         clients, tmp_path, "Interactions", schema, "USER_ID,ITEM_ID,TIMESTAMP\nu,i,1596238243\n"
     )
@@ -469,17 +472,7 @@ def test_user_personalization_takes_its_documented_hyperparameters(clients: Clie
 
 
 def test_training_needs_the_services_minimum_data(clients: Clients, tmp_path: Path) -> None:
-    schema = {
-        "type": "record",
-        "name": "Interactions",
-        "namespace": "com.amazonaws.personalize.schema",
-        "fields": [
-            {"name": "USER_ID", "type": "string"},
-            {"name": "ITEM_ID", "type": "string"},
-            {"name": "TIMESTAMP", "type": "long"},
-        ],
-        "version": "1.0",
-    }
+    schema = INTERACTIONS
     rows = "".join(f"u{n % 40},i{n % 30},{1_600_000_000 + n}\n" for n in range(999))
     job = import_csv(clients, tmp_path, "Interactions", schema, "USER_ID,ITEM_ID,TIMESTAMP\n" + rows)
     assert job["status"] == "ACTIVE"
@@ -547,17 +540,7 @@ def test_a_resource_with_dependents_is_not_deleted(clients: Clients, store) -> N
 
 
 def test_feature_transformation_parameters_are_honoured(clients: Clients, tmp_path: Path) -> None:
-    schema = {
-        "type": "record",
-        "name": "Interactions",
-        "namespace": "com.amazonaws.personalize.schema",
-        "fields": [
-            {"name": "USER_ID", "type": "string"},
-            {"name": "ITEM_ID", "type": "string"},
-            {"name": "TIMESTAMP", "type": "long"},
-        ],
-        "version": "1.0",
-    }
+    schema = INTERACTIONS
     # 60 users with 2 to 61 interactions: short and long histories
     rng = random.Random(3)
     rows = "".join(
