@@ -34,6 +34,7 @@ from allstore.personalize.api.solutions import SolutionsApi
 from allstore.personalize.api.tags import TagsApi
 from allstore.personalize.errors import ServiceError, invalid_input
 from allstore.personalize.state.jobs import hour_seconds
+from allstore.personalize.state.resources import REQUEST_REGION, region
 from allstore.personalize.state.service_state import ServiceState
 from allstore.state_dir import StateDirectoryInUse as StateDirectoryInUse  # raised by __init__
 
@@ -101,6 +102,16 @@ class PersonalizeService:
         self.state.jobs.every(max(0.05, hour_seconds() / 60), solutions.auto_train)
 
     def handle(self, api: str, operation: str, params: dict[str, Any]) -> dict[str, Any]:
+        """Serve one operation in the request's region: its SigV4 scope's (server.py sets it), else
+        the configured one (AWS_REGION, AWS_DEFAULT_REGION, us-east-1) for a call made in-process,
+        so no operation sees every region's resources; only jobs and recovery do."""
+        token = REQUEST_REGION.set(region())
+        try:
+            return self._handle(api, operation, params)
+        finally:
+            REQUEST_REGION.reset(token)
+
+    def _handle(self, api: str, operation: str, params: dict[str, Any]) -> dict[str, Any]:
         bound = self._operations.get((api, operation))
         if bound is None:
             raise invalid_input(f"{operation} is not supported by the local Personalize service.")

@@ -40,7 +40,8 @@ IRREGULAR_WIRE_NAMES = {
 
 
 # The region the request being served was signed for (server.py sets it per request), so ARNs
-# carry the client's region as the service's do; outside a request, the process's region.
+# carry the client's region as the service's do; PersonalizeService.handle falls back to the
+# configured region for a call without a scope. Outside an operation (jobs, recovery) it is None.
 REQUEST_REGION: contextvars.ContextVar[str | None] = contextvars.ContextVar("request_region", default=None)
 
 

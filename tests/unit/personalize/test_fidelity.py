@@ -14,6 +14,8 @@ import pytest
 from botocore.config import Config
 from botocore.exceptions import ClientError
 
+from allstore.personalize.apimodel import CONTROL_PLANE
+from allstore.personalize.errors import ServiceError
 from allstore.personalize.server import PersonalizeServer
 from allstore.personalize.state.jobs import TRANSITION_VARIABLE
 from tests.unit.personalize.conftest import INTERACTIONS_SCHEMA, Clients, deploy, keys, make_clients, wait_for
@@ -104,6 +106,30 @@ def test_each_region_is_separate(server: PersonalizeServer) -> None:
     with pytest.raises(ireland.exceptions.ResourceNotFoundException):
         ireland.delete_dataset_group(datasetGroupArn=here)
     assert virginia.describe_dataset_group(datasetGroupArn=here)["datasetGroup"]["status"] == "ACTIVE"
+
+
+def test_in_process_calls_are_in_the_configured_region(
+    server: PersonalizeServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A call made in-process (no SigV4 scope) is in the configured region, as a boto3 client
+    without a region would be: it sees only that region's resources, never every region's."""
+    service = server.service
+    assert service is not None
+    monkeypatch.setenv("AWS_REGION", "eu-west-1")
+    irish = service.handle(CONTROL_PLANE, "CreateDatasetGroup", {"name": "in-process"})["datasetGroupArn"]
+    assert ":eu-west-1:" in irish
+    monkeypatch.setenv("AWS_REGION", "us-east-1")
+    virginian = service.handle(CONTROL_PLANE, "CreateDatasetGroup", {"name": "in-process"})["datasetGroupArn"]
+    listed = service.handle(CONTROL_PLANE, "ListDatasetGroups", {})["datasetGroups"]
+    assert [group["datasetGroupArn"] for group in listed] == [virginian]
+    with pytest.raises(ServiceError) as failure:
+        service.handle(CONTROL_PLANE, "DescribeDatasetGroup", {"datasetGroupArn": irish})
+    assert failure.value.code == "ResourceNotFoundException"
+
+    # jobs see every region: the Irish group's creation finished in the background all the same
+    ireland = boto3.client("personalize", endpoint_url=server.url, region_name="eu-west-1", **keys(server))
+    done = wait_for(lambda: ireland.describe_dataset_group(datasetGroupArn=irish)["datasetGroup"])
+    assert done["status"] == "ACTIVE"
 
 
 # ---------------------------------------------------------------- import jobs as tolerant as the service
