@@ -84,3 +84,10 @@ export async function openStore(env = process.env) {
     },
   };
 }
+
+/** Picks a demo user (from /session's UserList) in the header's picker: types the name, clicks it. */
+export async function chooseUser(page, user) {
+  const name = `${user.FirstName} ${user.LastName}`.trim() || user.Id;
+  await page.getByRole('combobox', { name: 'Shopping as' }).fill(name);
+  await page.getByRole('listbox', { name: 'Demo users' }).getByRole('option', { name, exact: true }).click();
+}

@@ -5,7 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { openStore } from './harness.mjs';
+import { chooseUser, openStore } from './harness.mjs';
 
 const KINESIS_PUT_RECORD = 'Kinesis_20131202.PutRecord';
 const CATEGORY_PAGE_SIZE = 12;
@@ -197,7 +197,7 @@ describe('AllStore journeys in Chromium', () => {
     const { total } = await store.api(`search?q=${encodeURIComponent(query)}&limit=1`);
     const page = await store.newPage({ viewport: { width: 390, height: 844 } });
     await page.goto('/');
-    await page.getByLabel('Shopping as').selectOption(user.Id);
+    await chooseUser(page, user);
     await page.goto(`/search?q=${encodeURIComponent(query)}`);
     await page.getByText(`Showing 24 of ${total} products`).waitFor();
     await page.getByRole('button', { name: 'Show more' }).click();

@@ -6,7 +6,7 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { openStore } from './harness.mjs';
+import { chooseUser, openStore } from './harness.mjs';
 
 const RECOMMENDATIONS_TIMEOUT_MS = Number(process.env.ALLSTORE_E2E_RECOMMENDATIONS_TIMEOUT_MS ?? 60_000);
 const KINESIS_PUT_RECORD = 'Kinesis_20131202.PutRecord';
@@ -18,10 +18,6 @@ async function listedAsins(page, listName) {
   await links.first().waitFor();
   const hrefs = await links.evaluateAll((anchors) => anchors.map((anchor) => anchor.getAttribute('href')));
   return hrefs.map((href) => decodeURIComponent(href.slice('/product/'.length)));
-}
-
-async function chooseUser(page, user) {
-  await page.getByLabel('Shopping as').selectOption(user.Id);
 }
 
 /** Marks the document so a later check can tell client-side navigation from a full page load. */
@@ -92,7 +88,11 @@ describe('AllStore web store in Chromium', () => {
 
     await page.reload();
     await page.getByRole('heading', { level: 1, name: heading }).waitFor();
-    assert.equal(await page.getByLabel('Shopping as').inputValue(), user.Id, 'the chosen user did not survive a reload');
+    assert.equal(
+      await page.getByRole('combobox', { name: 'Shopping as' }).inputValue(),
+      `${user.FirstName} ${user.LastName}`,
+      'the chosen user did not survive a reload',
+    );
     assert.deepEqual(await page.pageErrors({ filter: 'all' }), []);
     await page.context().close();
   });

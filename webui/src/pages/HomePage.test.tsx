@@ -2,6 +2,7 @@ import { screen, waitFor, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import { describe, expect, it } from 'vitest';
 import { SESSION_KEY, USER_KEY } from '../session/persistence';
+import { chooseUser, userPicker } from '../test/chooseUser';
 import { fakeApi } from '../test/fakeApi';
 import { item, session } from '../test/fixtures';
 import { renderApp } from '../test/renderApp';
@@ -49,7 +50,7 @@ describe('home page', () => {
     renderApp('/');
     await screen.findByRole('heading', { name: 'Popular right now' });
 
-    await user.selectOptions(await screen.findByLabelText('Shopping as'), 'u2');
+    await chooseUser(user, 'Alan Turing');
 
     expect(await screen.findByRole('heading', { level: 1, name: 'Recommended for you, Alan' })).toBeTruthy();
     expect(await screen.findByRole('link', { name: /Chess Set/ })).toBeTruthy();
@@ -64,7 +65,7 @@ describe('home page', () => {
     renderApp('/');
 
     expect(await screen.findByRole('heading', { name: 'Recommended for you, Ada' })).toBeTruthy();
-    expect((screen.getByLabelText('Shopping as') as HTMLSelectElement).value).toBe('u1');
+    expect(userPicker().value).toBe('Ada Lovelace');
     expect(api.requestsTo('recommendations')).toEqual(['/Prod/recommendations/u1']);
     expect(window.localStorage.getItem(SESSION_KEY)).toBe('session-7');
   });
@@ -86,7 +87,7 @@ describe('home page', () => {
 
     expect(await screen.findByRole('heading', { name: 'Popular right now' })).toBeTruthy();
     await waitFor(() => expect(api.requestsTo('recommendations?')).toHaveLength(1));
-    expect((screen.getByLabelText('Shopping as') as HTMLSelectElement).value).toBe('');
+    expect(userPicker().value).toBe('anonymous');
   });
 
   it('shows an error with a Retry that loads the recommendations again', async () => {

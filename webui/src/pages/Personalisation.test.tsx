@@ -4,6 +4,7 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { StoreSession } from '../api/types';
 import { CART_KEY, DEMO_KEY, VIEWED_KEY } from '../session/activity';
 import { SESSION_KEY, USER_KEY } from '../session/persistence';
+import { chooseUser } from '../test/chooseUser';
 import { type FakeAnswer, fakeApi } from '../test/fakeApi';
 import { aws, sentEvents } from '../test/fakeAws';
 import { item, session } from '../test/fixtures';
@@ -111,7 +112,7 @@ describe('visible personalisation', () => {
     renderApp('/product/LAMP1');
     await waitFor(() => expect(sentEvents('clicks-v:switch')).toHaveLength(1));
 
-    await user.selectOptions(await screen.findByLabelText('Shopping as'), 'u1');
+    await chooseUser(user, 'Ada Lovelace');
     await screen.findByRole('list', { name: 'Recommended for you' });
     await new Promise((resolve) => setTimeout(resolve, 50));
     expect(sentEvents('clicks-v:switch')).toEqual([{ itemID: 'LAMP1', sessionID: 'session-s', eventType: 'click' }]);

@@ -2,6 +2,7 @@ import { screen, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import { describe, expect, it } from 'vitest';
 import { USER_KEY } from '../session/persistence';
+import { chooseUser } from '../test/chooseUser';
 import { fakeApi } from '../test/fakeApi';
 import { item, session } from '../test/fixtures';
 import { renderApp } from '../test/renderApp';
@@ -66,7 +67,7 @@ describe('search page', () => {
     renderApp('/search?q=stove');
     await screen.findByRole('list', { name: 'Results for “stove”' });
 
-    await user.selectOptions(await screen.findByLabelText('Shopping as'), 'u2');
+    await chooseUser(user, 'Alan Turing');
     await screen.findByRole('list', { name: 'Results for “stove”' });
     const box = screen.getByRole('searchbox', { name: 'Search products' });
     await user.clear(box);
