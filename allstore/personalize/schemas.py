@@ -110,6 +110,11 @@ class Schema:
     def field(self, name: str) -> Field | None:
         return next((field for field in self.fields if field.name == name), None)
 
+    def metadata_fields(self, dataset_type: str) -> tuple[Field, ...]:
+        """The fields that are neither required nor reserved keywords of `dataset_type`: metadata."""
+        special = {*_REQUIRED_FIELDS[dataset_type], *_RESERVED_FIELDS[dataset_type]}
+        return tuple(field for field in self.fields if field.name.upper() not in special)
+
     def check_dataset_type(self, dataset_type: str, domain: str | None = None) -> None:
         """The service's rules: the id/timestamp fields with the right types, reserved keywords of
         their types and never categorical, textual fields only for Items, metadata for Items/Users,

@@ -13,7 +13,8 @@ import numpy as np
 from allstore.personalize.errors import JobFailed, invalid_input, not_found
 from allstore.personalize.evaluation import solution_metrics
 from allstore.personalize.recipes import Recipe, RetiredRecipe, TrainingData, get_recipe
-from allstore.personalize.state.kinds import Solution, SolutionVersion
+from allstore.personalize.schemas import parse_schema
+from allstore.personalize.state.kinds import Dataset, Schema, Solution, SolutionVersion
 from allstore.personalize.state.models import bundle
 from allstore.personalize.state.service_state import ServiceState
 
@@ -70,6 +71,7 @@ def train(
         recipe = _best_recipe(state, solution, data, overrides)
     else:
         recipe = recipe_of(solution.recipe_arn)
+    _check_recipe_data(state, recipe, solution.dataset_group_arn, data)
     hyperparameters = {**recipe.default_hyperparameters, **overrides}
     changes: dict[str, Any] = {}
     if version.training_mode == "UPDATE" and previous is not None:
@@ -99,6 +101,34 @@ def _check_minimum_data(data: TrainingData) -> None:
             f"users with two or more; at least {MIN_INTERACTIONS} interactions and {MIN_USERS_WITH_TWO} "
             "users with two or more interactions each are needed."
         )
+
+
+def _check_recipe_data(state: ServiceState, recipe: Recipe, group_arn: str, data: TrainingData) -> None:
+    """The recipes' own documented minimums, beyond every recipe's: SIMS needs 1000 unique
+    interactions (a row repeated with the same user, item and time counts once);
+    Item-Attribute-Affinity an Items dataset with a metadata column that is neither textual nor a
+    reserved keyword."""
+    if recipe.name == "aws-sims":
+        rows = np.stack([data.user_codes, data.item_codes, data.timestamps]).astype(np.int64)
+        unique = np.unique(rows, axis=1).shape[1]
+        if unique < MIN_INTERACTIONS:
+            raise JobFailed(
+                f"Not enough interactions to train {recipe.name}: {unique} unique interactions "
+                f"(rows with the same user, item and timestamp count once); at least {MIN_INTERACTIONS} "
+                "unique interactions are needed."
+            )
+    if recipe.name == "aws-item-attribute-affinity":
+        items = state.resources.select(
+            Dataset,
+            lambda dataset: dataset.dataset_group_arn == group_arn and dataset.dataset_type == "ITEMS",
+        )
+        schema = parse_schema(state.resources.get(Schema, items[0].schema_arn).schema) if items else None
+        if schema is None or not any(not field.textual for field in schema.metadata_fields("ITEMS")):
+            raise JobFailed(
+                f"{recipe.name} needs an Items dataset with at least one metadata column that is neither "
+                f"textual nor a reserved keyword; dataset group {group_arn} has "
+                + ("none." if schema is None else "no such column in its Items dataset.")
+            )
 
 
 def _best_recipe(

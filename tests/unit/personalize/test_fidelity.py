@@ -512,6 +512,38 @@ def test_training_needs_the_services_minimum_data(clients: Clients, tmp_path: Pa
     assert "999 interactions" in failed["failureReason"] and "at least 1000" in failed["failureReason"]
 
 
+def test_recipes_need_their_own_documented_minimum(clients: Clients, tmp_path: Path) -> None:
+    """1000 rows from 40 users pass every recipe's minimum, but 200 repeat a row: SIMS counts 800
+    unique interactions and fails; Item-Attribute-Affinity fails without an Items dataset;
+    User-Personalization trains."""
+    unique = [f"u{n % 40},i{n % 30},{1_600_000_000 + n}\n" for n in range(800)]
+    text = "USER_ID,ITEM_ID,TIMESTAMP\n" + "".join(unique + unique[:200])
+    job = import_csv(clients, tmp_path, "Interactions", INTERACTIONS, text)
+    assert job["status"] == "ACTIVE", job
+    p = clients.personalize
+    group = p.describe_dataset(datasetArn=job["datasetArn"])["dataset"]["datasetGroupArn"]
+
+    def train(recipe: str) -> dict:
+        solution = p.create_solution(
+            name=recipe.removeprefix("aws-"),
+            datasetGroupArn=group,
+            recipeArn=f"arn:aws:personalize:::recipe/{recipe}",
+            performAutoTraining=False,
+        )["solutionArn"]
+        version = p.create_solution_version(solutionArn=solution)["solutionVersionArn"]
+        return wait_for(
+            lambda: p.describe_solution_version(solutionVersionArn=version)["solutionVersion"], timeout=120
+        )
+
+    sims = train("aws-sims")
+    assert sims["status"] == "CREATE FAILED"
+    assert "800 unique interactions" in sims["failureReason"] and "at least 1000" in sims["failureReason"]
+    segments = train("aws-item-attribute-affinity")
+    assert segments["status"] == "CREATE FAILED"
+    assert "needs an Items dataset" in segments["failureReason"], segments["failureReason"]
+    assert train("aws-user-personalization")["status"] == "ACTIVE"
+
+
 def test_resources_pass_through_each_status_for_a_while(
     state_dir: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
