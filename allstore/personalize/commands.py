@@ -24,7 +24,8 @@ from rich.progress import Progress, TextColumn
 from rich.table import Table
 
 from allstore.data.interactions import FORMATS, read_interactions, sniff_format
-from allstore.personalize.evaluation_protocols import PROTOCOLS, Protocol
+from allstore.data.item_metadata import read_item_metadata
+from allstore.personalize.evaluation_protocols import DEFAULT_CUTOFF, PROTOCOLS, Protocol, parse_cutoff
 from allstore.start_refusals import refused_in_one_line
 
 if TYPE_CHECKING:
@@ -43,6 +44,15 @@ def evaluate(
     format: Annotated[
         str | None, typer.Option(help=f"One of {', '.join(FORMATS)}; detected from the path when omitted.")
     ] = None,
+    items: Annotated[
+        Path | None,
+        typer.Option(
+            exists=True,
+            dir_okay=False,
+            help="Item metadata (an Items dataset CSV, or product JSON lines) for the recipes, as the "
+            "service uses an Items dataset; also adds intra-list diversity by category.",
+        ),
+    ] = None,
     recipe: Annotated[
         list[str] | None,
         typer.Option(
@@ -51,6 +61,21 @@ def evaluate(
         ),
     ] = None,
     protocol: Annotated[str, typer.Option(help=f"One of {', '.join(PROTOCOLS)}.")] = "leave-one-out",
+    cutoff: Annotated[
+        str | None,
+        typer.Option(
+            help="--protocol temporal: where the test period starts, as the fraction of interactions "
+            f"(in time order) that train or an ISO date (default {DEFAULT_CUTOFF})."
+        ),
+    ] = None,
+    k: Annotated[
+        str | None,
+        typer.Option(
+            "--k",
+            help="Comma-separated cut-offs for the metrics, e.g. 5,10,20,50 (default: 10 for "
+            "leave-one-out, the service's 5,10,25 otherwise).",
+        ),
+    ] = None,
     seeds: Annotated[
         int,
         typer.Option(
@@ -93,9 +118,16 @@ def evaluate(
         raise typer.BadParameter(f"expected one of {', '.join(FORMATS)}", param_hint="--format")
     if seeds > 1 and protocol != "personalize":
         raise typer.BadParameter(
-            "leave-one-out's split has no random part; repeated seeds need --protocol personalize",
+            f"{protocol}'s split has no random part; repeated seeds need --protocol personalize",
             param_hint="--seeds",
         )
+    if cutoff is not None and protocol != "temporal":
+        raise typer.BadParameter("only the temporal protocol has a cut-off", param_hint="--cutoff")
+    try:
+        when = parse_cutoff(cutoff or DEFAULT_CUTOFF)
+    except ValueError as error:
+        raise typer.BadParameter(str(error), param_hint="--cutoff") from None
+    ks = parse_cutoffs(k) if k is not None else None
     if (export_split or score_batch_output) and (protocol != "personalize" or seeds > 1):
         raise typer.BadParameter(
             "the round trip with the service uses one split of --protocol personalize (no --seeds)",
@@ -120,8 +152,20 @@ def evaluate(
         raise typer.BadParameter(
             f"the file has no interactions{_format_hint(interactions, format)}", param_hint="--interactions"
         )
+    metadata = {}
+    if items is not None:
+        try:
+            metadata = read_item_metadata(items)
+        except (OSError, ValueError) as error:
+            raise typer.BadParameter(str(error), param_hint="--items") from None
     data = TrainingData.from_columns(
-        columns.user_ids, columns.item_ids, columns.timestamps, columns.event_types, columns.event_values
+        columns.user_ids,
+        columns.item_ids,
+        columns.timestamps,
+        columns.event_types,
+        columns.event_values,
+        catalogue=list(metadata) if metadata else None,
+        item_metadata=metadata,
     )
 
     from allstore.personalize import evaluation_export
@@ -145,7 +189,14 @@ def evaluate(
                 for name, path in outputs
             }
         comparison = compare(
-            data, recipes, protocol, seeds=split_seeds, progress=not json_output, external=external
+            data,
+            recipes,
+            protocol,
+            seeds=split_seeds,
+            progress=not json_output,
+            external=external,
+            ks=ks,
+            cutoff=when if protocol == "temporal" else None,
         )
     except ValueError as error:
         typer.echo(f"Error: {error}", err=True)
@@ -165,6 +216,22 @@ def evaluate(
         typer.echo(json.dumps(report))
     else:
         _print_table(report)
+
+
+MAX_K = 500  # numResults' maximum: no list the service returns is longer
+
+
+def parse_cutoffs(text: str) -> tuple[int, ...]:
+    """`--k 5,10,20,50` as sorted distinct cut-offs; BadParameter for anything else."""
+    try:
+        values = sorted({int(part) for part in text.split(",") if part.strip()})
+    except ValueError:
+        values = []
+    if not values or values[0] < 1 or values[-1] > MAX_K:
+        raise typer.BadParameter(
+            f"expected comma-separated whole numbers from 1 to {MAX_K}, e.g. 5,10,20,50", param_hint="--k"
+        )
+    return tuple(values)
 
 
 def _format_hint(path: Path, format: str | None) -> str:
@@ -241,6 +308,8 @@ def compare(
     seeds: Sequence[int] = (0,),
     progress: bool = False,
     external: Mapping[str, PerUser] | None = None,
+    ks: Sequence[int] | None = None,
+    cutoff: float | int | None = None,
 ) -> Comparison:
     """One result row per recipe and per baseline, all through the same protocol and splits, plus
     one per `external` ranking already scored on the same split (batch-inference output)."""
@@ -274,7 +343,11 @@ def compare(
             for seed in seeds:
                 bar.update(task, model=f"{name} (seed {seed})" if len(seeds) > 1 else name)
                 try:
-                    runs.append(evaluate_per_user(model, data, model.default_hyperparameters, protocol, seed))
+                    runs.append(
+                        evaluate_per_user(
+                            model, data, model.default_hyperparameters, protocol, seed, ks=ks, cutoff=cutoff
+                        )
+                    )
                 except ValueError as error:
                     raise ValueError(f"cannot evaluate {name}: {error}") from error
                 bar.advance(task)
@@ -299,6 +372,8 @@ def _row(name: str, runs: Sequence[Run]) -> dict:
     }
     if runs[0].per_user is None:
         return row | {key: float(np.mean([run.metrics[key] for run in runs])) for key in runs[0].metrics}
+    if runs[0].slices is not None:
+        row["slices"] = runs[0].slices  # of the first split seed
     if runs[0].beyond_accuracy:
         row["beyond_accuracy"] = {
             key: float(np.mean([(run.beyond_accuracy or {})[key] for run in runs]))
@@ -371,13 +446,15 @@ SUMMARY_FIELDS = (
     "vs_best",
     "seed_std",
     "beyond_accuracy",
+    "slices",
 )
 BEYOND_LABELS = {
-    "catalogue_coverage_at_10": "catalogue@10",
-    "gini_at_10": "Gini@10",
-    "mean_popularity_at_10": "mean popularity@10",
-    "long_tail_share_at_10": "long tail@10",
-    "novelty_at_10": "novelty@10 (bits)",
+    "catalogue_coverage": "catalogue",
+    "gini": "Gini",
+    "mean_popularity": "mean popularity",
+    "long_tail_share": "long tail",
+    "novelty": "novelty",
+    "intra_list_diversity": "diversity",
 }
 
 
@@ -393,7 +470,10 @@ def _print_table(report: dict) -> None:
     metric_names = list(
         dict.fromkeys(name for row in report["results"] for name in row if name not in SUMMARY_FIELDS)
     )
-    primary = next((name for name in PRIMARY_METRICS if name in metric_names), None)
+    primary = next(
+        (name for name in PRIMARY_METRICS if name in metric_names),
+        next((name for name in metric_names if short_label(name).startswith("NDCG@")), None),
+    )
     uncertain = primary is not None and any(
         primary in row.get("interval_95", {}) for row in report["results"]
     )
@@ -430,13 +510,61 @@ def _print_table(report: dict) -> None:
     console.print(table)
     beyond = [row for row in report["results"] if row.get("beyond_accuracy")]
     if beyond:
-        what = Table(title="What the top-10 lists recommend")
-        what.add_column("model", no_wrap=True)
-        for label in BEYOND_LABELS.values():
-            what.add_column(label, justify="right")
-        for row in beyond:
-            what.add_row(row["model"], *(f"{row['beyond_accuracy'][key]:.4g}" for key in BEYOND_LABELS))
-        console.print(what)
+        console.print(_beyond_table(beyond))
+    sliced = [row for row in report["results"] if row.get("slices")]
+    if sliced and primary is not None:
+        console.print(_slices_table(sliced, primary))
+
+
+def _beyond_table(rows: list[dict]) -> Table:
+    """What the lists recommend, at K=10 (or the smallest K the run has)."""
+    cutoffs = {int(key.rsplit("_", 1)[1]) for row in rows for key in row["beyond_accuracy"]}
+    k = 10 if 10 in cutoffs else min(cutoffs)
+    keys = [
+        f"{name}_at_{k}"
+        for name in BEYOND_LABELS
+        if any(f"{name}_at_{k}" in row["beyond_accuracy"] for row in rows)
+    ]
+    table = Table(title=f"What the top-{k} lists recommend")
+    table.add_column("model", no_wrap=True)
+    for key in keys:
+        table.add_column(f"{BEYOND_LABELS[key.rsplit('_at_', 1)[0]]}@{k}", justify="right")
+    for row in rows:
+        values = row["beyond_accuracy"]
+        table.add_row(row["model"], *(f"{values[key]:.4g}" if key in values else "–" for key in keys))
+    return table
+
+
+def _slices_table(rows: list[dict], primary: str) -> Table:
+    """The primary metric by input history length, for cold users (temporal), and the recall of
+    warm and cold relevant items at the primary metric's K."""
+    k = int(primary.rsplit("_", 1)[1])
+    buckets = list(dict.fromkeys(part["history"] for row in rows for part in row["slices"]["history_length"]))
+    temporal = any("cold_users" in row["slices"] for row in rows)
+    table = Table(title=f"{short_label(primary)} by segment (history: interactions of input)")
+    table.add_column("model", no_wrap=True)
+    for bucket in buckets:
+        table.add_column(f"history {bucket}", justify="right")
+    if temporal:
+        table.add_column("cold users", justify="right")
+    table.add_column(f"R@{k} warm items", justify="right")
+    table.add_column(f"R@{k} cold items (share)", justify="right")
+    for row in rows:
+        slices = row["slices"]
+        by_bucket = {part["history"]: part for part in slices["history_length"]}
+        cells = [
+            f"{by_bucket[b][primary]:.4f} ({by_bucket[b]['users']:,})" if b in by_bucket else "–"
+            for b in buckets
+        ]
+        if temporal:
+            cold = slices.get("cold_users", {})
+            cells.append("–" if cold.get(primary) is None else f"{cold[primary]:.4f} ({cold['users']:,})")
+        for name in ("warm_items", "cold_items"):
+            recall = slices[name].get(f"recall_at_{k}")
+            cell = "–" if recall is None else f"{recall:.4f}"
+            cells.append(cell + (f" ({slices[name]['share']:.1%})" if name == "cold_items" else ""))
+        table.add_row(row["model"], *cells)
+    return table
 
 
 def serve(

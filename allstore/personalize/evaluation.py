@@ -17,20 +17,26 @@ seconds. Items a user already has are excluded from their ranking, as a store wo
 from __future__ import annotations
 
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
 import scipy.sparse as sp
 
-from allstore.personalize.evaluation_protocols import PROTOCOLS, Protocol
+from allstore.personalize import evaluation_beyond, evaluation_slices
+from allstore.personalize.evaluation_protocols import DEFAULT_CUTOFF, PROTOCOLS, Protocol, parse_cutoff
+from allstore.personalize.evaluation_splits import (
+    Split,
+    leave_one_out_split,
+    personalize_split,
+    temporal_split,
+    validation_cutoff,
+)
 from allstore.personalize.recipes import validation
 from allstore.personalize.recipes.base import Recipe, TrainingData
 from allstore.personalize.recipes.validation import leave_one_out as leave_one_out  # one protocol of two
 
 SOLUTION_METRIC_CUTOFFS = (5, 10, 25)
-HOLDOUT_USER_FRACTION = 0.1
-RELEVANT_FRACTION = 0.1
 
 
 def evaluate(
@@ -44,75 +50,136 @@ def evaluate(
 @dataclass(frozen=True)
 class Run:
     """One recipe under one protocol and split seed: the reported means, and the per-user rows
-    behind them (None for user-segmentation recipes, whose metrics are per query)."""
+    behind them (None for user-segmentation recipes, whose metrics are per query); `slices`: the
+    same metrics by history length, for cold users and for cold items."""
 
     metrics: dict[str, float]
     per_user: validation.PerUser | None
     train_seconds: float
     score_seconds: float
     beyond_accuracy: dict[str, float] | None = None
+    slices: dict | None = None
+
+
+def default_cutoffs(protocol: Protocol) -> tuple[int, ...]:
+    """The K of each metric when `--k` is not given: the research protocol's 10, the service's 5/10/25."""
+    return (validation.TOP_K,) if protocol == "leave-one-out" else SOLUTION_METRIC_CUTOFFS
+
+
+def protocol_split(
+    data: TrainingData, protocol: Protocol, seed: int = 0, cutoff: float | int | None = None
+) -> Split:
+    """The test split of `protocol` (`seed`: the personalize protocol's held-out users; `cutoff`: the
+    temporal protocol's, a fraction or unix seconds)."""
+    if protocol == "leave-one-out":
+        return leave_one_out_split(data)
+    if protocol == "personalize":
+        return personalize_split(data, seed)
+    return temporal_split(data, parse_cutoff(DEFAULT_CUTOFF) if cutoff is None else cutoff)
+
+
+def validation_split(
+    data: TrainingData, protocol: Protocol, test: Split, seed: int = 0
+) -> tuple[TrainingData, Split]:
+    """(the training part, the same protocol's split of it): what tuning may look at, with the test
+    targets out of sight. The temporal one cuts the training part at the same fraction."""
+    training = test.training(data)
+    cutoff = validation_cutoff(data, test) if protocol == "temporal" else None
+    return training, protocol_split(training, protocol, seed, cutoff)
 
 
 def evaluate_per_user(
-    recipe: Recipe, data: TrainingData, hyperparameters: Mapping[str, str], protocol: Protocol, seed: int = 0
+    recipe: Recipe,
+    data: TrainingData,
+    hyperparameters: Mapping[str, str],
+    protocol: Protocol,
+    seed: int = 0,
+    *,
+    ks: Sequence[int] | None = None,
+    cutoff: float | int | None = None,
+    stage: Callable[[str], None] | None = None,
 ) -> Run:
-    """`recipe` under `protocol`; `seed` draws the Personalize protocol's held-out users (leave-one-out
-    has no random part)."""
+    """`recipe` under `protocol`, with metrics at each of `ks`; `seed` draws the Personalize
+    protocol's held-out users (the others have no random part); `stage` hears "training" and
+    "scoring" as they start."""
     if protocol not in PROTOCOLS:
         raise ValueError(f"Unknown protocol {protocol!r}; expected one of {', '.join(PROTOCOLS)}")
     if recipe.recipe_type == "USER_SEGMENTATION":
+        if protocol == "temporal":
+            raise ValueError(
+                "user-segmentation recipes are evaluated with the personalize or leave-one-out protocol"
+            )
         started = time.perf_counter()
         metrics, train_seconds = segment_metrics(recipe, data, hyperparameters, protocol)
         return Run(metrics, None, train_seconds, time.perf_counter() - started - train_seconds)
-    if protocol == "leave-one-out":
-        result = validation.leave_one_out_per_user(recipe, data, hyperparameters)
-        coverage: dict[str, float] = {}
-    else:
-        rerank = recipe.recipe_type == "PERSONALIZED_RANKING"
-        result, covered = solution_metrics_per_user(recipe, data, hyperparameters, seed, rerank=rerank)
-        coverage = {"coverage": covered}
-    metrics = coverage | {name: float(values.mean()) for name, values in result.per_user.items()}
-    assert result.top_counts is not None
-    return Run(
-        metrics, result, result.train_seconds, result.score_seconds, beyond_accuracy(result.top_counts, data)
-    )
+    ks = tuple(ks or default_cutoffs(protocol))
+    split = protocol_split(data, protocol, seed, cutoff)
+    rerank = protocol == "personalize" and recipe.recipe_type == "PERSONALIZED_RANKING"
+    candidates = candidate_lists(data, split.inputs, split.relevant, seed) if rerank else None
+    depth = max(*ks, validation.TOP_K, max(SOLUTION_METRIC_CUTOFFS))
+    ranked = rank_split(recipe, data, hyperparameters, split, depth, candidates, stage)
+    return summarise(ranked, split, data, protocol, ks)
 
 
-LONG_TAIL_HEAD_SHARE = 0.5  # the head: the most popular items that together have half the interactions
-
-
-def beyond_accuracy(counts: np.ndarray, data: TrainingData) -> dict[str, float]:
-    """What the top-10 lists recommend, from how many users got each item (`counts`) and the items'
-    popularity in `data`: the share of the catalogue recommended (`catalogue_coverage_at_10`), the
-    Gini index of the recommendation counts (0: every item equally often, 1: one item only), the mean
-    number of interactions of a recommended item, the share of recommendations from the long tail
-    (beyond the most popular items that have half the interactions), and novelty (mean -log2 of the
-    share of users who interacted with a recommended item; items nobody had count as one user)."""
-    k = validation.TOP_K
-    total = counts.sum()
-    if not total:
-        return {}
-    popularity = np.bincount(data.item_codes, minlength=len(data.items)).astype(np.float64)
-    pairs = np.unique(data.user_codes.astype(np.int64) * len(data.items) + data.item_codes)
-    user_share = np.maximum(np.bincount(pairs % len(data.items), minlength=len(data.items)), 1) / len(
-        data.users
-    )
-    by_popularity = np.argsort(-popularity, kind="stable")
-    head_size = int(
-        np.searchsorted(np.cumsum(popularity[by_popularity]), LONG_TAIL_HEAD_SHARE * popularity.sum())
-    )
-    in_tail = np.ones(len(data.items), dtype=bool)
-    in_tail[by_popularity[: head_size + 1]] = False
-    ascending = np.sort(counts).astype(np.float64)
-    n = len(ascending)
-    gini = float(((2 * np.arange(1, n + 1) - n - 1) * ascending).sum() / (n * ascending.sum()))
-    return {
-        f"catalogue_coverage_at_{k}": float((counts > 0).mean()),
-        f"gini_at_{k}": gini,
-        f"mean_popularity_at_{k}": float((counts * popularity).sum() / total),
-        f"long_tail_share_at_{k}": float(counts[in_tail].sum() / total),
-        f"novelty_at_{k}": float((counts * -np.log2(user_share)).sum() / total),
+def summarise(ranked: Ranked, split: Split, data: TrainingData, protocol: Protocol, ks: Sequence[int]) -> Run:
+    """The Run of ranked test users: metrics over users with an input history (cold users, who have
+    none, only in their slice), coverage for the service's protocols, beyond-accuracy at each K."""
+    per_user = split_metrics(protocol, ranked, ks)
+    lengths = np.array([len(history) for history in split.inputs], dtype=np.int64)
+    warm = lengths > 0
+    pairs = warm[ranked.rows]
+    trained = np.zeros(len(data.items), dtype=bool)
+    trained[data.item_codes[split.train_rows]] = True
+    slices: dict = {
+        "history_length": evaluation_slices.by_history_length(
+            lengths[warm], {n: v[warm] for n, v in per_user.items()}
+        ),
+        **evaluation_slices.by_item_warmth(
+            ranked.ranks[pairs], np.concatenate(split.relevant)[pairs], trained, ks
+        ),
     }
+    if protocol == "temporal":
+        slices["cold_users"] = {"users": int((~warm).sum())} | {
+            name: float(values[~warm].mean()) if (~warm).any() else None for name, values in per_user.items()
+        }
+        slices["cutoff"] = split.cutoff
+    if not warm.any():
+        raise ValueError("no test user has a history before the test period")
+    top = ranked.top[warm]
+    metrics: dict[str, float] = {}
+    if protocol != "leave-one-out":
+        listed = top[:, : max(SOLUTION_METRIC_CUTOFFS)]
+        metrics["coverage"] = float(len(np.unique(listed[listed >= 0])) / len(data.items))
+    metrics |= {name: float(values[warm].mean()) for name, values in per_user.items()}
+    beyond: dict[str, float] = {}
+    categories = evaluation_beyond.item_categories(data)
+    for k in ks if ks != default_cutoffs(protocol) else (validation.TOP_K,):
+        beyond |= evaluation_beyond.beyond_accuracy(
+            evaluation_beyond.top_counts(top, len(data.items), k), data, k
+        )
+        if categories is not None:
+            diversity = evaluation_beyond.intra_list_diversity(top, categories, k)
+            if np.isfinite(diversity).any():
+                beyond[f"intra_list_diversity_at_{k}"] = float(np.nanmean(diversity))
+    result = validation.PerUser(
+        split.users[warm],
+        {n: v[warm] for n, v in per_user.items()},
+        ranked.train_seconds,
+        ranked.score_seconds,
+    )
+    return Run(metrics, result, ranked.train_seconds, ranked.score_seconds, beyond, slices)
+
+
+def split_metrics(protocol: Protocol, ranked: Ranked, ks: Sequence[int]) -> dict[str, np.ndarray]:
+    """Per test user: leave-one-out's NDCG@K, HR@K and MRR of the one target, or the service's
+    MRR@25, NDCG@K and precision@K over the relevant items."""
+    if protocol != "leave-one-out":
+        return ranked_metrics(ranked.ranks, ranked.rows, ranked.n_relevant, ks)
+    rank = ranked.ranks
+    metrics = {f"ndcg_at_{k}": np.where(rank <= k, 1.0 / np.log2(rank + 1.0), 0.0) for k in ks}
+    metrics |= {f"hr_at_{k}": (rank <= k).astype(np.float64) for k in ks}
+    metrics["mrr"] = 1.0 / rank
+    return metrics
 
 
 def solution_metrics(
@@ -267,43 +334,6 @@ def _ranks(scores: np.ndarray) -> np.ndarray:
     return ranks
 
 
-def personalize_split(
-    data: TrainingData, seed: int = 0
-) -> tuple[np.ndarray, list[np.ndarray], list[np.ndarray]]:
-    """(training rows, input item codes per held-out user, relevant item codes per held-out user).
-
-    Held-out users are a seeded random 10% (at least one); each keeps the oldest 90% of their
-    interactions as input (at least one) and the newest 10% (at least one) as relevant, minus any
-    item already in the input. Users with nothing relevant left are dropped from the test."""
-    return personalize_split_with_users(data, seed)[:3]
-
-
-def personalize_split_with_users(
-    data: TrainingData, seed: int
-) -> tuple[np.ndarray, list[np.ndarray], list[np.ndarray], np.ndarray]:
-    """personalize_split plus the user code of each test user."""
-    order, starts = validation.user_sequences(data)
-    active = np.flatnonzero(np.diff(starts) >= 2)
-    if len(active) < 2:
-        raise ValueError("Solution metrics need at least two users with two or more interactions")
-    rng = np.random.default_rng(seed)
-    n_holdout = max(1, round(HOLDOUT_USER_FRACTION * len(active)))
-    holdout = np.sort(rng.choice(active, size=n_holdout, replace=False))
-    train = np.ones(len(data.user_codes), dtype=bool)
-    train[np.isin(data.user_codes, holdout)] = False
-    inputs, relevant, users = [], [], []
-    for user in holdout:
-        codes = data.item_codes[order[starts[user] : starts[user + 1]]]
-        n_relevant = max(1, int(np.floor(RELEVANT_FRACTION * len(codes))))
-        history, newest = codes[:-n_relevant], codes[-n_relevant:]
-        new = np.setdiff1d(newest, history)
-        if len(new):
-            inputs.append(history)
-            relevant.append(new)
-            users.append(user)
-    return np.flatnonzero(train), inputs, relevant, np.array(users, dtype=np.int64)
-
-
 def _solution_metrics(
     recipe: Recipe, data: TrainingData, hyperparameters: Mapping[str, str], seed: int = 0
 ) -> tuple[dict[str, float], float]:
@@ -329,6 +359,74 @@ def candidate_lists(
     return lists
 
 
+@dataclass(frozen=True)
+class Ranked:
+    """A split's test users ranked by a model: the 1-based rank of every (user, relevant item)
+    pair (`rows`: the pair's test-user index; ties count half), each user's number of relevant
+    items, and each user's top items (-1 past the last finite score)."""
+
+    ranks: np.ndarray
+    rows: np.ndarray
+    n_relevant: np.ndarray
+    top: np.ndarray
+    train_seconds: float
+    score_seconds: float
+
+
+def rank_split(
+    recipe: Recipe,
+    data: TrainingData,
+    hyperparameters: Mapping[str, str],
+    split: Split,
+    depth: int,
+    candidates: list[np.ndarray] | None = None,
+    stage: Callable[[str], None] | None = None,
+) -> Ranked:
+    """Fit `recipe` on the split's training rows and rank the catalogue for every test user's
+    input, with the input's items excluded (but a relevant repeat kept when `split.keep_repeats`)
+    and, with `candidates`, only each user's candidate list ranked (a re-ranker)."""
+    if stage:
+        stage("training")
+    model, train_seconds = validation.fit_timed(recipe, split.training(data), hyperparameters)
+    if stage:
+        stage("scoring")
+    started = time.perf_counter()
+    n_items = len(data.items)
+    depth = min(depth, n_items)
+    n_relevant = np.array([len(r) for r in split.relevant], dtype=np.int64)
+    pair_rows = np.repeat(np.arange(len(split.relevant)), n_relevant)
+    targets = np.concatenate(split.relevant) if split.relevant else np.zeros(0, dtype=np.int64)
+    ranks = np.empty(len(pair_rows))
+    top = np.full((len(split.inputs), depth), -1, dtype=np.int32)
+    step = validation.chunk_users(n_items)
+    offsets = np.concatenate([[0], np.cumsum(n_relevant)])
+    for begin in range(0, len(split.inputs), step):
+        end = min(begin + step, len(split.inputs))
+        chunk_inputs = split.inputs[begin:end]
+        scores = validation.score_batch(
+            model, recipe.recipe_type, [data.items[c].tolist() for c in chunk_inputs]
+        )
+        pairs = slice(offsets[begin], offsets[end])
+        rows, wanted = pair_rows[pairs] - begin, targets[pairs]
+        kept = scores[rows, wanted].copy() if split.keep_repeats else None
+        validation.exclude_seen(scores, chunk_inputs)
+        if kept is not None:
+            scores[rows, wanted] = kept
+        if candidates is not None:
+            listed = np.full(scores.shape, -np.inf, dtype=scores.dtype)
+            for row, codes in enumerate(candidates[begin:end]):
+                listed[row, codes] = scores[row, codes]
+            scores = listed
+        best = _top_items(scores, depth)
+        top[begin:end] = np.where(np.isfinite(np.take_along_axis(scores, best, axis=1)), best, -1)
+        chunk_ranks = np.empty(len(rows))
+        for part in range(0, len(rows), step):  # bounded memory: one score row per pair
+            some = slice(part, part + step)
+            chunk_ranks[some] = validation.tied_rank(scores[rows[some]], wanted[some])
+        ranks[pairs] = chunk_ranks
+    return Ranked(ranks, pair_rows, n_relevant, top, train_seconds, time.perf_counter() - started)
+
+
 def solution_metrics_per_user(
     recipe: Recipe,
     data: TrainingData,
@@ -336,74 +434,42 @@ def solution_metrics_per_user(
     seed: int = 0,
     rerank: bool = False,
 ) -> tuple[validation.PerUser, float]:
-    """(each held-out user's metrics, coverage) on `personalize_split(data, seed)`. Relevant items
-    are ranked as in leave-one-out (ties count half); coverage is the share of the catalogue in
-    somebody's top 25. With `rerank` (Personalized-Ranking in `allstore evaluate`) each user's
-    items are ranked within their `candidate_lists` only, as the recipe is used."""
-    train_rows, inputs, relevant, users = personalize_split_with_users(data, seed)
-    candidates = candidate_lists(data, inputs, relevant, seed) if rerank else None
-    model, train_seconds = validation.fit_timed(recipe, validation.subset(data, train_rows), hyperparameters)
-    started = time.perf_counter()
-    depth = max(SOLUTION_METRIC_CUTOFFS)
-    n_items = len(data.items)
-    chunks: list[dict[str, np.ndarray]] = []
-    recommended = np.zeros(n_items, dtype=bool)
-    counts = np.zeros(n_items, dtype=np.int64)
-    step = validation.chunk_users(n_items)
-    for begin in range(0, len(inputs), step):
-        chunk_inputs = inputs[begin : begin + step]
-        chunk_relevant = relevant[begin : begin + step]
-        scores = validation.score_batch(
-            model, recipe.recipe_type, [data.items[c].tolist() for c in chunk_inputs]
-        )
-        validation.exclude_seen(scores, chunk_inputs)
-        if candidates is not None:
-            listed = np.full(scores.shape, -np.inf, dtype=scores.dtype)
-            for row, codes in enumerate(candidates[begin : begin + step]):
-                listed[row, codes] = scores[row, codes]
-            scores = listed
-        top = _top_items(scores, min(depth, n_items))
-        recommended[top[np.isfinite(np.take_along_axis(scores, top, axis=1))]] = True
-        validation.count_top(counts, scores)
-        n_relevant = np.array([len(r) for r in chunk_relevant])
-        rows = np.repeat(np.arange(len(chunk_relevant)), n_relevant)
-        targets = np.concatenate(chunk_relevant)
-        ranks = np.empty(len(rows))
-        for part in range(0, len(rows), step):  # bounded memory: one row per pair
-            pairs = slice(part, part + step)
-            ranks[pairs] = validation.tied_rank(scores[rows[pairs]], targets[pairs])
-        chunks.append(ranked_metrics(ranks, rows, n_relevant))
-    per_user = {
-        name: np.concatenate([chunk[name] for chunk in chunks]) if chunks else np.zeros(0)
-        for name in SOLUTION_METRIC_NAMES
-    }
-    result = validation.PerUser(users, per_user, train_seconds, time.perf_counter() - started, counts)
-    return result, float(recommended.sum() / n_items)
+    """(each held-out user's metrics, coverage) on `personalize_split(data, seed)`, as
+    GetSolutionMetrics reports them: relevant items ranked as in leave-one-out (ties count half);
+    coverage is the share of the catalogue in somebody's top 25. With `rerank` each user's items
+    are ranked within their `candidate_lists` only, as a re-ranker is used."""
+    split = personalize_split(data, seed)
+    candidates = candidate_lists(data, split.inputs, split.relevant, seed) if rerank else None
+    ranked = rank_split(recipe, data, hyperparameters, split, max(SOLUTION_METRIC_CUTOFFS), candidates)
+    per_user = ranked_metrics(ranked.ranks, ranked.rows, ranked.n_relevant)
+    counts = evaluation_beyond.top_counts(ranked.top, len(data.items), validation.TOP_K)
+    result = validation.PerUser(split.users, per_user, ranked.train_seconds, ranked.score_seconds, counts)
+    listed = ranked.top[ranked.top >= 0]
+    return result, float(len(np.unique(listed)) / len(data.items))
 
 
-SOLUTION_METRIC_NAMES = (
-    "mean_reciprocal_rank_at_25",
-    *(f"normalized_discounted_cumulative_gain_at_{k}" for k in SOLUTION_METRIC_CUTOFFS),
-    *(f"precision_at_{k}" for k in SOLUTION_METRIC_CUTOFFS),
-)
-
-
-def ranked_metrics(ranks: np.ndarray, rows: np.ndarray, n_relevant: np.ndarray) -> dict[str, np.ndarray]:
+def ranked_metrics(
+    ranks: np.ndarray,
+    rows: np.ndarray,
+    n_relevant: np.ndarray,
+    cutoffs: Sequence[int] = SOLUTION_METRIC_CUTOFFS,
+) -> dict[str, np.ndarray]:
     """The service's per-user metrics from the 1-based rank of each relevant item (`rows`: its
-    user's index; np.inf when it is not ranked at all) and each user's number of relevant items.
-    Local models and scored batch-inference output both go through here."""
+    user's index; np.inf when it is not ranked at all) and each user's number of relevant items:
+    MRR@25, then NDCG and precision at each of `cutoffs`. Local models and scored batch-inference
+    output both go through here."""
     n_users = len(n_relevant)
     depth = max(SOLUTION_METRIC_CUTOFFS)
-    discounts = 1.0 / np.log2(np.arange(2, depth + 2))
+    discounts = 1.0 / np.log2(np.arange(2, max(*cutoffs, depth) + 2))
     metrics: dict[str, np.ndarray] = {}
     first = np.full(n_users, np.inf)
     np.minimum.at(first, rows, ranks)
     metrics["mean_reciprocal_rank_at_25"] = np.where(first <= depth, 1.0 / first, 0.0)
-    for k in SOLUTION_METRIC_CUTOFFS:
+    for k in cutoffs:
         gain = np.bincount(rows, np.where(ranks <= k, 1.0 / np.log2(ranks + 1.0), 0.0), n_users)
         ideal = np.cumsum(discounts[:k])[np.minimum(n_relevant, k) - 1]
         metrics[f"normalized_discounted_cumulative_gain_at_{k}"] = gain / ideal
-    for k in SOLUTION_METRIC_CUTOFFS:
+    for k in cutoffs:
         metrics[f"precision_at_{k}"] = np.bincount(rows, (ranks <= k).astype(np.float64), n_users) / k
     return metrics
 

@@ -24,12 +24,8 @@ from pathlib import Path
 
 import numpy as np
 
-from allstore.personalize.evaluation import (
-    SOLUTION_METRIC_CUTOFFS,
-    candidate_lists,
-    personalize_split_with_users,
-    ranked_metrics,
-)
+from allstore.personalize.evaluation import SOLUTION_METRIC_CUTOFFS, candidate_lists, ranked_metrics
+from allstore.personalize.evaluation_splits import personalize_split_with_users
 from allstore.personalize.recipes.base import TrainingData
 from allstore.personalize.recipes.validation import PerUser
 

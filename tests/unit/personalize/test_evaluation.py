@@ -76,7 +76,8 @@ def test_leave_one_out_gives_an_oracle_perfect_scores_and_ties_no_credit():
 
 
 def test_personalize_split_holds_out_a_tenth_of_users_and_their_newest_tenth(data):
-    train_rows, inputs, relevant = personalize_split(data)
+    split = personalize_split(data)
+    train_rows, inputs, relevant = split.train_rows, split.inputs, split.relevant
     held_out_users = set(np.unique(data.user_codes)) - set(np.unique(data.user_codes[train_rows]))
     assert len(held_out_users) == round(0.1 * len(data.users))
     assert len(inputs) == len(relevant) <= len(held_out_users)
@@ -133,7 +134,15 @@ def test_evaluate_command_json_has_one_entry_per_recipe_and_baseline(protocol, m
     for row in report["results"]:
         assert (
             set(row)
-            == {"model", "train_seconds", "score_seconds", "interval_95", "vs_best", "beyond_accuracy"}
+            == {
+                "model",
+                "train_seconds",
+                "score_seconds",
+                "interval_95",
+                "vs_best",
+                "beyond_accuracy",
+                "slices",
+            }
             | metric_keys
         )
         assert row["train_seconds"] >= 0 and row["score_seconds"] >= 0

@@ -44,7 +44,8 @@ def lines(path):
 
 def test_the_export_holds_training_and_input_rows_but_no_relevant_ones(store_data, tmp_path):
     manifest = export_split(store_data, tmp_path, "store.csv", seed=0)
-    train_rows, inputs, _ = personalize_split(store_data, 0)
+    split = personalize_split(store_data, 0)
+    train_rows, inputs = split.train_rows, split.inputs
     with (tmp_path / "interactions.csv").open() as file:
         exported = list(csv.DictReader(file))
     assert len(exported) == manifest["interactions"] == len(train_rows) + sum(len(h) for h in inputs)

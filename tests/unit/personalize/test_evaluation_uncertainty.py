@@ -18,11 +18,11 @@ from typer.testing import CliRunner
 
 from allstore.personalize.commands import evaluate
 from allstore.personalize.evaluation import (
-    beyond_accuracy,
     evaluate_per_user,
     solution_metrics,
     solution_metrics_per_user,
 )
+from allstore.personalize.evaluation_beyond import beyond_accuracy
 from allstore.personalize.evaluation_statistics import interval, paired_p_value
 from allstore.personalize.recipes import TrainingData, get_recipe
 from allstore.personalize.recipes.validation import leave_one_out, leave_one_out_per_user
@@ -222,7 +222,7 @@ def test_a_csv_read_with_the_wrong_format_says_which_it_looks_like(store_csv, wr
 def test_the_automatic_window_is_chosen_without_the_test_targets(protocol, store_data, monkeypatch):
     """Issue 24 §2: `transition_window=auto` validates on the data `fit` gets, which in
     `allstore evaluate` has the test targets removed already."""
-    from allstore.personalize.evaluation import personalize_split_with_users
+    from allstore.personalize.evaluation_splits import personalize_split_with_users
     from allstore.personalize.recipes import tuning
     from allstore.personalize.recipes.validation import user_sequences
 
