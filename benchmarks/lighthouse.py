@@ -1,12 +1,14 @@
 """Lighthouse scores of the web store's home, search, category and product pages (issue 22).
 
 Runs Google's Lighthouse (npm `lighthouse`, pinned below, fetched by npx on first use) with its
-default mobile emulation against Debian's Chromium and a running store, and prints each page's
-performance, accessibility, best-practices and SEO scores. Scores depend on the machine's load:
-Lighthouse throttles the CPU 4x on top of whatever else runs, so measure on an idle machine.
+default mobile emulation against Debian's Chromium and a running store, `--runs` times per page,
+and prints each page's median performance, accessibility, best-practices and SEO scores with the
+metrics behind performance. Lighthouse simulates a slow phone (4x CPU slowdown, a slow 4G network)
+from what it observes, so whatever else the machine runs slows the page too: every run records
+the 1-minute load average when it started, and the medians are what to compare.
 
     make run &   # or any running store
-    .venv/bin/python benchmarks/lighthouse.py [--url http://127.0.0.1:3000] [--json]
+    .venv/bin/python benchmarks/lighthouse.py [--url http://127.0.0.1:3000] [--runs 3] [--json]
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ import argparse
 import json
 import os
 import shutil
+import statistics
 import subprocess
 import tempfile
 import urllib.parse
@@ -23,6 +26,15 @@ from pathlib import Path
 
 LIGHTHOUSE = "lighthouse@12.8.2"  # the newest that runs on Node 20 (13.x needs 22.19)
 CATEGORIES = ("performance", "accessibility", "best-practices", "seo")
+# The metrics the performance score is made of (Lighthouse 12's weights: TBT 30%, LCP 25%,
+# CLS 25%, FCP 10%, Speed Index 10%), in milliseconds except CLS.
+METRICS = {
+    "fcp_ms": "first-contentful-paint",
+    "lcp_ms": "largest-contentful-paint",
+    "tbt_ms": "total-blocking-time",
+    "cls": "cumulative-layout-shift",
+    "si_ms": "speed-index",
+}
 
 
 def _api(base: str, path: str) -> dict:
@@ -43,17 +55,35 @@ def pages(base: str) -> dict[str, str]:
     }
 
 
-def score(url: str, chromium: str, output: Path) -> dict[str, float]:
-    """Lighthouse's category scores (0..1) for one URL."""
+def audit(url: str, chromium: str, output: Path) -> dict[str, float]:
+    """One Lighthouse run: the category scores (0..1), the performance metrics and the load before it."""
     npx = shutil.which("npx")
     if npx is None:
         raise SystemExit("npx (Node.js) is needed to run Lighthouse")
     command = [npx, "--yes", LIGHTHOUSE, url, f"--chrome-path={chromium}", "--quiet", "--output=json"]
     command += [f"--output-path={output}", f"--only-categories={','.join(CATEGORIES)}"]
     command += ["--chrome-flags=--headless=new --no-sandbox --disable-gpu"]
+    load = os.getloadavg()[0]
     subprocess.run(command, check=True, timeout=300, stdout=subprocess.DEVNULL)
     report = json.loads(output.read_text(encoding="utf-8"))
-    return {name: report["categories"][name]["score"] for name in CATEGORIES}
+    run = {"load": round(load, 2)}
+    run |= {name: report["categories"][name]["score"] for name in CATEGORIES}
+    run |= {key: round(report["audits"][name]["numericValue"], 3) for key, name in METRICS.items()}
+    return run
+
+
+def summary(runs: list[dict[str, float]]) -> dict[str, float]:
+    """Each score's and metric's median over the runs, with the range of performance and of load."""
+    keys = (*CATEGORIES, *METRICS)
+    median = {key: statistics.median(run[key] for run in runs) for key in keys}
+    performance = [run["performance"] for run in runs]
+    loads = [run["load"] for run in runs]
+    return median | {
+        "performance_min": min(performance),
+        "performance_max": max(performance),
+        "load_min": min(loads),
+        "load_max": max(loads),
+    }
 
 
 def main() -> None:
@@ -61,20 +91,36 @@ def main() -> None:
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("--url", default="http://127.0.0.1:3000", help="the running store's root")
+    parser.add_argument(
+        "--runs", type=int, default=3, help="Lighthouse runs per page (the median is reported)"
+    )
     parser.add_argument("--json", action="store_true", help="print one JSON object")
     arguments = parser.parse_args()
+    if arguments.runs < 1:
+        parser.error("--runs must be at least 1")
     base = arguments.url.rstrip("/")
     chromium = os.environ.get("CHROMIUM_PATH") or shutil.which("chromium") or "/usr/bin/chromium"
-    results = {}
+    paths = pages(base)
+    runs: dict[str, list[dict[str, float]]] = {name: [] for name in paths}
     with tempfile.TemporaryDirectory() as folder:
-        for name, path in pages(base).items():
-            results[name] = {"path": path, **score(base + path, chromium, Path(folder) / f"{name}.json")}
+        for index in range(arguments.runs):  # pages interleaved, so a burst of load spreads over all
+            for name, path in paths.items():
+                runs[name].append(audit(base + path, chromium, Path(folder) / f"{name}-{index}.json"))
+    results = {name: {"path": paths[name], **summary(runs[name]), "runs": runs[name]} for name in paths}
     if arguments.json:
-        print(json.dumps(results, indent=2))
+        print(json.dumps({"cpus": os.cpu_count(), "pages": results}, indent=2))
         return
-    print(f"{'page':<10} " + " ".join(f"{name:>15}" for name in CATEGORIES))
+    print(f"median of {arguments.runs} run(s) per page, {os.cpu_count()} CPUs")
+    header = f"{'page':<9}{'perf':>6}{'(range)':>12}{'a11y':>6}{'b-p':>6}{'seo':>6}"
+    print(header + f"{'FCP ms':>8}{'LCP ms':>8}{'TBT ms':>8}{'CLS':>7}{'load':>12}")
     for name, result in results.items():
-        print(f"{name:<10} " + " ".join(f"{result[category]:>15.2f}" for category in CATEGORIES))
+        spread = f"{result['performance_min']:.2f}-{result['performance_max']:.2f}"
+        loads = f"{result['load_min']:.1f}-{result['load_max']:.1f}"
+        print(
+            f"{name:<9}{result['performance']:>6.2f}{spread:>12}{result['accessibility']:>6.2f}"
+            f"{result['best-practices']:>6.2f}{result['seo']:>6.2f}{result['fcp_ms']:>8.0f}"
+            f"{result['lcp_ms']:>8.0f}{result['tbt_ms']:>8.0f}{result['cls']:>7.3f}{loads:>12}"
+        )
 
 
 if __name__ == "__main__":

@@ -174,7 +174,10 @@ build_webui() {
 publish_webui() {
   local bucket="$1" distribution="$2"
   info "Uploading the web UI to s3://${bucket}/"
-  run aws s3 sync "${REPO_ROOT}/webui/dist/" "s3://${bucket}/" --delete ${AWS_OPTIONS[@]+"${AWS_OPTIONS[@]}"}
+  # The Cache-Control of functions/common/allstore_common/web_assets.py: Vite names assets/ by content hash.
+  run aws s3 sync "${REPO_ROOT}/webui/dist/assets/" "s3://${bucket}/assets/" --delete \
+    --cache-control "public, max-age=31536000, immutable" ${AWS_OPTIONS[@]+"${AWS_OPTIONS[@]}"}
+  run aws s3 sync "${REPO_ROOT}/webui/dist/" "s3://${bucket}/" --delete --exclude "assets/*" ${AWS_OPTIONS[@]+"${AWS_OPTIONS[@]}"}
   run aws s3 cp "${REPO_ROOT}/webui/dist/index.html" "s3://${bucket}/index.html" \
     --cache-control "no-cache" --content-type "text/html" ${AWS_OPTIONS[@]+"${AWS_OPTIONS[@]}"}
   info "Invalidating CloudFront distribution ${distribution}"

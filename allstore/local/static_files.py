@@ -1,13 +1,19 @@
-"""The gateway's files: the built web UI (with index.html for client-side routes) and product images."""
+"""The gateway's files: the built web UI (with index.html for client-side routes) and product images.
+
+They are served as the cloud's CloudFront serves them from S3: the set-up function's Content-Type
+and Cache-Control (allstore_common.web_assets) and the web behaviour's compression (edge_compression).
+"""
 
 from __future__ import annotations
 
-import mimetypes
 from email.message import Message
 from http import HTTPStatus
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
+from allstore_common import web_assets
+
+from allstore.local import edge_compression
 from allstore.local.api_gateway import json_response
 from allstore.loopback import Response
 
@@ -16,6 +22,7 @@ NOT_BUILT_PAGE = (
     b"<p>The web UI is not built (it needs Node.js and npm): install them and run "
     b"<code>make run</code> again. The API is served at <a href='/Prod/recommendations'>/Prod/</a>.</p>"
 )
+IMAGES_CACHE = "public, max-age=86400"
 
 
 class StaticFiles:
@@ -29,8 +36,9 @@ class StaticFiles:
         if method not in {"GET", "HEAD"}:
             return json_response(HTTPStatus.METHOD_NOT_ALLOWED, {"message": "the web UI is read-only"})
         path = unquote(urlsplit(target).path)
+        accept_encoding = headers.get("Accept-Encoding")
         if path.startswith("/images/"):
-            return _file(self.images_dir, path[len("/images/") :], cache="public, max-age=86400")
+            return _file(self.images_dir, path[len("/images/") :], IMAGES_CACHE, accept_encoding)
         if self.web_dir is None or not (self.web_dir / "index.html").is_file():
             return HTTPStatus.OK, {"Content-Type": "text/html; charset=utf-8"}, NOT_BUILT_PAGE
         relative = path.lstrip("/") or "index.html"
@@ -38,16 +46,17 @@ class StaticFiles:
             "." not in relative.rsplit("/", 1)[-1]
         ):  # a client-side route, as the cloud's SPA routing function decides
             relative = "index.html"
-        cache = "no-cache" if relative == "index.html" else "public, max-age=31536000, immutable"
-        return _file(self.web_dir, relative, cache=cache)
+        return _file(self.web_dir, relative, web_assets.cache_control(relative), accept_encoding)
 
 
-def _file(root: Path | None, relative: str, cache: str) -> Response:
+def _file(root: Path | None, relative: str, cache: str | None, accept_encoding: str | None) -> Response:
     if root is None:
         return json_response(HTTPStatus.NOT_FOUND, {"message": "not found"})
     root = root.resolve()
     target = (root / relative).resolve()
     if not target.is_relative_to(root) or not target.is_file():
         return json_response(HTTPStatus.NOT_FOUND, {"message": f"/{relative} not found"})
-    content_type = mimetypes.guess_type(target.name)[0] or "application/octet-stream"
-    return HTTPStatus.OK, {"Content-Type": content_type, "Cache-Control": cache}, target.read_bytes()
+    headers = {"Content-Type": web_assets.content_type(target.name)}
+    if cache:
+        headers["Cache-Control"] = cache
+    return HTTPStatus.OK, *edge_compression.encode(headers, target.read_bytes(), accept_encoding)

@@ -18,7 +18,6 @@ coordinator gives it, early enough for the coordinator to answer within its own 
 import hashlib
 import io
 import json
-import mimetypes
 import posixpath
 import tempfile
 import threading
@@ -34,7 +33,7 @@ from typing import Any
 from urllib.parse import urlparse
 
 import boto3
-from allstore_common import catalogue, records
+from allstore_common import catalogue, records, web_assets
 from aws_lambda_powertools import Logger
 from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
@@ -59,25 +58,6 @@ MAX_REASON_LENGTH = 1_000  # CloudFormation rejects response bodies over 4 KB
 OPENSEARCH_SERVICE = "opensearchservice.amazonaws.com"
 OPENSEARCH_LINKED_ROLE = "AWSServiceRoleForAmazonOpenSearchService"
 ROLE_PROPAGATION_RETRY_SECONDS = 5.0  # a new role takes a few seconds to be usable by API Gateway
-WEB_CONTENT_TYPES = {
-    ".html": "text/html; charset=utf-8",
-    ".js": "text/javascript; charset=utf-8",
-    ".mjs": "text/javascript; charset=utf-8",
-    ".css": "text/css; charset=utf-8",
-    ".json": "application/json",
-    ".map": "application/json",
-    ".webmanifest": "application/manifest+json",
-    ".svg": "image/svg+xml",
-    ".ico": "image/x-icon",
-    ".png": "image/png",
-    ".jpg": "image/jpeg",
-    ".jpeg": "image/jpeg",
-    ".webp": "image/webp",
-    ".woff": "font/woff",
-    ".woff2": "font/woff2",
-    ".txt": "text/plain; charset=utf-8",
-    ".wasm": "application/wasm",
-}
 
 
 class SetupError(Exception):
@@ -487,11 +467,6 @@ def _keys_under(bucket: str, prefix: str) -> list[str]:
     return keys
 
 
-def content_type(name: str) -> str:
-    extension = posixpath.splitext(name)[1].lower()
-    return WEB_CONTENT_TYPES.get(extension) or mimetypes.guess_type(name)[0] or "application/octet-stream"
-
-
 class WebAssets(CustomResource):
     """The web UI zip unpacked into Bucket/Prefix. The physical id is the destination, so moving it
     makes CloudFormation delete (empty) the old one after the update."""
@@ -533,12 +508,12 @@ class WebAssets(CustomResource):
                 if name.startswith(("/", "../")) or name == "..":
                     raise SetupError(f"the web UI zip has an unsafe path {entry.filename!r}")
                 key = prefix + name
-                extra = {"CacheControl": "no-cache"} if name.endswith(".html") else {}
+                extra = {"ContentType": web_assets.content_type(name)}
+                if cache := web_assets.cache_control(name):
+                    extra["CacheControl"] = cache
                 try:
                     with archive.open(entry) as data:
-                        s3.upload_fileobj(
-                            data, bucket, key, ExtraArgs={"ContentType": content_type(name), **extra}
-                        )
+                        s3.upload_fileobj(data, bucket, key, ExtraArgs=extra)
                 except (ClientError, BotoCoreError) as error:
                     raise SetupError(f"uploading s3://{bucket}/{key} failed: {error}") from error
                 uploaded.add(key)

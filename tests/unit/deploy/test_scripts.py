@@ -167,7 +167,28 @@ def test_deploy_runs_the_whole_sequence(sandbox: Path) -> None:
             "--output",
             "json",
         ],
-        ["aws", "s3", "sync", f"{repo}/webui/dist/", "s3://web-bucket-1/", "--delete", *region],
+        [
+            "aws",
+            "s3",
+            "sync",
+            f"{repo}/webui/dist/assets/",
+            "s3://web-bucket-1/assets/",
+            "--delete",
+            "--cache-control",
+            "public, max-age=31536000, immutable",
+            *region,
+        ],
+        [
+            "aws",
+            "s3",
+            "sync",
+            f"{repo}/webui/dist/",
+            "s3://web-bucket-1/",
+            "--delete",
+            "--exclude",
+            "assets/*",
+            *region,
+        ],
         [
             "aws",
             "s3",
@@ -334,6 +355,7 @@ def test_dry_run_prints_every_command_and_runs_none(sandbox: Path) -> None:
         ["aws", "cloudformation"],
         ["aws", "s3"],
         ["aws", "s3"],
+        ["aws", "s3"],
         ["aws", "cloudfront"],
     ]
     assert not (sandbox / "repo" / "build").exists()
@@ -350,6 +372,7 @@ def test_region_comes_from_the_profile_when_not_given(sandbox: Path) -> None:
     assert [call[:3] for call in calls[2:]] == [
         ["npm", "ci", "--prefix"],
         ["npm", "run", "build"],
+        ["aws", "s3", "sync"],
         ["aws", "s3", "sync"],
         ["aws", "s3", "cp"],
         ["aws", "cloudfront", "create-invalidation"],

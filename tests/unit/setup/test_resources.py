@@ -181,7 +181,14 @@ def test_web_assets_are_unpacked_with_content_types_and_stale_files_removed(setu
         "web/favicon.svg": "image/svg+xml",
         "web/assets/font.woff2": "font/woff2",
     }
-    assert objects["web/index.html"]["CacheControl"] == "no-cache"
+    caching = {key: value.get("CacheControl") for key, value in objects.items()}
+    assert caching == {  # hashed names are kept a year; index.html names them, so it is revalidated
+        "web/index.html": "no-cache",
+        "web/assets/app-1a2b.js": "public, max-age=31536000, immutable",
+        "web/assets/app-1a2b.css": "public, max-age=31536000, immutable",
+        "web/favicon.svg": None,
+        "web/assets/font.woff2": "public, max-age=31536000, immutable",
+    }
     assert objects["web/assets/app-1a2b.js"]["Body"].read() == b"console.log(1)"
 
     deleted = setup_function.request(
