@@ -1,6 +1,7 @@
 """The algorithms and feature transformations behind the recipes (DescribeAlgorithm,
 DescribeFeatureTransformation): each recipe's `algorithmArn` / `featureTransformationArn`, as
-ListRecipes reports them, described with the recipe's default hyperparameters."""
+ListRecipes reports them, described with the recipe's default hyperparameters and the ranges
+hpoConfig may search (isTunable as the recipe pages document)."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from typing import Any
 
 from allstore.personalize.errors import not_found
 from allstore.personalize.recipes import RECIPES, Recipe
+from allstore.personalize.recipes.hyperparameters import tunable_ranges
 from allstore.personalize.state.service_state import ServiceState
 from allstore.workshop.statuses import ACTIVE
 
@@ -39,7 +41,7 @@ class AlgorithmsApi:
                 # no container: the algorithm runs in the local service's own process
                 "algorithmImage": {"name": recipe.name, "dockerURI": f"allstore:{type(recipe).__module__}"},
                 "defaultHyperParameters": dict(recipe.default_hyperparameters),
-                "defaultHyperParameterRanges": {},
+                "defaultHyperParameterRanges": tunable_ranges(recipe),
                 "defaultResourceConfig": {},
                 "trainingInputMode": "File",
                 "creationDateTime": PUBLISHED,

@@ -11,7 +11,7 @@ from typing import Any
 
 from allstore.personalize.errors import ServiceError, in_use, invalid_input, not_found
 from allstore.personalize.recipes import RECIPE_ARN_PREFIX, RECIPES
-from allstore.personalize.recipes.hyperparameters import check_documented, check_hpo_ranges
+from allstore.personalize.recipes.hyperparameters import check_documented, hpo_max_trials, hpo_search_space
 from allstore.personalize.recipes.use_cases import USE_CASES
 from allstore.personalize.state.jobs import hour_seconds
 from allstore.personalize.state.kinds import (
@@ -175,11 +175,12 @@ class SolutionsApi:
                     f"Unknown hyperparameters for {recipe.name}: {', '.join(sorted(unknown))}; "
                     f"known: {', '.join(sorted(recipe.default_hyperparameters))}."
                 )
-            documented = getattr(recipe, "documented_ranges", {})
-            hpo = (solution.solution_config.get("hpoConfig") or {}).get("algorithmHyperParameterRanges") or {}
+            hpo = solution.solution_config.get("hpoConfig")
+            overrides = solution.hyperparameter_overrides
             try:
-                check_documented(solution.hyperparameter_overrides, documented)
-                check_hpo_ranges(hpo, recipe.default_hyperparameters, documented)
+                check_documented(overrides, getattr(recipe, "documented_ranges", {}))
+                hpo_search_space(hpo, recipe, {**recipe.default_hyperparameters, **overrides})
+                hpo_max_trials(hpo)
             except ValueError as error:
                 raise invalid_input(str(error)) from None
         try:

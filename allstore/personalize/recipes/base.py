@@ -141,8 +141,14 @@ class Recipe(Protocol):
         ...
 
     def tune(
-        self, data: TrainingData, hyperparameters: Mapping[str, str], budget_seconds: float
+        self,
+        data: TrainingData,
+        hyperparameters: Mapping[str, str],
+        budget_seconds: float,
+        space: Mapping[str, Sequence[str]] | None = None,
+        max_trials: int | None = None,
     ) -> dict[str, str]:
-        """performHPO: search a small space on a validation split within the budget and return
-        the best hyperparameters (reported as tunedHPOParams)."""
+        """performHPO: search a small space on a validation split within the budget (at most
+        `max_trials` trainings) and return the best hyperparameters (reported as tunedHPOParams).
+        `space` is hpoConfig's ranges as candidate values per name; None: the recipe's own."""
         ...

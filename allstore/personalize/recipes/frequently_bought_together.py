@@ -8,7 +8,7 @@ bought in May and a stove bought in October were not bought together.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 
 import numpy as np
 import scipy.sparse as sp
@@ -62,7 +62,12 @@ class FrequentlyBoughtTogether:
         return ItemToItemModel.related_items(data.items, neighbours, counts)
 
     def tune(
-        self, data: TrainingData, hyperparameters: Mapping[str, str], budget_seconds: float
+        self,
+        data: TrainingData,
+        hyperparameters: Mapping[str, str],
+        budget_seconds: float,
+        space: Mapping[str, Sequence[str]] | None = None,
+        max_trials: int | None = None,
     ) -> dict[str, str]:
         """The basket window is a definition of "together", not a quality knob: nothing to search."""
         return dict(self.default_hyperparameters) | dict(hyperparameters)

@@ -57,25 +57,135 @@ def check_documented(
             read_bool(hyperparameters, name)
 
 
-def check_hpo_ranges(
-    ranges: Mapping[str, object],
-    known: Mapping[str, str],
-    documented: Mapping[str, tuple[str, float, float]],
-) -> None:
-    """hpoConfig.algorithmHyperParameterRanges: each name a hyperparameter of the recipe, of the
-    documented kind, inside the documented range (ValueError otherwise)."""
-    for kind in ("integer", "continuous", "categorical"):
-        for entry in ranges.get(f"{kind}HyperParameterRanges") or []:  # type: ignore[union-attr]
+# HPOResourceConfig: "The maximum value for maxNumberOfTrainingJobs is 40", "for
+# maxParallelTrainingJobs is 10" (trainings run one after another here, so the latter is only checked).
+MAX_TRAINING_JOBS = 40
+MAX_PARALLEL_TRAINING_JOBS = 10
+GRID_POINTS = 5  # candidates tried across an integer or continuous range
+RANGE_KINDS = ("integer", "continuous", "categorical")
+
+
+def tunable_ranges(recipe: object) -> dict[str, list[dict]]:
+    """DescribeAlgorithm's defaultHyperParameterRanges: the recipe's documented hyperparameters and
+    ranges, tunable unless they are featurization ones (the recipe pages' "HPO tunable: No"), then
+    this service's own searched hyperparameters as categorical ranges of the values it tries."""
+    defaults = getattr(recipe, "default_hyperparameters", {})
+    documented = getattr(recipe, "documented_ranges", {})
+    featurization = set(getattr(recipe, "featurization_parameters", ()))
+    ranges: dict[str, list[dict]] = {f"{kind}HyperParameterRanges": [] for kind in RANGE_KINDS}
+    for name, (kind, low, high) in documented.items():
+        if name not in defaults:
+            continue
+        entry: dict = {"name": name, "isTunable": name not in featurization}
+        if kind == "categorical":
+            entry["values"] = ["true", "false"]
+        elif kind == "integer":
+            entry.update(minValue=int(low), maxValue=int(high))
+        else:
+            entry.update(minValue=float(low), maxValue=float(high))
+        ranges[f"{kind}HyperParameterRanges"].append(entry)
+    for name, values in getattr(recipe, "search_space", {}).items():
+        if name not in documented:
+            ranges["categoricalHyperParameterRanges"].append(
+                {"name": name, "values": list(values), "isTunable": True}
+            )
+    return ranges
+
+
+def hpo_search_space(
+    hpo_config: Mapping[str, object] | None, recipe: object, current: Mapping[str, str]
+) -> dict[str, list[str]] | None:
+    """hpoConfig.algorithmHyperParameterRanges as the values to try per name (in the order given,
+    each starting from its `current` value when that lies in the range), or None when it names no
+    range; ValueError when a name is not one of the recipe's tunable hyperparameters, is of another
+    kind, or ranges outside the documented bounds."""
+    ranges = (hpo_config or {}).get("algorithmHyperParameterRanges") or {}
+    reported = {
+        entry["name"]: (kind, entry)
+        for kind in RANGE_KINDS
+        for entry in tunable_ranges(recipe)[f"{kind}HyperParameterRanges"]
+        if entry["isTunable"]
+    }
+    name_of = getattr(recipe, "name", "this recipe")
+    space: dict[str, list[str]] = {}
+    for kind in RANGE_KINDS:
+        for entry in ranges.get(f"{kind}HyperParameterRanges") or []:
             name = entry.get("name")
-            if name not in known:
-                raise ValueError(f"hpoConfig names {name!r}, which is not a hyperparameter of this recipe")
-            if name not in documented:
-                continue
-            expected, low, high = documented[name]
+            if name not in reported:
+                raise ValueError(
+                    f"hpoConfig names {name!r}, which is not a tunable hyperparameter of {name_of} "
+                    f"(tunable: {', '.join(reported) or 'none'})"
+                )
+            if name in space:
+                raise ValueError(f"hpoConfig gives {name} more than one range")
+            expected, bounds = reported[name]
             if kind != expected:
                 raise ValueError(f"hpoConfig: {name} takes {expected}HyperParameterRanges")
+            start = current.get(name)
             if kind == "categorical":
-                for value in entry.get("values") or []:
-                    check_documented({name: value}, {name: documented[name]})
-            elif not low <= entry.get("minValue", low) <= entry.get("maxValue", high) <= high:
-                raise ValueError(f"hpoConfig: {name} must range within [{low:g}, {high:g}]")
+                values = [str(value) for value in entry.get("values") or []]
+                if not values:
+                    raise ValueError(f"hpoConfig: {name} needs at least one value")
+                _check_categorical(name, values, bounds["values"])
+                starts = [value for value in values if value.lower() == str(start).lower()]
+            else:
+                values, starts = _grid(name, entry, bounds, kind == "integer", start)
+            space[name] = [*starts[:1], *(value for value in values if value not in starts[:1])]
+    return space or None
+
+
+def _check_categorical(name: str, values: list[str], reported: list[str]) -> None:
+    """Booleans must be true/false; our own numeric hyperparameters take numbers."""
+    if reported == ["true", "false"]:
+        check = [value for value in values if value.strip().lower() not in reported]
+    elif all(_is_number(value) for value in reported):
+        check = [value for value in values if not _is_number(value)]
+    else:
+        check = []
+    if check:
+        raise ValueError(f"hpoConfig: {name} takes values like {', '.join(reported)}, not {check[0]!r}")
+
+
+def _is_number(text: str) -> bool:
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True
+
+
+def _grid(
+    name: str, entry: Mapping, bounds: Mapping, integer: bool, start: str | None
+) -> tuple[list[str], list[str]]:
+    """GRID_POINTS values evenly across [minValue, maxValue] (fewer when an integer range is short),
+    and `start` as the first one to try when it lies in the range."""
+    low, high = entry.get("minValue", bounds["minValue"]), entry.get("maxValue", bounds["maxValue"])
+    if not bounds["minValue"] <= low <= high <= bounds["maxValue"]:
+        raise ValueError(
+            f"hpoConfig: {name} must range within [{bounds['minValue']}, {bounds['maxValue']}], "
+            f"got [{low}, {high}]"
+        )
+    step = (high - low) / (GRID_POINTS - 1)
+    points = [low + step * index for index in range(GRID_POINTS)]
+    if integer:
+        values = [str(value) for value in dict.fromkeys(round(point) for point in points)]
+    else:
+        values = list(dict.fromkeys(f"{point:.6g}" for point in points))
+    inside = start is not None and _is_number(start) and low <= float(start) <= high
+    return values, [start] if inside else []
+
+
+def hpo_max_trials(hpo_config: Mapping[str, object] | None) -> int:
+    """hpoResourceConfig.maxNumberOfTrainingJobs (whole numbers as strings, as the API carries
+    them; default and most MAX_TRAINING_JOBS); ValueError for a bad one."""
+    resource = (hpo_config or {}).get("hpoResourceConfig") or {}
+    for key, most in (
+        ("maxNumberOfTrainingJobs", MAX_TRAINING_JOBS),
+        ("maxParallelTrainingJobs", MAX_PARALLEL_TRAINING_JOBS),
+    ):
+        raw = resource.get(key)
+        if raw is not None and not (str(raw).isdigit() and 1 <= int(raw) <= most):
+            raise ValueError(
+                f"hpoConfig.hpoResourceConfig.{key} must be a whole number from 1 to {most}, got {raw!r}"
+            )
+    return int(resource.get("maxNumberOfTrainingJobs") or MAX_TRAINING_JOBS)

@@ -16,7 +16,7 @@ The service (the batch segment job) calls `users_for_item` / `users_for_attribut
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 
 import numpy as np
 import scipy.sparse as sp
@@ -190,10 +190,15 @@ class ItemAffinity:
         )
 
     def tune(
-        self, data: TrainingData, hyperparameters: Mapping[str, str], budget_seconds: float
+        self,
+        data: TrainingData,
+        hyperparameters: Mapping[str, str],
+        budget_seconds: float,
+        space: Mapping[str, Sequence[str]] | None = None,
+        max_trials: int | None = None,
     ) -> dict[str, str]:
         """The item-to-item matrix is User-Personalization's, so its tuning carries over."""
-        tuned = UserPersonalization().tune(data, hyperparameters, budget_seconds)
+        tuned = UserPersonalization().tune(data, hyperparameters, budget_seconds, space, max_trials)
         return {**self.default_hyperparameters, **hyperparameters, **tuned}
 
 

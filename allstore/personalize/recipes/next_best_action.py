@@ -166,7 +166,12 @@ class NextBestAction:
         )
 
     def tune(
-        self, data: TrainingData, hyperparameters: Mapping[str, str], budget_seconds: float
+        self,
+        data: TrainingData,
+        hyperparameters: Mapping[str, str],
+        budget_seconds: float,
+        space: Mapping[str, Sequence[str]] | None = None,
+        max_trials: int | None = None,
     ) -> dict[str, str]:
         """The optimization period is the user's choice, not a quality knob: nothing to search."""
         return dict(self.default_hyperparameters) | dict(hyperparameters)

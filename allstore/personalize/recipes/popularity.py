@@ -51,7 +51,12 @@ class PopularityCount:
         return PopularityModel(data.items, _counts(data))
 
     def tune(
-        self, data: TrainingData, hyperparameters: Mapping[str, str], budget_seconds: float
+        self,
+        data: TrainingData,
+        hyperparameters: Mapping[str, str],
+        budget_seconds: float,
+        space: Mapping[str, Sequence[str]] | None = None,
+        max_trials: int | None = None,
     ) -> dict[str, str]:
         """Nothing to tune: counting has no free parameter."""
         return {**self.default_hyperparameters, **hyperparameters}
@@ -89,7 +94,12 @@ class TrendingNow:
         return PopularityModel(data.items, (recent - previous) + tie_breaker)
 
     def tune(
-        self, data: TrainingData, hyperparameters: Mapping[str, str], budget_seconds: float
+        self,
+        data: TrainingData,
+        hyperparameters: Mapping[str, str],
+        budget_seconds: float,
+        space: Mapping[str, Sequence[str]] | None = None,
+        max_trials: int | None = None,
     ) -> dict[str, str]:
         """Nothing to tune: the trend period is the user's choice, not a quality knob."""
         return {**self.default_hyperparameters, **hyperparameters}

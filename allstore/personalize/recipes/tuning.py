@@ -1,9 +1,11 @@
-"""performHPO: a small, time-boxed search of a recipe's `search_space` on a validation split.
+"""performHPO: a small, bounded search of hpoConfig's ranges (else a recipe's `search_space`) on a
+validation split.
 
 The validation split is leave-one-out on the training data itself (each user's newest interaction
 is held out), on a sample of users when the data is large, so a search step costs about one
 training. Coordinate search — one hyperparameter at a time, keeping the best so far — finds most of
-the gain in few steps, and stopping at the budget keeps CreateSolutionVersion's time predictable.
+the gain in few steps, and stopping at the time budget or at hpoResourceConfig's
+maxNumberOfTrainingJobs trainings keeps CreateSolutionVersion's time predictable.
 """
 
 from __future__ import annotations
@@ -56,26 +58,38 @@ def best_value(
 
 
 def tune_on_validation(
-    recipe: TunableRecipe, data: TrainingData, hyperparameters: Mapping[str, str], budget_seconds: float
+    recipe: TunableRecipe,
+    data: TrainingData,
+    hyperparameters: Mapping[str, str],
+    budget_seconds: float,
+    space: Mapping[str, Sequence[str]] | None = None,
+    max_trials: int | None = None,
 ) -> dict[str, str]:
-    """The best hyperparameters found by NDCG@10 within `budget_seconds` (the starting values when
-    nothing beats them). Only hyperparameters the caller did not set are searched. A trial that
-    starts before the deadline runs to its end, so the search can overrun by one training."""
+    """The best hyperparameters found by NDCG@10 within `budget_seconds` and `max_trials` trainings
+    (the starting values when nothing beats them). `space` is hpoConfig's ranges as candidate values
+    per name, searched in that order from each name's first candidate; without it, the recipe's own
+    `search_space` is searched for the hyperparameters the caller did not set. A trial that starts
+    before the deadline runs to its end, so the search can overrun by one training."""
     deadline = time.monotonic() + budget_seconds
     validation = validation_sample(data)
     best = {**recipe.default_hyperparameters, **hyperparameters}
+    if space is None:
+        space = {name: values for name, values in recipe.search_space.items() if name not in hyperparameters}
+    else:
+        best.update({name: values[0] for name, values in space.items()})
     if not _can_validate(validation):
         return best
     best_score = leave_one_out(recipe, validation, best)["ndcg_at_10"]
-    space = {name: values for name, values in recipe.search_space.items() if name not in hyperparameters}
+    trials = 1
     for name, values in space.items():
         for value in values:
-            if time.monotonic() >= deadline:
+            if time.monotonic() >= deadline or (max_trials is not None and trials >= max_trials):
                 return best
             if value == best[name]:
                 continue
             candidate = {**best, name: value}
             score = leave_one_out(recipe, validation, candidate)["ndcg_at_10"]
+            trials += 1
             if score > best_score:
                 best, best_score = candidate, score
     return best

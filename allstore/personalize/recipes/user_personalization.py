@@ -132,12 +132,17 @@ class UserPersonalization:
         )
 
     def tune(
-        self, data: TrainingData, hyperparameters: Mapping[str, str], budget_seconds: float
+        self,
+        data: TrainingData,
+        hyperparameters: Mapping[str, str],
+        budget_seconds: float,
+        space: Mapping[str, Sequence[str]] | None = None,
+        max_trials: int | None = None,
     ) -> dict[str, str]:
         """performHPO: settle the window first (so trials do not each redo it), then search."""
         window = self._with_window({**self.default_hyperparameters, **hyperparameters}, data)
         fixed = {**hyperparameters, "transition_window": window["transition_window"]}
-        return tune_on_validation(self, data, fixed, budget_seconds)
+        return tune_on_validation(self, data, fixed, budget_seconds, space, max_trials)
 
     def _with_window(self, hp: dict[str, str], data: TrainingData) -> dict[str, str]:
         """`transition_window` "auto" replaced by the best of AUTO_WINDOWS on a validation split."""

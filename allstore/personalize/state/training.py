@@ -13,6 +13,7 @@ import numpy as np
 from allstore.personalize.errors import JobFailed, invalid_input, not_found
 from allstore.personalize.evaluation import solution_metrics
 from allstore.personalize.recipes import Recipe, RetiredRecipe, TrainingData, get_recipe
+from allstore.personalize.recipes.hyperparameters import hpo_max_trials, hpo_search_space
 from allstore.personalize.schemas import parse_schema
 from allstore.personalize.state.kinds import Dataset, Schema, Solution, SolutionVersion
 from allstore.personalize.state.models import bundle
@@ -76,8 +77,12 @@ def train(
     changes: dict[str, Any] = {}
     if version.training_mode == "UPDATE" and previous is not None:
         hyperparameters.update(previous.tuned_hyperparameters)
-    elif solution.perform_hpo:
-        hyperparameters = recipe.tune(data, hyperparameters, HPO_BUDGET_SECONDS)
+    elif solution.perform_hpo:  # hpoConfig's ranges, checked by CreateSolution, else the recipe's own
+        hpo = solution.solution_config.get("hpoConfig")
+        space = hpo_search_space(hpo, recipe, hyperparameters)
+        hyperparameters = recipe.tune(
+            data, hyperparameters, HPO_BUDGET_SECONDS, space=space, max_trials=hpo_max_trials(hpo)
+        )
         changes["tuned_hpo_params"] = {"algorithmHyperParameters": dict(hyperparameters)}
     model = recipe.fit(data, hyperparameters)
     metrics = solution_metrics(recipe, data, hyperparameters)

@@ -494,6 +494,73 @@ def test_user_personalization_takes_its_documented_hyperparameters(clients: Clie
     assert {"hidden_dimension", "bptt", "recency_mask"} <= tuned.keys()
 
 
+def test_hpo_searches_exactly_the_given_ranges(clients: Clients, store) -> None:
+    """DescribeAlgorithm reports the documented ranges (featurization ones not tunable); hpoConfig
+    may name only tunable ones, within them; the winner lies in the given ranges and is reported
+    under the service's names."""
+    shop = deploy(clients, store)
+    p = clients.personalize
+    algorithm = p.describe_algorithm(algorithmArn="arn:aws:personalize:::algorithm/aws-user-personalization")
+    reported = algorithm["algorithm"]["defaultHyperParameterRanges"]
+    integers = {entry["name"]: entry for entry in reported["integerHyperParameterRanges"]}
+    assert integers["hidden_dimension"] == {
+        "name": "hidden_dimension",
+        "minValue": 32,
+        "maxValue": 256,
+        "isTunable": True,
+    }
+    assert integers["bptt"]["maxValue"] == 32
+    continuous = {entry["name"]: entry for entry in reported["continuousHyperParameterRanges"]}
+    assert continuous["min_user_history_length_percentile"]["isTunable"] is False
+
+    def solution(name: str, hpo: dict) -> str:
+        return p.create_solution(
+            name=name,
+            datasetGroupArn=shop.group_arn,
+            recipeArn=UP_RECIPE,
+            performHPO=True,
+            performAutoTraining=False,
+            solutionConfig={"hpoConfig": hpo},
+        )["solutionArn"]
+
+    percentile = {"name": "min_user_history_length_percentile", "minValue": 0.0, "maxValue": 0.1}
+    for bad, message in (
+        (
+            {"algorithmHyperParameterRanges": {"continuousHyperParameterRanges": [percentile]}},
+            "not a tunable",
+        ),
+        ({"hpoResourceConfig": {"maxNumberOfTrainingJobs": "41"}}, "maxNumberOfTrainingJobs"),
+        ({"hpoResourceConfig": {"maxParallelTrainingJobs": "0"}}, "maxParallelTrainingJobs"),
+    ):
+        with pytest.raises(p.exceptions.InvalidInputException, match=message):
+            solution("hpo-refused", bad)
+
+    ranges = {
+        "integerHyperParameterRanges": [
+            {"name": "hidden_dimension", "minValue": 32, "maxValue": 64},
+            {"name": "bptt", "minValue": 2, "maxValue": 4},
+        ],
+        "categoricalHyperParameterRanges": [
+            {"name": "recency_mask", "values": ["false"]},
+            {"name": "history_decay", "values": ["0.1", "0.9"]},
+        ],
+    }
+    arn = solution(
+        "hpo-ranges",
+        {"algorithmHyperParameterRanges": ranges, "hpoResourceConfig": {"maxNumberOfTrainingJobs": "8"}},
+    )
+    version = p.create_solution_version(solutionArn=arn)["solutionVersionArn"]
+    done = wait_for(
+        lambda: p.describe_solution_version(solutionVersionArn=version)["solutionVersion"], timeout=180
+    )
+    assert done["status"] == "ACTIVE", done
+    tuned = done["tunedHPOParams"]["algorithmHyperParameters"]
+    assert 32 <= int(tuned["hidden_dimension"]) <= 64  # the default, 149, is outside the range
+    assert 2 <= int(tuned["bptt"]) <= 4
+    assert tuned["recency_mask"] == "false"
+    assert tuned["history_decay"] in ("0.1", "0.9")
+
+
 # ---------------------------------------------------------------- not more lenient than the service
 
 

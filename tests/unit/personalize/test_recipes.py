@@ -194,6 +194,27 @@ def test_tune_returns_a_full_valid_setting_and_keeps_what_the_caller_fixed(name,
     recipe.fit(data, tuned)
 
 
+def test_tune_searches_only_the_given_space_within_max_trials(data):
+    """hpoConfig's ranges replace the recipe's own search space, each from its first candidate, and
+    no more than max_trials trainings run on the validation split."""
+    from allstore.personalize.recipes.sims import Sims
+
+    fits: list[dict] = []
+
+    class Counting(Sims):
+        def fit(self, data, hyperparameters):
+            fits.append(dict(hyperparameters))
+            return super().fit(data, hyperparameters)
+
+    recipe = Counting()
+    space = {"popularity_discount_factor": ["0.2", "0.4", "0.6", "0.8"], "cointeraction_window": ["2", "4"]}
+    tuned = recipe.tune(data, {}, budget_seconds=60.0, space=space, max_trials=3)
+    assert len(fits) == 3
+    assert {fit["cointeraction_window"] for fit in fits} == {"2"}  # the budget ended first
+    assert {fit["whole_history_weight"] for fit in fits} == {"0.3"}  # not in the space: default
+    assert tuned["popularity_discount_factor"] in space["popularity_discount_factor"][:3]
+
+
 def test_categorical_features_weigh_rare_values_and_skip_near_unique_fields():
     from allstore.personalize.recipes.item_features import categorical_features
 
