@@ -11,7 +11,7 @@ import numpy as np
 
 from allstore.personalize.errors import JobFailed
 from allstore.personalize.schemas import parse_schema
-from allstore.personalize.state.datasets import read_csv_text
+from allstore.personalize.state.datasets import BULK, PUT, read_csv_text
 from allstore.personalize.state.jobs import failure_reason
 from allstore.personalize.state.kinds import DataDeletionJob, Dataset, DatasetExportJob, DatasetGroup, Schema
 from allstore.personalize.state.objects import write_text
@@ -63,29 +63,37 @@ class DataJobsApi:
         return {"datasetExportJobArn": arn}
 
     def _export_csv(self, dataset: Dataset, ingestion_mode: str) -> str:
-        """BULK: the imported rows; PUT: what PutEvents recorded (for Interactions; PutItems and
-        PutUsers rows are stored with the imported ones, so Items and Users export them all); ALL."""
+        """BULK: the rows dataset import jobs brought; PUT: the rows added one by one — PutItems,
+        PutUsers, PutActions rows of their datasets, PutEvents / PutActionInteractions events of the
+        Interactions / Action interactions datasets; ALL: both, bulk rows first."""
         fields = [
             field.name for field in parse_schema(self.store.get(Schema, dataset.schema_arn).schema).fields
         ]
         out = io.StringIO()
         writer = csv.writer(out)
-        imported = ingestion_mode in ("BULK", "ALL") or dataset.dataset_type != "INTERACTIONS"
-        recorded = ingestion_mode in ("PUT", "ALL") and dataset.dataset_type == "INTERACTIONS"
-        columns = self.state.datasets.load(dataset.arn) or {}
-        header = fields if imported or not recorded else [name for name in fields if name in EVENT_COLUMNS]
+        events = {"INTERACTIONS": self.state.events, "ACTION_INTERACTIONS": self.state.action_events}.get(
+            dataset.dataset_type
+        )
+        id_column = "ACTION_ID" if dataset.dataset_type == "ACTION_INTERACTIONS" else "ITEM_ID"
+        header = fields
+        if ingestion_mode == "PUT" and events is not None:  # only what an event carries
+            header = [name for name in fields if name in (*EVENT_COLUMNS, id_column)]
         writer.writerow(header)
-        if imported and columns:
-            lists = [columns[name].tolist() if name in columns else None for name in header]
-            for row in range(len(next(iter(columns.values())))):
+        columns = self.state.datasets.load(dataset.arn) or {}
+        if columns:
+            origins = self.state.datasets.origins(dataset.arn)
+            wanted = {"BULK": (BULK,), "PUT": (PUT,), "ALL": (BULK, PUT)}[ingestion_mode]
+            rows = np.flatnonzero(np.isin(origins, wanted))
+            lists = [columns[name][rows].tolist() if name in columns else None for name in header]
+            for row in range(len(rows)):
                 writer.writerow(_cell(values[row]) if values is not None else "" for values in lists)
-        if recorded:
-            for event in self.state.events.events(dataset.dataset_group_arn):
+        if events is not None and ingestion_mode in ("PUT", "ALL"):
+            for event in events.events(dataset.dataset_group_arn):
                 if event.item_id is None:
                     continue
                 values = {
                     "USER_ID": event.user_id or event.session_id,
-                    "ITEM_ID": event.item_id,
+                    id_column: event.item_id,
                     "TIMESTAMP": int(event.sent_at),
                     "EVENT_TYPE": event.event_type,
                     "EVENT_VALUE": event.event_value,

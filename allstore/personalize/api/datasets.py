@@ -3,16 +3,17 @@ data a dataset group holds, read from S3 or a local path in the background."""
 
 from __future__ import annotations
 
-import time
+from collections.abc import Callable
 from typing import Any
 
 from allstore.personalize.errors import JobFailed, in_use, invalid_input
 from allstore.personalize.schemas import DATASET_TYPES, parse_schema
-from allstore.personalize.state.datasets import parse_csv, read_csv_text
+from allstore.personalize.state.datasets import BULK, parse_csv, read_csv_text
 from allstore.personalize.state.kinds import (
     Dataset,
     DatasetGroup,
     DatasetImportJob,
+    DatasetUpdate,
     EventTracker,
     Recommender,
     Schema,
@@ -143,8 +144,14 @@ class DatasetsApi:
         return self.state.delete(Dataset, dataset_arn)
 
     def update_dataset(self, dataset_arn: str, schema_arn: str) -> Result:
-        """Replace the dataset's schema; the stored rows must hold every required field of it."""
+        """Replace the dataset's schema (the stored rows must hold every required field of it): the
+        update goes through its statuses in latestDatasetUpdate, and the dataset keeps its schema
+        until the update is ACTIVE."""
         dataset = self.store.active(Dataset, dataset_arn)
+        if self._updating(dataset):
+            raise in_use(f"Dataset {dataset_arn} is already being updated.")
+        if self.state.importing({dataset.arn}):
+            raise in_use(f"Dataset {dataset_arn} has an import job in progress.")
         schema = parse_schema(self.store.usable(Schema, schema_arn).schema)
         schema.check_dataset_type(dataset.dataset_type)
         columns = self.state.datasets.load(dataset.arn) or {}
@@ -157,16 +164,24 @@ class DatasetsApi:
                     f"Schema {schema_arn} requires {missing[0]}, which the dataset's data does not have; "
                     "make the new field nullable."
                 )
-        now = time.time()
-        update = {
-            "schemaArn": schema_arn,
-            "status": ACTIVE,
-            "creationDateTime": now,
-            "lastUpdatedDateTime": now,
-        }
-        self.store.update(Dataset, dataset.arn, schema_arn=schema_arn, latest_dataset_update=update)
-        self.state.metadata.changed()
+        update = DatasetUpdate(schema_arn=schema_arn)
+        self.store.update(Dataset, dataset.arn, latest_dataset_update=update)
+
+        def prepare() -> Callable[[], None]:
+            def apply() -> None:
+                self.store.update(Dataset, dataset.arn, schema_arn=schema_arn)
+                self.state.metadata.changed()
+
+            return apply
+
+        self.state.jobs.update(Dataset, dataset.arn, "latest_dataset_update", update, prepare)
         return {"datasetArn": dataset.arn}
+
+    @staticmethod
+    def _updating(dataset: Dataset) -> bool:
+        return (
+            dataset.latest_dataset_update is not None and dataset.latest_dataset_update.status in IN_PROGRESS
+        )
 
     def create_dataset_import_job(
         self,
@@ -183,6 +198,10 @@ class DatasetsApi:
             raise invalid_input("dataSource.dataLocation is required (s3://bucket/key, file:// or a path).")
         if self.state.importing({dataset.arn}):
             raise in_use(f"Dataset {dataset.arn} already has an import job in progress.")
+        if self._updating(dataset):
+            raise in_use(
+                f"Dataset {dataset.arn} is being updated (UpdateDataset); import after it is ACTIVE."
+            )
         arn = make_arn(DatasetImportJob.kind, job_name)
         self.store.new(
             DatasetImportJob(
@@ -201,10 +220,10 @@ class DatasetsApi:
             columns = parse_csv(read_csv_text(location), schema)
             if not len(next(iter(columns.values()))):
                 raise JobFailed(f"{location} has no rows")
-            if import_mode == "FULL":
-                self.state.datasets.save(dataset.arn, columns)
+            if import_mode == "FULL":  # replaces the bulk rows; PutItems/PutUsers rows stay
+                self.state.datasets.replace_bulk(dataset.arn, columns)
             else:
-                self.state.datasets.append(dataset.arn, columns)
+                self.state.datasets.append(dataset.arn, columns, BULK)
             self.state.metadata.changed()
             if (
                 publish_attribution_metrics_to_s3

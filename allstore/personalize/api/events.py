@@ -12,7 +12,7 @@ from typing import Any
 from allstore.personalize.errors import invalid_input
 from allstore.personalize.schemas import Field, parse_schema
 from allstore.personalize.state.attribution import Interaction
-from allstore.personalize.state.datasets import column
+from allstore.personalize.state.datasets import PUT, column
 from allstore.personalize.state.events import MAX_SENT_AT, MIN_SENT_AT, readable_time
 from allstore.personalize.state.kinds import Dataset, Schema
 from allstore.personalize.state.service_state import ServiceState
@@ -170,7 +170,7 @@ class EventsApi:
             for field in schema.fields:
                 values[field.name].append(self._parse(field, cells.get(field.name, ""), what))
         self.state.datasets.append(
-            dataset.arn, {field.name: column(field, values[field.name]) for field in schema.fields}
+            dataset.arn, {field.name: column(field, values[field.name]) for field in schema.fields}, PUT
         )
         self.state.metadata.changed()
         return {}

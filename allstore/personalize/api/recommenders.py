@@ -13,7 +13,8 @@ GetRecommendations(recommenderArn=...) finds it.
 
 from __future__ import annotations
 
-import time
+import dataclasses
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -31,7 +32,7 @@ from allstore.personalize.recipes.use_cases import (
 from allstore.personalize.recipes.validation import subset
 from allstore.personalize.state.inference import exploration_settings
 from allstore.personalize.state.kinds import Dataset, DatasetGroup, Recommender, RecommenderUpdate
-from allstore.personalize.state.models import bundle
+from allstore.personalize.state.models import ModelBundle, bundle
 from allstore.personalize.state.resources import make_arn
 from allstore.personalize.state.service_state import ServiceState
 from allstore.workshop.statuses import (
@@ -48,6 +49,7 @@ from allstore.workshop.statuses import (
 
 Result = dict[str, Any]
 REQUIRED_INTERACTION_COLUMNS = ("USER_ID", "ITEM_ID", "TIMESTAMP", "EVENT_TYPE")
+DEFAULT_MIN_REQUESTS_PER_SECOND = 1  # recommenderConfig.minRecommendationRequestsPerSecond (min 1)
 
 
 def use_case_of(recipe_arn: str) -> UseCase:
@@ -105,7 +107,13 @@ class RecommendersApi:
         return {"recommenderArn": arn}
 
     def _train(self, arn: str) -> None:
-        recommender = self.store.get(Recommender, arn)
+        model, metrics = self._fit(self.store.get(Recommender, arn))
+        self.state.models.save(arn, model)
+        self.store.update(Recommender, arn, model_metrics=metrics)
+
+    def _fit(self, recommender: Recommender) -> tuple[ModelBundle, dict[str, float]]:
+        """A model of the recommender's use case on the dataset group's data now (with its
+        configuration's training columns), and its metrics."""
         use_case = use_case_of(recommender.recipe_arn)
         group_arn = recommender.dataset_group_arn
         events_seq = self.state.events.last_seq(group_arn)
@@ -115,10 +123,7 @@ class RecommendersApi:
         model = use_case.recipe.fit(data, hyperparameters)
         metrics = solution_metrics(use_case.recipe, data, hyperparameters)
         # Histories of every event type, so the automatic filter sees purchases a View model skipped.
-        self.state.models.save(
-            arn, bundle(model, use_case.name, use_case.recipe_type, everything, events_seq)
-        )
-        self.store.update(Recommender, arn, model_metrics=metrics)
+        return bundle(model, use_case.name, use_case.recipe_type, everything, events_seq), metrics
 
     def describe_recommender(self, recommender_arn: str) -> Result:
         return {"recommender": self.store.get(Recommender, recommender_arn).wire()}
@@ -138,7 +143,10 @@ class RecommendersApi:
         )
 
     def update_recommender(self, recommender_arn: str, recommender_config: dict[str, Any]) -> Result:
-        """The new configuration applies when the update is ACTIVE; the recommender serves meanwhile."""
+        """The new configuration applies when the update is ACTIVE; the recommender serves with the
+        old one meanwhile. A change of the columns used in training (trainingDataConfig) retrains
+        the recommender's model in full first, as the service does; other changes (exploration,
+        metadata, minRecommendationRequestsPerSecond) need no training."""
         recommender = self.store.active(Recommender, recommender_arn)
         current = recommender.latest_recommender_update
         if current is not None and current.status in IN_PROGRESS:
@@ -146,27 +154,27 @@ class RecommendersApi:
         config = _checked_config(
             {**recommender.recommender_config, **recommender_config}, use_case_of(recommender.recipe_arn)
         )
-        now = time.time()
-        update = RecommenderUpdate(
-            recommender_config=config,
-            status=CREATE_PENDING,
-            creation_date_time=now,
-            last_updated_date_time=now,
-        )
+        retrain = _training_columns(config) != _training_columns(recommender.recommender_config)
+        update = RecommenderUpdate(recommender_config=config)
         self.store.update(Recommender, recommender_arn, latest_recommender_update=update)
 
-        def apply() -> None:
-            self.store.update(
-                Recommender, recommender_arn, latest_recommender_update=update.finished(CREATE_IN_PROGRESS)
-            )
-            self.store.update(
-                Recommender,
-                recommender_arn,
-                recommender_config=config,
-                latest_recommender_update=update.finished(ACTIVE),
+        def prepare() -> Callable[[], None]:
+            trained = (
+                self._fit(dataclasses.replace(recommender, recommender_config=config)) if retrain else None
             )
 
-        self.state.jobs.run(apply)
+            def apply() -> None:
+                changes: dict[str, Any] = {"recommender_config": config}
+                if trained is not None:
+                    self.state.models.save(recommender_arn, trained[0])
+                    changes["model_metrics"] = trained[1]
+                self.store.update(Recommender, recommender_arn, **changes)
+
+            return apply
+
+        self.state.jobs.update(
+            Recommender, recommender_arn, "latest_recommender_update", update, prepare, long=retrain
+        )
         return {"recommenderArn": recommender_arn}
 
     def stop_recommender(self, recommender_arn: str) -> Result:
@@ -196,6 +204,12 @@ class RecommendersApi:
         return self.state.delete(Recommender, recommender_arn)
 
 
+def _training_columns(config: dict[str, Any]) -> dict[str, list[str]]:
+    """The columns a configuration leaves out of training, by dataset type, in a comparable form."""
+    excluded = (config.get("trainingDataConfig") or {}).get("excludedDatasetColumns") or {}
+    return {key.upper(): sorted(columns) for key, columns in excluded.items() if columns}
+
+
 def _checked_config(config: dict[str, Any], use_case: UseCase) -> dict[str, Any]:
     """recommenderConfig as the service checks it beyond botocore's shape: exploration only for the
     personalized use cases (Recommended for you, Top picks for you), which explore new items."""
@@ -214,7 +228,8 @@ def _checked_config(config: dict[str, Any], use_case: UseCase) -> dict[str, Any]
             raise invalid_input(
                 f"excludedDatasetColumns cannot leave out {sorted(required)[0]}: training needs it."
             )
-    return config
+    # the documented default, shown as the service shows it (it provisions that much, and bills it)
+    return {"minRecommendationRequestsPerSecond": DEFAULT_MIN_REQUESTS_PER_SECOND, **config}
 
 
 def _training_data(data: TrainingData, use_case: UseCase, excluded: dict[str, list[str]]) -> TrainingData:

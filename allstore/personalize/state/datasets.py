@@ -1,8 +1,8 @@
 """Imported dataset rows: reading CSV from S3 or a local path, typing it, storing it compactly.
 
 Each dataset's rows live in one `.npz` file of typed columns (strings as fixed-width unicode, numbers
-as int64/float64 with NaN for null), written to a temporary file and renamed, so a reader never sees
-half an import and loading never unpickles anything.
+as int64/float64 with NaN for null) and each row's origin (BULK or PUT), written to a temporary file
+and renamed, so a reader never sees half an import and loading never unpickles anything.
 """
 
 from __future__ import annotations
@@ -22,6 +22,8 @@ from allstore.personalize.state.objects import read_texts
 from allstore.state_dir import arn_filename, atomic_file
 
 Columns = dict[str, np.ndarray]
+BULK, PUT = "BULK", "PUT"  # a row's origin: a dataset import job, or PutItems/PutUsers/PutActions
+_ORIGIN = "@origin"  # the origins' name in the .npz: not an Avro field name, so never a column
 
 
 def read_csv_text(location: str) -> Iterator[str]:
@@ -103,41 +105,75 @@ def rows_by_id(columns: Columns | None, id_field: str) -> dict[str, dict[str, An
 
 
 class DatasetStore:
-    """The rows of every dataset, one file each, under `<state>/datasets/`."""
+    """The rows of every dataset, one file each, under `<state>/datasets/`, with each row's origin:
+    BULK (a dataset import job) or PUT (PutItems, PutUsers, PutActions), which dataset export jobs'
+    ingestionMode chooses between and a FULL import keeps apart (it replaces only the bulk rows)."""
 
     def __init__(self, root: Path) -> None:
         self.root = root
         self.root.mkdir(parents=True, exist_ok=True)
         self._lock = threading.Lock()
         self._write_lock = threading.Lock()  # one read-modify-write at a time
-        self._cache: dict[str, Columns] = {}
+        self._cache: dict[str, tuple[Columns, np.ndarray]] = {}
 
     def _path(self, dataset_arn: str) -> Path:
         return self.root / arn_filename(dataset_arn, ".npz")
 
-    def load(self, dataset_arn: str) -> Columns | None:
+    def _load(self, dataset_arn: str) -> tuple[Columns, np.ndarray] | None:
         with self._lock:
             if dataset_arn not in self._cache:
                 path = self._path(dataset_arn)
                 if not path.exists():
                     return None
                 with np.load(path, allow_pickle=False) as archive:
-                    self._cache[dataset_arn] = {name: archive[name] for name in archive.files}
+                    columns = {name: archive[name] for name in archive.files if name != _ORIGIN}
+                    rows = len(next(iter(columns.values()))) if columns else 0
+                    # files written before origins were recorded hold imported rows
+                    origins = archive[_ORIGIN] if _ORIGIN in archive.files else np.full(rows, BULK)
+                self._cache[dataset_arn] = (columns, origins)
             return self._cache[dataset_arn]
 
-    def save(self, dataset_arn: str, columns: Mapping[str, np.ndarray]) -> None:
-        with self._write_lock:
-            self._save(dataset_arn, columns)
+    def load(self, dataset_arn: str) -> Columns | None:
+        loaded = self._load(dataset_arn)
+        return loaded[0] if loaded else None
 
-    def _save(self, dataset_arn: str, columns: Mapping[str, np.ndarray]) -> None:
+    def origins(self, dataset_arn: str) -> np.ndarray:
+        """Each row's origin, BULK or PUT, in row order (empty when the dataset has no rows)."""
+        loaded = self._load(dataset_arn)
+        return loaded[1] if loaded else np.array([], dtype=str)
+
+    def save(self, dataset_arn: str, columns: Mapping[str, np.ndarray], origins: np.ndarray) -> None:
+        """Replace every row (e.g. without a deleted user's): `origins` gives each row's origin."""
+        with self._write_lock:
+            self._save(dataset_arn, columns, origins)
+
+    def _save(self, dataset_arn: str, columns: Mapping[str, np.ndarray], origins: np.ndarray) -> None:
         with atomic_file(self._path(dataset_arn)) as file:
-            np.savez_compressed(file, **columns)
+            np.savez_compressed(file, **columns, **{_ORIGIN: origins})
         with self._lock:
-            self._cache[dataset_arn] = dict(columns)
+            self._cache[dataset_arn] = (dict(columns), origins)
 
-    def append(self, dataset_arn: str, columns: Columns) -> None:
+    def append(self, dataset_arn: str, columns: Columns, origin: str) -> None:
+        """Add rows of one origin after the stored ones (later Items/Users rows win)."""
         with self._write_lock:
-            self._save(dataset_arn, concatenate(self.load(dataset_arn), columns))
+            old = self._load(dataset_arn)
+            added = np.full(len(next(iter(columns.values()))), origin)
+            if old is None or not old[0]:
+                self._save(dataset_arn, columns, added)
+            else:
+                self._save(dataset_arn, concatenate(old[0], columns), np.concatenate([old[1], added]))
+
+    def replace_bulk(self, dataset_arn: str, columns: Columns) -> None:
+        """A FULL import: the imported rows replace the bulk ones; rows added with PutItems, PutUsers
+        or PutActions stay (before the new rows, which win for the same id), as the service keeps them."""
+        with self._write_lock:
+            old = self._load(dataset_arn)
+            added = np.full(len(next(iter(columns.values()))), BULK)
+            if old is None or not old[0] or not (kept := old[1] == PUT).any():
+                self._save(dataset_arn, columns, added)
+                return
+            put_rows = {name: column[kept] for name, column in old[0].items()}
+            self._save(dataset_arn, concatenate(put_rows, columns), np.concatenate([old[1][kept], added]))
 
     def delete(self, dataset_arn: str) -> None:
         with self._lock:

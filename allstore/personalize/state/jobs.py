@@ -2,7 +2,7 @@
 quick transitions and deletions never queue behind them. A job that raises fails its resource.
 
 Every resource stays in each transitional status (CREATE PENDING, CREATE IN_PROGRESS, DELETE
-PENDING, DELETE IN_PROGRESS) for at least ALLSTORE_PERSONALIZE_TRANSITION_SECONDS (default 0.25 s),
+PENDING, DELETE IN_PROGRESS, and its latest update's CREATE PENDING and CREATE IN_PROGRESS) for at least ALLSTORE_PERSONALIZE_TRANSITION_SECONDS (default 0.25 s),
 so code that does not wait for ACTIVE fails locally as it would on AWS, and notebooks stay fast.
 Automatic training counts in hours of ALLSTORE_PERSONALIZE_HOUR_SECONDS (default 3600: the real
 clock), so tests can run a 1-day schedule in a second without sleeping a day."""
@@ -19,6 +19,7 @@ from concurrent.futures import ThreadPoolExecutor
 from botocore.exceptions import ClientError
 
 from allstore.personalize.errors import JobFailed
+from allstore.personalize.state.kinds import UpdateSummary
 from allstore.personalize.state.resources import Resource, ResourceStore
 from allstore.workshop.statuses import (
     ACTIVE,
@@ -122,6 +123,36 @@ class Jobs:
                 self._stopped(kind, arn, CREATE_FAILED, failure_reason=failure_reason(kind.label, arn, error))
                 return
             self._stopped(kind, arn, ACTIVE)
+
+        self.run(run, long)
+
+    def update(
+        self,
+        kind: type[Resource],
+        arn: str,
+        member: str,
+        summary: UpdateSummary,
+        prepare: Callable[[], Callable[[], None]],
+        long: bool = False,
+    ) -> None:
+        """A resource's latest update (its field `member`, already set to `summary`) CREATE PENDING →
+        CREATE IN_PROGRESS → ACTIVE, each for at least the transition time, or CREATE FAILED with the
+        error as failureReason. `prepare` does the work while IN_PROGRESS (e.g. a retraining) and
+        returns what applies the change, called as the update turns ACTIVE: the resource keeps
+        serving its previous configuration until then, as the service's does."""
+
+        def run() -> None:
+            time.sleep(self.pause)
+            self.resources.update(kind, arn, **{member: summary.finished(CREATE_IN_PROGRESS)})
+            started = time.monotonic()
+            try:
+                apply = prepare()
+                time.sleep(max(0.0, self.pause - (time.monotonic() - started)))
+                apply()
+                self.resources.update(kind, arn, **{member: summary.finished(ACTIVE)})
+            except Exception as error:
+                failed = summary.failed(failure_reason(kind.label, arn, error))
+                self.resources.update(kind, arn, **{member: failed})
 
         self.run(run, long)
 

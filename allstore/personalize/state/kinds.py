@@ -6,10 +6,36 @@ from __future__ import annotations
 
 import dataclasses
 import time
-from typing import Any
+from typing import Any, Self
 
 from allstore.personalize.state.resources import INTERNAL, NESTED, Resource, Shaped
-from allstore.workshop.statuses import CREATE_FAILED
+from allstore.workshop.statuses import CREATE_FAILED, CREATE_PENDING
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class UpdateSummary(Shaped):
+    """A resource's latest update (latestCampaignUpdate, latestDatasetUpdate, ...): its status,
+    CREATE PENDING > CREATE IN_PROGRESS > ACTIVE -or- CREATE FAILED, and its times."""
+
+    status: str = CREATE_PENDING
+    failure_reason: str | None = None
+    creation_date_time: float = dataclasses.field(default_factory=time.time)
+    last_updated_date_time: float = dataclasses.field(default_factory=time.time)
+
+    def finished(self, status: str, failure_reason: str | None = None) -> Self:
+        return dataclasses.replace(
+            self, status=status, failure_reason=failure_reason, last_updated_date_time=time.time()
+        )
+
+    def failed(self, reason: str) -> Self:
+        return self.finished(CREATE_FAILED, reason)
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class DatasetUpdate(UpdateSummary):
+    """UpdateDataset's schema change: the dataset keeps its schema until this is ACTIVE."""
+
+    schema_arn: str
 
 
 @dataclasses.dataclass(frozen=True, kw_only=True)
@@ -45,7 +71,9 @@ class Dataset(Resource):
     dataset_group_arn: str
     dataset_type: str  # INTERACTIONS, ITEMS, USERS, ACTIONS or ACTION_INTERACTIONS
     schema_arn: str
-    latest_dataset_update: dict[str, Any] | None = None  # UpdateDataset's schema change
+    latest_dataset_update: DatasetUpdate | None = dataclasses.field(
+        default=None, metadata={NESTED: DatasetUpdate}
+    )
 
 
 @dataclasses.dataclass(frozen=True, kw_only=True)
@@ -133,24 +161,12 @@ class SolutionVersion(Resource):
 
 
 @dataclasses.dataclass(frozen=True, kw_only=True)
-class CampaignUpdate(Shaped):
+class CampaignUpdate(UpdateSummary):
     """A campaign's latest update: the deployment it is switching to, and how that went."""
 
     solution_version_arn: str
     min_provisioned_tps: int
     campaign_config: dict[str, Any]
-    status: str
-    failure_reason: str | None = None
-    creation_date_time: float
-    last_updated_date_time: float
-
-    def finished(self, status: str, failure_reason: str | None = None) -> CampaignUpdate:
-        return dataclasses.replace(
-            self, status=status, failure_reason=failure_reason, last_updated_date_time=time.time()
-        )
-
-    def failed(self, reason: str) -> CampaignUpdate:
-        return self.finished(CREATE_FAILED, reason)
 
 
 @dataclasses.dataclass(frozen=True, kw_only=True)
@@ -224,19 +240,10 @@ class BatchSegmentJob(Resource):
 
 
 @dataclasses.dataclass(frozen=True, kw_only=True)
-class RecommenderUpdate(Shaped):
+class RecommenderUpdate(UpdateSummary):
     """A recommender's latest UpdateRecommender: the configuration it is switching to."""
 
     recommender_config: dict[str, Any]
-    status: str
-    failure_reason: str | None = None
-    creation_date_time: float
-    last_updated_date_time: float
-
-    def finished(self, status: str, failure_reason: str | None = None) -> RecommenderUpdate:
-        return dataclasses.replace(
-            self, status=status, failure_reason=failure_reason, last_updated_date_time=time.time()
-        )
 
 
 @dataclasses.dataclass(frozen=True, kw_only=True)

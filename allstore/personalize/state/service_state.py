@@ -99,7 +99,11 @@ class ServiceState:
             doomed = np.isin(columns["USER_ID"], list(user_ids))
             if doomed.any():
                 found.update(columns["USER_ID"][doomed].tolist())
-                self.datasets.save(dataset.arn, {name: column[~doomed] for name, column in columns.items()})
+                self.datasets.save(
+                    dataset.arn,
+                    {name: column[~doomed] for name, column in columns.items()},
+                    self.datasets.origins(dataset.arn)[~doomed],
+                )
         found.update(event.user_id for event in self.events.events(group_arn) if event.user_id in user_ids)
         found.update(
             event.user_id for event in self.action_events.events(group_arn) if event.user_id in user_ids
@@ -231,6 +235,9 @@ class ServiceState:
                     campaign.arn,
                     latest_campaign_update=update.failed(INTERRUPTED),
                 )
+        for dataset in store.select(Dataset):  # an UpdateDataset cut off keeps the old schema
+            if (update := dataset.latest_dataset_update) is not None and update.status in IN_PROGRESS:
+                store.update(Dataset, dataset.arn, latest_dataset_update=update.failed(INTERRUPTED))
         self._recover_recommenders()
         for kind in reversed(KINDS):
             for resource in store.select(kind, lambda resource: being_deleted(resource.status)):

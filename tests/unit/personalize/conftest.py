@@ -154,6 +154,18 @@ def make_clients(server: PersonalizeServer) -> Clients:
     )
 
 
+def unvalidated(clients: Clients, service: str = "personalize"):
+    """A client that sends what botocore's own parameter validation would stop, so the service's
+    validation is what a test sees."""
+    return boto3.client(
+        service,
+        endpoint_url=clients.url,
+        config=Config(parameter_validation=False, retries={"max_attempts": 1}),
+        aws_access_key_id=clients.credentials.access_key_id,
+        aws_secret_access_key=clients.credentials.secret_access_key,
+    )
+
+
 @pytest.fixture(autouse=True)
 def instant_transitions(monkeypatch: pytest.MonkeyPatch) -> None:
     """No pause in the transitional statuses (0.25 s each by default), so the suite stays quick;

@@ -14,12 +14,16 @@ import boto3
 import pytest
 
 from allstore.personalize import recipes
+from allstore.personalize.server import PersonalizeServer
+from allstore.personalize.state.jobs import TRANSITION_VARIABLE
 from tests.unit.personalize.conftest import (
     INTERACTIONS_SCHEMA,
     ITEMS_SCHEMA,
     Clients,
     Store,
     deploy,
+    make_clients,
+    unvalidated,
     wait_for,
 )
 from tests.unit.personalize.test_workshop import put_clicks
@@ -81,6 +85,7 @@ def test_update_dataset_and_solution(clients: Clients, store: Store) -> None:
     }
     wider_arn = p.create_schema(name="items-wider", schema=json.dumps(wider))["schemaArn"]
     p.update_dataset(datasetArn=shop.items_arn, schemaArn=wider_arn)
+    wait_for(lambda: p.describe_dataset(datasetArn=shop.items_arn)["dataset"]["latestDatasetUpdate"])
     dataset = p.describe_dataset(datasetArn=shop.items_arn)["dataset"]
     assert dataset["schemaArn"] == wider_arn and dataset["latestDatasetUpdate"]["schemaArn"] == wider_arn
     strict = {**ITEMS_SCHEMA, "fields": [*ITEMS_SCHEMA["fields"], {"name": "COLOUR", "type": "string"}]}
@@ -101,6 +106,69 @@ def test_update_dataset_and_solution(clients: Clients, store: Store) -> None:
     assert solution["latestSolutionUpdate"]["solutionUpdateConfig"]["autoTrainingConfig"] == {
         "schedulingExpression": "rate(7 days)"
     }
+
+
+def test_update_dataset_goes_through_the_update_statuses(state_dir, monkeypatch) -> None:
+    """UpdateDataset is not instant: latestDatasetUpdate is CREATE PENDING, then CREATE IN_PROGRESS
+    (the statuses the API reference gives every update summary), then ACTIVE, each for the transition
+    time; the dataset keeps its old schema meanwhile, and a second update or an import is refused."""
+    monkeypatch.setenv(TRANSITION_VARIABLE, "0.3")
+    server = PersonalizeServer(state_dir, port=0)
+    server.start()
+    try:
+        p = make_clients(server).personalize
+        group = p.create_dataset_group(name="updating")["datasetGroupArn"]
+        wait_for(lambda: p.describe_dataset_group(datasetGroupArn=group)["datasetGroup"])
+        old = p.create_schema(name="items", schema=json.dumps(ITEMS_SCHEMA))["schemaArn"]
+        dataset = p.create_dataset(name="items", schemaArn=old, datasetGroupArn=group, datasetType="Items")[
+            "datasetArn"
+        ]
+        wait_for(lambda: p.describe_dataset(datasetArn=dataset)["dataset"])
+        wider = {
+            **ITEMS_SCHEMA,
+            "fields": [*ITEMS_SCHEMA["fields"], {"name": "BRAND", "type": ["null", "string"]}],
+        }
+        new = p.create_schema(name="items-wider", schema=json.dumps(wider))["schemaArn"]
+        p.update_dataset(datasetArn=dataset, schemaArn=new)
+        described = p.describe_dataset(datasetArn=dataset)["dataset"]
+        assert described["latestDatasetUpdate"]["status"] == "CREATE PENDING"
+        assert described["schemaArn"] == old and described["latestDatasetUpdate"]["schemaArn"] == new
+        with pytest.raises(p.exceptions.ResourceInUseException):
+            p.update_dataset(datasetArn=dataset, schemaArn=new)
+        with pytest.raises(p.exceptions.ResourceInUseException):
+            p.create_dataset_import_job(
+                jobName="meanwhile",
+                datasetArn=dataset,
+                dataSource={"dataLocation": "/nowhere.csv"},
+                roleArn=ROLE,
+            )
+        seen = [described["latestDatasetUpdate"]["status"]]
+        while seen[-1] != "ACTIVE":
+            time.sleep(0.05)
+            described = p.describe_dataset(datasetArn=dataset)["dataset"]
+            if described["latestDatasetUpdate"]["status"] != seen[-1]:
+                seen.append(described["latestDatasetUpdate"]["status"])
+                assert described["schemaArn"] == (new if seen[-1] == "ACTIVE" else old)
+        assert seen == ["CREATE PENDING", "CREATE IN_PROGRESS", "ACTIVE"]
+    finally:
+        server.stop()
+
+
+def test_min_provisioned_tps_is_validated_and_shown(clients: Clients, store: Store) -> None:
+    """minProvisionedTPS (the campaign's minimum requests per second): at least 1, 1 by default,
+    shown by DescribeCampaign and in latestCampaignUpdate, as the service does."""
+    shop = deploy(clients, store, campaign=False)
+    p, unchecked = clients.personalize, unvalidated(clients)  # the service checks, not botocore
+    with pytest.raises(p.exceptions.InvalidInputException, match="minProvisionedTPS"):
+        unchecked.create_campaign(name="none", solutionVersionArn=shop.version_arn, minProvisionedTPS=0)
+    arn = p.create_campaign(name="default", solutionVersionArn=shop.version_arn)["campaignArn"]
+    assert wait_for(lambda: p.describe_campaign(campaignArn=arn)["campaign"])["minProvisionedTPS"] == 1
+    with pytest.raises(p.exceptions.InvalidInputException, match="minProvisionedTPS"):
+        unchecked.update_campaign(campaignArn=arn, minProvisionedTPS=0)
+    p.update_campaign(campaignArn=arn, minProvisionedTPS=4)
+    update = wait_for(lambda: p.describe_campaign(campaignArn=arn)["campaign"]["latestCampaignUpdate"])
+    assert update["minProvisionedTPS"] == 4
+    assert p.describe_campaign(campaignArn=arn)["campaign"]["minProvisionedTPS"] == 4
 
 
 def test_stop_solution_version_creation(clients: Clients, store: Store, monkeypatch) -> None:
@@ -191,6 +259,49 @@ def test_export_and_delete_a_users_data(clients: Clients, store: Store, s3) -> N
     assert "user-1" not in {row["USER_ID"] for row in users}
     listed = p.list_data_deletion_jobs(datasetGroupArn=shop.group_arn)["dataDeletionJobs"]
     assert [entry["status"] for entry in listed] == ["COMPLETED"]
+
+
+def test_item_and_user_exports_tell_bulk_rows_from_put_rows(clients: Clients, store: Store, s3) -> None:
+    """Every dataset type records where each row came from: BULK exports the imported rows, PUT the
+    PutItems / PutUsers rows, ALL both; a FULL import replaces only the bulk rows (PUT rows stay)."""
+    shop = deploy(clients, store, campaign=False)
+    p, events = clients.personalize, clients.events
+    events.put_items(
+        datasetArn=shop.items_arn,
+        items=[{"itemId": "new-item", "properties": json.dumps({"categoryL1": "kayaks", "price": 120})}],
+    )
+    events.put_users(
+        datasetArn=shop.users_arn, users=[{"userId": "new-user", "properties": '{"segment": "gold"}'}]
+    )
+    for dataset_arn, column, imported, added in (
+        (shop.items_arn, "ITEM_ID", set(store.item_category), "new-item"),
+        (shop.users_arn, "USER_ID", set(store.user_category), "new-user"),
+    ):
+        name = column.split("_")[0].lower()
+        assert {row[column] for row in _export(clients, s3, dataset_arn, f"{name}-bulk", "BULK")} == imported
+        put = _export(clients, s3, dataset_arn, f"{name}-put", "PUT")
+        assert [row[column] for row in put] == [added]
+        every = _export(clients, s3, dataset_arn, f"{name}-all", "ALL")
+        assert {row[column] for row in every} == imported | {added} and len(every) == len(imported) + 1
+    assert _export(clients, s3, shop.items_arn, "item-put-row", "PUT")[0]["CATEGORY_L1"] == "kayaks"
+
+    one_item = store.items_csv.with_name("one-item.csv")
+    one_item.write_text("ITEM_ID,CATEGORY_L1,PRICE\nitem-0-0,outdoors,9.5\n")
+    job_arn = p.create_dataset_import_job(
+        jobName="replace-items",
+        datasetArn=shop.items_arn,
+        dataSource={"dataLocation": str(one_item)},
+        roleArn=ROLE,
+        importMode="FULL",
+    )["datasetImportJobArn"]
+    job = wait_for(lambda: p.describe_dataset_import_job(datasetImportJobArn=job_arn)["datasetImportJob"])
+    assert job["status"] == "ACTIVE", job
+    assert [row["ITEM_ID"] for row in _export(clients, s3, shop.items_arn, "after-full", "BULK")] == [
+        "item-0-0"
+    ]
+    assert [row["ITEM_ID"] for row in _export(clients, s3, shop.items_arn, "after-full-put", "PUT")] == [
+        "new-item"
+    ]
 
 
 def test_metric_attribution_publishes_to_cloudwatch_and_s3(

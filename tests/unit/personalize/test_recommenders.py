@@ -8,6 +8,7 @@ from __future__ import annotations
 import csv
 import itertools
 import json
+import threading
 import time
 from collections import Counter
 from pathlib import Path
@@ -16,8 +17,9 @@ import numpy as np
 import pytest
 
 from allstore.data import synthetic
+from allstore.personalize.recipes.use_cases import USE_CASES
 
-from .conftest import INTERACTIONS_SCHEMA, Clients, wait_for
+from .conftest import INTERACTIONS_SCHEMA, Clients, unvalidated, wait_for
 
 # The domains' interactions schema: USER_ID, ITEM_ID, EVENT_TYPE, TIMESTAMP.
 DOMAIN_INTERACTIONS = {
@@ -474,3 +476,63 @@ def test_training_data_config_leaves_out_the_excluded_columns_and_keeps_the_requ
         _checked_config({"itemExplorationConfig": {"explorationWeight": "2"}}, top_picks)
     with pytest.raises(ServiceError, match="personalized use cases"):
         _checked_config({"itemExplorationConfig": {"explorationWeight": "0.5"}}, popular)
+
+
+def test_update_recommender_retrains_when_the_training_columns_change(
+    clients: Clients, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+):
+    """A new trainingDataConfig retrains the use case's model in full before the update is ACTIVE
+    (the recommender serves with its old configuration meanwhile); other changes, or the same
+    columns again, train nothing."""
+    p, runtime = clients.personalize, clients.runtime
+    data = write_store(tmp_path, ("View", "Purchase"), ["ITEM_ID", "PRICE", "CATEGORY_L1"])
+    group_arn = domain_group(p, "retrain", "ECOMMERCE", data, ECOMMERCE_ITEMS)
+    use_case = "aws-ecomm-popular-items-by-views"
+    arn = create_recommenders(p, group_arn, [use_case])[use_case]
+    # minRecommendationRequestsPerSecond: the documented default shown, the model's minimum of 1
+    config = p.describe_recommender(recommenderArn=arn)["recommender"]["recommenderConfig"]
+    assert config["minRecommendationRequestsPerSecond"] == 1
+    with pytest.raises(p.exceptions.InvalidInputException, match="minRecommendationRequestsPerSecond"):
+        unvalidated(clients).update_recommender(
+            recommenderArn=arn, recommenderConfig={"minRecommendationRequestsPerSecond": 0}
+        )
+    recipe = USE_CASES[use_case].recipe
+    fit, fits, release = recipe.fit, [], threading.Event()
+
+    def held_fit(*args, **kwargs):
+        fits.append(args[0])
+        release.wait(20)
+        return fit(*args, **kwargs)
+
+    monkeypatch.setattr(recipe, "fit", held_fit)
+
+    def latest_update() -> dict:
+        return p.describe_recommender(recommenderArn=arn)["recommender"]["latestRecommenderUpdate"]
+
+    p.update_recommender(recommenderArn=arn, recommenderConfig={"minRecommendationRequestsPerSecond": 2})
+    wait_for(latest_update, until=("ACTIVE",))
+    assert fits == []
+
+    excluded = {"trainingDataConfig": {"excludedDatasetColumns": {"ITEMS": ["CATEGORY_L1"]}}}
+    p.update_recommender(recommenderArn=arn, recommenderConfig=excluded)
+    wait_for(latest_update, until=("CREATE IN_PROGRESS",))
+    deadline = time.monotonic() + 10
+    while not fits:
+        assert time.monotonic() < deadline, "UpdateRecommender did not retrain"
+        time.sleep(0.02)
+    assert all("CATEGORY_L1" not in row for row in fits[0].item_metadata.values())
+    during = p.describe_recommender(recommenderArn=arn)["recommender"]
+    assert during["status"] == "ACTIVE" and "trainingDataConfig" not in during["recommenderConfig"]
+    assert runtime.get_recommendations(recommenderArn=arn, userId=data["users"][0])["itemList"]
+    with pytest.raises(p.exceptions.ResourceInUseException):
+        p.update_recommender(recommenderArn=arn, recommenderConfig=excluded)
+    release.set()
+    assert wait_for(latest_update, until=("ACTIVE", "CREATE FAILED"), timeout=60)["status"] == "ACTIVE"
+    after = p.describe_recommender(recommenderArn=arn)["recommender"]
+    assert after["recommenderConfig"]["trainingDataConfig"] == excluded["trainingDataConfig"]
+    assert after["recommenderConfig"]["minRecommendationRequestsPerSecond"] == 2
+    trained = len(fits)  # the model, and the metrics' own fit
+
+    p.update_recommender(recommenderArn=arn, recommenderConfig=excluded)  # the same columns
+    wait_for(latest_update, until=("ACTIVE",))
+    assert len(fits) == trained
