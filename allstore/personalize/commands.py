@@ -76,6 +76,14 @@ def evaluate(
             "leave-one-out, the service's 5,10,25 otherwise).",
         ),
     ] = None,
+    tune: Annotated[
+        float | None,
+        typer.Option(
+            min=1,
+            help="Search each recipe's hyperparameters for this many seconds on a validation split of "
+            "the training part (no test target in it) before it is evaluated.",
+        ),
+    ] = None,
     seeds: Annotated[
         int,
         typer.Option(
@@ -197,6 +205,7 @@ def evaluate(
             external=external,
             ks=ks,
             cutoff=when if protocol == "temporal" else None,
+            tune_seconds=tune,
         )
     except ValueError as error:
         typer.echo(f"Error: {error}", err=True)
@@ -301,6 +310,9 @@ class Comparison:
                         )
 
 
+STAGES = ("training", "scoring")
+
+
 def compare(
     data: TrainingData,
     recipes: Sequence[Recipe],
@@ -310,48 +322,45 @@ def compare(
     external: Mapping[str, PerUser] | None = None,
     ks: Sequence[int] | None = None,
     cutoff: float | int | None = None,
+    baselines: bool = True,
+    hyperparameters: Mapping[str, Mapping[str, str]] | None = None,
+    tune_seconds: float | None = None,
 ) -> Comparison:
-    """One result row per recipe and per baseline, all through the same protocol and splits, plus
-    one per `external` ranking already scored on the same split (batch-inference output)."""
+    """One result row per recipe and per baseline (unless `baselines` is off), all through the same
+    protocol and splits, plus one per `external` ranking already scored on the same split
+    (batch-inference output). `hyperparameters` (by row name) override a model's defaults;
+    `tune_seconds` searches each recipe's other hyperparameters on a validation split first."""
     # Imported here: the models (and `implicit`) take seconds to import, and every other
     # `allstore` command would pay for them at start-up.
-    from allstore.personalize.evaluation import evaluate_per_user
     from allstore.personalize.recipes.baselines import BASELINES, ActiveUsers
     from allstore.personalize.recipes.popularity import PopularityCount
 
     named = [(model_name(recipe), recipe) for recipe in recipes]
-    if any(recipe.recipe_type != "USER_SEGMENTATION" for recipe in recipes):
+    if baselines and any(recipe.recipe_type != "USER_SEGMENTATION" for recipe in recipes):
         if "popularity" not in dict(named):
             named.append(("popularity", PopularityCount()))
         named += [(baseline.name, baseline) for baseline in BASELINES]
     for kind in dict.fromkeys(
-        recipe.segment_queries for recipe in recipes if recipe.recipe_type == "USER_SEGMENTATION"
+        recipe.segment_queries
+        for recipe in recipes
+        if baselines and recipe.recipe_type == "USER_SEGMENTATION"
     ):
         baseline = ActiveUsers(kind)
         named.append((baseline.name, baseline))
     rows, per_user = [], {}
     with Progress(
         *Progress.get_default_columns(),
-        TextColumn("{task.fields[model]}"),
+        TextColumn("{task.fields[stage]}"),
         console=Console(stderr=True),
         transient=True,
         disable=not progress,
     ) as bar:
-        task = bar.add_task("evaluating", total=len(named) * len(seeds), model="")
         for name, model in named:
-            runs = []
-            for seed in seeds:
-                bar.update(task, model=f"{name} (seed {seed})" if len(seeds) > 1 else name)
-                try:
-                    runs.append(
-                        evaluate_per_user(
-                            model, data, model.default_hyperparameters, protocol, seed, ks=ks, cutoff=cutoff
-                        )
-                    )
-                except ValueError as error:
-                    raise ValueError(f"cannot evaluate {name}: {error}") from error
-                bar.advance(task)
-            rows.append(_row(name, runs))
+            fixed = dict((hyperparameters or {}).get(name, {}))
+            runs, row = _evaluate_model(
+                bar, name, model, data, protocol, seeds, ks, cutoff, fixed, tune_seconds
+            )
+            rows.append(row)
             if runs[0].per_user is not None:
                 per_user[name] = [(seed, run.per_user) for seed, run in zip(seeds, runs, strict=True)]
     for name, scored in (external or {}).items():
@@ -361,6 +370,54 @@ def compare(
     _add_comparisons(rows, per_user)
     evaluated = {sum(len(run.users) for _, run in runs) for runs in per_user.values()}
     return Comparison(rows, per_user, evaluated.pop() if len(evaluated) == 1 else None)
+
+
+def _evaluate_model(
+    bar: Progress,
+    name: str,
+    model: Recipe,
+    data: TrainingData,
+    protocol: Protocol,
+    seeds: Sequence[int],
+    ks: Sequence[int] | None,
+    cutoff: float | int | None,
+    fixed: Mapping[str, str],
+    tune_seconds: float | None,
+) -> tuple[list[Run], dict]:
+    """One model's runs (one per seed) and its row, with a progress bar that moves per stage."""
+    from allstore.personalize.evaluation import evaluate_per_user, protocol_split
+    from allstore.personalize.evaluation_tuning import tune
+
+    tuning = bool(tune_seconds) and bool(getattr(model, "search_space", None))
+    stages = ("tuning", *STAGES) if tuning else STAGES
+    task = bar.add_task(name, total=len(seeds) * len(stages), stage="waiting")
+    runs, tunings, used = [], [], []
+    for number, seed in enumerate(seeds):
+        suffix = f" (seed {seed})" if len(seeds) > 1 else ""
+
+        def stage(what: str, number: int = number, suffix: str = suffix) -> None:
+            bar.update(task, completed=number * len(stages) + stages.index(what), stage=what + suffix)
+
+        chosen = {**model.default_hyperparameters, **fixed}
+        try:
+            if tuning:
+                assert tune_seconds is not None
+                stage("tuning")
+                split = protocol_split(data, protocol, seed, cutoff)
+                tunings.append(tune(model, data, protocol, split, tune_seconds, seed, fixed))
+                chosen = tunings[-1].hyperparameters
+            runs.append(
+                evaluate_per_user(model, data, chosen, protocol, seed, ks=ks, cutoff=cutoff, stage=stage)
+            )
+        except ValueError as error:
+            raise ValueError(f"cannot evaluate {name}: {error}") from error
+        used.append(chosen)
+        bar.update(task, completed=(number + 1) * len(stages), stage="done")
+    row = _row(name, runs)
+    row["hyperparameters"] = dict(used[0])  # of the first split seed
+    if tunings:
+        row["tuning"] = tunings[0].describe()
+    return runs, row
 
 
 def _row(name: str, runs: Sequence[Run]) -> dict:
@@ -447,6 +504,8 @@ SUMMARY_FIELDS = (
     "seed_std",
     "beyond_accuracy",
     "slices",
+    "hyperparameters",
+    "tuning",
 )
 BEYOND_LABELS = {
     "catalogue_coverage": "catalogue",

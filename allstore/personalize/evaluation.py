@@ -66,6 +66,11 @@ def default_cutoffs(protocol: Protocol) -> tuple[int, ...]:
     return (validation.TOP_K,) if protocol == "leave-one-out" else SOLUTION_METRIC_CUTOFFS
 
 
+def primary_metric(protocol: Protocol) -> str:
+    """The metric models are ranked and tuned by: NDCG@10 under the protocol's name."""
+    return "ndcg_at_10" if protocol == "leave-one-out" else "normalized_discounted_cumulative_gain_at_10"
+
+
 def protocol_split(
     data: TrainingData, protocol: Protocol, seed: int = 0, cutoff: float | int | None = None
 ) -> Split:

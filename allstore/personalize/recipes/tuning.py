@@ -11,7 +11,7 @@ maxNumberOfTrainingJobs trainings keeps CreateSolutionVersion's time predictable
 from __future__ import annotations
 
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Protocol
 
 import numpy as np
@@ -79,20 +79,39 @@ def tune_on_validation(
         best.update({name: values[0] for name, values in space.items()})
     if not _can_validate(validation):
         return best
-    best_score = leave_one_out(recipe, validation, best)["ndcg_at_10"]
-    trials = 1
+    return coordinate_search(
+        best,
+        space,
+        lambda candidate: leave_one_out(recipe, validation, candidate)["ndcg_at_10"],
+        deadline,
+        max_trials,
+    )[0]
+
+
+def coordinate_search(
+    start: Mapping[str, str],
+    space: Mapping[str, Sequence[str]],
+    score: Callable[[dict[str, str]], float],
+    deadline: float,
+    max_trials: int | None = None,
+) -> tuple[dict[str, str], list[tuple[dict[str, str], float]]]:
+    """(the best values, every trial with its score): one hyperparameter at a time, keeping the best
+    so far, until `deadline` (time.monotonic()) or `max_trials` trainings. A trial that starts
+    before the deadline runs to its end, so the search can overrun by one training."""
+    best = dict(start)
+    best_score = score(best)
+    trials = [(best, best_score)]
     for name, values in space.items():
         for value in values:
-            if time.monotonic() >= deadline or (max_trials is not None and trials >= max_trials):
-                return best
+            if time.monotonic() >= deadline or (max_trials is not None and len(trials) >= max_trials):
+                return best, trials
             if value == best[name]:
                 continue
             candidate = {**best, name: value}
-            score = leave_one_out(recipe, validation, candidate)["ndcg_at_10"]
-            trials += 1
-            if score > best_score:
-                best, best_score = candidate, score
-    return best
+            trials.append((candidate, score(candidate)))
+            if trials[-1][1] > best_score:
+                best, best_score = candidate, trials[-1][1]
+    return best, trials
 
 
 def _can_validate(validation: TrainingData) -> bool:

@@ -142,6 +142,7 @@ def test_evaluate_command_json_has_one_entry_per_recipe_and_baseline(protocol, m
                 "vs_best",
                 "beyond_accuracy",
                 "slices",
+                "hyperparameters",
             }
             | metric_keys
         )
