@@ -2,20 +2,25 @@
 
 Grammar (keywords are case-insensitive):
 
-    expression := statement ("|" statement)*
-    statement  := ("INCLUDE" | "EXCLUDE") "ItemID" "WHERE" or_expr ["IF" user_condition]
+    expression := statement ("|" statement)*          (every statement of one target)
+    statement  := ("INCLUDE" | "EXCLUDE") TARGET "WHERE" or_expr ["IF" user_condition]
+    TARGET     := "ItemID" | "UserID" | "ActionID"
     or_expr    := and_expr ("OR" and_expr)*
     and_expr   := primary ("AND" primary)*
     primary    := "(" or_expr ")" | condition
-    condition  := ("Items" | "Interactions") "." FIELD (["NOT"] "IN" "(" value ("," value)* ")" | OP value)
-    user_condition := "CurrentUser" "." FIELD (["NOT"] "IN" "(" values ")" | OP value)
+    condition  := DATASET "." FIELD (["NOT"] "IN" "(" value ("," value)* ")" | OP value | OP "(" value ")")
+    DATASET    := ItemID: "Items" | "Interactions";  UserID: "Users" | "Interactions";
+                  ActionID: "Actions" | "Action_Interactions"
+    user_condition := "CurrentUser" "." FIELD (["NOT"] "IN" "(" values ")" | OP value)   (not for UserID)
     value      := "string" | number | $PARAM | "CurrentItem" "." FIELD
     OP         := "=" | "!=" | "<" | "<=" | ">" | ">="
 
-Statements apply in order: INCLUDE keeps only the matching items, EXCLUDE drops them. A condition
-whose $PARAM the request leaves out is ignored, as the service ignores it. Item conditions evaluate
-to boolean masks over the model's catalogue, cached per (field, operator, values), so a filtered
-request costs a few vectorised ANDs.
+The developer guide's filters: items (recommendations, rankings), users (batch segment jobs: users'
+metadata, or having interactions of an event type) and actions (GetActionRecommendations: actions'
+metadata, the user's action interactions). Statements apply in order: INCLUDE keeps only the matching
+entities, EXCLUDE drops them. A condition whose $PARAM the request leaves out is ignored, as the
+service ignores it. Conditions evaluate to boolean masks over the model's catalogue (its items, users
+or actions), cached per (field, operator, values), so a filtered request costs a few vectorised ANDs.
 """
 
 from __future__ import annotations
@@ -43,10 +48,23 @@ _TOKEN = re.compile(
 )
 _SPELLING = {
     "ITEMID": "ItemID",
+    "USERID": "UserID",
+    "ACTIONID": "ActionID",
     "ITEMS": "Items",
+    "USERS": "Users",
+    "ACTIONS": "Actions",
     "INTERACTIONS": "Interactions",
+    "ACTION_INTERACTIONS": "Action_Interactions",
     "CURRENTUSER": "CurrentUser",
 }
+# What each target filters on: (its metadata dataset, its interactions dataset).
+DATASETS = {
+    "ItemID": ("Items", "Interactions"),
+    "UserID": ("Users", "Interactions"),
+    "ActionID": ("Actions", "Action_Interactions"),
+}
+INTERACTION_DATASETS = ("Interactions", "Action_Interactions")
+ID_FIELDS = {"ItemID": "ITEM_ID", "UserID": "USER_ID", "ActionID": "ACTION_ID"}
 
 
 @dataclass(frozen=True)
@@ -65,7 +83,7 @@ class Value:
 
 @dataclass(frozen=True)
 class Condition:
-    dataset: str  # "Items", "Interactions" or "CurrentUser"
+    dataset: str  # "Items", "Users", "Actions", "Interactions", "Action_Interactions", "CurrentUser"
     field: str
     operator: str  # "IN", "NOT IN" or a comparison
     values: tuple[Value, ...]
@@ -82,11 +100,17 @@ class Statement:
     action: str  # "INCLUDE" / "EXCLUDE"
     where: Any  # Condition | BoolOp
     user_condition: Condition | None
+    target: str = "ItemID"  # "ItemID", "UserID" or "ActionID"
 
 
 @dataclass(frozen=True)
 class FilterExpression:
     statements: tuple[Statement, ...]
+
+    @property
+    def target(self) -> str:
+        """What the filter filters: ItemID, UserID or ActionID (one per expression)."""
+        return self.statements[0].target
 
     @property
     def parameters(self) -> set[str]:
@@ -98,12 +122,14 @@ class FilterExpression:
                 found.update(value.param for value in statement.user_condition.values if value.param)
         return found
 
-    def item_fields(self) -> set[str]:
+    def metadata_fields(self) -> set[str]:
+        """The fields of the target's metadata dataset (Items, Users or Actions) the filter reads."""
+        dataset = DATASETS[self.target][0]
         return {
             condition.field
             for statement in self.statements
             for condition in _conditions(statement.where)
-            if condition.dataset == "Items"
+            if condition.dataset == dataset
         }
 
 
@@ -174,45 +200,52 @@ class _Parser:
     def expression(self) -> FilterExpression:
         statements = [self.statement()]
         while self.accept("punct", "|"):
-            statements.append(self.statement())
+            token = self.peek()
+            statement = self.statement()
+            if statement.target != statements[0].target:
+                position = token.position if token else 0
+                raise invalid_input(
+                    f"filter expression: a filter filters one kind of thing: {statement.target} at "
+                    f"position {position} after {statements[0].target}"
+                )
+            statements.append(statement)
         if self.peek() is not None:
             raise self.error("'|' or the end of the expression")
         return FilterExpression(tuple(statements))
 
     def statement(self) -> Statement:
         action = self.expect_word("INCLUDE", "EXCLUDE")
-        self.expect_word("ITEMID")
+        target = _SPELLING[self.expect_word("ITEMID", "USERID", "ACTIONID")]
         self.expect_word("WHERE")
-        where = self.or_expr()
+        where = self.or_expr(target)
         user_condition = None
-        if self.accept_word("IF"):
+        if target != "UserID" and self.accept_word("IF"):
             user_condition = self.condition(("CURRENTUSER",))
-        return Statement(action, where, user_condition)
+        return Statement(action, where, user_condition, target)
 
-    def or_expr(self):
-        operands = [self.and_expr()]
+    def or_expr(self, target: str):
+        operands = [self.and_expr(target)]
         while self.accept_word("OR"):
-            operands.append(self.and_expr())
+            operands.append(self.and_expr(target))
         return operands[0] if len(operands) == 1 else BoolOp("OR", tuple(operands))
 
-    def and_expr(self):
-        operands = [self.primary()]
+    def and_expr(self, target: str):
+        operands = [self.primary(target)]
         while self.accept_word("AND"):
-            operands.append(self.primary())
+            operands.append(self.primary(target))
         return operands[0] if len(operands) == 1 else BoolOp("AND", tuple(operands))
 
-    def primary(self):
+    def primary(self, target: str):
         if self.accept("punct", "("):
-            node = self.or_expr()
+            node = self.or_expr(target)
             self.expect("punct", ")")
             return node
-        return self.condition(("ITEMS", "INTERACTIONS"))
+        return self.condition(tuple(name.upper() for name in DATASETS[target]))
 
     def condition(self, datasets: Sequence[str]) -> Condition:
-        dataset = self.expect_word(*datasets)
+        dataset = _SPELLING[self.expect_word(*datasets)]
         self.expect("punct", ".")
         field = self.expect("word").text.upper()
-        dataset = {"ITEMS": "Items", "INTERACTIONS": "Interactions", "CURRENTUSER": "CurrentUser"}[dataset]
         if self.accept_word("NOT"):
             self.expect_word("IN")
             operator = "NOT IN"
@@ -229,11 +262,14 @@ class _Parser:
             while self.accept("punct", ","):
                 values.append(self.value())
             self.expect("punct", ")")
+        elif self.accept("punct", "("):  # Actions.VALUE > ($VALUE), as the developer guide writes it
+            values = [self.value()]
+            self.expect("punct", ")")
         else:
             values = [self.value()]
-        if dataset == "Interactions" and (field != "EVENT_TYPE" or operator not in ("IN", "NOT IN")):
+        if dataset in INTERACTION_DATASETS and (field != "EVENT_TYPE" or operator not in ("IN", "NOT IN")):
             raise invalid_input(
-                "filter expression: interactions can only be filtered with Interactions.EVENT_TYPE IN (...)"
+                f"filter expression: interactions can only be filtered with {dataset}.EVENT_TYPE IN (...)"
             )
         return Condition(dataset, field, operator, tuple(values))
 
@@ -273,8 +309,11 @@ class CatalogueIndex:
     """Item metadata aligned with a model's items, with inverted indexes for IN and numeric arrays
     for comparisons, built lazily per field and reused across requests."""
 
-    def __init__(self, items: np.ndarray, metadata: Mapping[str, Mapping[str, Any]]) -> None:
+    def __init__(
+        self, items: np.ndarray, metadata: Mapping[str, Mapping[str, Any]], id_field: str = "ITEM_ID"
+    ) -> None:
         self.items = items
+        self.id_field = id_field  # ITEM_ID, USER_ID or ACTION_ID: a condition on it reads the id
         self.position = {item: index for index, item in enumerate(items.tolist())}
         self.metadata = metadata
         self._postings: dict[str, dict[str, np.ndarray]] = {}
@@ -285,7 +324,7 @@ class CatalogueIndex:
         if field not in self._postings:
             postings: dict[str, list[int]] = {}
             for index, item in enumerate(self.items.tolist()):
-                value = item if field == "ITEM_ID" else _lookup(self.metadata.get(item, {}), field)
+                value = item if field == self.id_field else _lookup(self.metadata.get(item, {}), field)
                 if value is None:
                     continue
                 parts = value.split("|") if isinstance(value, str) else [_text(value)]
@@ -361,18 +400,20 @@ def _is_number(text: str) -> bool:
 
 @dataclass
 class FilterContext:
-    """What a request knows: the catalogue, the user's interactions by event type, the current
-    item's and user's metadata, and the filterValues."""
+    """What a request knows: the catalogue (items, users or actions: what the filter filters), the
+    interactions by event type, the current item's and user's metadata, and the filterValues."""
 
     catalogue: CatalogueIndex
-    interactions: Mapping[str, Sequence[str]]  # event type ("" when none) → item ids
+    # event type ("" when none) → the catalogue's ids that have such interactions: the items or
+    # actions the user interacted with, or (a user filter) the users who interacted
+    interactions: Mapping[str, Sequence[str]]
     params: Mapping[str, list[str]]
     current_item: Mapping[str, Any] | None = None
     current_user: Mapping[str, Any] | None = None
 
 
 def allowed_items(expression: FilterExpression, context: FilterContext) -> np.ndarray:
-    """The boolean mask of catalogue items the expression lets through."""
+    """The boolean mask of the catalogue's items (users, actions) the expression lets through."""
     allowed = np.ones(len(context.catalogue.items), dtype=bool)
     for statement in expression.statements:
         if statement.user_condition is not None and not _user_condition_holds(
@@ -400,7 +441,7 @@ def _evaluate(node, context: FilterContext) -> np.ndarray | None:
     values = _resolve(node.values, context)
     if values is None:
         return None
-    if node.dataset == "Interactions":
+    if node.dataset in INTERACTION_DATASETS:
         mask = np.zeros(len(context.catalogue.items), dtype=bool)
         wanted = set(values)
         for event_type, item_ids in context.interactions.items():

@@ -1,7 +1,8 @@
 """Next best actions: PutActionInteractions (personalize-events) records who took, turned down or
 saw an action, and GetActionRecommendations (personalize-runtime) ranks the actions a user is most
 likely to take, with a Next-Best-Action campaign's model and the interactions recorded since its
-training (an action just taken is not recommended again until its REPEAT_FREQUENCY has passed)."""
+training (an action just taken is not recommended again until its REPEAT_FREQUENCY has passed), and
+an action filter (INCLUDE/EXCLUDE ActionID) when the request names one."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ import numpy as np
 
 from allstore.personalize.errors import invalid_input
 from allstore.personalize.state.events import readable_time
+from allstore.personalize.state.inference import Query
 from allstore.personalize.state.kinds import Campaign
 from allstore.personalize.state.service_state import ServiceState
 
@@ -75,11 +77,8 @@ class ActionsApi:
             raise invalid_input("userId is required.")
         if not 1 <= num_results <= MAX_NUM_ACTIONS:
             raise invalid_input(f"numResults must be between 1 and {MAX_NUM_ACTIONS}.")
-        if filter_arn or filter_values:
-            raise invalid_input(
-                "Action filters (INCLUDE/EXCLUDE ActionID) are not supported by the local service; "
-                "call GetActionRecommendations without filterArn."
-            )
+        if filter_values and not filter_arn:
+            raise invalid_input("filterValues need a filterArn.")
         campaign = self.state.resources.active(Campaign, campaign_arn, not_active=invalid_input)
         bundle = self.state.models.load(campaign.solution_version_arn)
         if bundle.recipe_type != "PERSONALIZED_ACTIONS":
@@ -99,6 +98,12 @@ class ActionsApi:
         ]
         declined = [action for action, kind in zip(actions, kinds, strict=True) if kind == "NOT_TAKEN"]
         scores = np.asarray(bundle.model.score_user(taken, declined, int(time.time())), dtype=np.float64)
+        if filter_arn:  # INCLUDE/EXCLUDE ActionID WHERE Actions.X / Action_Interactions.EVENT_TYPE
+            query = Query(user_id=user_id, filter_arn=filter_arn, filter_values=filter_values)
+            allowed = self.state.inference.action_filter(
+                campaign.solution_version_arn, bundle, group_arn, query, (actions, timestamps, kinds)
+            )
+            scores = np.where(allowed, scores, -np.inf)
         order = np.argsort(-scores, kind="stable")
         best = [code for code in order[:num_results] if np.isfinite(scores[code])]
         action_list = [

@@ -63,11 +63,12 @@ class BatchApi:
         self.state = state
         self.store = state.resources
 
-    def _model(self, version_arn: str, filter_arn: str | None) -> ModelBundle:
-        """The ACTIVE version's model, with the filter checked against its dataset group now."""
+    def _model(self, version_arn: str, filter_arn: str | None, target: str = "ItemID") -> ModelBundle:
+        """The ACTIVE version's model, with the filter (of items, or of users for a segment job)
+        checked against its dataset group now."""
         version = self.store.active(SolutionVersion, version_arn)
         if filter_arn:
-            self.state.inference.check_filter(filter_arn, version.dataset_group_arn)
+            self.state.inference.check_filter(filter_arn, version.dataset_group_arn, target)
         return self.state.models.load(version_arn)
 
     def _run(self, kind: type, arn: str, source: str, destination: str, answer: Callable) -> None:
@@ -93,10 +94,11 @@ class BatchApi:
         batch_inference_job_config: Result | None = None,
         batch_inference_job_mode: str = "BATCH_INFERENCE",
     ) -> Result:
-        if batch_inference_job_mode == "THEME_GENERATION":
+        if batch_inference_job_mode == "THEME_GENERATION":  # refused before anything is created
             raise invalid_input(
-                "batchInferenceJobMode THEME_GENERATION needs Content Generator (a generative model), "
-                "which the local service does not have; use BATCH_INFERENCE."
+                "batchInferenceJobMode THEME_GENERATION (themeGenerationConfig: themes written by Content "
+                "Generator, a generative model) is not supported by the local Personalize service; "
+                "use BATCH_INFERENCE."
             )
         model = self._model(solution_version_arn, filter_arn)
         recipe_type = model.recipe_type
@@ -194,12 +196,7 @@ class BatchApi:
         filter_arn: str | None = None,
         num_results: int = DEFAULT_NUM_RESULTS,
     ) -> Result:
-        if filter_arn:
-            raise invalid_input(
-                "Filters on users (INCLUDE/EXCLUDE UserID) are not supported by the local service; "
-                "create the batch segment job without filterArn."
-            )
-        if self._model(solution_version_arn, None).recipe_type != "USER_SEGMENTATION":
+        if self._model(solution_version_arn, filter_arn, "UserID").recipe_type != "USER_SEGMENTATION":
             raise invalid_input(
                 f"Solution version {solution_version_arn} is not of a USER_SEGMENTATION recipe "
                 "(aws-item-affinity, aws-item-attribute-affinity): use a batch inference job."
@@ -212,6 +209,7 @@ class BatchApi:
                 arn=arn,
                 job_name=job_name,
                 solution_version_arn=solution_version_arn,
+                filter_arn=filter_arn,
                 num_results=num_results,
                 job_input=job_input,
                 job_output=job_output,
@@ -226,6 +224,8 @@ class BatchApi:
                 num_results,
                 item_id=_text(request, "itemId"),
                 item_attributes=attributes,
+                filter_arn=filter_arn,
+                filter_values=request.get("filterValues"),
             )
             if attributes is not None:  # the developer guide's Item-Attribute-Affinity output line
                 return {"itemAttributes": attributes, "output": {"recommendedUsers": users}}

@@ -9,7 +9,7 @@ import uuid
 from typing import Any
 
 from allstore.personalize.errors import already_exists, in_use, invalid_input, limit_exceeded
-from allstore.personalize.filters import parse_filter
+from allstore.personalize.filters import DATASETS, ID_FIELDS, parse_filter
 from allstore.personalize.recipes import get_recipe
 from allstore.personalize.schemas import parse_schema
 from allstore.personalize.state.inference import campaign_config_with_defaults
@@ -179,18 +179,20 @@ class CampaignsApi:
     def create_filter(self, name: str, dataset_group_arn: str, filter_expression: str) -> Result:
         group = self.store.usable(DatasetGroup, dataset_group_arn)
         expression = parse_filter(filter_expression)
-        items_dataset = self.state.metadata.dataset_of(group.arn, "ITEMS")
-        fields = expression.item_fields() - {"ITEM_ID"}
+        metadata_type = DATASETS[expression.target][0].upper()  # ITEMS, USERS or ACTIONS
+        fields = expression.metadata_fields() - {ID_FIELDS[expression.target]}
         if fields:
-            if items_dataset is None:
+            metadata = self.state.metadata.dataset_of(group.arn, metadata_type)
+            label = metadata_type.capitalize()
+            if metadata is None:
                 raise invalid_input(
-                    f"The filter uses Items.{sorted(fields)[0]} but dataset group has no Items dataset."
+                    f"The filter uses {label}.{sorted(fields)[0]} but the dataset group has no {label} dataset."
                 )
-            schema = parse_schema(self.store.get(Schema, items_dataset.schema_arn).schema)
+            schema = parse_schema(self.store.get(Schema, metadata.schema_arn).schema)
             known = {field.name.upper() for field in schema.fields}
             if fields - known:
                 raise invalid_input(
-                    f"Items has no field {sorted(fields - known)[0]}; fields: {', '.join(sorted(known))}."
+                    f"{label} has no field {sorted(fields - known)[0]}; fields: {', '.join(sorted(known))}."
                 )
         existing = self.store.select(Filter, lambda filter_: filter_.dataset_group_arn == group.arn)
         if len(existing) >= MAX_FILTERS_PER_DATASET_GROUP:

@@ -118,13 +118,14 @@ class SegmentModel:
         """The `num_results` users with the highest affinity to the item, best first (most active
         users for an item the model does not know)."""
         scores = self.score_users_for_item(item_id)
-        return self._top_users(self.activity if scores is None else scores, num_results)
+        return self.top_users(self.activity if scores is None else scores, num_results)
 
     def users_for_attributes(self, query: str, num_results: int) -> list[str]:
         """The `num_results` users with the highest affinity to the query's items, best first."""
-        return self._top_users(self.score_users_for_attributes(query), num_results)
+        return self.top_users(self.score_users_for_attributes(query), num_results)
 
-    def _top_users(self, scores: np.ndarray, num_results: int) -> list[str]:
+    def top_users(self, scores: np.ndarray, num_results: int) -> list[str]:
+        """The `num_results` best-scored users, best first."""
         n = min(num_results, len(scores))
         if n <= 0:
             return []

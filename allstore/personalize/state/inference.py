@@ -19,6 +19,8 @@ import numpy as np
 
 from allstore.personalize.errors import invalid_input
 from allstore.personalize.filters import (
+    DATASETS,
+    ID_FIELDS,
     CatalogueIndex,
     FilterContext,
     FilterExpression,
@@ -164,19 +166,24 @@ class Inference:
     def group_of(self, version_arn: str) -> str:
         return self.resources.get(SolutionVersion, version_arn).dataset_group_arn
 
-    def _catalogue(self, version_arn: str, bundle: ModelBundle, group_arn: str) -> CatalogueIndex:
-        """The filter index for this model's items, rebuilt when item metadata changes."""
+    def _catalogue(
+        self, version_arn: str, ids: np.ndarray, group_arn: str, target: str = "ItemID"
+    ) -> CatalogueIndex:
+        """The filter index over a model's items, users or actions (`ids`, what a filter of `target`
+        filters), with their dataset's metadata; rebuilt when the metadata changes."""
+        key = f"{target}:{version_arn}"
         with self._lock:
-            cached = self._catalogues.get(version_arn)
+            cached = self._catalogues.get(key)
         if cached is not None and cached[0] == self.metadata.version:
             return cached[1]
         version = self.metadata.version
-        catalogue = CatalogueIndex(bundle.model.items, self.metadata.rows(group_arn, "ITEMS"))
+        metadata_type = DATASETS[target][0].upper()
+        catalogue = CatalogueIndex(ids, self.metadata.rows(group_arn, metadata_type), ID_FIELDS[target])
         with self._lock:
-            self._catalogues[version_arn] = (version, catalogue)
+            self._catalogues[key] = (version, catalogue)
         return catalogue
 
-    def _filter(self, filter_arn: str, group_arn: str) -> FilterExpression:
+    def _filter(self, filter_arn: str, group_arn: str, target: str = "ItemID") -> FilterExpression:
         filter_ = self.resources.active(Filter, filter_arn, not_active=invalid_input)
         if filter_.dataset_group_arn != group_arn:
             raise invalid_input(f"Filter {filter_arn} belongs to another dataset group.")
@@ -184,11 +191,57 @@ class Inference:
         if cached is None or cached[0] != filter_.filter_expression:
             cached = (filter_.filter_expression, parse_filter(filter_.filter_expression))
             self._filters[filter_arn] = cached
+        if cached[1].target != target:
+            raise invalid_input(
+                f"Filter {filter_arn} filters {cached[1].target}; this request needs a filter of {target} "
+                f"(INCLUDE/EXCLUDE {target} WHERE ...)."
+            )
         return cached[1]
 
-    def check_filter(self, filter_arn: str, group_arn: str) -> None:
+    def check_filter(self, filter_arn: str, group_arn: str, target: str = "ItemID") -> None:
         """ResourceNotFound / InvalidInput now, for a job that will apply the filter later."""
-        self._filter(filter_arn, group_arn)
+        self._filter(filter_arn, group_arn, target)
+
+    def mask(
+        self,
+        filter_arn: str,
+        filter_values: Mapping[str, str] | None,
+        group_arn: str,
+        catalogue: CatalogueIndex,
+        interactions: Mapping[str, Sequence[str]],
+        current_item: Mapping[str, Any] | None = None,
+        current_user: Mapping[str, Any] | None = None,
+    ) -> np.ndarray:
+        """What the filter lets through of `catalogue` (whose target it must filter), with the
+        request's filterValues (each must be a parameter of the filter)."""
+        expression = self._filter(filter_arn, group_arn, _target_of(catalogue))
+        values = parse_filter_values(filter_values)
+        unknown = set(values) - {name.upper() for name in expression.parameters}
+        if unknown:
+            raise invalid_input(
+                f"filterValues has parameters the filter does not use: {', '.join(sorted(unknown))}."
+            )
+        context = FilterContext(catalogue, interactions, values, current_item, current_user)
+        return allowed_items(expression, context)
+
+    def action_filter(
+        self,
+        version_arn: str,
+        bundle: ModelBundle,
+        group_arn: str,
+        query: Query,
+        history: History,
+    ) -> np.ndarray:
+        """GetActionRecommendations' filter (INCLUDE/EXCLUDE ActionID): a mask over the model's
+        actions from the Actions dataset, the user's action interactions and CurrentUser."""
+        return self.mask(
+            query.filter_arn or "",
+            query.filter_values,
+            group_arn,
+            self._catalogue(version_arn, bundle.model.items, group_arn, "ActionID"),
+            _by_event_type(history[0], history[2]),
+            current_user=self.metadata.rows(group_arn, "USERS").get(query.user_id or ""),
+        )
 
     def history(self, bundle: ModelBundle, group_arn: str, user_id: str | None) -> History:
         """The training history plus newer recorded events."""
@@ -211,24 +264,15 @@ class Inference:
             if query.filter_values:
                 raise invalid_input("filterValues need a filterArn.")
             return None
-        expression = self._filter(query.filter_arn, group_arn)
-        values = parse_filter_values(query.filter_values)
-        unknown = set(values) - {name.upper() for name in expression.parameters}
-        if unknown:
-            raise invalid_input(
-                f"filterValues has parameters the filter does not use: {', '.join(sorted(unknown))}."
-            )
-        interactions: dict[str, list[str]] = {}
-        for item_id, event_type in zip(history[0], history[2], strict=True):
-            interactions.setdefault(event_type, []).append(item_id)
-        context = FilterContext(
-            catalogue=self._catalogue(version_arn, bundle, group_arn),
-            interactions=interactions,
-            params=values,
+        return self.mask(
+            query.filter_arn,
+            query.filter_values,
+            group_arn,
+            self._catalogue(version_arn, bundle.model.items, group_arn),
+            _by_event_type(history[0], history[2]),
             current_item=self.metadata.rows(group_arn, "ITEMS").get(query.item_id) if query.item_id else None,
             current_user=self.metadata.rows(group_arn, "USERS").get(query.user_id or ""),
         )
-        return allowed_items(expression, context)
 
     def recommend(
         self,
@@ -439,17 +483,63 @@ class Inference:
         num_results: int,
         item_id: str | None = None,
         item_attributes: str | None = None,
+        filter_arn: str | None = None,
+        filter_values: Mapping[str, str] | None = None,
     ) -> list[str]:
         """A batch segment line's recommendedUsers: the users most likely to interact with the item
-        (Item-Affinity) or with items having the attributes (Item-Attribute-Affinity), best first."""
+        (Item-Affinity) or with items having the attributes (Item-Attribute-Affinity), best first,
+        among those the job's user filter (INCLUDE/EXCLUDE UserID) lets through."""
         bundle = self.models.load(version_arn)
         if bundle.recipe_type != "USER_SEGMENTATION":
             raise invalid_input("Batch segment jobs need a solution version of a USER_SEGMENTATION recipe.")
+        model = bundle.model
         if item_attributes is not None:
             try:
-                return bundle.model.users_for_attributes(item_attributes, num_results)
+                scores = model.score_users_for_attributes(item_attributes)
             except ValueError as error:
                 raise invalid_input(str(error)) from None
-        if not item_id:
+        elif item_id:
+            scores = model.score_users_for_item(item_id)
+            scores = model.activity if scores is None else scores
+        else:
             raise invalid_input('each input line needs "itemId" (Item-Affinity) or "itemAttributes".')
-        return bundle.model.users_for_item(item_id, num_results)
+        if not filter_arn:
+            if filter_values:
+                raise invalid_input("filterValues need the job's filterArn.")
+            return model.top_users(scores, num_results)
+        group_arn = self.group_of(version_arn)
+        allowed = self.mask(
+            filter_arn,
+            filter_values,
+            group_arn,
+            self._catalogue(version_arn, model.users, group_arn, "UserID"),
+            self._users_by_event_type(version_arn, bundle, group_arn),
+        )
+        best = top_n(np.asarray(scores, dtype=np.float64), allowed, num_results)
+        return model.users[best].tolist()
+
+    def _users_by_event_type(
+        self, version_arn: str, bundle: ModelBundle, group_arn: str
+    ) -> dict[str, list[str]]:
+        """Event type → the users with interactions of it (training data and events recorded
+        since), what a user filter's Interactions.EVENT_TYPE condition reads."""
+        owners = np.repeat(bundle.users, np.diff(bundle.history_offsets))
+        by_type: dict[str, set[str]] = {}
+        for event_type in np.unique(bundle.history_event_types).tolist():
+            by_type[event_type] = set(owners[bundle.history_event_types == event_type].tolist())
+        for event in self.events.events(group_arn):
+            if event.seq > bundle.events_seq and event.item_id is not None:
+                by_type.setdefault(event.event_type, set()).add(event.user_id or event.session_id)
+        return {event_type: sorted(users) for event_type, users in by_type.items()}
+
+
+def _by_event_type(ids: Sequence[str], event_types: Sequence[str]) -> dict[str, list[str]]:
+    """A history's ids grouped by event type (what a filter's Interactions conditions read)."""
+    grouped: dict[str, list[str]] = {}
+    for identifier, event_type in zip(ids, event_types, strict=True):
+        grouped.setdefault(event_type, []).append(identifier)
+    return grouped
+
+
+def _target_of(catalogue: CatalogueIndex) -> str:
+    return {field: target for target, field in ID_FIELDS.items()}[catalogue.id_field]

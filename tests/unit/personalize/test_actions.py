@@ -136,6 +136,52 @@ def test_actions_recommended_after_put_action_interactions(clients: Clients, tmp
     assert "join" not in after  # taken, and join has no REPEAT_FREQUENCY: done
     assert after[0] == "app"  # those who joined install the app
 
+    # Action filters (the developer guide's examples): on the Actions dataset with a parameter in
+    # parentheses, and on the user's action interactions, real-time ones included.
+    def action_filter(name: str, expression: str) -> str:
+        arn = p.create_filter(name=name, datasetGroupArn=group_arn, filterExpression=expression)["filterArn"]
+        wait_for(lambda: p.describe_filter(filterArn=arn)["filter"])
+        return arn
+
+    def filtered(user: str, filter_arn: str, **values: str) -> list[str]:
+        answer = runtime.get_action_recommendations(
+            campaignArn=campaign_arn,
+            userId=user,
+            filterArn=filter_arn,
+            **({"filterValues": values} if values else {}),
+        )
+        return [entry["actionId"] for entry in answer["actionList"]]
+
+    cheap = action_filter("cheap", "EXCLUDE ActionID WHERE Actions.VALUE > ($VALUE)")
+    assert filtered("someone", cheap, VALUE="4") == ["app"]  # join (10) and card (5) excluded
+    assert sorted(filtered("someone", cheap)) == ["app", "card", "join"]  # no value: no condition
+    declined = action_filter(
+        "declined", 'INCLUDE ActionID WHERE Action_Interactions.EVENT_TYPE IN ("NOT_TAKEN")'
+    )
+    assert filtered("newcomer", declined) == []
+    clients.events.put_action_interactions(
+        trackingId=tracker["trackingId"],
+        actionInteractions=[
+            {
+                "actionId": "card",
+                "userId": "newcomer",
+                "sessionId": "s1",
+                "timestamp": time.time(),
+                "eventType": "NOT_TAKEN",
+            }
+        ],
+    )
+    assert filtered("newcomer", declined) == ["card"]
+    item_filter = action_filter("items", 'EXCLUDE ItemID WHERE Interactions.EVENT_TYPE IN ("click")')
+    with pytest.raises(runtime.exceptions.InvalidInputException, match="ActionID"):
+        filtered("newcomer", item_filter)
+    with pytest.raises(p.exceptions.InvalidInputException, match="Actions has no field COLOUR"):
+        p.create_filter(
+            name="bad",
+            datasetGroupArn=group_arn,
+            filterExpression='INCLUDE ActionID WHERE Actions.COLOUR IN ("red")',
+        )
+
     with pytest.raises(clients.events.exceptions.InvalidInputException, match="eventType"):
         clients.events.put_action_interactions(
             trackingId=tracker["trackingId"],

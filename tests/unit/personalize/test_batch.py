@@ -132,13 +132,21 @@ def test_what_the_service_refuses(clients: Clients, store: Store, s3) -> None:
         "jobOutput": {"s3DataDestination": {"path": "s3://workshop/out/"}},
     }
     for kwargs, message in (
-        ({"batchInferenceJobMode": "THEME_GENERATION"}, "Content Generator"),
+        (  # the developer guide's theme request: refused, naming what is unsupported
+            {
+                "batchInferenceJobMode": "THEME_GENERATION",
+                "themeGenerationConfig": {"fieldsForThemeGeneration": {"itemName": "TITLE"}},
+            },
+            "THEME_GENERATION (themeGenerationConfig: themes written by Content Generator, a generative "
+            "model) is not supported by the local Personalize service",
+        ),
         ({"numResults": 501}, "numResults"),
         ({"batchInferenceJobConfig": {"itemExplorationConfig": {"explorationWeight": "2"}}}, "between 0"),
     ):
         with pytest.raises(ClientError) as error:
             p.create_batch_inference_job(jobName="refused", **common, **kwargs)
         assert error.value.response["Error"]["Code"] == "InvalidInputException"
+        assert error.value.response["ResponseMetadata"]["HTTPStatusCode"] == 400
         assert message in error.value.response["Error"]["Message"]
     with pytest.raises(p.exceptions.InvalidInputException, match="USER_SEGMENTATION"):
         p.create_batch_segment_job(jobName="segments", **common)
@@ -180,6 +188,60 @@ def test_segment_job_users_share_the_items_affinity(clients: Clients, store: Sto
         assert sum(store.user_category[user] == category for user in users) >= 8
     assert "itemId" in output[2]["error"]
     assert [job["jobName"] for job in p.list_batch_segment_jobs()["batchSegmentJobs"]] == ["segments"]
+
+    # User filters (the developer guide's user segment filter expressions): Users metadata with a
+    # per-line $PARAMETER, and users' interactions by event type.
+    by_segment = _filter(p, shop.group_arn, "by-segment", "INCLUDE UserID WHERE Users.SEGMENT IN ($SEGMENT)")
+    no_buyers = _filter(
+        p, shop.group_arn, "no-buyers", 'EXCLUDE UserID WHERE Interactions.EVENT_TYPE IN ("purchase")'
+    )
+    segment_of = dict(line.split(",") for line in store.users_csv.read_text().splitlines()[1:])
+    buyers = {
+        line.split(",")[0] for line in store.interactions_csv.read_text().splitlines() if ",purchase," in line
+    }
+    gold = [{"itemId": "item-2-0", "filterValues": {"SEGMENT": '"gold"'}}]
+    for name, filter_arn, job_lines in (("gold", by_segment, gold), ("no-buyers", no_buyers, lines[:2])):
+        s3.put_object(
+            Bucket="workshop",
+            Key=f"segments/{name}.json",
+            Body="\n".join(map(json.dumps, job_lines)).encode(),
+        )
+        job_arn = p.create_batch_segment_job(
+            jobName=name,
+            solutionVersionArn=shop.version_arn,
+            filterArn=filter_arn,
+            roleArn=ROLE,
+            numResults=10,
+            jobInput={"s3DataSource": {"path": f"s3://workshop/segments/{name}.json"}},
+            jobOutput={"s3DataDestination": {"path": f"s3://workshop/segments/{name}/"}},
+        )["batchSegmentJobArn"]
+        job = wait_for(
+            lambda arn=job_arn: p.describe_batch_segment_job(batchSegmentJobArn=arn)["batchSegmentJob"]
+        )
+        assert job["status"] == "ACTIVE" and job["filterArn"] == filter_arn, job
+        text = (
+            s3.get_object(Bucket="workshop", Key=f"segments/{name}/{name}.json.out")["Body"].read().decode()
+        )
+        segments = [json.loads(line)["output"]["recommendedUsers"] for line in text.splitlines()]
+        if name == "gold":
+            assert len(segments[0]) == 10 and {segment_of[user] for user in segments[0]} == {"gold"}
+        else:
+            assert all(segment and not set(segment) & buyers for segment in segments)
+            assert all(
+                len(segment) == min(10, len(set(store.user_category) - buyers)) for segment in segments
+            )
+    item_filter = _filter(
+        p, shop.group_arn, "items-only", 'INCLUDE ItemID WHERE Items.CATEGORY_L1 IN ("fishing")'
+    )
+    with pytest.raises(p.exceptions.InvalidInputException, match="UserID"):
+        p.create_batch_segment_job(
+            jobName="item-filter",
+            solutionVersionArn=shop.version_arn,
+            filterArn=item_filter,
+            roleArn=ROLE,
+            jobInput={"s3DataSource": {"path": "s3://workshop/segments/items.json"}},
+            jobOutput={"s3DataDestination": {"path": "s3://workshop/segments/out/"}},
+        )
 
     with pytest.raises(p.exceptions.InvalidInputException, match="segment job"):
         p.create_batch_inference_job(
@@ -253,3 +315,9 @@ def test_a_batch_job_cut_off_by_a_restart_is_failed(state_dir, store: Store, s3,
         release.set()
         second.stop()
         first.service.close()
+
+
+def _filter(p, group_arn: str, name: str, expression: str) -> str:
+    arn = p.create_filter(name=name, datasetGroupArn=group_arn, filterExpression=expression)["filterArn"]
+    wait_for(lambda: p.describe_filter(filterArn=arn)["filter"])
+    return arn

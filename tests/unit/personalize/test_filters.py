@@ -75,6 +75,15 @@ def test_interactions_parameters_chains_and_current_item() -> None:
         ('INCLUDE ItemID WHERE Items.GENRE IN ("x") extra', "expected '|' or the end"),
         ('INCLUDE ItemID WHERE Items.GENRE IN ("x") ~', "unexpected character at position 42"),
         ('INCLUDE ItemID WHERE Interactions.EVENT_TYPE > "x"', "EVENT_TYPE IN"),
+        ("INCLUDE ItemID WHERE Users.AGE > 3", "expected Items or Interactions"),
+        ('INCLUDE UserID WHERE Items.GENRE IN ("x")', "expected Users or Interactions"),
+        (
+            'INCLUDE ActionID WHERE Interactions.EVENT_TYPE IN ("x")',
+            "expected Actions or Action_Interactions",
+        ),
+        ('INCLUDE ActionID WHERE Action_Interactions.ACTION_ID = "x"', "Action_Interactions.EVENT_TYPE IN"),
+        ("INCLUDE UserID WHERE Users.AGE > 3 IF CurrentUser.AGE > 3", "expected '|' or the end"),
+        ('EXCLUDE ItemID WHERE Items.GENRE IN ("x") | EXCLUDE UserID WHERE Users.AGE > 3', "one kind"),
     ],
 )
 def test_bad_expressions(expression: str, message: str) -> None:
@@ -91,3 +100,31 @@ def test_filter_values_parsing() -> None:
     }
     with pytest.raises(ServiceError):
         parse_filter_values({"G": ""})
+
+
+def test_user_and_action_filters_evaluate_over_their_own_catalogue() -> None:
+    """UserID filters read Users metadata and who has interactions of an event type; ActionID
+    filters read Actions metadata (a comparison may put its value in parentheses) and the user's
+    action interactions, with CurrentUser conditions as for items."""
+    users = CatalogueIndex(np.array(["u1", "u2", "u3"]), {"u1": {"AGE": 30}, "u2": {"AGE": 12}}, "USER_ID")
+    expression = parse_filter(
+        'EXCLUDE UserID WHERE Users.AGE < $AGE | EXCLUDE UserID WHERE Interactions.EVENT_TYPE IN ("buy")'
+    )
+    assert expression.target == "UserID" and expression.metadata_fields() == {"AGE"}
+    mask = allowed_items(expression, FilterContext(users, {"buy": ["u3"]}, {"AGE": ["18"]}))
+    assert users.items[mask].tolist() == ["u1"]
+    actions = CatalogueIndex(
+        np.array(["join", "app", "card"]),
+        {"join": {"VALUE": 10}, "app": {"VALUE": 1}, "card": {"VALUE": 5}},
+        "ACTION_ID",
+    )
+    expression = parse_filter('INCLUDE ActionID WHERE Actions.VALUE > ($VALUE) IF CurrentUser.TIER = "gold"')
+    gold = FilterContext(actions, {}, {"VALUE": ["4"]}, current_user={"TIER": "gold"})
+    assert actions.items[allowed_items(expression, gold)].tolist() == ["join", "card"]
+    silver = FilterContext(actions, {}, {"VALUE": ["4"]}, current_user={"TIER": "silver"})
+    assert actions.items[allowed_items(expression, silver)].tolist() == ["join", "app", "card"]
+    taken = parse_filter(
+        'EXCLUDE ActionID WHERE Action_Interactions.EVENT_TYPE IN ("TAKEN") OR Actions.ACTION_ID = "app"'
+    )
+    context = FilterContext(actions, {"TAKEN": ["join"], "VIEWED": ["card"]}, {})
+    assert actions.items[allowed_items(taken, context)].tolist() == ["card"]
