@@ -12,6 +12,7 @@ import csv
 import json
 import signal
 import threading
+import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -25,7 +26,7 @@ from rich.table import Table
 
 from allstore.data.interactions import FORMATS, read_interactions, sniff_format
 from allstore.data.item_metadata import read_item_metadata
-from allstore.personalize.evaluation_protocols import DEFAULT_CUTOFF, PROTOCOLS, Protocol, parse_cutoff
+from allstore.personalize.evaluation_protocols import DEFAULT_CUTOFF, MAX_K, PROTOCOLS, Protocol, parse_cutoff
 from allstore.start_refusals import refused_in_one_line
 
 if TYPE_CHECKING:
@@ -38,9 +39,11 @@ WIDE_OUTPUT = 160
 
 
 def evaluate(
+    ctx: typer.Context,
     interactions: Annotated[
-        Path, typer.Option(exists=True, help="Interactions file (or P5 folder) to train and test on.")
-    ],
+        Path | None,
+        typer.Option(exists=True, help="Interactions file (or P5 folder) to train and test on."),
+    ] = None,
     format: Annotated[
         str | None, typer.Option(help=f"One of {', '.join(FORMATS)}; detected from the path when omitted.")
     ] = None,
@@ -111,6 +114,23 @@ def evaluate(
             "users, scored as one more row (repeat for several).",
         ),
     ] = None,
+    config: Annotated[
+        Path | None,
+        typer.Option(
+            exists=True,
+            dir_okay=False,
+            help="YAML file describing the run (recipes, baselines, hyperparameters, tune_seconds, "
+            "protocol, cutoff, seeds, k, interactions, items); options given here win.",
+        ),
+    ] = None,
+    report_file: Annotated[
+        Path | None,
+        typer.Option(
+            "--report",
+            dir_okay=False,
+            help="Also write an HTML report: interval table, charts and the run's manifest.",
+        ),
+    ] = None,
     json_output: Annotated[
         bool, typer.Option("--json", help="Print one JSON object instead of a table.")
     ] = False,
@@ -120,6 +140,38 @@ def evaluate(
     # The models load here, not at the top: every other `allstore` command would pay for them.
     from allstore.personalize.recipes import TrainingData
 
+    started = time.perf_counter()
+    settings = None
+    baselines, hyperparameters = True, {}
+    if config is not None:
+        from allstore.personalize.evaluation_config import load_config
+
+        try:
+            settings = load_config(config)
+        except ValueError as error:
+            raise typer.BadParameter(str(error), param_hint="--config") from None
+
+        def unless_given(name: str, value, from_file):
+            source = ctx.get_parameter_source(name)  # typer's own (vendored) click enum: by name
+            given = source is not None and source.name == "COMMANDLINE"
+            return value if given or from_file is None else from_file
+
+        interactions = unless_given("interactions", interactions, settings.interactions)
+        format = unless_given("format", format, settings.format)
+        items = unless_given("items", items, settings.items)
+        recipe = unless_given("recipe", recipe, settings.recipes)
+        protocol = unless_given("protocol", protocol, settings.protocol)
+        cutoff = unless_given("cutoff", cutoff, settings.cutoff)
+        seeds = unless_given("seeds", seeds, settings.seeds)
+        tune = unless_given("tune", tune, settings.tune_seconds)
+        k = unless_given("k", k, ",".join(map(str, settings.k)) if settings.k else None)
+        baselines, hyperparameters = settings.baselines, settings.hyperparameter_strings()
+    if interactions is None:
+        raise typer.BadParameter(
+            "give --interactions, or interactions: in --config", param_hint="--interactions"
+        )
+    if not interactions.exists():
+        raise typer.BadParameter(f"{interactions} does not exist", param_hint="--interactions")
     if protocol not in PROTOCOLS:
         raise typer.BadParameter(f"expected one of {', '.join(PROTOCOLS)}", param_hint="--protocol")
     if format is not None and format not in FORMATS:
@@ -205,6 +257,8 @@ def evaluate(
             external=external,
             ks=ks,
             cutoff=when if protocol == "temporal" else None,
+            baselines=baselines,
+            hyperparameters=hyperparameters,
             tune_seconds=tune,
         )
     except ValueError as error:
@@ -221,13 +275,23 @@ def evaluate(
         "users_evaluated": comparison.users_evaluated,
         "results": comparison.results,
     }
+    from allstore.personalize.evaluation_report import manifest, write_report
+
+    report["manifest"] = manifest(
+        report,
+        evaluation_export.data_hash(data),
+        time.perf_counter() - started,
+        settings.model_dump(mode="json") if settings else None,
+    )
+    if report_file is not None:
+        names = [name for row in report["results"] for name in row if name not in SUMMARY_FIELDS]
+        primary = primary_metric(names)
+        if primary is not None:
+            write_report(report_file, report, {name: short_label(name) for name in names}, primary)
     if json_output:
         typer.echo(json.dumps(report))
     else:
         _print_table(report)
-
-
-MAX_K = 500  # numResults' maximum: no list the service returns is longer
 
 
 def parse_cutoffs(text: str) -> tuple[int, ...]:
@@ -506,6 +570,7 @@ SUMMARY_FIELDS = (
     "slices",
     "hyperparameters",
     "tuning",
+    "manifest",
 )
 BEYOND_LABELS = {
     "catalogue_coverage": "catalogue",
@@ -515,6 +580,15 @@ BEYOND_LABELS = {
     "novelty": "novelty",
     "intra_list_diversity": "diversity",
 }
+
+
+def primary_metric(names: Sequence[str]) -> str | None:
+    """The metric the table gives intervals for: NDCG@10 (segment recipes: recall at 1%), else the
+    first NDCG the run has."""
+    return next(
+        (name for name in PRIMARY_METRICS if name in names),
+        next((name for name in names if short_label(name).startswith("NDCG@")), None),
+    )
 
 
 def _print_table(report: dict) -> None:
@@ -529,10 +603,7 @@ def _print_table(report: dict) -> None:
     metric_names = list(
         dict.fromkeys(name for row in report["results"] for name in row if name not in SUMMARY_FIELDS)
     )
-    primary = next(
-        (name for name in PRIMARY_METRICS if name in metric_names),
-        next((name for name in metric_names if short_label(name).startswith("NDCG@")), None),
-    )
+    primary = primary_metric(metric_names)
     uncertain = primary is not None and any(
         primary in row.get("interval_95", {}) for row in report["results"]
     )

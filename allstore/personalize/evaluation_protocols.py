@@ -11,6 +11,7 @@ Protocol = Literal["personalize", "leave-one-out", "temporal"]
 PROTOCOLS: tuple[str, ...] = get_args(Protocol)
 
 DEFAULT_CUTOFF = "0.9"
+MAX_K = 500  # --k: numResults' maximum, no list the service returns is longer
 
 
 def parse_cutoff(text: str) -> float | int:

@@ -122,7 +122,16 @@ def test_evaluate_command_json_has_one_entry_per_recipe_and_baseline(protocol, m
     result = CliRunner().invoke(app, ["--interactions", interactions_csv, "--protocol", protocol, "--json"])
     assert result.exit_code == 0, result.output
     report = json.loads(result.stdout)
-    assert set(report) == {"dataset", "protocol", "users", "items", "seeds", "users_evaluated", "results"}
+    assert set(report) == {
+        "dataset",
+        "protocol",
+        "users",
+        "items",
+        "seeds",
+        "users_evaluated",
+        "results",
+        "manifest",
+    }
     assert (report["dataset"], report["protocol"], report["users"], report["items"]) == (
         "interactions.csv",
         protocol,
