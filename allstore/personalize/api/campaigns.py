@@ -4,8 +4,8 @@ version (and switching a campaign to another without a gap), recording events, f
 from __future__ import annotations
 
 import secrets
-import time
 import uuid
+from collections.abc import Callable
 from typing import Any
 
 from allstore.personalize.errors import already_exists, in_use, invalid_input, limit_exceeded
@@ -24,7 +24,7 @@ from allstore.personalize.state.kinds import (
 )
 from allstore.personalize.state.resources import ACCOUNT_ID, make_arn
 from allstore.personalize.state.service_state import ServiceState
-from allstore.workshop.statuses import ACTIVE, CREATE_PENDING, IN_PROGRESS
+from allstore.workshop.statuses import IN_PROGRESS
 
 Result = dict[str, Any]
 MAX_FILTERS_PER_DATASET_GROUP = 10
@@ -80,7 +80,6 @@ class CampaignsApi:
             raise in_use(f"Campaign {campaign.arn} is already being updated.")
         version_arn = solution_version_arn or campaign.solution_version_arn
         version = self.store.active(SolutionVersion, version_arn)
-        now = time.time()
         update = CampaignUpdate(
             solution_version_arn=version_arn,
             min_provisioned_tps=campaign.min_provisioned_tps
@@ -89,31 +88,27 @@ class CampaignsApi:
             campaign_config=campaign_config_with_defaults(
                 campaign_config or campaign.campaign_config, _recipe_type(version)
             ),
-            status=CREATE_PENDING,
-            creation_date_time=now,
-            last_updated_date_time=now,
         )
         self.store.update(Campaign, campaign.arn, latest_campaign_update=update)
-        self.state.jobs.run(lambda: self._apply_campaign_update(campaign.arn, update))
-        return {"campaignArn": campaign.arn}
 
-    def _apply_campaign_update(self, campaign_arn: str, update: CampaignUpdate) -> None:
-        """Deploy the new version, then switch traffic to it; the old one serves until then."""
-        try:
+        def prepare() -> Callable[[], None]:
+            """Deploy the new version, then switch traffic to it; the old one serves until then."""
             self.state.models.load(update.solution_version_arn)
-        except Exception as error:
-            failed = update.failed(f"{type(error).__name__}: {error}")
-            self.store.update(Campaign, campaign_arn, latest_campaign_update=failed)
-            return
-        self.store.update(
-            Campaign,
-            campaign_arn,
-            solution_version_arn=update.solution_version_arn,
-            min_provisioned_tps=update.min_provisioned_tps,
-            campaign_config=update.campaign_config,
-            latest_campaign_update=update.finished(ACTIVE),
-        )
-        self.state.unload_unserved()
+
+            def apply() -> None:
+                self.store.update(
+                    Campaign,
+                    campaign.arn,
+                    solution_version_arn=update.solution_version_arn,
+                    min_provisioned_tps=update.min_provisioned_tps,
+                    campaign_config=update.campaign_config,
+                )
+                self.state.unload_unserved()
+
+            return apply
+
+        self.state.jobs.update(Campaign, campaign.arn, "latest_campaign_update", update, prepare)
+        return {"campaignArn": campaign.arn}
 
     def describe_campaign(self, campaign_arn: str) -> Result:
         return {"campaign": self.store.get(Campaign, campaign_arn).wire()}

@@ -118,7 +118,9 @@ class RecommendersApi:
         group_arn = recommender.dataset_group_arn
         events_seq = self.state.events.last_seq(group_arn)
         everything = self.state.training_data(group_arn, events_seq, None, None, [])
-        data = _training_data(everything, use_case, recommender.excluded_columns)
+        data = _training_data(
+            everything, use_case, recommender.excluded_columns, recommender.included_columns
+        )
         hyperparameters = {**use_case.recipe.default_hyperparameters, **use_case.hyperparameters}
         model = use_case.recipe.fit(data, hyperparameters)
         metrics = solution_metrics(use_case.recipe, data, hyperparameters)
@@ -204,10 +206,14 @@ class RecommendersApi:
         return self.state.delete(Recommender, recommender_arn)
 
 
-def _training_columns(config: dict[str, Any]) -> dict[str, list[str]]:
-    """The columns a configuration leaves out of training, by dataset type, in a comparable form."""
-    excluded = (config.get("trainingDataConfig") or {}).get("excludedDatasetColumns") or {}
-    return {key.upper(): sorted(columns) for key, columns in excluded.items() if columns}
+def _training_columns(config: dict[str, Any]) -> dict[str, dict[str, list[str]]]:
+    """The columns a configuration includes in and excludes from training, by dataset type, in a
+    comparable form."""
+    training = config.get("trainingDataConfig") or {}
+    return {
+        member: {key.upper(): sorted(columns) for key, columns in (training.get(member) or {}).items()}
+        for member in ("includedDatasetColumns", "excludedDatasetColumns")
+    }
 
 
 def _checked_config(config: dict[str, Any], use_case: UseCase) -> dict[str, Any]:
@@ -216,12 +222,13 @@ def _checked_config(config: dict[str, Any], use_case: UseCase) -> dict[str, Any]
     if config.get("itemExplorationConfig") and use_case.recipe_type != "USER_PERSONALIZATION":
         raise invalid_input(f"itemExplorationConfig applies to personalized use cases, not {use_case.name}.")
     exploration_settings(config.get("itemExplorationConfig"))  # InvalidInput when out of range
-    excluded = (config.get("trainingDataConfig") or {}).get("excludedDatasetColumns") or {}
+    training = config.get("trainingDataConfig") or {}
+    for member in ("includedDatasetColumns", "excludedDatasetColumns"):
+        for dataset_type in training.get(member) or {}:
+            if dataset_type.upper() not in ("INTERACTIONS", "ITEMS", "USERS"):
+                raise invalid_input(f"{member}: {dataset_type} is not Interactions, Items or Users.")
+    excluded = training.get("excludedDatasetColumns") or {}
     for dataset_type, columns in excluded.items():
-        if dataset_type.upper() not in ("INTERACTIONS", "ITEMS", "USERS"):
-            raise invalid_input(
-                f"excludedDatasetColumns: {dataset_type} is not Interactions, Items or Users."
-            )
         if dataset_type.upper() == "INTERACTIONS" and (
             required := set(columns) & set(REQUIRED_INTERACTION_COLUMNS)
         ):
@@ -232,24 +239,36 @@ def _checked_config(config: dict[str, Any], use_case: UseCase) -> dict[str, Any]
     return {"minRecommendationRequestsPerSecond": DEFAULT_MIN_REQUESTS_PER_SECOND, **config}
 
 
-def _training_data(data: TrainingData, use_case: UseCase, excluded: dict[str, list[str]]) -> TrainingData:
-    """The use case's events and the metadata training may read, or JobFailed naming the minimum
-    the data does not meet."""
+def _training_data(
+    data: TrainingData,
+    use_case: UseCase,
+    excluded: dict[str, list[str]],
+    included: dict[str, list[str]] | None = None,
+) -> TrainingData:
+    """The use case's events and the metadata training may read (a dataset's `included` columns
+    only, when it names them, less its `excluded` ones), or JobFailed naming the minimum the data
+    does not meet."""
     if use_case.training_event_types is not None:
         data = subset(data, np.flatnonzero(np.isin(data.event_types, use_case.training_event_types)))
-    if excluded.get("ITEMS") or excluded.get("USERS"):
-        drop_items, drop_users = set(excluded.get("ITEMS", ())), set(excluded.get("USERS", ()))
+    included = included or {}
+
+    def kept(dataset_type: str, metadata: dict[str, dict[str, Any]]) -> dict[str, dict[str, Any]]:
+        only, drop = included.get(dataset_type), set(excluded.get(dataset_type, ()))
+        return {
+            key: {
+                name: value
+                for name, value in row.items()
+                if (only is None or name in only) and name not in drop
+            }
+            for key, row in metadata.items()
+        }
+
+    if any(included.get(kind) is not None or excluded.get(kind) for kind in ("ITEMS", "USERS")):
         data = TrainingData(
             **{
                 **data.__dict__,
-                "item_metadata": {
-                    item: {key: value for key, value in row.items() if key not in drop_items}
-                    for item, row in data.item_metadata.items()
-                },
-                "user_metadata": {
-                    user: {key: value for key, value in row.items() if key not in drop_users}
-                    for user, row in data.user_metadata.items()
-                },
+                "item_metadata": kept("ITEMS", data.item_metadata),
+                "user_metadata": kept("USERS", data.user_metadata),
             }
         )
     if use_case.required_event_type is not None:

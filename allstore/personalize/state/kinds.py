@@ -272,6 +272,14 @@ class Recommender(Resource):
         }
 
     @property
+    def included_columns(self) -> dict[str, list[str]]:
+        """trainingDataConfig.includedDatasetColumns: dataset type → the only columns training reads."""
+        training = self.recommender_config.get("trainingDataConfig") or {}
+        return {
+            key.upper(): list(value) for key, value in (training.get("includedDatasetColumns") or {}).items()
+        }
+
+    @property
     def metadata_enabled(self) -> bool:
         return bool(self.recommender_config.get("enableMetadataWithRecommendations"))
 

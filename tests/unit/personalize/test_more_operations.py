@@ -154,9 +154,10 @@ def test_update_dataset_goes_through_the_update_statuses(state_dir, monkeypatch)
         server.stop()
 
 
-def test_min_provisioned_tps_is_validated_and_shown(clients: Clients, store: Store) -> None:
+def test_min_provisioned_tps_is_validated_and_shown(clients: Clients, store: Store, server) -> None:
     """minProvisionedTPS (the campaign's minimum requests per second): at least 1, 1 by default,
-    shown by DescribeCampaign and in latestCampaignUpdate, as the service does."""
+    shown by DescribeCampaign and in latestCampaignUpdate, which goes through the update statuses
+    while the campaign keeps its old settings, as the service does."""
     shop = deploy(clients, store, campaign=False)
     p, unchecked = clients.personalize, unvalidated(clients)  # the service checks, not botocore
     with pytest.raises(p.exceptions.InvalidInputException, match="minProvisionedTPS"):
@@ -165,10 +166,18 @@ def test_min_provisioned_tps_is_validated_and_shown(clients: Clients, store: Sto
     assert wait_for(lambda: p.describe_campaign(campaignArn=arn)["campaign"])["minProvisionedTPS"] == 1
     with pytest.raises(p.exceptions.InvalidInputException, match="minProvisionedTPS"):
         unchecked.update_campaign(campaignArn=arn, minProvisionedTPS=0)
+    server.service.state.jobs.pause = 0.3  # the transitional statuses last a while from here on
     p.update_campaign(campaignArn=arn, minProvisionedTPS=4)
-    update = wait_for(lambda: p.describe_campaign(campaignArn=arn)["campaign"]["latestCampaignUpdate"])
-    assert update["minProvisionedTPS"] == 4
-    assert p.describe_campaign(campaignArn=arn)["campaign"]["minProvisionedTPS"] == 4
+    seen = []
+    while not seen or seen[-1] != "ACTIVE":
+        campaign = p.describe_campaign(campaignArn=arn)["campaign"]
+        status = campaign["latestCampaignUpdate"]["status"]
+        if not seen or status != seen[-1]:
+            seen.append(status)
+            assert campaign["latestCampaignUpdate"]["minProvisionedTPS"] == 4
+            assert campaign["minProvisionedTPS"] == (4 if status == "ACTIVE" else 1)
+        time.sleep(0.05)
+    assert seen == ["CREATE PENDING", "CREATE IN_PROGRESS", "ACTIVE"]
 
 
 def test_stop_solution_version_creation(clients: Clients, store: Store, monkeypatch) -> None:

@@ -467,6 +467,13 @@ def test_training_data_config_leaves_out_the_excluded_columns_and_keeps_the_requ
     data = TrainingData.from_columns(users, items, range(1200), ["Watch"] * 1200, item_metadata=metadata)
     kept = _training_data(data, USE_CASES["aws-vod-more-like-x"], {"ITEMS": ["GENRES"]})
     assert all(set(row) == {"CONTENT_OWNER"} for row in kept.item_metadata.values())
+    only = _training_data(data, USE_CASES["aws-vod-more-like-x"], {}, {"ITEMS": ["GENRES"]})
+    assert all(set(row) == {"GENRES"} for row in only.item_metadata.values())
+    with pytest.raises(ServiceError, match="includedDatasetColumns: ACTIONS"):
+        _checked_config(
+            {"trainingDataConfig": {"includedDatasetColumns": {"ACTIONS": ["X"]}}},
+            USE_CASES["aws-vod-top-picks"],
+        )
     top_picks, popular = USE_CASES["aws-vod-top-picks"], USE_CASES["aws-vod-most-popular"]
     with pytest.raises(ServiceError, match="cannot leave out EVENT_TYPE"):
         _checked_config(
