@@ -69,3 +69,12 @@ def test_the_command_reports_what_was_tuned_and_on_what(store_csv):
     assert set(rows["sims"]["hyperparameters"]) >= set(get_recipe("aws-sims").search_space)
     assert "tuning" not in rows["implicit-als"]  # the baselines have nothing to search
     assert rows["implicit-als"]["hyperparameters"]["factors"] == "256"
+
+
+def test_each_stage_is_announced_for_the_progress_bars(store_data):
+    """The command's per-model bars move on these calls (tuning is announced by the command)."""
+    from allstore.personalize.evaluation import evaluate_per_user
+
+    heard: list[str] = []
+    evaluate_per_user(get_recipe("aws-sims"), store_data, {}, "temporal", cutoff=0.8, stage=heard.append)
+    assert heard == ["training", "scoring"]
