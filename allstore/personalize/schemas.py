@@ -22,8 +22,14 @@ _FIELD_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 _TIMESTAMP_FIELDS = ("TIMESTAMP", "CREATION_TIMESTAMP")
 MAX_SECONDS = 253_402_300_799
 # "If CREATION_TIMESTAMP data is missing for one or more items, Amazon Personalize infers it from
-# interaction data": an empty cell there is accepted even though the field is a plain long.
+# interaction data": an empty cell there, or no such column, is accepted though the field is a long.
 _INFERRED_WHEN_EMPTY = ("CREATION_TIMESTAMP",)
+# "Each item must have an item ID ... a string with a maximum length of 256 characters" (users and
+# actions alike); "Categorical values can have at most 1000 characters ... your dataset import job
+# will fail".
+_ID_FIELDS = ("USER_ID", "ITEM_ID", "ACTION_ID")
+MAX_ID_LENGTH = 256
+MAX_CATEGORICAL_LENGTH = 1000
 _REQUIRED_FIELDS = {
     "INTERACTIONS": {"USER_ID": {"string"}, "ITEM_ID": {"string"}, "TIMESTAMP": {"long", "int"}},
     "ITEMS": {"ITEM_ID": {"string"}},
@@ -68,10 +74,19 @@ class Field:
     def numeric(self) -> bool:
         return self.type in ("int", "long", "float", "double")
 
+    @property
+    def may_be_absent(self) -> bool:
+        """Whether an import file may leave this field's column out (null, or inferred)."""
+        return self.nullable or self.name.upper() in _INFERRED_WHEN_EMPTY
+
     def parse(self, text: str):
-        """A CSV cell as the field's value; None for an empty cell of a nullable field."""
+        """A CSV cell as the field's value; None for an empty cell of a nullable field. An empty
+        cell of a non-null string is an empty string, except in an id field, which every record
+        needs; a non-null number or boolean cannot be empty (CREATION_TIMESTAMP is inferred)."""
         if text == "":
-            if self.nullable or self.type == "string" or self.name.upper() in _INFERRED_WHEN_EMPTY:
+            if self.name.upper() in _ID_FIELDS and not self.nullable:
+                raise ValueError(f"{self.name} is empty: every record needs a {self.name}")
+            if self.may_be_absent or self.type == "string":
                 return None
             raise ValueError(f"{self.name} is empty, and its schema type {self.type!r} does not allow null")
         if self.type in ("int", "long"):
@@ -100,6 +115,15 @@ class Field:
             if lowered not in ("true", "false"):
                 raise ValueError(f"{self.name} {text!r} is not true or false")
             return lowered == "true"
+        if self.name.upper() in _ID_FIELDS and len(text) > MAX_ID_LENGTH:
+            raise ValueError(
+                f"{self.name} {text[:40]!r}... has {len(text)} characters; at most {MAX_ID_LENGTH}"
+            )
+        if self.categorical and len(text) > MAX_CATEGORICAL_LENGTH:
+            raise ValueError(
+                f"{self.name} {text[:40]!r}... has {len(text)} characters; a categorical value has at most "
+                f"{MAX_CATEGORICAL_LENGTH}"
+            )
         return text
 
 

@@ -43,21 +43,34 @@ def parse_csv(texts: Iterator[str], schema: Schema) -> Columns:
 
 
 def _parse_files(texts: Iterator[str], schema: Schema, values: dict[str, list[Any]]) -> None:
+    """Every file's rows into `values`, as the service reads them: a header of unquoted column
+    names, each record on a single line (line numbers in errors are the file's)."""
     for text in texts:
         reader = csv.reader(io.StringIO(text))
         header = next(reader, None)
         if header is None:
             continue
+        if '"' in text.partition("\n")[0]:
+            raise JobFailed(
+                "line 1: the CSV header encloses column names in quotation marks; the service "
+                f"requires them unquoted (header: {','.join(header)})"
+            )
         positions = {name.strip().upper(): index for index, name in enumerate(header)}
         columns = []
         for field in schema.fields:
             position = positions.get(field.name.upper())
-            if position is None and not field.nullable:
+            if position is None and not field.may_be_absent:
                 raise JobFailed(f"the CSV header has no {field.name} column (header: {','.join(header)})")
             columns.append((field, position))
-        line_number = 1
+        previous = reader.line_num
         try:
-            for line_number, row in enumerate(reader, start=2):
+            for row in reader:
+                if reader.line_num - previous > 1:
+                    raise JobFailed(
+                        f"line {previous + 1}: a record runs over lines {previous + 1}-{reader.line_num} "
+                        "(a quoted value with a line break); each record must be on a single line"
+                    )
+                previous = reader.line_num
                 if not row:
                     continue
                 for field, position in columns:
@@ -65,9 +78,9 @@ def _parse_files(texts: Iterator[str], schema: Schema, values: dict[str, list[An
                     try:
                         values[field.name].append(field.parse(cell))
                     except ValueError as error:
-                        raise JobFailed(f"line {line_number}: {error}") from None
+                        raise JobFailed(f"line {previous}: {error}") from None
         except csv.Error as error:  # e.g. a NUL byte, or a field over the CSV reader's size limit
-            raise JobFailed(f"line {line_number + 1}: malformed CSV ({error})") from None
+            raise JobFailed(f"line {previous + 1}: malformed CSV ({error})") from None
 
 
 def column(field: Field, values: list[Any]) -> np.ndarray:

@@ -189,6 +189,11 @@ def test_blank_creation_timestamps_are_inferred_not_refused(clients: Clients, tm
             'ITEM_ID,PRICE,CREATION_TIMESTAMP\nA,1,1596238243\n"' + "B" * 140_000 + '",1,1\n',
             "line 3: malformed",
         ),
+        ("ITEM_ID,PRICE,CREATION_TIMESTAMP\nA,1,1\n,2,1596238243\n", "line 3: ITEM_ID is empty"),
+        ("ITEM_ID,PRICE\n" + "I" * 257 + ",1\n", "at most 256"),
+        ("ITEM_ID,GENRES,PRICE\nA," + "g" * 1001 + ",1\n", "a categorical value has at most 1000"),
+        ('"ITEM_ID","PRICE"\nA,1\n', "line 1: the CSV header encloses column names in quotation marks"),
+        ('ITEM_ID,GENRES,PRICE\nA,"drama\ncomedy",1\nB,,2\n', "line 2: a record runs over lines 2-3"),
     ],
 )
 def test_import_failures_say_why_in_the_services_words(
@@ -198,6 +203,34 @@ def test_import_failures_say_why_in_the_services_words(
     assert job["status"] == "CREATE FAILED"
     assert reason in job["failureReason"], job["failureReason"]
     assert not re.search(r"\b[A-Z][a-z]+(Error|Exception)\b", job["failureReason"]), "no Python class name"
+
+
+def test_imports_accept_what_the_service_accepts(clients: Clients, tmp_path: Path) -> None:
+    """Blank cells of non-null strings (categorical or not) are empty strings; a CREATION_TIMESTAMP
+    column may be left out (the service infers it); numbers may be written 1.0, +2, 1e3 or with
+    spaces around them; quoted values may hold commas and doubled quotes; columns in any order."""
+    schema = {
+        "type": "record",
+        "name": "Items",
+        "namespace": "com.amazonaws.personalize.schema",
+        "fields": [
+            {"name": "ITEM_ID", "type": "string"},
+            {"name": "BRAND", "type": "string", "categorical": True},
+            {"name": "TITLE", "type": "string"},
+            {"name": "STOCK", "type": "int"},
+            {"name": "PRICE", "type": "double"},
+            {"name": "CREATION_TIMESTAMP", "type": "long"},
+        ],
+        "version": "1.0",
+    }
+    text = (
+        "PRICE,STOCK,TITLE,BRAND,ITEM_ID\n"
+        '1.5,1.0,"Tent, two-person",acme,A\n'
+        '+2, +3 ,"The ""best"" stove",,B\n'
+        "1e3,1e2,,acme,C\n"
+    )
+    job = import_csv(clients, tmp_path, "Items", schema, text)
+    assert job["status"] == "ACTIVE", job
 
 
 def test_interaction_timestamps_in_milliseconds_fail_the_import(clients: Clients, tmp_path: Path) -> None:
