@@ -27,3 +27,6 @@ class SimilarItems(Sims):
         **Sims.search_space,
         "metadata_weight": ("0.1", "0.3", "1.0"),
     }
+    # Similar-Items documents hyperparameters of its own network, none of them SIMS' names here.
+    documented_ranges: Mapping[str, tuple[str, float, float]] = {}
+    featurization_parameters = ()

@@ -45,6 +45,16 @@ class Sims:
         "whole_history_weight": ("0.1", "0.3", "1.0"),
         "metadata_weight": ("0.0", "0.1", "0.3"),
     }
+    # The SIMS page's hyperparameters and ranges ("HPO tunable: Yes" for the first two), so
+    # algorithmHyperParameters and hpoConfig are checked against them; the percentiles are
+    # featurization hyperparameters (featureTransformationParameters, not tunable).
+    documented_ranges: Mapping[str, tuple[str, float, float]] = {
+        "popularity_discount_factor": ("continuous", 0.0, 1.0),
+        "min_cointeraction_count": ("integer", 0, 10),
+        "min_user_history_length_percentile": ("continuous", 0.0, 1.0),
+        "max_user_history_length_percentile": ("continuous", 0.0, 1.0),
+    }
+    featurization_parameters = ("min_user_history_length_percentile", "max_user_history_length_percentile")
 
     def fit(self, data: TrainingData, hyperparameters: Mapping[str, str]) -> ItemToItemModel:
         hp = {**self.default_hyperparameters, **hyperparameters}
@@ -67,7 +77,7 @@ class Sims:
             user_codes,
             item_codes,
             len(data.users),
-            read_int(hp, "min_cointeraction_count", 1, 1000),
+            read_int(hp, "min_cointeraction_count", 0, 1000),
         )
         counts = np.bincount(item_codes, minlength=n_items).astype(np.float32)
         return ItemToItemModel.related_items(

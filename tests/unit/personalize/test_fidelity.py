@@ -594,6 +594,48 @@ def test_hpo_searches_exactly_the_given_ranges(clients: Clients, store) -> None:
     assert tuned["history_decay"] in ("0.1", "0.9")
 
 
+def test_sims_takes_its_documented_hyperparameter_ranges(clients: Clients, store) -> None:
+    """The SIMS page's names and ranges: popularity_discount_factor (continuous, 0-1) and
+    min_cointeraction_count (integer, 0-10) are tunable, as a sample notebook's hpoConfig uses them."""
+    shop = deploy(clients, store)
+    p = clients.personalize
+    sims = "arn:aws:personalize:::recipe/aws-sims"
+    with pytest.raises(p.exceptions.InvalidInputException, match="min_cointeraction_count"):
+        p.create_solution(
+            name="sims-bad",
+            datasetGroupArn=shop.group_arn,
+            recipeArn=sims,
+            solutionConfig={"algorithmHyperParameters": {"min_cointeraction_count": "11"}},
+        )
+    ranges = {
+        "continuousHyperParameterRanges": [
+            {"name": "popularity_discount_factor", "minValue": 0.2, "maxValue": 0.4}
+        ],
+        "integerHyperParameterRanges": [{"name": "min_cointeraction_count", "minValue": 0, "maxValue": 2}],
+    }
+    arn = p.create_solution(
+        name="sims-hpo",
+        datasetGroupArn=shop.group_arn,
+        recipeArn=sims,
+        performHPO=True,
+        performAutoTraining=False,
+        solutionConfig={
+            "hpoConfig": {
+                "algorithmHyperParameterRanges": ranges,
+                "hpoResourceConfig": {"maxNumberOfTrainingJobs": "6"},
+            }
+        },
+    )["solutionArn"]
+    version = p.create_solution_version(solutionArn=arn)["solutionVersionArn"]
+    done = wait_for(
+        lambda: p.describe_solution_version(solutionVersionArn=version)["solutionVersion"], timeout=180
+    )
+    assert done["status"] == "ACTIVE", done
+    tuned = done["tunedHPOParams"]["algorithmHyperParameters"]
+    assert 0.2 <= float(tuned["popularity_discount_factor"]) <= 0.4  # the default, 0.5, is outside
+    assert 0 <= int(tuned["min_cointeraction_count"]) <= 2
+
+
 # ---------------------------------------------------------------- not more lenient than the service
 
 
