@@ -8,6 +8,11 @@ log(interactions) from 3M up (1.0 is linear).
 
     .venv/bin/python benchmarks/scaling.py [--sizes 1M/30k,3M/100k,10M/300k,25M/300k]
         [--recipes aws-user-personalization,aws-sims,aws-personalized-ranking] [--cache DIR]
+        [--read]
+
+`--read` also writes each store as a Personalize-style interactions CSV
+(USER_ID,ITEM_ID,TIMESTAMP,EVENT_TYPE) and times `read_interactions` on it in a fresh child, the
+read `allstore data inspect` and `allstore evaluate` start with (bar: 25M rows under a minute).
 
 Bar (issue 23): every recipe trains on 25M interactions / 300k items under 6 GiB peak RSS and
 under 5 minutes, growing at most linearly from 3M to 25M. Check `free -g` before 25M.
@@ -51,6 +56,39 @@ def generate(interactions: int, items: int, path: Path) -> None:
     )
 
 
+def write_csv(path: Path, csv_path: Path) -> None:
+    """The store's interactions as the CSV a dataset import reads (ids as strings)."""
+    import pyarrow as pa
+    import pyarrow.csv as pacsv
+
+    with np.load(path) as columns:
+        event_types = pa.DictionaryArray.from_arrays(
+            (columns["user"] % 3).astype(np.int32), np.array(["click", "purchase", "view"])
+        )
+        table = pa.table(
+            {
+                "USER_ID": pa.DictionaryArray.from_arrays(columns["user"], columns["users"]).cast(
+                    pa.string()
+                ),
+                "ITEM_ID": pa.DictionaryArray.from_arrays(columns["item"], columns["items"]).cast(
+                    pa.string()
+                ),
+                "TIMESTAMP": columns["timestamp"],
+                "EVENT_TYPE": event_types.cast(pa.string()),
+            }
+        )
+    pacsv.write_csv(table, csv_path, write_options=pacsv.WriteOptions(quoting_style="none"))
+
+
+def read(csv_path: Path, results: multiprocessing.Queue) -> None:
+    from allstore.data.interactions import read_interactions
+
+    started = time.perf_counter()
+    rows = len(read_interactions(csv_path))
+    seconds = time.perf_counter() - started
+    results.put((rows, seconds, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**20))
+
+
 def fit(name: str, path: Path, results: multiprocessing.Queue) -> None:
     with np.load(path) as columns:
         user_ids = columns["users"][columns["user"]]
@@ -80,6 +118,7 @@ def main() -> None:
     parser.add_argument("--sizes", default=DEFAULT_SIZES, help="interactions/items, comma-separated")
     parser.add_argument("--recipes", default=DEFAULT_RECIPES, help="recipe names, comma-separated")
     parser.add_argument("--cache", type=Path, help="keep generated stores here (default: a temporary folder)")
+    parser.add_argument("--read", action="store_true", help="also time reading each store as a CSV")
     args = parser.parse_args()
     sizes = [tuple(count(part) for part in size.split("/")) for size in args.sizes.split(",")]
     names = args.recipes.split(",")
@@ -97,6 +136,17 @@ def main() -> None:
             path = cache / f"synthetic_{interactions}_{items}.npz"
             if not path.exists():
                 in_child(context, generate, interactions, items, path)
+            if args.read:
+                csv_path = path.with_suffix(".csv")
+                in_child(context, write_csv, path, csv_path)
+                results = context.Queue()
+                in_child(context, read, csv_path, results)
+                rows, seconds, peak_gib = results.get()
+                megabytes = csv_path.stat().st_size / 1e6
+                csv_path.unlink()
+                print(
+                    f"read {rows:,} rows ({megabytes:,.0f} MB CSV): {seconds:.1f} s, {peak_gib:.2f} GiB peak"
+                )
             cells = []
             for name in names:
                 results = context.Queue()

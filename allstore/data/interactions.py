@@ -15,16 +15,21 @@ its timestamp, so "sort by time" still gives every user's true order.
 
 from __future__ import annotations
 
+import csv
 import gzip
-import itertools
+import io
 import json
 import operator
 import os
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
+import polars
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.csv as pacsv
 from allstore_common import records
 from allstore_common.records import BadRows
 
@@ -95,46 +100,173 @@ def read_interactions(path: str | os.PathLike, format: str | None = None) -> Int
 
 
 def _read_ucsd(path: Path) -> Interactions:
-    """Review records, field by field through the accessors (2014 and 2018 spell fields differently)."""
+    """Review records, field by field as the accessors read them (2014 and 2018 spell fields
+    differently), a block of lines at a time: polars' JSON-lines reader (on every core, several
+    times faster than pyarrow's) parses a block whose lines are all JSON objects of the usual types; any other block (a bad line, a Python-literal UCSD 2014
+    line, a timestamp as text) goes through the shared record parser, so a few bad rows in a big
+    file cost one slow block each."""
     bad_rows = BadRows()
+    blocks = [_json_block(block, first_line, bad_rows) for block, first_line in _line_blocks(path)]
+    return _Columns.concatenate(blocks).to_interactions("ucsd", bad_rows)
+
+
+JSON_BLOCK_BYTES = 1 << 25
+# The fields the accessors look at, typed as UCSD and Personalize files write them.
+_JSON_SCHEMA = {
+    **dict.fromkeys(records.USER_ID_FIELDS + records.ITEM_ID_FIELDS, polars.String),
+    **dict.fromkeys(records.TIMESTAMP_FIELDS, polars.Int64),
+    **dict.fromkeys(records.REVIEW_TIME_FIELDS + records.EVENT_TYPE_FIELDS, polars.String),
+    **dict.fromkeys(records.VALUE_FIELDS, polars.Float64),
+}
+
+
+def _line_blocks(path: Path) -> Iterator[tuple[bytes, int]]:
+    """(whole lines of about JSON_BLOCK_BYTES of the decompressed file, the first one's number)."""
+    with open(path, "rb") as raw:
+        gzipped = raw.read(len(records.GZIP_MAGIC)) == records.GZIP_MAGIC
+    with gzip.open(path, "rb") if gzipped else open(path, "rb") as file:
+        rest, first_line = b"", 1
+        while chunk := file.read(JSON_BLOCK_BYTES):
+            block = rest + chunk
+            if first_line == 1:
+                block = block.removeprefix(b"\xef\xbb\xbf")
+            cut = block.rfind(b"\n") + 1
+            if cut == 0:
+                rest = block
+                continue
+            yield block[:cut], first_line
+            rest, first_line = block[cut:], first_line + block.count(b"\n", 0, cut)
+        if rest:
+            yield rest, first_line
+
+
+def _json_block(block: bytes, first_line: int, bad_rows: BadRows) -> _Columns:
+    lines = block.count(b"\n") + (not block.endswith(b"\n"))
+    try:
+        table = polars.read_ndjson(io.BytesIO(block), schema=_JSON_SCHEMA).to_arrow()
+    except polars.exceptions.PolarsError:
+        table = None
+    if table is not None and table.num_rows == lines:  # no blank lines: row k is line k
+        return _json_table_columns(table, first_line)
+    return _record_block_columns(block, first_line, bad_rows)
+
+
+def _json_table_columns(table: pa.Table, first_line: int) -> _Columns:
+    """The accessors' rules in bulk: the first present, non-empty field of each kind, stripped."""
+    count = table.num_rows
+    timestamps = _first_present(table, records.TIMESTAMP_FIELDS)
+    seconds = pc.fill_null(timestamps, -1).to_numpy(zero_copy_only=False)
+    seconds = np.where(np.abs(seconds) >= records.MILLISECOND_TIMESTAMPS_FROM, seconds // 1000, seconds)
+    untimed = ~pc.is_valid(timestamps).to_numpy(zero_copy_only=False)
+    review_times = _first_present(table, records.REVIEW_TIME_FIELDS)
+    for row in np.flatnonzero(untimed & pc.is_valid(review_times).to_numpy(zero_copy_only=False)).tolist():
+        when = records.timestamp({records.REVIEW_TIME_FIELDS[0]: review_times[row].as_py()})
+        seconds[row], untimed[row] = (-1, True) if when is None else (when, False)
+    values = pc.fill_null(_first_present(table, records.VALUE_FIELDS), float("nan"))
+    return _Columns(
+        np.arange(first_line, first_line + count, dtype=np.int64),
+        _to_numpy_strings(_first_present(table, records.USER_ID_FIELDS), strip=True),
+        _to_numpy_strings(_first_present(table, records.ITEM_ID_FIELDS), strip=True),
+        seconds,
+        untimed,
+        _to_numpy_strings(_first_present(table, records.EVENT_TYPE_FIELDS), strip=True),
+        values.to_numpy(zero_copy_only=False).astype(np.float32),
+    )
+
+
+def _first_present(table: pa.Table, names: Sequence[str]) -> pa.Array:
+    """Per row, the first of `names` that is neither null nor "" (null when none is)."""
+    first = pa.nulls(table.num_rows, table.schema.field(names[0]).type)
+    for name in reversed(names):
+        column = table.column(name).combine_chunks()
+        present = pc.is_valid(column)
+        if pa.types.is_string(column.type) or pa.types.is_large_string(column.type):
+            present = pc.and_kleene(present, pc.not_equal(column, ""))  # null and x is false here
+        first = pc.if_else(present, column, first)
+    return first
+
+
+def _record_block_columns(block: bytes, first_line: int, bad_rows: BadRows) -> _Columns:
+    """A block through the shared record parser and the accessors, a record at a time."""
+    block_bad_rows = BadRows()
     lines: list[int] = []
     users: list[str | None] = []
     items: list[str | None] = []
     times: list[int | None] = []
     types: list[str] = []
     values: list[float | None] = []
-    for line, record in records.iter_numbered_records(path, format=records.JSON, bad_rows=bad_rows):
-        lines.append(line)
+    numbered = records.iter_numbered_records(io.BytesIO(block), format=records.JSON, bad_rows=block_bad_rows)
+    for line, record in numbered:
+        lines.append(line + first_line - 1)
         users.append(records.user_id(record))
         items.append(records.item_id(record))
         times.append(records.timestamp(record))
         types.append(records.event_type(record) or "")
         values.append(records.value(record))
+    for line, reason in block_bad_rows.examples:
+        bad_rows.add(line + first_line - 1, reason)
+    bad_rows.count += block_bad_rows.count - len(block_bad_rows.examples)
     untimed = np.fromiter((when is None for when in times), dtype=bool, count=len(times))
     timestamps = np.fromiter(
         (-1 if when is None else when for when in times), dtype=np.int64, count=len(times)
     )
-    event_values = np.array([np.nan if value is None else value for value in values], dtype=np.float32)
-    columns = _Columns(
+    return _Columns(
         np.asarray(lines, dtype=np.int64),
         np.asarray([user or "" for user in users], dtype=str),
         np.asarray([item or "" for item in items], dtype=str),
         timestamps,
         untimed,
         np.asarray(types, dtype=str),
-        event_values,
+        np.array([np.nan if value is None else value for value in values], dtype=np.float32),
     )
-    return columns.to_interactions("ucsd", bad_rows)
 
 
 def _read_csv(path: Path) -> Interactions:
-    """A CSV a column at a time: the header names the columns once, numpy converts them in bulk."""
+    """A CSV a column at a time: pyarrow's reader parses the file in C (a 25M-row file in seconds,
+    where Python's csv module took minutes), and the columns are converted in bulk. A file pyarrow
+    refuses (bytes that are not UTF-8, for one) is read by the shared record parser instead, which
+    replaces such bytes, with the same columns and the same bad rows."""
+    header, delimiter = _csv_header(path)
     bad_rows = BadRows()
-    numbered = records.iter_numbered_records(path, format=records.CSV, bad_rows=bad_rows)
-    first = next(numbered, None)
-    if first is None:
+    if not header:
         return _Columns.empty().to_interactions("csv", bad_rows)
-    header = list(first[1])
+    names = _csv_columns(header, path)
+    try:
+        lines, cells = _arrow_csv_cells(path, header, delimiter, names, bad_rows)
+    except pa.ArrowInvalid:
+        bad_rows = BadRows()
+        lines, cells = _record_csv_cells(path, names, bad_rows)
+    return _csv_columns_to_interactions(lines, cells, names, bad_rows)
+
+
+@dataclass(frozen=True)
+class _CsvNames:
+    """The header's columns for each field (None when the file has no such column)."""
+
+    user: str
+    item: str
+    time: str | None
+    type: str | None
+    value: str | None
+
+    def present(self) -> list[str]:
+        return [name for name in (self.user, self.item, self.time, self.type, self.value) if name]
+
+
+def _csv_header(path: Path) -> tuple[list[str] | None, str]:
+    """The stripped column names of the first line, and the delimiter, as the record parser
+    decides them (tabs only when the header has no commas)."""
+    with open(path, "rb") as raw:
+        gzipped = raw.read(len(records.GZIP_MAGIC)) == records.GZIP_MAGIC
+    opened = gzip.open(path, "rb") if gzipped else open(path, "rb")  # noqa: SIM115 (closed below)
+    with io.TextIOWrapper(opened, encoding="utf-8-sig", errors="replace", newline="") as text:
+        first = text.readline()
+    delimiter = "\t" if "\t" in first and "," not in first else ","
+    header = next(csv.reader([first], delimiter=delimiter), None)
+    return ([column.strip() for column in header] if header else None), delimiter
+
+
+def _csv_columns(header: list[str], path: Path) -> _CsvNames:
     user_name, item_name, time_name, type_name, value_name = (
         records.column(header, fields)
         for fields in (
@@ -150,57 +282,142 @@ def _read_csv(path: Path) -> Interactions:
         raise ValueError(
             f"{path}: no {missing} column in the header {header} (expected e.g. USER_ID, ITEM_ID)"
         )
-    optional = [name for name in (time_name, type_name, value_name) if name is not None]
-    row_cells = operator.itemgetter(user_name, item_name, *optional)
+    return _CsvNames(user_name, item_name, time_name, type_name, value_name)
+
+
+def _arrow_csv_cells(
+    path: Path, header: list[str], delimiter: str, names: _CsvNames, bad_rows: BadRows
+) -> tuple[np.ndarray, dict[str, pa.Array]]:
+    """(row numbers, the wanted columns as strings) read by pyarrow. Single-threaded, because only
+    then does pyarrow number the rows it rejects; rows of only empty cells are blank lines."""
+    rejected: list[int] = []
+
+    def reject(row: pacsv.InvalidRow) -> str:
+        rejected.append(row.number)
+        if row.text.strip(f' \t\r\n"{delimiter}'):
+            bad_rows.add(row.number, f"{row.actual_columns} fields, header has {row.expected_columns}")
+        return "skip"
+
+    source = pa.OSFile(str(path))
+    if source.read(len(records.GZIP_MAGIC)) == records.GZIP_MAGIC:
+        source.seek(0)
+        source = pa.CompressedInputStream(source, "gzip")
+    else:
+        source.seek(0)
+    with source:
+        table = pacsv.read_csv(
+            source,
+            read_options=pacsv.ReadOptions(
+                use_threads=False, skip_rows=1, column_names=header, block_size=1 << 24
+            ),
+            parse_options=pacsv.ParseOptions(
+                delimiter=delimiter,
+                newlines_in_values=True,
+                ignore_empty_lines=False,
+                invalid_row_handler=reject,
+            ),
+            convert_options=pacsv.ConvertOptions(
+                include_columns=names.present(),
+                column_types=dict.fromkeys(names.present(), pa.string()),
+            ),
+        )
+    # Row numbers count the header as row 1; accepted rows fill the numbers the rejected ones left.
+    lines = np.delete(
+        np.arange(2, table.num_rows + len(rejected) + 2), np.asarray(rejected, dtype=np.int64) - 2
+    )
+    cells = {name: table.column(name).combine_chunks() for name in names.present()}
+    blank = np.ones(table.num_rows, dtype=bool)
+    for column in cells.values():
+        blank &= pc.equal(column, "").to_numpy(zero_copy_only=False)
+    if blank.any():
+        keep = pa.array(~blank)
+        cells = {name: column.filter(keep) for name, column in cells.items()}
+        lines = lines[~blank]
+    return lines, cells
+
+
+def _record_csv_cells(
+    path: Path, names: _CsvNames, bad_rows: BadRows
+) -> tuple[np.ndarray, dict[str, pa.Array]]:
+    """The same as `_arrow_csv_cells`, through the shared record parser (Python's csv module)."""
+    row_cells = operator.itemgetter(*names.present())
     lines: list[int] = []
     rows: list[tuple[str, ...]] = []
-    for line, record in itertools.chain([first], numbered):
+    for line, record in records.iter_numbered_records(path, format=records.CSV, bad_rows=bad_rows):
         lines.append(line)
-        rows.append(row_cells(record))
-    cells = dict(zip([user_name, item_name, *optional], zip(*rows, strict=True), strict=True))
+        cells = row_cells(record)
+        rows.append(cells if isinstance(cells, tuple) else (cells,))
+    columns = zip(*rows, strict=True) if rows else ([] for _ in names.present())
+    return np.asarray(lines, dtype=np.int64), {
+        name: pa.array(column, type=pa.string())
+        for name, column in zip(names.present(), columns, strict=True)
+    }
+
+
+def _csv_columns_to_interactions(
+    lines: np.ndarray, cells: dict[str, pa.Array], names: _CsvNames, bad_rows: BadRows
+) -> Interactions:
     count = len(lines)
     no_values = np.full(count, np.nan, dtype=np.float32)
-    timestamps, untimed = _timestamps(cells[time_name], time_name) if time_name else _untimed(count)
+    timestamps, untimed = _timestamps(cells[names.time], names.time) if names.time else _untimed(count)
     columns = _Columns(
-        np.asarray(lines, dtype=np.int64),
-        np.char.strip(np.asarray(cells[user_name], dtype=str)),
-        np.char.strip(np.asarray(cells[item_name], dtype=str)),
+        lines,
+        _to_numpy_strings(cells.pop(names.user), strip=True),
+        _to_numpy_strings(cells.pop(names.item), strip=True),
         timestamps,
         untimed,
-        np.asarray(cells[type_name], dtype=str) if type_name else np.full(count, "", dtype=str),
-        _event_values(cells[value_name], value_name) if value_name else no_values,
+        _to_numpy_strings(cells[names.type]) if names.type else np.full(count, "", dtype=str),
+        _event_values(cells[names.value], names.value) if names.value else no_values,
     )
     return columns.to_interactions("csv", bad_rows)
+
+
+def _to_numpy_strings(column: pa.Array, strip: bool = False) -> np.ndarray:
+    """A numpy str array of an arrow string column (nulls as ""), optionally stripped, through its
+    distinct values: only those become Python strings; the rows are a fancy index (ids repeat)."""
+    encoded = pc.dictionary_encode(pc.fill_null(column, ""))
+    distinct = np.asarray(encoded.dictionary.to_pylist(), dtype=str)
+    if len(distinct) == 0:
+        return np.full(len(column), "", dtype=str)
+    return (np.char.strip(distinct) if strip else distinct)[encoded.indices.to_numpy(zero_copy_only=False)]
 
 
 def _untimed(count: int) -> tuple[np.ndarray, np.ndarray]:
     return np.full(count, -1, dtype=np.int64), np.ones(count, dtype=bool)
 
 
-def _timestamps(cells: Sequence[str], name: str) -> tuple[np.ndarray, np.ndarray]:
-    """Integer seconds in bulk; anything else (dates, milliseconds, blanks) through the accessor."""
+INTEGER_CELL = r"^-?[0-9]{1,18}$"
+
+
+def _timestamps(cells: pa.Array, name: str) -> tuple[np.ndarray, np.ndarray]:
+    """Integer seconds in bulk (milliseconds scaled down); anything else (dates, fractions) through
+    the accessor, cell by cell; blanks are untimed."""
     try:
-        seconds = np.asarray(cells, dtype=str).astype(np.int64)
-        if not len(seconds) or np.abs(seconds).max() < records.MILLISECOND_TIMESTAMPS_FROM:
-            return seconds, np.zeros(len(seconds), dtype=bool)
-    except ValueError:
-        pass
-    parsed = [records.timestamp({name: cell}) for cell in cells]
-    untimed = np.fromiter((when is None for when in parsed), dtype=bool, count=len(parsed))
-    seconds = np.fromiter(
-        (-1 if when is None else when for when in parsed), dtype=np.int64, count=len(parsed)
-    )
+        seconds = pc.cast(cells, pa.int64()).to_numpy(zero_copy_only=False)
+        integral = np.ones(len(seconds), dtype=bool)
+    except pa.ArrowInvalid:  # some cells are not plain integers: convert those one by one
+        cells = pc.utf8_trim_whitespace(pc.fill_null(cells, ""))
+        integral = pc.match_substring_regex(cells, INTEGER_CELL).to_numpy(zero_copy_only=False)
+        seconds = pc.cast(pc.if_else(pa.array(integral), cells, "0"), pa.int64()).to_numpy(
+            zero_copy_only=False
+        )
+    seconds = np.where(np.abs(seconds) >= records.MILLISECOND_TIMESTAMPS_FROM, seconds // 1000, seconds)
+    untimed = np.zeros(len(seconds), dtype=bool)
+    others = np.flatnonzero(~integral)
+    for row, cell in zip(others.tolist(), cells.take(pa.array(others)).to_pylist(), strict=True):
+        when = records.timestamp({name: cell})
+        seconds[row], untimed[row] = (-1, True) if when is None else (when, False)
     return seconds, untimed
 
 
-def _event_values(cells: Sequence[str], name: str) -> np.ndarray:
+def _event_values(cells: pa.Array, name: str) -> np.ndarray:
     """Floats in bulk, blanks as NaN; anything unparsable through the accessor (which gives NaN)."""
-    text = np.char.strip(np.asarray(cells, dtype=str))
-    text[text == ""] = "nan"
+    text = pc.utf8_trim_whitespace(pc.fill_null(cells, ""))
+    text = pc.if_else(pc.equal(text, ""), "nan", text)
     try:
-        return text.astype(np.float32)
-    except ValueError:
-        parsed = [records.value({name: cell}) for cell in cells]
+        return pc.cast(text, pa.float32()).to_numpy(zero_copy_only=False)
+    except pa.ArrowInvalid:
+        parsed = [records.value({name: cell}) for cell in text.to_pylist()]
         return np.array([np.nan if value is None else value for value in parsed], dtype=np.float32)
 
 
@@ -215,6 +432,12 @@ class _Columns:
     untimed: np.ndarray
     event_types: np.ndarray
     event_values: np.ndarray
+
+    @classmethod
+    def concatenate(cls, parts: Sequence[_Columns]) -> _Columns:
+        if not parts:
+            return cls.empty()
+        return cls(*(np.concatenate([getattr(part, name) for part in parts]) for name in _COLUMN_FIELDS))
 
     @classmethod
     def empty(cls) -> _Columns:
@@ -241,19 +464,24 @@ class _Columns:
             keep = identified
             timestamps = np.zeros(len(self.users), dtype=np.int64)
             timestamps[keep] = _positions_in_history(self.users[keep])
-        reasons = np.where(no_user, "no user id", np.where(no_item, "no item id", "no timestamp"))
-        for row in np.flatnonzero(~keep):
-            bad_rows.add(int(self.lines[row]), str(reasons[row]))
+        rejected = np.flatnonzero(~keep)
+        for row in rejected.tolist():
+            reason = "no user id" if no_user[row] else "no item id" if no_item[row] else "no timestamp"
+            bad_rows.add(int(self.lines[row]), reason)
+        kept = slice(None) if len(rejected) == 0 else keep  # no copies of a clean file's columns
         return Interactions(
-            user_ids=self.users[keep],
-            item_ids=self.items[keep],
-            timestamps=timestamps[keep],
-            event_types=self.event_types[keep],
-            event_values=self.event_values[keep],
+            user_ids=self.users[kept],
+            item_ids=self.items[kept],
+            timestamps=timestamps[kept],
+            event_types=self.event_types[kept],
+            event_values=self.event_values[kept],
             format=format,
             has_time=has_time,
             bad_rows=bad_rows,
         )
+
+
+_COLUMN_FIELDS = ("lines", "users", "items", "timestamps", "untimed", "event_types", "event_values")
 
 
 def _positions_in_history(user_ids: np.ndarray) -> np.ndarray:

@@ -172,3 +172,109 @@ def test_sniff_format_tells_the_formats_apart_by_their_first_line(tmp_path):
     assert sniff_format(tmp_path) == "p5"  # a P5 folder: its sequences file
     assert sniff_format(tmp_path / "empty.txt") is None
     assert sniff_format(tmp_path / "missing.csv") is None
+
+
+def test_csv_rows_with_the_wrong_width_are_bad_rows_with_their_lines_and_blank_lines_are_not(tmp_path):
+    path = tmp_path / "events.tsv"
+    path.write_bytes(
+        b"\xef\xbb\xbfuser_id\titem_id\ttimestamp\n"
+        b"u1\t i1 \t1600000000\n"
+        b"\n"
+        b"u2\ti2\n"
+        b"u3\ti3\t3\t4\n"
+        b"\t\n"
+        b'"u 4"\ti4\t 1600000004 \n'
+        b"\ti5\t5\n"
+    )
+    got = read_interactions(path)
+    assert got.user_ids.tolist() == ["u1", "u 4"] and got.item_ids.tolist() == ["i1", "i4"]
+    assert got.timestamps.tolist() == [1600000000, 1600000004]
+    assert got.bad_rows.examples == [
+        (4, "2 fields, header has 3"),
+        (5, "4 fields, header has 3"),
+        (8, "no user id"),
+    ]
+
+
+def test_csv_that_pyarrow_refuses_is_read_by_the_record_parser_with_the_same_results(tmp_path):
+    rows = "USER_ID,ITEM_ID,TIMESTAMP,EVENT_VALUE\nu1,i1,5,1.5\nu2,i2\nu3,,7,\nu4,i4,8,x\n"
+    clean, broken = tmp_path / "clean.csv", tmp_path / "broken.csv"
+    clean.write_text(rows, encoding="utf-8")
+    broken.write_bytes(rows.encode() + b"u\xff,i9,9,2\n")  # not UTF-8: pyarrow refuses the file
+    fast, fallback = read_interactions(clean), read_interactions(broken)
+    assert fallback.user_ids.tolist() == [*fast.user_ids.tolist(), "u\ufffd"]
+    assert fallback.timestamps.tolist() == [*fast.timestamps.tolist(), 9]
+    assert fallback.event_values.tolist()[:-1] == pytest.approx(fast.event_values.tolist(), nan_ok=True)
+    assert (
+        fallback.bad_rows.examples
+        == fast.bad_rows.examples
+        == [
+            (3, "2 fields, header has 4"),
+            (4, "no item id"),
+        ]
+    )
+
+
+def test_ucsd_blocks_give_the_same_rows_and_lines_through_polars_as_through_the_record_parser(
+    tmp_path, monkeypatch
+):
+
+    from allstore.data import interactions
+
+    lines = [
+        json.dumps(
+            {
+                "reviewerID": f" A{k % 7} ",
+                "asin": f"B{k % 13}",
+                "overall": k % 5 + 0.5,
+                "unixReviewTime": 1500000000 + k,
+                "style": {"Size:": k} if k % 2 else "x",  # a field of changing type, not read
+            }
+        )
+        for k in range(300)
+    ]
+    lines[50] = "not a review"
+    lines[120] = ""
+    lines[130] = "{'reviewerID': 'P', 'asin': 'Q', 'unixReviewTime': 1400000000}"
+    lines[140] = json.dumps({"reviewerID": "R", "asin": "S", "reviewTime": "06 14, 2018"})
+    lines[150] = json.dumps(
+        {"USER_ID": "U", "ITEM_ID": "I", "TIMESTAMP": 1600000000500, "EVENT_TYPE": "click"}
+    )
+    lines[160] = json.dumps({"reviewerID": "", "USER_ID": "U2", "asin": "T", "unixReviewTime": 5})
+    lines[170] = json.dumps({"asin": "T", "unixReviewTime": 5, "EVENT_VALUE": 2})
+    lines[250] = json.dumps({"reviewerID": "V", "asin": "W", "unixReviewTime": "not a time"})
+    path = tmp_path / "reviews.json.gz"
+    path.write_bytes(gzip.compress(b"\xef\xbb\xbf" + "\n".join(lines).encode()))
+    monkeypatch.setattr(interactions, "JSON_BLOCK_BYTES", 2_000)  # about 15 lines a block
+    read_ndjson, parsed = interactions.polars.read_ndjson, []
+
+    def counted(*args, **kwargs):
+        table = read_ndjson(*args, **kwargs)
+        parsed.append(len(table))
+        return table
+
+    monkeypatch.setattr(interactions.polars, "read_ndjson", counted)
+    fast = read_interactions(path)
+
+    def refuse(*args, **kwargs):
+        raise interactions.polars.exceptions.ComputeError("refused")
+
+    monkeypatch.setattr(interactions.polars, "read_ndjson", refuse)
+    slow = read_interactions(path)
+    assert sum(parsed) > 200  # most blocks went through polars
+    for name in ("user_ids", "item_ids", "timestamps", "event_types"):
+        assert getattr(fast, name).tolist() == getattr(slow, name).tolist(), name
+    assert np.array_equal(fast.event_values, slow.event_values, equal_nan=True)
+    assert (
+        fast.bad_rows.examples
+        == slow.bad_rows.examples
+        == [
+            (51, "not JSON (Expecting value)"),
+            (171, "no user id"),
+            (251, "no timestamp"),
+        ]
+    )
+    assert len(fast) == 300 - 4
+    assert fast.user_ids[:2].tolist() == ["A0", "A1"] and "P" in fast.user_ids and "U2" in fast.user_ids
+    assert fast.timestamps[fast.user_ids == "U"].tolist() == [1600000000]
+    assert fast.timestamps[fast.user_ids == "R"].tolist() == [1528934400]
