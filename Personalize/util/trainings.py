@@ -18,7 +18,7 @@ RECIPE_PREFIX = "arn:aws:personalize:::recipe/"
 def start(
     personalize: Any, name: str, dataset_group_arn: str, recipe: str, **options: Any
 ) -> tuple[str, str]:
-    """(solution ARN, solution version ARN) of solution `name` with `recipe` (e.g. "aws-sims"),
+    """(solution ARN, solution version ARN) of solution `name` with `recipe` (e.g. "aws-similar-items"),
     creating the solution and a version only when missing; `options` go to CreateSolution.
 
     performAutoTraining is off: Personalize's default (on) would train a new version every 7 days

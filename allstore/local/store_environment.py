@@ -51,6 +51,8 @@ def local_store_environment(state_dir: Path) -> dict[str, str]:
     variables["AWS_ENDPOINT_URL"] = moto_url
     variables["AWS_IGNORE_CONFIGURED_ENDPOINT_URLS"] = "false"
     variables["CF_STACK_NAME"] = stack_name
+    if isinstance(state.get("url"), str):  # the store's API, for allstore.workshop.storefront
+        variables["STORE_API_URL"] = state["url"].rstrip("/") + "/Prod/"
     outputs = state.get("outputs")
     outputs = outputs if isinstance(outputs, dict) else {}
     for variable, output in NOTEBOOK_VARIABLES.items():

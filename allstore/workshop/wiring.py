@@ -12,7 +12,7 @@ import json
 from typing import Any
 
 RECOMMENDATIONS = "recommendations"  # GetRecommendations: User-Personalization
-SIMILAR_ITEMS = "similar-items"  # GetItemRecommendations: SIMS
+SIMILAR_ITEMS = "similar-items"  # GetItemRecommendations: Similar-Items (or SIMS)
 SEARCH_RANKING = "search-ranking"  # Search: Personalized-Ranking
 CLICK_TRACKING = "click-tracking"  # PostClickEvent: the event tracker
 KEYS = {
