@@ -55,13 +55,7 @@ def _parse_files(texts: Iterator[str], schema: Schema, values: dict[str, list[An
                 "line 1: the CSV header encloses column names in quotation marks; the service "
                 f"requires them unquoted (header: {','.join(header)})"
             )
-        positions = {name.strip().upper(): index for index, name in enumerate(header)}
-        columns = []
-        for field in schema.fields:
-            position = positions.get(field.name.upper())
-            if position is None and not field.may_be_absent:
-                raise JobFailed(f"the CSV header has no {field.name} column (header: {','.join(header)})")
-            columns.append((field, position))
+        columns = _header_columns(header, schema)
         previous = reader.line_num
         try:
             for row in reader:
@@ -81,6 +75,47 @@ def _parse_files(texts: Iterator[str], schema: Schema, values: dict[str, list[An
                         raise JobFailed(f"line {previous}: {error}") from None
         except csv.Error as error:  # e.g. a NUL byte, or a field over the CSV reader's size limit
             raise JobFailed(f"line {previous + 1}: malformed CSV ({error})") from None
+
+
+def _header_columns(header: list[str], schema: Schema) -> list[tuple[Field, int | None]]:
+    """Each schema field with its position in `header` (None for a column the field may leave out).
+
+    As the developer guide has it, the header's column names map to the schema ("the column headers
+    in your CSV file need to map to the schema"), in the schema's order ("the schema fields can appear
+    in any order, but they must match the order of the corresponding column headers"): a column the
+    schema lacks, a column given twice or columns in another order fail the job, naming them.
+    """
+    shown = ",".join(header)
+    names = [name.strip().upper() for name in header]
+    by_name = {field.name.upper(): field for field in schema.fields}
+    unknown = [name for name in names if name not in by_name]
+    if unknown:
+        raise JobFailed(
+            f"line 1: the CSV header has columns the schema does not have: {', '.join(unknown)}; "
+            f"every column header must map to a schema field (header: {shown}; schema fields: "
+            f"{','.join(field.name for field in schema.fields)})"
+        )
+    repeated = sorted({name for name in names if names.count(name) > 1})
+    if repeated:
+        raise JobFailed(
+            f"line 1: the CSV header names {', '.join(repeated)} more than once (header: {shown})"
+        )
+    positions = {name: index for index, name in enumerate(names)}
+    columns: list[tuple[Field, int | None]] = []
+    for field in schema.fields:
+        position = positions.get(field.name.upper())
+        if position is None and not field.may_be_absent:
+            raise JobFailed(f"the CSV header has no {field.name} column (header: {shown})")
+        columns.append((field, position))
+    order = list(by_name)
+    in_schema_order = [by_name[name].name for name in sorted(names, key=order.index)]
+    if [by_name[name].name for name in names] != in_schema_order:
+        raise JobFailed(
+            f"line 1: the CSV header's columns are not in the schema's field order: the header is "
+            f"{shown}, the schema's order is {','.join(in_schema_order)}; the columns must be in the "
+            "order of the schema's fields"
+        )
+    return columns
 
 
 def column(field: Field, values: list[Any]) -> np.ndarray:

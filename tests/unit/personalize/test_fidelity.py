@@ -171,8 +171,8 @@ def import_csv(clients: Clients, tmp_path: Path, dataset_type: str, schema: dict
 
 def test_blank_creation_timestamps_are_inferred_not_refused(clients: Clients, tmp_path: Path) -> None:
     # The service infers a missing CREATION_TIMESTAMP from interactions (a plain long in the schema);
-    # a nullable field may be blank or missing from the file; columns the schema lacks are ignored.
-    text = "ITEM_ID,PRICE,CREATION_TIMESTAMP,COLOUR\nA,1.5,1596238243,red\nB,2,,blue\nC,3e1,1.6e9,\n"
+    # a nullable field may be blank or missing from the file.
+    text = "ITEM_ID,PRICE,CREATION_TIMESTAMP\nA,1.5,1596238243\nB,2,\nC,3e1,1.6e9\n"
     job = import_csv(clients, tmp_path, "Items", ITEMS_WITH_CREATION, text)
     assert job["status"] == "ACTIVE", job
 
@@ -194,6 +194,20 @@ def test_blank_creation_timestamps_are_inferred_not_refused(clients: Clients, tm
         ("ITEM_ID,GENRES,PRICE\nA," + "g" * 1001 + ",1\n", "a categorical value has at most 1000"),
         ('"ITEM_ID","PRICE"\nA,1\n', "line 1: the CSV header encloses column names in quotation marks"),
         ('ITEM_ID,GENRES,PRICE\nA,"drama\ncomedy",1\nB,,2\n', "line 2: a record runs over lines 2-3"),
+        # the header maps to the schema's fields, in the schema's order
+        (
+            "ITEM_ID,PRICE,CREATION_TIMESTAMP,COLOUR\nA,1,1596238243,red\n",
+            "line 1: the CSV header has columns the schema does not have: COLOUR",
+        ),
+        (
+            "PRICE,ITEM_ID,CREATION_TIMESTAMP\n1,A,1596238243\n",
+            "the header is PRICE,ITEM_ID,CREATION_TIMESTAMP, the schema's order is ITEM_ID,PRICE,CREATION_TIMESTAMP",
+        ),
+        (
+            "ITEM_ID,CREATION_TIMESTAMP,PRICE\nA,1596238243,1\n",
+            "line 1: the CSV header's columns are not in the schema's field order",
+        ),
+        ("ITEM_ID,PRICE,PRICE\nA,1,1\n", "line 1: the CSV header names PRICE more than once"),
     ],
 )
 def test_import_failures_say_why_in_the_services_words(
@@ -208,7 +222,8 @@ def test_import_failures_say_why_in_the_services_words(
 def test_imports_accept_what_the_service_accepts(clients: Clients, tmp_path: Path) -> None:
     """Blank cells of non-null strings (categorical or not) are empty strings; a CREATION_TIMESTAMP
     column may be left out (the service infers it); numbers may be written 1.0, +2, 1e3 or with
-    spaces around them; quoted values may hold commas and doubled quotes; columns in any order."""
+    spaces around them; quoted values may hold commas and doubled quotes; the header in the
+    schema's order, without the columns a field may leave out."""
     schema = {
         "type": "record",
         "name": "Items",
@@ -224,10 +239,10 @@ def test_imports_accept_what_the_service_accepts(clients: Clients, tmp_path: Pat
         "version": "1.0",
     }
     text = (
-        "PRICE,STOCK,TITLE,BRAND,ITEM_ID\n"
-        '1.5,1.0,"Tent, two-person",acme,A\n'
-        '+2, +3 ,"The ""best"" stove",,B\n'
-        "1e3,1e2,,acme,C\n"
+        "ITEM_ID,BRAND,TITLE,STOCK,PRICE\n"
+        'A,acme,"Tent, two-person",1.0,1.5\n'
+        'B,,"The ""best"" stove", +3 ,+2\n'
+        "C,acme,,1e2,1e3\n"
     )
     job = import_csv(clients, tmp_path, "Items", schema, text)
     assert job["status"] == "ACTIVE", job
