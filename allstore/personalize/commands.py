@@ -668,32 +668,17 @@ def _beyond_table(rows: list[dict]) -> Table:
 def _slices_table(rows: list[dict], primary: str) -> Table:
     """The primary metric by input history length, for cold users (temporal), and the recall of
     warm and cold relevant items at the primary metric's K."""
-    k = int(primary.rsplit("_", 1)[1])
-    buckets = list(dict.fromkeys(part["history"] for row in rows for part in row["slices"]["history_length"]))
-    temporal = any("cold_users" in row["slices"] for row in rows)
+    from allstore.personalize.evaluation_slices import slices_table
+
+    found = slices_table(rows, primary)
+    assert found is not None
+    header, cells = found
     table = Table(title=f"{short_label(primary)} by segment (history: interactions of input)")
     table.add_column("model", no_wrap=True)
-    for bucket in buckets:
-        table.add_column(f"history {bucket}", justify="right")
-    if temporal:
-        table.add_column("cold users", justify="right")
-    table.add_column(f"R@{k} warm items", justify="right")
-    table.add_column(f"R@{k} cold items (share)", justify="right")
-    for row in rows:
-        slices = row["slices"]
-        by_bucket = {part["history"]: part for part in slices["history_length"]}
-        cells = [
-            f"{by_bucket[b][primary]:.4f} ({by_bucket[b]['users']:,})" if b in by_bucket else "–"
-            for b in buckets
-        ]
-        if temporal:
-            cold = slices.get("cold_users", {})
-            cells.append("–" if cold.get(primary) is None else f"{cold[primary]:.4f} ({cold['users']:,})")
-        for name in ("warm_items", "cold_items"):
-            recall = slices[name].get(f"recall_at_{k}")
-            cell = "–" if recall is None else f"{recall:.4f}"
-            cells.append(cell + (f" ({slices[name]['share']:.1%})" if name == "cold_items" else ""))
-        table.add_row(row["model"], *cells)
+    for name in header:
+        table.add_column(name, justify="right")
+    for model, row in cells:
+        table.add_row(model, *row)
     return table
 
 

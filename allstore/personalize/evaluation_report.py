@@ -1,7 +1,9 @@
 """`allstore evaluate --report out.html`: one self-contained page a data scientist can keep or send.
 
 It holds the interval table, the charts that make trade-offs visible (each model's NDCG@10 with its
-95% interval, NDCG against catalogue coverage, each metric against K) and the manifest that makes
+95% interval, NDCG against catalogue coverage, each metric against K), what the lists recommend,
+the segments (NDCG@10 by history length and for cold users, recall of warm and cold items; the
+same table the terminal prints, from `evaluation_slices.slices_table`) and the manifest that makes
 the run repeatable (commit, data hash, seeds, hyperparameters, timings). Charts are matplotlib
 figures inlined as SVG, the page a jinja2 template with autoescaping: no script, no network.
 """
@@ -23,6 +25,7 @@ import numpy as np
 from matplotlib.figure import Figure
 
 import allstore
+from allstore.personalize.evaluation_slices import slices_table
 
 PAGE = """<!doctype html>
 <html lang="en">
@@ -75,6 +78,20 @@ difference from the best model.</p>
 {% for row in report["results"] if row.get("beyond_accuracy") %}
 <tr><td>{{ row.model }}</td>{% for key in beyond %}
 <td>{{ "%.4g" | format(row.beyond_accuracy[key]) if key in row.beyond_accuracy else "–" }}</td>{% endfor %}</tr>
+{% endfor %}
+</table></div>
+{% endif %}
+{% if segments %}
+<h2>{{ labels[primary] }} by segment</h2>
+<p>{{ labels[primary] }} by the number of interactions in each test user's input (users in brackets)
+{%- if "cold users" in segments.header %}, and for cold users (no history before the cut-off){% endif %};
+then the recall of the relevant items the training part has interactions with (warm) and of those
+it has none with (cold: only item metadata can bring them up), with how many of the relevant items
+are cold and their share. Of the first split seed.</p>
+<div class="wide"><table>
+<tr><th>model</th>{% for name in segments.header %}<th>{{ name }}</th>{% endfor %}</tr>
+{% for model, cells in segments.rows %}
+<tr><td>{{ model }}</td>{% for cell in cells %}<td>{{ cell }}</td>{% endfor %}</tr>
 {% endfor %}
 </table></div>
 {% endif %}
@@ -158,9 +175,15 @@ def write_report(path: Path, report: dict, labels: dict[str, str], primary: str)
         beyond=beyond,
         beyond_k=beyond_k,
         charts=charts(report, primary, labels),
+        segments=_segments(report["results"], primary),
         manifest=json.dumps(report.get("manifest"), indent=2),
     )
     path.write_text(page)
+
+
+def _segments(rows: Sequence[dict], primary: str) -> dict | None:
+    found = slices_table(rows, primary) if re.fullmatch(r".+_at_\d+", primary) else None
+    return None if found is None else {"header": found[0], "rows": found[1]}
 
 
 def charts(report: dict, primary: str, labels: dict[str, str]) -> list[dict]:

@@ -46,3 +46,41 @@ def by_item_warmth(ranks: np.ndarray, items: np.ndarray, trained: np.ndarray, ks
             f"recall_at_{k}": float((ranks[chosen] <= k).mean()) if count else None for k in ks
         }
     return result
+
+
+def slices_table(
+    rows: Sequence[Mapping], primary: str
+) -> tuple[list[str], list[tuple[str, list[str]]]] | None:
+    """The slices of result rows (the JSON's `slices`) as a table, for the terminal and the report:
+    (header, [(model, cells)]) with `primary` per history-length bucket (users in brackets) and for
+    cold users (temporal), then the recall at `primary`'s K of warm and of cold relevant items
+    (with their number and share of the relevant items); None when no row has slices."""
+    sliced = [row for row in rows if row.get("slices")]
+    if not sliced:
+        return None
+    k = int(primary.rsplit("_", 1)[1])
+    buckets = list(
+        dict.fromkeys(part["history"] for row in sliced for part in row["slices"]["history_length"])
+    )
+    cold_users = any("cold_users" in row["slices"] for row in sliced)
+    header = [f"history {bucket}" for bucket in buckets] + (["cold users"] if cold_users else [])
+    header += [f"R@{k} warm items", f"R@{k} cold items (items, share)"]
+    table = []
+    for row in sliced:
+        slices = row["slices"]
+        by_bucket = {part["history"]: part for part in slices["history_length"]}
+        cells = [
+            f"{by_bucket[b][primary]:.4f} ({by_bucket[b]['users']:,})" if b in by_bucket else "–"
+            for b in buckets
+        ]
+        if cold_users:
+            cold = slices.get("cold_users", {})
+            cells.append("–" if cold.get(primary) is None else f"{cold[primary]:.4f} ({cold['users']:,})")
+        for name in ("warm_items", "cold_items"):
+            recall = slices[name].get(f"recall_at_{k}")
+            cell = "–" if recall is None else f"{recall:.4f}"
+            if name == "cold_items":
+                cell += f" ({slices[name]['relevant']:,}, {slices[name]['share']:.2%})"
+            cells.append(cell)
+        table.append((row["model"], cells))
+    return header, table

@@ -168,6 +168,32 @@ def test_the_report_has_the_table_charts_and_manifest_of_the_json(store_csv, tmp
     assert "<script" not in out.read_text()
 
 
+def test_the_report_has_the_segments_table_of_the_json(store_csv, tmp_path):
+    out = tmp_path / "out.html"
+    arguments = ["--interactions", store_csv, "--recipe", "sims", "--protocol", "temporal"]
+    result = CliRunner().invoke(app, [*arguments, "--cutoff", "0.8", "--report", str(out), "--json"])
+    assert result.exit_code == 0, result.output
+    report = json.loads(result.stdout)
+    page = Page()
+    page.feed(out.read_text())
+    header, *rows = next(group for group in _tables(page.rows) if "R@10 warm items" in group[0])
+    key = "normalized_discounted_cumulative_gain_at_10"
+    assert {row[0] for row in rows} == {row["model"] for row in report["results"]}
+    for result_row, cells in zip(report["results"], rows, strict=True):
+        slices = result_row["slices"]
+        by_column = dict(zip(header, cells, strict=True))
+        for part in slices["history_length"]:
+            assert by_column[f"history {part['history']}"] == f"{part[key]:.4f} ({part['users']:,})"
+        cold = slices["cold_users"]
+        assert by_column["cold users"] == f"{cold[key]:.4f} ({cold['users']:,})"
+        assert by_column["R@10 warm items"] == f"{slices['warm_items']['recall_at_10']:.4f}"
+        cold_items = slices["cold_items"]
+        recall = "–" if cold_items["recall_at_10"] is None else f"{cold_items['recall_at_10']:.4f}"
+        share = f"{cold_items['relevant']:,}, {cold_items['share']:.2%}"
+        assert by_column["R@10 cold items (items, share)"] == f"{recall} ({share})"
+    assert report["results"][0]["slices"]["cold_users"]["users"] > 0  # the column is not empty
+
+
 def _tables(rows: list[list[str]]) -> list[list[list[str]]]:
     """Rows grouped into tables: a new table starts at each header row (one whose first cell is model)."""
     groups: list[list[list[str]]] = []
