@@ -30,7 +30,7 @@ from allstore.personalize.evaluation_protocols import DEFAULT_CUTOFF, MAX_K, PRO
 from allstore.start_refusals import refused_in_one_line
 
 if TYPE_CHECKING:
-    from allstore.personalize.evaluation import Run
+    from allstore.personalize.evaluation import Run, Task
     from allstore.personalize.recipes import Recipe, TrainingData
     from allstore.personalize.recipes.validation import PerUser
 
@@ -275,6 +275,14 @@ def evaluate(
         "users_evaluated": comparison.users_evaluated,
         "results": comparison.results,
     }
+    if comparison.ranking is not None:
+        from allstore.personalize.evaluation_candidates import describe
+
+        report["ranking"] = {
+            "candidates": describe(split_seeds),
+            "users_evaluated": comparison.ranking.users_evaluated,
+            "results": comparison.ranking.results,
+        }
     from allstore.personalize.evaluation_report import manifest, write_report
 
     report["manifest"] = manifest(
@@ -284,7 +292,7 @@ def evaluate(
         settings.model_dump(mode="json") if settings else None,
     )
     if report_file is not None:
-        names = [name for row in report["results"] for name in row if name not in SUMMARY_FIELDS]
+        names = [name for row in _all_rows(report) for name in row if name not in SUMMARY_FIELDS]
         primary = primary_metric(names)
         if primary is not None:
             write_report(report_file, report, {name: short_label(name) for name in names}, primary)
@@ -292,6 +300,11 @@ def evaluate(
         typer.echo(json.dumps(report))
     else:
         _print_table(report)
+
+
+def _all_rows(report: dict) -> list[dict]:
+    """The rows of both tables: the catalogue's and the ranking task's."""
+    return [*report["results"], *report.get("ranking", {}).get("results", [])]
 
 
 def parse_cutoffs(text: str) -> tuple[int, ...]:
@@ -347,34 +360,38 @@ def model_name(recipe: Recipe) -> str:
 
 @dataclass
 class Comparison:
-    """The table's rows, and the per-user rows behind them (by model, one PerUser per seed)."""
+    """The table's rows, and the per-user rows behind them (by model, one PerUser per seed);
+    `ranking`: the ranking task's table (re-rankers and the baselines on the candidate lists), when
+    a re-ranker was asked for."""
 
     results: list[dict]
     per_user: dict[str, list[tuple[int, PerUser]]]
     users_evaluated: int | None
+    ranking: Comparison | None = None
 
     def write_per_user(self, path: Path, data: TrainingData) -> None:
-        """CSV: model, seed, user (the file's id), then each per-user metric."""
+        """CSV: model, task (catalogue, or ranking: the candidate lists), seed, user (the file's
+        id), then each per-user metric."""
         with path.open("w", newline="") as file:
             writer = None
-            for model, runs in self.per_user.items():
-                for seed, run in runs:
-                    names = list(run.per_user)
-                    if writer is None:
-                        writer = csv.writer(file)
-                        writer.writerow(["model", "seed", "user", *names])
-                    for index, user in enumerate(run.users):
-                        writer.writerow(
-                            [
-                                model,
-                                seed,
-                                data.users[user],
-                                *(repr(float(run.per_user[n][index])) for n in names),
-                            ]
-                        )
-
-
-STAGES = ("training", "scoring")
+            tables = [("catalogue", self), *([("ranking", self.ranking)] if self.ranking else [])]
+            for task, table in tables:
+                for model, runs in table.per_user.items():
+                    for seed, run in runs:
+                        names = list(run.per_user)
+                        if writer is None:
+                            writer = csv.writer(file)
+                            writer.writerow(["model", "task", "seed", "user", *names])
+                        for index, user in enumerate(run.users):
+                            writer.writerow(
+                                [
+                                    model,
+                                    task,
+                                    seed,
+                                    data.users[user],
+                                    *(repr(float(run.per_user[n][index])) for n in names),
+                                ]
+                            )
 
 
 def compare(
@@ -392,10 +409,13 @@ def compare(
 ) -> Comparison:
     """One result row per recipe and per baseline (unless `baselines` is off), all through the same
     protocol and splits, plus one per `external` ranking already scored on the same split
-    (batch-inference output). `hyperparameters` (by row name) override a model's defaults;
-    `tune_seconds` searches each recipe's other hyperparameters on a validation split first."""
+    (batch-inference output). Re-rankers (Personalized-Ranking) are rows of `ranking`, the task
+    of ordering each test user's candidate list, where the baselines re-rank the same lists (from
+    the same fit). `hyperparameters` (by row name) override a model's defaults; `tune_seconds`
+    searches each recipe's other hyperparameters on a validation split first."""
     # Imported here: the models (and `implicit`) take seconds to import, and every other
     # `allstore` command would pay for them at start-up.
+    from allstore.personalize.evaluation import default_task
     from allstore.personalize.recipes.baselines import BASELINES, ActiveUsers
     from allstore.personalize.recipes.popularity import PopularityCount
 
@@ -411,7 +431,12 @@ def compare(
     ):
         baseline = ActiveUsers(kind)
         named.append((baseline.name, baseline))
-    rows, per_user = [], {}
+    ranking = any(default_task(recipe) == "ranking" for recipe in recipes)
+    comparators = {"popularity", *(baseline.name for baseline in BASELINES)}
+    tables: dict[str, tuple[list[dict], dict[str, list[tuple[int, PerUser]]]]] = {
+        "catalogue": ([], {}),
+        "ranking": ([], {}),
+    }
     with Progress(
         *Progress.get_default_columns(),
         TextColumn("{task.fields[stage]}"),
@@ -421,16 +446,31 @@ def compare(
     ) as bar:
         for name, model in named:
             fixed = dict((hyperparameters or {}).get(name, {}))
-            runs, row = _evaluate_model(
-                bar, name, model, data, protocol, seeds, ks, cutoff, fixed, tune_seconds
+            # The baselines re-rank the candidate lists too when a re-ranker is compared.
+            tasks: tuple[Task, ...] = (
+                ("catalogue", "ranking") if ranking and name in comparators else (default_task(model),)
             )
-            rows.append(row)
-            if runs[0].per_user is not None:
-                per_user[name] = [(seed, run.per_user) for seed, run in zip(seeds, runs, strict=True)]
-    for name, scored in (external or {}).items():
+            evaluated = _evaluate_model(
+                bar, name, model, data, protocol, seeds, ks, cutoff, fixed, tune_seconds, tasks
+            )
+            for task, (runs, row) in evaluated.items():
+                rows, per_user = tables[task]
+                rows.append(row)
+                if runs[0].per_user is not None:
+                    per_user[name] = [(seed, run.per_user) for seed, run in zip(seeds, runs, strict=True)]
+    for name, (scored, task) in (external or {}).items():
+        rows, per_user = tables[task]
         metrics = {key: float(values.mean()) for key, values in scored.per_user.items()}
         rows.append({"model": name, "train_seconds": None, "score_seconds": None, **metrics})
         per_user[name] = [(seeds[0], scored)]
+    catalogue, reranked = (_table(*tables[task]) for task in ("catalogue", "ranking"))
+    if reranked.results:
+        catalogue.ranking = reranked
+    return catalogue
+
+
+def _table(rows: list[dict], per_user: dict[str, list[tuple[int, PerUser]]]) -> Comparison:
+    """One task's rows with their intervals and paired tests, and the number of users evaluated."""
     _add_comparisons(rows, per_user)
     evaluated = {sum(len(run.users) for _, run in runs) for runs in per_user.values()}
     return Comparison(rows, per_user, evaluated.pop() if len(evaluated) == 1 else None)
@@ -447,20 +487,23 @@ def _evaluate_model(
     cutoff: float | int | None,
     fixed: Mapping[str, str],
     tune_seconds: float | None,
-) -> tuple[list[Run], dict]:
-    """One model's runs (one per seed) and its row, with a progress bar that moves per stage."""
-    from allstore.personalize.evaluation import evaluate_per_user, protocol_split
+    tasks: Sequence[Task],
+) -> dict[str, tuple[list[Run], dict]]:
+    """One model's runs (one per seed) and its row per task (one fit serves every task), with a
+    progress bar that moves per stage."""
+    from allstore.personalize.evaluation import TASK_STAGES, evaluate_per_user, evaluate_tasks, protocol_split
     from allstore.personalize.evaluation_tuning import tune
 
     tuning = bool(tune_seconds) and bool(getattr(model, "search_space", None))
-    stages = ("tuning", *STAGES) if tuning else STAGES
-    task = bar.add_task(name, total=len(seeds) * len(stages), stage="waiting")
-    runs, tunings, used = [], [], []
+    stages = (*(("tuning",) if tuning else ()), "training", *(TASK_STAGES[task] for task in tasks))
+    progress = bar.add_task(name, total=len(seeds) * len(stages), stage="waiting")
+    runs: dict[str, list[Run]] = {task: [] for task in tasks}
+    tunings, used = [], []
     for number, seed in enumerate(seeds):
         suffix = f" (seed {seed})" if len(seeds) > 1 else ""
 
         def stage(what: str, number: int = number, suffix: str = suffix) -> None:
-            bar.update(task, completed=number * len(stages) + stages.index(what), stage=what + suffix)
+            bar.update(progress, completed=number * len(stages) + stages.index(what), stage=what + suffix)
 
         chosen = {**model.default_hyperparameters, **fixed}
         try:
@@ -468,20 +511,28 @@ def _evaluate_model(
                 assert tune_seconds is not None
                 stage("tuning")
                 split = protocol_split(data, protocol, seed, cutoff)
-                tunings.append(tune(model, data, protocol, split, tune_seconds, seed, fixed))
+                tunings.append(tune(model, data, protocol, split, tune_seconds, seed, fixed, tasks[0]))
                 chosen = tunings[-1].hyperparameters
-            runs.append(
-                evaluate_per_user(model, data, chosen, protocol, seed, ks=ks, cutoff=cutoff, stage=stage)
-            )
+            if model.recipe_type == "USER_SEGMENTATION":
+                found = {tasks[0]: evaluate_per_user(model, data, chosen, protocol, seed)}
+            else:
+                found = evaluate_tasks(
+                    model, data, chosen, protocol, seed, ks=ks, cutoff=cutoff, stage=stage, tasks=tasks
+                )
         except ValueError as error:
             raise ValueError(f"cannot evaluate {name}: {error}") from error
+        for task, run in found.items():
+            runs[task].append(run)
         used.append(chosen)
-        bar.update(task, completed=(number + 1) * len(stages), stage="done")
-    row = _row(name, runs)
-    row["hyperparameters"] = dict(used[0])  # of the first split seed
-    if tunings:
-        row["tuning"] = tunings[0].describe()
-    return runs, row
+        bar.update(progress, completed=(number + 1) * len(stages), stage="done")
+    evaluated = {}
+    for task in tasks:
+        row = _row(name, runs[task])
+        row["hyperparameters"] = dict(used[0])  # of the first split seed
+        if tunings:
+            row["tuning"] = tunings[0].describe()
+        evaluated[task] = (runs[task], row)
+    return evaluated
 
 
 def _row(name: str, runs: Sequence[Run]) -> dict:
@@ -594,29 +645,55 @@ def primary_metric(names: Sequence[str]) -> str | None:
 def _print_table(report: dict) -> None:
     evaluated = report.get("users_evaluated")
     seeds = report.get("seeds", [0])
-    table = Table(
-        title=f"{report['dataset']}: {report['users']:,} users, {report['items']:,} items, "
+    title = (
+        f"{report['dataset']}: {report['users']:,} users, {report['items']:,} items, "
         f"protocol {report['protocol']}"
         + (f", {evaluated:,} users evaluated" if evaluated else "")
         + (f" (seeds {seeds[0]}-{seeds[-1]} pooled)" if len(seeds) > 1 else "")
     )
-    metric_names = list(
-        dict.fromkeys(name for row in report["results"] for name in row if name not in SUMMARY_FIELDS)
+    primary = primary_metric(
+        list(dict.fromkeys(name for row in _all_rows(report) for name in row if name not in SUMMARY_FIELDS))
     )
-    primary = primary_metric(metric_names)
-    uncertain = primary is not None and any(
-        primary in row.get("interval_95", {}) for row in report["results"]
-    )
+    console = Console()
+    if not console.is_terminal:  # piped into a file: no terminal width to respect, so do not squeeze
+        console = Console(width=WIDE_OUTPUT)
+    if report["results"]:
+        console.print(_accuracy_table(title, report["results"], primary))
+    beyond = [row for row in report["results"] if row.get("beyond_accuracy")]
+    if beyond:
+        console.print(_beyond_table(beyond))
+    sliced = [row for row in report["results"] if row.get("slices")]
+    if sliced and primary is not None:
+        console.print(_slices_table(sliced, primary))
+    ranking = report.get("ranking")
+    if ranking:
+        users = ranking.get("users_evaluated")
+        console.print(
+            _accuracy_table(
+                f"Re-ranking candidate lists ({ranking['candidates']['rule']})"
+                + (f", {users:,} users evaluated" if users else ""),
+                ranking["results"],
+                primary,
+            )
+        )
+
+
+def _accuracy_table(title: str, rows: list[dict], primary: str | None) -> Table:
+    """Every metric of the rows, the primary one's interval and paired test, and both timings."""
+    metric_names = list(dict.fromkeys(name for row in rows for name in row if name not in SUMMARY_FIELDS))
+    uncertain = primary is not None and any(primary in row.get("interval_95", {}) for row in rows)
+    table = Table(title=title)
     table.add_column("model", no_wrap=True)
     for name in metric_names:
         table.add_column(short_label(name), justify="right")
     if uncertain:
+        assert primary is not None
         table.add_column(f"{short_label(primary)} 95% CI", justify="right", no_wrap=True)
         table.add_column("Δ best", justify="right")
         table.add_column("p (Wilcoxon)", justify="right")
     table.add_column("train s", justify="right")
     table.add_column("score s", justify="right")
-    for row in report["results"]:
+    for row in rows:
         cells = [f"{row[name]:.4f}" if name in row else "–" for name in metric_names]
         if uncertain:
             low, high = row.get("interval_95", {}).get(primary, (None, None))
@@ -634,16 +711,7 @@ def _print_table(report: dict) -> None:
             f"{row[key]:.2f}" if row[key] is not None else "–" for key in ("train_seconds", "score_seconds")
         )
         table.add_row(row["model"], *cells, *timings)
-    console = Console()
-    if not console.is_terminal:  # piped into a file: no terminal width to respect, so do not squeeze
-        console = Console(width=WIDE_OUTPUT)
-    console.print(table)
-    beyond = [row for row in report["results"] if row.get("beyond_accuracy")]
-    if beyond:
-        console.print(_beyond_table(beyond))
-    sliced = [row for row in report["results"] if row.get("slices")]
-    if sliced and primary is not None:
-        console.print(_slices_table(sliced, primary))
+    return table
 
 
 def _beyond_table(rows: list[dict]) -> Table:

@@ -8,6 +8,9 @@ seconds. Items a user already has are excluded from their ranking, as a store wo
   of their interactions are the input and the newest 10% (items not in the input) are relevant.
 - `leave_one_out` is the research protocol: every user's last item is the target, ranked against
   all items with the user's other items excluded; NDCG@10, HR@10 and MRR.
+- In every protocol a re-ranker (Personalized-Ranking) is scored on the "ranking" task, each test
+  user's candidate list (`evaluation_candidates`) rather than the catalogue; other models can be
+  scored on the same lists too, from the same fitted model, for comparison.
 - User-segmentation recipes rank users, not items (`segment_metrics`): for each held-out item (or,
   for Item-Attribute-Affinity, each attribute value), the users who interact with it in the test
   part should be near the top of the segment. Personalize's split for these recipes is per user
@@ -18,12 +21,14 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from typing import Literal
 
 import numpy as np
 import scipy.sparse as sp
 
 from allstore.personalize import evaluation_beyond, evaluation_slices
+from allstore.personalize.evaluation_candidates import candidate_lists
 from allstore.personalize.evaluation_protocols import DEFAULT_CUTOFF, PROTOCOLS, Protocol, parse_cutoff
 from allstore.personalize.evaluation_splits import (
     Split,
@@ -93,6 +98,16 @@ def validation_split(
     return training, protocol_split(training, protocol, seed, cutoff)
 
 
+Task = Literal["catalogue", "ranking"]
+# The stage each task's scoring is announced as (the progress bars' names).
+TASK_STAGES: dict[str, str] = {"catalogue": "scoring", "ranking": "re-ranking"}
+
+
+def default_task(recipe: Recipe) -> Task:
+    """A re-ranker's task is ranking candidate lists; every other model's is the whole catalogue."""
+    return "ranking" if recipe.recipe_type == "PERSONALIZED_RANKING" else "catalogue"
+
+
 def evaluate_per_user(
     recipe: Recipe,
     data: TrainingData,
@@ -103,13 +118,16 @@ def evaluate_per_user(
     ks: Sequence[int] | None = None,
     cutoff: float | int | None = None,
     stage: Callable[[str], None] | None = None,
+    task: Task | None = None,
 ) -> Run:
     """`recipe` under `protocol`, with metrics at each of `ks`; `seed` draws the Personalize
-    protocol's held-out users (the others have no random part); `stage` hears "training" and
-    "scoring" as they start."""
-    if protocol not in PROTOCOLS:
-        raise ValueError(f"Unknown protocol {protocol!r}; expected one of {', '.join(PROTOCOLS)}")
+    protocol's held-out users and the candidate lists (leave-one-out and temporal have no other
+    random part); `stage` hears "training" and the task's scoring stage as they start; `task`
+    (default: the recipe's own, `default_task`) ranks the whole catalogue or each test user's
+    candidate list."""
     if recipe.recipe_type == "USER_SEGMENTATION":
+        if protocol not in PROTOCOLS:
+            raise ValueError(f"Unknown protocol {protocol!r}; expected one of {', '.join(PROTOCOLS)}")
         if protocol == "temporal":
             raise ValueError(
                 "user-segmentation recipes are evaluated with the personalize or leave-one-out protocol"
@@ -117,18 +135,53 @@ def evaluate_per_user(
         started = time.perf_counter()
         metrics, train_seconds = segment_metrics(recipe, data, hyperparameters, protocol)
         return Run(metrics, None, train_seconds, time.perf_counter() - started - train_seconds)
+    chosen = task or default_task(recipe)
+    runs = evaluate_tasks(
+        recipe, data, hyperparameters, protocol, seed, ks=ks, cutoff=cutoff, stage=stage, tasks=(chosen,)
+    )
+    return runs[chosen]
+
+
+def evaluate_tasks(
+    recipe: Recipe,
+    data: TrainingData,
+    hyperparameters: Mapping[str, str],
+    protocol: Protocol,
+    seed: int = 0,
+    *,
+    ks: Sequence[int] | None = None,
+    cutoff: float | int | None = None,
+    stage: Callable[[str], None] | None = None,
+    tasks: Sequence[Task] = ("catalogue",),
+) -> dict[str, Run]:
+    """One Run per task from one fitted model: the baselines of a run with a re-ranker rank both the
+    catalogue and the candidate lists, trained once."""
+    if protocol not in PROTOCOLS:
+        raise ValueError(f"Unknown protocol {protocol!r}; expected one of {', '.join(PROTOCOLS)}")
     ks = tuple(ks or default_cutoffs(protocol))
     split = protocol_split(data, protocol, seed, cutoff)
-    rerank = protocol == "personalize" and recipe.recipe_type == "PERSONALIZED_RANKING"
-    candidates = candidate_lists(data, split.inputs, split.relevant, seed) if rerank else None
     depth = max(*ks, validation.TOP_K, max(SOLUTION_METRIC_CUTOFFS))
-    ranked = rank_split(recipe, data, hyperparameters, split, depth, candidates, stage)
-    return summarise(ranked, split, data, protocol, ks)
+    if stage:
+        stage("training")
+    model, train_seconds = validation.fit_timed(recipe, split.training(data), hyperparameters)
+    runs = {}
+    for task in tasks:
+        if stage:
+            stage(TASK_STAGES[task])
+        candidates = (
+            candidate_lists(len(data.items), split.inputs, split.relevant, seed)
+            if task == "ranking"
+            else None
+        )
+        ranked = rank_fitted(model, recipe.recipe_type, data, split, depth, candidates)
+        runs[task] = summarise(replace(ranked, train_seconds=train_seconds), split, data, protocol, ks)
+    return runs
 
 
 def summarise(ranked: Ranked, split: Split, data: TrainingData, protocol: Protocol, ks: Sequence[int]) -> Run:
     """The Run of ranked test users: metrics over users with an input history (cold users, who have
-    none, only in their slice), coverage for the service's protocols, beyond-accuracy at each K."""
+    none, only in their slice), coverage for the service's protocols, beyond-accuracy at each K —
+    neither of these two for re-ranked candidate lists, where they would describe the lists."""
     per_user = split_metrics(protocol, ranked, ks)
     lengths = np.array([len(history) for history in split.inputs], dtype=np.int64)
     warm = lengths > 0
@@ -152,13 +205,13 @@ def summarise(ranked: Ranked, split: Split, data: TrainingData, protocol: Protoc
         raise ValueError("no test user has a history before the test period")
     top = ranked.top[warm]
     metrics: dict[str, float] = {}
-    if protocol != "leave-one-out":
+    if protocol != "leave-one-out" and not ranked.reranked:
         listed = top[:, : max(SOLUTION_METRIC_CUTOFFS)]
         metrics["coverage"] = float(len(np.unique(listed[listed >= 0])) / len(data.items))
     metrics |= {name: float(values[warm].mean()) for name, values in per_user.items()}
     beyond: dict[str, float] = {}
     categories = evaluation_beyond.item_categories(data)
-    for k in ks if ks != default_cutoffs(protocol) else (validation.TOP_K,):
+    for k in () if ranked.reranked else ks if ks != default_cutoffs(protocol) else (validation.TOP_K,):
         beyond |= evaluation_beyond.beyond_accuracy(
             evaluation_beyond.top_counts(top, len(data.items), k), data, k
         )
@@ -347,23 +400,6 @@ def _solution_metrics(
     return {"coverage": coverage, **metrics}, result.train_seconds
 
 
-RANKING_CANDIDATES = 100  # per candidate list: the relevant items plus random unseen ones
-
-
-def candidate_lists(
-    data: TrainingData, inputs: list[np.ndarray], relevant: list[np.ndarray], seed: int
-) -> list[np.ndarray]:
-    """Each held-out user's list for a re-ranker (Personalized-Ranking): their relevant items among
-    seeded random items they have not seen, RANKING_CANDIDATES in all, shuffled."""
-    rng = np.random.default_rng(seed)
-    lists = []
-    for history, wanted in zip(inputs, relevant, strict=True):
-        unseen = np.setdiff1d(np.arange(len(data.items)), np.concatenate([history, wanted]))
-        size = min(len(unseen), max(0, RANKING_CANDIDATES - len(wanted)))
-        lists.append(rng.permutation(np.concatenate([wanted, rng.choice(unseen, size=size, replace=False)])))
-    return lists
-
-
 @dataclass(frozen=True)
 class Ranked:
     """A split's test users ranked by a model: the 1-based rank of every (user, relevant item)
@@ -376,6 +412,7 @@ class Ranked:
     top: np.ndarray
     train_seconds: float
     score_seconds: float
+    reranked: bool = False  # ranked within candidate lists
 
 
 def rank_split(
@@ -394,7 +431,15 @@ def rank_split(
         stage("training")
     model, train_seconds = validation.fit_timed(recipe, split.training(data), hyperparameters)
     if stage:
-        stage("scoring")
+        stage(TASK_STAGES["catalogue" if candidates is None else "ranking"])
+    ranked = rank_fitted(model, recipe.recipe_type, data, split, depth, candidates)
+    return replace(ranked, train_seconds=train_seconds)
+
+
+def rank_fitted(
+    model, recipe_type: str, data: TrainingData, split: Split, depth: int, candidates: list[np.ndarray] | None
+) -> Ranked:
+    """`rank_split` with a model already fitted on the split's training rows (train_seconds 0)."""
     started = time.perf_counter()
     n_items = len(data.items)
     depth = min(depth, n_items)
@@ -408,9 +453,7 @@ def rank_split(
     for begin in range(0, len(split.inputs), step):
         end = min(begin + step, len(split.inputs))
         chunk_inputs = split.inputs[begin:end]
-        scores = validation.score_batch(
-            model, recipe.recipe_type, [data.items[c].tolist() for c in chunk_inputs]
-        )
+        scores = validation.score_batch(model, recipe_type, [data.items[c].tolist() for c in chunk_inputs])
         pairs = slice(offsets[begin], offsets[end])
         rows, wanted = pair_rows[pairs] - begin, targets[pairs]
         kept = scores[rows, wanted].copy() if split.keep_repeats else None
@@ -429,7 +472,8 @@ def rank_split(
             some = slice(part, part + step)
             chunk_ranks[some] = validation.tied_rank(scores[rows[some]], wanted[some])
         ranks[pairs] = chunk_ranks
-    return Ranked(ranks, pair_rows, n_relevant, top, train_seconds, time.perf_counter() - started)
+    seconds = time.perf_counter() - started
+    return Ranked(ranks, pair_rows, n_relevant, top, 0.0, seconds, reranked=candidates is not None)
 
 
 def solution_metrics_per_user(
@@ -437,15 +481,12 @@ def solution_metrics_per_user(
     data: TrainingData,
     hyperparameters: Mapping[str, str],
     seed: int = 0,
-    rerank: bool = False,
 ) -> tuple[validation.PerUser, float]:
     """(each held-out user's metrics, coverage) on `personalize_split(data, seed)`, as
     GetSolutionMetrics reports them: relevant items ranked as in leave-one-out (ties count half);
-    coverage is the share of the catalogue in somebody's top 25. With `rerank` each user's items
-    are ranked within their `candidate_lists` only, as a re-ranker is used."""
+    coverage is the share of the catalogue in somebody's top 25."""
     split = personalize_split(data, seed)
-    candidates = candidate_lists(data, split.inputs, split.relevant, seed) if rerank else None
-    ranked = rank_split(recipe, data, hyperparameters, split, max(SOLUTION_METRIC_CUTOFFS), candidates)
+    ranked = rank_split(recipe, data, hyperparameters, split, max(SOLUTION_METRIC_CUTOFFS))
     per_user = ranked_metrics(ranked.ranks, ranked.rows, ranked.n_relevant)
     counts = evaluation_beyond.top_counts(ranked.top, len(data.items), validation.TOP_K)
     result = validation.PerUser(split.users, per_user, ranked.train_seconds, ranked.score_seconds, counts)

@@ -9,7 +9,8 @@ one table on the same held-out users.
   held-out users' input (the oldest 90%) — the service knows a user's history only from its data;
 - `users.json` (USER_PERSONALIZATION and Popularity-Count), `items.json` (RELATED_ITEMS: each
   held-out user's newest input item) and `ranking.json` (PERSONALIZED_RANKING: each user with a
-  candidate list, the relevant items among seeded random unseen ones): batch-inference inputs;
+  candidate list, `evaluation_candidates`' rule — the lists the local re-rankers are scored on):
+  batch-inference inputs;
 - `ground_truth.json`: each held-out user's input's newest item and relevant items;
 - `manifest.json`: protocol, seed, the data's hash, counts and the file names.
 """
@@ -24,7 +25,8 @@ from pathlib import Path
 
 import numpy as np
 
-from allstore.personalize.evaluation import SOLUTION_METRIC_CUTOFFS, candidate_lists, ranked_metrics
+from allstore.personalize.evaluation import SOLUTION_METRIC_CUTOFFS, ranked_metrics
+from allstore.personalize.evaluation_candidates import candidate_lists
 from allstore.personalize.evaluation_splits import personalize_split_with_users
 from allstore.personalize.recipes.base import TrainingData
 from allstore.personalize.recipes.validation import PerUser
@@ -75,7 +77,7 @@ def export_split(data: TrainingData, directory: Path, dataset: str, seed: int = 
                     *extra,
                 ]
             )
-    lists = candidate_lists(data, inputs, relevant, seed)
+    lists = candidate_lists(len(data.items), inputs, relevant, seed)
     truth, user_lines, item_lines, ranking_lines = [], [], [], []
     for user, history, wanted, candidates in zip(users, inputs, relevant, lists, strict=True):
         user_id, newest = str(data.users[user]), str(data.items[history[-1]])
@@ -138,15 +140,18 @@ def read_manifest(directory: Path, data: TrainingData) -> dict:
     return manifest
 
 
-def score_batch_output(data: TrainingData, directory: Path, outputs: Sequence[Path]) -> PerUser:
-    """Each held-out user's metrics from Amazon Personalize batch-inference output files (JSON lines
-    `{"input": {"userId"|"itemId", ...}, "output": {"recommendedItems": [...]}, "error"}`), in the
-    split's user order. A user whose line is missing or failed has no relevant item ranked.
-    ValueError for lines that are not batch-inference output."""
+def score_batch_output(data: TrainingData, directory: Path, outputs: Sequence[Path]) -> tuple[PerUser, str]:
+    """(each held-out user's metrics, the task) from Amazon Personalize batch-inference output files
+    (JSON lines `{"input": {"userId"|"itemId", ...}, "output": {"recommendedItems": [...]}, "error"}`),
+    in the split's user order. The task is "ranking" when the inputs carry an `itemList` (the
+    output of `ranking.json`: a re-ranking of the candidate lists), else "catalogue". A user whose
+    line is missing or failed has no relevant item ranked. ValueError for lines that are not
+    batch-inference output."""
     read_manifest(directory, data)
     truth = [json.loads(line) for line in (directory / GROUND_TRUTH).read_text().splitlines() if line]
     by_user: dict[str, list[str]] = {}
     by_item: dict[str, list[str]] = {}
+    task = "catalogue"
     for path in outputs:
         for number, line in enumerate(path.read_text().splitlines(), 1):
             if not line.strip():
@@ -159,6 +164,8 @@ def score_batch_output(data: TrainingData, directory: Path, outputs: Sequence[Pa
                 raise ValueError(
                     f"{path}:{number} is not Amazon Personalize batch-inference output"
                 ) from None
+            if "itemList" in query:
+                task = "ranking"
             if "userId" in query:
                 by_user[str(query["userId"])] = recommended
             elif "itemId" in query:
@@ -175,4 +182,4 @@ def score_batch_output(data: TrainingData, directory: Path, outputs: Sequence[Pa
         n_relevant.append(len(entry["relevant"]))
     metrics = ranked_metrics(np.array(ranks), np.array(rows, dtype=np.int64), np.array(n_relevant))
     users = np.array([code[entry["userId"]] for entry in truth], dtype=np.int64)
-    return PerUser(users, metrics, 0.0, 0.0)
+    return PerUser(users, metrics, 0.0, 0.0), task

@@ -51,11 +51,11 @@ pre { background: #f6f6f6; padding: 1rem; overflow-x: auto; font-size: 0.8rem; }
 {%- if report["seeds"] | length > 1 %} (split seeds {{ report["seeds"] | join(", ") }} pooled){% endif %}.
 Intervals: 95% bootstrap over users; p: two-sided Wilcoxon signed-rank test of the paired per-user
 difference from the best model.</p>
-<h2>Accuracy</h2>
+{% macro accuracy(rows, best) %}
 <div class="wide"><table>
 <tr><th>model</th><th>{{ labels[primary] }}</th><th>95% CI</th><th>Δ best</th><th>p</th>
 {% for metric in metrics if metric != primary %}<th>{{ labels[metric] }}</th>{% endfor %}<th>train s</th><th>score s</th></tr>
-{% for row in report["results"] %}
+{% for row in rows %}
 <tr{% if row.model == best %} class="best"{% endif %}><td>{{ row.model }}</td>
 <td>{{ "%.4f" | format(row.get(primary)) if row.get(primary) is number else "–" }}</td>
 {% set ci = row.get("interval_95", {}).get(primary) %}
@@ -68,6 +68,11 @@ difference from the best model.</p>
 <td>{{ "%.2f" | format(row.get("score_seconds")) if row.get("score_seconds") is number else "–" }}</td></tr>
 {% endfor %}
 </table></div>
+{% endmacro %}
+{% if report["results"] %}
+<h2>Accuracy</h2>
+{{ accuracy(report["results"], best) }}
+{% endif %}
 {% for chart in charts %}
 <figure>{{ chart.svg | safe }}<figcaption>{{ chart.caption }}</figcaption></figure>
 {% endfor %}
@@ -95,6 +100,15 @@ are cold and their share. Of the first split seed.</p>
 {% endfor %}
 </table></div>
 {% endif %}
+{% if ranking %}
+<h2>Re-ranking candidate lists</h2>
+<p>Re-rankers (Personalized-Ranking) order a list they are given, so they are scored on each test
+user's candidate list, not on the whole catalogue: {{ ranking["candidates"]["rule"] }}. The
+baselines re-rank the same lists; the figures are not comparable with the table above (ordering
+{{ ranking["candidates"]["per_user"] }} candidates is an easier task)
+{%- if ranking.get("users_evaluated") %}. {{ "{:,}".format(ranking["users_evaluated"]) }} users evaluated{% endif %}.</p>
+{{ accuracy(ranking["results"], ranking_best) }}
+{% endif %}
 <h2>Manifest</h2>
 <pre>{{ manifest }}</pre>
 </body>
@@ -104,7 +118,8 @@ are cold and their share. Of the first split seed.</p>
 
 def manifest(report: dict, data_sha256: str, seconds: float, config: dict | None) -> dict:
     """What repeats the run: the code's commit, the data's hash, protocol, seeds, K, cut-off, each
-    model's hyperparameters and timings, the wall clock, and the config file's settings."""
+    model's hyperparameters and timings (the ranking task's apart, with its candidate rule), the
+    wall clock, and the config file's settings."""
     return {
         "commit": _commit(),
         "allstore_version": metadata.version("allstore"),
@@ -113,17 +128,26 @@ def manifest(report: dict, data_sha256: str, seconds: float, config: dict | None
         "data_sha256": data_sha256,
         "protocol": report["protocol"],
         "seeds": report["seeds"],
-        "models": {
-            row["model"]: {
-                "hyperparameters": row.get("hyperparameters"),
-                "tuning": row.get("tuning"),
-                "train_seconds": row.get("train_seconds"),
-                "score_seconds": row.get("score_seconds"),
-            }
-            for row in report["results"]
-        },
+        "models": _models(report["results"]),
+        **(
+            {"ranking": {"candidates": ranking["candidates"], "models": _models(ranking["results"])}}
+            if (ranking := report.get("ranking"))
+            else {}
+        ),
         "seconds": round(seconds, 3),
         "config": config,
+    }
+
+
+def _models(rows: Sequence[dict]) -> dict:
+    return {
+        row["model"]: {
+            "hyperparameters": row.get("hyperparameters"),
+            "tuning": row.get("tuning"),
+            "train_seconds": row.get("train_seconds"),
+            "score_seconds": row.get("score_seconds"),
+        }
+        for row in rows
     }
 
 
@@ -151,16 +175,15 @@ def _git(*arguments: str) -> str | None:
 
 def write_report(path: Path, report: dict, labels: dict[str, str], primary: str) -> None:
     """The page for `report` (the JSON object the command prints, manifest included)."""
+    ranking = report.get("ranking")
     metrics = list(
         dict.fromkeys(
             key
-            for row in report["results"]
+            for row in [*report["results"], *(ranking["results"] if ranking else [])]
             for key, value in row.items()
             if key != "model" and isinstance(value, float) and not key.endswith("_seconds")
         )
     )
-    scored = [row for row in report["results"] if primary in row]
-    best = max(scored, key=lambda row: row[primary])["model"] if scored else None
     beyond = list(dict.fromkeys(key for row in report["results"] for key in row.get("beyond_accuracy") or {}))
     cutoffs = sorted({int(key.rsplit("_", 1)[1]) for key in beyond})
     beyond_k = 10 if 10 in cutoffs else cutoffs[0] if cutoffs else 10
@@ -171,7 +194,9 @@ def write_report(path: Path, report: dict, labels: dict[str, str], primary: str)
         metrics=metrics,
         labels={key: labels.get(key, key) for key in [*metrics, primary]},
         primary=primary,
-        best=best,
+        best=_best(report["results"], primary),
+        ranking=ranking,
+        ranking_best=_best(ranking["results"], primary) if ranking else None,
         beyond=beyond,
         beyond_k=beyond_k,
         charts=charts(report, primary, labels),
@@ -179,6 +204,11 @@ def write_report(path: Path, report: dict, labels: dict[str, str], primary: str)
         manifest=json.dumps(report.get("manifest"), indent=2),
     )
     path.write_text(page)
+
+
+def _best(rows: Sequence[dict], primary: str) -> str | None:
+    scored = [row for row in rows if primary in row]
+    return max(scored, key=lambda row: row[primary])["model"] if scored else None
 
 
 def _segments(rows: Sequence[dict], primary: str) -> dict | None:

@@ -4,8 +4,9 @@ that has no test target in it, then evaluated once on the test split with what w
 A search scored on the test split reports the best of many tries, an optimistic figure. Here the
 search sees only the test split's training part, split again by the same protocol (leave-one-out's
 second-to-last items, the personalize protocol's users drawn among the training users, the
-temporal protocol's training part cut at the same fraction), and is scored by NDCG@10 there. The
-search is performHPO's coordinate search over the recipe's `search_space`, within the budget.
+temporal protocol's training part cut at the same fraction), and is scored by NDCG@10 there (a
+re-ranker: on the validation users' candidate lists). The search is performHPO's coordinate search
+over the recipe's `search_space`, within the budget.
 """
 
 from __future__ import annotations
@@ -16,7 +17,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from allstore.personalize.evaluation import primary_metric, rank_split, split_metrics, validation_split
+from allstore.personalize.evaluation import Task, primary_metric, rank_split, split_metrics, validation_split
+from allstore.personalize.evaluation_candidates import candidate_lists
 from allstore.personalize.evaluation_protocols import Protocol
 from allstore.personalize.evaluation_splits import Split
 from allstore.personalize.recipes.base import Recipe, TrainingData
@@ -51,10 +53,12 @@ def tune(
     budget_seconds: float,
     seed: int = 0,
     fixed: Mapping[str, str] | None = None,
+    task: Task = "catalogue",
 ) -> Tuned:
     """The best of the recipe's `search_space` (starting from its defaults with `fixed` on top, which
-    is not searched) on the validation split of `test`'s training part; the starting values when
-    the recipe has nothing to search."""
+    is not searched) on the validation split of `test`'s training part — for the ranking task, on
+    the validation users' candidate lists, built by the same rule; the starting values when the
+    recipe has nothing to search."""
     started = time.monotonic()
     fixed = dict(fixed or {})
     defaults = {**recipe.default_hyperparameters, **fixed}
@@ -66,9 +70,14 @@ def tune(
     training, validation = validation_split(data, protocol, test, seed)
     key = primary_metric(protocol)
     warm = np.array([len(history) > 0 for history in validation.inputs], dtype=bool)
+    candidates = (
+        candidate_lists(len(data.items), validation.inputs, validation.relevant, seed)
+        if task == "ranking"
+        else None
+    )
 
     def score(hyperparameters: dict[str, str]) -> float:
-        ranked = rank_split(recipe, training, hyperparameters, validation, VALIDATION_K)
+        ranked = rank_split(recipe, training, hyperparameters, validation, VALIDATION_K, candidates)
         values = split_metrics(protocol, ranked, (VALIDATION_K,))[key]
         return float(values[warm].mean())
 

@@ -73,7 +73,8 @@ def test_batch_output_is_scored_as_the_service_metrics_of_its_lists(store_data, 
             {"input": {"userId": entry["userId"]}, "output": {"recommendedItems": items}, "error": None}
         )
     output.write_text("".join(json.dumps(record) + "\n" for record in records))
-    scored = score_batch_output(store_data, tmp_path, [output])
+    scored, task = score_batch_output(store_data, tmp_path, [output])
+    assert task == "catalogue"
     metrics = scored.per_user
     assert metrics["mean_reciprocal_rank_at_25"][0] == 0.0
     for index, entry in enumerate(truth[1:], 1):
@@ -99,7 +100,8 @@ def test_related_items_output_is_matched_through_each_users_newest_item(store_da
             for item, items in similar.items()
         )
     )
-    scored = score_batch_output(store_data, tmp_path, [output])
+    scored, task = score_batch_output(store_data, tmp_path, [output])
+    assert task == "catalogue"
     assert scored.per_user["mean_reciprocal_rank_at_25"].min() > 0  # every user reached through an item
 
 
@@ -133,6 +135,38 @@ def test_the_command_exports_then_puts_the_service_beside_the_local_models(store
     assert rows["service-oracle"]["normalized_discounted_cumulative_gain_at_10"] == pytest.approx(1.0)
     assert rows["sims"]["vs_best"]["normalized_discounted_cumulative_gain_at_10"]["best"] == "service-oracle"
     assert report["users_evaluated"] == len(lines(folder / "ground_truth.json"))
+
+
+def test_ranking_output_joins_the_rerankers_table(store_csv, tmp_path):
+    """Personalized-Ranking batch output (inputs with the exported itemList) re-ranks the candidate
+    lists, so it is a row of the ranking table, beside the local re-ranker on the same users."""
+    folder = tmp_path / "split"
+    assert round_trip(store_csv, folder).exit_code == 0
+    truth = {entry["userId"]: entry for entry in lines(folder / "ground_truth.json")}
+    output = tmp_path / "ranking.json.out"
+    records = []
+    for line in lines(folder / "ranking.json"):
+        wanted = truth[line["userId"]]["relevant"]
+        ordered = wanted + [item for item in line["itemList"] if item not in wanted]  # a perfect re-ranker
+        records.append({"input": line, "output": {"recommendedItems": ordered}, "error": None})
+    output.write_text("".join(json.dumps(record) + "\n" for record in records))
+    result = round_trip(
+        store_csv,
+        folder,
+        "--recipe",
+        "personalized-ranking",
+        "--json",
+        "--score-batch-output",
+        f"aws-pr={output}",
+    )
+    assert result.exit_code == 0, result.output
+    report = json.loads(result.stdout)
+    assert "aws-pr" not in {row["model"] for row in report["results"]}
+    rows = {row["model"]: row for row in report["ranking"]["results"]}
+    key = "normalized_discounted_cumulative_gain_at_10"
+    assert rows["aws-pr"][key] == pytest.approx(1.0)
+    assert rows["personalized-ranking"]["vs_best"][key]["best"] == "aws-pr"
+    assert report["ranking"]["users_evaluated"] == len(truth)
 
 
 def test_batch_output_of_other_data_is_refused(store_csv, store_data, tmp_path):
