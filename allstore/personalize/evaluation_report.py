@@ -51,7 +51,7 @@ pre { background: #f6f6f6; padding: 1rem; overflow-x: auto; font-size: 0.8rem; }
 {%- if report["seeds"] | length > 1 %} (split seeds {{ report["seeds"] | join(", ") }} pooled){% endif %}.
 Intervals: 95% bootstrap over users; p: two-sided Wilcoxon signed-rank test of the paired per-user
 difference from the best model.</p>
-{% macro accuracy(rows, best) %}
+{% macro accuracy(rows, metrics, best) %}
 <div class="wide"><table>
 <tr><th>model</th><th>{{ labels[primary] }}</th><th>95% CI</th><th>Δ best</th><th>p</th>
 {% for metric in metrics if metric != primary %}<th>{{ labels[metric] }}</th>{% endfor %}<th>train s</th><th>score s</th></tr>
@@ -71,7 +71,7 @@ difference from the best model.</p>
 {% endmacro %}
 {% if report["results"] %}
 <h2>Accuracy</h2>
-{{ accuracy(report["results"], best) }}
+{{ accuracy(report["results"], metrics, best) }}
 {% endif %}
 {% for chart in charts %}
 <figure>{{ chart.svg | safe }}<figcaption>{{ chart.caption }}</figcaption></figure>
@@ -107,7 +107,7 @@ user's candidate list, not on the whole catalogue: {{ ranking["candidates"]["rul
 baselines re-rank the same lists; the figures are not comparable with the table above (ordering
 {{ ranking["candidates"]["per_user"] }} candidates is an easier task)
 {%- if ranking.get("users_evaluated") %}. {{ "{:,}".format(ranking["users_evaluated"]) }} users evaluated{% endif %}.</p>
-{{ accuracy(ranking["results"], ranking_best) }}
+{{ accuracy(ranking["results"], ranking_metrics, ranking_best) }}
 {% endif %}
 <h2>Manifest</h2>
 <pre>{{ manifest }}</pre>
@@ -176,14 +176,8 @@ def _git(*arguments: str) -> str | None:
 def write_report(path: Path, report: dict, labels: dict[str, str], primary: str) -> None:
     """The page for `report` (the JSON object the command prints, manifest included)."""
     ranking = report.get("ranking")
-    metrics = list(
-        dict.fromkeys(
-            key
-            for row in [*report["results"], *(ranking["results"] if ranking else [])]
-            for key, value in row.items()
-            if key != "model" and isinstance(value, float) and not key.endswith("_seconds")
-        )
-    )
+    metrics = _metrics(report["results"])
+    ranking_metrics = _metrics(ranking["results"]) if ranking else []
     beyond = list(dict.fromkeys(key for row in report["results"] for key in row.get("beyond_accuracy") or {}))
     cutoffs = sorted({int(key.rsplit("_", 1)[1]) for key in beyond})
     beyond_k = 10 if 10 in cutoffs else cutoffs[0] if cutoffs else 10
@@ -192,10 +186,11 @@ def write_report(path: Path, report: dict, labels: dict[str, str], primary: str)
     page = environment.from_string(PAGE).render(
         report=report,
         metrics=metrics,
-        labels={key: labels.get(key, key) for key in [*metrics, primary]},
+        labels={key: labels.get(key, key) for key in [*metrics, *ranking_metrics, primary]},
         primary=primary,
         best=_best(report["results"], primary),
         ranking=ranking,
+        ranking_metrics=ranking_metrics,
         ranking_best=_best(ranking["results"], primary) if ranking else None,
         beyond=beyond,
         beyond_k=beyond_k,
@@ -204,6 +199,18 @@ def write_report(path: Path, report: dict, labels: dict[str, str], primary: str)
         manifest=json.dumps(report.get("manifest"), indent=2),
     )
     path.write_text(page)
+
+
+def _metrics(rows: Sequence[dict]) -> list[str]:
+    """The metrics the rows report (floats, not the timings), in order of first appearance."""
+    return list(
+        dict.fromkeys(
+            key
+            for row in rows
+            for key, value in row.items()
+            if key != "model" and isinstance(value, float) and not key.endswith("_seconds")
+        )
+    )
 
 
 def _best(rows: Sequence[dict], primary: str) -> str | None:
