@@ -11,7 +11,12 @@ from typing import Any
 
 from allstore.personalize.errors import ServiceError, in_use, invalid_input, not_found
 from allstore.personalize.recipes import RECIPE_ARN_PREFIX, RECIPES
-from allstore.personalize.recipes.hyperparameters import check_documented, hpo_max_trials, hpo_search_space
+from allstore.personalize.recipes.hyperparameters import (
+    check_documented,
+    check_honoured,
+    hpo_max_trials,
+    hpo_search_space,
+)
 from allstore.personalize.recipes.use_cases import USE_CASES
 from allstore.personalize.state.jobs import hour_seconds
 from allstore.personalize.state.kinds import (
@@ -162,6 +167,16 @@ class SolutionsApi:
                         f"{recipe.name} trains on the Actions and Action interactions datasets; dataset "
                         f"group {solution.dataset_group_arn} does not have both."
                     )
+            hpo = solution.solution_config.get("hpoConfig")
+            try:
+                check_honoured(recipe, solution.hyperparameter_overrides, hpo)
+            except ValueError as error:
+                raise invalid_input(str(error)) from None
+            if solution.perform_hpo and not getattr(recipe, "hpo_supported", True):
+                raise invalid_input(
+                    f"{recipe.name} does not support hyperparameter optimization: performHPO must be false "
+                    "(the recipe page: HPO can't be used with it)."
+                )
             transformation = solution.solution_config.get("featureTransformationParameters") or {}
             featurization = getattr(recipe, "featurization_parameters", ())
             if set(transformation) - set(featurization):
@@ -175,7 +190,6 @@ class SolutionsApi:
                     f"Unknown hyperparameters for {recipe.name}: {', '.join(sorted(unknown))}; "
                     f"known: {', '.join(sorted(recipe.default_hyperparameters))}."
                 )
-            hpo = solution.solution_config.get("hpoConfig")
             overrides = solution.hyperparameter_overrides
             try:
                 check_documented(overrides, getattr(recipe, "documented_ranges", {}))

@@ -7,7 +7,11 @@ with an InvalidInputException instead of failing the training job later.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
+
+# A recipe's documented hyperparameters: name -> (kind, low, high) for integer and continuous ones,
+# ("categorical", values) for a categorical one (booleans when values is empty).
+DocumentedRanges = Mapping[str, tuple]
 
 
 def read_float(hyperparameters: Mapping[str, str], name: str, low: float, high: float) -> float:
@@ -42,19 +46,52 @@ def read_bool(hyperparameters: Mapping[str, str], name: str) -> bool:
     raise ValueError(f"Hyperparameter {name} must be true or false, got {raw!r}")
 
 
-def check_documented(
-    hyperparameters: Mapping[str, str], documented: Mapping[str, tuple[str, float, float]]
-) -> None:
+def read_choice(hyperparameters: Mapping[str, str], name: str, values: Iterable[str]) -> str:
+    """One of `values`."""
+    raw, allowed = hyperparameters[name], tuple(values)
+    if raw not in allowed:
+        raise ValueError(f"Hyperparameter {name} must be one of {', '.join(allowed)}, got {raw!r}")
+    return raw
+
+
+def categorical_values(bounds: tuple) -> list[str]:
+    """A documented categorical range's values: its own, else a boolean's."""
+    return list(bounds[1]) if len(bounds) > 1 and bounds[1] else ["true", "false"]
+
+
+def check_documented(hyperparameters: Mapping[str, str], documented: DocumentedRanges) -> None:
     """The values of documented hyperparameters within the service's ranges (ValueError otherwise)."""
-    for name, (kind, low, high) in documented.items():
+    for name, bounds in documented.items():
         if name not in hyperparameters:
             continue
+        kind = bounds[0]
         if kind == "integer":
-            read_int(hyperparameters, name, int(low), int(high))
+            read_int(hyperparameters, name, int(bounds[1]), int(bounds[2]))
         elif kind == "continuous":
-            read_float(hyperparameters, name, low, high)
-        else:
+            read_float(hyperparameters, name, bounds[1], bounds[2])
+        elif categorical_values(bounds) == ["true", "false"]:
             read_bool(hyperparameters, name)
+        else:
+            read_choice(hyperparameters, name, categorical_values(bounds))
+
+
+def check_honoured(recipe: object, hyperparameters: Iterable[str], hpo_config: Mapping | None) -> None:
+    """ValueError naming a hyperparameter the recipe's page documents but the local model cannot
+    honour (the recipe's `unhonoured_parameters`: name -> why), given in algorithmHyperParameters,
+    featureTransformationParameters or an hpoConfig range: refused rather than silently ignored."""
+    unhonoured: Mapping[str, str] = getattr(recipe, "unhonoured_parameters", {})
+    ranges = (hpo_config or {}).get("algorithmHyperParameterRanges") or {}
+    named = [*hyperparameters]
+    named += [
+        entry.get("name") for kind in RANGE_KINDS for entry in ranges.get(f"{kind}HyperParameterRanges") or []
+    ]
+    for name in named:
+        if name in unhonoured:
+            raise ValueError(
+                f"{name} is a documented hyperparameter of {getattr(recipe, 'name', 'this recipe')}, but the "
+                f"local Personalize service cannot honour it ({unhonoured[name]}); leave it out of "
+                "algorithmHyperParameters and hpoConfig to train here"
+            )
 
 
 # HPOResourceConfig: "The maximum value for maxNumberOfTrainingJobs is 40", "for
@@ -73,16 +110,17 @@ def tunable_ranges(recipe: object) -> dict[str, list[dict]]:
     documented = getattr(recipe, "documented_ranges", {})
     featurization = set(getattr(recipe, "featurization_parameters", ()))
     ranges: dict[str, list[dict]] = {f"{kind}HyperParameterRanges": [] for kind in RANGE_KINDS}
-    for name, (kind, low, high) in documented.items():
+    for name, bounds in documented.items():
         if name not in defaults:
             continue
+        kind = bounds[0]
         entry: dict = {"name": name, "isTunable": name not in featurization}
         if kind == "categorical":
-            entry["values"] = ["true", "false"]
+            entry["values"] = categorical_values(bounds)
         elif kind == "integer":
-            entry.update(minValue=int(low), maxValue=int(high))
+            entry.update(minValue=int(bounds[1]), maxValue=int(bounds[2]))
         else:
-            entry.update(minValue=float(low), maxValue=float(high))
+            entry.update(minValue=float(bounds[1]), maxValue=float(bounds[2]))
         ranges[f"{kind}HyperParameterRanges"].append(entry)
     for name, values in getattr(recipe, "search_space", {}).items():
         if name not in documented:

@@ -166,6 +166,12 @@ class ItemAffinity:
         **UserPersonalization.default_hyperparameters,
         "own_interaction_weight": "1.0",
     }
+    # The recipe pages document one hyperparameter, hidden_dimension (the service's network size),
+    # and no HPO ("You can't use hyperparameter optimization"): the first is refused as for
+    # User-Personalization, performHPO is refused at CreateSolution. The other names are this
+    # model's own (User-Personalization's item-to-item model underneath).
+    unhonoured_parameters: Mapping[str, str] = UserPersonalization.unhonoured_parameters
+    hpo_supported = False
 
     def fit(self, data: TrainingData, hyperparameters: Mapping[str, str]) -> SegmentModel:
         hp = {**self.default_hyperparameters, **hyperparameters}

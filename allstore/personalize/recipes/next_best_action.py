@@ -100,6 +100,9 @@ class NextBestAction:
         "optimization period, from who took, turned down or saw each action."
     )
     default_hyperparameters: Mapping[str, str] = {"action_optimization_period": "14"}
+    # The recipe page calls the action optimization period a featurization hyperparameter, so
+    # featureTransformationParameters sets it (algorithmHyperParameters takes it too); days, 1-30 here.
+    featurization_parameters = ("action_optimization_period",)
 
     def fit(self, data: TrainingData, hyperparameters: Mapping[str, str]) -> NextBestActionModel:
         hp = {**self.default_hyperparameters, **hyperparameters}

@@ -11,8 +11,11 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 
 from allstore.personalize.recipes.base import TrainingData
+from allstore.personalize.recipes.hyperparameters import read_choice
 
-_TREND_PERIODS = {"30 minutes": 1800, "1 hour": 3600, "3 hours": 3 * 3600, "1 day": 86400}
+# The Trending-Now page's "Trend discovery frequency" values ("Possible values: 30 min, 1h, 3h, and
+# 1 day"; default 3h), in seconds.
+_TREND_PERIODS = {"30 min": 1800, "1h": 3600, "3h": 3 * 3600, "1 day": 86400}
 
 
 class PopularityModel:
@@ -71,15 +74,17 @@ class TrendingNow:
         "Items gaining popularity fastest: interactions in the latest trend period compared with the "
         "period before it, ties broken by overall popularity."
     )
-    default_hyperparameters: Mapping[str, str] = {"trend_discovery_frequency": "1 day"}
+    default_hyperparameters: Mapping[str, str] = {"trend_discovery_frequency": "3h"}
+    # A feature transformation hyperparameter on the recipe page ("HPO tunable: No"), so it is set
+    # in featureTransformationParameters (algorithmHyperParameters takes it too).
+    documented_ranges: Mapping[str, tuple] = {
+        "trend_discovery_frequency": ("categorical", tuple(_TREND_PERIODS))
+    }
+    featurization_parameters = ("trend_discovery_frequency",)
 
     def fit(self, data: TrainingData, hyperparameters: Mapping[str, str]) -> PopularityModel:
-        frequency = hyperparameters.get("trend_discovery_frequency", "1 day")
-        if frequency not in _TREND_PERIODS:
-            raise ValueError(
-                f"trend_discovery_frequency must be one of {', '.join(_TREND_PERIODS)}, got {frequency!r}"
-            )
-        period = _TREND_PERIODS[frequency]
+        hp = {**self.default_hyperparameters, **hyperparameters}
+        period = _TREND_PERIODS[read_choice(hp, "trend_discovery_frequency", _TREND_PERIODS)]
         total = _counts(data)
         if len(data.timestamps) == 0:
             return PopularityModel(data.items, total)

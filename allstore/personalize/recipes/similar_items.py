@@ -27,6 +27,14 @@ class SimilarItems(Sims):
         **Sims.search_space,
         "metadata_weight": ("0.1", "0.3", "1.0"),
     }
-    # Similar-Items documents hyperparameters of its own network, none of them SIMS' names here.
-    documented_ranges: Mapping[str, tuple[str, float, float]] = {}
+    # Similar-Items documents only the sizes of its own network's embeddings (integers 30-200, set
+    # through HPO), none of them SIMS' names: this co-interaction and metadata model has no
+    # embeddings for them to size, so they are refused with a 400 naming them.
+    documented_ranges: Mapping[str, tuple] = {}
     featurization_parameters = ()
+    unhonoured_parameters: Mapping[str, str] = {
+        "item_id_hidden_dimension": "it sizes the service's item ID embeddings; the local model is "
+        "co-interactions plus metadata similarity and has no embeddings",
+        "item_metadata_hidden_dimension": "it sizes the service's item metadata embeddings; the local "
+        "model compares categorical metadata directly and has no embeddings",
+    }

@@ -48,7 +48,7 @@ class Sims:
     # The SIMS page's hyperparameters and ranges ("HPO tunable: Yes" for the first two), so
     # algorithmHyperParameters and hpoConfig are checked against them; the percentiles are
     # featurization hyperparameters (featureTransformationParameters, not tunable).
-    documented_ranges: Mapping[str, tuple[str, float, float]] = {
+    documented_ranges: Mapping[str, tuple] = {
         "popularity_discount_factor": ("continuous", 0.0, 1.0),
         "min_cointeraction_count": ("integer", 0, 10),
         "min_user_history_length_percentile": ("continuous", 0.0, 1.0),

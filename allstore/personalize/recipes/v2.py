@@ -35,6 +35,10 @@ class UserPersonalizationV2(UserPersonalization):
         },
         "apply_recency_bias": "true",
     }
+    # v2's documented hyperparameter: whether the latest interactions weigh more (v1's recency_mask
+    # under v2's name). v1's hidden_dimension and recency_mask are not v2 names: unknown here.
+    documented_ranges: Mapping[str, tuple] = {"apply_recency_bias": ("categorical", ())}
+    unhonoured_parameters: Mapping[str, str] = {}
 
     def fit(self, data: TrainingData, hyperparameters: Mapping[str, str]) -> ItemToItemModel:
         if len(data.items) > MAX_ITEMS:

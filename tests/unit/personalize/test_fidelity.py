@@ -503,43 +503,223 @@ def test_promotions_place_the_promoted_share_and_name_it(clients: Clients, store
 UP_RECIPE = "arn:aws:personalize:::recipe/aws-user-personalization"
 
 
-def test_user_personalization_takes_its_documented_hyperparameters(clients: Clients, store) -> None:
+def recipe_arn(name: str) -> str:
+    return f"arn:aws:personalize:::recipe/{name}"
+
+
+def algorithm_ranges(p, recipe: str) -> dict[str, dict]:
+    """DescribeAlgorithm's defaultHyperParameterRanges of `recipe`, by name (each with its kind)."""
+    algorithm = p.describe_algorithm(algorithmArn=f"arn:aws:personalize:::algorithm/{recipe}")["algorithm"]
+    return {
+        entry["name"]: {**entry, "kind": kind.removesuffix("HyperParameterRanges")}
+        for kind, entries in algorithm["defaultHyperParameterRanges"].items()
+        for entry in entries
+    }
+
+
+def refused(p, group: str, recipe: str, match: str, **arguments) -> None:
+    """CreateSolution with `arguments` is an InvalidInputException matching `match`."""
+    with pytest.raises(p.exceptions.InvalidInputException, match=match):
+        p.create_solution(
+            name=f"refused-{uuid.uuid4().hex[:8]}",
+            datasetGroupArn=group,
+            recipeArn=recipe_arn(recipe),
+            **arguments,
+        )
+
+
+def accepted(p, group: str, recipe: str, **arguments) -> str:
+    return p.create_solution(
+        name=f"ok-{uuid.uuid4().hex[:8]}",
+        datasetGroupArn=group,
+        recipeArn=recipe_arn(recipe),
+        performAutoTraining=False,
+        **arguments,
+    )["solutionArn"]
+
+
+@pytest.mark.parametrize("recipe", ["aws-user-personalization", "aws-personalized-ranking"])
+def test_user_personalization_takes_its_documented_hyperparameters(
+    clients: Clients, store, recipe: str
+) -> None:
+    """bptt (integer 2-32) and recency_mask (boolean) are tunable and honoured, the percentiles are
+    featurization ones; hidden_dimension, the service network's size, is refused by name (the
+    local model has no hidden layer) rather than accepted and ignored."""
     shop = deploy(clients, store)
     p = clients.personalize
-
-    def solution(name: str, **config) -> str:
-        return p.create_solution(
-            name=name, datasetGroupArn=shop.group_arn, recipeArn=UP_RECIPE, solutionConfig=config
-        )["solutionArn"]
-
-    assert solution(
-        "documented",
-        algorithmHyperParameters={"hidden_dimension": "64", "bptt": "16", "recency_mask": "false"},
+    ranges = algorithm_ranges(p, recipe)
+    assert ranges["bptt"] == {
+        "name": "bptt",
+        "minValue": 2,
+        "maxValue": 32,
+        "isTunable": True,
+        "kind": "integer",
+    }
+    assert ranges["recency_mask"]["values"] == ["true", "false"] and ranges["recency_mask"]["isTunable"]
+    assert ranges["max_user_history_length_percentile"]["isTunable"] is False
+    assert "hidden_dimension" not in ranges
+    defaults = p.describe_algorithm(algorithmArn=f"arn:aws:personalize:::algorithm/{recipe}")["algorithm"][
+        "defaultHyperParameters"
+    ]
+    assert (
+        defaults["bptt"] == "32" and defaults["recency_mask"] == "true" and "hidden_dimension" not in defaults
     )
-    for name, value in (("hidden_dimension", "300"), ("bptt", "33"), ("recency_mask", "maybe")):
-        with pytest.raises(p.exceptions.InvalidInputException, match=name):
-            solution(f"bad-{name.replace('_', '-')}", algorithmHyperParameters={name: value})
-    ranges = {"integerHyperParameterRanges": [{"name": "hidden_dimension", "minValue": 32, "maxValue": 256}]}
-    assert solution("hpo-ok", hpoConfig={"algorithmHyperParameterRanges": ranges})
-    for bad in (
-        {"integerHyperParameterRanges": [{"name": "hidden_dimension", "minValue": 16, "maxValue": 256}]},
-        {"integerHyperParameterRanges": [{"name": "no_such_parameter", "minValue": 1, "maxValue": 2}]},
-        {"continuousHyperParameterRanges": [{"name": "bptt", "minValue": 2, "maxValue": 8}]},
+
+    assert accepted(
+        p,
+        shop.group_arn,
+        recipe,
+        solutionConfig={"algorithmHyperParameters": {"bptt": "16", "recency_mask": "false"}},
+    )
+    for name, value in (("bptt", "33"), ("bptt", "1"), ("recency_mask", "maybe")):
+        refused(p, shop.group_arn, recipe, name, solutionConfig={"algorithmHyperParameters": {name: value}})
+    for config in (
+        {"algorithmHyperParameters": {"hidden_dimension": "64"}},
+        {
+            "hpoConfig": {
+                "algorithmHyperParameterRanges": {
+                    "integerHyperParameterRanges": [
+                        {"name": "hidden_dimension", "minValue": 32, "maxValue": 256}
+                    ]
+                }
+            }
+        },
     ):
-        with pytest.raises(p.exceptions.InvalidInputException, match="hpoConfig"):
-            solution("hpo-bad", hpoConfig={"algorithmHyperParameterRanges": bad})
+        refused(
+            p,
+            shop.group_arn,
+            recipe,
+            "hidden_dimension is a documented hyperparameter.*cannot honour",
+            solutionConfig=config,
+        )
 
-    tuned_arn = p.create_solution(
-        name="tuned", datasetGroupArn=shop.group_arn, recipeArn=UP_RECIPE, performHPO=True
-    )["solutionArn"]
-    wait_for(lambda: p.describe_solution(solutionArn=tuned_arn)["solution"])
-    version = p.create_solution_version(solutionArn=tuned_arn)["solutionVersionArn"]
-    done = wait_for(
-        lambda: p.describe_solution_version(solutionVersionArn=version)["solutionVersion"], timeout=180
+
+@pytest.mark.parametrize("recipe", ["aws-user-personalization-v2", "aws-personalized-ranking-v2"])
+def test_v2_recipes_take_apply_recency_bias(clients: Clients, store, recipe: str) -> None:
+    """v2's documented name is apply_recency_bias (boolean, reported and tunable); v1's
+    recency_mask and hidden_dimension are not v2 names and are refused as unknown."""
+    shop = deploy(clients, store)
+    p = clients.personalize
+    ranges = algorithm_ranges(p, recipe)
+    assert ranges["apply_recency_bias"]["kind"] == "categorical"
+    assert ranges["apply_recency_bias"]["values"] == ["true", "false"]
+    assert not {"hidden_dimension", "recency_mask"} & ranges.keys()
+    assert accepted(
+        p,
+        shop.group_arn,
+        recipe,
+        solutionConfig={"algorithmHyperParameters": {"apply_recency_bias": "false"}},
     )
-    assert done["status"] == "ACTIVE", done
-    tuned = done["tunedHPOParams"]["algorithmHyperParameters"]
-    assert {"hidden_dimension", "bptt", "recency_mask"} <= tuned.keys()
+    hpo = {
+        "algorithmHyperParameterRanges": {
+            "categoricalHyperParameterRanges": [{"name": "apply_recency_bias", "values": ["true", "false"]}]
+        }
+    }
+    assert accepted(p, shop.group_arn, recipe, performHPO=True, solutionConfig={"hpoConfig": hpo})
+    refused(
+        p,
+        shop.group_arn,
+        recipe,
+        "apply_recency_bias",
+        solutionConfig={"algorithmHyperParameters": {"apply_recency_bias": "maybe"}},
+    )
+    for name in ("recency_mask", "hidden_dimension"):
+        refused(
+            p,
+            shop.group_arn,
+            recipe,
+            f"Unknown hyperparameters.*{name}",
+            solutionConfig={"algorithmHyperParameters": {name: "true"}},
+        )
+
+
+def test_similar_items_refuses_its_network_sizes_by_name(clients: Clients, store) -> None:
+    """Similar-Items documents item_id_hidden_dimension and item_metadata_hidden_dimension (30-200,
+    set by HPO): the local model has no embeddings, so both are refused by name, in HPO too."""
+    shop = deploy(clients, store)
+    p = clients.personalize
+    for name in ("item_id_hidden_dimension", "item_metadata_hidden_dimension"):
+        hpo = {
+            "algorithmHyperParameterRanges": {
+                "integerHyperParameterRanges": [{"name": name, "minValue": 30, "maxValue": 200}]
+            }
+        }
+        refused(
+            p,
+            shop.group_arn,
+            "aws-similar-items",
+            f"{name} is a documented.*cannot honour",
+            performHPO=True,
+            solutionConfig={"hpoConfig": hpo},
+        )
+        refused(
+            p,
+            shop.group_arn,
+            "aws-similar-items",
+            name,
+            solutionConfig={"algorithmHyperParameters": {name: "100"}},
+        )
+    assert (
+        not {"item_id_hidden_dimension", "item_metadata_hidden_dimension"}
+        & algorithm_ranges(p, "aws-similar-items").keys()
+    )
+
+
+def test_popularity_trending_and_next_best_action_take_what_their_pages_list(clients: Clients, store) -> None:
+    """Popularity-Count has no exposed hyperparameters; Trending-Now's trend discovery frequency is a
+    feature transformation one (30 min, 1h, 3h or 1 day; default 3h; not tunable), checked at
+    CreateSolution; Next-Best-Action's action optimization period is a featurization one."""
+    shop = deploy(clients, store)
+    p = clients.personalize
+    assert algorithm_ranges(p, "aws-popularity-count") == {}
+    refused(
+        p,
+        shop.group_arn,
+        "aws-popularity-count",
+        "Unknown hyperparameters",
+        solutionConfig={"algorithmHyperParameters": {"bptt": "4"}},
+    )
+
+    trend = algorithm_ranges(p, "aws-trending-now")["trend_discovery_frequency"]
+    assert trend["values"] == ["30 min", "1h", "3h", "1 day"] and trend["isTunable"] is False
+    transformation = p.describe_feature_transformation(
+        featureTransformationArn="arn:aws:personalize:::feature-transformation/aws-trending-now"
+    )["featureTransformation"]
+    assert transformation["defaultParameters"] == {"trend_discovery_frequency": "3h"}
+    assert accepted(
+        p,
+        shop.group_arn,
+        "aws-trending-now",
+        solutionConfig={"featureTransformationParameters": {"trend_discovery_frequency": "30 min"}},
+    )
+    refused(
+        p,
+        shop.group_arn,
+        "aws-trending-now",
+        "trend_discovery_frequency must be one of 30 min, 1h, 3h, 1 day",
+        solutionConfig={"featureTransformationParameters": {"trend_discovery_frequency": "2 weeks"}},
+    )
+
+    actions = p.describe_feature_transformation(
+        featureTransformationArn="arn:aws:personalize:::feature-transformation/aws-next-best-action"
+    )["featureTransformation"]
+    assert actions["defaultParameters"] == {"action_optimization_period": "14"}
+
+
+@pytest.mark.parametrize("recipe", ["aws-item-affinity", "aws-item-attribute-affinity"])
+def test_affinity_recipes_refuse_hpo_and_hidden_dimension(clients: Clients, store, recipe: str) -> None:
+    """The Item-Affinity pages: one hyperparameter, hidden_dimension, and no HPO."""
+    shop = deploy(clients, store)
+    p = clients.personalize
+    refused(p, shop.group_arn, recipe, "does not support hyperparameter optimization", performHPO=True)
+    refused(
+        p,
+        shop.group_arn,
+        recipe,
+        "hidden_dimension is a documented",
+        solutionConfig={"algorithmHyperParameters": {"hidden_dimension": "64"}},
+    )
+    assert accepted(p, shop.group_arn, recipe)
 
 
 def test_hpo_searches_exactly_the_given_ranges(clients: Clients, store) -> None:
@@ -551,13 +731,7 @@ def test_hpo_searches_exactly_the_given_ranges(clients: Clients, store) -> None:
     algorithm = p.describe_algorithm(algorithmArn="arn:aws:personalize:::algorithm/aws-user-personalization")
     reported = algorithm["algorithm"]["defaultHyperParameterRanges"]
     integers = {entry["name"]: entry for entry in reported["integerHyperParameterRanges"]}
-    assert integers["hidden_dimension"] == {
-        "name": "hidden_dimension",
-        "minValue": 32,
-        "maxValue": 256,
-        "isTunable": True,
-    }
-    assert integers["bptt"]["maxValue"] == 32
+    assert integers["bptt"] == {"name": "bptt", "minValue": 2, "maxValue": 32, "isTunable": True}
     continuous = {entry["name"]: entry for entry in reported["continuousHyperParameterRanges"]}
     assert continuous["min_user_history_length_percentile"]["isTunable"] is False
 
@@ -584,10 +758,7 @@ def test_hpo_searches_exactly_the_given_ranges(clients: Clients, store) -> None:
             solution("hpo-refused", bad)
 
     ranges = {
-        "integerHyperParameterRanges": [
-            {"name": "hidden_dimension", "minValue": 32, "maxValue": 64},
-            {"name": "bptt", "minValue": 2, "maxValue": 4},
-        ],
+        "integerHyperParameterRanges": [{"name": "bptt", "minValue": 2, "maxValue": 4}],
         "categoricalHyperParameterRanges": [
             {"name": "recency_mask", "values": ["false"]},
             {"name": "history_decay", "values": ["0.1", "0.9"]},
@@ -603,8 +774,8 @@ def test_hpo_searches_exactly_the_given_ranges(clients: Clients, store) -> None:
     )
     assert done["status"] == "ACTIVE", done
     tuned = done["tunedHPOParams"]["algorithmHyperParameters"]
-    assert 32 <= int(tuned["hidden_dimension"]) <= 64  # the default, 149, is outside the range
-    assert 2 <= int(tuned["bptt"]) <= 4
+    assert 2 <= int(tuned["bptt"]) <= 4  # the default, 32, is outside the range
+    assert "hidden_dimension" not in tuned
     assert tuned["recency_mask"] == "false"
     assert tuned["history_decay"] in ("0.1", "0.9")
 

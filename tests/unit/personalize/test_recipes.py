@@ -162,6 +162,24 @@ def test_bptt_limits_the_history_and_recency_mask_turns_off_recency(data):
     )
 
 
+def test_apply_recency_bias_is_v2s_recency_switch(data):
+    """User-Personalization-v2's apply_recency_bias=false weighs a history's order equally, as
+    v1's recency_mask=false does; true (the default) weighs the latest items more."""
+    recipe = get_recipe("aws-user-personalization-v2")
+    unordered = recipe.fit(data, {"apply_recency_bias": "false"})
+    np.testing.assert_allclose(
+        unordered.score_history(["item-33", "item-5"]),
+        unordered.score_history(["item-5", "item-33"]),
+        rtol=1e-6,
+    )
+    recent = recipe.fit(data, {})
+    assert not np.allclose(
+        recent.score_history(["item-33", "item-5"]), recent.score_history(["item-5", "item-33"])
+    )
+    with pytest.raises(ValueError, match="apply_recency_bias"):
+        recipe.fit(data, {"apply_recency_bias": "sometimes"})
+
+
 def test_sims_min_cointeraction_count_drops_rare_pairs(data):
     recipe = get_recipe("aws-sims")
     loose = recipe.fit(data, {"min_cointeraction_count": "1"}).neighbours.nnz
