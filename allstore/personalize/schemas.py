@@ -115,14 +115,17 @@ class Field:
             if lowered not in ("true", "false"):
                 raise ValueError(f"{self.name} {text!r} is not true or false")
             return lowered == "true"
+        # "Length cannot be more than <character limit> characters for <COLUMN_NAME>": the service's
+        # words ("Common error messages"), then the value
         if self.name.upper() in _ID_FIELDS and len(text) > MAX_ID_LENGTH:
             raise ValueError(
-                f"{self.name} {text[:40]!r}... has {len(text)} characters; at most {MAX_ID_LENGTH}"
+                f"Length cannot be more than {MAX_ID_LENGTH} characters for {self.name} "
+                f"({text[:40]!r}... has {len(text)})"
             )
         if self.categorical and len(text) > MAX_CATEGORICAL_LENGTH:
             raise ValueError(
-                f"{self.name} {text[:40]!r}... has {len(text)} characters; a categorical value has at most "
-                f"{MAX_CATEGORICAL_LENGTH}"
+                f"Length cannot be more than {MAX_CATEGORICAL_LENGTH} characters for {self.name} "
+                f"({text[:40]!r}... has {len(text)}; the limit of a categorical value)"
             )
         return text
 

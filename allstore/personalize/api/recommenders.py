@@ -35,6 +35,7 @@ from allstore.personalize.state.kinds import Dataset, DatasetGroup, Recommender,
 from allstore.personalize.state.models import ModelBundle, bundle
 from allstore.personalize.state.resources import make_arn
 from allstore.personalize.state.service_state import ServiceState
+from allstore.personalize.state.training import fewer_interactions, fewer_users
 from allstore.workshop.statuses import (
     ACTIVE,
     CREATE_IN_PROGRESS,
@@ -274,18 +275,12 @@ def _training_data(
     if use_case.required_event_type is not None:
         count = int((data.event_types == use_case.required_event_type).sum())
         if count < MIN_EVENTS_OF_REQUIRED_TYPE:
-            raise JobFailed(
-                f"{use_case.name} needs at least {MIN_EVENTS_OF_REQUIRED_TYPE} {use_case.required_event_type} "
-                f"events; the dataset group has {count}."
-            )
+            raise JobFailed(fewer_interactions(count, use_case.required_event_type))
     if len(data.user_codes) < MIN_INTERACTIONS:
         raise JobFailed(
-            f"{use_case.name} needs at least {MIN_INTERACTIONS} interactions of the types it trains on; "
-            f"the dataset group has {len(data.user_codes)}."
+            fewer_interactions(len(data.user_codes), counted=f" of the types {use_case.name} trains on")
         )
     per_user = np.bincount(data.user_codes, minlength=len(data.users))
     if (per_user >= 2).sum() < MIN_USERS_WITH_TWO:
-        raise JobFailed(
-            f"{use_case.name} needs at least {MIN_USERS_WITH_TWO} users with two or more interactions."
-        )
+        raise JobFailed(fewer_users(int((per_user >= 2).sum())))
     return data

@@ -101,12 +101,12 @@ def _header_columns(header: list[str], schema: Schema) -> list[tuple[Field, int 
             f"line 1: the CSV header names {', '.join(repeated)} more than once (header: {shown})"
         )
     positions = {name: index for index, name in enumerate(names)}
-    columns: list[tuple[Field, int | None]] = []
-    for field in schema.fields:
-        position = positions.get(field.name.upper())
-        if position is None and not field.may_be_absent:
-            raise JobFailed(f"the CSV header has no {field.name} column (header: {shown})")
-        columns.append((field, position))
+    columns = [(field, positions.get(field.name.upper())) for field in schema.fields]
+    missing = [field.name for field, position in columns if position is None and not field.may_be_absent]
+    if missing:  # the service's words ("Common error messages"), then the header
+        raise JobFailed(
+            f"Input CSV is missing the following columns:[{', '.join(missing)}]. (header: {shown})"
+        )
     order = list(by_name)
     in_schema_order = [by_name[name].name for name in sorted(names, key=order.index)]
     if [by_name[name].name for name in names] != in_schema_order:

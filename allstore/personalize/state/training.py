@@ -100,12 +100,32 @@ def train(
 def _check_minimum_data(data: TrainingData) -> None:
     """Fail the training as the service does when the interactions are fewer than its minimum."""
     users_with_two = int((np.bincount(data.user_codes, minlength=len(data.users)) >= 2).sum())
-    if len(data.user_codes) < MIN_INTERACTIONS or users_with_two < MIN_USERS_WITH_TWO:
+    if len(data.user_codes) < MIN_INTERACTIONS:
         raise JobFailed(
-            f"Not enough interactions to train: {len(data.user_codes)} interactions, {users_with_two} "
-            f"users with two or more; at least {MIN_INTERACTIONS} interactions and {MIN_USERS_WITH_TWO} "
-            "users with two or more interactions each are needed."
+            fewer_interactions(len(data.user_codes), counted=" after eventType and eventValueThreshold")
         )
+    if users_with_two < MIN_USERS_WITH_TWO:
+        raise JobFailed(fewer_users(users_with_two))
+
+
+def fewer_interactions(count: int, event_type: str | None = None, counted: str = "") -> str:
+    """Too few interactions, in the words of the service's messages ("Dataset has fewer than 1000
+    interactions after filtering by event type: <event type>"; "Create failed. ..."), then how many
+    there are (`counted`: what was counted)."""
+    if event_type is not None:
+        return (
+            f"Dataset has fewer than {MIN_INTERACTIONS} interactions after filtering by event type: "
+            f"{event_type} (it has {count})."
+        )
+    return f"Create failed. Dataset has fewer than {MIN_INTERACTIONS} interactions ({count}{counted})."
+
+
+def fewer_users(count: int) -> str:
+    """Too few users with two interactions: the service's message, then how many there are."""
+    return (
+        f"Create failed. Dataset has fewer than {MIN_USERS_WITH_TWO} users with at least 2 interactions "
+        f"each ({count} have two or more)."
+    )
 
 
 def _check_recipe_data(state: ServiceState, recipe: Recipe, group_arn: str, data: TrainingData) -> None:
@@ -118,9 +138,8 @@ def _check_recipe_data(state: ServiceState, recipe: Recipe, group_arn: str, data
         unique = np.unique(rows, axis=1).shape[1]
         if unique < MIN_INTERACTIONS:
             raise JobFailed(
-                f"Not enough interactions to train {recipe.name}: {unique} unique interactions "
-                f"(rows with the same user, item and timestamp count once); at least {MIN_INTERACTIONS} "
-                "unique interactions are needed."
+                f"Create failed. Dataset has fewer than {MIN_INTERACTIONS} unique interactions, which "
+                f"{recipe.name} needs ({unique}; rows with the same user, item and timestamp count once)."
             )
     if recipe.name == "aws-item-attribute-affinity":
         items = state.resources.select(
@@ -128,12 +147,31 @@ def _check_recipe_data(state: ServiceState, recipe: Recipe, group_arn: str, data
             lambda dataset: dataset.dataset_group_arn == group_arn and dataset.dataset_type == "ITEMS",
         )
         schema = parse_schema(state.resources.get(Schema, items[0].schema_arn).schema) if items else None
-        if schema is None or not any(not field.textual for field in schema.metadata_fields("ITEMS")):
+        fields = (
+            [field.name for field in schema.metadata_fields("ITEMS") if not field.textual] if schema else []
+        )
+        columns = (state.datasets.load(items[0].arn) or {}) if items else {}
+        if not any(_varies(columns.get(name)) for name in fields):
+            # the service's failureReason (reported in aws-samples/retail-demo-store), then what is here
             raise JobFailed(
-                f"{recipe.name} needs an Items dataset with at least one metadata column that is neither "
-                f"textual nor a reserved keyword; dataset group {group_arn} has "
-                + ("none." if schema is None else "no such column in its Items dataset.")
+                "Did not find any attribute to train on. There may not be any attribute in the items "
+                "dataset, or all attribute values either have same or all distinct values. ("
+                + (
+                    f"dataset group {group_arn} has no Items dataset"
+                    if schema is None
+                    else f"metadata columns that are neither textual nor reserved: {', '.join(fields) or 'none'}"
+                )
+                + ")"
             )
+
+
+def _varies(column: np.ndarray | None) -> bool:
+    """Whether an attribute column can tell items apart and group them: neither one value for every
+    item nor a different value for each."""
+    if column is None or len(column) == 0:
+        return False
+    distinct = len(np.unique(column))
+    return 1 < distinct < len(column)
 
 
 def _best_recipe(

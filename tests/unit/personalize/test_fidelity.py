@@ -182,7 +182,7 @@ def test_blank_creation_timestamps_are_inferred_not_refused(clients: Clients, tm
     [
         ("ITEM_ID,PRICE,CREATION_TIMESTAMP\nA,,1596238243\n", "line 2: PRICE is empty"),
         ("ITEM_ID,PRICE,CREATION_TIMESTAMP\nA,1,1596238243000\n", "not a Unix time in seconds"),
-        ("ITEM_ID,CREATION_TIMESTAMP\nA,1596238243\n", "no PRICE column"),
+        ("ITEM_ID,CREATION_TIMESTAMP\nA,1596238243\n", "Input CSV is missing the following columns:[PRICE]"),
         ("ITEM_ID,PRICE,CREATION_TIMESTAMP\nA,cheap,1596238243\n", "line 2"),
         (b"ITEM_ID,PRICE,CREATION_TIMESTAMP\n\xe9t\xe9,1,1596238243\n", "not encoded in UTF-8"),
         (
@@ -190,8 +190,14 @@ def test_blank_creation_timestamps_are_inferred_not_refused(clients: Clients, tm
             "line 3: malformed",
         ),
         ("ITEM_ID,PRICE,CREATION_TIMESTAMP\nA,1,1\n,2,1596238243\n", "line 3: ITEM_ID is empty"),
-        ("ITEM_ID,PRICE\n" + "I" * 257 + ",1\n", "at most 256"),
-        ("ITEM_ID,GENRES,PRICE\nA," + "g" * 1001 + ",1\n", "a categorical value has at most 1000"),
+        (
+            "ITEM_ID,PRICE\n" + "I" * 257 + ",1\n",
+            "line 2: Length cannot be more than 256 characters for ITEM_ID",
+        ),
+        (
+            "ITEM_ID,GENRES,PRICE\nA," + "g" * 1001 + ",1\n",
+            "Length cannot be more than 1000 characters for GENRES",
+        ),
         ('"ITEM_ID","PRICE"\nA,1\n', "line 1: the CSV header encloses column names in quotation marks"),
         ('ITEM_ID,GENRES,PRICE\nA,"drama\ncomedy",1\nB,,2\n', "line 2: a record runs over lines 2-3"),
         # the header maps to the schema's fields, in the schema's order
@@ -837,7 +843,19 @@ def test_training_needs_the_services_minimum_data(clients: Clients, tmp_path: Pa
     version = p.create_solution_version(solutionArn=solution)["solutionVersionArn"]
     failed = wait_for(lambda: p.describe_solution_version(solutionVersionArn=version)["solutionVersion"])
     assert failed["status"] == "CREATE FAILED"
-    assert "999 interactions" in failed["failureReason"] and "at least 1000" in failed["failureReason"]
+    assert failed["failureReason"].startswith("Create failed. Dataset has fewer than 1000 interactions (999")
+
+    # 1000 interactions from 20 users: the service's message for too few users
+    rows = "".join(f"u{n % 20},i{n % 30},{1_600_000_000 + n}\n" for n in range(1000))
+    job = import_csv(clients, tmp_path, "Interactions", schema, "USER_ID,ITEM_ID,TIMESTAMP\n" + rows)
+    group = p.describe_dataset(datasetArn=job["datasetArn"])["dataset"]["datasetGroupArn"]
+    solution = p.create_solution(name="few-users", datasetGroupArn=group, recipeArn=UP_RECIPE)["solutionArn"]
+    wait_for(lambda: p.describe_solution(solutionArn=solution)["solution"])
+    version = p.create_solution_version(solutionArn=solution)["solutionVersionArn"]
+    failed = wait_for(lambda: p.describe_solution_version(solutionVersionArn=version)["solutionVersion"])
+    assert failed["failureReason"].startswith(
+        "Create failed. Dataset has fewer than 25 users with at least 2 interactions each (20 have"
+    ), failed["failureReason"]
 
 
 def test_recipes_need_their_own_documented_minimum(clients: Clients, tmp_path: Path) -> None:
@@ -853,7 +871,7 @@ def test_recipes_need_their_own_documented_minimum(clients: Clients, tmp_path: P
 
     def train(recipe: str) -> dict:
         solution = p.create_solution(
-            name=recipe.removeprefix("aws-"),
+            name=f"{recipe.removeprefix('aws-')}-{uuid.uuid4().hex[:6]}",
             datasetGroupArn=group,
             recipeArn=f"arn:aws:personalize:::recipe/{recipe}",
             performAutoTraining=False,
@@ -865,11 +883,38 @@ def test_recipes_need_their_own_documented_minimum(clients: Clients, tmp_path: P
 
     sims = train("aws-sims")
     assert sims["status"] == "CREATE FAILED"
-    assert "800 unique interactions" in sims["failureReason"] and "at least 1000" in sims["failureReason"]
+    assert "fewer than 1000 unique interactions" in sims["failureReason"] and "(800;" in sims["failureReason"]
     segments = train("aws-item-attribute-affinity")
     assert segments["status"] == "CREATE FAILED"
-    assert "needs an Items dataset" in segments["failureReason"], segments["failureReason"]
+    assert segments["failureReason"].startswith("Did not find any attribute to train on."), segments
+    assert "has no Items dataset" in segments["failureReason"]
     assert train("aws-user-personalization")["status"] == "ACTIVE"
+
+    # an Items dataset whose only attribute has one value for every item: nothing to segment by
+    items_schema = schema_of(
+        {"name": "ITEM_ID", "type": "string"}, {"name": "BRAND", "type": "string", "categorical": True}
+    )
+    schema_arn = p.create_schema(name=f"brand-{uuid.uuid4().hex[:6]}", schema=items_schema)["schemaArn"]
+    items = p.create_dataset(name="brands", schemaArn=schema_arn, datasetGroupArn=group, datasetType="Items")[
+        "datasetArn"
+    ]
+    wait_for(lambda: p.describe_dataset(datasetArn=items)["dataset"])
+
+    def import_items(brand) -> None:
+        path = tmp_path / f"items-{uuid.uuid4().hex[:6]}.csv"
+        path.write_text("ITEM_ID,BRAND\n" + "".join(f"i{n},{brand(n)}\n" for n in range(30)))
+        job = p.create_dataset_import_job(
+            jobName=path.stem,
+            datasetArn=items,
+            dataSource={"dataLocation": str(path)},
+            roleArn="arn:aws:iam::123456789012:role/PersonalizeRole",
+        )["datasetImportJobArn"]
+        done = wait_for(lambda: p.describe_dataset_import_job(datasetImportJobArn=job)["datasetImportJob"])
+        assert done["status"] == "ACTIVE", done
+
+    import_items(lambda n: "acme")  # (varied attributes train: test_batch.py's segment jobs)
+    same = train("aws-item-attribute-affinity")
+    assert same["failureReason"].startswith("Did not find any attribute to train on."), same
 
 
 def test_resources_pass_through_each_status_for_a_while(

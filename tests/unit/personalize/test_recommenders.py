@@ -413,7 +413,10 @@ def test_video_on_demand_use_cases_and_the_data_minimums(clients: Clients, tmp_p
         name="few-popular", datasetGroupArn=few, recipeArn="arn:aws:personalize:::recipe/aws-vod-most-popular"
     )["recommenderArn"]
     failed = wait_for(lambda: p.describe_recommender(recommenderArn=arn)["recommender"])
-    assert failed["status"] == "CREATE FAILED" and "1000 Watch events" in failed["failureReason"]
+    assert (
+        failed["status"] == "CREATE FAILED"
+        and "fewer than 1000 interactions after filtering by event type: Watch" in failed["failureReason"]
+    )
 
 
 def test_a_restart_fails_a_cut_off_training_and_finishes_stops_and_starts(tmp_path: Path):
