@@ -13,6 +13,7 @@ InteractionSource); the runner uploads them to local S3 and passes their s3:// U
 
 from __future__ import annotations
 
+import gzip
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -36,6 +37,8 @@ _PRODUCT_NAMES = re.compile(
     r"^(products|items|meta_.*|.*metadata.*|.*catalog(ue)?.*)\.(json|jsonl|csv)(\.gz)?$", re.I
 )
 _INTERACTION_NAMES = re.compile(r"^(.*interactions.*\.csv|reviews.*\.json(l)?|[A-Z].*_5\.json)(\.gz)?$", re.I)
+# The store's interactions schema (allstore.local.personalize_bootstrap), field by field.
+IMPORT_HEADER = "USER_ID,ITEM_ID,TIMESTAMP,EVENT_TYPE,EVENT_VALUE"
 _USER_NAMES = re.compile(r"^users.*\.(json|jsonl|csv)(\.gz)?$", re.I)
 
 
@@ -111,7 +114,7 @@ def _real_folder(folder: Path, target: Path, status: Callable[[str], None]) -> D
             f"{folder} needs a product catalogue (products/items/meta_*.json[.gz] or .csv) and interactions "
             "(interactions*.csv, or UCSD reviews*.json[.gz] / <Category>_5.json[.gz])"
         )
-    if not interactions.name.lower().removesuffix(".gz").endswith(".csv"):
+    if not _is_import_ready(interactions):
         converted = target / "interactions.csv"
         if not converted.is_file():
             status(f"Converting {interactions.name} to a Personalize interactions CSV")
@@ -121,13 +124,23 @@ def _real_folder(folder: Path, target: Path, status: Callable[[str], None]) -> D
     return DataFolder(products, interactions, _find(folder, _USER_NAMES), images if images.is_dir() else None)
 
 
+def _is_import_ready(interactions: Path) -> bool:
+    """A CSV whose header is the store's interactions schema, in its order, is imported as it is;
+    the import refuses any other header, as the service does, so every other file is converted."""
+    if not interactions.name.lower().removesuffix(".gz").endswith(".csv"):
+        return False
+    with (gzip.open if interactions.suffix == ".gz" else open)(interactions, "rt", encoding="utf-8") as lines:
+        return lines.readline().strip() == IMPORT_HEADER
+
+
 def _write_interactions_csv(source: Path, target: Path) -> None:
-    """UCSD reviews → USER_ID,ITEM_ID,TIMESTAMP,EVENT_TYPE,EVENT_VALUE, the dataset import's format."""
+    """UCSD reviews, or a CSV with other columns or another order → the dataset import's format
+    (IMPORT_HEADER); an interaction without an event type becomes the reviews' "rating"."""
     data = read_interactions(source)
     target.parent.mkdir(parents=True, exist_ok=True)
     values = np.where(np.isnan(data.event_values), "", data.event_values.astype(str))
     types = np.where(data.event_types == "", "rating", data.event_types)
     with open(target, "w", encoding="utf-8") as out:
-        out.write("USER_ID,ITEM_ID,TIMESTAMP,EVENT_TYPE,EVENT_VALUE\n")
+        out.write(IMPORT_HEADER + "\n")
         for row in zip(data.user_ids, data.item_ids, data.timestamps, types, values, strict=True):
             out.write(",".join(str(cell) for cell in row) + "\n")

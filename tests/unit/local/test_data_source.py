@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from allstore.local import data_source
+from allstore.local import data_source, personalize_bootstrap
 
 
 def test_synthetic_sizes() -> None:
@@ -40,13 +40,32 @@ def test_a_ucsd_folder_is_used_as_is_with_reviews_converted_to_a_personalize_csv
     assert lines[1:] == ["U1,B1,1500000000,rating,5.0", "U2,B1,1500000100,rating,5.0"]
 
 
-def test_a_csv_folder_needs_no_conversion(tmp_path: Path) -> None:
+def test_a_csv_with_the_import_header_needs_no_conversion(tmp_path: Path) -> None:
     (tmp_path / "items_w_Metadata.csv").write_text("ITEM_ID,TITLE\nB1,Card\n")
-    (tmp_path / "Sports_Interactions-CSV.csv").write_text("USER_ID,ITEM_ID,TIMESTAMP\nU1,B1,1\n")
+    (tmp_path / "Sports_Interactions-CSV.csv").write_text(
+        "USER_ID,ITEM_ID,TIMESTAMP,EVENT_TYPE,EVENT_VALUE\nU1,B1,1,click,\n"
+    )
     (tmp_path / "users_Sports.json").write_text('{"id": "U1"}\n')
     data = data_source.prepare(str(tmp_path), tmp_path / "state")
     assert data.interactions == tmp_path / "Sports_Interactions-CSV.csv"
     assert data.users == tmp_path / "users_Sports.json" and data.images is None
+
+
+def test_a_csv_in_another_column_order_is_converted_to_the_import_header(tmp_path: Path) -> None:
+    """The import refuses a header that is not the schema's fields in order, as the service does."""
+    (tmp_path / "items.csv").write_text("ITEM_ID,TITLE\nB1,Card\n")
+    (tmp_path / "interactions.csv").write_text("ITEM_ID,USER_ID,TIMESTAMP\nB1,U1,1500000000\n")
+    data = data_source.prepare(str(tmp_path), tmp_path / "state")
+    assert data.interactions == tmp_path / "state" / "data" / "interactions.csv"
+    assert data.interactions.read_text().splitlines() == [
+        "USER_ID,ITEM_ID,TIMESTAMP,EVENT_TYPE,EVENT_VALUE",
+        "U1,B1,1500000000,rating,",
+    ]
+
+
+def test_the_import_header_is_the_bootstrap_schema() -> None:
+    fields = [field["name"] for field in personalize_bootstrap.INTERACTIONS_SCHEMA["fields"]]
+    assert ",".join(fields) == data_source.IMPORT_HEADER
 
 
 def test_unusable_specs_say_what_is_expected(tmp_path: Path) -> None:
