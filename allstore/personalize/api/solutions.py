@@ -10,7 +10,7 @@ import time
 from typing import Any
 
 from allstore.personalize.errors import ServiceError, in_use, invalid_input, not_found
-from allstore.personalize.recipes import RECIPE_ARN_PREFIX, RECIPES
+from allstore.personalize.recipes import RECIPE_ARN_PREFIX, RECIPES, event_weights
 from allstore.personalize.recipes.hyperparameters import (
     check_documented,
     check_honoured,
@@ -28,7 +28,7 @@ from allstore.personalize.state.kinds import (
 )
 from allstore.personalize.state.resources import make_arn, paginate
 from allstore.personalize.state.service_state import ServiceState
-from allstore.personalize.state.training import recipe_of, takes_actions, train
+from allstore.personalize.state.training import interaction_fields, recipe_of, takes_actions, train
 from allstore.workshop.statuses import (
     ACTIVE,
     CREATE_IN_PROGRESS,
@@ -201,6 +201,25 @@ class SolutionsApi:
             _ = solution.event_value_threshold  # float() of the configured string
         except ValueError:
             raise invalid_input("solutionConfig.eventValueThreshold must be a number.") from None
+        self._check_events_config(solution.solution_config.get("eventsConfig"), recipe_arns, solution)
+
+    def _check_events_config(
+        self, events_config: Result | None, recipe_arns: list[str], solution: Solution
+    ) -> None:
+        """An eventsConfig as the service takes it: for the v2 recipes only, its rules kept
+        (event_weights.parse), and an Item interactions dataset, if there is one yet, with the
+        columns it reads."""
+        try:
+            parameters = event_weights.parse(events_config)
+            if parameters is None:
+                return
+            for recipe_arn in recipe_arns:
+                event_weights.check_recipe(recipe_of(recipe_arn).name)
+            fields = interaction_fields(self.state, solution.dataset_group_arn)
+            if fields is not None:
+                event_weights.check_columns(parameters, fields)
+        except ValueError as error:
+            raise invalid_input(str(error)) from None
 
     def describe_solution(self, solution_arn: str) -> Result:
         solution = self.store.get(Solution, solution_arn)
@@ -344,11 +363,16 @@ class SolutionsApi:
         solution_update_config: Result | None = None,
     ) -> Result:
         """Change the solution's automatic training: off stops the schedule, a new
-        autoTrainingConfig.schedulingExpression replaces the creation's one."""
+        autoTrainingConfig.schedulingExpression replaces the creation's one; a new eventsConfig
+        (checked as CreateSolution checks it) replaces the solution's for the trainings after it."""
         solution = self.store.active(Solution, solution_arn)
         auto_training_config = (solution_update_config or {}).get("autoTrainingConfig")
         if auto_training_config is not None:
             schedule_days(solution_update_config)
+        events_config = (solution_update_config or {}).get("eventsConfig")
+        if events_config is not None:
+            recipe_arns = solution.auto_ml_recipe_arns if solution.perform_auto_ml else [solution.recipe_arn]
+            self._check_events_config(events_config, recipe_arns, solution)
         if solution.latest_solution_update and solution.latest_solution_update.get("status") in IN_PROGRESS:
             raise in_use(f"Solution {solution_arn} is already being updated.")
         now = time.time()
@@ -365,10 +389,11 @@ class SolutionsApi:
             changes["perform_auto_training"] = perform_auto_training
         if perform_incremental_update is not None:
             changes["perform_incremental_update"] = perform_incremental_update
-        if auto_training_config is not None:  # the schedule from now on
+        if auto_training_config is not None or events_config is not None:  # from the next training on
             changes["solution_config"] = {
                 **solution.solution_config,
-                "autoTrainingConfig": auto_training_config,
+                **({"autoTrainingConfig": auto_training_config} if auto_training_config is not None else {}),
+                **({"eventsConfig": events_config} if events_config is not None else {}),
             }
         self.store.update(Solution, solution.arn, **changes)
         return {"solutionArn": solution.arn}

@@ -31,6 +31,8 @@ class TrainingData:
     `users` and `items` map the integer codes in `user_codes` / `item_codes` back to ids.
     `item_metadata` / `user_metadata` hold the Items / Users datasets' rows keyed by id (fields as
     in the schema, e.g. CATEGORY_L1, PRICE), or are empty when the dataset group has none.
+    `event_type_weights` is a solution's eventsConfig as each event type's weight (the largest 1.0;
+    see event_weights.py), or empty: every interaction weighs the same.
     """
 
     users: np.ndarray  # (n_users,) str ids
@@ -42,6 +44,7 @@ class TrainingData:
     event_values: np.ndarray  # (n_events,) float32, NaN when the dataset has no EVENT_VALUE
     item_metadata: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
     user_metadata: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
+    event_type_weights: Mapping[str, float] = field(default_factory=dict)
 
     @classmethod
     def from_columns(
@@ -55,6 +58,7 @@ class TrainingData:
         catalogue: Sequence[str] | np.ndarray | None = None,
         item_metadata: Mapping[str, Mapping[str, Any]] | None = None,
         user_metadata: Mapping[str, Mapping[str, Any]] | None = None,
+        event_type_weights: Mapping[str, float] | None = None,
     ) -> TrainingData:
         """Encode columnar interactions (as a dataset import or a file reader yields them).
 
@@ -89,6 +93,7 @@ class TrainingData:
             event_values=event_values[order],
             item_metadata=dict(item_metadata or {}),
             user_metadata=dict(user_metadata or {}),
+            event_type_weights=dict(event_type_weights or {}),
         )
 
 

@@ -15,21 +15,33 @@ import scipy.sparse as sp
 from allstore.personalize.recipes.base import TrainingData
 
 
-def user_ordered(data: TrainingData, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """(user_codes, item_codes) of the rows selected by the boolean mask `rows`, sorted by user,
-    then time; equal timestamps keep their order."""
+def user_order(data: TrainingData, rows: np.ndarray) -> np.ndarray:
+    """The indices of the rows selected by the boolean mask `rows`, sorted by user, then time;
+    equal timestamps keep their order."""
     order = np.lexsort((data.timestamps, data.user_codes))
-    order = order[rows[order]]
+    return order[rows[order]]
+
+
+def user_ordered(data: TrainingData, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(user_codes, item_codes) of the rows selected by the boolean mask `rows`, in `user_order`."""
+    order = user_order(data, rows)
     return data.user_codes[order], data.item_codes[order]
 
 
 def sequence_pairs(
-    user_codes: np.ndarray, item_codes: np.ndarray, window: int, step_decay: float, n_items: int
+    user_codes: np.ndarray,
+    item_codes: np.ndarray,
+    window: int,
+    step_decay: float,
+    n_items: int,
+    row_weights: np.ndarray | None = None,
 ) -> sp.csr_matrix:
     """Forward transitions: entry (a, b) sums `step_decay ** (d - 1)` over every time b comes d
     steps after a in the same user's sequence, for d up to `window`. The diagonal counts repeat
     interactions, so a model learns how often each item is bought again (groceries often,
-    tents rarely)."""
+    tents rarely). With `row_weights` (each interaction's event weight) a pair also weighs the
+    geometric mean of its two interactions' weights: the same either way round, so the backward
+    flow (the transpose) weighs alike, and a pair of one event type weighs that type's weight."""
     # Counted first, then written into arrays allocated once: a list of per-distance pieces
     # plus their concatenation held every pair twice.
     distances = range(1, min(window, len(item_codes) - 1) + 1)
@@ -40,25 +52,46 @@ def sequence_pairs(
     rows = np.empty(total, dtype=np.int32)
     cols = np.empty(total, dtype=np.int32)
     weights = np.empty(total, dtype=np.float32)
+    roots = None if row_weights is None else np.sqrt(row_weights, dtype=np.float32)
     end = 0
     for distance, size in zip(distances, sizes, strict=True):
         same_user = user_codes[:-distance] == user_codes[distance:]
         rows[end : end + size] = item_codes[:-distance][same_user]
         cols[end : end + size] = item_codes[distance:][same_user]
         weights[end : end + size] = step_decay ** (distance - 1)
+        if roots is not None:
+            weights[end : end + size] *= roots[:-distance][same_user] * roots[distance:][same_user]
         end += size
     return sp.csr_matrix((weights, (rows, cols)), shape=(n_items, n_items), dtype=np.float32)
 
 
-def user_item_matrix(user_codes: np.ndarray, item_codes: np.ndarray, n_users: int, n_items: int):
-    """Binary users × items matrix (repeat interactions count once)."""
+def user_item_matrix(
+    user_codes: np.ndarray,
+    item_codes: np.ndarray,
+    n_users: int,
+    n_items: int,
+    row_weights: np.ndarray | None = None,
+):
+    """Binary users × items matrix (repeat interactions count once). With `row_weights`, an entry
+    is the square root of the largest weight among the user's interactions with the item, so that
+    the co-occurrence of two items weighs the geometric mean of their weights, as transitions do."""
     matrix = sp.csr_matrix(
         (np.ones(len(item_codes), dtype=np.float32), (user_codes, item_codes)),
         shape=(n_users, n_items),
         dtype=np.float32,
     )
-    matrix.data[:] = 1.0
-    return matrix
+    if row_weights is None:
+        matrix.data[:] = 1.0
+        return matrix
+    pairs = user_codes.astype(np.int64) * n_items + item_codes
+    distinct, position = np.unique(pairs, return_inverse=True)
+    largest = np.zeros(len(distinct), dtype=np.float32)
+    np.maximum.at(largest, position, row_weights)
+    return sp.csr_matrix(
+        (np.sqrt(largest), (distinct // n_items, distinct % n_items)),
+        shape=(n_users, n_items),
+        dtype=np.float32,
+    )
 
 
 def popularity_normalised(matrix: sp.csr_matrix, counts: np.ndarray, row_power: float, col_power: float):
@@ -93,21 +126,25 @@ def blended_neighbours(
     cooccurrence_weight: float,
     popularity_discount: float,
     neighbours: int,
+    row_weights: np.ndarray | None = None,
 ) -> sp.csr_matrix:
     """Transitions (forward plus `backward_weight` of backward) plus `cooccurrence_weight` of
     whole-history co-occurrence, rows divided by the source item's count ** popularity_discount,
     pruned to each row's top `neighbours`. Inputs sorted by user, then time (`user_ordered`).
 
     Rows keep their raw scale on purpose: an item seen before many others is better evidence than
-    one seen once, and normalising rows to sum to one measurably hurt next-item accuracy."""
-    forward = sequence_pairs(user_codes, item_codes, window, step_decay, n_items)
+    one seen once, and normalising rows to sum to one measurably hurt next-item accuracy.
+
+    `row_weights` (each interaction's event weight, in the inputs' order) weighs transitions and
+    co-occurrences (see sequence_pairs) and item counts (a sum of weights)."""
+    forward = sequence_pairs(user_codes, item_codes, window, step_decay, n_items, row_weights)
     backward = forward.T.tocsr()
     cost = np.diff(forward.indptr) + np.diff(backward.indptr)
     if cooccurrence_weight > 0:
-        together = user_item_matrix(user_codes, item_codes, n_users, n_items)
+        together = user_item_matrix(user_codes, item_codes, n_users, n_items, row_weights)
         by_item = together.T.tocsr()
         cost = cost + by_item @ np.diff(together.indptr)  # entries a block's co-occurrence rows touch
-    counts = np.bincount(item_codes, minlength=n_items).astype(np.float32)
+    counts = np.bincount(item_codes, weights=row_weights, minlength=n_items).astype(np.float32)
     row_scale = np.maximum(counts, 1.0).astype(np.float32) ** -popularity_discount
     # Every step is row-wise, so rows are built in blocks of bounded size and stacked: the same
     # numbers as one whole-matrix pass, without the catalogue-squared co-occurrence in memory.
@@ -158,14 +195,22 @@ def drop_rare_pairs(
     return sp.csr_matrix(kept, dtype=np.float32)
 
 
-def repeat_rates(user_codes: np.ndarray, item_codes: np.ndarray, n_items: int, prior_strength: float):
+def repeat_rates(
+    user_codes: np.ndarray,
+    item_codes: np.ndarray,
+    n_items: int,
+    prior_strength: float,
+    row_weights: np.ndarray | None = None,
+):
     """Per item, the share of its interactions that are repeats (the user had it before),
     shrunk towards the overall share by `prior_strength` pseudo-interactions so that an item seen
-    twice does not get a rate of 0 or 1 from chance."""
+    twice does not get a rate of 0 or 1 from chance. With `row_weights`, interactions count by
+    their event weight."""
     pair = user_codes.astype(np.int64) * n_items + item_codes
     first = np.zeros(len(pair), dtype=bool)
     first[np.unique(pair, return_index=True)[1]] = True
-    repeats = np.bincount(item_codes[~first], minlength=n_items).astype(np.float32)
-    counts = np.bincount(item_codes, minlength=n_items).astype(np.float32)
+    repeat_weights = None if row_weights is None else row_weights[~first]
+    repeats = np.bincount(item_codes[~first], weights=repeat_weights, minlength=n_items).astype(np.float32)
+    counts = np.bincount(item_codes, weights=row_weights, minlength=n_items).astype(np.float32)
     overall = repeats.sum() / max(counts.sum(), 1.0)
     return (repeats + prior_strength * overall) / (counts + prior_strength)

@@ -15,7 +15,7 @@ from collections.abc import Mapping, Sequence
 
 import numpy as np
 
-from allstore.personalize.recipes import item_features, item_graph
+from allstore.personalize.recipes import event_weights, item_features, item_graph
 from allstore.personalize.recipes.base import TrainingData
 from allstore.personalize.recipes.hyperparameters import read_bool, read_float, read_int
 from allstore.personalize.recipes.item_model import ItemToItemModel
@@ -106,7 +106,10 @@ class UserPersonalization:
 
     def fit(self, data: TrainingData, hyperparameters: Mapping[str, str]) -> ItemToItemModel:
         hp = self._with_window({**self.default_hyperparameters, **hyperparameters}, data)
-        user_codes, item_codes = item_graph.user_ordered(data, history_length_filter(data, hp))
+        order = item_graph.user_order(data, history_length_filter(data, hp))
+        user_codes, item_codes = data.user_codes[order], data.item_codes[order]
+        weights = event_weights.row_weights(data)  # eventsConfig's (v2 recipes), or None
+        weights = None if weights is None else weights[order]
         n_items = len(data.items)
         neighbours = item_graph.blended_neighbours(
             user_codes,
@@ -119,12 +122,13 @@ class UserPersonalization:
             cooccurrence_weight=read_float(hp, "cooccurrence_weight", 0.0, 10.0),
             popularity_discount=read_float(hp, "popularity_discount", 0.0, 1.0),
             neighbours=read_int(hp, "neighbours", 1, 5000),
+            row_weights=weights,
         )
-        counts = np.bincount(item_codes, minlength=n_items).astype(np.float32)
+        counts = np.bincount(item_codes, weights=weights, minlength=n_items).astype(np.float32)
         prior = read_float(hp, "popularity_prior", 0.0, 1.0) * counts / max(counts.max(), 1.0)
         recency = read_bool(hp, "recency_mask")
         repeat_weight = read_float(hp, "repeat_weight", 0.0, 100.0)
-        repeats = item_graph.repeat_rates(user_codes, item_codes, n_items, prior_strength=5.0)
+        repeats = item_graph.repeat_rates(user_codes, item_codes, n_items, 5.0, weights)
         return ItemToItemModel(
             items=data.items,
             neighbours=neighbours,

@@ -39,6 +39,7 @@ def subset(data: TrainingData, rows: np.ndarray) -> TrainingData:
         event_values=data.event_values[rows],
         item_metadata=data.item_metadata,
         user_metadata=data.user_metadata,
+        event_type_weights=data.event_type_weights,
     )
 
 

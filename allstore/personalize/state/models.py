@@ -15,7 +15,7 @@ from typing import Any
 
 import numpy as np
 
-from allstore.personalize.recipes import Model, TrainingData
+from allstore.personalize.recipes import Model, TrainingData, event_weights
 from allstore.state_dir import arn_filename, atomic_file
 
 
@@ -67,7 +67,8 @@ def bundle(
     order = np.lexsort((np.arange(len(data.user_codes)), data.user_codes))  # by user, then time
     counts = np.bincount(data.user_codes, minlength=len(data.users))
     offsets = np.concatenate([[0], np.cumsum(counts)]).astype(np.int64)
-    item_counts = np.bincount(data.item_codes, minlength=len(data.items)).astype(np.float64)
+    weights = event_weights.row_weights(data)  # popularity counts eventsConfig's weights too
+    item_counts = np.bincount(data.item_codes, weights=weights, minlength=len(data.items)).astype(np.float64)
     position = {item: index for index, item in enumerate(data.items.tolist())}
     popularity = np.array(
         [item_counts[position[item]] if item in position else 0.0 for item in model.items.tolist()]

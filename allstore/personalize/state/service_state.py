@@ -4,12 +4,14 @@ restart, the training data of a dataset group). The APIs hold one `ServiceState`
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
 
 from allstore.personalize.errors import not_found
 from allstore.personalize.recipes import TrainingData
+from allstore.personalize.recipes.event_weights import EventParameters
 from allstore.personalize.state import training_data
 from allstore.personalize.state.attribution import Attribution
 from allstore.personalize.state.datasets import DatasetStore
@@ -175,6 +177,7 @@ class ServiceState:
         event_type: str | None,
         event_value_threshold: float | None,
         skipped: list[str] | None = None,
+        events_config: Sequence[EventParameters] | None = None,
     ) -> TrainingData:
         interactions = self.metadata.dataset_of(group_arn, "INTERACTIONS")
         columns = self.datasets.load(interactions.arn) if interactions else None
@@ -186,6 +189,7 @@ class ServiceState:
             event_type,
             event_value_threshold,
             skipped,
+            events_config,
         )
 
     def action_training_data(

@@ -12,7 +12,7 @@ import numpy as np
 
 from allstore.personalize.errors import JobFailed, invalid_input, not_found
 from allstore.personalize.evaluation import solution_metrics
-from allstore.personalize.recipes import Recipe, RetiredRecipe, TrainingData, get_recipe
+from allstore.personalize.recipes import Recipe, RetiredRecipe, TrainingData, event_weights, get_recipe
 from allstore.personalize.recipes.hyperparameters import hpo_max_trials, hpo_search_space
 from allstore.personalize.schemas import parse_schema
 from allstore.personalize.state.kinds import Dataset, Schema, Solution, SolutionVersion
@@ -55,12 +55,14 @@ def train(
         data = state.action_training_data(solution.dataset_group_arn, events_seq, skipped)
     else:
         events_seq = state.events.last_seq(solution.dataset_group_arn)
+        events_config = events_config_of(state, solution)
         data = state.training_data(
             solution.dataset_group_arn,
             events_seq,
             solution.event_type,
             solution.event_value_threshold,
             skipped,
+            events_config,
         )
     if skipped:
         logger.warning(
@@ -95,6 +97,30 @@ def train(
         training_hours=(time.monotonic() - started) / 3600,
         **changes,
     )
+
+
+def interaction_fields(state: ServiceState, group_arn: str) -> list[str] | None:
+    """The column names of the dataset group's Item interactions schema (None without the dataset)."""
+    dataset = state.metadata.dataset_of(group_arn, "INTERACTIONS")
+    if dataset is None:
+        return None
+    schema = parse_schema(state.resources.get(Schema, dataset.schema_arn).schema)
+    return [field.name.upper() for field in schema.fields]
+
+
+def events_config_of(
+    state: ServiceState, solution: Solution
+) -> tuple[event_weights.EventParameters, ...] | None:
+    """The solution's eventsConfig entries (checked by CreateSolution and UpdateSolution), or None;
+    JobFailed when the Item interactions dataset cannot carry them."""
+    try:
+        parameters = event_weights.parse(solution.solution_config.get("eventsConfig"))
+        if parameters is not None:
+            fields = interaction_fields(state, solution.dataset_group_arn)
+            event_weights.check_columns(parameters, fields or [])
+    except ValueError as error:
+        raise JobFailed(str(error)) from None
+    return parameters
 
 
 def _check_minimum_data(data: TrainingData) -> None:

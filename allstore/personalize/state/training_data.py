@@ -10,7 +10,7 @@ from typing import Any
 import numpy as np
 
 from allstore.personalize.errors import JobFailed
-from allstore.personalize.recipes import TrainingData
+from allstore.personalize.recipes import TrainingData, event_weights
 from allstore.personalize.state.datasets import Columns
 from allstore.personalize.state.events import RecordedEvent
 
@@ -38,11 +38,13 @@ def training_data(
     event_type: str | None = None,
     event_value_threshold: float | None = None,
     skipped: list[str] | None = None,
+    events_config: Sequence[event_weights.EventParameters] | None = None,
 ) -> TrainingData:
     """Imported interactions plus recorded events, restricted as the solution asks: only `event_type`
-    when set, and only events whose value is at least `event_value_threshold` when set. Rows training
-    cannot read are left out and their reasons appended to `skipped`, so one bad row never fails
-    every training of the dataset group."""
+    when set, only events whose value is at least `event_value_threshold` when set, and with an
+    `events_config` only the event types it lists (each above its own threshold), weighted as it
+    says. Rows training cannot read are left out and their reasons appended to `skipped`, so one bad
+    row never fails every training of the dataset group."""
     columns = interactions or {}
     recorded, unreadable = readable_events(events)
     users = np.concatenate(
@@ -88,9 +90,12 @@ def training_data(
     if event_value_threshold is not None:
         with np.errstate(invalid="ignore"):
             keep &= values >= event_value_threshold
+    if events_config is not None:
+        keep &= event_weights.kept(events_config, types, values)
     if not keep.any():
         raise JobFailed(
-            "no interactions to train on (import interactions, or check eventType / eventValueThreshold)"
+            "no interactions to train on (import interactions, or check eventType / eventValueThreshold"
+            + (" / eventsConfig)" if events_config is not None else ")")
         )
     return TrainingData.from_columns(
         users[keep],
@@ -101,4 +106,5 @@ def training_data(
         catalogue=list(item_metadata),
         item_metadata=item_metadata,
         user_metadata=user_metadata,
+        event_type_weights=event_weights.type_weights(events_config or ()),
     )
