@@ -99,3 +99,19 @@ def test_ids_encoded_in_chunks_as_np_unique_encodes_them(monkeypatch, rows, extr
     assert distinct.dtype == expected_ids.dtype and codes.dtype == np.int32
     np.testing.assert_array_equal(distinct, expected_ids)
     np.testing.assert_array_equal(codes, expected_codes[:rows])
+
+
+def test_leave_one_out_without_top_counts_gives_the_same_metrics() -> None:
+    """Choosing transition_window skips the top-item counts (means do not use them): the per-user
+    metrics, and so the window picked, do not move."""
+    recipe = get_recipe("aws-user-personalization")
+    hyperparameters = {"transition_window": "10"}
+    full = validation.leave_one_out_per_user(recipe, DATA, hyperparameters)
+    lean = validation.leave_one_out_per_user(recipe, DATA, hyperparameters, top_counts=False)
+    assert full.top_counts is not None and full.top_counts.sum() > 0 and lean.top_counts is None
+    np.testing.assert_array_equal(lean.users, full.users)
+    assert lean.per_user.keys() == full.per_user.keys()
+    for name, values in full.per_user.items():
+        np.testing.assert_array_equal(lean.per_user[name], values)
+    means = {name: float(values.mean()) for name, values in full.per_user.items()}
+    assert validation.leave_one_out(recipe, DATA, hyperparameters) == means
