@@ -33,7 +33,7 @@ from typing import Any
 from urllib.parse import urlparse
 
 import boto3
-from allstore_common import catalogue, records, web_assets
+from allstore_common import catalogue, categories, records, web_assets
 from aws_lambda_powertools import Logger
 from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
@@ -182,8 +182,10 @@ def _records(uri: str, what: str, bad_rows: records.BadRows):
     return records.iter_records(open_s3_object(uri, what), name=key, bad_rows=bad_rows)
 
 
-def load_product_shard(task: ShardTask) -> LoadReport:
-    """Write this shard's products (every `shards`-th record from `shard`) into the Items table."""
+def load_product_shard(task: ShardTask, counts: categories.CategoryCounts | None = None) -> LoadReport:
+    """Write this shard's products (every `shards`-th record from `shard`) into the Items table,
+    counting each one's category and department into `counts`."""
+    counts = categories.CategoryCounts() if counts is None else counts
     stats = (
         catalogue.interaction_stats(_records(task.interaction_source, "InteractionSource", records.BadRows()))
         if task.interaction_source.strip()
@@ -206,6 +208,7 @@ def load_product_shard(task: ShardTask) -> LoadReport:
                     report.invalid += 1
                     continue
                 writer.put_item(Item=product.item)
+                counts.add(product.item["category"], records.department(record))
                 report.written += 1
                 report.repaired += product.repaired
                 report.defaulted += product.defaulted
@@ -257,8 +260,8 @@ def _require_records(report: LoadReport, source: str, what: str) -> None:
 # --- Shards ----------------------------------------------------------------------------------------
 
 
-def _invoke_shard(function_arn: str, task: ShardTask) -> LoadReport:
-    """Run one shard in its own invocation of this function and return its report."""
+def _invoke_shard(function_arn: str, task: ShardTask) -> tuple[LoadReport, categories.CategoryCounts]:
+    """Run one shard in its own invocation of this function and return its report and category counts."""
     response = lambda_client.invoke(
         FunctionName=function_arn,
         InvocationType="RequestResponse",
@@ -271,21 +274,29 @@ def _invoke_shard(function_arn: str, task: ShardTask) -> LoadReport:
         raise SetupError(f"shard {task.shard} crashed: {payload.get('errorMessage', payload)}")
     if "Report" not in payload:
         raise SetupError(f"shard {task.shard} failed: {payload.get('Reason', payload)}")
-    return LoadReport(**payload["Report"])
+    return LoadReport(**payload["Report"]), categories.CategoryCounts(payload.get("Categories", []))
 
 
 def run_shard(request: dict[str, Any]) -> dict[str, Any]:
     """A shard invocation: load the slice, answer with counts or the reason it failed."""
     task = ShardTask(**request)
+    counts = categories.CategoryCounts()
     try:
-        return {"Report": asdict(load_product_shard(task))}
+        return {"Report": asdict(load_product_shard(task, counts)), "Categories": counts.rows()}
     except Exception as error:
         logger.exception("Shard failed", shard=task.shard)
         return {"Reason": str(error) or type(error).__name__}
 
 
-def load_products(properties: dict[str, Any], context: Any, deadline_ms: int) -> LoadReport:
-    """Load the catalogue with `Shards` parallel shards; this invocation runs shard 0 itself."""
+def load_products(
+    properties: dict[str, Any],
+    context: Any,
+    deadline_ms: int,
+    counts: categories.CategoryCounts | None = None,
+) -> LoadReport:
+    """Load the catalogue with `Shards` parallel shards; this invocation runs shard 0 itself. Every
+    shard's category counts are added into `counts`."""
+    counts = categories.CategoryCounts() if counts is None else counts
     source = str(properties.get("Source") or "")
     table_name = str(properties.get("TableName") or "")
     if not source.strip() or not table_name:
@@ -301,13 +312,13 @@ def load_products(properties: dict[str, Any], context: Any, deadline_ms: int) ->
         for shard in range(shards)
     ]
     pool = ThreadPoolExecutor(max_workers=max(shards - 1, 1), thread_name_prefix="shard")
-    futures: dict[int, Future[LoadReport]] = {
+    futures: dict[int, Future[tuple[LoadReport, categories.CategoryCounts]]] = {
         task.shard: pool.submit(_invoke_shard, context.invoked_function_arn, task) for task in tasks[1:]
     }
     try:
         total, failures = LoadReport(), []
         try:
-            total.add(load_product_shard(tasks[0]))
+            total.add(load_product_shard(tasks[0], counts))
         except SetupError as error:
             failures.append(f"shard 0: {error}")
         wait(
@@ -319,7 +330,9 @@ def load_products(properties: dict[str, Any], context: Any, deadline_ms: int) ->
             elif future.exception() is not None:
                 failures.append(str(future.exception()))
             else:
-                total.add(future.result())
+                report, shard_counts = future.result()
+                total.add(report)
+                counts.merge(shard_counts)
     finally:
         pool.shutdown(wait=False, cancel_futures=True)
     logger.info("Loaded products", shards=shards, **asdict(total), failed_shards=len(failures))
@@ -352,12 +365,24 @@ class CustomResource(ABC):
 
 
 class ProductData(CustomResource):
-    """Items table contents. Delete leaves the table to CloudFormation (it deletes the table itself)."""
+    """Items table contents and, with `CategoriesTable`, the catalogue's categories with their item
+    counts (allstore_common.categories), recorded once every shard has loaded. Delete leaves the
+    tables to CloudFormation (it deletes them itself)."""
 
-    SOURCE_PROPERTIES = ("Source", "InteractionSource", "TableName")
+    SOURCE_PROPERTIES = ("Source", "InteractionSource", "TableName", "CategoriesTable")
 
     def create(self, properties, context, deadline_ms):
-        return load_products(properties, context, deadline_ms).as_data()
+        counts = categories.CategoryCounts()
+        data: dict[str, Any] = load_products(properties, context, deadline_ms, counts).as_data()
+        table_name = str(properties.get("CategoriesTable") or "")
+        if table_name:
+            try:
+                stale = categories.CategoryTable(table_name, dynamodb).replace(counts)
+            except (ClientError, BotoCoreError) as error:
+                raise SetupError(f"recording the categories in table {table_name} failed: {error}") from error
+            logger.info("Recorded the categories", categories=len(counts), removed=stale)
+            data["Categories"] = len(counts)
+        return data
 
     def update(self, properties, old, context, deadline_ms):
         if all(properties.get(name) == old.get(name) for name in self.SOURCE_PROPERTIES):

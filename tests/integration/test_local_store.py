@@ -121,6 +121,31 @@ def test_list_items_pages_and_rejects_a_bad_limit(
         assert "limit" in assert_matches_openapi(response, "/items")["message"]
 
 
+def test_categories_list_the_whole_catalogue_with_each_categorys_size(running_store: RunningStore) -> None:
+    response = running_store.get("/Prod/categories")
+    body = assert_matches_openapi(response, "/categories")
+    assert response.status_code == 200 and body["departments"], body
+    categories = {
+        category["name"]: (department["name"], category["itemCount"])
+        for department in body["departments"]
+        for category in department["categories"]
+    }
+    for name, (_, count) in categories.items():  # the size its category page says
+        page = running_store.get("/Prod/items", category=name, limit=1).json()
+        assert page["total"] == count, name
+    table = running_store.output("ItemsTable")
+    scan = running_store.client("dynamodb").get_paginator("scan")
+    stored = [
+        item
+        for page in scan.paginate(TableName=table, ProjectionExpression="category, main_cat")
+        for item in page["Items"]
+    ]
+    assert body["itemCount"] == len(stored)  # every item of the catalogue, not a sample
+    assert set(categories) == {item["category"]["S"] for item in stored}
+    for item in stored:  # the synthetic catalogue names every item's department
+        assert categories[item["category"]["S"]][0] == item["main_cat"]["S"]
+
+
 def test_user_recommendations_come_from_the_trained_campaign(
     running_store: RunningStore, demo_user: str
 ) -> None:
@@ -423,6 +448,7 @@ def test_a_restart_finds_the_stores_state(running_store: RunningStore, demo_user
         FunctionName=function, Environment={"Variables": {**variables, "MAX_PROMOTED_RESULTS": "3"}}
     )
     recommendations = asins(running_store.get(f"/Prod/recommendations/{demo_user}").json())
+    categories = running_store.get("/Prod/categories").json()
     search_wiring = wiring.wiring(running_store.client("ssm"), "allstore", wiring.SEARCH_RANKING)
     assert search_wiring["campaignArn"]
 
@@ -430,6 +456,7 @@ def test_a_restart_finds_the_stores_state(running_store: RunningStore, demo_user
 
     assert seconds < 60, f"a warm restart took {seconds:.0f} s"
     assert running_store.get(f"/Prod/items/{asin}").json()["title"] == "Kept across restarts"
+    assert running_store.get("/Prod/categories").json() == categories
     lambda_client = running_store.client("lambda")
     kept = lambda_client.get_function_configuration(FunctionName=function)["Environment"]["Variables"]
     assert kept["MAX_PROMOTED_RESULTS"] == "3"

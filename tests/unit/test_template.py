@@ -72,6 +72,7 @@ def test_api_routes() -> None:
         ("get", "/search"): "SearchFunction",
         ("get", "/session"): "GetSessionFunction",
         ("get", "/description"): "GetDescriptionFunction",
+        ("get", "/categories"): "ListCategoriesFunction",
     }
     assert RESOURCES["StoreApi"]["Properties"]["StageName"] == "Prod"
 
@@ -84,7 +85,7 @@ def test_every_function_runs_python_313_on_arm_with_the_shared_layer() -> None:
     assert RESOURCES["CommonLayer"]["Properties"]["ContentUri"] == "functions/common/"
     for function in FUNCTIONS.values():
         assert "Runtime" not in function["Properties"] or function["Properties"]["Runtime"] == "python3.13"
-    assert len(FUNCTIONS) == 10
+    assert len(FUNCTIONS) == 11
 
 
 @pytest.mark.parametrize(
@@ -118,7 +119,10 @@ def test_tables() -> None:
     assert indexes["popular-index"][1] == {"AttributeName": "popularity", "KeyType": "RANGE"}
     users = RESOURCES["UsersTable"]["Properties"]
     assert users["KeySchema"] == [{"AttributeName": "id", "KeyType": "HASH"}]
-    for table in (items, users):
+    categories = RESOURCES["CategoriesTable"]["Properties"]
+    assert categories["KeySchema"] == [{"AttributeName": "category", "KeyType": "HASH"}]
+    assert "GlobalSecondaryIndexes" not in categories and "StreamSpecification" not in categories
+    for table in (items, users, categories):
         assert table["PointInTimeRecoverySpecification"]["PointInTimeRecoveryEnabled"] is True
         assert table["SSESpecification"]["SSEEnabled"] is True
 
@@ -154,6 +158,29 @@ def test_least_privilege() -> None:
             for statement in policy["PolicyDocument"]["Statement"]:
                 for action in as_list(statement["Action"]):
                     assert action != "*" and not action.endswith(":*"), f"{name} allows {action}"
+
+
+def test_the_categories_route_may_only_scan_the_categories_table() -> None:
+    """GET /categories reads one table whole; nothing else, not even the Items table."""
+    function = FUNCTIONS["ListCategoriesFunction"]
+    assert policy_statements(function) == [
+        {"Effect": "Allow", "Action": "dynamodb:Scan", "Resource": {"Fn::GetAtt": ["CategoriesTable", "Arn"]}}
+    ]
+    assert function["Properties"]["Environment"]["Variables"]["CATEGORIES_TABLE"] == {
+        "Ref": "CategoriesTable"
+    }
+    loader = RESOURCES["InitItemTable"]["Properties"]
+    assert loader["CategoriesTable"] == {"Ref": "CategoriesTable"}
+    grants = [
+        statement
+        for name, other in FUNCTIONS.items()
+        for statement in policy_statements(other)
+        if "CategoriesTable" in json.dumps(statement["Resource"])
+    ]
+    assert {json.dumps(as_list(statement["Action"])) for statement in grants} == {
+        '["dynamodb:Scan"]',
+        '["dynamodb:Scan", "dynamodb:BatchWriteItem"]',  # the loader: reads the keys, replaces the rows
+    }
 
 
 def test_setup_function_may_invoke_only_itself() -> None:

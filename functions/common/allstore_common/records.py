@@ -220,6 +220,7 @@ REVIEW_TIME_FIELDS = ("reviewTime",)
 VALUE_FIELDS = ("overall", "rating", "EVENT_VALUE", "event_value", "score")
 EVENT_TYPE_FIELDS = ("EVENT_TYPE", "event_type", "eventType")
 CATEGORY_FIELDS = ("category", "categories", "GENRE", "genre", "CATEGORY", "CATEGORY_L1")
+DEPARTMENT_FIELDS = ("main_cat", "MAIN_CAT")
 BRAND_FIELDS = ("brand", "BRAND")
 PRICE_FIELDS = ("price", "PRICE")
 DESCRIPTION_FIELDS = ("description", "DESCRIPTION")
@@ -231,6 +232,9 @@ _THUMBNAIL = re.compile(r"^(.*images-\w+\.ssl-images-amazon\.com/.*?\.)_[^/]*_\.
 _PRICE = re.compile(r"\d[\d,]*(?:\.\d+)?")
 MILLISECOND_TIMESTAMPS_FROM = 10**11  # as seconds this would be the year 5138: it is milliseconds
 _CATEGORY_SEPARATOR = "|"
+# UCSD 2018 writes a few departments as their store logo: `<img src="..." alt="AMAZON FASHION"/>`.
+_IMAGE_ALT = re.compile(r"<img\b[^>]*\balt=\"([^\"]*)\"", re.IGNORECASE)
+_TAG = re.compile(r"<[^>]*>")
 
 
 def column(header: Iterable[str], names: Iterable[str]) -> str | None:
@@ -362,6 +366,20 @@ def category(record: dict[str, Any]) -> str | None:
     """The most specific category name (the leaf of `category_path`)."""
     path = category_path(record)
     return path[-1] if path else None
+
+
+def department(record: dict[str, Any]) -> str | None:
+    """The top-level department, e.g. "Sports & Outdoors": UCSD 2018's and the synthetic store's
+    `main_cat` (a logo's alt text when it is an `<img>` tag), else the first level of a category
+    path of two or more levels; None when neither says (a lone category is not a department)."""
+    raw = _text(_first(record, DEPARTMENT_FIELDS))
+    if raw is not None:
+        alt = _IMAGE_ALT.search(raw)
+        label = _text(html.unescape(alt[1] if alt else _TAG.sub(" ", raw)))
+        if label is not None:
+            return " ".join(label.split())
+    path = category_path(record)
+    return path[0] if len(path) > 1 else None
 
 
 def brand(record: dict[str, Any]) -> str | None:

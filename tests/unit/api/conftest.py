@@ -28,6 +28,7 @@ from tests.unit.api.openapi_contract import assert_documented_response, openapi
 API_DIR = Path(__file__).resolve().parents[3] / "functions" / "api"
 ITEMS_TABLE = "test-items"
 USERS_TABLE = "test-users"
+CATEGORIES_TABLE = "test-categories"
 ORIGIN = "https://shop.example"
 CAMPING, CYCLING = "Camping", "Cycling"
 
@@ -170,6 +171,20 @@ def create_items_table(items: list[dict[str, Any]], name: str = ITEMS_TABLE) -> 
             {"AttributeName": "popularity", "AttributeType": "N"},
         ],
         GlobalSecondaryIndexes=gsi,
+        BillingMode="PAY_PER_REQUEST",
+    )
+    with table.batch_writer() as writer:
+        for item in items:
+            writer.put_item(Item=item)
+    return table
+
+
+def create_categories_table(items: list[dict[str, Any]] = (), name: str = CATEGORIES_TABLE) -> Any:
+    """The Categories table as template.yaml defines it (keyed by category), holding `items`."""
+    table = boto3.resource("dynamodb").create_table(
+        TableName=name,
+        KeySchema=[{"AttributeName": "category", "KeyType": "HASH"}],
+        AttributeDefinitions=[{"AttributeName": "category", "AttributeType": "S"}],
         BillingMode="PAY_PER_REQUEST",
     )
     with table.batch_writer() as writer:

@@ -228,6 +228,21 @@ def test_category_path_and_leaf_from_every_source():
     assert records.category({"category": []}) is None
 
 
+def test_department_from_main_cat_else_a_paths_first_level():
+    assert (
+        records.department({"main_cat": "Sports &amp; Outdoors", "category": ["Cycling"]})
+        == "Sports & Outdoors"
+    )
+    logo = '<img src="https://images.example/f.png" class="nav-categ-image" alt="AMAZON FASHION"/>'
+    assert records.department({"main_cat": logo}) == "AMAZON FASHION"  # UCSD 2018's store logos
+    assert records.department({"main_cat": "", "categories": [["Sports & Outdoors", "Cycling"]]}) == (
+        "Sports & Outdoors"
+    )
+    assert records.department({"GENRE": "Outdoors|Camping|Tents"}) == "Outdoors"
+    assert records.department({"category": ["Gift Cards"]}) is None  # a lone category is no department
+    assert records.department({"main_cat": "<img src='x.png'/>", "category": ["Gift Cards"]}) is None
+
+
 def test_catalogue_fields():
     product = {
         "brand": "Trail &amp; Co",

@@ -21,7 +21,7 @@ from moto import mock_aws
 from allstore.local.lambda_code import load_handler
 from allstore.loopback import LoopbackServer
 
-from ..api.conftest import create_items_table
+from ..api.conftest import create_categories_table, create_items_table
 
 CODE_DIR = Path(__file__).parents[3] / "functions" / "setup"
 REGION = "us-east-1"
@@ -82,6 +82,7 @@ def aws():
         for bucket in (DATA_BUCKET, STAGING_BUCKET, WEB_BUCKET):
             s3.create_bucket(Bucket=bucket)
         create_items_table([])  # the API tests' copy of the template's Items table, GSIs included
+        create_categories_table()
         dynamodb = boto3.client("dynamodb", region_name=REGION)
         dynamodb.create_table(
             TableName="Users",
