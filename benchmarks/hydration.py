@@ -120,7 +120,7 @@ def run(item_count: int, id_count: int, rounds: int) -> None:
     with table.batch_writer() as writer:
         for item in items:
             writer.put_item(Item=item)
-    store = ItemStore(TABLE, dynamodb=dynamodb)
+    store = ItemStore(TABLE, dynamodb=boto3.client("dynamodb"), cache_seconds=0)  # every round reads
 
     def batch(ids: list[str]) -> int:
         return len(store.hydrate(ids).items)

@@ -123,10 +123,16 @@ def _price(query: dict[str, list[str]], name: str) -> float | None:
     raw = (query.get(name) or [""])[-1].strip()
     if not raw:
         return None
-    try:
-        value = float(raw)
-    except ValueError:
-        value = -1.0
-    if not math.isfinite(value) or value < 0:
+    value = non_negative_number(raw)
+    if value is None:
         raise BadRequestError(f"{name} must be a non-negative number, got {raw[:20]!r}")
     return value
+
+
+def non_negative_number(text: str) -> float | None:
+    """`text` as a finite number of 0 or more, or None when it is not one."""
+    try:
+        value = float(text)
+    except ValueError:
+        return None
+    return value if math.isfinite(value) and value >= 0 else None

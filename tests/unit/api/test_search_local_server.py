@@ -9,6 +9,7 @@ from collections.abc import Iterator
 from decimal import Decimal
 
 import pytest
+from allstore_common.items import CARD_ATTRIBUTES
 from allstore_common.search_index import INDEX_MAPPING, search_document
 from opensearchpy import OpenSearch
 
@@ -95,11 +96,11 @@ def test_brand_and_feature_text_are_searched(handler):
     assert search(handler, q="lumens") == ["LAMP"]
 
 
-def test_hits_are_full_items_from_dynamodb(handler):
+def test_hits_are_the_items_cards_from_dynamodb(handler):
     response = invoke(handler, api_event("/search", query={"q": "footprint"}))
-    assert response.body["results"] == [
-        {key: value for key, value in search_document(PRODUCTS[4]).items() if key != "popularityGroup"}
-    ]
+    card = {key: value for key, value in PRODUCTS[4].items() if key in CARD_ATTRIBUTES}
+    assert response.body["results"] == [{**card, "price": 19.5}]
+    assert "popularity" not in response.body["results"][0]
 
 
 def test_user_ranking_promotes_over_search_order(handler, stub_personalize):

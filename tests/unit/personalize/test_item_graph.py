@@ -11,7 +11,7 @@ import scipy.sparse as sp
 
 from allstore.data import synthetic
 from allstore.personalize.evaluation import leave_one_out, solution_metrics
-from allstore.personalize.recipes import base, get_recipe, item_graph, validation
+from allstore.personalize.recipes import base, get_recipe, item_graph, item_model, validation
 from allstore.personalize.recipes.base import TrainingData
 
 STORE = synthetic.generate_store(items=400, interactions=20_000)
@@ -115,3 +115,61 @@ def test_leave_one_out_without_top_counts_gives_the_same_metrics() -> None:
         np.testing.assert_array_equal(lean.per_user[name], values)
     means = {name: float(values.mean()) for name, values in full.per_user.items()}
     assert validation.leave_one_out(recipe, DATA, hyperparameters) == means
+
+
+def with_metadata(data: TrainingData) -> TrainingData:
+    """DATA plus the store's category path and brand as item metadata, and items nobody has
+    touched (prior 0), as recommendation_quality.py builds the synthetic store."""
+    catalogue, tree = STORE.catalogue, synthetic.leaves()
+    metadata = {
+        asin: {"CATEGORY_L1": tree[leaf].path[0], "CATEGORY_L3": tree[leaf].path[2], "BRAND": str(brand)}
+        for asin, leaf, brand in zip(
+            catalogue.asins.tolist(), catalogue.leaf.tolist(), catalogue.brand.tolist(), strict=True
+        )
+    }
+    events = STORE.events
+    return TrainingData.from_columns(
+        STORE.user_ids[events.user],
+        catalogue.asins[events.item],
+        events.timestamp,
+        catalogue=[*catalogue.asins, "never-seen-1", "never-seen-2"],
+        item_metadata=metadata,
+    )
+
+
+@pytest.mark.parametrize(
+    "hyperparameters",
+    [
+        {"transition_window": "3"},
+        {"transition_window": "20", "metadata_weight": "0.3", "repeat_weight": "0.0"},
+        {"transition_window": "10", "recency_mask": "false", "bptt": "2", "popularity_prior": "0.0"},
+        {"transition_window": "1", "neighbours": "3", "metadata_weight": "0.0"},
+    ],
+)
+@pytest.mark.parametrize("metadata", [False, True])
+def test_sparse_ranks_are_the_dense_score_rows_ranks(monkeypatch, hyperparameters, metadata) -> None:
+    """tied_ranks (only the items a history reaches) gives every user exactly the rank the dense
+    score rows give, so leave_one_out, and the transition_window chosen from it, do not move."""
+    data = with_metadata(DATA) if metadata else DATA
+    monkeypatch.setattr(item_model, "RANK_CHUNK", 7)
+    recipe = get_recipe("aws-user-personalization")
+    sparse = validation.leave_one_out_per_user(recipe, data, hyperparameters, top_counts=False)
+    monkeypatch.delattr(item_model.ItemToItemModel, "tied_ranks")
+    dense = validation.leave_one_out_per_user(recipe, data, hyperparameters, top_counts=False)
+    np.testing.assert_array_equal(sparse.users, dense.users)
+    for name, values in dense.per_user.items():
+        np.testing.assert_array_equal(sparse.per_user[name], values)
+    assert 0 < sparse.per_user["ndcg_at_10"].mean() < 1
+
+
+def test_sparse_ranks_count_ties_with_unreached_items() -> None:
+    """A target no history reaches ties with every unreached item of the same prior."""
+    items = np.array(["a", "b", "c", "d", "e"])
+    neighbours = sp.csr_matrix(([1.0], ([0], [1])), shape=(5, 5), dtype=np.float32)
+    model = item_model.ItemToItemModel(items, neighbours, np.array([0, 0, 0, 0, 0.5]), 1.0, 5)
+    ranks = model.tied_ranks(
+        [["a"], ["a"], ["c"]], [np.array([0]), np.array([0]), np.array([2])], np.array([3, 1, 2])
+    )
+    # d: below b and e, tied with c (a is seen): 1 + 2 + 1/2; b: first; c (its own history, kept): below e,
+    # tied with a, b and d.
+    np.testing.assert_array_equal(ranks, [3.5, 1.0, 3.5])

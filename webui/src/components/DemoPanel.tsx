@@ -1,10 +1,10 @@
-import { useActivity } from '../session/ActivityContext';
+import { useSentEvents } from '../session/ActivityContext';
 import { useShopper } from '../session/ShopperContext';
 
 /** Demo mode's view behind the scenes: who Personalize sees, and the events this page sent. */
 export function DemoPanel() {
   const { userId, sessionId } = useShopper();
-  const { sentEvents } = useActivity();
+  const sentEvents = useSentEvents();
   return (
     <aside className="demo-panel" aria-label="Demo details">
       <dl>

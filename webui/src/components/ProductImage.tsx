@@ -4,6 +4,7 @@ import { useState } from 'react';
  * A product photo that never shows a broken-image icon: a missing or failing `imUrl` becomes a
  * neutral placeholder. Plain-http catalogue URLs are upgraded on https pages (no mixed content).
  * An empty `alt` marks the image decorative (its product's title is already next to it).
+ * `eager`: the page's main photo (its largest paint), loaded at once and before other images.
  */
 export function ProductImage({ src, alt, eager = false }: { src?: string; alt: string; eager?: boolean }) {
   const url = src ? secureUrl(src.trim()) : '';
@@ -26,7 +27,14 @@ export function ProductImage({ src, alt, eager = false }: { src?: string; alt: s
   }
   return (
     <div className="product-image">
-      <img src={url} alt={alt} loading={eager ? 'eager' : 'lazy'} decoding="async" onError={() => setFailedUrl(url)} />
+      <img
+        src={url}
+        alt={alt}
+        loading={eager ? 'eager' : 'lazy'}
+        fetchPriority={eager ? 'high' : 'auto'}
+        decoding="async"
+        onError={() => setFailedUrl(url)}
+      />
     </div>
   );
 }

@@ -1,10 +1,15 @@
+import { memo } from 'react';
 import type { Item } from '../api/types';
 import { ProductCard } from './ProductCard';
 
 export type ProductListLayout = 'grid' | 'strip';
 
-/** Products as a responsive grid (pages) or a horizontally scrolling strip (product page rails). */
-export function ProductList({
+/**
+ * Products as a responsive grid (pages) or a horizontally scrolling strip (product page rails).
+ * Memoised: its section re-renders for demo mode and outages, but the items (a request's answer)
+ * stay the same array, so the cards are not rendered again.
+ */
+export const ProductList = memo(function ProductList({
   items,
   layout = 'grid',
   label,
@@ -25,7 +30,7 @@ export function ProductList({
       ))}
     </ul>
   );
-}
+});
 
 /** Placeholder tiles with the list's shape, shown while products load. */
 export function ProductListSkeleton({ count = 8, layout = 'grid' }: { count?: number; layout?: ProductListLayout }) {

@@ -1,4 +1,4 @@
-import { useEffect, useId, useRef, useState, type KeyboardEvent } from 'react';
+import { memo, useEffect, useId, useRef, useState, type KeyboardEvent } from 'react';
 import type { StoreUser } from '../api/types';
 import { useShopper } from '../session/ShopperContext';
 
@@ -28,9 +28,10 @@ function matching(choices: Choice[], query: string): Choice[] {
  * name. An editable combobox (WAI-ARIA APG, list autocomplete): typing filters the list, the arrow
  * keys only move through it, and the switch happens on Enter or a click on a name — never on an
  * arrow key, since each switch reloads every list on the page. Escape or leaving the box keeps the
- * current shopper.
+ * current shopper. Memoised (it has no props): the header re-renders on every page and cart
+ * change, the menu only when the shopper or /session does.
  */
-export function UserMenu() {
+export const UserMenu = memo(function UserMenu() {
   const { session, userId, user, setUserId } = useShopper();
   const [query, setQuery] = useState<string | null>(null); // null: not typing, the box shows the shopper
   const [open, setOpen] = useState(false);
@@ -141,4 +142,4 @@ export function UserMenu() {
       </div>
     </div>
   );
-}
+});

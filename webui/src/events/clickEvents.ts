@@ -20,11 +20,28 @@ interface PutRecordSender {
 const senders = new Map<string, Promise<PutRecordSender>>();
 
 /**
+ * The longest the SDK waits for the page to be idle before it loads anyway (a page that is never
+ * idle still sends its events). Browsers without requestIdleCallback load it on the next task.
+ */
+export const SDK_IDLE_TIMEOUT_MS = 3_000;
+
+/** The events not yet sent (or failed), one after another, so they reach the stream in the order they happened. */
+let queue: Promise<unknown> = Promise.resolve();
+
+/**
  * Sends a click event to the store's Kinesis stream with the Cognito pool's unauthenticated
  * identity, against the endpoints /session gives (the local store's, or AWS's when absent).
- * Returns whether it was sent: a failure is logged and never reaches the page.
+ * Events are sent in the order of the calls, each once the previous one is through: the first
+ * waits for the AWS SDK, which loads when the page is idle, so it never competes with the page's
+ * first render. Returns whether it was sent: a failure is logged and never reaches the page.
  */
-export async function sendClickEvent(session: StoreSession, event: ClickEvent): Promise<boolean> {
+export function sendClickEvent(session: StoreSession, event: ClickEvent): Promise<boolean> {
+  const sent = queue.then(() => send(session, event));
+  queue = sent;
+  return sent;
+}
+
+async function send(session: StoreSession, event: ClickEvent): Promise<boolean> {
   try {
     const sender = await senderFor(session);
     await sender.put({
@@ -44,15 +61,27 @@ function senderFor(session: StoreSession): Promise<PutRecordSender> {
   let sender = senders.get(key);
   if (!sender) {
     sender = createSender(session);
-    // A failed set-up (e.g. the SDK chunk did not load) is retried on the next view.
+    // A failed set-up (e.g. the SDK chunk did not load) is retried on the next event.
     sender.catch(() => senders.delete(key));
     senders.set(key, sender);
   }
   return sender;
 }
 
-/** The AWS SDK is loaded on first use, so it never delays the first paint of the store. */
+/** Resolves when the browser has an idle moment (or after SDK_IDLE_TIMEOUT_MS at the latest). */
+function whenIdle(): Promise<void> {
+  return new Promise((resolve) => {
+    if (typeof globalThis.requestIdleCallback === 'function') {
+      globalThis.requestIdleCallback(() => resolve(), { timeout: SDK_IDLE_TIMEOUT_MS });
+    } else {
+      setTimeout(resolve, 0);
+    }
+  });
+}
+
+/** The AWS SDK is loaded on first use, once the page is idle, so it never delays the store's first paint. */
 async function createSender(session: StoreSession): Promise<PutRecordSender> {
+  await whenIdle();
   const [{ KinesisClient, PutRecordCommand }, { fromCognitoIdentityPool }] = await Promise.all([
     import('@aws-sdk/client-kinesis'),
     import('@aws-sdk/credential-providers'),

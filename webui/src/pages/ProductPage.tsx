@@ -211,17 +211,29 @@ function UserRecommendationsFor({ userId, sessionId, viewedAsin }: { userId: str
   );
 }
 
+/**
+ * The shape of ProductDetails while the product loads — breadcrumb, photo, title, brand, rating,
+ * price, button and description lines — so the rows below are where they will stay, not pushed
+ * down when it arrives (a layout shift).
+ */
 function ProductDetailsSkeleton() {
   return (
-    <div className="product-details" aria-busy="true" role="status">
-      <span className="visually-hidden">Loading product…</span>
-      <div className="skeleton skeleton--image" />
-      <div className="product-details__info">
-        <div className="skeleton skeleton--title" />
-        <div className="skeleton skeleton--line skeleton--short" />
-        <div className="skeleton skeleton--line" />
-        <div className="skeleton skeleton--line" />
+    <>
+      <div className="skeleton skeleton--crumb" aria-hidden="true" />
+      <div className="product-details" aria-busy="true" role="status">
+        <span className="visually-hidden">Loading product…</span>
+        <div className="skeleton skeleton--image" />
+        <div className="product-details__info">
+          <div className="skeleton skeleton--title" />
+          <div className="skeleton skeleton--line skeleton--short" />
+          <div className="skeleton skeleton--line skeleton--short" />
+          <div className="skeleton skeleton--price" />
+          <div className="skeleton skeleton--button" />
+          <div className="skeleton skeleton--line" />
+          <div className="skeleton skeleton--line" />
+          <div className="skeleton skeleton--line skeleton--short" />
+        </div>
       </div>
-    </div>
+    </>
   );
 }

@@ -36,15 +36,20 @@ export interface Activity {
   cart: CartLine[];
   addToCart: (item: Item) => void;
   removeFromCart: (asin: string) => void;
-  /** Puts an event for this shopper on the clickstream (views, add-to-cart) and lists it. */
+  /** Puts an event for this shopper on the clickstream (views, add-to-cart) and lists it (useSentEvents). */
   sendEvent: (eventType: string, asin: string) => void;
-  sentEvents: SentEvent[];
   demoMode: boolean;
   setDemoMode: (on: boolean) => void;
 }
 
 const MAX_LISTED_EVENTS = 8;
 const ActivityContext = createContext<Activity | null>(null);
+/**
+ * The events sent, apart from the rest: each event changes this list twice (sending, then sent),
+ * and only demo mode's panel shows it, so the header, the rows and the product page do not
+ * re-render for it.
+ */
+const SentEventsContext = createContext<SentEvent[] | null>(null);
 
 export function ActivityProvider({ children }: { children: ReactNode }) {
   const { session, userId, sessionId } = useShopper();
@@ -110,17 +115,27 @@ export function ActivityProvider({ children }: { children: ReactNode }) {
       addToCart,
       removeFromCart,
       sendEvent,
-      sentEvents,
       demoMode,
       setDemoMode,
     }),
-    [viewedBy, viewer, recordView, cart, addToCart, removeFromCart, sendEvent, sentEvents, demoMode, setDemoMode],
+    [viewedBy, viewer, recordView, cart, addToCart, removeFromCart, sendEvent, demoMode, setDemoMode],
   );
-  return <ActivityContext.Provider value={activity}>{children}</ActivityContext.Provider>;
+  return (
+    <ActivityContext.Provider value={activity}>
+      <SentEventsContext.Provider value={sentEvents}>{children}</SentEventsContext.Provider>
+    </ActivityContext.Provider>
+  );
 }
 
 export function useActivity(): Activity {
   const activity = useContext(ActivityContext);
   if (!activity) throw new Error('useActivity must be used inside <ActivityProvider>');
   return activity;
+}
+
+/** The last events this page sent, most recent first, with whether each reached the stream. */
+export function useSentEvents(): SentEvent[] {
+  const sentEvents = useContext(SentEventsContext);
+  if (!sentEvents) throw new Error('useSentEvents must be used inside <ActivityProvider>');
+  return sentEvents;
 }

@@ -8,11 +8,14 @@ export const aws = {
   cognitoOptions: [] as Record<string, unknown>[],
   putRecords: [] as { StreamName: string; PartitionKey: string; Data: Uint8Array }[],
   failWith: null as Error | null,
+  /** How long each coming PutRecord call takes (ms), first call first; the rest answer at once. */
+  putDelaysMs: [] as number[],
   reset() {
     this.kinesisConfigs.length = 0;
     this.cognitoOptions.length = 0;
     this.putRecords.length = 0;
     this.failWith = null;
+    this.putDelaysMs.length = 0;
   },
 };
 
@@ -25,6 +28,8 @@ export function fakeKinesisModule() {
       aws.kinesisConfigs.push(config);
     }
     async send(command: PutRecordCommand) {
+      const delay = aws.putDelaysMs.shift();
+      if (delay) await new Promise((resolve) => setTimeout(resolve, delay));
       if (aws.failWith) throw aws.failWith;
       aws.putRecords.push(command.input);
       return { ShardId: 'shardId-000000000000', SequenceNumber: '1' };

@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { decodeEntities } from './decodeEntities';
 
 describe('decodeEntities', () => {
@@ -14,5 +14,13 @@ describe('decodeEntities', () => {
 
   it('returns plain text unchanged', () => {
     expect(decodeEntities('Yoga Mat, 6mm')).toBe('Yoga Mat, 6mm');
+  });
+
+  it('parses each text once', () => {
+    const parse = vi.spyOn(DOMParser.prototype, 'parseFromString');
+    const title = 'Kids&#39; Rain Jacket &amp; Hat';
+    expect(decodeEntities(title)).toBe("Kids' Rain Jacket & Hat");
+    expect(decodeEntities(title)).toBe("Kids' Rain Jacket & Hat");
+    expect(parse).toHaveBeenCalledTimes(1);
   });
 });
