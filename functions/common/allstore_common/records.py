@@ -134,14 +134,16 @@ def _iter_text(
     text: io.TextIOWrapper, name: str | None, format: str | None, bad_rows: BadRows
 ) -> Iterator[tuple[int, dict[str, Any]]]:
     with text:
-        format = format or _format_from_name(name) or _format_from_content(text)
+        format = format or format_from_name(name) or _format_from_content(text)
         if format == CSV:
             yield from _iter_csv(text, bad_rows)
         else:
             yield from _iter_json_lines(text, bad_rows)
 
 
-def _format_from_name(name: str | None) -> str | None:
+def format_from_name(name: str | None) -> str | None:
+    """The format a file or S3 key's extension names (".json", ".csv.gz", ...); None when it names
+    none and the content decides (a file starting with `{` is JSON lines, anything else CSV)."""
     if not name:
         return None
     stem = name.lower()
