@@ -1,7 +1,9 @@
 /**
- * The mock store's small catalogue: four categories of six products, demo users with a favourite
- * category, and the awkward cases the UI must handle (HTML entities in titles, a missing image,
- * a broken image URL, string prices, no brand).
+ * The mock store's small catalogue: four categories of 24 products (six kinds, each in four
+ * editions), demo users with a favourite category, and the awkward cases the UI must handle (HTML
+ * entities in titles, a missing image, a broken image URL, string prices, no brand). Large enough
+ * for the journeys that page: a category longer than a page of 12, and a title word ("Ultra") that
+ * finds more than two pages of 24 search results.
  */
 
 export const CATEGORIES = ['Camping', 'Cycling', 'Fitness', 'Running'];
@@ -14,6 +16,7 @@ const NOUNS = {
 };
 
 const BRANDS = ['Northwind', 'Summit &amp; Co', 'Peak', undefined];
+const EDITIONS = ['', ' Ultra', ' Ultra XL', ' Ultra Lite'];
 
 export const USERS = [
   { Id: '1', FirstName: 'Maria', LastName: 'Garcia', favourite: 'Camping' },
@@ -22,20 +25,26 @@ export const USERS = [
 ];
 
 export const ITEMS = CATEGORIES.flatMap((category, c) =>
-  NOUNS[category].map((noun, n) => {
-    const asin = `B0MOCK${String(c * 6 + n + 1).padStart(4, '0')}`;
-    const item = {
-      asin,
-      title: n === 0 ? `Explorer&#39;s ${noun} &amp; Carry Bag` : `${BRANDS[n % 3].replace(' &amp; Co', '')} ${noun}`,
-      imUrl: `/images/${asin}.svg`,
-      genre: category,
-      category,
-      price: n % 2 ? (19.99 + c * 10 + n).toFixed(2) : 24.5 + c * 10 + n,
-    };
-    const brand = BRANDS[n % 4];
-    if (brand) item.brand = brand;
-    return item;
-  }),
+  NOUNS[category].flatMap((noun, n) =>
+    EDITIONS.map((edition, e) => {
+      const number = (c * 6 + n) * EDITIONS.length + e + 1;
+      const asin = `B0MOCK${String(number).padStart(4, '0')}`;
+      const brand = BRANDS[n % 4];
+      const item = {
+        asin,
+        title:
+          n === 0
+            ? `Explorer&#39;s ${noun}${edition} &amp; Carry Bag`
+            : `${brand ? `${brand.replace(' &amp; Co', '')} ` : ''}${noun}${edition}`,
+        imUrl: `/images/${asin}.svg`,
+        genre: category,
+        category,
+        price: n % 2 ? (19.99 + c * 10 + n + e * 5).toFixed(2) : 24.5 + c * 10 + n + e * 5,
+      };
+      if (brand) item.brand = brand;
+      return item;
+    }),
+  ),
 );
 // The image edge cases: one product without imUrl, one whose image URL is broken.
 delete ITEMS[5].imUrl;

@@ -12,7 +12,7 @@ import { ADD_TO_CART_EVENT_TYPE, VIEW_EVENT_TYPE } from '../events/clickEvents';
 import { useDocumentTitle } from '../hooks/useDocumentTitle';
 import { type RequestState, useRequest } from '../hooks/useRequest';
 import { useOutage } from '../session/OutageContext';
-import { useActivity } from '../session/ActivityContext';
+import { useActivity, useActivityActions } from '../session/ActivityContext';
 import { useShopper } from '../session/ShopperContext';
 import { Breadcrumb } from './CategoryPage';
 import { NotFoundPage } from './NotFoundPage';
@@ -56,7 +56,7 @@ export function ProductPage() {
  */
 function useViewEvent(item: Item | null) {
   const { session } = useShopper();
-  const { sendEvent, recordView } = useActivity();
+  const { sendEvent, recordView } = useActivityActions();
   const { key } = useLocation();
   const sent = useRef<string | null>(null);
   const ready = session.status === 'ready';
