@@ -50,6 +50,36 @@ export const ITEMS = CATEGORIES.flatMap((category, c) =>
 delete ITEMS[5].imUrl;
 ITEMS[11].imUrl = '/images/missing-image.jpg';
 
+const REVIEW_WORDS = [
+  { stars: 5, headline: 'Love it', text: 'Exactly as described and well made. Would buy again.' },
+  { stars: 4, headline: 'Solid choice', text: 'Does the job well. My only gripe: smaller than I expected.' },
+  { stars: 2, headline: 'Expected more', text: 'It showed wear after a few weeks.' },
+  { stars: 3, headline: 'Mixed feelings' },
+];
+const REVIEWERS = ['Maya P.', 'Leo Hughes', 'Sofia', undefined];
+
+/**
+ * Reviews as GET /items/{id} returns them (newest first, at most 3; none for every third product)
+ * with the rating they make on every item, as the loader writes it. Lists carry no reviews.
+ */
+export function reviewsOf(item) {
+  const index = ITEMS.indexOf(item);
+  if (index % 3 === 2) return [];
+  return Array.from({ length: 1 + (index % 3) * 2 }, (_, n) => {
+    const words = REVIEW_WORDS[(index + n) % REVIEW_WORDS.length];
+    const name = REVIEWERS[(index + n) % REVIEWERS.length];
+    const date = new Date(Date.UTC(2023, 10 - n * 2, 1 + ((index * 7) % 27))).toISOString().slice(0, 10);
+    return { ...(name ? { name } : {}), ...words, date };
+  }).slice(0, 3);
+}
+
+for (const item of ITEMS) {
+  const reviews = reviewsOf(item);
+  if (!reviews.length) continue;
+  item.rating = Math.round((reviews.reduce((sum, review) => sum + review.stars, 0) / reviews.length) * 10) / 10;
+  item.ratingCount = reviews.length;
+}
+
 export function itemByAsin(asin) {
   return ITEMS.find((item) => item.asin === asin);
 }

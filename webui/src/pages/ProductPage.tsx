@@ -5,6 +5,7 @@ import { fetchDescription, fetchItem, fetchRecommendations, fetchSimilarItems } 
 import type { Item, ProductDescription } from '../api/types';
 import { ErrorState } from '../components/ErrorState';
 import { ProductImage } from '../components/ProductImage';
+import { ProductReviews } from '../components/ProductReviews';
 import { ProductSection } from '../components/ProductSection';
 import { StarRating } from '../components/StarRating';
 import { categoryPath } from '../components/categoryPath';
@@ -96,6 +97,7 @@ function ProductDetails({ item }: { item: Item }) {
         <Description asin={item.asin} />
       </div>
     </article>
+    <ProductReviews reviews={item.reviews} />
     </>
   );
 }
