@@ -9,12 +9,12 @@ from typing import Any
 
 from allstore.personalize.errors import not_found
 from allstore.personalize.recipes import RECIPES, Recipe
-from allstore.personalize.recipes.hyperparameters import tunable_ranges
+from allstore.personalize.recipes.hyperparameters import ALGORITHM_ARN_PREFIX, tunable_ranges
 from allstore.personalize.state.service_state import ServiceState
 from allstore.workshop.statuses import ACTIVE
 
 Result = dict[str, Any]
-ALGORITHM_PREFIX = "arn:aws:personalize:::algorithm/"
+ALGORITHM_PREFIX = ALGORITHM_ARN_PREFIX
 FEATURE_TRANSFORMATION_PREFIX = "arn:aws:personalize:::feature-transformation/"
 PUBLISHED = 1_559_347_200.0  # 2019-06-01, the date the service reports for its recipes
 

@@ -12,10 +12,11 @@ from typing import Any
 from allstore.personalize.errors import ServiceError, in_use, invalid_input, not_found
 from allstore.personalize.recipes import RECIPE_ARN_PREFIX, RECIPES, event_weights
 from allstore.personalize.recipes.hyperparameters import (
+    ALGORITHM_ARN_PREFIX,
     check_documented,
-    check_honoured,
     hpo_max_trials,
     hpo_search_space,
+    known_names,
 )
 from allstore.personalize.recipes.use_cases import USE_CASES
 from allstore.personalize.state.jobs import hour_seconds
@@ -168,10 +169,6 @@ class SolutionsApi:
                         f"group {solution.dataset_group_arn} does not have both."
                     )
             hpo = solution.solution_config.get("hpoConfig")
-            try:
-                check_honoured(recipe, solution.hyperparameter_overrides, hpo)
-            except ValueError as error:
-                raise invalid_input(str(error)) from None
             if solution.perform_hpo and not getattr(recipe, "hpo_supported", True):
                 raise invalid_input(
                     f"{recipe.name} does not support hyperparameter optimization: performHPO must be false "
@@ -184,11 +181,13 @@ class SolutionsApi:
                     f"featureTransformationParameters for {recipe.name} take "
                     f"{', '.join(featurization) or 'nothing'}, not {', '.join(sorted(set(transformation) - set(featurization)))}."
                 )
-            unknown = set(solution.hyperparameter_overrides) - set(recipe.default_hyperparameters)
+            unknown = set(solution.hyperparameter_overrides) - known_names(recipe)
             if unknown:
                 raise invalid_input(
-                    f"Unknown hyperparameters for {recipe.name}: {', '.join(sorted(unknown))}; "
-                    f"known: {', '.join(sorted(recipe.default_hyperparameters))}."
+                    # The service's sentence (for a name its algorithm does not use), then which.
+                    f"Provide a hyperparameter that is used in the algorithm: {ALGORITHM_ARN_PREFIX}"
+                    f"{recipe.name}. Unknown hyperparameters for {recipe.name}: "
+                    f"{', '.join(sorted(unknown))}; known: {', '.join(sorted(known_names(recipe)))}."
                 )
             overrides = solution.hyperparameter_overrides
             try:

@@ -75,23 +75,12 @@ def check_documented(hyperparameters: Mapping[str, str], documented: DocumentedR
             read_choice(hyperparameters, name, categorical_values(bounds))
 
 
-def check_honoured(recipe: object, hyperparameters: Iterable[str], hpo_config: Mapping | None) -> None:
-    """ValueError naming a hyperparameter the recipe's page documents but the local model cannot
-    honour (the recipe's `unhonoured_parameters`: name -> why), given in algorithmHyperParameters,
-    featureTransformationParameters or an hpoConfig range: refused rather than silently ignored."""
-    unhonoured: Mapping[str, str] = getattr(recipe, "unhonoured_parameters", {})
-    ranges = (hpo_config or {}).get("algorithmHyperParameterRanges") or {}
-    named = [*hyperparameters]
-    named += [
-        entry.get("name") for kind in RANGE_KINDS for entry in ranges.get(f"{kind}HyperParameterRanges") or []
-    ]
-    for name in named:
-        if name in unhonoured:
-            raise ValueError(
-                f"{name} is a documented hyperparameter of {getattr(recipe, 'name', 'this recipe')}, but the "
-                f"local Personalize service cannot honour it ({unhonoured[name]}); leave it out of "
-                "algorithmHyperParameters and hpoConfig to train here"
-            )
+def known_names(recipe: object) -> set[str]:
+    """The hyperparameter names a recipe takes: its defaults, plus the documented ones it applies
+    only when set (`optional_parameters`, e.g. hidden_dimension, which has no default here)."""
+    return set(getattr(recipe, "default_hyperparameters", {})) | set(
+        getattr(recipe, "optional_parameters", ())
+    )
 
 
 # HPOResourceConfig: "The maximum value for maxNumberOfTrainingJobs is 40", "for
@@ -100,21 +89,28 @@ MAX_TRAINING_JOBS = 40
 MAX_PARALLEL_TRAINING_JOBS = 10
 GRID_POINTS = 5  # candidates tried across an integer or continuous range
 RANGE_KINDS = ("integer", "continuous", "categorical")
+ALGORITHM_ARN_PREFIX = "arn:aws:personalize:::algorithm/"
 
 
 def tunable_ranges(recipe: object) -> dict[str, list[dict]]:
     """DescribeAlgorithm's defaultHyperParameterRanges: the recipe's documented hyperparameters and
-    ranges, tunable unless they are featurization ones (the recipe pages' "HPO tunable: No"), then
-    this service's own searched hyperparameters as categorical ranges of the values it tries."""
-    defaults = getattr(recipe, "default_hyperparameters", {})
+    ranges (also those without a default here, `optional_parameters`), tunable unless the recipe
+    page says "HPO tunable: No" (featurization ones, `untunable_parameters`) or that the recipe
+    has no HPO (`hpo_supported` false), then this service's own searched hyperparameters as
+    categorical ranges of the values it tries."""
+    known = known_names(recipe)
     documented = getattr(recipe, "documented_ranges", {})
-    featurization = set(getattr(recipe, "featurization_parameters", ()))
+    untunable = {
+        *getattr(recipe, "featurization_parameters", ()),
+        *getattr(recipe, "untunable_parameters", ()),
+    }
+    hpo = getattr(recipe, "hpo_supported", True)
     ranges: dict[str, list[dict]] = {f"{kind}HyperParameterRanges": [] for kind in RANGE_KINDS}
     for name, bounds in documented.items():
-        if name not in defaults:
+        if name not in known:
             continue
         kind = bounds[0]
-        entry: dict = {"name": name, "isTunable": name not in featurization}
+        entry: dict = {"name": name, "isTunable": hpo and name not in untunable}
         if kind == "categorical":
             entry["values"] = categorical_values(bounds)
         elif kind == "integer":
@@ -150,8 +146,14 @@ def hpo_search_space(
         for entry in ranges.get(f"{kind}HyperParameterRanges") or []:
             name = entry.get("name")
             if name not in reported:
+                unused = name not in known_names(recipe) and name not in getattr(recipe, "search_space", {})
+                service = (  # the service's sentence for a name the algorithm does not use
+                    f"Provide a hyperparameter that is used in the algorithm: {ALGORITHM_ARN_PREFIX}{name_of}. "
+                    if unused
+                    else ""
+                )
                 raise ValueError(
-                    f"hpoConfig names {name!r}, which is not a tunable hyperparameter of {name_of} "
+                    f"{service}hpoConfig names {name!r}, which is not a tunable hyperparameter of {name_of} "
                     f"(tunable: {', '.join(reported) or 'none'})"
                 )
             if name in space:

@@ -21,7 +21,7 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 import scipy.sparse as sp
 
-from allstore.personalize.recipes import item_graph
+from allstore.personalize.recipes import item_graph, latent_factors
 from allstore.personalize.recipes.base import TrainingData
 from allstore.personalize.recipes.hyperparameters import read_float, read_int
 from allstore.personalize.recipes.item_features import VALUE_SEPARATOR
@@ -57,7 +57,8 @@ def parse_item_attributes(query: str) -> list[list[tuple[str, str]]]:
 
 
 class SegmentModel:
-    """Users × items affinity from recent histories and the item-to-item matrix."""
+    """Users × items affinity from recent histories and the item-to-item matrix (plus, with
+    `item_factors`, `latent_weight` × the histories' affinity in the latent space, H V Vᵀ)."""
 
     def __init__(
         self,
@@ -68,6 +69,8 @@ class SegmentModel:
         own_weight: float,
         activity: np.ndarray,
         item_values: Mapping[tuple[str, str], np.ndarray],
+        item_factors: np.ndarray | None = None,
+        latent_weight: float = 0.0,
     ) -> None:
         self.users = users
         self.items = items
@@ -77,6 +80,10 @@ class SegmentModel:
         self.own_weight = own_weight
         self.activity = np.asarray(activity, dtype=np.float32)
         self.item_values = dict(item_values)
+        # With hidden_dimension: each user's recent history folded into the latent space (H V).
+        self.item_factors = None if item_factors is None else np.asarray(item_factors, dtype=np.float32)
+        self.user_factors = None if item_factors is None else np.asarray(self.history @ self.item_factors)
+        self.latent_weight = latent_weight
 
     def _score(self, targets: np.ndarray) -> np.ndarray:
         """Affinity of every user to the target items (a weight per catalogue item)."""
@@ -86,6 +93,11 @@ class SegmentModel:
         if top > 0:
             scores /= top
         scores += self.own_weight * (self.history @ targets)
+        if self.user_factors is not None and self.latent_weight > 0:
+            latent = self.user_factors @ (self.item_factors.T @ targets)
+            top = latent.max() if len(latent) else 0.0
+            if top > 0:
+                scores += self.latent_weight * latent / top
         return scores + self.activity
 
     def score_users_for_item(self, item_id: str) -> np.ndarray | None:
@@ -166,16 +178,19 @@ class ItemAffinity:
         **UserPersonalization.default_hyperparameters,
         "own_interaction_weight": "1.0",
     }
-    # The recipe pages document one hyperparameter, hidden_dimension (the service's network size),
-    # and no HPO ("You can't use hyperparameter optimization"): the first is refused as for
-    # User-Personalization, performHPO is refused at CreateSolution. The other names are this
-    # model's own (User-Personalization's item-to-item model underneath).
-    unhonoured_parameters: Mapping[str, str] = UserPersonalization.unhonoured_parameters
+    # The recipe pages document one hyperparameter, hidden_dimension (integer 32-256, default 149
+    # there), and no HPO ("You can't use hyperparameter optimization"): performHPO is refused at
+    # CreateSolution; hidden_dimension, when set, is the rank of a latent-factor component of the
+    # affinity (latent_factors.py), none when unset. The other names are this model's own
+    # (User-Personalization's item-to-item model underneath).
+    documented_ranges: Mapping[str, tuple] = {"hidden_dimension": ("integer", 32, 256)}
+    optional_parameters = ("hidden_dimension",)
     hpo_supported = False
 
     def fit(self, data: TrainingData, hyperparameters: Mapping[str, str]) -> SegmentModel:
         hp = {**self.default_hyperparameters, **hyperparameters}
-        item_model = UserPersonalization().fit(data, {**hp, "metadata_weight": "0.0"})
+        graph_only = {name: value for name, value in hp.items() if name != "hidden_dimension"}
+        item_model = UserPersonalization().fit(data, {**graph_only, "metadata_weight": "0.0"})
         user_codes, item_codes = item_graph.user_ordered(data, history_length_filter(data, hp))
         history = _recent_history(
             user_codes,
@@ -186,6 +201,12 @@ class ItemAffinity:
             decay=read_float(hp, "history_decay", 0.0, 1.0),
         )
         counts = np.bincount(user_codes, minlength=len(data.users)).astype(np.float32)
+        factors = None
+        if "hidden_dimension" in hp:
+            factors = latent_factors.item_factors(
+                latent_factors.interaction_matrix(user_codes, item_codes, len(data.users), len(data.items)),
+                read_int(hp, "hidden_dimension", 32, 256),
+            )
         return SegmentModel(
             users=data.users,
             items=data.items,
@@ -194,6 +215,8 @@ class ItemAffinity:
             own_weight=read_float(hp, "own_interaction_weight", 0.0, 100.0),
             activity=1e-6 * counts / max(counts.max(), 1.0),
             item_values=_item_values(data.items, data.item_metadata),
+            item_factors=factors,
+            latent_weight=read_float(hp, "latent_weight", 0.0, 10.0),
         )
 
     def tune(

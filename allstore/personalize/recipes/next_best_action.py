@@ -100,13 +100,17 @@ class NextBestAction:
         "optimization period, from who took, turned down or saw each action."
     )
     default_hyperparameters: Mapping[str, str] = {"action_optimization_period": "14"}
-    # The recipe page calls the action optimization period a featurization hyperparameter, so
-    # featureTransformationParameters sets it (algorithmHyperParameters takes it too); days, 1-30 here.
+    # The recipe page: the action optimization period is a featurization hyperparameter (integer
+    # days, default 14, range [7, 28], "HPO tunable: No"), and the recipe "doesn't support
+    # hyperparameter optimization". featureTransformationParameters sets it (algorithmHyperParameters
+    # takes it too); CreateSolution checks the range, performHPO is refused.
+    documented_ranges: Mapping[str, tuple] = {"action_optimization_period": ("integer", 7, 28)}
     featurization_parameters = ("action_optimization_period",)
+    hpo_supported = False
 
     def fit(self, data: TrainingData, hyperparameters: Mapping[str, str]) -> NextBestActionModel:
         hp = {**self.default_hyperparameters, **hyperparameters}
-        period = read_int(hp, "action_optimization_period", 1, 30) * _DAY
+        period = read_int(hp, "action_optimization_period", 7, 28) * _DAY
         n_users, n_actions = len(data.users), len(data.items)
         users, actions, times = data.user_codes, data.item_codes, data.timestamps
         took = data.event_types == TAKEN

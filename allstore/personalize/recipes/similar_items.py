@@ -10,7 +10,13 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 
+from allstore.personalize.recipes import item_features, item_graph, latent_factors
+from allstore.personalize.recipes.base import TrainingData
+from allstore.personalize.recipes.hyperparameters import read_float, read_int
+from allstore.personalize.recipes.item_model import ItemToItemModel
+from allstore.personalize.recipes.latent_factors import LatentBlend
 from allstore.personalize.recipes.sims import Sims
+from allstore.personalize.recipes.user_personalization import history_length_filter
 
 
 class SimilarItems(Sims):
@@ -22,19 +28,41 @@ class SimilarItems(Sims):
         "are related by their categories, brands and other categorical fields. Needs retraining "
         "to learn from new events."
     )
-    default_hyperparameters: Mapping[str, str] = {**Sims.default_hyperparameters, "metadata_weight": "0.3"}
+    default_hyperparameters: Mapping[str, str] = {
+        **Sims.default_hyperparameters,
+        "metadata_weight": "0.3",
+        "latent_weight": "0.3",
+    }
     search_space: Mapping[str, Sequence[str]] = {
         **Sims.search_space,
         "metadata_weight": ("0.1", "0.3", "1.0"),
     }
-    # Similar-Items documents only the sizes of its own network's embeddings (integers 30-200, set
-    # through HPO), none of them SIMS' names: this co-interaction and metadata model has no
-    # embeddings for them to size, so they are refused with a 400 naming them.
-    documented_ranges: Mapping[str, tuple] = {}
-    featurization_parameters = ()
-    unhonoured_parameters: Mapping[str, str] = {
-        "item_id_hidden_dimension": "it sizes the service's item ID embeddings; the local model is "
-        "co-interactions plus metadata similarity and has no embeddings",
-        "item_metadata_hidden_dimension": "it sizes the service's item metadata embeddings; the local "
-        "model compares categorical metadata directly and has no embeddings",
+    # Similar-Items documents only the sizes of its own embeddings, item_id_hidden_dimension and
+    # item_metadata_hidden_dimension (integers 30-200, default 100 there, "HPO tunable: Yes"; the page
+    # sets them through hpoConfig ranges). They have no default here: unset, the model is SIMS'
+    # co-interactions plus direct metadata similarity; set (or chosen by HPO), item_id_hidden_dimension
+    # adds a latent component of that rank from the interactions, weighed by our latent_weight, and
+    # item_metadata_hidden_dimension compares metadata through that many hidden variables (the
+    # rank-k approximation of the metadata similarity) instead of directly (latent_factors.py).
+    documented_ranges: Mapping[str, tuple] = {
+        "item_id_hidden_dimension": ("integer", 30, 200),
+        "item_metadata_hidden_dimension": ("integer", 30, 200),
     }
+    optional_parameters = ("item_id_hidden_dimension", "item_metadata_hidden_dimension")
+    featurization_parameters = ()
+
+    def fit(self, data: TrainingData, hyperparameters: Mapping[str, str]) -> ItemToItemModel | LatentBlend:
+        hp = {**self.default_hyperparameters, **hyperparameters}
+        features = item_features.categorical_features(data.items, data.item_metadata)
+        if "item_metadata_hidden_dimension" in hp:
+            rank = read_int(hp, "item_metadata_hidden_dimension", 30, 200)
+            features = latent_factors.metadata_embedding(features, rank)
+        model = self.related_model(data, hp, features)
+        if "item_id_hidden_dimension" not in hp:
+            return model
+        user_codes, item_codes = item_graph.user_ordered(data, history_length_filter(data, hp))
+        factors = latent_factors.item_factors(
+            latent_factors.interaction_matrix(user_codes, item_codes, len(data.users), len(data.items)),
+            read_int(hp, "item_id_hidden_dimension", 30, 200),
+        )
+        return LatentBlend(model, factors, read_float(hp, "latent_weight", 0.0, 10.0))

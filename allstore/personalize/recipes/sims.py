@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 
 import numpy as np
+import scipy.sparse as sp
 
 from allstore.personalize.recipes import item_features, item_graph
 from allstore.personalize.recipes.base import TrainingData
@@ -58,6 +59,14 @@ class Sims:
 
     def fit(self, data: TrainingData, hyperparameters: Mapping[str, str]) -> ItemToItemModel:
         hp = {**self.default_hyperparameters, **hyperparameters}
+        return self.related_model(
+            data, hp, item_features.categorical_features(data.items, data.item_metadata)
+        )
+
+    def related_model(
+        self, data: TrainingData, hp: Mapping[str, str], features: sp.csr_matrix
+    ) -> ItemToItemModel:
+        """The co-interaction graph of `hp` (defaults merged) with `features` as the item metadata."""
         user_codes, item_codes = item_graph.user_ordered(data, history_length_filter(data, hp))
         n_items = len(data.items)
         neighbours = item_graph.blended_neighbours(
@@ -84,7 +93,7 @@ class Sims:
             data.items,
             neighbours,
             counts,
-            item_features=item_features.categorical_features(data.items, data.item_metadata),
+            item_features=features,
             metadata_weight=read_float(hp, "metadata_weight", 0.0, 10.0),
         )
 

@@ -15,10 +15,11 @@ from collections.abc import Mapping, Sequence
 
 import numpy as np
 
-from allstore.personalize.recipes import event_weights, item_features, item_graph
+from allstore.personalize.recipes import event_weights, item_features, item_graph, latent_factors
 from allstore.personalize.recipes.base import TrainingData
 from allstore.personalize.recipes.hyperparameters import read_bool, read_float, read_int
 from allstore.personalize.recipes.item_model import ItemToItemModel
+from allstore.personalize.recipes.latent_factors import LatentBlend
 from allstore.personalize.recipes.tuning import best_value, tune_on_validation
 
 # "auto" windows: short ones suit session-like data (a few related items in a row), long ones
@@ -72,6 +73,7 @@ class UserPersonalization:
         "popularity_prior": "0.001",
         "repeat_weight": "3.0",
         "repeat_decay": "1.0",
+        "latent_weight": "0.3",
     }
     search_space: Mapping[str, Sequence[str]] = {
         "history_decay": ("0.3", "0.5", "0.7"),
@@ -84,12 +86,16 @@ class UserPersonalization:
         "metadata_weight": ("0.0", "0.1", "0.3"),
     }
 
-    # The recipe page's hyperparameters and ranges ("HPO tunable: Yes" for bptt and recency_mask):
-    # CreateSolution and hpoConfig are checked against them, DescribeAlgorithm reports them. bptt is
-    # how many of the latest interactions a history is scored from, recency_mask whether recent
-    # ones weigh more. The page's default for max_user_history_length_percentile is 0.99; here it
-    # stays 1.0 (every user trains), which measured better (docs/personalize.md).
+    # The recipe page's hyperparameters and ranges ("HPO tunable: Yes" for hidden_dimension, bptt
+    # and recency_mask): CreateSolution and hpoConfig are checked against them, DescribeAlgorithm
+    # reports them. hidden_dimension is the rank of a latent-factor component blended into the
+    # scores (latent_factors.py) with our latent_weight; it has no default here (the page's is
+    # 149): unset, the model has no latent component. bptt is how many of the latest interactions a
+    # history is scored from, recency_mask whether recent ones weigh more. The page's default for
+    # max_user_history_length_percentile is 0.99; here it stays 1.0 (every user trains), which
+    # measured better (docs/personalize.md).
     documented_ranges: Mapping[str, tuple] = {
+        "hidden_dimension": ("integer", 32, 256),
         "bptt": ("integer", 2, 32),
         "recency_mask": ("categorical", ()),
         "min_user_history_length_percentile": ("continuous", 0.0, 1.0),
@@ -98,13 +104,11 @@ class UserPersonalization:
 
     # The featurization hyperparameters, which solutionConfig.featureTransformationParameters sets.
     featurization_parameters = ("min_user_history_length_percentile", "max_user_history_length_percentile")
-    # Documented, but this model has nothing they could set: refused with a 400 naming them.
-    unhonoured_parameters: Mapping[str, str] = {
-        "hidden_dimension": "it sizes the service's neural network; the local model is item-to-item "
-        "and has no hidden layer",
-    }
+    # Documented names without a default here: accepted, reported by DescribeAlgorithm's ranges
+    # and tunable, applied only when set (or chosen by HPO).
+    optional_parameters = ("hidden_dimension",)
 
-    def fit(self, data: TrainingData, hyperparameters: Mapping[str, str]) -> ItemToItemModel:
+    def fit(self, data: TrainingData, hyperparameters: Mapping[str, str]) -> ItemToItemModel | LatentBlend:
         hp = self._with_window({**self.default_hyperparameters, **hyperparameters}, data)
         order = item_graph.user_order(data, history_length_filter(data, hp))
         user_codes, item_codes = data.user_codes[order], data.item_codes[order]
@@ -129,7 +133,7 @@ class UserPersonalization:
         recency = read_bool(hp, "recency_mask")
         repeat_weight = read_float(hp, "repeat_weight", 0.0, 100.0)
         repeats = item_graph.repeat_rates(user_codes, item_codes, n_items, 5.0, weights)
-        return ItemToItemModel(
+        model = ItemToItemModel(
             items=data.items,
             neighbours=neighbours,
             prior=prior,
@@ -140,6 +144,13 @@ class UserPersonalization:
             item_features=item_features.categorical_features(data.items, data.item_metadata),
             metadata_weight=read_float(hp, "metadata_weight", 0.0, 10.0),
         )
+        if "hidden_dimension" not in hp:
+            return model
+        factors = latent_factors.item_factors(
+            latent_factors.interaction_matrix(user_codes, item_codes, len(data.users), n_items),
+            read_int(hp, "hidden_dimension", 32, 256),
+        )
+        return LatentBlend(model, factors, read_float(hp, "latent_weight", 0.0, 10.0))
 
     def tune(
         self,

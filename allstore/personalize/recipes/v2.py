@@ -31,14 +31,17 @@ class UserPersonalizationV2(UserPersonalization):
         **{
             name: value
             for name, value in UserPersonalization.default_hyperparameters.items()
-            if name != "recency_mask"
+            if name not in ("recency_mask", "latent_weight")
         },
         "apply_recency_bias": "true",
     }
-    # v2's documented hyperparameter: whether the latest interactions weigh more (v1's recency_mask
-    # under v2's name). v1's hidden_dimension and recency_mask are not v2 names: unknown here.
+    # The v2 pages' one hyperparameter: whether the latest interactions weigh more (v1's
+    # recency_mask under v2's name), boolean, default true, "HPO tunable: No" (the service runs
+    # HPO itself, with automatic training): reported with isTunable false, refused in hpoConfig.
+    # v1's hidden_dimension and recency_mask are not v2 names: unknown here.
     documented_ranges: Mapping[str, tuple] = {"apply_recency_bias": ("categorical", ())}
-    unhonoured_parameters: Mapping[str, str] = {}
+    untunable_parameters = ("apply_recency_bias",)
+    optional_parameters = ()
 
     def fit(self, data: TrainingData, hyperparameters: Mapping[str, str]) -> ItemToItemModel:
         if len(data.items) > MAX_ITEMS:

@@ -95,6 +95,20 @@ def test_actions_recommended_after_put_action_interactions(clients: Clients, tmp
             ]
         )
         assert job["status"] == "ACTIVE", job
+    # The recipe page: action_optimization_period is an integer 7-28 (days), and no HPO.
+    for config, extra, message in (
+        ({"featureTransformationParameters": {"action_optimization_period": "6"}}, {}, "between 7 and 28"),
+        ({"featureTransformationParameters": {"action_optimization_period": "29"}}, {}, "between 7 and 28"),
+        ({}, {"performHPO": True}, "does not support hyperparameter optimization"),
+    ):
+        with pytest.raises(p.exceptions.InvalidInputException, match=message):
+            p.create_solution(
+                name="refused",
+                datasetGroupArn=group_arn,
+                recipeArn="arn:aws:personalize:::recipe/aws-next-best-action",
+                solutionConfig=config,
+                **extra,
+            )
     solution_arn = p.create_solution(
         name="next-best",
         datasetGroupArn=group_arn,

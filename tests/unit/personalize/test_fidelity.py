@@ -548,9 +548,9 @@ def accepted(p, group: str, recipe: str, **arguments) -> str:
 def test_user_personalization_takes_its_documented_hyperparameters(
     clients: Clients, store, recipe: str
 ) -> None:
-    """bptt (integer 2-32) and recency_mask (boolean) are tunable and honoured, the percentiles are
-    featurization ones; hidden_dimension, the service network's size, is refused by name (the
-    local model has no hidden layer) rather than accepted and ignored."""
+    """hidden_dimension (integer 32-256), bptt (integer 2-32) and recency_mask (boolean) are
+    tunable and honoured, the percentiles are featurization ones. hidden_dimension has no default
+    here (unset: no latent component), so defaultHyperParameters does not claim one."""
     shop = deploy(clients, store)
     p = clients.personalize
     ranges = algorithm_ranges(p, recipe)
@@ -561,9 +561,15 @@ def test_user_personalization_takes_its_documented_hyperparameters(
         "isTunable": True,
         "kind": "integer",
     }
+    assert ranges["hidden_dimension"] == {
+        "name": "hidden_dimension",
+        "minValue": 32,
+        "maxValue": 256,
+        "isTunable": True,
+        "kind": "integer",
+    }
     assert ranges["recency_mask"]["values"] == ["true", "false"] and ranges["recency_mask"]["isTunable"]
     assert ranges["max_user_history_length_percentile"]["isTunable"] is False
-    assert "hidden_dimension" not in ranges
     defaults = p.describe_algorithm(algorithmArn=f"arn:aws:personalize:::algorithm/{recipe}")["algorithm"][
         "defaultHyperParameters"
     ]
@@ -571,44 +577,78 @@ def test_user_personalization_takes_its_documented_hyperparameters(
         defaults["bptt"] == "32" and defaults["recency_mask"] == "true" and "hidden_dimension" not in defaults
     )
 
-    assert accepted(
+    for config in (
+        {"algorithmHyperParameters": {"bptt": "16", "recency_mask": "false", "hidden_dimension": "64"}},
+        {"algorithmHyperParameters": {"hidden_dimension": "32"}},
+        {"algorithmHyperParameters": {"hidden_dimension": "256"}},
+    ):
+        assert accepted(p, shop.group_arn, recipe, solutionConfig=config)
+    hpo = {
+        "algorithmHyperParameterRanges": {
+            "integerHyperParameterRanges": [{"name": "hidden_dimension", "minValue": 32, "maxValue": 256}]
+        }
+    }
+    assert accepted(p, shop.group_arn, recipe, performHPO=True, solutionConfig={"hpoConfig": hpo})
+    for name, value, message in (
+        ("bptt", "33", "bptt"),
+        ("bptt", "1", "bptt"),
+        ("recency_mask", "maybe", "recency_mask"),
+        ("hidden_dimension", "31", "hidden_dimension must be between 32 and 256, got '31'"),
+        ("hidden_dimension", "257", "hidden_dimension must be between 32 and 256, got '257'"),
+        ("hidden_dimension", "many", "hidden_dimension must be an integer"),
+    ):
+        refused(
+            p, shop.group_arn, recipe, message, solutionConfig={"algorithmHyperParameters": {name: value}}
+        )
+    wide = {
+        "algorithmHyperParameterRanges": {
+            "integerHyperParameterRanges": [{"name": "hidden_dimension", "minValue": 16, "maxValue": 300}]
+        }
+    }
+    refused(
         p,
         shop.group_arn,
         recipe,
-        solutionConfig={"algorithmHyperParameters": {"bptt": "16", "recency_mask": "false"}},
+        r"hidden_dimension must range within \[32, 256\]",
+        performHPO=True,
+        solutionConfig={"hpoConfig": wide},
     )
-    for name, value in (("bptt", "33"), ("bptt", "1"), ("recency_mask", "maybe")):
-        refused(p, shop.group_arn, recipe, name, solutionConfig={"algorithmHyperParameters": {name: value}})
-    for config in (
-        {"algorithmHyperParameters": {"hidden_dimension": "64"}},
-        {
-            "hpoConfig": {
-                "algorithmHyperParameterRanges": {
-                    "integerHyperParameterRanges": [
-                        {"name": "hidden_dimension", "minValue": 32, "maxValue": 256}
-                    ]
-                }
-            }
-        },
-    ):
-        refused(
-            p,
-            shop.group_arn,
-            recipe,
-            "hidden_dimension is a documented hyperparameter.*cannot honour",
-            solutionConfig=config,
-        )
+
+
+def test_hidden_dimension_changes_what_a_campaign_recommends(clients: Clients, store) -> None:
+    """A campaign whose solution sets hidden_dimension answers from a model with a latent
+    component of that rank: its recommendations differ from the default solution's."""
+    runtime = clients.runtime
+    plain = deploy(clients, store, name="plain")
+    latent = deploy(
+        clients,
+        store,
+        name="latent",
+        solution_config={"algorithmHyperParameters": {"hidden_dimension": "32", "latent_weight": "2.0"}},
+    )
+    version = clients.personalize.describe_solution_version(solutionVersionArn=latent.version_arn)
+    assert version["solutionVersion"]["status"] == "ACTIVE"
+
+    def top(campaign: str, user: str) -> list[str]:
+        answer = runtime.get_recommendations(campaignArn=campaign, userId=user, numResults=10)
+        return [item["itemId"] for item in answer["itemList"]]
+
+    users = [f"user-{number}" for number in range(12)]
+    different = [user for user in users if top(plain.campaign_arn, user) != top(latent.campaign_arn, user)]
+    assert len(different) >= len(users) // 2, different
 
 
 @pytest.mark.parametrize("recipe", ["aws-user-personalization-v2", "aws-personalized-ranking-v2"])
 def test_v2_recipes_take_apply_recency_bias(clients: Clients, store, recipe: str) -> None:
-    """v2's documented name is apply_recency_bias (boolean, reported and tunable); v1's
-    recency_mask and hidden_dimension are not v2 names and are refused as unknown."""
+    """The v2 pages' one hyperparameter, apply_recency_bias (boolean, default true, "HPO tunable:
+    No"): reported with isTunable false and refused in hpoConfig; v1's recency_mask and
+    hidden_dimension are not v2 names and are refused in the service's words."""
     shop = deploy(clients, store)
     p = clients.personalize
     ranges = algorithm_ranges(p, recipe)
     assert ranges["apply_recency_bias"]["kind"] == "categorical"
     assert ranges["apply_recency_bias"]["values"] == ["true", "false"]
+    assert ranges["apply_recency_bias"]["isTunable"] is False
     assert not {"hidden_dimension", "recency_mask"} & ranges.keys()
     assert accepted(
         p,
@@ -621,7 +661,14 @@ def test_v2_recipes_take_apply_recency_bias(clients: Clients, store, recipe: str
             "categoricalHyperParameterRanges": [{"name": "apply_recency_bias", "values": ["true", "false"]}]
         }
     }
-    assert accepted(p, shop.group_arn, recipe, performHPO=True, solutionConfig={"hpoConfig": hpo})
+    refused(
+        p,
+        shop.group_arn,
+        recipe,
+        "'apply_recency_bias', which is not a tunable",
+        performHPO=True,
+        solutionConfig={"hpoConfig": hpo},
+    )
     refused(
         p,
         shop.group_arn,
@@ -634,40 +681,65 @@ def test_v2_recipes_take_apply_recency_bias(clients: Clients, store, recipe: str
             p,
             shop.group_arn,
             recipe,
-            f"Unknown hyperparameters.*{name}",
+            f"Provide a hyperparameter that is used in the algorithm: arn:aws:personalize:::algorithm/"
+            f"{recipe}. Unknown hyperparameters.*{name}",
             solutionConfig={"algorithmHyperParameters": {name: "true"}},
         )
 
 
-def test_similar_items_refuses_its_network_sizes_by_name(clients: Clients, store) -> None:
-    """Similar-Items documents item_id_hidden_dimension and item_metadata_hidden_dimension (30-200,
-    set by HPO): the local model has no embeddings, so both are refused by name, in HPO too."""
+def test_similar_items_takes_its_embedding_sizes(clients: Clients, store) -> None:
+    """Similar-Items documents item_id_hidden_dimension and item_metadata_hidden_dimension
+    (integers 30-200, tunable, set by HPO on the page): reported, accepted in hpoConfig and in
+    algorithmHyperParameters, checked against the range, without a claimed default."""
     shop = deploy(clients, store)
     p = clients.personalize
+    ranges = algorithm_ranges(p, "aws-similar-items")
+    defaults = p.describe_algorithm(algorithmArn="arn:aws:personalize:::algorithm/aws-similar-items")[
+        "algorithm"
+    ]["defaultHyperParameters"]
     for name in ("item_id_hidden_dimension", "item_metadata_hidden_dimension"):
+        assert ranges[name] == {
+            "name": name,
+            "minValue": 30,
+            "maxValue": 200,
+            "isTunable": True,
+            "kind": "integer",
+        }
+        assert name not in defaults
         hpo = {
             "algorithmHyperParameterRanges": {
                 "integerHyperParameterRanges": [{"name": name, "minValue": 30, "maxValue": 200}]
             }
         }
-        refused(
-            p,
-            shop.group_arn,
-            "aws-similar-items",
-            f"{name} is a documented.*cannot honour",
-            performHPO=True,
-            solutionConfig={"hpoConfig": hpo},
+        assert accepted(
+            p, shop.group_arn, "aws-similar-items", performHPO=True, solutionConfig={"hpoConfig": hpo}
         )
-        refused(
-            p,
-            shop.group_arn,
-            "aws-similar-items",
-            name,
-            solutionConfig={"algorithmHyperParameters": {name: "100"}},
+        assert accepted(
+            p, shop.group_arn, "aws-similar-items", solutionConfig={"algorithmHyperParameters": {name: "100"}}
         )
-    assert (
-        not {"item_id_hidden_dimension", "item_metadata_hidden_dimension"}
-        & algorithm_ranges(p, "aws-similar-items").keys()
+        for value in ("29", "201"):
+            refused(
+                p,
+                shop.group_arn,
+                "aws-similar-items",
+                f"{name} must be between 30 and 200, got '{value}'",
+                solutionConfig={"algorithmHyperParameters": {name: value}},
+            )
+    # An embedding size the algorithm does not use, as in a public issue about this recipe.
+    unused = {
+        "algorithmHyperParameterRanges": {
+            "integerHyperParameterRanges": [
+                {"name": "model.id_embedding_dim", "minValue": 30, "maxValue": 200}
+            ]
+        }
+    }
+    refused(
+        p,
+        shop.group_arn,
+        "aws-similar-items",
+        "Provide a hyperparameter that is used in the algorithm: arn:aws:personalize:::algorithm/aws-similar-items",
+        performHPO=True,
+        solutionConfig={"hpoConfig": unused},
     )
 
 
@@ -713,17 +785,23 @@ def test_popularity_trending_and_next_best_action_take_what_their_pages_list(cli
 
 
 @pytest.mark.parametrize("recipe", ["aws-item-affinity", "aws-item-attribute-affinity"])
-def test_affinity_recipes_refuse_hpo_and_hidden_dimension(clients: Clients, store, recipe: str) -> None:
-    """The Item-Affinity pages: one hyperparameter, hidden_dimension, and no HPO."""
+def test_affinity_recipes_take_hidden_dimension_without_hpo(clients: Clients, store, recipe: str) -> None:
+    """The Item-Affinity pages: one hyperparameter, hidden_dimension (integer 32-256), and no HPO."""
     shop = deploy(clients, store)
     p = clients.personalize
     refused(p, shop.group_arn, recipe, "does not support hyperparameter optimization", performHPO=True)
+    ranges = algorithm_ranges(p, recipe)
+    assert ranges["hidden_dimension"]["minValue"] == 32 and ranges["hidden_dimension"]["maxValue"] == 256
+    assert ranges["hidden_dimension"]["isTunable"] is False
+    assert accepted(
+        p, shop.group_arn, recipe, solutionConfig={"algorithmHyperParameters": {"hidden_dimension": "64"}}
+    )
     refused(
         p,
         shop.group_arn,
         recipe,
-        "hidden_dimension is a documented",
-        solutionConfig={"algorithmHyperParameters": {"hidden_dimension": "64"}},
+        "hidden_dimension must be between 32 and 256",
+        solutionConfig={"algorithmHyperParameters": {"hidden_dimension": "512"}},
     )
     assert accepted(p, shop.group_arn, recipe)
 
@@ -764,7 +842,10 @@ def test_hpo_searches_exactly_the_given_ranges(clients: Clients, store) -> None:
             solution("hpo-refused", bad)
 
     ranges = {
-        "integerHyperParameterRanges": [{"name": "bptt", "minValue": 2, "maxValue": 4}],
+        "integerHyperParameterRanges": [
+            {"name": "bptt", "minValue": 2, "maxValue": 4},
+            {"name": "hidden_dimension", "minValue": 40, "maxValue": 48},
+        ],
         "categoricalHyperParameterRanges": [
             {"name": "recency_mask", "values": ["false"]},
             {"name": "history_decay", "values": ["0.1", "0.9"]},
@@ -772,7 +853,7 @@ def test_hpo_searches_exactly_the_given_ranges(clients: Clients, store) -> None:
     }
     arn = solution(
         "hpo-ranges",
-        {"algorithmHyperParameterRanges": ranges, "hpoResourceConfig": {"maxNumberOfTrainingJobs": "8"}},
+        {"algorithmHyperParameterRanges": ranges, "hpoResourceConfig": {"maxNumberOfTrainingJobs": "10"}},
     )
     version = p.create_solution_version(solutionArn=arn)["solutionVersionArn"]
     done = wait_for(
@@ -781,7 +862,7 @@ def test_hpo_searches_exactly_the_given_ranges(clients: Clients, store) -> None:
     assert done["status"] == "ACTIVE", done
     tuned = done["tunedHPOParams"]["algorithmHyperParameters"]
     assert 2 <= int(tuned["bptt"]) <= 4  # the default, 32, is outside the range
-    assert "hidden_dimension" not in tuned
+    assert 40 <= int(tuned["hidden_dimension"]) <= 48  # no default: HPO chose it from the range
     assert tuned["recency_mask"] == "false"
     assert tuned["history_decay"] in ("0.1", "0.9")
 
