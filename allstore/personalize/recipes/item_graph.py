@@ -42,27 +42,47 @@ def sequence_pairs(
     tents rarely). With `row_weights` (each interaction's event weight) a pair also weighs the
     geometric mean of its two interactions' weights: the same either way round, so the backward
     flow (the transpose) weighs alike, and a pair of one event type weighs that type's weight."""
-    # Counted first, then written into arrays allocated once: a list of per-distance pieces
-    # plus their concatenation held every pair twice.
-    distances = range(1, min(window, len(item_codes) - 1) + 1)
-    sizes = [int(np.count_nonzero(user_codes[:-d] == user_codes[d:])) for d in distances]
-    total = sum(sizes)
-    if total == 0:
+    # Built a block of source items at a time, each block's pairs in the order one pass over all
+    # pairs lists them (by distance, then position), so every row sums the same numbers in the
+    # same order as one whole-matrix construction, without all pairs (12 bytes each, twice while
+    # converting) in memory at once. Rows are written into arrays sized for every pair but only
+    # touched as far as the summed entries reach.
+    n_rows = len(item_codes)
+    distances = range(1, min(window, n_rows - 1) + 1)
+    capacity = sum(int(np.count_nonzero(user_codes[:-d] == user_codes[d:])) for d in distances)
+    if capacity == 0:
         return sp.csr_matrix((n_items, n_items), dtype=np.float32)
-    rows = np.empty(total, dtype=np.int32)
-    cols = np.empty(total, dtype=np.int32)
-    weights = np.empty(total, dtype=np.float32)
+    index_dtype = np.int32 if max(capacity, n_rows, n_items) < 2**31 else np.int64
+    positions_by_item = np.argsort(item_codes, kind="stable").astype(index_dtype)
+    item_starts = np.concatenate([[0], np.cumsum(np.bincount(item_codes, minlength=n_items))])
+    indices = np.empty(capacity, dtype=index_dtype)
+    data = np.empty(capacity, dtype=np.float32)
+    indptr = np.zeros(n_items + 1, dtype=index_dtype)
     roots = None if row_weights is None else np.sqrt(row_weights, dtype=np.float32)
-    end = 0
-    for distance, size in zip(distances, sizes, strict=True):
-        same_user = user_codes[:-distance] == user_codes[distance:]
-        rows[end : end + size] = item_codes[:-distance][same_user]
-        cols[end : end + size] = item_codes[distance:][same_user]
-        weights[end : end + size] = step_decay ** (distance - 1)
-        if roots is not None:
-            weights[end : end + size] *= roots[:-distance][same_user] * roots[distance:][same_user]
-        end += size
-    return sp.csr_matrix((weights, (rows, cols)), shape=(n_items, n_items), dtype=np.float32)
+    filled = 0
+    for start, stop in _row_blocks(np.diff(item_starts) * len(distances)):
+        positions = positions_by_item[item_starts[start] : item_starts[stop]]
+        rows, cols, weights = [], [], []
+        for distance in distances:
+            source = positions[positions < n_rows - distance]
+            target = source + distance
+            same_user = user_codes[source] == user_codes[target]
+            source, target = source[same_user], target[same_user]
+            rows.append(item_codes[source] - start)
+            cols.append(item_codes[target])
+            weights.append(np.full(len(source), step_decay ** (distance - 1), dtype=np.float32))
+            if roots is not None:
+                weights[-1] *= roots[source] * roots[target]
+        block = sp.csr_matrix(
+            (np.concatenate(weights), (np.concatenate(rows), np.concatenate(cols))),
+            shape=(stop - start, n_items),
+            dtype=np.float32,
+        )
+        indices[filled : filled + block.nnz] = block.indices
+        data[filled : filled + block.nnz] = block.data
+        indptr[start + 1 : stop + 1] = filled + block.indptr[1:]
+        filled += block.nnz
+    return sp.csr_matrix((data[:filled], indices[:filled], indptr), shape=(n_items, n_items), copy=False)
 
 
 def user_item_matrix(
@@ -102,16 +122,46 @@ def popularity_normalised(matrix: sp.csr_matrix, counts: np.ndarray, row_power: 
 
 
 def top_k_per_row(matrix: sp.csr_matrix, k: int) -> sp.csr_matrix:
-    """Keep each row's k largest entries (vectorised: one sort over all non-zeros)."""
-    matrix = sp.csr_matrix(matrix)
+    """Keep each row's k largest entries; of equal values at the cut, the lowest columns (as a
+    stable sort by row, then descending value would). Rows of at most k entries are kept whole;
+    in longer ones one (unstable, fast) sort of (row, value) keys finds each row's k-th largest
+    value, and the entries above it and the first equal ones up to k are kept, in column order."""
+    matrix = sp.csr_matrix(matrix, dtype=np.float32)
     matrix.sum_duplicates()
-    row_of = np.repeat(np.arange(matrix.shape[0]), np.diff(matrix.indptr))
-    order = np.lexsort((-matrix.data, row_of))
-    rank_in_row = np.arange(len(order)) - matrix.indptr[row_of[order]]
-    keep = order[rank_in_row < k]
+    counts = np.diff(matrix.indptr)
+    long_rows = counts > k
+    if not long_rows.any():
+        return matrix
+    in_long = np.flatnonzero(np.repeat(long_rows, counts))
+    lengths = counts[long_rows]
+    local_row = np.repeat(np.arange(len(lengths), dtype=np.int64), lengths)
+    descending = _descending_keys(matrix.data[in_long])
+    ordered = np.sort((local_row << 32) | descending)
+    kth = ordered[np.cumsum(lengths) - lengths + k - 1] & 0xFFFFFFFF
+    threshold = kth[local_row]
+    above = descending < threshold
+    tied = descending == threshold
+    ties_so_far = np.cumsum(tied)
+    tie_rank = ties_so_far - (ties_so_far - tied)[np.cumsum(lengths) - lengths][local_row]
+    room = k - np.bincount(local_row[above], minlength=len(lengths))
+    kept_in_long = above | (tied & (tie_rank <= room[local_row]))
+    keep = np.ones(matrix.nnz, dtype=bool)
+    keep[in_long] = kept_in_long
+    kept_counts = counts.copy()
+    kept_counts[long_rows] = k
+    indptr = np.concatenate([[0], np.cumsum(kept_counts)]).astype(matrix.indptr.dtype)
     return sp.csr_matrix(
-        (matrix.data[keep], (row_of[keep], matrix.indices[keep])), shape=matrix.shape, dtype=np.float32
+        (matrix.data[keep], matrix.indices[keep], indptr), shape=matrix.shape, dtype=np.float32
     )
+
+
+def _descending_keys(values: np.ndarray) -> np.ndarray:
+    """int64 keys (32 bits) that sort float32 `values` from largest to smallest; equal values
+    (0.0 and -0.0 included) get equal keys."""
+    bits = (values + np.float32(0.0)).view(np.uint32)  # -0.0 + 0.0 is 0.0
+    # IEEE order as unsigned order: flip every bit of negatives, only the sign bit of the others.
+    flip = (np.uint32(0) - (bits >> np.uint32(31))) | np.uint32(0x80000000)
+    return (~(bits ^ flip)).astype(np.int64)
 
 
 def blended_neighbours(

@@ -22,9 +22,29 @@ USER_CODES, ITEM_CODES = item_graph.user_ordered(DATA, np.ones(len(DATA.user_cod
 N_USERS, N_ITEMS = len(DATA.users), len(DATA.items)
 
 
+def all_pairs_at_once(user_codes, item_codes, window, step_decay, n_items, row_weights=None):
+    """sequence_pairs as it was: every pair in one array (by distance, then position), one matrix."""
+    rows, cols, weights = [], [], []
+    for distance in range(1, min(window, len(item_codes) - 1) + 1):
+        same_user = user_codes[:-distance] == user_codes[distance:]
+        rows.append(item_codes[:-distance][same_user])
+        cols.append(item_codes[distance:][same_user])
+        weights.append(np.full(int(same_user.sum()), step_decay ** (distance - 1), dtype=np.float32))
+        if row_weights is not None:
+            roots = np.sqrt(row_weights, dtype=np.float32)
+            weights[-1] *= roots[:-distance][same_user] * roots[distance:][same_user]
+    if not rows:
+        return sp.csr_matrix((n_items, n_items), dtype=np.float32)
+    return sp.csr_matrix(
+        (np.concatenate(weights), (np.concatenate(rows), np.concatenate(cols))),
+        shape=(n_items, n_items),
+        dtype=np.float32,
+    )
+
+
 def whole_matrix(window, step_decay, backward_weight, cooccurrence_weight, popularity_discount, neighbours):
     """The formula as one pass over the whole catalogue-squared matrix."""
-    forward = item_graph.sequence_pairs(USER_CODES, ITEM_CODES, window, step_decay, N_ITEMS)
+    forward = all_pairs_at_once(USER_CODES, ITEM_CODES, window, step_decay, N_ITEMS)
     blended = forward + backward_weight * forward.T.tocsr()
     if cooccurrence_weight > 0:
         together = item_graph.user_item_matrix(USER_CODES, ITEM_CODES, N_USERS, N_ITEMS)
@@ -33,7 +53,7 @@ def whole_matrix(window, step_decay, backward_weight, cooccurrence_weight, popul
         blended = blended + cooccurrence_weight * cooccurrence
     counts = np.bincount(ITEM_CODES, minlength=N_ITEMS).astype(np.float32)
     scaled = item_graph.popularity_normalised(blended, counts, popularity_discount, 0.0)
-    return item_graph.top_k_per_row(scaled, neighbours)
+    return lexsort_top_k(scaled, neighbours)
 
 
 @pytest.mark.parametrize(
@@ -173,3 +193,60 @@ def test_sparse_ranks_count_ties_with_unreached_items() -> None:
     # d: below b and e, tied with c (a is seen): 1 + 2 + 1/2; b: first; c (its own history, kept): below e,
     # tied with a, b and d.
     np.testing.assert_array_equal(ranks, [3.5, 1.0, 3.5])
+
+
+def lexsort_top_k(matrix: sp.csr_matrix, k: int) -> sp.csr_matrix:
+    """top_k_per_row as it was: one stable sort by row, then descending value."""
+    matrix = sp.csr_matrix(matrix)
+    matrix.sum_duplicates()
+    row_of = np.repeat(np.arange(matrix.shape[0]), np.diff(matrix.indptr))
+    order = np.lexsort((-matrix.data, row_of))
+    rank_in_row = np.arange(len(order)) - matrix.indptr[row_of[order]]
+    keep = order[rank_in_row < k]
+    return sp.csr_matrix(
+        (matrix.data[keep], (row_of[keep], matrix.indices[keep])), shape=matrix.shape, dtype=np.float32
+    )
+
+
+@pytest.mark.parametrize("k", [1, 2, 5, 40, 1000])
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_top_k_keeps_what_a_stable_sort_keeps(k, seed) -> None:
+    """Many ties (a few distinct values), negative values, -0.0 and 0.0, duplicates summed, empty
+    rows: the same entries as one stable sort by (row, -value)."""
+    rng = np.random.default_rng(seed)
+    entries = 3000
+    rows, cols = rng.integers(0, 60, entries), rng.integers(0, 80, entries)
+    values = rng.choice(np.array([-1.5, -0.0, 0.0, 0.25, 1.0, 3.0, 7.5], dtype=np.float32), entries)
+    matrix = sp.csr_matrix((values, (rows, cols)), shape=(70, 80), dtype=np.float32)
+    matrix.data[::7] = rng.standard_normal(len(matrix.data[::7])).astype(np.float32)
+    kept, expected = item_graph.top_k_per_row(matrix.copy(), k), lexsort_top_k(matrix.copy(), k)
+    expected.sort_indices()
+    assert kept.has_sorted_indices or kept.nnz == 0
+    np.testing.assert_array_equal(kept.indptr, expected.indptr)
+    np.testing.assert_array_equal(kept.indices, expected.indices)
+    np.testing.assert_array_equal(kept.data, expected.data)
+
+
+@pytest.mark.parametrize("block_entries", [1, 97, 1 << 23])
+@pytest.mark.parametrize("window", [1, 3, 20])
+@pytest.mark.parametrize("weighted", [False, True])
+def test_transitions_built_by_item_blocks_are_the_all_pairs_matrix(
+    monkeypatch, block_entries, window, weighted
+):
+    """Summed in the same order, so every float is the same, with and without event weights."""
+    monkeypatch.setattr(item_graph, "BLOCK_ENTRIES", block_entries)
+    weights = np.random.default_rng(window).choice(np.float32([0.2, 0.5, 1.0]), len(ITEM_CODES))
+    weights = weights if weighted else None
+    step_decay = 0.9
+    built = item_graph.sequence_pairs(USER_CODES, ITEM_CODES, window, step_decay, N_ITEMS, weights)
+    expected = all_pairs_at_once(USER_CODES, ITEM_CODES, window, step_decay, N_ITEMS, weights)
+    assert built.shape == expected.shape and built.dtype == np.float32 and built.has_sorted_indices
+    np.testing.assert_array_equal(built.indptr, expected.indptr)
+    np.testing.assert_array_equal(built.indices, expected.indices)
+    np.testing.assert_array_equal(built.data, expected.data)
+
+
+def test_transitions_of_too_short_histories_are_empty() -> None:
+    one_each = np.arange(5, dtype=np.int32)
+    assert item_graph.sequence_pairs(one_each, one_each, 3, 0.9, 5).nnz == 0
+    assert item_graph.sequence_pairs(one_each[:1], one_each[:1], 3, 0.9, 5).shape == (5, 5)
