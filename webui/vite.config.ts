@@ -21,7 +21,16 @@ export default defineConfig({
     proxy: { '/Prod': apiProxyTarget, '/images': apiProxyTarget },
   },
   preview: { host: '127.0.0.1' },
-  build: { outDir: 'dist', sourcemap: true },
+  build: {
+    outDir: 'dist',
+    sourcemap: true,
+    modulePreload: {
+      // The page's own chunks are preloaded from index.html; the AWS SDK's (the only dynamic
+      // import, loaded when the page is idle) load through their imports instead: adding a
+      // <link rel=modulepreload> per SDK chunk to the head was a long task of its own.
+      resolveDependencies: (_filename, deps, { hostType }) => (hostType === 'html' ? deps : []),
+    },
+  },
   test: {
     environment: 'jsdom',
     include: ['src/**/*.test.{ts,tsx}'],

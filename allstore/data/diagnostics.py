@@ -8,12 +8,17 @@ before an hour of training does. Reports are plain dicts so notebooks can use th
 
 from __future__ import annotations
 
+import itertools
 import os
 from collections import Counter
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import numpy as np
+import polars
+import pyarrow as pa
+import pyarrow.compute as pc
 from allstore_common import records
 
 from allstore.data.interactions import P5_SEQUENCES, Interactions, detect_format, read_interactions
@@ -30,7 +35,13 @@ _GENERIC_IDS = {"id", "ID"}  # a users or items file's own id, not an interactio
 
 def inspect_path(path: str | os.PathLike) -> dict[str, Any]:
     """Describe a file (or a P5 folder): records and field coverage, and interaction diagnostics
-    when it holds interactions."""
+    when it holds interactions.
+
+    Field coverage and the file's kind come from its first SAMPLE_RECORDS records, through the
+    record parser. An interactions file is then read in bulk (pyarrow, polars: what `allstore
+    evaluate` reads) and its record count taken from those columns, not by parsing every record a
+    second time, when the bulk reader reads the file in the record parser's format (the format its
+    name gives); other files are counted by the record parser."""
     path = Path(path)
     if not path.exists():
         raise FileNotFoundError(f"{path} does not exist")
@@ -44,47 +55,69 @@ def inspect_path(path: str | os.PathLike) -> dict[str, Any]:
             "format": "p5",
             **describe_interactions(interactions),
         }
-    report = describe_records(path)
+    format = _format(path)
+    in_bulk = records.format_from_name(path.name) == format
+
+    def count_rest(kind: str) -> bool:
+        return not (in_bulk and kind == "interactions")
+
+    report = _describe_records(path, count_rest)
     if report["kind"] == "interactions":
-        interactions = read_interactions(path, "csv" if report["format"] == records.CSV else "ucsd")
+        interactions = read_interactions(path, "csv" if format == records.CSV else "ucsd")
+        if not count_rest(report["kind"]):
+            report["records"] = interactions.records
         report.update(describe_interactions(interactions))
     return report
 
 
 def describe_records(path: Path) -> dict[str, Any]:
     """Record count, bad rows, and how often each field and each accessor has a value."""
+    return _describe_records(path, lambda kind: True)
+
+
+_ACCESSORS = {
+    "item id": records.item_id,
+    "user id": records.user_id,
+    "title": records.title,
+    "image url": records.image_url,
+    "timestamp": records.timestamp,
+    "value": records.value,
+    "category": records.category,
+    "price": records.price,
+}
+
+
+def _format(path: Path) -> str:
+    return records.CSV if path.name.lower().removesuffix(".gz").endswith((".csv", ".tsv")) else records.JSON
+
+
+def _describe_records(path: Path, count_rest: Callable[[str], bool]) -> dict[str, Any]:
+    """`describe_records` from the first SAMPLE_RECORDS records; the rest are counted (with their
+    bad rows) only if `count_rest(kind)`, else "records" and "bad_rows" are the sample's."""
     bad_rows = records.BadRows()
-    total = 0
     present: Counter[str] = Counter()
-    accessors = {
-        "item id": records.item_id,
-        "user id": records.user_id,
-        "title": records.title,
-        "image url": records.image_url,
-        "timestamp": records.timestamp,
-        "value": records.value,
-        "category": records.category,
-        "price": records.price,
-    }
     found: Counter[str] = Counter()
     kinds: Counter[str] = Counter()
-    format = records.CSV if path.name.lower().removesuffix(".gz").endswith((".csv", ".tsv")) else records.JSON
-    for record in records.iter_records(path, bad_rows=bad_rows):
-        total += 1
-        if total > SAMPLE_RECORDS:
-            continue  # keep counting (and collecting bad rows) without measuring coverage
+    iterator = records.iter_records(path, bad_rows=bad_rows)
+    measured = 0
+    for record in itertools.islice(iterator, SAMPLE_RECORDS):
+        measured += 1
         present.update(key for key, value in record.items() if value not in (None, "", [], {}))
-        found.update(name for name, accessor in accessors.items() if accessor(record) not in (None, []))
+        found.update(name for name, accessor in _ACCESSORS.items() if accessor(record) not in (None, []))
         kinds[_kind(record)] += 1
-    measured = min(total, SAMPLE_RECORDS)
+    kind = kinds.most_common(1)[0][0] if kinds else "empty"
+    total = measured
+    if count_rest(kind):
+        total += sum(1 for _ in iterator)  # keep counting (and collecting bad rows) without measuring
+    iterator.close()
     return {
         "path": str(path),
-        "kind": kinds.most_common(1)[0][0] if kinds else "empty",
-        "format": format,
+        "kind": kind,
+        "format": _format(path),
         "records": total,
         "bad_rows": {"count": bad_rows.count, "examples": bad_rows.examples},
         "fields": {key: count / measured for key, count in present.most_common()},
-        "accessors": {name: found[name] / measured if measured else 0.0 for name in accessors},
+        "accessors": {name: found[name] / measured if measured else 0.0 for name in _ACCESSORS},
         "coverage_sample": measured,
     }
 
@@ -101,15 +134,20 @@ def _kind(record: dict[str, Any]) -> str:
 
 
 def describe_interactions(interactions: Interactions) -> dict[str, Any]:
-    """The original diagnostic's checks on interactions, with warnings past its thresholds."""
+    """The original diagnostic's checks on interactions, with warnings past its thresholds.
+
+    Everything is counted on codes: the ids are hash-encoded by arrow (no sort of 25M strings), and
+    distinct (user, item) pairs and (user, item, timestamp) events are counted by polars."""
     count = len(interactions)
-    users, user_codes = np.unique(interactions.user_ids, return_inverse=True)
-    items, item_codes = np.unique(interactions.item_ids, return_inverse=True)
+    user_codes, users = _encode(interactions.user_ids)
+    item_codes, items = _encode(interactions.item_ids)
     per_user = np.bincount(user_codes, minlength=len(users))
     per_item = np.bincount(item_codes, minlength=len(items))
     pair = user_codes.astype(np.int64) * max(1, len(items)) + item_codes
-    distinct_pairs = len(np.unique(pair))
-    distinct_events = np.unique(np.stack([pair, interactions.timestamps]), axis=1).shape[1] if count else 0
+    events = polars.DataFrame({"pair": pair, "time": interactions.timestamps.astype(np.int64)})
+    distinct_pairs = events["pair"].n_unique() if count else 0
+    distinct_events = events.n_unique() if count else 0
+    del pair, events
     duplicate_rate = (count - distinct_events) / count if count else 0.0
     repeat_rate = (count - distinct_pairs) / count if count else 0.0
     by_popularity = np.sort(per_item)[::-1]
@@ -126,7 +164,7 @@ def describe_interactions(interactions: Interactions) -> dict[str, Any]:
         "top_1pct_items_share": _head_share(by_popularity, 0.01),
         "top_10pct_items_share": _head_share(by_popularity, 0.10),
         "gini_items": _gini(per_item),
-        "event_types": dict(Counter(interactions.event_types.tolist()).most_common(10)) if count else {},
+        "event_types": _most_common(interactions.event_types, 10),
         "has_time": interactions.has_time,
     }
     if interactions.has_time and count:
@@ -142,6 +180,25 @@ def describe_interactions(interactions: Interactions) -> dict[str, Any]:
         }
     report["warnings"] = _warnings(report, per_user)
     return report
+
+
+def _encode(values: np.ndarray) -> tuple[np.ndarray, pa.Array]:
+    """(each row's code, the distinct values in the order they first appear)."""
+    strings = pa.array(values, type=pa.large_string())  # large: no 2 GiB limit to a column
+    if isinstance(strings, pa.ChunkedArray):
+        strings = strings.combine_chunks()
+    encoded = pc.dictionary_encode(strings)
+    return encoded.indices.to_numpy(zero_copy_only=False), encoded.dictionary
+
+
+def _most_common(values: np.ndarray, n: int) -> dict[str, int]:
+    """`Counter(values).most_common(n)`: by count, ties in the order the values first appear."""
+    if not len(values):
+        return {}
+    codes, dictionary = _encode(values)
+    distinct = dictionary.to_pylist()
+    counts = np.bincount(codes, minlength=len(distinct))
+    return {distinct[code]: int(counts[code]) for code in np.argsort(-counts, kind="stable")[:n]}
 
 
 def _spread(counts: np.ndarray) -> dict[str, float]:

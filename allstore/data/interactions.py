@@ -50,6 +50,9 @@ class Interactions:
     format: str
     has_time: bool  # False when `timestamps` are sequence positions
     bad_rows: BadRows = field(default_factory=BadRows)
+    # The rows the record parser would yield for the file (before those without a user, item or
+    # timestamp were rejected): `allstore data inspect`'s record count. None for P5 folders.
+    records: int | None = None
 
     def __len__(self) -> int:
         return len(self.user_ids)
@@ -122,9 +125,7 @@ _JSON_SCHEMA = {
 
 def _line_blocks(path: Path) -> Iterator[tuple[bytes, int]]:
     """(whole lines of about JSON_BLOCK_BYTES of the decompressed file, the first one's number)."""
-    with open(path, "rb") as raw:
-        gzipped = raw.read(len(records.GZIP_MAGIC)) == records.GZIP_MAGIC
-    with gzip.open(path, "rb") if gzipped else open(path, "rb") as file:
+    with _open_decompressed(path) as file:
         rest, first_line = b"", 1
         while chunk := file.read(JSON_BLOCK_BYTES):
             block = rest + chunk
@@ -138,6 +139,13 @@ def _line_blocks(path: Path) -> Iterator[tuple[bytes, int]]:
             rest, first_line = block[cut:], first_line + block.count(b"\n", 0, cut)
         if rest:
             yield rest, first_line
+
+
+def _open_decompressed(path: Path) -> io.BufferedIOBase:
+    """The file's bytes, gunzipped when it starts with the gzip magic (whatever its name says)."""
+    with open(path, "rb") as raw:
+        gzipped = raw.read(len(records.GZIP_MAGIC)) == records.GZIP_MAGIC
+    return gzip.open(path, "rb") if gzipped else open(path, "rb")
 
 
 def _json_block(block: bytes, first_line: int, bad_rows: BadRows) -> _Columns:
@@ -289,7 +297,7 @@ def _arrow_csv_cells(
     path: Path, header: list[str], delimiter: str, names: _CsvNames, bad_rows: BadRows
 ) -> tuple[np.ndarray, dict[str, pa.Array]]:
     """(row numbers, the wanted columns as strings) read by pyarrow. Single-threaded, because only
-    then does pyarrow number the rows it rejects; rows of only empty cells are blank lines."""
+    then does pyarrow number the rows it rejects; blank lines are skipped, as the record parser does."""
     rejected: list[int] = []
 
     def reject(row: pacsv.InvalidRow) -> str:
@@ -330,10 +338,26 @@ def _arrow_csv_cells(
     for column in cells.values():
         blank &= pc.equal(column, "").to_numpy(zero_copy_only=False)
     if blank.any():
+        # An empty line reads as a row of empty cells, and so does `,,,`, which the record parser
+        # yields as a record (rejected later for its missing user id): the file's lines tell them apart.
+        blank[blank] = np.isin(lines[blank], _empty_lines(path, lines[blank]))
+    if blank.any():
         keep = pa.array(~blank)
         cells = {name: column.filter(keep) for name, column in cells.items()}
         lines = lines[~blank]
     return lines, cells
+
+
+def _empty_lines(path: Path, candidates: np.ndarray) -> list[int]:
+    """Those of the line numbers `candidates` whose line is empty (a few rows: read line by line)."""
+    wanted, empty = set(candidates.tolist()), []
+    with _open_decompressed(path) as file:
+        for number, line in enumerate(file, start=1):
+            if number in wanted and not line.rstrip(b"\r\n"):
+                empty.append(number)
+            if number >= candidates[-1]:
+                break
+    return empty
 
 
 def _record_csv_cells(
@@ -478,6 +502,7 @@ class _Columns:
             format=format,
             has_time=has_time,
             bad_rows=bad_rows,
+            records=len(self.lines),
         )
 
 

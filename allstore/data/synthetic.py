@@ -36,6 +36,7 @@ IMAGE_URL_PREFIX = "/images/"
 WRITE_BATCH_LINES = 10_000
 GZIP_LEVEL = 5  # level 9 takes four times as long for files 5% smaller
 EVENT_TYPE = "rating"  # every event is a review; its EVENT_VALUE is the star rating
+REVIEW_TEXT_STREAM, REVIEWER_NAME_STREAM = 1, 2  # seed the reviews' words apart from the products'
 
 DEFAULT_ITEMS = 5_000
 DEFAULT_INTERACTIONS = 200_000
@@ -408,10 +409,21 @@ def _write_lines(path: Path, lines: Iterable[str], compress: bool = False) -> Pa
     return path
 
 
+def _text_picks(catalogue: Catalogue) -> np.ndarray:
+    """Per product, the seven draws its wording is chosen by (the first picks its noun)."""
+    return np.random.default_rng(catalogue.text_seed).integers(1 << 30, size=(len(catalogue.asins), 7))
+
+
+def _product_nouns(catalogue: Catalogue, tree: list[Leaf]) -> list[str]:
+    """Each product's noun ("Dome Tent"), as its title has it."""
+    return [
+        tree[leaf].nouns[pick % len(tree[leaf].nouns)]
+        for leaf, pick in zip(catalogue.leaf.tolist(), _text_picks(catalogue)[:, 0].tolist(), strict=True)
+    ]
+
+
 def _product_lines(catalogue: Catalogue, tree: list[Leaf]) -> Iterator[str]:
-    rng = np.random.default_rng(catalogue.text_seed)
-    n_items = len(catalogue.asins)
-    picks = rng.integers(1 << 30, size=(n_items, 7)).tolist()
+    picks = _text_picks(catalogue).tolist()
     image_names = [
         [IMAGE_URL_PREFIX + images.image_file_name(node.name, variant) for variant in range(images.VARIANTS)]
         for node in tree
@@ -509,23 +521,103 @@ def _unique_title(
 
 
 def _review_lines(store: Store) -> Iterator[str]:
-    events = store.events
+    """UCSD review lines (overall, reviewerID, reviewerName, asin, summary, reviewText, reviewTime,
+    unixReviewTime), one per event, with words that fit the product's department and the stars."""
+    events, catalogue, tree = store.events, store.catalogue, leaves()
     unique_days, day_index = np.unique(events.timestamp // 86_400, return_inverse=True)
     iso_days = np.datetime_as_string(unique_days.astype("datetime64[D]")).tolist()
     review_days = [f"{day[5:7]} {day[8:10]}, {day[0:4]}" for day in iso_days]  # UCSD's "MM DD, YYYY"
-    users, asins = store.user_ids.tolist(), store.catalogue.asins.tolist()
-    return (
-        f'{{"overall": {rating}.0, "reviewerID": "{users[user]}", "asin": "{asins[item]}", '
-        f'"reviewTime": "{review_days[day]}", "unixReviewTime": {when}}}\n'
-        for user, item, rating, day, when in zip(
-            events.user.tolist(),
-            events.item.tolist(),
-            events.rating.tolist(),
-            day_index.tolist(),
-            events.timestamp.tolist(),
-            strict=True,
+    users, asins = store.user_ids.tolist(), catalogue.asins.tolist()
+    names = [json.dumps(name) for name in _reviewer_names(len(users), catalogue.text_seed)]
+    nouns = [_counted(noun) for noun in _product_nouns(catalogue, tree)]
+    item_department = [vocabulary.DEPARTMENTS[tree[leaf].department].name for leaf in catalogue.leaf.tolist()]
+    rng = np.random.default_rng([catalogue.text_seed, REVIEW_TEXT_STREAM])
+    picks = rng.integers(1 << 30, size=(len(events.user), 6)).tolist()
+    writer = _ReviewWriter()
+    for user, item, rating, day, when, pick in zip(
+        events.user.tolist(),
+        events.item.tolist(),
+        events.rating.tolist(),
+        day_index.tolist(),
+        events.timestamp.tolist(),
+        picks,
+        strict=True,
+    ):
+        summary, text = writer.words(rating, item_department[item], nouns[item], pick)
+        yield (
+            f'{{"overall": {rating}.0, "reviewerID": "{users[user]}", "reviewerName": {names[user]}, '
+            f'"asin": "{asins[item]}", "summary": {json.dumps(summary)}, "reviewText": {json.dumps(text)}, '
+            f'"reviewTime": "{review_days[day]}", "unixReviewTime": {when}}}\n'
         )
-    )
+
+
+def _counted(noun: str) -> str:
+    """The noun as a review names one product: "dome tent", "pair of wool socks"."""
+    unit = vocabulary.REVIEW_UNITS.get(noun)
+    return f"{unit} {noun.lower()}" if unit else noun.lower()
+
+
+def _reviewer_names(n_users: int, text_seed: int) -> list[str]:
+    """A display name per shopper ("Maya P.", "Maya Patel" or "Maya"); the demo users' names are
+    those of the users file."""
+    first, last = vocabulary.FIRST_NAMES, vocabulary.LAST_NAMES
+    rng = np.random.default_rng([text_seed, REVIEWER_NAME_STREAM])
+    first_pick = rng.integers(len(first), size=n_users)
+    last_pick = rng.integers(len(last), size=n_users)
+    demo = np.arange(min(DEMO_USERS, n_users))
+    first_pick[demo], last_pick[demo] = demo % len(first), (demo * 7 + 3) % len(last)
+    style = rng.random(n_users)
+    return [
+        f"{first[given]} {last[family][0]}."
+        if s < 0.6
+        else f"{first[given]} {last[family]}"
+        if s < 0.85
+        else first[given]
+        for given, family, s in zip(first_pick.tolist(), last_pick.tolist(), style.tolist(), strict=True)
+    ]
+
+
+class _ReviewWriter:
+    """Headlines and short texts for reviews: for `stars`, a department's words and the product's
+    noun, chosen by six random draws. Words are prepared once per department, not per review."""
+
+    def __init__(self) -> None:
+        self.uses = {d.name: d.uses for d in vocabulary.DEPARTMENTS}
+        self.praise = {name: _with_lower(lines) for name, lines in vocabulary.REVIEW_PRAISE.items()}
+        self.complaints = {name: _with_lower(lines) for name, lines in vocabulary.REVIEW_COMPLAINTS.items()}
+
+    def words(self, stars: int, department: str, noun: str, pick: list[int]) -> tuple[str, str]:
+        a, b, c, d, e, f = pick
+        uses, praise, complaints = self.uses[department], self.praise[department], self.complaints[department]
+        (liked, liked_lower), (disliked, disliked_lower) = (
+            praise[e % len(praise)],
+            complaints[e % len(complaints)],
+        )
+        middle: tuple[str, ...]
+        if c % 5 == 0:  # some reviewers write one line
+            middle = ()
+        elif stars == 5:
+            middle = (liked, praise[(e + 1 + f % (len(praise) - 1)) % len(praise)][0]) if f % 2 else (liked,)
+        elif stars == 4:
+            middle = (liked, f"My only gripe: {disliked_lower}") if f % 3 else (liked,)
+        elif stars == 3:
+            middle = (f"On the plus side, {liked_lower}", f"But {disliked_lower}")
+        elif stars == 2:
+            middle = (disliked, f"To be fair, {liked_lower}") if f % 3 == 0 else (disliked,)
+        else:
+            other = complaints[(e + 1 + f % (len(complaints) - 1)) % len(complaints)][0]
+            middle = (disliked, other) if f % 2 else (disliked,)
+        openings, closings = vocabulary.REVIEW_OPENINGS[stars], vocabulary.REVIEW_CLOSINGS[stars]
+        opening = openings[b % len(openings)].format(noun=noun, use=uses[d % len(uses)])
+        closing = closings[c % len(closings)]
+        headlines = vocabulary.REVIEW_HEADLINES[stars]
+        text = " ".join((opening, *middle, closing)) if closing else " ".join((opening, *middle))
+        return headlines[a % len(headlines)].format(noun=noun), text
+
+
+def _with_lower(sentences: tuple[str, ...]) -> list[tuple[str, str]]:
+    """Each sentence with its first letter in lower case, to follow "But ..." or "My only gripe: ..."."""
+    return [(sentence, sentence[:1].lower() + sentence[1:]) for sentence in sentences]
 
 
 def _interaction_rows(store: Store) -> Iterator[str]:

@@ -461,3 +461,135 @@ LEAF_ICONS: dict[str, str] = {
     "Kites & Flying Toys": "wind",
     "Ride-Ons": "car",
 }
+
+# --- Reviews ---------------------------------------------------------------------------------------
+# A review is a headline, an opening, what the reviewer liked or did not (the department's words) and
+# a closing, each chosen for the star rating. {noun} is the product's noun in lower case ("dome tent"),
+# {use} one of the department's uses ("weekend trips"). A noun that names several things is counted
+# ("pair of wool socks"), so "this {noun}" and "A good {noun}" read right.
+REVIEW_UNITS: dict[str, str] = {
+    **dict.fromkeys(("Swim Goggles", "Wireless Headphones", "Earbuds", "Over-Ear Headphones", "Sport Earbuds",
+                     "Wool Socks", "Running Socks", "Hiking Socks", "Compression Socks", "Stud Earrings"), "pair of"),
+    **dict.fromkeys(("Tire Levers", "Resistance Bands", "String Lights", "Magnetic Tiles"), "set of"),
+    **dict.fromkeys(("Wax Melts", "Coffee Pods", "Roasted Almonds", "Pistachios", "Granola Bars", "Protein Bars",
+                     "Fruit & Nut Bars", "Kettle Chips", "Sea Salt Crackers", "Veggie Crisps", "Pretzels",
+                     "Sea Salt Flakes"), "pack of"),
+}  # fmt: skip
+
+REVIEW_HEADLINES: dict[int, tuple[str, ...]] = {
+    5: (
+        "Love it", "Exactly what I wanted", "Worth every penny", "Could not be happier",
+        "Better than I expected", "Great {noun}", "My new favourite", "Highly recommend",
+    ),
+    4: (
+        "Very good", "Solid choice", "Happy with it", "Good value", "Does the job well",
+        "Almost perfect", "Would buy again",
+    ),
+    3: (
+        "It's okay", "Decent, not great", "Mixed feelings", "Fine for the price",
+        "An average {noun}", "Does what it says, just", "Middle of the road",
+    ),
+    2: (
+        "Disappointed", "Not what I hoped for", "Would not buy again", "Expected more",
+        "A so-so {noun}", "Looked better online",
+    ),
+    1: (
+        "Do not buy", "Waste of money", "Very disappointed", "Sent it back",
+        "The worst {noun} I have bought", "Fell apart",
+    ),
+}  # fmt: skip
+
+REVIEW_OPENINGS: dict[int, tuple[str, ...]] = {
+    5: (
+        "I bought this {noun} for {use} and it has been perfect.",
+        "Best {noun} I have tried, and I have tried a few.",
+        "I was not sure about ordering this online, but it won me over.",
+        "Arrived quickly and was exactly as described.",
+    ),
+    4: (
+        "I bought this {noun} for {use} and I am pleased with it.",
+        "A good {noun} overall.",
+        "Took a chance on this one and it mostly paid off.",
+        "Arrived on time and well packed.",
+    ),
+    3: (
+        "I bought this {noun} for {use}; it is fine, nothing more.",
+        "An ordinary {noun}.",
+        "Some things I like, some I do not.",
+        "It does the basics.",
+    ),
+    2: (
+        "I bought this {noun} for {use} and it fell short.",
+        "I wanted to like this {noun}.",
+        "Not the quality I expected for the price.",
+        "It arrived fine, but that is the best I can say.",
+    ),
+    1: (
+        "I bought this {noun} for {use} and regretted it.",
+        "I would give it zero stars if I could.",
+        "Of everything I have bought this year, this was the worst.",
+        "Returned it within the week.",
+    ),
+}
+REVIEW_CLOSINGS: dict[int, tuple[str, ...]] = {
+    5: ("I have already ordered a second one.", "Highly recommended.", "Would buy again without a second thought.", ""),
+    4: ("Four stars from me.", "I would still recommend it.", "Good value for the money.", ""),
+    3: ("Three stars.", "It will do for now.", "Worth it on sale, not at full price.", ""),
+    2: ("I will be looking elsewhere next time.", "Two stars, and that is generous.", ""),
+    1: ("Save your money.", "Avoid.", "I am still waiting on my refund.", ""),
+}  # fmt: skip
+
+# What shoppers of each department praise and complain about (no product-specific claims, so a
+# review fits every product of the department).
+REVIEW_PRAISE: dict[str, tuple[str, ...]] = {
+    "Sports & Outdoors": (
+        "Sturdy without being heavy.", "Took a few knocks and still looks new.", "Good quality for the price.",
+        "It has handled everything I have thrown at it.", "Well made and well thought out.",
+    ),
+    "Home & Kitchen": (
+        "It looks great in my home.", "Feels solid and well made.", "It has become part of my daily routine.",
+        "Good quality for the price.", "Everything about it feels well finished.",
+    ),
+    "Grocery & Gourmet Food": (
+        "It tastes fresh.", "The flavour is spot on.", "Arrived well before the best-before date.",
+        "My whole family likes it.", "A little goes a long way.",
+    ),
+    "Electronics": (
+        "It worked straight out of the box.", "Feels well made for the price.",
+        "No problems after months of daily use.", "It does exactly what it should.", "Set-up took five minutes.",
+    ),
+    "Clothing, Shoes & Jewelry": (
+        "It looks even better in person.", "Comfortable to wear all day.", "Good quality for the price.",
+        "Still looks new after months of wear.", "It goes with everything I own.",
+    ),
+    "Toys & Games": (
+        "My kids played with it for hours.", "It survived plenty of rough play.",
+        "Easy for little ones to pick up.", "Fun for the grown-ups too.", "Everything was in the box.",
+    ),
+}  # fmt: skip
+REVIEW_COMPLAINTS: dict[str, tuple[str, ...]] = {
+    "Sports & Outdoors": (
+        "It showed wear after a few weeks.", "Heavier than the listing suggests.",
+        "Cheaper materials than I expected.", "It arrived with a scuff on one side.",
+    ),
+    "Home & Kitchen": (
+        "Smaller than it looks in the pictures.", "The finish scratched within a month.",
+        "It arrived with a chip in it.", "Not as sturdy as I hoped.",
+    ),
+    "Grocery & Gourmet Food": (
+        "Too strong for my taste.", "The packaging was damaged.", "It tastes a bit bland.",
+        "Pricey for the amount you get.",
+    ),
+    "Electronics": (
+        "It stopped working after a couple of months.", "It feels cheaper than it looks.",
+        "The instructions were hard to follow.", "It did not work with everything I own.",
+    ),
+    "Clothing, Shoes & Jewelry": (
+        "The sizing is a little off.", "It looked worn after a few weeks.",
+        "The colour is not quite like the photo.", "Cheaper materials than I expected.",
+    ),
+    "Toys & Games": (
+        "Pieces went missing quickly.", "Smaller than expected.", "The instructions were confusing.",
+        "It broke within a week.",
+    ),
+}  # fmt: skip

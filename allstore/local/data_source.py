@@ -4,11 +4,11 @@
   synthetic store, generated into the state directory on first run;
 - a folder of real data: a product catalogue (UCSD metadata JSON lines or CSV, optionally gzipped),
   interactions (a Personalize CSV, or UCSD reviews which are converted to one), and optionally
-  demo users and an `images/` folder;
+  UCSD reviews (the product pages show each product's newest), demo users and an `images/` folder;
 - the name of a dataset fetched with `allstore data fetch` (a folder under the datasets directory).
 
 The files are what CloudFormation's parameters point at on AWS (ProductSource, UserSource,
-InteractionSource); the runner uploads them to local S3 and passes their s3:// URIs.
+InteractionSource, ReviewSource); the runner uploads them to local S3 and passes their s3:// URIs.
 """
 
 from __future__ import annotations
@@ -37,6 +37,7 @@ _PRODUCT_NAMES = re.compile(
     r"^(products|items|meta_.*|.*metadata.*|.*catalog(ue)?.*)\.(json|jsonl|csv)(\.gz)?$", re.I
 )
 _INTERACTION_NAMES = re.compile(r"^(.*interactions.*\.csv|reviews.*\.json(l)?|[A-Z].*_5\.json)(\.gz)?$", re.I)
+_REVIEW_NAMES = re.compile(r"^(reviews.*\.json(l)?|[A-Z].*_5\.json)(\.gz)?$", re.I)
 # The store's interactions schema (allstore.local.personalize_bootstrap), field by field.
 IMPORT_HEADER = "USER_ID,ITEM_ID,TIMESTAMP,EVENT_TYPE,EVENT_VALUE"
 _USER_NAMES = re.compile(r"^users.*\.(json|jsonl|csv)(\.gz)?$", re.I)
@@ -54,6 +55,7 @@ class DataFolder:
     interactions: Path  # always a Personalize CSV (what the dataset import reads)
     users: Path | None
     images: Path | None
+    reviews: Path | None = None  # UCSD reviews JSON lines: their words (reviewText, summary, ...)
 
 
 def synthetic_size(spec: str) -> tuple[int, int] | None:
@@ -79,6 +81,7 @@ def prepare(spec: str, state_dir: Path, status: Callable[[str], None] = lambda _
             interactions=target / synthetic.INTERACTIONS_FILE,
             users=target / synthetic.USERS_FILE,
             images=target / synthetic.IMAGES_DIR,
+            reviews=target / synthetic.REVIEWS_FILE,
         )
     folder = real_data_folder(spec)
     assert folder is not None  # real_data_folder raises for anything else
@@ -121,7 +124,13 @@ def _real_folder(folder: Path, target: Path, status: Callable[[str], None]) -> D
             _write_interactions_csv(interactions, converted)
         interactions = converted
     images = folder / "images"
-    return DataFolder(products, interactions, _find(folder, _USER_NAMES), images if images.is_dir() else None)
+    return DataFolder(
+        products,
+        interactions,
+        _find(folder, _USER_NAMES),
+        images if images.is_dir() else None,
+        _find(folder, _REVIEW_NAMES),
+    )
 
 
 def _is_import_ready(interactions: Path) -> bool:

@@ -63,6 +63,7 @@ SOURCE_PARAMETERS = {
     "ProductSource": "products",
     "UserSource": "users",
     "InteractionSource": "interactions",
+    "ReviewSource": "reviews",
     "WebSource": "web",
 }
 
@@ -344,6 +345,8 @@ class LocalStore:
         }
         if data.users is not None:
             files["users"] = (f"data/{data.users.name}", data.users.read_bytes)
+        if data.reviews is not None:
+            files["reviews"] = (f"data/{data.reviews.name}", data.reviews.read_bytes)
         template_parameters = load_template(self.options.template_path).get("Parameters", {})
         parameters = {}
         if not warm:

@@ -8,8 +8,9 @@ answers FAILED shortly before the Lambda timeout if the work has not finished by
 Large catalogues are loaded in shards. The better scheme than the original's fire-and-forget
 recursion: the invocation that received the CloudFormation request is the coordinator; it invokes
 this same function synchronously (`RequestResponse`) once per extra shard from parallel threads,
-loads shard 0 itself meanwhile, and waits for every shard's answer. Each shard keeps every Nth
-record of the file and returns its counts (or its failure). So there is no shared state to
+loads shard 0 itself meanwhile, and waits for every shard's answer. Each shard keeps the records
+whose item id hashes to it (`shard_of`), holds the newest reviews of those items only, and returns
+its counts (or its failure). So there is no shared state to
 coordinate through, exactly one invocation ever answers CloudFormation, a failed or crashed shard
 turns that answer into FAILED with the shard's reason, and every shard stops at a deadline the
 coordinator gives it, early enough for the coordinator to answer within its own time limit.
@@ -25,6 +26,7 @@ import time
 import urllib.error
 import urllib.request
 import zipfile
+import zlib
 from abc import ABC, abstractmethod
 from collections import Counter
 from concurrent.futures import Future, ThreadPoolExecutor, wait
@@ -170,6 +172,7 @@ class ShardTask:
     shard: int
     shards: int
     deadline_ms: int
+    review_source: str = ""
 
 
 def _check_deadline(deadline_ms: int, report: LoadReport) -> None:
@@ -182,27 +185,47 @@ def _records(uri: str, what: str, bad_rows: records.BadRows):
     return records.iter_records(open_s3_object(uri, what), name=key, bad_rows=bad_rows)
 
 
+def shard_of(asin: str, shards: int) -> int:
+    """The shard that loads the product `asin`: by a hash of the id, so a shard knows before it
+    reads the catalogue whose reviews to keep, and every copy of one id goes to the same shard."""
+    return zlib.crc32(asin.encode("utf-8")) % shards
+
+
+def _interaction_stats(task: ShardTask) -> catalogue.InteractionStats:
+    """Popularity and ratings of every item; the newest reviews of this shard's items, from
+    ReviewSource or, without one, from the interactions (UCSD reviews carry their words)."""
+    mine = catalogue.NewestReviews(wanted=lambda asin: shard_of(asin, task.shards) == task.shard)
+    review_source = task.review_source.strip()
+    separate = bool(review_source) and review_source != task.interaction_source.strip()
+    if task.interaction_source.strip():
+        interactions = _records(task.interaction_source, "InteractionSource", records.BadRows())
+        stats = catalogue.interaction_stats(interactions, None if separate else mine)
+    else:
+        stats = catalogue.InteractionStats(Counter(), Counter(), Counter(), mine)
+    if separate:
+        for review in _records(review_source, "ReviewSource", records.BadRows()):
+            mine.add(review)
+        stats.reviews = mine
+    return stats
+
+
 def load_product_shard(task: ShardTask, counts: categories.CategoryCounts | None = None) -> LoadReport:
-    """Write this shard's products (every `shards`-th record from `shard`) into the Items table,
+    """Write this shard's products (those whose id `shard_of` gives it) into the Items table,
     counting each one's category and department into `counts`."""
     counts = categories.CategoryCounts() if counts is None else counts
-    stats = (
-        catalogue.interaction_stats(_records(task.interaction_source, "InteractionSource", records.BadRows()))
-        if task.interaction_source.strip()
-        else catalogue.InteractionStats(Counter(), Counter(), Counter())
-    )
+    stats = _interaction_stats(task)
     report, bad_rows = LoadReport(), records.BadRows()
     table = dynamodb.Table(task.table_name)
     try:
         with table.batch_writer(overwrite_by_pkeys=["asin"]) as writer:
-            for position, record in enumerate(_records(task.source, "Source", bad_rows)):
-                if position % task.shards != task.shard:
+            for record in _records(task.source, "Source", bad_rows):
+                asin = records.item_id(record) or ""  # a record without an id is shard 0's to count
+                if shard_of(asin, task.shards) != task.shard:
                     continue
                 _check_deadline(task.deadline_ms, report)
                 try:
-                    asin = records.item_id(record) or ""
                     product = catalogue.product_item(
-                        record, stats.popularity.get(asin, 0), stats.rating(asin)
+                        record, stats.popularity.get(asin, 0), stats.rating(asin), stats.reviews.of(asin)
                     )
                 except catalogue.InvalidRecord:
                     report.invalid += 1
@@ -223,6 +246,7 @@ def load_product_shard(task: ShardTask, counts: categories.CategoryCounts | None
         **asdict(report),
         bad_rows_detail=bad_rows.summary(),
         items_with_interactions=len(stats.popularity),
+        items_with_reviews=len(stats.reviews),
     )
     return report
 
@@ -307,7 +331,13 @@ def load_products(
         raise SetupError(f"Shards must be a number, got {properties.get('Shards')!r}") from error
     tasks = [
         ShardTask(
-            source, str(properties.get("InteractionSource") or ""), table_name, shard, shards, deadline_ms
+            source,
+            str(properties.get("InteractionSource") or ""),
+            table_name,
+            shard,
+            shards,
+            deadline_ms,
+            str(properties.get("ReviewSource") or ""),
         )
         for shard in range(shards)
     ]
@@ -369,7 +399,7 @@ class ProductData(CustomResource):
     counts (allstore_common.categories), recorded once every shard has loaded. Delete leaves the
     tables to CloudFormation (it deletes them itself)."""
 
-    SOURCE_PROPERTIES = ("Source", "InteractionSource", "TableName", "CategoriesTable")
+    SOURCE_PROPERTIES = ("Source", "InteractionSource", "ReviewSource", "TableName", "CategoriesTable")
 
     def create(self, properties, context, deadline_ms):
         counts = categories.CategoryCounts()

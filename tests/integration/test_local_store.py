@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import shlex
+import time
 import uuid
 from functools import cache
 from pathlib import Path
@@ -17,6 +18,7 @@ import boto3
 import pytest
 import requests
 import yaml
+from allstore_common import records
 from allstore_common.wiring import MAX_AGE_SECONDS
 from jsonschema import Draft202012Validator
 from referencing import Registry, Resource
@@ -24,6 +26,7 @@ from referencing.jsonschema import DRAFT202012
 from typer.testing import CliRunner
 
 from allstore.cli import app
+from allstore.data import synthetic
 from allstore.workshop import wiring
 from tests.integration.conftest import RunningStore, eventually
 
@@ -99,6 +102,35 @@ def test_get_item(running_store: RunningStore, catalogue_item: dict[str, Any]) -
     missing = running_store.get("/Prod/items/NO-SUCH-ITEM")
     assert missing.status_code == 404
     assert "message" in assert_matches_openapi(missing, "/items/{id}")
+
+
+def test_the_product_page_has_the_newest_reviews_and_lists_have_none(
+    running_store: RunningStore, catalogue_item: dict[str, Any], demo_user: str
+) -> None:
+    asin = catalogue_item["asin"]
+    reviews_file = running_store.options.state_dir / "data" / synthetic.REVIEWS_FILE
+    written = [review for review in records.iter_records(reviews_file) if review["asin"] == asin]
+    in_order = sorted(enumerate(written), key=lambda line: (line[1]["unixReviewTime"], line[0]), reverse=True)
+    newest = [review for _, review in in_order[:3]]  # the same second: the later line is the newer
+
+    body = assert_matches_openapi(running_store.get(f"/Prod/items/{asin}"), "/items/{id}")
+    assert [(r["name"], r["stars"], r["headline"], r["text"]) for r in body["reviews"]] == [
+        (r["reviewerName"], r["overall"], r["summary"], r["reviewText"]) for r in newest
+    ]
+    assert body["reviews"][0]["date"] == time.strftime("%Y-%m-%d", time.gmtime(newest[0]["unixReviewTime"]))
+    assert body["ratingCount"] == len(written)
+
+    lists = [
+        running_store.get("/Prod/items", limit=5),
+        running_store.get("/Prod/items", category=catalogue_item["category"], limit=5),
+        running_store.get("/Prod/recommendations"),
+        running_store.get(f"/Prod/recommendations/{demo_user}", limit=10),
+        running_store.get(f"/Prod/recommendationsitem/{asin}"),
+        running_store.get("/Prod/search", q=catalogue_item["title"].split()[-1]),
+    ]
+    for response in lists:
+        results = response.json()["results"]
+        assert results and not any("reviews" in item for item in results), response.url
 
 
 def test_list_items_pages_and_rejects_a_bad_limit(

@@ -74,8 +74,28 @@ export async function openStore(env = process.env) {
       return body;
     },
 
+    /**
+     * A full-page picture as a visitor scrolling through the page sees it: every lazy image below
+     * the fold loaded (else they show as blank tiles) and the sticky header at the top, not where
+     * the test last scrolled to. The scroll position is put back afterwards.
+     */
     async screenshot(page, name) {
+      const scrollY = await page.evaluate(async () => {
+        const y = window.scrollY;
+        const loading = Array.from(document.images).map((image) => {
+          image.loading = 'eager';
+          if (image.complete) return null;
+          return new Promise((resolve) => {
+            image.addEventListener('load', resolve, { once: true });
+            image.addEventListener('error', resolve, { once: true });
+          });
+        });
+        await Promise.race([Promise.all(loading), new Promise((resolve) => setTimeout(resolve, 5_000))]);
+        window.scrollTo(0, 0);
+        return y;
+      });
       await page.screenshot({ path: join(artifactsDir, `${name}.png`), fullPage: true });
+      await page.evaluate((y) => window.scrollTo(0, y), scrollY);
     },
 
     async close() {

@@ -1,7 +1,8 @@
 /**
  * Browser journeys of issue 22 against a running store (or the mock): visible personalisation and
  * demo mode, add to cart, category pages with paging, Back restoring the scroll position and focus
- * on navigation, the not-found page and a phone-sized search. Screenshots go to test-artifacts/webui/.
+ * on navigation, a product's reviews, the not-found page and a phone-sized search. Screenshots go to
+ * test-artifacts/webui/.
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
@@ -163,6 +164,43 @@ describe('AllStore journeys in Chromium', () => {
       timeout: 5_000,
       message: 'Back did not restore the scroll position',
     });
+    await page.context().close();
+  });
+
+  it("shows a product's newest reviews on its page, and none in any list", async () => {
+    const listed = (await store.api('items?limit=50')).results;
+    assert.ok(listed.every((item) => !('reviews' in item)), 'a list carries reviews');
+    let product = null;
+    let withoutReviews = null;
+    for (const candidate of listed) {
+      const whole = await store.api(`items/${encodeURIComponent(candidate.asin)}`);
+      if (whole.reviews?.length) product ??= whole;
+      else withoutReviews ??= whole;
+      if (product && withoutReviews) break;
+    }
+    assert.ok(product, 'no product of the first 50 has reviews');
+    const page = await store.newPage();
+    await page.goto(`/product/${encodeURIComponent(product.asin)}`);
+    const reviews = page.getByRole('region', { name: 'Reviews', exact: true });
+    await reviews.waitFor();
+    const shown = reviews.getByRole('listitem');
+    assert.equal(await shown.count(), product.reviews.length);
+    for (const [index, review] of product.reviews.entries()) {
+      const card = shown.nth(index);
+      const stars = Number.isInteger(review.stars) ? String(review.stars) : review.stars.toFixed(1);
+      assert.equal(await card.getByRole('img', { name: `Rated ${stars} out of 5`, exact: true }).count(), 1);
+      if (review.headline) await card.getByRole('heading', { level: 3, name: review.headline, exact: true }).waitFor();
+      if (review.text) await card.getByText(review.text, { exact: true }).waitFor();
+      await card.getByText(review.name ?? 'A shopper', { exact: true }).waitFor();
+      assert.equal(await card.locator('time').getAttribute('datetime'), review.date);
+    }
+    await reviews.scrollIntoViewIfNeeded();
+    await store.screenshot(page, 'product-reviews');
+    if (withoutReviews) {
+      await page.goto(`/product/${encodeURIComponent(withoutReviews.asin)}`);
+      await page.getByRole('heading', { level: 1, name: await decode(page, withoutReviews.title), exact: true }).waitFor();
+      assert.equal(await page.getByRole('heading', { name: 'Reviews', exact: true }).count(), 0);
+    }
     await page.context().close();
   });
 

@@ -9,10 +9,13 @@ a full-size image, and the attributes both Items indexes are keyed on (`category
 
 from __future__ import annotations
 
+import heapq
+import itertools
 import re
+import time
 from collections import Counter
-from collections.abc import Iterable
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
@@ -29,6 +32,12 @@ FIRST_NAME_FIELDS = ("firstName", "first_name", "FIRST_NAME", "FirstName")
 LAST_NAME_FIELDS = ("lastName", "last_name", "LAST_NAME", "LastName")
 RATING_EVENT_TYPES = (None, "rating", "review")  # reviews carry no event type; others are not stars
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s")
+# An item keeps its newest reviews, each cut to these lengths (characters): at most about 2 KB of
+# text a review even in 4-byte characters, so they never bring an item near DynamoDB's 400 KB.
+REVIEWS_PER_ITEM = 3
+MAX_REVIEW_TEXT_LENGTH = 500
+MAX_REVIEW_HEADLINE_LENGTH = 120
+MAX_REVIEWER_NAME_LENGTH = 60
 
 
 class InvalidRecord(ValueError):
@@ -43,10 +52,14 @@ class ProductItem:
 
 
 def product_item(
-    record: dict[str, Any], popularity: int = 0, rating: tuple[Decimal, int] | None = None
+    record: dict[str, Any],
+    popularity: int = 0,
+    rating: tuple[Decimal, int] | None = None,
+    reviews: list[dict[str, Any]] | None = None,
 ) -> ProductItem:
-    """The Items-table item for one product record; `popularity` is its interaction count and
-    `rating` its mean stars and number of ratings (`rating`, `ratingCount` on the item)."""
+    """The Items-table item for one product record; `popularity` is its interaction count,
+    `rating` its mean stars and number of ratings (`rating`, `ratingCount` on the item) and
+    `reviews` its newest reviews, newest first (`reviews`, left out when there are none)."""
     asin = records.item_id(record)
     if asin is None:
         raise InvalidRecord("record has no item id (asin / ITEM_ID)")
@@ -93,6 +106,10 @@ def product_item(
         item["brand"] = brand
     if rating is not None:
         item["rating"], item["ratingCount"] = rating
+    if reviews:
+        item["reviews"] = reviews
+    else:
+        item.pop("reviews", None)  # only the loader's own reviews, never a catalogue's field of that name
     return ProductItem(item, repaired, defaulted)
 
 
@@ -111,14 +128,68 @@ def user_item(record: dict[str, Any]) -> tuple[dict[str, Any], bool]:
     return item, first_name is None or last_name is None
 
 
+class NewestReviews:
+    """The `keep` newest reviews of each item `wanted` accepts, from a stream of review records,
+    holding no more than that: a bounded heap per item, each review cut to display length when
+    it enters. A review is a record with an item, stars 1-5, a time and a headline or text."""
+
+    def __init__(self, keep: int = REVIEWS_PER_ITEM, wanted: Callable[[str], bool] = lambda asin: True):
+        self.keep = keep
+        self.wanted = wanted
+        self._heaps: dict[str, list[tuple[int, int, dict[str, Any]]]] = {}
+        self._sequence = itertools.count()  # same second: the later line is the newer review
+
+    def add(self, record: dict[str, Any]) -> None:
+        if self.keep <= 0:
+            return
+        headline, text = records.review_headline(record), records.review_text(record)
+        if headline is None and text is None:
+            return
+        asin = records.item_id(record)
+        if asin is None or not self.wanted(asin):
+            return
+        when, stars = records.timestamp(record), records.value(record)
+        if when is None or stars is None or not 1 <= stars <= 5:
+            return
+        heap = self._heaps.setdefault(asin, [])
+        key = (when, next(self._sequence))
+        if len(heap) == self.keep and key < heap[0][:2]:
+            return  # older than every review kept
+        review: dict[str, Any] = {
+            "stars": int(stars) if float(stars).is_integer() else Decimal(str(round(stars, 1))),
+            "date": time.strftime("%Y-%m-%d", time.gmtime(when)),
+        }
+        for name, value, limit in (
+            ("name", records.reviewer_name(record), MAX_REVIEWER_NAME_LENGTH),
+            ("headline", headline, MAX_REVIEW_HEADLINE_LENGTH),
+            ("text", text, MAX_REVIEW_TEXT_LENGTH),
+        ):
+            if value is not None:
+                review[name] = shortened(value, limit)
+        if len(heap) == self.keep:
+            heapq.heapreplace(heap, (*key, review))
+        else:
+            heapq.heappush(heap, (*key, review))
+
+    def of(self, asin: str) -> list[dict[str, Any]]:
+        """The item's kept reviews, newest first."""
+        newest_first = sorted(self._heaps.get(asin, ()), key=lambda entry: entry[:2], reverse=True)
+        return [review for _, _, review in newest_first]
+
+    def __len__(self) -> int:
+        return len(self._heaps)
+
+
 @dataclass
 class InteractionStats:
-    """Per item: how many interactions (the `popularity` both Items indexes sort by) and the sum and
-    number of its star ratings (reviews' `overall`, or EVENT_VALUE of `rating` events)."""
+    """Per item: how many interactions (the `popularity` both Items indexes sort by), the sum and
+    number of its star ratings (reviews' `overall`, or EVENT_VALUE of `rating` events) and its
+    newest reviews (records with a headline or text)."""
 
     popularity: Counter[str]
     rating_sums: Counter[str]
     rating_counts: Counter[str]
+    reviews: NewestReviews = field(default_factory=NewestReviews)
 
     def rating(self, asin: str) -> tuple[Decimal, int] | None:
         """(mean stars to one decimal, number of ratings), or None when the item has none."""
@@ -128,9 +199,14 @@ class InteractionStats:
         return Decimal(str(round(self.rating_sums[asin] / count, 1))), count
 
 
-def interaction_stats(interactions: Iterable[dict[str, Any]]) -> InteractionStats:
-    """One pass over the interactions: popularity and star ratings per item."""
-    stats = InteractionStats(Counter(), Counter(), Counter())
+def interaction_stats(
+    interactions: Iterable[dict[str, Any]], reviews: NewestReviews | None = None
+) -> InteractionStats:
+    """One pass over the interactions: popularity and star ratings per item, and the newest
+    reviews into `reviews` (None: none kept)."""
+    stats = InteractionStats(
+        Counter(), Counter(), Counter(), reviews if reviews is not None else NewestReviews()
+    )
     for interaction in interactions:
         item = records.item_id(interaction)
         if item is None:
@@ -140,7 +216,19 @@ def interaction_stats(interactions: Iterable[dict[str, Any]]) -> InteractionStat
         if stars is not None and 1 <= stars <= 5 and records.event_type(interaction) in RATING_EVENT_TYPES:
             stats.rating_sums[item] += stars
             stats.rating_counts[item] += 1
+        if reviews is not None:
+            reviews.add(interaction)
     return stats
+
+
+def shortened(text: str, limit: int) -> str:
+    """`text` in at most `limit` characters: cut at a word boundary, with an ellipsis, when longer."""
+    if len(text) <= limit:
+        return text
+    cut = text[: limit - 1]
+    if " " in cut[limit // 2 :]:
+        cut = cut.rsplit(" ", 1)[0]
+    return cut.rstrip(" ,;:-") + "…"
 
 
 def dynamodb_value(value: Any) -> Any:

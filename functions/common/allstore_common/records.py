@@ -134,14 +134,16 @@ def _iter_text(
     text: io.TextIOWrapper, name: str | None, format: str | None, bad_rows: BadRows
 ) -> Iterator[tuple[int, dict[str, Any]]]:
     with text:
-        format = format or _format_from_name(name) or _format_from_content(text)
+        format = format or format_from_name(name) or _format_from_content(text)
         if format == CSV:
             yield from _iter_csv(text, bad_rows)
         else:
             yield from _iter_json_lines(text, bad_rows)
 
 
-def _format_from_name(name: str | None) -> str | None:
+def format_from_name(name: str | None) -> str | None:
+    """The format a file or S3 key's extension names (".json", ".csv.gz", ...); None when it names
+    none and the content decides (a file starting with `{` is JSON lines, anything else CSV)."""
     if not name:
         return None
     stem = name.lower()
@@ -225,6 +227,10 @@ BRAND_FIELDS = ("brand", "BRAND")
 PRICE_FIELDS = ("price", "PRICE")
 DESCRIPTION_FIELDS = ("description", "DESCRIPTION")
 FEATURE_FIELDS = ("feature", "features", "FEATURE")
+# A review's words: UCSD's names (2014 and 2018), then Amazon Reviews 2023's `title` / `text`.
+REVIEWER_NAME_FIELDS = ("reviewerName",)
+REVIEW_HEADLINE_FIELDS = ("summary", "title")
+REVIEW_TEXT_FIELDS = ("reviewText", "text")
 
 # UCSD 2018 image lists hold 38x50 thumbnails (`x._SX38_SY50_CR,0,0,38,50_.jpg`); dropping the size
 # directive gives the full image, as the original demo did. 2014 `imUrl`s are display-sized: kept.
@@ -415,3 +421,23 @@ def _lines(raw: Any) -> list[str]:
         if line is not None:
             lines.append(" ".join(html.unescape(line).split()))
     return lines
+
+
+def reviewer_name(record: dict[str, Any]) -> str | None:
+    """A review's author as displayed (UCSD `reviewerName`), whitespace collapsed."""
+    return _one_line(_first(record, REVIEWER_NAME_FIELDS))
+
+
+def review_headline(record: dict[str, Any]) -> str | None:
+    """A review's headline (UCSD `summary`)."""
+    return _one_line(_first(record, REVIEW_HEADLINE_FIELDS))
+
+
+def review_text(record: dict[str, Any]) -> str | None:
+    """A review's text (UCSD `reviewText`), HTML entities decoded, whitespace collapsed."""
+    return _one_line(_first(record, REVIEW_TEXT_FIELDS))
+
+
+def _one_line(raw: Any) -> str | None:
+    value = _text(raw) if isinstance(raw, str) else None
+    return " ".join(html.unescape(value).split()) or None if value else None

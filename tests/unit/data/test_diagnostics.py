@@ -80,3 +80,121 @@ def test_cli_inspect_prints_tables_and_json(store_folder):
     assert result.exit_code == 0 and json.loads(result.output)["interactions"] == 3_000
     result = runner.invoke(app, ["data", "inspect", str(store_folder / "missing.csv")])
     assert result.exit_code == 1 and "does not exist" in result.output
+
+
+def _damaged(lines: list[str], bad: dict[int, str]) -> list[str]:
+    """`lines` with line k (1-based, the header is line 1) replaced by bad[k]."""
+    return [bad.get(number, line) for number, line in enumerate(lines, start=1)]
+
+
+CSV_DAMAGE = {
+    7: "",  # a blank line: neither a record nor a bad row
+    30: "u-short,i-short",  # the wrong width: a bad row
+    61: ",,,,",  # the header's width, every cell empty: a record without a user id
+    95: "u-no-item,,1600000000,click,1",
+    130: "u-date,i-date,2020-06-17,click,1",  # a date: converted
+    170: "u-when,i-when,not a time,click,1",  # no timestamp
+    200: " ",  # whitespace only: skipped
+    240: '"u quoted",i-quoted,1600000001,click,2.5',
+    260: "u-extra,i-extra,1,click,1,surplus",
+}
+JSON_DAMAGE = {
+    5: "not a review",
+    40: "",
+    77: "{'reviewerID': 'P', 'asin': 'Q', 'unixReviewTime': 1400000000}",  # UCSD 2014 literal
+    120: json.dumps({"reviewerID": "R", "asin": "S", "reviewTime": "06 14, 2018"}),
+    150: json.dumps({"asin": "T", "unixReviewTime": 5}),  # no user id
+    190: "[1, 2]",
+    230: json.dumps({"reviewerID": "V", "asin": "W", "unixReviewTime": "not a time"}),
+}
+
+
+@pytest.mark.parametrize(
+    ("name", "damage", "gzipped", "expected_records"),
+    [
+        (synthetic.INTERACTIONS_FILE, CSV_DAMAGE, False, 295),  # 299 rows: 4 neither blank nor records
+        ("interactions.csv.gz", CSV_DAMAGE, True, 295),
+        (synthetic.REVIEWS_FILE, JSON_DAMAGE, True, 297),  # 300 lines: 2 bad, 1 blank
+        ("reviews.jsonl", JSON_DAMAGE, False, 297),
+    ],
+)
+def test_inspect_counts_interactions_from_the_bulk_read_as_the_record_parser_does(
+    store_folder, tmp_path, monkeypatch, name, damage, gzipped, expected_records
+):
+    """An interactions file bigger than the coverage sample: the record count, bad rows and their
+    line numbers, and every diagnostic are the record path's (the record parser over the whole file,
+    and the interactions read by it), while the record parser reads only the sample."""
+    from allstore.data import interactions
+
+    csv = ".csv" in name
+    source = store_folder / (synthetic.INTERACTIONS_FILE if csv else synthetic.REVIEWS_FILE)
+    raw = source.read_bytes()
+    text = (gzip.decompress(raw) if raw[:2] == b"\x1f\x8b" else raw).decode()
+    lines = _damaged(text.splitlines()[:300], damage)
+    path = tmp_path / name
+    content = ("\ufeff" + "\n".join(lines) + "\n").encode()
+    path.write_bytes(gzip.compress(content) if gzipped else content)
+    monkeypatch.setattr(diagnostics, "SAMPLE_RECORDS", 50)
+    monkeypatch.setattr(interactions, "JSON_BLOCK_BYTES", 2_000)  # about 15 lines a block: most via polars
+
+    parsed = []
+    iter_records = diagnostics.records.iter_records
+
+    def counted(*args, **kwargs):
+        for record in iter_records(*args, **kwargs):
+            parsed.append(1)
+            yield record
+
+    monkeypatch.setattr(diagnostics.records, "iter_records", counted)
+    fast = diagnostics.inspect_path(path)
+    assert len(parsed) <= 51  # the sample, not the file
+
+    def refuse_csv(*args, **kwargs):
+        raise interactions.pa.ArrowInvalid("refused")
+
+    def refuse_json(*args, **kwargs):
+        raise interactions.polars.exceptions.ComputeError("refused")
+
+    monkeypatch.setattr(interactions, "_arrow_csv_cells", refuse_csv)
+    monkeypatch.setattr(interactions.polars, "read_ndjson", refuse_json)
+    by_records = interactions.read_interactions(path, "csv" if csv else "ucsd")
+    record_path = {**diagnostics.describe_records(path), **diagnostics.describe_interactions(by_records)}
+    assert len(parsed) > 290  # describe_records parsed every record
+    assert json.dumps(fast) == json.dumps(record_path)  # the same keys in the same order, the same values
+    assert fast["records"] == expected_records and fast["coverage_sample"] == 50
+    assert fast["interactions"] == expected_records - (3 if csv else 2)  # no user, item or timestamp
+    assert sorted(line for line, _ in fast["bad_rows"]["examples"]) == (
+        [30, 61, 95, 170, 260] if csv else [5, 150, 190, 230]
+    )
+
+
+def test_describe_interactions_counts_as_plain_python_does():
+    """Users, items, their spreads, duplicate and repeat rates and event types (ties in the order
+    they first appear, as Counter.most_common) on codes, checked against sets and Counters."""
+    from collections import Counter
+
+    import numpy as np
+
+    from allstore.data.interactions import Interactions
+
+    rng = np.random.default_rng(3)
+    count = 5_000
+    users = np.array([f"u{k}" for k in rng.integers(0, 300, count)])
+    items = np.array([f"i{k}" for k in rng.zipf(1.5, count) % 400])
+    times = rng.integers(0, 50, count).astype(np.int64)
+    types = np.array(["view", "click", "cart", "buy", "x"])[rng.integers(0, 5, count)]
+    types[:12] = ["t" + str(k) for k in range(12)]  # twelve types seen once: ties beyond the top 10
+    got = diagnostics.describe_interactions(
+        Interactions(users, items, times, types, np.full(count, np.nan, np.float32), "csv", True)
+    )
+    per_user, per_item = Counter(users.tolist()), Counter(items.tolist())
+    assert got["users"] == len(per_user) and got["items"] == len(per_item)
+    assert got["per_user"] == diagnostics._spread(np.array(sorted(per_user.values())))
+    assert got["per_item"] == diagnostics._spread(np.array(list(per_item.values())))
+    assert got["gini_items"] == diagnostics._gini(np.array(list(per_item.values())))
+    pairs = set(zip(users.tolist(), items.tolist(), strict=True))
+    events = set(zip(users.tolist(), items.tolist(), times.tolist(), strict=True))
+    assert got["repeat_rate"] == (count - len(pairs)) / count
+    assert got["duplicate_rate"] == (count - len(events)) / count
+    assert list(got["event_types"].items()) == Counter(types.tolist()).most_common(10)
+    assert got["density"] == count / (len(per_user) * len(per_item))

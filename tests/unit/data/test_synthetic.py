@@ -194,3 +194,74 @@ def test_each_category_has_its_own_pictogram(folder):
         for variant in range(4)
     }
     assert len(colours) == images.VARIANTS
+
+
+def _reviews(folder):
+    return list(records.iter_records(folder / synthetic.REVIEWS_FILE))
+
+
+def test_reviews_carry_the_ucsd_review_fields(folder):
+    reviews = _reviews(folder)
+    assert len(reviews) == INTERACTIONS
+    for review in reviews:
+        assert set(review) == {
+            "overall", "reviewerID", "reviewerName", "asin", "summary", "reviewText", "reviewTime", "unixReviewTime",
+        }  # fmt: skip
+        assert review["summary"].strip() and review["reviewText"].strip() and review["reviewerName"].strip()
+        assert len(review["reviewText"]) < 400 and review["reviewText"][0].isupper()
+
+
+def test_a_shopper_has_one_name_and_demo_users_are_named_as_in_the_users_file(folder):
+    names: dict[str, set[str]] = {}
+    for review in _reviews(folder):
+        names.setdefault(review["reviewerID"], set()).add(review["reviewerName"])
+    assert all(len(found) == 1 for found in names.values())
+    for line in (folder / synthetic.USERS_FILE).read_text(encoding="utf-8").splitlines():
+        user = json.loads(line)
+        (name,) = names[user["id"]]
+        assert name in {user["firstName"], f"{user['firstName']} {user['lastName']}",
+                        f"{user['firstName']} {user['lastName'][0]}."}  # fmt: skip
+    assert len({name for found in names.values() for name in found}) > len(names) / 3
+
+
+def test_review_words_fit_the_stars_and_the_department(folder, store):
+    department_of = {
+        asin: vocabulary.DEPARTMENTS[synthetic.leaves()[leaf].department].name
+        for asin, leaf in zip(store.catalogue.asins.tolist(), store.catalogue.leaf.tolist(), strict=True)
+    }
+    other_words = {
+        sentence.lower().rstrip(".")
+        for name in vocabulary.REVIEW_PRAISE
+        for sentence in (*vocabulary.REVIEW_PRAISE[name], *vocabulary.REVIEW_COMPLAINTS[name])
+    }
+    headlines_by_stars: dict[int, set[str]] = {}
+    for review in _reviews(folder):
+        stars, text, department = (
+            int(review["overall"]),
+            review["reviewText"].lower(),
+            department_of[review["asin"]],
+        )
+        own_praise = {line.lower().rstrip(".") for line in vocabulary.REVIEW_PRAISE[department]}
+        own_complaints = {line.lower().rstrip(".") for line in vocabulary.REVIEW_COMPLAINTS[department]}
+        mentioned = {words for words in other_words if words in text}
+        assert mentioned <= own_praise | own_complaints, (department, text)  # only its department's words
+        if stars == 5:
+            assert not mentioned & own_complaints, text
+        if stars == 1:
+            assert not mentioned & own_praise, text
+        headlines_by_stars.setdefault(stars, set()).add(review["summary"])
+    for stars, headlines in headlines_by_stars.items():
+        assert len(headlines) >= 4, stars  # varied
+        assert not headlines & set().union(*(h for s, h in headlines_by_stars.items() if abs(s - stars) >= 2))
+    assert {"Do not buy", "Love it"} <= headlines_by_stars[1] | headlines_by_stars[5]
+
+
+def test_a_review_names_the_product_it_reviews(folder, store):
+    nouns = dict(zip(store.catalogue.asins.tolist(), synthetic._product_nouns(store.catalogue, synthetic.leaves()),
+                     strict=True))  # fmt: skip
+    named = [review for review in _reviews(folder) if "I bought this" in review["reviewText"]]
+    assert named
+    for review in named:
+        assert re.search(
+            rf"I bought this (\w+ of )?{re.escape(nouns[review['asin']].lower())} for ", review["reviewText"]
+        )

@@ -54,7 +54,12 @@ ACTIONS = {
 # Service-linked roles live under /aws-service-role/<service>/; GetRole names only the role.
 SERVICE_LINKED_ROLES = {"opensearchservice.amazonaws.com": "AWSServiceRoleForAmazonOpenSearchService"}
 # A shard of Custom::ProductData (functions/setup) carries its request's properties under these names.
-SHARD_PROPERTIES = {"source": "Source", "interaction_source": "InteractionSource", "table_name": "TableName"}
+SHARD_PROPERTIES = {
+    "source": "Source",
+    "interaction_source": "InteractionSource",
+    "review_source": "ReviewSource",
+    "table_name": "TableName",
+}
 
 
 @dataclass(frozen=True)

@@ -35,6 +35,7 @@ def test_a_ucsd_folder_is_used_as_is_with_reviews_converted_to_a_personalize_csv
 
     assert data.products == source / "meta_Gift_Cards.json.gz"
     assert data.users is None and data.images == source / "images"
+    assert data.reviews == source / "Gift_Cards_5.json.gz"  # their words go to ReviewSource
     lines = data.interactions.read_text().splitlines()
     assert lines[0] == "USER_ID,ITEM_ID,TIMESTAMP,EVENT_TYPE,EVENT_VALUE"
     assert lines[1:] == ["U1,B1,1500000000,rating,5.0", "U2,B1,1500000100,rating,5.0"]
@@ -48,7 +49,7 @@ def test_a_csv_with_the_import_header_needs_no_conversion(tmp_path: Path) -> Non
     (tmp_path / "users_Sports.json").write_text('{"id": "U1"}\n')
     data = data_source.prepare(str(tmp_path), tmp_path / "state")
     assert data.interactions == tmp_path / "Sports_Interactions-CSV.csv"
-    assert data.users == tmp_path / "users_Sports.json" and data.images is None
+    assert data.users == tmp_path / "users_Sports.json" and data.images is None and data.reviews is None
 
 
 def test_a_csv_in_another_column_order_is_converted_to_the_import_header(tmp_path: Path) -> None:

@@ -135,3 +135,66 @@ def test_star_ratings_come_from_reviews_and_rating_events_only():
     item = catalogue.product_item({"asin": "a", "title": "Tent"}, 3, stats.rating("a")).item
     assert (item["rating"], item["ratingCount"], item["popularity"]) == (Decimal("4.3"), 3, 3)
     assert "rating" not in catalogue.product_item({"asin": "c", "title": "Lamp"}, 1, None).item
+
+
+def _review(asin: str, when: int, stars: float = 4.0, **words: str) -> dict:
+    return {"asin": asin, "reviewerID": f"u{when}", "overall": stars, "unixReviewTime": when,
+            "reviewerName": f"Reviewer {when}", "summary": f"Headline {when}", "reviewText": f"Text {when}", **words}  # fmt: skip
+
+
+def test_an_item_keeps_its_three_newest_reviews_newest_first_whatever_the_order():
+    reviews = catalogue.NewestReviews()
+    for when in (1_600_000_500, 1_600_000_100, 1_600_000_900, 1_600_000_300, 1_600_000_700):
+        reviews.add(_review("a", when))
+    reviews.add(_review("b", 1_500_000_000, stars=2.0))
+    assert [review["headline"] for review in reviews.of("a")] == [
+        "Headline 1600000900", "Headline 1600000700", "Headline 1600000500",
+    ]  # fmt: skip
+    assert reviews.of("b") == [
+        {"stars": 2, "date": "2017-07-14", "name": "Reviewer 1500000000", "headline": "Headline 1500000000",
+         "text": "Text 1500000000"},
+    ]  # fmt: skip
+    assert reviews.of("c") == [] and len(reviews) == 2
+
+
+def test_ratings_without_words_bad_stars_or_no_time_are_not_reviews():
+    reviews = catalogue.NewestReviews()
+    reviews.add({"asin": "a", "overall": 5.0, "unixReviewTime": 1})  # a rating, no words
+    reviews.add(
+        {"USER_ID": "u", "ITEM_ID": "a", "TIMESTAMP": "2", "EVENT_TYPE": "rating", "EVENT_VALUE": "4"}
+    )
+    reviews.add(_review("a", 3, stars=0.0))
+    reviews.add(_review("a", 4, stars=7.0))
+    reviews.add({"asin": "a", "overall": 3.0, "summary": "No time"})
+    reviews.add({"overall": 3.0, "summary": "No item", "unixReviewTime": 5})
+    assert reviews.of("a") == []
+    reviews.add({"asin": "a", "overall": 3.0, "reviewTime": "06 17, 2018", "summary": "Only a headline"})
+    assert reviews.of("a") == [{"stars": 3, "date": "2018-06-17", "headline": "Only a headline"}]
+
+
+def test_review_words_are_cut_to_display_length_at_a_word():
+    long_text = "word " * 400  # 2,000 characters
+    reviews = catalogue.NewestReviews()
+    reviews.add(_review("a", 1, reviewText=long_text, summary="x" * 300, reviewerName="  Ana   &amp; Bo  "))
+    (review,) = reviews.of("a")
+    assert len(review["text"]) <= catalogue.MAX_REVIEW_TEXT_LENGTH and review["text"].endswith("word…")
+    assert len(review["headline"]) == catalogue.MAX_REVIEW_HEADLINE_LENGTH and review["headline"].endswith(
+        "…"
+    )
+    assert review["name"] == "Ana & Bo"
+
+
+def test_only_wanted_items_keep_reviews_and_stats_collect_them_in_the_same_pass():
+    reviews = catalogue.NewestReviews(wanted=lambda asin: asin != "b")
+    stats = catalogue.interaction_stats(
+        [_review("a", 1, 5.0), _review("b", 2, 1.0), _review("a", 3, 4.0)], reviews
+    )
+    assert stats.popularity == {"a": 2, "b": 1} and stats.rating("b") == (Decimal("1.0"), 1)
+    assert [review["date"] for review in stats.reviews.of("a")] == ["1970-01-01", "1970-01-01"]
+    assert [review["stars"] for review in stats.reviews.of("a")] == [4, 5] and stats.reviews.of("b") == []
+    item = catalogue.product_item(
+        {"asin": "a", "title": "Tent"}, 2, stats.rating("a"), stats.reviews.of("a")
+    ).item
+    assert [review["headline"] for review in item["reviews"]] == ["Headline 3", "Headline 1"]
+    # A catalogue's own `reviews` field is not taken for the loader's.
+    assert "reviews" not in catalogue.product_item({"asin": "c", "title": "Lamp", "reviews": ["great"]}).item

@@ -8,6 +8,7 @@ import time
 from decimal import Decimal
 
 import boto3
+from allstore_common import catalogue
 from boto3.dynamodb.conditions import Key
 from botocore.exceptions import ClientError
 
@@ -253,3 +254,69 @@ def test_delete_leaves_the_table_alone(setup_function):
     assert deleted["Status"] == "SUCCESS"
     assert deleted["PhysicalResourceId"] == created["PhysicalResourceId"]
     assert len(_items()) == 4
+
+
+def _reviews_jsonl() -> str:
+    """P000 has 1 review, P001 2, ... P005 6, each a day apart; P006 ratings without words."""
+    lines = []
+    for number in range(7):
+        for day in range(number + 1):
+            review = {"reviewerID": f"u{day}", "asin": f"P{number:03d}", "overall": float(1 + day % 5),
+                      "unixReviewTime": 1_600_000_000 + day * 86_400}  # fmt: skip
+            if number < 6:
+                review |= {
+                    "reviewerName": f"Shopper {day}",
+                    "summary": f"Day {day}",
+                    "reviewText": "Fine. " * day,
+                }
+            lines.append(json.dumps(review))
+    return "\n".join(lines) + "\n"
+
+
+def test_items_carry_their_three_newest_reviews_from_the_review_source(setup_function):
+    source = put_object("products/items.jsonl", _products_jsonl())
+    interactions = put_object("interactions/interactions.csv", _interactions_csv())
+    reviews = put_object("reviews/reviews.json.gz", gzip.compress(_reviews_jsonl().encode()))
+
+    answer = setup_function.request(
+        "Custom::ProductData", _properties(source, 3, interactions) | {"ReviewSource": reviews}
+    )
+
+    assert answer["Status"] == "SUCCESS", answer["Reason"]
+    items = _items()
+    assert items["P009"]["popularity"] == 10  # popularity still from the interactions
+    assert [review["headline"] for review in items["P005"]["reviews"]] == ["Day 5", "Day 4", "Day 3"]
+    assert items["P005"]["reviews"][0] == {
+        "name": "Shopper 5", "stars": 1, "headline": "Day 5", "text": "Fine. Fine. Fine. Fine. Fine.",
+        "date": "2020-09-18",
+    }  # fmt: skip
+    assert [review["headline"] for review in items["P001"]["reviews"]] == ["Day 1", "Day 0"]
+    assert items["P000"]["reviews"] == [
+        {"name": "Shopper 0", "stars": 1, "headline": "Day 0", "date": "2020-09-13"}
+    ]
+    assert "reviews" not in items["P006"] and "reviews" not in items["P042"]
+
+
+def test_reviews_come_from_the_interactions_when_they_are_reviews_and_a_shard_keeps_only_its_own(
+    setup_function, monkeypatch
+):
+    source = put_object("products/items.jsonl", _products_jsonl())
+    interactions = put_object("interactions/Gift_Cards_5.json", _reviews_jsonl())
+    kept: list[catalogue.NewestReviews] = []
+
+    class Recorded(catalogue.NewestReviews):
+        def __init__(self, *args, **kwargs):
+            super().__init__(*args, **kwargs)
+            kept.append(self)
+
+    monkeypatch.setattr(catalogue, "NewestReviews", Recorded)
+    answer = setup_function.request("Custom::ProductData", _properties(source, 3, interactions))
+
+    assert answer["Status"] == "SUCCESS", answer["Reason"]
+    items = _items()
+    assert [review["headline"] for review in items["P004"]["reviews"]] == ["Day 4", "Day 3", "Day 2"]
+    assert items["P004"]["rating"] == Decimal("3.0") and items["P004"]["ratingCount"] == 5
+    # Each shard held the reviews of its own items only: together exactly the six reviewed items.
+    held = [{f"P{n:03d}" for n in range(7) if reviews.of(f"P{n:03d}")} for reviews in kept]
+    assert len(held) == 3 and sum(map(len, held)) == 6  # no item held twice
+    assert set().union(*held) == {f"P{n:03d}" for n in range(6)}

@@ -1,4 +1,4 @@
-import { CATEGORIES, ITEMS, USERS, descriptionOf, itemByAsin } from './catalogue.mjs';
+import { CATEGORIES, ITEMS, USERS, descriptionOf, itemByAsin, reviewsOf } from './catalogue.mjs';
 
 const NO_CAMPAIGN_WARNING =
   "Recommendations are not yet configured, so these are the store's most popular items.\n" +
@@ -44,9 +44,12 @@ export class MockApi {
     };
   }
 
+  /** The whole item, with its reviews (the product page's alone: lists never carry them). */
   item(asin) {
     const item = itemByAsin(asin);
-    return item ? ok(item) : error(404, `Item ${asin} not found`);
+    if (!item) return error(404, `Item ${asin} not found`);
+    const reviews = reviewsOf(item);
+    return ok(reviews.length ? { ...item, reviews } : item);
   }
 
   items(query) {

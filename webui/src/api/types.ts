@@ -15,8 +15,21 @@ export interface Item {
   /** Mean stars of the ratings in the data the store was loaded from, and how many there are. */
   rating?: number;
   ratingCount?: number;
+  /** The newest reviews, newest first (at most 3); only GET /items/{id} has them, never a list. */
+  reviews?: Review[];
   /** Set by /search on items re-ranked for the user. */
   Promoted?: boolean;
+}
+
+/** One review (docs/openapi.yaml Review): a headline or a text, or both. */
+export interface Review {
+  name?: string;
+  /** 1 to 5. */
+  stars: number;
+  headline?: string;
+  text?: string;
+  /** The day it was written, `YYYY-MM-DD` (UTC). */
+  date: string;
 }
 
 /** The Personalize campaign (and filter) behind a list, by name; absent on fallbacks. */

@@ -2,6 +2,7 @@ import { type FormEvent, useMemo, useState } from 'react';
 import { useSearchParams } from 'react-router';
 import type { Refinement } from '../api/store';
 import type { Item } from '../api/types';
+import { decodeEntities } from '../text/decodeEntities';
 
 /**
  * The list's filters and order, kept in the address (`brand`, `minPrice`, `maxPrice`, `sort`) so
@@ -33,7 +34,10 @@ export function useRefinement(): { refinement: Refinement; key: string; set: (ne
   return { refinement, key, set };
 }
 
-/** Brand checkboxes (every brand this list has shown, and those chosen), a price range and a sort. */
+/**
+ * Brand checkboxes (every brand this list has shown, and those chosen), a price range and a sort.
+ * A brand is shown decoded ("Summit & Co") and sent as the catalogue has it ("Summit &amp; Co").
+ */
 export function Refinements({
   refinement,
   onChange,
@@ -80,7 +84,8 @@ export function Refinements({
           <legend>Brand</legend>
           {brands.map((brand) => (
             <label key={brand}>
-              <input type="checkbox" checked={refinement.brand.includes(brand)} onChange={() => toggle(brand)} /> {brand}
+              <input type="checkbox" checked={refinement.brand.includes(brand)} onChange={() => toggle(brand)} />{' '}
+              {decodeEntities(brand)}
             </label>
           ))}
         </fieldset>

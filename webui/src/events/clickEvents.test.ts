@@ -76,10 +76,13 @@ describe('sendClickEvent', () => {
 
     expect(aws.kinesisConfigs).toEqual([]); // no client (and no credentials) before the page is idle
     expect(aws.putRecords).toEqual([]);
-    expect(idle).toHaveLength(1); // one wait, for the one SDK load
+    expect(idle).toHaveLength(1); // one wait, for the one SDK load (not one per event)
     expect(idle[0]!.options).toEqual({ timeout: SDK_IDLE_TIMEOUT_MS });
 
-    idle[0]!.callback();
+    idle[0]!.callback(); // the SDK loads...
+    await vi.waitFor(() => expect(idle).toHaveLength(2));
+    expect(aws.kinesisConfigs).toEqual([]);
+    idle[1]!.callback(); // ...and its clients are made in an idle moment of their own
     await expect(Promise.all(sent)).resolves.toEqual([true, true, true]);
     expect(sentEvents('clicks-idle')).toEqual([
       { itemID: 'A1', sessionID: 's1', eventType: 'click' },

@@ -86,6 +86,8 @@ async function createSender(session: StoreSession): Promise<PutRecordSender> {
     import('@aws-sdk/client-kinesis'),
     import('@aws-sdk/credential-providers'),
   ]);
+  // Evaluating the SDK's modules is one task; constructing its clients is another, after a pause.
+  await whenIdle();
   const endpoints = session.Endpoints ?? {};
   const credentials = fromCognitoIdentityPool({
     identityPoolId: session.AnonymousPoolId,

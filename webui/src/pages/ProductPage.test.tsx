@@ -56,6 +56,37 @@ describe('product page', () => {
     expect(api.requestsTo('description')).toEqual(['/Prod/description?asin=B00TENT']);
   });
 
+  it("shows the product's reviews under the product, and no Reviews heading when it has none", async () => {
+    productApi('p:reviews', {
+      'items/B00TENT': {
+        body: {
+          ...tent,
+          rating: 4.5,
+          ratingCount: 12,
+          reviews: [
+            { name: 'Maya P.', stars: 5, headline: 'Love it', text: 'Sturdy without being heavy.', date: '2023-11-02' },
+            { name: 'Leo', stars: 4, headline: 'Solid choice', date: '2023-10-15' },
+          ],
+        },
+      },
+    });
+    const first = renderApp('/product/B00TENT');
+    const reviews = await screen.findByRole('region', { name: 'Reviews' });
+    expect(within(reviews).getAllByRole('heading', { level: 3 }).map((heading) => heading.textContent)).toEqual([
+      'Love it',
+      'Solid choice',
+    ]);
+    expect(within(reviews).getByRole('img', { name: 'Rated 4 out of 5' })).toBeTruthy();
+    expect(screen.getByRole('img', { name: 'Rated 4.5 out of 5 by 12 shoppers' })).toBeTruthy();
+    first.unmount();
+
+    productApi('p:no-reviews');
+    renderApp('/product/B00TENT');
+    await screen.findByRole('heading', { level: 1, name: "Explorer's 2-Person Tent & Footprint" });
+    expect(screen.queryByRole('region', { name: 'Reviews' })).toBeNull();
+    expect(screen.queryByRole('heading', { name: 'Reviews' })).toBeNull();
+  });
+
   it('shows similar items, and recommendations only for a signed-in user', async () => {
     productApi('p:anonymous');
     const first = renderApp('/product/B00TENT');

@@ -5,6 +5,7 @@ import { fetchDescription, fetchItem, fetchRecommendations, fetchSimilarItems } 
 import type { Item, ProductDescription } from '../api/types';
 import { ErrorState } from '../components/ErrorState';
 import { ProductImage } from '../components/ProductImage';
+import { ProductReviews } from '../components/ProductReviews';
 import { ProductSection } from '../components/ProductSection';
 import { StarRating } from '../components/StarRating';
 import { categoryPath } from '../components/categoryPath';
@@ -12,7 +13,7 @@ import { ADD_TO_CART_EVENT_TYPE, VIEW_EVENT_TYPE } from '../events/clickEvents';
 import { useDocumentTitle } from '../hooks/useDocumentTitle';
 import { type RequestState, useRequest } from '../hooks/useRequest';
 import { useOutage } from '../session/OutageContext';
-import { useActivity } from '../session/ActivityContext';
+import { useActivity, useActivityActions } from '../session/ActivityContext';
 import { useShopper } from '../session/ShopperContext';
 import { Breadcrumb } from './CategoryPage';
 import { NotFoundPage } from './NotFoundPage';
@@ -56,7 +57,7 @@ export function ProductPage() {
  */
 function useViewEvent(item: Item | null) {
   const { session } = useShopper();
-  const { sendEvent, recordView } = useActivity();
+  const { sendEvent, recordView } = useActivityActions();
   const { key } = useLocation();
   const sent = useRef<string | null>(null);
   const ready = session.status === 'ready';
@@ -96,6 +97,7 @@ function ProductDetails({ item }: { item: Item }) {
         <Description asin={item.asin} />
       </div>
     </article>
+    <ProductReviews reviews={item.reviews} />
     </>
   );
 }

@@ -1,4 +1,4 @@
-import { screen, within } from '@testing-library/react';
+import { screen, waitFor, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import { describe, expect, it } from 'vitest';
 import { USER_KEY } from '../session/persistence';
@@ -176,3 +176,17 @@ describe('corrected typos', () => {
   });
 });
 
+describe('brand filter', () => {
+  it('shows a brand with HTML entities decoded and filters by the brand as the catalogue spells it', async () => {
+    const api = fakeApi({
+      session: { body: session },
+      search: { body: { results: [item('S1', { brand: 'Summit &amp; Co' })], total: 1 } },
+    });
+    const user = userEvent.setup();
+    renderApp('/search?q=tent');
+    const filters = await screen.findByRole('form', { name: 'Filter and sort' });
+    await user.click(await within(filters).findByRole('checkbox', { name: 'Summit & Co' }));
+    await waitFor(() => expect(api.requestsTo('search')).toHaveLength(2));
+    expect(api.requestsTo('search')[1]).toBe('/Prod/search?q=tent&limit=24&brand=Summit%20%26amp%3B%20Co');
+  });
+});

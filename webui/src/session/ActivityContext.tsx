@@ -1,4 +1,4 @@
-import { createContext, useCallback, useContext, useMemo, useState, type ReactNode } from 'react';
+import { createContext, useCallback, useContext, useLayoutEffect, useMemo, useRef, useState, type ReactNode } from 'react';
 import type { Item } from '../api/types';
 import { sendClickEvent } from '../events/clickEvents';
 import {
@@ -29,21 +29,27 @@ export interface SentEvent {
   delivered: boolean | null;
 }
 
-export interface Activity {
-  /** The current shopper's recently viewed products, most recent first. */
-  recentlyViewed: ItemSnapshot[];
+/** What can be done: the same functions for the page's whole life (useActivityActions). */
+export interface ActivityActions {
   recordView: (item: Item) => void;
-  cart: CartLine[];
   addToCart: (item: Item) => void;
   removeFromCart: (asin: string) => void;
   /** Puts an event for this shopper on the clickstream (views, add-to-cart) and lists it (useSentEvents). */
   sendEvent: (eventType: string, asin: string) => void;
-  demoMode: boolean;
   setDemoMode: (on: boolean) => void;
+}
+
+export interface Activity extends ActivityActions {
+  /** The current shopper's recently viewed products, most recent first. */
+  recentlyViewed: ItemSnapshot[];
+  cart: CartLine[];
+  demoMode: boolean;
 }
 
 const MAX_LISTED_EVENTS = 8;
 const ActivityContext = createContext<Activity | null>(null);
+/** The actions alone: they never change, so their users re-render for nothing the shopper does. */
+const ActionsContext = createContext<ActivityActions | null>(null);
 /**
  * The events sent, apart from the rest: each event changes this list twice (sending, then sent),
  * and only demo mode's panel shows it, so the header, the rows and the product page do not
@@ -59,16 +65,22 @@ export function ActivityProvider({ children }: { children: ReactNode }) {
   const [demoMode, setDemoModeState] = useState(() => readStored(DEMO_KEY) === 'on');
   const viewer = viewerKey(userId, sessionId);
   const settings = session.status === 'ready' ? session.data : null;
+  // Who is shopping, as the actions read it when called; brought up to date in the commit, before
+  // any effect of the page (such as a product page's view event) runs. So the actions stay the
+  // same functions when /session answers or the shopper changes.
+  const shopper = useRef({ settings, userId, sessionId, viewer });
+  useLayoutEffect(() => {
+    shopper.current = { settings, userId, sessionId, viewer };
+  }, [settings, userId, sessionId, viewer]);
 
-  const recordView = useCallback(
-    (item: Item) =>
-      setViewedBy((previous) => {
-        const next = { ...previous, [viewer]: withView(previous[viewer] ?? [], snapshot(item)) };
-        writeJson(VIEWED_KEY, next);
-        return next;
-      }),
-    [viewer],
-  );
+  const recordView = useCallback((item: Item) => {
+    const { viewer } = shopper.current;
+    setViewedBy((previous) => {
+      const next = { ...previous, [viewer]: withView(previous[viewer] ?? [], snapshot(item)) };
+      writeJson(VIEWED_KEY, next);
+      return next;
+    });
+  }, []);
 
   const addToCart = useCallback((item: Item) => {
     setCart((previous) => {
@@ -89,41 +101,36 @@ export function ActivityProvider({ children }: { children: ReactNode }) {
     });
   }, []);
 
-  const sendEvent = useCallback(
-    (eventType: string, asin: string) => {
-      if (!settings) return;
-      const event = { ...(userId ? { userID: userId } : {}), itemID: asin, sessionID: sessionId, eventType };
-      const listed: SentEvent = { ...event, at: new Date(), delivered: null };
-      setSentEvents((previous) => [listed, ...previous].slice(0, MAX_LISTED_EVENTS));
-      void sendClickEvent(settings, event).then((delivered) =>
-        setSentEvents((previous) => previous.map((entry) => (entry === listed ? { ...entry, delivered } : entry))),
-      );
-    },
-    [settings, userId, sessionId],
-  );
+  const sendEvent = useCallback((eventType: string, asin: string) => {
+    const { settings, userId, sessionId } = shopper.current;
+    if (!settings) return;
+    const event = { ...(userId ? { userID: userId } : {}), itemID: asin, sessionID: sessionId, eventType };
+    const listed: SentEvent = { ...event, at: new Date(), delivered: null };
+    setSentEvents((previous) => [listed, ...previous].slice(0, MAX_LISTED_EVENTS));
+    void sendClickEvent(settings, event).then((delivered) =>
+      setSentEvents((previous) => previous.map((entry) => (entry === listed ? { ...entry, delivered } : entry))),
+    );
+  }, []);
 
   const setDemoMode = useCallback((on: boolean) => {
     writeStored(DEMO_KEY, on ? 'on' : null);
     setDemoModeState(on);
   }, []);
 
+  const actions = useMemo(
+    () => ({ recordView, addToCart, removeFromCart, sendEvent, setDemoMode }),
+    [recordView, addToCart, removeFromCart, sendEvent, setDemoMode],
+  );
   const activity = useMemo(
-    () => ({
-      recentlyViewed: viewedBy[viewer] ?? [],
-      recordView,
-      cart,
-      addToCart,
-      removeFromCart,
-      sendEvent,
-      demoMode,
-      setDemoMode,
-    }),
-    [viewedBy, viewer, recordView, cart, addToCart, removeFromCart, sendEvent, demoMode, setDemoMode],
+    () => ({ ...actions, recentlyViewed: viewedBy[viewer] ?? [], cart, demoMode }),
+    [actions, viewedBy, viewer, cart, demoMode],
   );
   return (
-    <ActivityContext.Provider value={activity}>
-      <SentEventsContext.Provider value={sentEvents}>{children}</SentEventsContext.Provider>
-    </ActivityContext.Provider>
+    <ActionsContext.Provider value={actions}>
+      <ActivityContext.Provider value={activity}>
+        <SentEventsContext.Provider value={sentEvents}>{children}</SentEventsContext.Provider>
+      </ActivityContext.Provider>
+    </ActionsContext.Provider>
   );
 }
 
@@ -134,6 +141,13 @@ export function useActivity(): Activity {
 }
 
 /** The last events this page sent, most recent first, with whether each reached the stream. */
+/** The actions only, for components that show none of the activity (they never re-render for it). */
+export function useActivityActions(): ActivityActions {
+  const actions = useContext(ActionsContext);
+  if (!actions) throw new Error('useActivityActions must be used inside <ActivityProvider>');
+  return actions;
+}
+
 export function useSentEvents(): SentEvent[] {
   const sentEvents = useContext(SentEventsContext);
   if (!sentEvents) throw new Error('useSentEvents must be used inside <ActivityProvider>');
