@@ -162,6 +162,7 @@ class Inference:
         self._catalogues: dict[str, tuple[int, CatalogueIndex]] = {}
         self._filters: dict[str, tuple[str, FilterExpression]] = {}
         self._first_seen: dict[str, np.ndarray] = {}
+        self._created: dict[str, tuple[int, np.ndarray]] = {}
 
     def group_of(self, version_arn: str) -> str:
         return self.resources.get(SolutionVersion, version_arn).dataset_group_arn
@@ -395,13 +396,8 @@ class Inference:
         weight, cutoff_days = exploration_settings(query.exploration)
         fresh = None
         if cutoff_days is not None:
-            rows = self.metadata.rows(group_arn, "ITEMS")
-            created = np.array(
-                [float(rows.get(item, {}).get("CREATION_TIMESTAMP", np.nan)) for item in bundle.model.items]
-            )
-            # As the service documents: a missing CREATION_TIMESTAMP is the item's oldest interaction;
-            # the age is counted back from the latest interaction the model was trained on.
-            created = np.where(np.isfinite(created), created, self._first_interactions(version_arn, bundle))
+            # The age is counted back from the latest interaction the model was trained on.
+            created = self._creation_times(version_arn, bundle, group_arn)
             latest = float(bundle.history_timestamps.max()) if len(bundle.history_timestamps) else 0.0
             with np.errstate(invalid="ignore"):
                 fresh = created >= latest - cutoff_days * DAY_SECONDS
@@ -421,14 +417,29 @@ class Inference:
         if weight := float(influence.get("POPULARITY", 0.0)):
             blended, total = blended + weight * _ranks(bundle.popularity.astype(np.float64)), total + weight
         if weight := float(influence.get("FRESHNESS", 0.0)):
-            rows = self.metadata.rows(group_arn, "ITEMS")
-            created = np.array(
-                [float(rows.get(item, {}).get("CREATION_TIMESTAMP", np.nan)) for item in bundle.model.items]
-            )
-            created = np.where(np.isfinite(created), created, self._first_interactions(version_arn, bundle))
+            created = self._creation_times(version_arn, bundle, group_arn)
             created = np.where(np.isfinite(created), created, created[np.isfinite(created)].min(initial=0.0))
             blended, total = blended + weight * _ranks(created), total + weight
         return np.where(np.isfinite(scores), blended / total, -np.inf)
+
+    def _creation_times(self, version_arn: str, bundle: ModelBundle, group_arn: str) -> np.ndarray:
+        """Each model item's CREATION_TIMESTAMP from the Items dataset or, as the service documents
+        for a missing one, its oldest training interaction (inf for neither); built once per model
+        and Items metadata version, not on every request (a loop over the whole catalogue)."""
+        version = self.metadata.version
+        with self._lock:
+            cached = self._created.get(version_arn)
+        if cached is not None and cached[0] == version:
+            return cached[1]
+        rows = self.metadata.rows(group_arn, "ITEMS")
+        created = np.array(
+            [float(rows.get(item, {}).get("CREATION_TIMESTAMP", np.nan)) for item in bundle.model.items]
+        )
+        created = np.where(np.isfinite(created), created, self._first_interactions(version_arn, bundle))
+        created.setflags(write=False)  # shared by every request
+        with self._lock:
+            self._created[version_arn] = (version, created)
+        return created
 
     def _first_interactions(self, version_arn: str, bundle: ModelBundle) -> np.ndarray:
         """Each model item's oldest training interaction (inf for none), computed once per model."""
