@@ -11,7 +11,16 @@ Issue 8's targets: cold < 90 s, warm < 10 s, p50 < 30 ms with no errors.
 Each load also reports the CPU time the store's processes spent per request, by role (the runner
 with moto and the gateway, the functions' workers, the search server, the Personalize service) and
 for this load generator: with C cores, no closed loop can beat C / (CPU per request) requests per
-second, so these figures show where a latency under load comes from.
+second, so these figures show where a latency under load comes from. The store's processes also
+spend CPU with no request at all (stream pollers, the supervisor): `idle_cpu_ms_per_second` is
+measured before the loads, so a per-request figure can be read net of it (at R requests/s a role
+charges idle/R ms of background to each request).
+
+`--item-cache-seconds S` sets ITEM_CACHE_SECONDS on the functions measured (through the local
+Lambda API, as `aws lambda update-function-configuration` would) before the loads: 0 measures the
+handlers without their item cache. `--routes` picks the routes (default both); a few seconds of
+load before each measurement (`--warmup-seconds`) let the workers a configuration change replaces
+finish their cold starts.
 """
 
 from __future__ import annotations
@@ -32,6 +41,7 @@ import numpy as np
 import requests
 
 from allstore.local.aws import free_port
+from allstore.local.store_environment import local_store_environment
 
 CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
 
@@ -106,6 +116,38 @@ def _cpu_by_process(root: int) -> dict[int, tuple[str, float]]:
     return {pid: (_role(pid), _cpu_seconds(pid)) for pid in _descendants(root)}
 
 
+ROUTE_FUNCTIONS = {"recommendations": "LAMBDA_GETRECS_ARN", "search": "LAMBDA_RERANK_ARN"}
+
+
+def set_item_cache_seconds(state_dir: Path, routes: list[str], seconds: float) -> None:
+    """ITEM_CACHE_SECONDS on the routes' functions, through the store's own Lambda API."""
+    import boto3
+
+    environment = local_store_environment(state_dir)
+    client = boto3.client(
+        "lambda",
+        endpoint_url=environment["AWS_ENDPOINT_URL_LAMBDA"],
+        region_name=environment["AWS_REGION"],
+        aws_access_key_id=environment["AWS_ACCESS_KEY_ID"],
+        aws_secret_access_key=environment["AWS_SECRET_ACCESS_KEY"],
+    )
+    for route in routes:
+        name = environment[ROUTE_FUNCTIONS[route]]
+        variables = client.get_function_configuration(FunctionName=name)["Environment"]["Variables"]
+        variables["ITEM_CACHE_SECONDS"] = f"{seconds:g}"
+        client.update_function_configuration(FunctionName=name, Environment={"Variables": variables})
+
+
+def idle_cpu(store_pid: int, seconds: float) -> dict[str, float]:
+    """CPU ms per second each role spends with no request in flight."""
+    before = _cpu_by_process(store_pid)
+    time.sleep(seconds)
+    spent: dict[str, float] = {}
+    for pid, (role, total) in _cpu_by_process(store_pid).items():
+        spent[role] = spent.get(role, 0.0) + total - before.get(pid, (role, 0.0))[1]
+    return {role: round(1000 * value / seconds, 2) for role, value in sorted(spent.items())}
+
+
 def load(
     url: str, paths: list[str], clients: int, seconds: float, store_pid: int
 ) -> dict[str, float | int | dict[str, float]]:
@@ -160,11 +202,21 @@ def main() -> None:
     parser.add_argument("--data", default="synthetic")
     parser.add_argument("--clients", type=int, default=20)
     parser.add_argument("--seconds", type=float, default=30.0)
+    parser.add_argument("--routes", default=",".join(ROUTE_FUNCTIONS), help="comma-separated")
+    parser.add_argument("--item-cache-seconds", type=float, default=None)
+    parser.add_argument("--idle-seconds", type=float, default=10.0)
+    parser.add_argument("--warmup-seconds", type=float, default=3.0)
     arguments = parser.parse_args()
+    routes_wanted = arguments.routes.split(",")
+    unknown = set(routes_wanted) - set(ROUTE_FUNCTIONS)
+    if unknown:
+        parser.error(f"unknown routes {sorted(unknown)}: choose from {', '.join(ROUTE_FUNCTIONS)}")
     results: dict[str, object] = {
         "data": arguments.data,
         "clients": arguments.clients,
         "seconds": arguments.seconds,
+        "item_cache_seconds": arguments.item_cache_seconds,
+        "load_average_at_start": os.getloadavg(),
     }
     with tempfile.TemporaryDirectory(prefix="allstore-bench-") as folder:
         state_dir = Path(folder) / "state"
@@ -182,12 +234,17 @@ def main() -> None:
                 ]
             ]
             words = sorted({word for title in titles for word in title.split() if len(word) > 3})
+            if arguments.item_cache_seconds is not None:
+                set_item_cache_seconds(state_dir, routes_wanted, arguments.item_cache_seconds)
             time.sleep(5)  # let the workers the store pre-starts finish their cold starts
+            results["idle_cpu_ms_per_second"] = idle_cpu(process.pid, arguments.idle_seconds)
             routes = {
                 "recommendations": [f"Prod/recommendations/{user}" for user in users],
                 "search": [f"Prod/search?q={word}" for word in words],
             }
-            for name, paths in routes.items():
+            for name in routes_wanted:
+                paths = routes[name]
+                load(url, paths, arguments.clients, arguments.warmup_seconds, process.pid)
                 results[name] = {
                     "one_client": load(url, paths, 1, min(10.0, arguments.seconds), process.pid),
                     f"{arguments.clients}_clients": load(
@@ -195,6 +252,7 @@ def main() -> None:
                     ),
                 }
             results["cores"] = os.cpu_count()
+            results["load_average_at_end"] = os.getloadavg()
         finally:
             stop_store(process)
     print(json.dumps(results, indent=2))
