@@ -14,6 +14,7 @@ from typing import Any
 
 import boto3
 import pytest
+from allstore_common.items import CARD_ATTRIBUTES
 from allstore_common.search_index import INDEX_MAPPING, search_document
 from moto import mock_aws
 from opensearchpy import OpenSearch
@@ -222,9 +223,10 @@ def test_brand_price_and_sort_are_applied_by_the_engine(search_handler):
     assert sorted(both) == ["LAMP", "TENT"]
 
 
-def test_hits_are_full_items_from_dynamodb(search_handler):
+def test_hits_are_product_cards_from_dynamodb(search_handler):
     response = invoke(search_handler, api_event("/search", query={"q": "footprint"}))
-    expected = {key: value for key, value in search_document(PRODUCTS[4]).items() if key != "popularityGroup"}
+    document = search_document(PRODUCTS[4])
+    expected = {key: document[key] for key in CARD_ATTRIBUTES if key in document}
     assert response.body["results"] == [expected]
 
 

@@ -298,4 +298,6 @@ def test_every_item_field_the_web_ui_shows_is_on_the_card():
     interface = re.search(r"export interface Item \{(.*?)\n\}", source, re.S)
     assert interface is not None
     fields = set(re.findall(r"^\s+(\w+)\??:", interface.group(1), re.M))
-    assert fields and fields - {"Promoted"} <= set(CARD_ATTRIBUTES)
+    # Reviews are the product page's alone (GET /items/{id} reads the whole item); lists never carry them.
+    assert "reviews" in fields and "reviews" not in CARD_ATTRIBUTES
+    assert fields - {"Promoted", "reviews"} <= set(CARD_ATTRIBUTES)
