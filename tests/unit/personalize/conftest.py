@@ -37,6 +37,18 @@ INTERACTIONS_SCHEMA = {
     ],
     "version": "1.0",
 }
+# The smallest Interactions schema the service takes (USER_ID, ITEM_ID, TIMESTAMP).
+MINIMAL_INTERACTIONS_SCHEMA = {
+    "type": "record",
+    "name": "Interactions",
+    "namespace": "com.amazonaws.personalize.schema",
+    "fields": [
+        {"name": "USER_ID", "type": "string"},
+        {"name": "ITEM_ID", "type": "string"},
+        {"name": "TIMESTAMP", "type": "long"},
+    ],
+    "version": "1.0",
+}
 ITEMS_SCHEMA = {
     "type": "record",
     "name": "Items",

@@ -14,6 +14,7 @@ from botocore.exceptions import ClientError
 
 from tests.unit.personalize.conftest import (
     INTERACTIONS_SCHEMA,
+    MINIMAL_INTERACTIONS_SCHEMA,
     Clients,
     Store,
     deploy,
@@ -25,20 +26,9 @@ V2 = "arn:aws:personalize:::recipe/aws-user-personalization-v2"
 WEIGHTS = {
     "eventParametersList": [{"eventType": "purchase", "weight": 1.0}, {"eventType": "click", "weight": 0.1}]
 }
-MINIMAL_INTERACTIONS = {
-    "type": "record",
-    "name": "Interactions",
-    "namespace": "com.amazonaws.personalize.schema",
-    "fields": [
-        {"name": "USER_ID", "type": "string"},
-        {"name": "ITEM_ID", "type": "string"},
-        {"name": "TIMESTAMP", "type": "long"},
-    ],
-    "version": "1.0",
-}
 TYPES_ONLY = {
-    **MINIMAL_INTERACTIONS,
-    "fields": [*MINIMAL_INTERACTIONS["fields"], {"name": "EVENT_TYPE", "type": "string"}],
+    **MINIMAL_INTERACTIONS_SCHEMA,
+    "fields": [*MINIMAL_INTERACTIONS_SCHEMA["fields"], {"name": "EVENT_TYPE", "type": "string"}],
 }
 
 
@@ -104,7 +94,7 @@ def test_create_solution_refuses_what_the_service_refuses(clients: Clients) -> N
 
 def test_the_interactions_schema_must_carry_what_the_configuration_reads(clients: Clients) -> None:
     p = clients.personalize
-    no_types = group_with_interactions(clients, "no-types", MINIMAL_INTERACTIONS)
+    no_types = group_with_interactions(clients, "no-types", MINIMAL_INTERACTIONS_SCHEMA)
     message = refused(
         p, name="s", datasetGroupArn=no_types, recipeArn=V2, solutionConfig={"eventsConfig": WEIGHTS}
     )

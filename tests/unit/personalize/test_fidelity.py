@@ -18,20 +18,15 @@ from allstore.personalize.apimodel import CONTROL_PLANE
 from allstore.personalize.errors import ServiceError
 from allstore.personalize.server import PersonalizeServer
 from allstore.personalize.state.jobs import TRANSITION_VARIABLE
-from tests.unit.personalize.conftest import INTERACTIONS_SCHEMA, Clients, deploy, keys, make_clients, wait_for
-
-# The smallest Interactions schema the service takes (USER_ID, ITEM_ID, TIMESTAMP).
-INTERACTIONS = {
-    "type": "record",
-    "name": "Interactions",
-    "namespace": "com.amazonaws.personalize.schema",
-    "fields": [
-        {"name": "USER_ID", "type": "string"},
-        {"name": "ITEM_ID", "type": "string"},
-        {"name": "TIMESTAMP", "type": "long"},
-    ],
-    "version": "1.0",
-}
+from tests.unit.personalize.conftest import (
+    INTERACTIONS_SCHEMA,
+    MINIMAL_INTERACTIONS_SCHEMA,
+    Clients,
+    deploy,
+    keys,
+    make_clients,
+    wait_for,
+)
 
 
 def test_arns_carry_the_requests_region_and_answers_a_request_id(server: PersonalizeServer) -> None:
@@ -255,7 +250,7 @@ def test_imports_accept_what_the_service_accepts(clients: Clients, tmp_path: Pat
 
 
 def test_interaction_timestamps_in_milliseconds_fail_the_import(clients: Clients, tmp_path: Path) -> None:
-    schema = INTERACTIONS
+    schema = MINIMAL_INTERACTIONS_SCHEMA
     seconds = import_csv(
         clients, tmp_path, "Interactions", schema, "USER_ID,ITEM_ID,TIMESTAMP\nu,i,1596238243\n"
     )
@@ -913,7 +908,7 @@ def test_sims_takes_its_documented_hyperparameter_ranges(clients: Clients, store
 
 
 def test_training_needs_the_services_minimum_data(clients: Clients, tmp_path: Path) -> None:
-    schema = INTERACTIONS
+    schema = MINIMAL_INTERACTIONS_SCHEMA
     rows = "".join(f"u{n % 40},i{n % 30},{1_600_000_000 + n}\n" for n in range(999))
     job = import_csv(clients, tmp_path, "Interactions", schema, "USER_ID,ITEM_ID,TIMESTAMP\n" + rows)
     assert job["status"] == "ACTIVE"
@@ -945,7 +940,7 @@ def test_recipes_need_their_own_documented_minimum(clients: Clients, tmp_path: P
     User-Personalization trains."""
     unique = [f"u{n % 40},i{n % 30},{1_600_000_000 + n}\n" for n in range(800)]
     text = "USER_ID,ITEM_ID,TIMESTAMP\n" + "".join(unique + unique[:200])
-    job = import_csv(clients, tmp_path, "Interactions", INTERACTIONS, text)
+    job = import_csv(clients, tmp_path, "Interactions", MINIMAL_INTERACTIONS_SCHEMA, text)
     assert job["status"] == "ACTIVE", job
     p = clients.personalize
     group = p.describe_dataset(datasetArn=job["datasetArn"])["dataset"]["datasetGroupArn"]
@@ -1052,7 +1047,7 @@ def test_a_resource_with_dependents_is_not_deleted(clients: Clients, store) -> N
 
 
 def test_feature_transformation_parameters_are_honoured(clients: Clients, tmp_path: Path) -> None:
-    schema = INTERACTIONS
+    schema = MINIMAL_INTERACTIONS_SCHEMA
     # 60 users with 2 to 61 interactions: short and long histories
     rng = random.Random(3)
     rows = "".join(
