@@ -4,7 +4,9 @@
   store's click stream, Cognito GetId (on the store's identity pool) / GetCredentialsForIdentity,
   with CORS for the store's own origin (its preflight allows only that). Anything else is Access
   denied. Requests go on to local AWS signed with the store's key (the browser's guest
-  credentials are moto's inventions, which local AWS does not accept).
+  credentials are moto's inventions, which local AWS does not accept). The guest credentials
+  last an hour, as Cognito's do (moto says 90 seconds, so the browser's SDK, which renews
+  credentials 5 minutes before they expire, fetched new ones for every request it signed).
 - `/aws/lambda/` — the Lambda API for boto3 and the CLI: the store's credentials required (aws_guard),
   no CORS; `Invoke` runs the local function, other operations go on to local Lambda (moto).
 """
@@ -15,6 +17,7 @@ import json
 import logging
 import re
 import threading
+import time
 from collections.abc import Callable, Iterable, Mapping
 from email.message import Message
 from http import HTTPStatus
@@ -48,6 +51,10 @@ BROWSER_HEADERS = frozenset(
         "amz-sdk-request",
     }
 )
+GET_CREDENTIALS = "AWSCognitoIdentityService.GetCredentialsForIdentity"
+# How long Cognito identity pool credentials are valid (Cognito developer guide, "Accessing AWS
+# services with temporary credentials": "valid for one hour").
+GUEST_CREDENTIALS_SECONDS = 3600
 FORWARDED_REPLY_HEADERS = ("content-type", "x-amzn-requestid", "x-amzn-errortype", "x-amz-id-2")
 
 
@@ -108,7 +115,7 @@ class BrowserAwsProxy:
             },
             "cognito-identity": {
                 "AWSCognitoIdentityService.GetId": lambda body: body.get("IdentityPoolId") in pools,
-                "AWSCognitoIdentityService.GetCredentialsForIdentity": lambda body: True,
+                GET_CREDENTIALS: lambda body: True,
             },
         }
 
@@ -144,6 +151,8 @@ class BrowserAwsProxy:
                 403, "AccessDeniedException", f"{operation} is allowed on the store's resources only.", cors
             )
         status, reply, payload = self.local_aws.forward("POST", service, "/", headers, body)
+        if operation == GET_CREDENTIALS and status == HTTPStatus.OK:
+            payload = _valid_for_an_hour(payload)
         return status, {**reply, **cors}, payload
 
     def _cors(self, origin: str | None) -> dict[str, str]:
@@ -179,6 +188,13 @@ class BrowserAwsProxy:
             },
             b"",
         )
+
+
+def _valid_for_an_hour(payload: bytes) -> bytes:
+    """A GetCredentialsForIdentity answer whose credentials expire in an hour from now."""
+    document = parse_json(payload)
+    document["Credentials"]["Expiration"] = round(time.time() + GUEST_CREDENTIALS_SECONDS, 3)
+    return json.dumps(document).encode()
 
 
 def _stream_of(body: dict[str, Any]) -> str | None:

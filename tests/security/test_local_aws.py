@@ -6,6 +6,7 @@ import io
 import json
 import os
 import stat
+import time
 import zipfile
 from dataclasses import dataclass
 
@@ -258,7 +259,14 @@ def test_cognito_guest_credentials_only_for_the_stores_pool(stack):
 
     identity = call("GetId", {"IdentityPoolId": stack.pool_id})
     assert identity.status_code == 200, identity.text
-    assert call("GetCredentialsForIdentity", {"IdentityId": identity.json()["IdentityId"]}).status_code == 200
+    before = time.time()
+    guest = call("GetCredentialsForIdentity", {"IdentityId": identity.json()["IdentityId"]})
+    assert guest.status_code == 200, guest.text
+    credentials = guest.json()["Credentials"]
+    assert {"AccessKeyId", "SecretKey", "SessionToken"} <= set(credentials)
+    # An hour, as Cognito's guest credentials last (moto's 90 s made the browser's SDK fetch new
+    # ones for every request: it renews them 5 minutes before they expire).
+    assert before + 3600 - 5 <= credentials["Expiration"] <= time.time() + 3600 + 5
     assert call("GetId", {"IdentityPoolId": "us-east-1:someone-elses"}).status_code == 403
     assert call("ListIdentityPools", {"MaxResults": 10}).status_code == 403
     assert call("DeleteIdentityPool", {"IdentityPoolId": stack.pool_id}).status_code == 403
