@@ -520,9 +520,21 @@ def _unique_title(
     return title
 
 
+def first_reviews(events: Events, n_items: int) -> np.ndarray:
+    """The events that are reviews: each shopper's first event of each item (a shopper reviews an
+    item once, as on a real store; buying it again adds an interaction, not a review). A boolean
+    mask over `events`, which are sorted by user and then time."""
+    pair = events.user.astype(np.int64) * max(n_items, 1) + events.item
+    _, first = np.unique(pair, return_index=True)
+    reviewed = np.zeros(len(pair), dtype=bool)
+    reviewed[first] = True
+    return reviewed
+
+
 def _review_lines(store: Store) -> Iterator[str]:
     """UCSD review lines (overall, reviewerID, reviewerName, asin, summary, reviewText, reviewTime,
-    unixReviewTime), one per event, with words that fit the product's department and the stars."""
+    unixReviewTime), one per shopper and product (`first_reviews`), with words that fit the
+    product's department and the stars."""
     events, catalogue, tree = store.events, store.catalogue, leaves()
     unique_days, day_index = np.unique(events.timestamp // 86_400, return_inverse=True)
     iso_days = np.datetime_as_string(unique_days.astype("datetime64[D]")).tolist()
@@ -532,14 +544,17 @@ def _review_lines(store: Store) -> Iterator[str]:
     nouns = [_counted(noun) for noun in _product_nouns(catalogue, tree)]
     item_department = [vocabulary.DEPARTMENTS[tree[leaf].department].name for leaf in catalogue.leaf.tolist()]
     rng = np.random.default_rng([catalogue.text_seed, REVIEW_TEXT_STREAM])
-    picks = rng.integers(1 << 30, size=(len(events.user), 6)).tolist()
+    # Drawn for every event, then kept for the reviews: a review's words are those it had when every
+    # event was one.
+    reviewed = first_reviews(events, len(catalogue.asins))
+    picks = rng.integers(1 << 30, size=(len(events.user), 6))[reviewed].tolist()
     writer = _ReviewWriter()
     for user, item, rating, day, when, pick in zip(
-        events.user.tolist(),
-        events.item.tolist(),
-        events.rating.tolist(),
-        day_index.tolist(),
-        events.timestamp.tolist(),
+        events.user[reviewed].tolist(),
+        events.item[reviewed].tolist(),
+        events.rating[reviewed].tolist(),
+        day_index[reviewed].tolist(),
+        events.timestamp[reviewed].tolist(),
         picks,
         strict=True,
     ):

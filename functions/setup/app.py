@@ -192,8 +192,9 @@ def shard_of(asin: str, shards: int) -> int:
 
 
 def _interaction_stats(task: ShardTask) -> catalogue.InteractionStats:
-    """Popularity and ratings of every item; the newest reviews of this shard's items, from
-    ReviewSource or, without one, from the interactions (UCSD reviews carry their words)."""
+    """Per item: the popularity from the interactions; the star rating and count from its rated
+    reviews in ReviewSource, else from the interactions; and, for this shard's items, the newest
+    reviews, from ReviewSource or, without one, from the interactions (UCSD reviews carry words)."""
     mine = catalogue.NewestReviews(wanted=lambda asin: shard_of(asin, task.shards) == task.shard)
     review_source = task.review_source.strip()
     separate = bool(review_source) and review_source != task.interaction_source.strip()
@@ -203,9 +204,8 @@ def _interaction_stats(task: ShardTask) -> catalogue.InteractionStats:
     else:
         stats = catalogue.InteractionStats(Counter(), Counter(), Counter(), mine)
     if separate:
-        for review in _records(review_source, "ReviewSource", records.BadRows()):
-            mine.add(review)
         stats.reviews = mine
+        stats.rate_from_reviews(_records(review_source, "ReviewSource", records.BadRows()))
     return stats
 
 

@@ -198,6 +198,27 @@ class InteractionStats:
             return None
         return Decimal(str(round(self.rating_sums[asin] / count, 1))), count
 
+    def rate_from_reviews(self, reviews: Iterable[dict[str, Any]]) -> None:
+        """Read the reviews' records into `self.reviews`, and give every item with rated reviews
+        among them the stars and count of those reviews (a store's rating is its reviews'); an
+        item without any keeps the ratings of the interactions."""
+        sums: Counter[str] = Counter()
+        counts: Counter[str] = Counter()
+        for review in reviews:
+            self.reviews.add(review)
+            item = records.item_id(review)
+            if item is not None:
+                _count_rating(review, item, sums, counts)
+        for item, count in counts.items():
+            self.rating_sums[item], self.rating_counts[item] = sums[item], count
+
+
+def _count_rating(record: dict[str, Any], item: str, sums: Counter[str], counts: Counter[str]) -> None:
+    stars = records.value(record)
+    if stars is not None and 1 <= stars <= 5 and records.event_type(record) in RATING_EVENT_TYPES:
+        sums[item] += stars
+        counts[item] += 1
+
 
 def interaction_stats(
     interactions: Iterable[dict[str, Any]], reviews: NewestReviews | None = None
@@ -212,10 +233,7 @@ def interaction_stats(
         if item is None:
             continue
         stats.popularity[item] += 1
-        stars = records.value(interaction)
-        if stars is not None and 1 <= stars <= 5 and records.event_type(interaction) in RATING_EVENT_TYPES:
-            stats.rating_sums[item] += stars
-            stats.rating_counts[item] += 1
+        _count_rating(interaction, item, stats.rating_sums, stats.rating_counts)
         if reviews is not None:
             reviews.add(interaction)
     return stats

@@ -137,6 +137,35 @@ def test_star_ratings_come_from_reviews_and_rating_events_only():
     assert "rating" not in catalogue.product_item({"asin": "c", "title": "Lamp"}, 1, None).item
 
 
+def test_an_item_with_reviews_is_rated_by_them_and_one_without_by_the_interactions():
+    """A shopper who bought a tent twice rated it twice in the interactions but reviewed it once:
+    the tent's card shows its reviews' stars and count, as the product page's reviews add up."""
+    stats = catalogue.interaction_stats(
+        [
+            {"USER_ID": "u1", "ITEM_ID": "tent", "EVENT_TYPE": "rating", "EVENT_VALUE": "5"},
+            {"USER_ID": "u1", "ITEM_ID": "tent", "EVENT_TYPE": "rating", "EVENT_VALUE": "1"},
+            {"USER_ID": "u2", "ITEM_ID": "tent", "EVENT_TYPE": "rating", "EVENT_VALUE": "4"},
+            {"USER_ID": "u2", "ITEM_ID": "lamp", "EVENT_TYPE": "rating", "EVENT_VALUE": "2"},
+            {"USER_ID": "u3", "ITEM_ID": "mug", "EVENT_TYPE": "rating", "EVENT_VALUE": "3"},
+        ]
+    )
+    assert stats.rating("tent") == (Decimal("3.3"), 3)
+    stats.rate_from_reviews(
+        [
+            _review("tent", 1_600_000_000, stars=5.0) | {"reviewerID": "u1"},
+            _review("tent", 1_600_000_100, stars=4.0) | {"reviewerID": "u2"},
+            {"asin": "mug", "reviewerID": "u3", "reviewText": "No stars given", "unixReviewTime": 1},
+            _review("desk", 1_600_000_200, stars=1.0),
+        ]
+    )
+    assert stats.rating("tent") == (Decimal("4.5"), 2)
+    assert stats.rating("lamp") == (Decimal("2.0"), 1)  # no review: the interactions' rating
+    assert stats.rating("mug") == (Decimal("3.0"), 1)  # a review without stars rates nothing
+    assert stats.rating("desk") == (Decimal("1.0"), 1)
+    assert stats.popularity == {"tent": 3, "lamp": 1, "mug": 1}  # popularity stays the interactions'
+    assert [review["stars"] for review in stats.reviews.of("tent")] == [4, 5]
+
+
 def _review(asin: str, when: int, stars: float = 4.0, **words: str) -> dict:
     return {"asin": asin, "reviewerID": f"u{when}", "overall": stars, "unixReviewTime": when,
             "reviewerName": f"Reviewer {when}", "summary": f"Headline {when}", "reviewText": f"Text {when}", **words}  # fmt: skip

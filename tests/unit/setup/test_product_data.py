@@ -295,6 +295,10 @@ def test_items_carry_their_three_newest_reviews_from_the_review_source(setup_fun
         {"name": "Shopper 0", "stars": 1, "headline": "Day 0", "date": "2020-09-13"}
     ]
     assert "reviews" not in items["P006"] and "reviews" not in items["P042"]
+    # The stars and count of an item's reviews (P006's are ratings without words); none without any.
+    assert (items["P005"]["rating"], items["P005"]["ratingCount"]) == (Decimal("2.7"), 6)
+    assert (items["P006"]["rating"], items["P006"]["ratingCount"]) == (Decimal("2.6"), 7)
+    assert "rating" not in items["P009"] and "ratingCount" not in items["P009"]
 
 
 def test_reviews_come_from_the_interactions_when_they_are_reviews_and_a_shard_keeps_only_its_own(
