@@ -1,8 +1,8 @@
 /**
  * Browser journeys of issue 22 against a running store (or the mock): visible personalisation and
- * demo mode, add to cart, category pages with paging, Back restoring the scroll position and focus
- * on navigation, a product's reviews, the not-found page and a phone-sized search. Screenshots go to
- * test-artifacts/webui/.
+ * demo mode, add to cart, the category menu and category pages with paging, brand and price filters
+ * and sort, Back restoring the scroll position and focus on navigation, a product's reviews, the
+ * not-found page and a phone-sized search. Screenshots go to test-artifacts/webui/.
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
@@ -36,6 +36,23 @@ async function waitFor(condition, { timeout, interval = 250, message }) {
     if (Date.now() > deadline) throw new Error(message);
     await new Promise((resolve) => setTimeout(resolve, interval));
   }
+}
+
+/** /categories flattened: every category's decoded name and item count, in the menu's order. */
+async function catalogueCategories(store, page) {
+  const { departments } = await store.api('categories');
+  const categories = departments.flatMap((department) => department.categories);
+  return Promise.all(categories.map(async ({ name, itemCount }) => ({ name: await decode(page, name), itemCount })));
+}
+
+/** Waits until the category's list shows exactly the API answer `expected` (its first page and its total). */
+async function showsExactly(page, category, expected) {
+  await page.getByText(`Showing ${Math.min(expected.total, CATEGORY_PAGE_SIZE)} of ${expected.total} products`).waitFor();
+  const wanted = expected.results.map((item) => item.asin);
+  await waitFor(async () => (await listedAsins(page, category)).join() === wanted.join(), {
+    timeout: 10_000,
+    message: `the page does not list exactly ${wanted.join()}`,
+  });
 }
 
 const decode = (page, html) => page.evaluate((text) => new DOMParser().parseFromString(text, 'text/html').body.textContent, html);
@@ -123,12 +140,20 @@ describe('AllStore journeys in Chromium', () => {
     const menu = page.getByRole('navigation', { name: 'Categories' });
     await menu.getByRole('link').first().waitFor();
     const names = await menu.getByRole('link').allTextContents();
+    const listed = await catalogueCategories(store, page);
+    assert.deepEqual(names, listed.map(({ name }) => name), 'the menu lists every category of /categories, in order');
     const sizes = await Promise.all(
       names.map(async (name) => (await store.api(`items?category=${encodeURIComponent(name)}&limit=1`)).total),
     );
+    assert.deepEqual(sizes, listed.map(({ itemCount }) => itemCount), "each category's count is its page's total");
+    for (const { name, itemCount } of listed) {
+      const entry = menu.getByRole('listitem').filter({ has: page.getByRole('link', { name, exact: true }) });
+      assert.equal(await entry.locator('[aria-hidden="true"]').textContent(), itemCount.toLocaleString('en-US'), name);
+    }
     const largest = sizes.indexOf(Math.max(...sizes));
     const category = names[largest];
     const total = sizes[largest];
+    await store.screenshot(page, 'category-menu');
     assert.ok(total > CATEGORY_PAGE_SIZE, `the largest category in the menu has only ${total} items`);
     const first = await store.api(`items?category=${encodeURIComponent(category)}&limit=${CATEGORY_PAGE_SIZE}`);
     const second = await store.api(
@@ -201,6 +226,54 @@ describe('AllStore journeys in Chromium', () => {
       await page.getByRole('heading', { level: 1, name: await decode(page, withoutReviews.title), exact: true }).waitFor();
       assert.equal(await page.getByRole('heading', { name: 'Reviews', exact: true }).count(), 0);
     }
+    await page.context().close();
+  });
+
+  it('filters a category page by brand and price and sorts it by price, as the API does', async () => {
+    const page = await store.newPage();
+    const listed = await catalogueCategories(store, page);
+    const { name: category, itemCount } = listed.reduce((a, b) => (b.itemCount > a.itemCount ? b : a));
+    const api = (query) => store.api(`items?category=${encodeURIComponent(category)}&limit=${CATEGORY_PAGE_SIZE}&${query}`);
+    const every = await api(`sort=popularity&limit=100`);
+    assert.equal(every.total, itemCount);
+    const brandCounts = new Map();
+    for (const item of every.results) if (item.brand) brandCounts.set(item.brand, (brandCounts.get(item.brand) ?? 0) + 1);
+    const [brand] = [...brandCounts].sort((a, b) => b[1] - a[1])[0];
+    const firstPage = (await api('')).results;
+    const offered = firstPage.some((item) => item.brand === brand) ? brand : firstPage.find((item) => item.brand).brand;
+
+    await page.goto('/');
+    await page.getByText('Categories', { exact: true }).click();
+    await page.getByRole('navigation', { name: 'Categories' }).getByRole('link', { name: category, exact: true }).click();
+    await page.getByRole('heading', { level: 1, name: category }).waitFor();
+    const filters = page.getByRole('form', { name: 'Filter and sort' });
+
+    await filters.getByRole('checkbox', { name: offered, exact: true }).check();
+    await page.waitForURL((url) => url.searchParams.getAll('brand').join() === offered);
+    const byBrand = await api(`brand=${encodeURIComponent(offered)}`);
+    assert.ok(byBrand.total > 0 && byBrand.total < itemCount, `brand ${offered} has ${byBrand.total} of ${itemCount}`);
+    await showsExactly(page, category, byBrand);
+    assert.ok(byBrand.results.every((item) => item.brand === offered));
+
+    const prices = every.results.map((item) => Number(item.price)).filter((price) => Number.isFinite(price)).sort((a, b) => a - b);
+    const [low, high] = [prices[Math.floor(prices.length / 4)], prices[Math.floor((3 * prices.length) / 4)]].map((price) => String(Math.floor(price)));
+    await filters.getByRole('checkbox', { name: offered, exact: true }).uncheck();
+    await filters.getByRole('spinbutton', { name: 'Min' }).fill(low);
+    await filters.getByRole('spinbutton', { name: 'Max' }).fill(high);
+    await filters.getByRole('button', { name: 'Apply' }).click();
+    await page.waitForURL((url) => url.searchParams.get('minPrice') === low && url.searchParams.get('maxPrice') === high && !url.searchParams.has('brand'));
+    const byPrice = await api(`minPrice=${low}&maxPrice=${high}`);
+    assert.ok(byPrice.total > 0 && byPrice.total < itemCount, `${byPrice.total} of ${itemCount} cost ${low}-${high}`);
+    await showsExactly(page, category, byPrice);
+    assert.ok(byPrice.results.every((item) => Number(item.price) >= Number(low) && Number(item.price) <= Number(high)));
+
+    await filters.getByRole('combobox', { name: 'Sort by' }).selectOption({ label: 'Price: high to low' });
+    await page.waitForURL((url) => url.searchParams.get('sort') === 'price-desc');
+    const sorted = await api(`minPrice=${low}&maxPrice=${high}&sort=price-desc`);
+    await showsExactly(page, category, sorted);
+    const shownPrices = sorted.results.map((item) => Number(item.price));
+    assert.deepEqual(shownPrices, [...shownPrices].sort((a, b) => b - a), 'dearest first');
+    await store.screenshot(page, 'category-refined');
     await page.context().close();
   });
 

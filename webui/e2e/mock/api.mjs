@@ -26,6 +26,7 @@ export class MockApi {
     if (rest.length) return notFound(path);
     if (resource === 'items' && id) return this.item(id);
     if (resource === 'items') return this.items(query);
+    if (resource === 'categories' && !id) return ok(this.categories());
     if (resource === 'recommendations') return this.recommendations(id, query.get('sessionId'));
     if (resource === 'recommendationsitem' && id) return this.similarItems(id);
     if (resource === 'search' && !id) return this.search(query);
@@ -52,11 +53,25 @@ export class MockApi {
     return ok(reviews.length ? { ...item, reviews } : item);
   }
 
+  /** Like /categories: every category by department (the mock's all are one), alphabetical, with counts. */
+  categories() {
+    const categories = [...CATEGORIES].sort().map((name) => ({ name, itemCount: ITEMS.filter((item) => item.category === name).length }));
+    const itemCount = categories.reduce((sum, category) => sum + category.itemCount, 0);
+    return { departments: [{ name: 'Sports &amp; Outdoors', itemCount, categories }], itemCount };
+  }
+
   items(query) {
     const limit = Number(query.get('limit') ?? 20);
     if (!Number.isInteger(limit) || limit < 1 || limit > 100) return error(400, 'limit must be an integer from 1 to 100');
     const category = query.get('category');
     const matching = category ? ITEMS.filter((item) => item.category === category) : ITEMS;
+    const refined = ['brand', 'minPrice', 'maxPrice', 'sort', 'from'].some((name) => query.has(name));
+    if (refined) {
+      if (!category) return error(400, 'brand, minPrice, maxPrice, sort and from need a category');
+      const kept = refine(matching, query);
+      const from = Number(query.get('from') ?? 0);
+      return ok({ results: kept.slice(from, from + limit), total: kept.length });
+    }
     const start = Number(query.get('nextToken') ?? 0);
     const page = matching.slice(start, start + limit);
     const more = start + limit < matching.length;
@@ -110,6 +125,26 @@ export class MockApi {
     const item = itemByAsin(asin);
     return item ? ok({ ASIN: asin, Items: descriptionOf(item) }) : error(404, `Item ${asin} not found`);
   }
+}
+
+/** As /items refines a category: any of the brands, the price range (unpriced items out), then the order. */
+function refine(items, query) {
+  const brands = query.getAll('brand');
+  const price = (item) => (item.price === undefined ? null : Number(item.price));
+  const min = query.has('minPrice') ? Number(query.get('minPrice')) : null;
+  const max = query.has('maxPrice') ? Number(query.get('maxPrice')) : null;
+  const kept = items.filter(
+    (item) =>
+      (!brands.length || brands.includes(item.brand)) &&
+      (min === null || (price(item) !== null && price(item) >= min)) &&
+      (max === null || (price(item) !== null && price(item) <= max)),
+  );
+  const sort = query.get('sort');
+  if (sort === 'price-asc' || sort === 'price-desc') {
+    const sign = sort === 'price-asc' ? 1 : -1;
+    return [...kept].sort((a, b) => sign * (price(a) - price(b)));
+  }
+  return kept;
 }
 
 function favouriteCategory(events) {

@@ -1,5 +1,5 @@
 import { getJson } from './client';
-import type { Item, ItemList, ProductDescription, StoreSession } from './types';
+import type { CategoryTree, Item, ItemList, ProductDescription, StoreSession } from './types';
 
 /** One function per API route the store uses; path segments are URL-encoded here. */
 
@@ -55,6 +55,11 @@ export function fetchCategoryPage(
     { category, limit: page.limit, nextToken: page.nextToken, from: page.from || null, ...refinement },
     signal,
   );
+}
+
+/** The catalogue's departments and categories with their item counts (for the category menu). */
+export function fetchCategories(signal?: AbortSignal): Promise<CategoryTree> {
+  return getJson<CategoryTree>('categories', {}, signal);
 }
 
 /** The most popular items across the store (no session, so never personalised). */

@@ -51,6 +51,20 @@ export interface ItemList {
   nextToken?: string;
 }
 
+/** GET /categories: every category of the catalogue, by department, with how many items each has. */
+export interface CategoryTree {
+  departments: Department[];
+  /** Items in every category: the catalogue's size. */
+  itemCount: number;
+}
+
+export interface Department {
+  /** null for the categories whose items name no department. May contain HTML entities. */
+  name: string | null;
+  itemCount: number;
+  categories: { name: string; itemCount: number }[];
+}
+
 export interface StoreUser {
   Id: string;
   FirstName: string;

@@ -1,28 +1,19 @@
 import { useCallback, useState } from 'react';
 import { Link, useLocation } from 'react-router';
-import { fetchPopularItems } from '../api/store';
-import type { ItemList } from '../api/types';
+import { fetchCategories } from '../api/store';
+import type { Department } from '../api/types';
 import { useRequest } from '../hooks/useRequest';
 import { decodeEntities } from '../text/decodeEntities';
 import { categoryPath } from './categoryPath';
 
-/** How many of the most popular items the menu's categories are read from. */
-export const MENU_SAMPLE = 100;
+/** The heading of the categories whose items name no department. */
+export const NO_DEPARTMENT = 'More';
 
-/** Departments and their categories, in order of first appearance (most popular first). */
-export function categoriesOf(list: ItemList): [string, string[]][] {
-  const departments = new Map<string, Set<string>>();
-  for (const item of list.results) {
-    if (!item.category) continue;
-    const department = item.main_cat || 'More';
-    departments.set(department, (departments.get(department) ?? new Set()).add(item.category));
-  }
-  return [...departments].map(([department, categories]) => [department, [...categories]]);
-}
+const products = (count: number) => `${count.toLocaleString('en-US')} ${count === 1 ? 'product' : 'products'}`;
 
 /**
- * The header's "Categories" menu. There is no categories route, so it lists the categories of the
- * MENU_SAMPLE most popular items, read when the menu is first opened (not on every page load).
+ * The header's "Categories" menu: every department and category of the catalogue with how many
+ * products each has (GET /categories), read when the menu is first opened, not on every page load.
  */
 export function CategoryMenu() {
   const [opened, setOpened] = useState(false);
@@ -40,33 +31,48 @@ export function CategoryMenu() {
 }
 
 function CategoryList() {
-  const load = useCallback((signal: AbortSignal) => fetchPopularItems(MENU_SAMPLE, signal), []);
-  const popular = useRequest(load);
-  if (popular.status === 'loading') return <p role="status">Loading categories…</p>;
-  if (popular.status === 'error') {
+  const load = useCallback((signal: AbortSignal) => fetchCategories(signal), []);
+  const categories = useRequest(load);
+  if (categories.status === 'loading') return <p role="status">Loading categories…</p>;
+  if (categories.status === 'error') {
     return (
       <p role="alert">
         Categories unavailable.{' '}
-        <button type="button" className="button-link" onClick={popular.retry}>
+        <button type="button" className="button-link" onClick={categories.retry}>
           Retry
         </button>
       </p>
     );
   }
+  const { departments } = categories.data;
+  if (!departments.length) return <p role="status">The store has no categories yet.</p>;
   return (
     <nav aria-label="Categories">
-      {categoriesOf(popular.data).map(([department, categories]) => (
-        <div key={department} className="category-menu__group">
-          <p className="category-menu__department">{decodeEntities(department)}</p>
-          <ul>
-            {categories.map((category) => (
-              <li key={category}>
-                <Link to={categoryPath(category)}>{decodeEntities(category)}</Link>
-              </li>
-            ))}
-          </ul>
-        </div>
+      {departments.map((department) => (
+        <DepartmentGroup key={department.name ?? ''} department={department} />
       ))}
     </nav>
+  );
+}
+
+function DepartmentGroup({ department }: { department: Department }) {
+  const name = department.name === null ? NO_DEPARTMENT : decodeEntities(department.name);
+  return (
+    <div className="category-menu__group">
+      <p className="category-menu__department">
+        {name} <span className="category-menu__count">· {products(department.itemCount)}</span>
+      </p>
+      <ul aria-label={name}>
+        {department.categories.map((category) => (
+          <li key={category.name}>
+            <Link to={categoryPath(category.name)}>{decodeEntities(category.name)}</Link>{' '}
+            <span className="category-menu__count">
+              <span className="visually-hidden">, {products(category.itemCount)}</span>
+              <span aria-hidden="true">{category.itemCount.toLocaleString('en-US')}</span>
+            </span>
+          </li>
+        ))}
+      </ul>
+    </div>
   );
 }
