@@ -34,9 +34,19 @@ export function useRefinement(): { refinement: Refinement; key: string; set: (ne
   return { refinement, key, set };
 }
 
+/** The refinement as one string, to tell whether the address now says something else. */
+const refinementKey = (refinement: Refinement) =>
+  JSON.stringify([refinement.brand, refinement.minPrice ?? '', refinement.maxPrice ?? '', refinement.sort ?? '']);
+
 /**
  * Brand checkboxes (every brand this list has shown, and those chosen), a price range and a sort.
  * A brand is shown decoded ("Summit & Co") and sent as the catalogue has it ("Summit &amp; Co").
+ *
+ * The controls show the visitor's latest choice (`chosen`) at once, and follow the address again
+ * when it changes (a change made here once the navigation renders, or Back). They cannot simply
+ * show `refinement`: the router renders a new address as a transition, so until that commits a
+ * controlled checkbox or select would snap back to the old value after the click, and a second
+ * change made before then (another brand, Apply) would be built on the old refinement and undo the first.
  */
 export function Refinements({
   refinement,
@@ -49,28 +59,41 @@ export function Refinements({
   items: Item[];
   sorts: [value: string, label: string][];
 }) {
+  const [chosen, setChosen] = useState(refinement);
+  const [applied, setApplied] = useState(refinement);
+  const [low, setLow] = useState(refinement.minPrice ?? '');
+  const [high, setHigh] = useState(refinement.maxPrice ?? '');
+  if (refinementKey(refinement) !== refinementKey(applied)) {
+    // The address changed: show what it says; a price typed but not applied stays unless the range changed.
+    setApplied(refinement);
+    setChosen(refinement);
+    if ((refinement.minPrice ?? '') !== (applied.minPrice ?? '')) setLow(refinement.minPrice ?? '');
+    if ((refinement.maxPrice ?? '') !== (applied.maxPrice ?? '')) setHigh(refinement.maxPrice ?? '');
+  }
   const [seen, setSeen] = useState<string[]>([]);
   const unseen = [...new Set(items.flatMap((item) => (item.brand && !seen.includes(item.brand) ? [item.brand] : [])))];
   if (unseen.length > 0) setSeen([...seen, ...unseen]); // brands stay offered while a filter hides them
-  const brands = [...new Set([...refinement.brand, ...seen, ...unseen])].sort();
-  const [low, setLow] = useState(refinement.minPrice ?? '');
-  const [high, setHigh] = useState(refinement.maxPrice ?? '');
+  const brands = [...new Set([...chosen.brand, ...seen, ...unseen])].sort();
+  const change = (next: Refinement) => {
+    setChosen(next);
+    onChange(next);
+  };
   const applyPrices = (event: FormEvent) => {
     event.preventDefault();
-    onChange({ ...refinement, minPrice: low || undefined, maxPrice: high || undefined });
+    change({ ...chosen, minPrice: low || undefined, maxPrice: high || undefined });
   };
   const toggle = (brand: string) =>
-    onChange({
-      ...refinement,
-      brand: refinement.brand.includes(brand) ? refinement.brand.filter((one) => one !== brand) : [...refinement.brand, brand],
+    change({
+      ...chosen,
+      brand: chosen.brand.includes(brand) ? chosen.brand.filter((one) => one !== brand) : [...chosen.brand, brand],
     });
   return (
     <form className="refinements" aria-label="Filter and sort" onSubmit={applyPrices}>
       <label>
         Sort by{' '}
         <select
-          value={refinement.sort ?? sorts[0]?.[0]}
-          onChange={(event) => onChange({ ...refinement, sort: event.target.value === sorts[0]?.[0] ? undefined : event.target.value })}
+          value={chosen.sort ?? sorts[0]?.[0]}
+          onChange={(event) => change({ ...chosen, sort: event.target.value === sorts[0]?.[0] ? undefined : event.target.value })}
         >
           {sorts.map(([value, label]) => (
             <option key={value} value={value}>
@@ -84,7 +107,7 @@ export function Refinements({
           <legend>Brand</legend>
           {brands.map((brand) => (
             <label key={brand}>
-              <input type="checkbox" checked={refinement.brand.includes(brand)} onChange={() => toggle(brand)} />{' '}
+              <input type="checkbox" checked={chosen.brand.includes(brand)} onChange={() => toggle(brand)} />{' '}
               {decodeEntities(brand)}
             </label>
           ))}
