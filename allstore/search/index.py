@@ -534,9 +534,16 @@ class SearchIndex:
                 "order_by_field": spec.path,
                 "order": tantivy.Order.Desc if sort.descending else tantivy.Order.Asc,
             }
-        result = searcher.search(tantivy_query, limit=max(size, 1), offset=offset, count=True, **order)
-        hits = [(value, _stored(searcher, address)) for value, address in result.hits[:size]]
-        return result.count, _ties_in_index_order(hits)
+        # The top offset + size hits, and every hit tied with the last of them: tantivy's choice among
+        # tied hits depends on its segments, so a page is cut from the whole tie, not from its offset.
+        wanted = offset + size
+        limit = max(wanted, 1)
+        while True:
+            result = searcher.search(tantivy_query, limit=limit, count=True, **order)
+            if size == 0 or len(result.hits) < limit or result.hits[-1][0] != result.hits[wanted - 1][0]:
+                break
+            limit *= 2
+        return result.count, _ties_in_index_order(searcher, result.hits, offset, wanted)
 
     def count(self, query: Any) -> int:
         total, _hits = self.search(query, 0, 0)
@@ -612,13 +619,30 @@ class SearchIndex:
         )
 
 
-def _ties_in_index_order(hits: list[tuple[Any, StoredDoc]]) -> list[tuple[Any, StoredDoc]]:
-    """Hits with equal scores (or sort values) in the order they were written, as Lucene breaks
-    ties by document number; tantivy's order among them depends on its segments."""
-    ordered: list[tuple[Any, StoredDoc]] = []
-    for _value, group in itertools.groupby(hits, key=lambda hit: hit[0]):
-        ordered.extend(sorted(group, key=lambda hit: hit[1].seq_no))
-    return ordered
+def _ties_in_index_order(
+    searcher: tantivy.Searcher, hits: list[tuple[Any, tantivy.DocAddress]], start: int, end: int
+) -> list[tuple[Any, StoredDoc]]:
+    """Hits `start` to `end` once hits with equal scores (or sort values) are in the order they were
+    written, as Lucene breaks ties by document number; tantivy's order among them depends on its
+    segments. `hits` must hold every hit tied with the one at `end - 1`. Only the page's documents
+    are decoded; of the ties around it, only their sequence numbers are read."""
+    page: list[tuple[Any, StoredDoc]] = []
+    position = 0
+    for value, group in itertools.groupby(hits, key=lambda hit: hit[0]):
+        addresses = [address for _value, address in group]
+        first, last = max(start - position, 0), min(end - position, len(addresses))
+        if first < last:
+            if first == 0 and last == len(addresses):
+                tied = [_stored(searcher, address) for address in addresses]
+            else:
+                written = sorted(addresses, key=lambda address: searcher.doc(address).get_first(SEQ_NO_FIELD))
+                tied = [_stored(searcher, address) for address in written[first:last]]
+                first, last = 0, len(tied)
+            page.extend((value, doc) for doc in sorted(tied, key=lambda doc: doc.seq_no)[first:last])
+        position += len(addresses)
+        if position >= end:
+            break
+    return page
 
 
 def _all_documents(searcher: tantivy.Searcher) -> list[StoredDoc]:

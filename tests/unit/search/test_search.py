@@ -433,3 +433,30 @@ def test_sort_on_a_text_or_unknown_field_is_refused(products):
             products.search(index="items", body={"sort": [field]})
         assert raised.value.error == "search_phase_execution_exception"
         assert raised.value.info["error"]["root_cause"][0]["type"] == "query_shard_exception"
+
+
+def test_pages_of_tied_hits_neither_overlap_nor_skip(client):
+    """Equal scores are ordered as written (Lucene breaks ties by document number) across pages too:
+    tantivy picks which tied hits fill a page by its segments, so the order has to be settled over
+    the whole tie at a page's edges, not within the page (an overlap showed "Showing 47 of 85")."""
+
+    def write(numbers):
+        documents = [
+            {"_index": "items", "_id": f"T{n:02}", "_source": {"title": "Pocket knife"}} for n in numbers
+        ]
+        helpers.bulk(client, documents)
+        client.indices.refresh(index="items")
+
+    client.indices.create(index="items", body=INDEX_MAPPING)
+    for batch in range(6):  # a segment per refresh; rewrites move documents to a newer one
+        write(range(batch, 40, 6))
+    write([3, 17])
+    written = [f"T{n:02}" for batch in range(6) for n in range(batch, 40, 6) if n not in (3, 17)]
+    written += ["T03", "T17"]
+    query = {"match": {"title": "pocket"}}
+    assert ids(client, query, size=100) == written
+    for size in (1, 5, 7, 24):
+        pages = [ids(client, query, size=size, **{"from": start}) for start in range(0, 40, size)]
+        assert [hit for page in pages for hit in page] == written, f"pages of {size}"
+    unpriced = {"sort": [{"price": "asc"}]}  # none has a price: one tie on the sort value
+    assert ids(client, {"match_all": {}}, size=9, **{"from": 9}, **unpriced) == written[9:18]
