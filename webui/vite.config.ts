@@ -21,13 +21,17 @@ export default defineConfig({
     proxy: { '/Prod': apiProxyTarget, '/images': apiProxyTarget },
   },
   preview: { host: '127.0.0.1' },
+  // The click events' worker (src/events/clickEvents.worker.ts) is an ES module worker, so the
+  // AWS SDK's own dynamic import (its Cognito client) is a chunk the worker loads when it needs it.
+  worker: { format: 'es' },
   build: {
     outDir: 'dist',
     sourcemap: true,
     modulePreload: {
-      // The page's own chunks are preloaded from index.html; the AWS SDK's (the only dynamic
-      // import, loaded when the page is idle) load through their imports instead: adding a
-      // <link rel=modulepreload> per SDK chunk to the head was a long task of its own.
+      // The page's own chunks are preloaded from index.html; the AWS SDK's in the page (the only
+      // dynamic import: where there is no worker, loaded when the page is idle) load through their
+      // imports instead: adding a <link rel=modulepreload> per SDK chunk to the head was a long
+      // task of its own.
       resolveDependencies: (_filename, deps, { hostType }) => (hostType === 'html' ? deps : []),
     },
   },
