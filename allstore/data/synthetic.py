@@ -443,17 +443,21 @@ def _product_lines(catalogue: Catalogue, tree: list[Leaf]) -> Iterator[str]:
         department = vocabulary.DEPARTMENTS[node.department]
         brand = catalogue.brand_names[brand_index]
         noun = node.nouns[a % len(node.nouns)]
-        adjectives = _not_repeating(department.adjectives, f"{brand} {noun}")
-        variants = _not_repeating(vocabulary.LEAF_VARIANTS.get(node.name, department.variants), noun)
-        adjective = adjectives[b % len(adjectives)]
-        title = _unique_title(titles, brand, adjectives, b, noun, variants, c)
+        unfit = vocabulary.LEAF_UNFIT.get(node.name, frozenset()) | vocabulary.NOUN_UNFIT.get(
+            noun, frozenset()
+        )
+        adjectives = _not_repeating(_fitting(department.adjectives, unfit), f"{brand} {noun}")
+        variants = _not_repeating(
+            _fitting(vocabulary.LEAF_VARIANTS.get(node.name, department.variants), unfit), noun
+        )
+        title, adjective = _unique_title(titles, brand, adjectives, b, noun, variants, c)
         words = {"brand": brand, "adjective": adjective, "noun": noun, "category": node.name.lower()}
         words["use"] = department.uses[d % len(department.uses)]
         description = [
             vocabulary.DESCRIPTION_OPENINGS[d % len(vocabulary.DESCRIPTION_OPENINGS)].format(**words),
             vocabulary.DESCRIPTION_CLOSINGS[e % len(vocabulary.DESCRIPTION_CLOSINGS)].format(**words),
         ]
-        specific = vocabulary.LEAF_FEATURES[node.name]
+        specific = vocabulary.NOUN_FEATURES.get(noun, vocabulary.LEAF_FEATURES[node.name])
         start = f % len(specific)
         features = [
             specific[(start + k) % len(specific)].format(n=2 + (g + k) % 7) for k in range(2 + f % 2)
@@ -470,6 +474,11 @@ def _product_lines(catalogue: Catalogue, tree: list[Leaf]) -> Iterator[str]:
             "image": [image_names[leaf][variant]],
         }
         yield json.dumps(product, ensure_ascii=False) + "\n"
+
+
+def _fitting(choices: tuple[str, ...], unfit: frozenset[str]) -> tuple[str, ...]:
+    """The adjectives or variants of a department that fit the product (vocabulary's *_UNFIT)."""
+    return tuple(choice for choice in choices if choice not in unfit)
 
 
 def _not_repeating(choices: tuple[str, ...], name: str) -> tuple[str, ...]:
@@ -497,27 +506,30 @@ def _unique_title(
     noun: str,
     variants: tuple[str, ...],
     variant_pick: int,
-) -> str:
+) -> tuple[str, str]:
     """A title no other product of the store has: the picked wording, else the next adjective and
-    variant, else a model number. Adds it to `taken`."""
+    variant, else a model number. Adds it to `taken`; returns it with the adjective it has (for the
+    description, which names the product as its title does)."""
     with_variant = variant_pick % 10 < 7
     candidates = (
-        _title(brand, adjectives[(adjective_pick + shift) % len(adjectives)], noun, variant)
+        (_title(brand, adjective, noun, variant), adjective)
         for shift in range(len(adjectives) * len(variants))
+        for adjective in [adjectives[(adjective_pick + shift) % len(adjectives)]]
         for variant in [
             variants[(variant_pick + shift // len(adjectives)) % len(variants)]
             if with_variant or shift
             else ""
         ]
     )
-    title = next(
-        (candidate for candidate in candidates if candidate not in taken and not _repeats(candidate)), None
+    title, adjective = next(
+        (candidate for candidate in candidates if candidate[0] not in taken and not _repeats(candidate[0])),
+        ("", adjectives[adjective_pick % len(adjectives)]),
     )
-    if title is None:
-        base = _title(brand, adjectives[adjective_pick % len(adjectives)], noun, "")
+    if not title:
+        base = _title(brand, adjective, noun, "")
         title = next(f"{base} {model}" for model in itertools.count(2) if f"{base} {model}" not in taken)
     taken.add(title)
-    return title
+    return title, adjective
 
 
 def first_reviews(events: Events, n_items: int) -> np.ndarray:

@@ -195,18 +195,25 @@ def test_titles_are_unique_and_never_repeat_a_word(folder):
 
 
 def test_features_and_variants_belong_to_the_products_category(folder):
-    """No HDMI cable with "30 hours of battery life": leaf features first, then generic ones."""
+    """No HDMI cable with "30 hours of battery life": the product's own features (its noun's, else
+    its leaf category's) first, then generic ones; no adjective or variant marked unfit for it."""
+    nouns_of = {node.name: node.nouns for node in synthetic.leaves()}
     for product in read_products(folder):
         leaf = records.category_path(product)[-1]
         department = next(d for d in vocabulary.DEPARTMENTS if d.name == product["main_cat"])
-        allowed = [*vocabulary.LEAF_FEATURES[leaf], *department.features]
+        noun = next(n for n in sorted(nouns_of[leaf], key=len, reverse=True) if n in product["title"])
+        specific = vocabulary.NOUN_FEATURES.get(noun, vocabulary.LEAF_FEATURES[leaf])
+        allowed = [*specific, *department.features]
         patterns = [re.compile(re.escape(text).replace(re.escape("{n}"), r"\d+") + "$") for text in allowed]
         assert all(any(p.match(feature) for p in patterns) for feature in records.features(product)), product
-        leaf_patterns = patterns[: len(vocabulary.LEAF_FEATURES[leaf])]
-        assert any(p.match(feature) for p in leaf_patterns for feature in records.features(product))
+        specific_patterns = patterns[: len(specific)]
+        assert any(p.match(feature) for p in specific_patterns for feature in records.features(product))
+        unfit = vocabulary.LEAF_UNFIT.get(leaf, frozenset()) | vocabulary.NOUN_UNFIT.get(noun, frozenset())
         if ", " in product["title"]:
             variant = product["title"].rsplit(", ", 1)[1]
             assert variant in vocabulary.LEAF_VARIANTS.get(leaf, department.variants), product["title"]
+            assert variant not in unfit, product["title"]
+        assert not set(product["title"].replace(",", "").split()) & unfit, product["title"]
     cables = [p for p in read_products(folder) if records.category_path(p)[-1] == "Cables"]
     assert cables and not any("battery" in " ".join(records.features(p)).lower() for p in cables)
 
