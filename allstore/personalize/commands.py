@@ -26,11 +26,19 @@ from rich.table import Table
 
 from allstore.data.interactions import FORMATS, read_interactions, sniff_format
 from allstore.data.item_metadata import read_item_metadata
-from allstore.personalize.evaluation_protocols import DEFAULT_CUTOFF, MAX_K, PROTOCOLS, Protocol, parse_cutoff
+from allstore.personalize.evaluation_protocols import (
+    DEFAULT_CUTOFF,
+    MAX_K,
+    MAX_TEST_USERS,
+    PROTOCOLS,
+    Protocol,
+    parse_cutoff,
+)
 from allstore.start_refusals import refused_in_one_line
 
 if TYPE_CHECKING:
     from allstore.personalize.evaluation import Run, Task
+    from allstore.personalize.evaluation_splits import Split
     from allstore.personalize.recipes import Recipe, TrainingData
     from allstore.personalize.recipes.validation import PerUser
 
@@ -93,6 +101,17 @@ def evaluate(
             min=1, help="Repeat the personalize protocol's random split with seeds 0..N-1 and pool the users."
         ),
     ] = 1,
+    max_users: Annotated[
+        int,
+        typer.Option(
+            min=0,
+            help="Rank at most this many of the split's test users per model: a random sample seeded "
+            "by the split seed, the same users for every model, each scored exactly as in the whole "
+            "split (0: all; a split with fewer test users is used whole; --score-batch-output "
+            f"scores every exported user) [default: {MAX_TEST_USERS:,}].",
+            show_default=False,
+        ),
+    ] = MAX_TEST_USERS,
     per_user: Annotated[
         Path | None,
         typer.Option(
@@ -120,7 +139,7 @@ def evaluate(
             exists=True,
             dir_okay=False,
             help="YAML file describing the run (recipes, baselines, hyperparameters, tune_seconds, "
-            "protocol, cutoff, seeds, k, interactions, items); options given here win.",
+            "protocol, cutoff, seeds, max_users, k, interactions, items); options given here win.",
         ),
     ] = None,
     report_file: Annotated[
@@ -163,6 +182,7 @@ def evaluate(
         protocol = unless_given("protocol", protocol, settings.protocol)
         cutoff = unless_given("cutoff", cutoff, settings.cutoff)
         seeds = unless_given("seeds", seeds, settings.seeds)
+        max_users = unless_given("max_users", max_users, settings.max_users)
         tune = unless_given("tune", tune, settings.tune_seconds)
         k = unless_given("k", k, ",".join(map(str, settings.k)) if settings.k else None)
         baselines, hyperparameters = settings.baselines, settings.hyperparameter_strings()
@@ -202,31 +222,38 @@ def evaluate(
         recipes = resolve_recipes(recipe or DEFAULT_RECIPES)
     except KeyError as error:
         raise typer.BadParameter(error.args[0], param_hint="--recipe") from None
-    try:
-        columns = read_interactions(interactions, format)
-    except (OSError, ValueError) as error:
-        raise typer.BadParameter(
-            f"{error}{_format_hint(interactions, format)}", param_hint="--interactions"
-        ) from None
-    if len(columns) == 0:
-        raise typer.BadParameter(
-            f"the file has no interactions{_format_hint(interactions, format)}", param_hint="--interactions"
-        )
-    metadata = {}
-    if items is not None:
+    with progress_bar(not json_output) as bar:
+        reading = bar.add_task("data", total=3, stage="reading interactions")
         try:
-            metadata = read_item_metadata(items)
+            columns = read_interactions(interactions, format)
         except (OSError, ValueError) as error:
-            raise typer.BadParameter(str(error), param_hint="--items") from None
-    data = TrainingData.from_columns(
-        columns.user_ids,
-        columns.item_ids,
-        columns.timestamps,
-        columns.event_types,
-        columns.event_values,
-        catalogue=list(metadata) if metadata else None,
-        item_metadata=metadata,
-    )
+            raise typer.BadParameter(
+                f"{error}{_format_hint(interactions, format)}", param_hint="--interactions"
+            ) from None
+        if len(columns) == 0:
+            raise typer.BadParameter(
+                f"the file has no interactions{_format_hint(interactions, format)}",
+                param_hint="--interactions",
+            )
+        bar.update(reading, completed=1, stage="reading items")
+        metadata = {}
+        if items is not None:
+            try:
+                metadata = read_item_metadata(items)
+            except (OSError, ValueError) as error:
+                raise typer.BadParameter(str(error), param_hint="--items") from None
+        bar.update(reading, completed=2, stage="encoding ids")
+        data = TrainingData.from_columns(
+            columns.user_ids,
+            columns.item_ids,
+            columns.timestamps,
+            columns.event_types,
+            columns.event_values,
+            catalogue=list(metadata) if metadata else None,
+            item_metadata=metadata,
+        )
+        del columns
+        bar.update(reading, completed=3, stage="done")
 
     from allstore.personalize import evaluation_export
 
@@ -260,6 +287,8 @@ def evaluate(
             baselines=baselines,
             hyperparameters=hyperparameters,
             tune_seconds=tune,
+            # The round trip scores every exported user: the local models rank the same ones.
+            max_users=None if outputs or max_users == 0 else max_users,
         )
     except ValueError as error:
         typer.echo(f"Error: {error}", err=True)
@@ -273,6 +302,7 @@ def evaluate(
         "items": len(data.items),
         "seeds": list(split_seeds),
         "users_evaluated": comparison.users_evaluated,
+        **({"users_sampled_from": comparison.sampled_from} if comparison.sampled_from else {}),
         "results": comparison.results,
     }
     if comparison.ranking is not None:
@@ -300,6 +330,19 @@ def evaluate(
         typer.echo(json.dumps(report))
     else:
         _print_table(report)
+
+
+def progress_bar(enabled: bool) -> Progress:
+    """`allstore evaluate`'s bars (one per model, and one for reading the data), each with its
+    current stage, on stderr; shown only when `enabled` and stderr is a terminal."""
+    console = Console(stderr=True)
+    return Progress(
+        *Progress.get_default_columns(),
+        TextColumn("{task.fields[stage]}"),
+        console=console,
+        transient=True,
+        disable=not enabled or not console.is_terminal,
+    )
 
 
 def _all_rows(report: dict) -> list[dict]:
@@ -368,6 +411,8 @@ class Comparison:
     per_user: dict[str, list[tuple[int, PerUser]]]
     users_evaluated: int | None
     ranking: Comparison | None = None
+    # The splits' test users (over the seeds) when --max-users sampled the evaluated ones from them.
+    sampled_from: int | None = None
 
     def write_per_user(self, path: Path, data: TrainingData) -> None:
         """CSV: model, task (catalogue, or ranking: the candidate lists), seed, user (the file's
@@ -406,13 +451,15 @@ def compare(
     baselines: bool = True,
     hyperparameters: Mapping[str, Mapping[str, str]] | None = None,
     tune_seconds: float | None = None,
+    max_users: int | None = MAX_TEST_USERS,
 ) -> Comparison:
     """One result row per recipe and per baseline (unless `baselines` is off), all through the same
     protocol and splits, plus one per `external` ranking already scored on the same split
     (batch-inference output). Re-rankers (Personalized-Ranking) are rows of `ranking`, the task
     of ordering each test user's candidate list, where the baselines re-rank the same lists (from
     the same fit). `hyperparameters` (by row name) override a model's defaults; `tune_seconds`
-    searches each recipe's other hyperparameters on a validation split first."""
+    searches each recipe's other hyperparameters on a validation split first; `max_users` bounds
+    the test users every model ranks (a seeded sample of the split's, the same for every model)."""
     # Imported here: the models (and `implicit`) take seconds to import, and every other
     # `allstore` command would pay for them at start-up.
     from allstore.personalize.evaluation import default_task
@@ -437,13 +484,8 @@ def compare(
         "catalogue": ([], {}),
         "ranking": ([], {}),
     }
-    with Progress(
-        *Progress.get_default_columns(),
-        TextColumn("{task.fields[stage]}"),
-        console=Console(stderr=True),
-        transient=True,
-        disable=not progress,
-    ) as bar:
+    splits: dict[int, Split] = {}
+    with progress_bar(progress) as bar:
         for name, model in named:
             fixed = dict((hyperparameters or {}).get(name, {}))
             # The baselines re-rank the candidate lists too when a re-ranker is compared.
@@ -451,7 +493,19 @@ def compare(
                 ("catalogue", "ranking") if ranking and name in comparators else (default_task(model),)
             )
             evaluated = _evaluate_model(
-                bar, name, model, data, protocol, seeds, ks, cutoff, fixed, tune_seconds, tasks
+                bar,
+                name,
+                model,
+                data,
+                protocol,
+                seeds,
+                ks,
+                cutoff,
+                fixed,
+                tune_seconds,
+                tasks,
+                splits,
+                max_users,
             )
             for task, (runs, row) in evaluated.items():
                 rows, per_user = tables[task]
@@ -466,6 +520,8 @@ def compare(
     catalogue, reranked = (_table(*tables[task]) for task in ("catalogue", "ranking"))
     if reranked.results:
         catalogue.ranking = reranked
+    if any(split.sampled_from for split in splits.values()):
+        catalogue.sampled_from = sum(split.sampled_from or len(split.users) for split in splits.values())
     return catalogue
 
 
@@ -488,14 +544,27 @@ def _evaluate_model(
     fixed: Mapping[str, str],
     tune_seconds: float | None,
     tasks: Sequence[Task],
+    splits: dict[int, Split],
+    max_users: int | None,
 ) -> dict[str, tuple[list[Run], dict]]:
     """One model's runs (one per seed) and its row per task (one fit serves every task), with a
-    progress bar that moves per stage."""
-    from allstore.personalize.evaluation import TASK_STAGES, evaluate_per_user, evaluate_tasks, protocol_split
+    progress bar that moves per stage; `splits` holds each seed's split for the next models."""
+    from allstore.personalize.evaluation import (
+        METRIC_STAGES,
+        TASK_STAGES,
+        evaluate_per_user,
+        evaluate_tasks,
+        protocol_split,
+    )
     from allstore.personalize.evaluation_tuning import tune
 
     tuning = bool(tune_seconds) and bool(getattr(model, "search_space", None))
-    stages = (*(("tuning",) if tuning else ()), "training", *(TASK_STAGES[task] for task in tasks))
+    stages = (
+        "splitting",
+        *(("tuning",) if tuning else ()),
+        "training",
+        *(stage for task in tasks for stage in (TASK_STAGES[task], METRIC_STAGES[task])),
+    )
     progress = bar.add_task(name, total=len(seeds) * len(stages), stage="waiting")
     runs: dict[str, list[Run]] = {task: [] for task in tasks}
     tunings, used = [], []
@@ -507,17 +576,22 @@ def _evaluate_model(
 
         chosen = {**model.default_hyperparameters, **fixed}
         try:
-            if tuning:
-                assert tune_seconds is not None
-                stage("tuning")
-                split = protocol_split(data, protocol, seed, cutoff)
-                tunings.append(tune(model, data, protocol, split, tune_seconds, seed, fixed, tasks[0]))
-                chosen = tunings[-1].hyperparameters
             if model.recipe_type == "USER_SEGMENTATION":
+                stage("training")
                 found = {tasks[0]: evaluate_per_user(model, data, chosen, protocol, seed)}
             else:
+                if seed not in splits:  # every model ranks the same split: made once per seed
+                    stage("splitting")
+                    splits[seed] = protocol_split(data, protocol, seed, cutoff, max_users)
+                if tuning:
+                    assert tune_seconds is not None
+                    stage("tuning")
+                    tunings.append(
+                        tune(model, data, protocol, splits[seed], tune_seconds, seed, fixed, tasks[0])
+                    )
+                    chosen = tunings[-1].hyperparameters
                 found = evaluate_tasks(
-                    model, data, chosen, protocol, seed, ks=ks, cutoff=cutoff, stage=stage, tasks=tasks
+                    model, data, chosen, protocol, seed, ks=ks, stage=stage, tasks=tasks, split=splits[seed]
                 )
         except ValueError as error:
             raise ValueError(f"cannot evaluate {name}: {error}") from error
@@ -649,6 +723,11 @@ def _print_table(report: dict) -> None:
         f"{report['dataset']}: {report['users']:,} users, {report['items']:,} items, "
         f"protocol {report['protocol']}"
         + (f", {evaluated:,} users evaluated" if evaluated else "")
+        + (
+            f" (a sample of {sampled:,}: --max-users)"
+            if (sampled := report.get("users_sampled_from"))
+            else ""
+        )
         + (f" (seeds {seeds[0]}-{seeds[-1]} pooled)" if len(seeds) > 1 else "")
     )
     primary = primary_metric(

@@ -17,6 +17,7 @@ naming its place in the file.
     protocol: temporal
     cutoff: "2023-06-01"                  # or a fraction: 0.9
     seeds: 1
+    max_users: 50000                      # test users ranked per model at most; 0: all
     k: [5, 10, 20, 50]
 """
 
@@ -44,6 +45,7 @@ class EvaluationConfig(BaseModel):
     protocol: Protocol | None = None
     cutoff: str | float | None = None
     seeds: Annotated[int, Field(ge=1)] | None = None
+    max_users: Annotated[int, Field(ge=0)] | None = None
     k: list[Annotated[int, Field(ge=1, le=MAX_K)]] | None = Field(default=None, min_length=1)
 
     @field_validator("cutoff")

@@ -47,7 +47,7 @@ pre { background: #f6f6f6; padding: 1rem; overflow-x: auto; font-size: 0.8rem; }
 <body>
 <h1>{{ report["dataset"] }}: protocol {{ report["protocol"] }}</h1>
 <p>{{ "{:,}".format(report["users"]) }} users, {{ "{:,}".format(report["items"]) }} items
-{%- if report.get("users_evaluated") %}, {{ "{:,}".format(report["users_evaluated"]) }} users evaluated{% endif %}
+{%- if report.get("users_evaluated") %}, {{ "{:,}".format(report["users_evaluated"]) }} users evaluated{% endif %}{%- if report.get("users_sampled_from") %} (a sample of {{ "{:,}".format(report["users_sampled_from"]) }}: --max-users){% endif %}
 {%- if report["seeds"] | length > 1 %} (split seeds {{ report["seeds"] | join(", ") }} pooled){% endif %}.
 Intervals: 95% bootstrap over users; p: two-sided Wilcoxon signed-rank test of the paired per-user
 difference from the best model.</p>

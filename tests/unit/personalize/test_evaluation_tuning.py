@@ -77,4 +77,4 @@ def test_each_stage_is_announced_for_the_progress_bars(store_data):
 
     heard: list[str] = []
     evaluate_per_user(get_recipe("aws-sims"), store_data, {}, "temporal", cutoff=0.8, stage=heard.append)
-    assert heard == ["training", "scoring"]
+    assert heard == ["splitting", "training", "scoring", "metrics"]

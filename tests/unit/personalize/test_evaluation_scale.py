@@ -1,0 +1,234 @@
+"""`allstore evaluate` at scale (issue 23): the vectorised and bounded stages give the same results."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+import typer
+from typer.testing import CliRunner
+
+from allstore.personalize import commands, evaluation, evaluation_splits
+from allstore.personalize.evaluation_splits import Split
+from allstore.personalize.recipes import validation
+from allstore.personalize.recipes.base import TrainingData
+
+
+def _reference_top(scores: np.ndarray, depth: int) -> np.ndarray:
+    """Every row fully sorted: by score descending, equal scores by lower code; -1 where not finite."""
+    top = np.full((len(scores), depth), -1, dtype=np.int64)
+    for row, values in enumerate(scores):
+        order = np.lexsort((np.arange(len(values)), -values))[:depth]
+        finite = np.isfinite(values[order])
+        top[row, : finite.sum()] = order[finite]
+    return top
+
+
+@pytest.mark.parametrize("n_items", [7, 300, 1_000, 5_000])
+def test_top_items_are_the_fully_sorted_rows_best_including_ties_and_unscored_items(n_items, monkeypatch):
+    rng = np.random.default_rng(n_items)
+    scores = rng.random((40, n_items), dtype=np.float32)
+    scores[1] = 0.0  # all tied: the lowest codes
+    scores[2, :] = -np.inf
+    scores[2, [5, 3]] = [1.0, 2.0]  # fewer finite scores than depth
+    scores[3] = np.round(scores[3] * 4) / 4  # a few values, many ties at the bound
+    scores[4, rng.integers(0, n_items, n_items // 2)] = -np.inf  # excluded items
+    scores[5] = -scores[5]  # negative scores
+    scores[6, : n_items // 2] = 0.5  # ties across blocks, and past the candidate limit
+    monkeypatch.setattr(evaluation, "TOP_CANDIDATES", 200)  # the partitioned path too
+    for depth in (1, 10, 25):
+        assert np.array_equal(
+            evaluation._top_items(scores, depth), _reference_top(scores, min(depth, n_items))
+        )
+
+
+# The per-user splits as they were built before they were vectorised (one Python loop per test
+# user): the vectorised ones must give the same users, inputs (in time order) and relevant items.
+
+
+def _loop_leave_one_out(data: TrainingData) -> Split:
+    order, starts = validation.user_sequences(data)
+    lengths = np.diff(starts)
+    users = np.flatnonzero(lengths >= 2)
+    last_rows = order[starts[1:][lengths >= 2] - 1]
+    train = np.ones(len(data.user_codes), dtype=bool)
+    train[last_rows] = False
+    inputs = [data.item_codes[order[starts[user] : starts[user + 1] - 1]] for user in users]
+    relevant = [data.item_codes[row : row + 1] for row in last_rows]
+    return Split(np.flatnonzero(train), users, inputs, relevant, keep_repeats=True)
+
+
+def _loop_personalize(data: TrainingData, seed: int) -> Split:
+    order, starts = validation.user_sequences(data)
+    active = np.flatnonzero(np.diff(starts) >= 2)
+    rng = np.random.default_rng(seed)
+    n_holdout = max(1, round(0.1 * len(active)))
+    holdout = np.sort(rng.choice(active, size=n_holdout, replace=False))
+    train = np.ones(len(data.user_codes), dtype=bool)
+    train[np.isin(data.user_codes, holdout)] = False
+    inputs, relevant, users = [], [], []
+    for user in holdout:
+        codes = data.item_codes[order[starts[user] : starts[user + 1]]]
+        n_relevant = max(1, int(np.floor(0.1 * len(codes))))
+        history, newest = codes[:-n_relevant], codes[-n_relevant:]
+        new = np.setdiff1d(newest, history)
+        if len(new):
+            inputs.append(history)
+            relevant.append(new)
+            users.append(user)
+    return Split(np.flatnonzero(train), np.array(users, dtype=np.int64), inputs, relevant)
+
+
+def _loop_temporal(data: TrainingData, cutoff: float) -> Split:
+    seconds = evaluation_splits.cutoff_seconds(data, cutoff)
+    before = data.timestamps < seconds
+    order, starts = validation.user_sequences(data)
+    inputs, relevant, users = [], [], []
+    for user in np.unique(data.user_codes[~before]):
+        rows = order[starts[user] : starts[user + 1]]
+        history = data.item_codes[rows[before[rows]]]
+        new = np.setdiff1d(data.item_codes[rows[~before[rows]]], history)
+        if len(new):
+            inputs.append(history)
+            relevant.append(new)
+            users.append(user)
+    return Split(np.flatnonzero(before), np.array(users, dtype=np.int64), inputs, relevant, cutoff=seconds)
+
+
+def _messy_data(seed: int) -> TrainingData:
+    """Users with one to sixty interactions, many repeats (a small catalogue), equal timestamps
+    (a user's rows then keep file order) and users whose newest items are all repeats."""
+    rng = np.random.default_rng(seed)
+    lengths = rng.integers(1, 60, size=400)
+    users = np.repeat(np.arange(len(lengths)), lengths)
+    items = rng.zipf(1.6, size=len(users)) % 150
+    timestamps = 1_700_000_000 + rng.integers(0, 500, size=len(users)) * 3_600
+    shuffled = rng.permutation(len(users))
+    return TrainingData.from_columns(
+        [f"u{user}" for user in users[shuffled]],
+        [f"i{item}" for item in items[shuffled]],
+        timestamps[shuffled],
+    )
+
+
+def _assert_same(split: Split, expected: Split) -> None:
+    assert np.array_equal(split.train_rows, expected.train_rows)
+    assert np.array_equal(split.users, expected.users) and split.users.dtype == np.int64
+    assert len(split.inputs) == len(expected.inputs) == len(split.relevant) == len(expected.relevant)
+    for got, want in zip(split.inputs, expected.inputs, strict=True):
+        assert got.dtype == want.dtype and np.array_equal(got, want)  # same order: time order
+    for got, want in zip(split.relevant, expected.relevant, strict=True):
+        assert got.dtype == want.dtype and np.array_equal(got, want)
+    assert (split.keep_repeats, split.cutoff) == (expected.keep_repeats, expected.cutoff)
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_vectorised_splits_are_the_per_user_loops(seed):
+    data = _messy_data(seed)
+    _assert_same(evaluation_splits.leave_one_out_split(data), _loop_leave_one_out(data))
+    _assert_same(evaluation_splits.personalize_split(data, seed), _loop_personalize(data, seed))
+    for cutoff in (0.3, 0.9):
+        _assert_same(evaluation_splits.temporal_split(data, cutoff), _loop_temporal(data, cutoff))
+    train, inputs, relevant, users = evaluation_splits.personalize_split_with_users(data, seed)
+    expected = _loop_personalize(data, seed)
+    assert np.array_equal(users, expected.users) and np.array_equal(train, expected.train_rows)
+    assert all(np.array_equal(a, b) for a, b in zip(relevant, expected.relevant, strict=True))
+    assert all(np.array_equal(a, b) for a, b in zip(inputs, expected.inputs, strict=True))
+
+
+def test_vectorised_splits_match_on_the_generated_store(store_data):
+    _assert_same(evaluation_splits.leave_one_out_split(store_data), _loop_leave_one_out(store_data))
+    _assert_same(evaluation_splits.personalize_split(store_data, 3), _loop_personalize(store_data, 3))
+    _assert_same(evaluation_splits.temporal_split(store_data, 0.8), _loop_temporal(store_data, 0.8))
+
+
+def test_ranges_concatenate_each_range_including_empty_ones():
+    begins = np.array([3, 7, 7, 0, 10], dtype=np.int64)
+    ends = np.array([5, 7, 9, 1, 10], dtype=np.int64)
+    assert evaluation_splits._ranges(begins, ends).tolist() == [3, 4, 7, 8, 0]
+    assert evaluation_splits._ranges(begins[:0], ends[:0]).tolist() == []
+
+
+@pytest.mark.parametrize("protocol", ["leave-one-out", "personalize", "temporal"])
+def test_max_users_samples_the_whole_splits_users_with_their_own_lists(protocol):
+    data = _messy_data(5)
+    whole = evaluation.protocol_split(data, protocol, 1, 0.5, max_users=None)
+    size = len(whole.users) // 2
+    assert size >= 10
+    # As many as there are, or more: the whole split, unchanged (existing figures stay as they were).
+    for bound in (len(whole.users), len(whole.users) + 1, evaluation.MAX_TEST_USERS):
+        _assert_same(evaluation.protocol_split(data, protocol, 1, 0.5, max_users=bound), whole)
+    sample = evaluation.protocol_split(data, protocol, 1, 0.5, max_users=size)
+    assert len(sample.users) == size and np.all(np.diff(sample.users) > 0)
+    expected = np.sort(np.random.default_rng(1).choice(len(whole.users), size=size, replace=False))
+    assert np.array_equal(sample.users, whole.users[expected])
+    assert np.array_equal(sample.train_rows, whole.train_rows)  # every model still trains on the same rows
+    for index, kept in enumerate(expected):
+        assert np.array_equal(sample.inputs[index], whole.inputs[kept])
+        assert np.array_equal(sample.relevant[index], whole.relevant[kept])
+    other = evaluation.protocol_split(data, protocol, 2, 0.5, max_users=size)
+    assert not np.array_equal(other.users, sample.users)  # another seed, another sample
+
+
+def _evaluate(*arguments: str) -> dict:
+    app = typer.Typer()
+    app.command()(commands.evaluate)
+    result = CliRunner().invoke(app, [*arguments, "--json"])
+    assert result.exit_code == 0, result.output
+    return json.loads(result.stdout)
+
+
+def _metrics(report: dict) -> list[dict]:
+    """The rows without their timings."""
+    return [{k: v for k, v in row.items() if not k.endswith("_seconds")} for row in report["results"]]
+
+
+def test_max_users_ranks_the_same_sample_for_every_model_and_says_so(store_csv, store_data, tmp_path):
+    config = tmp_path / "eval.yaml"  # two models, no baselines: quick
+    config.write_text(f"interactions: {store_csv}\nrecipes: [sims, popularity]\nbaselines: false\n")
+    whole = _evaluate("--config", str(config))
+    assert "users_sampled_from" not in whole  # fewer test users than the default bound: all of them
+    split = evaluation.protocol_split(store_data, "leave-one-out", max_users=None)
+    assert whole["users_evaluated"] == len(split.users) < evaluation.MAX_TEST_USERS
+    assert _metrics(_evaluate("--config", str(config), "--max-users", "0")) == _metrics(whole)
+    per_user = tmp_path / "per_user.csv"
+    sample = _evaluate("--config", str(config), "--max-users", "30", "--per-user", str(per_user))
+    assert sample["users_evaluated"] == 30 and sample["users_sampled_from"] == len(split.users)
+    assert [row["model"] for row in sample["results"]] == ["sims", "popularity"]
+    assert _metrics(sample) != _metrics(whole)
+    rows = per_user.read_text().splitlines()[1:]
+    users = {
+        model: {line.split(",")[3] for line in rows if line.startswith(model + ",")}
+        for model in ("sims", "popularity")
+    }
+    expected = np.sort(np.random.default_rng(0).choice(len(split.users), size=30, replace=False))
+    assert users["sims"] == users["popularity"] == set(store_data.users[split.users[expected]].tolist())
+
+
+def test_max_users_comes_from_a_config_too_and_the_command_line_wins(store_csv, tmp_path):
+    config = tmp_path / "eval.yaml"
+    config.write_text(f"interactions: {store_csv}\nrecipes: [popularity]\nbaselines: false\nmax_users: 20\n")
+    assert _evaluate("--config", str(config))["users_evaluated"] == 20
+    assert _evaluate("--config", str(config), "--max-users", "25")["users_evaluated"] == 25
+    config.write_text("max_users: -1\n")
+    app = typer.Typer()
+    app.command()(commands.evaluate)
+    refused = CliRunner().invoke(app, ["--interactions", store_csv, "--config", str(config)])
+    assert refused.exit_code == 2 and "max_users: Input should be greater than or equal to 0" in " ".join(
+        refused.output.replace("│", " ").split()
+    )
+    negative = CliRunner().invoke(app, ["--interactions", store_csv, "--max-users", "-3"])
+    assert negative.exit_code == 2 and "--max-users" in negative.output
+
+
+def test_the_table_title_names_the_sample(store_csv):
+    app = typer.Typer()
+    app.command()(commands.evaluate)
+    result = CliRunner().invoke(
+        app,
+        ["--interactions", store_csv, "--recipe", "popularity", "--max-users", "30"],
+        env={"COLUMNS": "200"},
+    )
+    assert result.exit_code == 0, result.output
+    assert "30 users evaluated (a sample of" in result.stdout and ": --max-users)" in result.stdout
