@@ -254,6 +254,10 @@ describe('AllStore journeys in Chromium', () => {
     assert.ok(byBrand.total > 0 && byBrand.total < itemCount, `brand ${offered} has ${byBrand.total} of ${itemCount}`);
     await showsExactly(page, category, byBrand);
     assert.ok(byBrand.results.every((item) => item.brand === offered));
+    assert.ok(
+      await filters.getByRole('checkbox', { name: offered, exact: true }).evaluate((box) => box === document.activeElement),
+      'filtering moved focus away from the checkbox (a refinement is not a new page)',
+    );
 
     const prices = every.results.map((item) => Number(item.price)).filter((price) => Number.isFinite(price)).sort((a, b) => a - b);
     const [low, high] = [prices[Math.floor(prices.length / 4)], prices[Math.floor((3 * prices.length) / 4)]].map((price) => String(Math.floor(price)));

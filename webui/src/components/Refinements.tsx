@@ -2,11 +2,13 @@ import { type FormEvent, useMemo, useState } from 'react';
 import { useSearchParams } from 'react-router';
 import type { Refinement } from '../api/store';
 import type { Item } from '../api/types';
+import { SAME_PAGE } from '../navigation/NavigationEffects';
 import { decodeEntities } from '../text/decodeEntities';
 
 /**
  * The list's filters and order, kept in the address (`brand`, `minPrice`, `maxPrice`, `sort`) so
  * Back, reload and a shared link show the same list. `key` changes whenever the refinement does.
+ * A change is a new history entry on the same page (focus and scroll stay: SAME_PAGE).
  */
 export function useRefinement(): { refinement: Refinement; key: string; set: (next: Refinement) => void } {
   const [searchParams, setSearchParams] = useSearchParams();
@@ -30,7 +32,7 @@ export function useRefinement(): { refinement: Refinement; key: string; set: (ne
       if (next.maxPrice) kept.set('maxPrice', next.maxPrice);
       if (next.sort) kept.set('sort', next.sort);
       return kept;
-    });
+    }, { state: SAME_PAGE });
   return { refinement, key, set };
 }
 

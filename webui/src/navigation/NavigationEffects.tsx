@@ -27,6 +27,16 @@ function currentHistoryKey(): string {
   return state && typeof state === 'object' && 'key' in state && typeof state.key === 'string' ? state.key : 'default';
 }
 
+/**
+ * History state of a navigation that refines the page shown (a filter, the sort): the same page,
+ * so focus and the scroll position stay where the visitor is, as they would on a form.
+ */
+export const SAME_PAGE = { samePage: true } as const;
+
+function isSamePage(state: unknown): boolean {
+  return typeof state === 'object' && state !== null && 'samePage' in state && state.samePage === true;
+}
+
 /** Calls `attempt` each frame until it returns true, the page is interacted with, or SETTLE_MS pass. */
 function untilSettled(attempt: () => boolean): () => void {
   const deadline = performance.now() + SETTLE_MS;
@@ -51,7 +61,8 @@ function untilSettled(attempt: () => boolean): () => void {
 /**
  * What a browser does on a full page load, done for client-side navigation: Back/Forward return
  * to where the visitor was (once the page's content is there to scroll to); a new page starts at
- * its top with keyboard focus on its heading, so screen readers announce it.
+ * its top with keyboard focus on its heading, so screen readers announce it (not a refinement of
+ * the page shown: SAME_PAGE).
  */
 export function NavigationEffects() {
   const location = useLocation();
@@ -90,14 +101,14 @@ export function NavigationEffects() {
         return reachable;
       });
     }
-    if (initial) return undefined;
+    if (initial || isSamePage(location.state)) return undefined;
     window.scrollTo(0, 0);
     return untilSettled(() => {
       const heading = document.querySelector<HTMLElement>('main h1');
       heading?.focus({ preventScroll: true });
       return heading !== null;
     });
-  }, [location.key, navigationType]);
+  }, [location.key, location.state, navigationType]);
 
   return null;
 }

@@ -1,6 +1,6 @@
 import { screen, waitFor, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { fakeApi } from '../test/fakeApi';
 import { item, session } from '../test/fixtures';
 import { renderApp } from '../test/renderApp';
@@ -82,6 +82,25 @@ describe('star ratings', () => {
       '★★★★★4.3 (128)',
     );
     expect(within(unrated!).queryByRole('img', { name: /Rated/ })).toBeNull();
+  });
+
+  it('keeps focus and scroll where they were when a filter changes: the same page, refined', async () => {
+    fakeApi({
+      session: { body: session },
+      items: { body: { results: [tent(1), { ...tent(2), brand: 'Peakline' }], total: 2 } },
+    });
+    const user = userEvent.setup();
+    renderApp('/category/Tents');
+    const filters = await screen.findByRole('form', { name: 'Filter and sort' });
+    const peakline = await within(filters).findByRole('checkbox', { name: 'Peakline' });
+    window.scrollTo(0, 120);
+    const scrolls = vi.spyOn(window, 'scrollTo');
+    await user.click(peakline);
+    await waitFor(() => expect(screen.getByTestId('location').textContent).toBe('/category/Tents?brand=Peakline'));
+    expect(await screen.findByText('Showing 2 of 2 products')).toBeTruthy();
+    await new Promise((resolve) => requestAnimationFrame(resolve));
+    expect(document.activeElement).toBe(peakline);
+    expect(scrolls).not.toHaveBeenCalled();
   });
 
   it('filters by brand and price and sorts by price, paging the refined list with from', async () => {
