@@ -5,9 +5,10 @@
 It reports, one line each:
 - titles that another product has too, that repeat a word ("Smart Smart Bulb"), or that do not
   start with the product's brand;
-- wording that does not fit the product: a claim, adjective or variant a product of its kind cannot
-  have ("Wireless HDMI Cable", "30 hours of battery life" on a soundbar, a "Coast Guard approved"
-  dry bag, "Sterling silver" in "Gold Tone") or a number no such product has ("560° sound");
+- wording that does not fit the product: a claim, adjective, variant or use a product of its kind
+  cannot have ("Wireless HDMI Cable", "30 hours of battery life" on a soundbar, a "Coast Guard
+  approved" dry bag, "Sterling silver" in "Gold Tone", a tent "made for daily training") or a number
+  no such product has ("560° sound");
 - reviews: a shopper with two reviews of one product, a review of a product not in the catalogue,
   a product whose card rating (what the set-up loader computes from the files, with the loader's
   own code) is not the mean and count of its reviews.
@@ -60,6 +61,15 @@ WEIGHTS = {"Dumbbell Set", "Kettlebell"}
 SINGLE_ORIGIN = {"Whole Bean Coffee", "Ground Coffee", "Coffee Pods", "Cold Brew Concentrate", "Green Tea",
                  "Black Tea", "Drinking Chocolate", "Olive Oil", "Smoked Paprika", "Ground Cumin",
                  "Sea Salt Flakes", "Basmati Rice", "Quinoa", "Roasted Almonds", "Pistachios"}  # fmt: skip
+CAMPING = {"Tents", "Sleeping Bags", "Backpacks", "Camp Kitchen", "Lighting"}  # leaf categories from here
+CYCLING = {"Bike Lights", "Helmets", "Bike Accessories", "Repair & Maintenance"}
+FITNESS = {"Yoga", "Strength Training", "Cardio"}
+KITCHEN = {"Cookware", "Cutlery", "Coffee & Tea Makers", "Bakeware"}
+BEDDING = {"Sheets", "Pillows", "Blankets"}
+BEVERAGES = {"Coffee", "Tea", "Hot Cocoa"}
+PANTRY = {"Oils & Vinegars", "Pasta & Grains", "Herbs & Spices", "Sauces"}
+SMART_HOME_LEAVES = {"Smart Lighting", "Security", "Plugs & Hubs"}
+OUTDOOR_TOYS = {"Kites & Flying Toys", "Ride-Ons"}
 ROASTABLE = {"Whole Bean Coffee", "Ground Coffee", "Coffee Pods", "Cold Brew Concentrate", "Trail Mix",
              "Cashew Mix", "Pistachios", "Ground Cumin", "Smoked Paprika", "Sesame Oil", "Green Tea",
              "Hot Sauce", "Pasta Sauce", "Barbecue Sauce", "Curry Paste"}  # fmt: skip
@@ -67,16 +77,18 @@ ROASTABLE = {"Whole Bean Coffee", "Ground Coffee", "Coffee Pods", "Cold Brew Con
 
 @dataclass(frozen=True)
 class Rule:
-    """Text matching `pattern` in a title's `part` (adjective, variant) or a feature bullet fits only
-    the `nouns` named (None: none of them is banned, only `unless` ones are)."""
+    """Text matching `pattern` in a title's `part` (adjective, variant), a feature bullet or a
+    description sentence fits only the `nouns` named, products by their noun or leaf category
+    (None: none is banned, only `unless` ones are)."""
 
     part: str
     pattern: str
     nouns: frozenset[str] | None = None
     unless: frozenset[str] = frozenset()
 
-    def fits(self, noun: str) -> bool:
-        return (self.nouns is None or noun in self.nouns) and noun not in self.unless
+    def fits(self, noun: str, leaf: str) -> bool:
+        kinds = {noun, leaf}
+        return (self.nouns is None or bool(kinds & self.nouns)) and not kinds & self.unless
 
 
 def _rule(part: str, pattern: str, nouns: Iterable[str] | None = None, unless: Iterable[str] = ()) -> Rule:
@@ -186,6 +198,18 @@ RULES: tuple[Rule, ...] = (
     _rule(
         "adjective", r"^Pocket$", None, unless={"Balance Bike", "Kick Scooter", "Skateboard", "Stunt Kite"}
     ),
+    _rule("feature", r"storage box", unless=OUTDOOR_TOYS),
+    # What a product is for, in its description ("made for ...").
+    _rule("description", r"on the trail|under the stars|camping", CAMPING),
+    _rule("description", r"training|workouts|the gym", FITNESS | {"Headphones"}),
+    _rule("description", r"cooking|weeknight|dinners|baking", KITCHEN | PANTRY),
+    _rule("description", r"breakfast|slow mornings|pick-me-up", BEVERAGES | {"Bars"}),
+    _rule("description", r"commute", {"Headphones", "Chargers", "Cables", "Cases & Sleeves"} | CYCLING),
+    _rule("description", r"\bpool\b|swim", {"Swimming"}),
+    _rule("description", r"game night", {"Board Games", "Card Games", "Puzzles"}),
+    _rule("description", r"back garden|the park", OUTDOOR_TOYS | {"Speakers"}),
+    _rule("description", r"connected home|while away|busy mornings", SMART_HOME_LEAVES | {"Speakers"}),
+    _rule("description", r"restful nights|guest room|Sunday mornings", BEDDING),
 )
 # Numbers a product's claim can have: (pattern with the number as group 1, lowest, highest).
 NUMBERS: tuple[tuple[str, float, float], ...] = (
@@ -263,13 +287,14 @@ def check_wording(products: list[Product]) -> Iterator[str]:
     for product in products:
         texts = [("adjective", product.adjective), ("variant", product.variant)]
         texts += [("feature", feature) for feature in product.features]
+        texts += [("description", sentence) for sentence in product.description]
         for part, text in texts:
             for rule in RULES:
                 if (
                     rule.part == part
                     and text
                     and re.search(rule.pattern, text)
-                    and not rule.fits(product.noun)
+                    and not rule.fits(product.noun, product.leaf)
                 ):
                     yield f"{product.asin}: {part} {text!r} does not fit a {product.noun} ({product.title!r})"
             for pattern, low, high in NUMBERS:

@@ -452,16 +452,17 @@ def _product_lines(catalogue: Catalogue, tree: list[Leaf]) -> Iterator[str]:
         )
         title, adjective = _unique_title(titles, brand, adjectives, b, noun, variants, c)
         words = {"brand": brand, "adjective": adjective, "noun": noun, "category": node.name.lower()}
-        words["use"] = department.uses[d % len(department.uses)]
+        uses = vocabulary.LEAF_USES.get(node.name, department.uses)
+        words["use"] = uses[d % len(uses)]
         description = [
             vocabulary.DESCRIPTION_OPENINGS[d % len(vocabulary.DESCRIPTION_OPENINGS)].format(**words),
             vocabulary.DESCRIPTION_CLOSINGS[e % len(vocabulary.DESCRIPTION_CLOSINGS)].format(**words),
         ]
         specific = vocabulary.NOUN_FEATURES.get(noun, vocabulary.LEAF_FEATURES[node.name])
         start = f % len(specific)
-        features = [
-            specific[(start + k) % len(specific)].format(n=2 + (g + k) % 7) for k in range(2 + f % 2)
-        ] + [department.features[g % len(department.features)].format(n=2 + g % 5)]
+        features = [specific[(start + k) % len(specific)].format(n=2 + (g + k) % 7) for k in range(2 + f % 2)]
+        generic = _fitting(department.features, unfit)
+        features.append(generic[g % len(generic)].format(n=2 + g % 5))
         product = {
             "asin": asin,
             "title": title,
@@ -555,6 +556,10 @@ def _review_lines(store: Store) -> Iterator[str]:
     names = [json.dumps(name) for name in _reviewer_names(len(users), catalogue.text_seed)]
     nouns = [_counted(noun) for noun in _product_nouns(catalogue, tree)]
     item_department = [vocabulary.DEPARTMENTS[tree[leaf].department].name for leaf in catalogue.leaf.tolist()]
+    item_uses = [
+        vocabulary.LEAF_USES.get(tree[leaf].name, vocabulary.DEPARTMENTS[tree[leaf].department].uses)
+        for leaf in catalogue.leaf.tolist()
+    ]
     rng = np.random.default_rng([catalogue.text_seed, REVIEW_TEXT_STREAM])
     # Drawn for every event, then kept for the reviews: a review's words are those it had when every
     # event was one.
@@ -570,7 +575,7 @@ def _review_lines(store: Store) -> Iterator[str]:
         picks,
         strict=True,
     ):
-        summary, text = writer.words(rating, item_department[item], nouns[item], pick)
+        summary, text = writer.words(rating, item_department[item], nouns[item], pick, item_uses[item])
         yield (
             f'{{"overall": {rating}.0, "reviewerID": "{users[user]}", "reviewerName": {names[user]}, '
             f'"asin": "{asins[item]}", "summary": {json.dumps(summary)}, "reviewText": {json.dumps(text)}, '
@@ -605,17 +610,19 @@ def _reviewer_names(n_users: int, text_seed: int) -> list[str]:
 
 
 class _ReviewWriter:
-    """Headlines and short texts for reviews: for `stars`, a department's words and the product's
-    noun, chosen by six random draws. Words are prepared once per department, not per review."""
+    """Headlines and short texts for reviews: for `stars`, a department's words, the product's noun
+    and what it is for, chosen by six random draws. Words are prepared once per department, not per
+    review."""
 
     def __init__(self) -> None:
-        self.uses = {d.name: d.uses for d in vocabulary.DEPARTMENTS}
         self.praise = {name: _with_lower(lines) for name, lines in vocabulary.REVIEW_PRAISE.items()}
         self.complaints = {name: _with_lower(lines) for name, lines in vocabulary.REVIEW_COMPLAINTS.items()}
 
-    def words(self, stars: int, department: str, noun: str, pick: list[int]) -> tuple[str, str]:
+    def words(
+        self, stars: int, department: str, noun: str, pick: list[int], uses: tuple[str, ...]
+    ) -> tuple[str, str]:
         a, b, c, d, e, f = pick
-        uses, praise, complaints = self.uses[department], self.praise[department], self.complaints[department]
+        praise, complaints = self.praise[department], self.complaints[department]
         (liked, liked_lower), (disliked, disliked_lower) = (
             praise[e % len(praise)],
             complaints[e % len(complaints)],

@@ -470,8 +470,36 @@ LEAF_VARIANTS: dict[str, tuple[str, ...]] = {
     "Chips & Crackers": ("5 oz", "8 oz", "Pack of 6", "Pack of 12"),
     "Hot Cocoa": ("8 oz", "1 lb", "Pack of 2"),
 }
-# Department adjectives and variants that do not fit a leaf category's products, or one product
-# (no "Wireless HDMI Cable", "Merino Ring" or "Sneaker, X-Large"): left out of its choices.
+# What a leaf category's products are for, where the department's uses do not fit them all ("made
+# for daily training" is no tent's, "everyday cooking" no sheet set's): descriptions and reviews.
+_USES_BY_GROUP: tuple[tuple[tuple[str, ...], tuple[str, ...]], ...] = (
+    (("Tents", "Sleeping Bags", "Backpacks", "Camp Kitchen", "Lighting"),
+     ("weekend trips", "long days on the trail", "family camping", "nights under the stars")),
+    (("Bike Lights", "Helmets", "Bike Accessories", "Repair & Maintenance"),
+     ("the daily commute", "weekend rides", "long days in the saddle", "trail riding")),
+    (("Yoga", "Strength Training", "Cardio"), ("daily training", "home workouts", "the gym", "a morning routine")),
+    (("Swimming",), ("lap swimming", "the pool", "swim lessons", "open-water swims")),
+    (("Paddling",), ("lake days", "paddling trips", "river trips", "the beach")),
+    (("Lamps", "Candles", "Wall Art"), ("cosy evenings", "a fresh look at home", "the living room", "entertaining friends")),
+    (("Sheets", "Pillows", "Blankets"), ("restful nights", "cosy evenings", "the guest room", "lazy Sunday mornings")),
+    (("Coffee", "Tea", "Hot Cocoa"), ("slow mornings", "the office pantry", "a midday pick-me-up", "cosy evenings")),
+    (("Nuts & Trail Mix", "Bars", "Chips & Crackers"), ("road trips", "the office pantry", "lunch boxes", "movie nights")),
+    (("Oils & Vinegars", "Pasta & Grains", "Herbs & Spices", "Sauces"),
+     ("weeknight dinners", "everyday cooking", "the family table", "entertaining friends")),
+    (("Headphones",), ("your daily commute", "working from home", "travel", "the gym")),
+    (("Speakers",), ("movie nights", "the back garden", "parties at home", "a connected home")),
+    (("Chargers", "Cables", "Cases & Sleeves"), ("working from home", "your daily commute", "travel", "a busy desk")),
+    (("Smart Lighting", "Security", "Plugs & Hubs"),
+     ("a connected home", "peace of mind while away", "busy mornings", "working from home")),
+    (("Jewelry",), ("everyday wear", "special occasions", "gifting", "evenings out")),
+    (("Board Games", "Card Games", "Puzzles"), ("family game night", "rainy afternoons", "birthday parties", "long holidays")),
+    (("Building Sets", "Arts & Crafts"), ("rainy afternoons", "creative weekends", "birthday parties", "quiet time")),
+    (("Kites & Flying Toys", "Ride-Ons"), ("the back garden", "sunny afternoons", "the park", "birthday parties")),
+)  # fmt: skip
+LEAF_USES: dict[str, tuple[str, ...]] = {leaf: uses for group, uses in _USES_BY_GROUP for leaf in group}
+# Department adjectives, variants and bullets that do not fit a leaf category's products, or one
+# product (no "Wireless HDMI Cable", "Merino Ring", "Sneaker, X-Large" or a skateboard's storage
+# box): left out of its choices.
 LEAF_UNFIT: dict[str, frozenset[str]] = {
     "Yoga": frozenset({"Weatherproof"}),
     "Strength Training": frozenset({"Weatherproof", "Ultralight"}),
@@ -496,7 +524,8 @@ LEAF_UNFIT: dict[str, frozenset[str]] = {
     "Chips & Crackers": frozenset({"Roasted", "Single-Origin"}),
     "Pasta & Grains": frozenset({"Roasted"}),
     "Sauces": frozenset({"Single-Origin"}),
-    "Ride-Ons": frozenset({"Pocket"}),
+    "Kites & Flying Toys": frozenset({"Sturdy storage box included"}),
+    "Ride-Ons": frozenset({"Pocket", "Sturdy storage box included"}),
 }
 NOUN_UNFIT: dict[str, frozenset[str]] = {
     "HDMI Cable": frozenset({"Fast-Charge"}),

@@ -75,6 +75,14 @@ def test_the_scan_reports_each_kind_of_violation(tmp_path):
                 ["Meet the Compact Soundbar from Rivercrest, designed for travel."],
             ),
             _product("B006", "Acme Ultra Bluetooth Speaker", "Rivercrest", speakers, ["360° sound"]),
+            _product(
+                "B007",
+                "Oakline Classic Skateboard",
+                "Oakline",
+                ["Toys & Games", "Outdoor Play", "Ride-Ons"],
+                ["Non-slip deck", "Sturdy storage box included"],
+                ["The Oakline Classic Skateboard: made for family game night."],
+            ),
         ],
         [
             _review("u1", "B001", 5.0, 100),
@@ -96,8 +104,12 @@ def test_the_scan_reports_each_kind_of_violation(tmp_path):
         "B001: reviewed 2 times by u1",
         "B999: reviewed but not in the catalogue",
         "B002: the card shows 4.0 stars from 1, its reviews give no rating",
+        "B007: feature 'Sturdy storage box included' does not fit a Skateboard",
+        "B007: description 'The Oakline Classic Skateboard: made for family game night.' does not fit",
     ):
         assert expected in found
-    assert "B006: feature" not in found and "B002: adjective" not in found
+    assert (
+        "B006: feature" not in found and "B002: adjective" not in found and "B007: feature 'Non" not in found
+    )
     assert catalogue_check.main([str(tmp_path)]) == 1
     assert catalogue_check.main([]) == 2

@@ -214,6 +214,7 @@ def test_features_and_variants_belong_to_the_products_category(folder):
             assert variant in vocabulary.LEAF_VARIANTS.get(leaf, department.variants), product["title"]
             assert variant not in unfit, product["title"]
         assert not set(product["title"].replace(",", "").split()) & unfit, product["title"]
+        assert not set(records.features(product)) & unfit, product
     cables = [p for p in read_products(folder) if records.category_path(p)[-1] == "Cables"]
     assert cables and not any("battery" in " ".join(records.features(p)).lower() for p in cables)
 
@@ -302,12 +303,20 @@ def test_review_words_fit_the_stars_and_the_department(folder, store):
     assert {"Do not buy", "Love it"} <= headlines_by_stars[1] | headlines_by_stars[5]
 
 
-def test_a_review_names_the_product_it_reviews(folder, store):
-    nouns = dict(zip(store.catalogue.asins.tolist(), synthetic._product_nouns(store.catalogue, synthetic.leaves()),
+def test_a_review_names_the_product_it_reviews_and_what_such_a_product_is_for(folder, store):
+    tree = synthetic.leaves()
+    nouns = dict(zip(store.catalogue.asins.tolist(), synthetic._product_nouns(store.catalogue, tree),
                      strict=True))  # fmt: skip
+    uses = {
+        asin: vocabulary.LEAF_USES.get(tree[leaf].name, vocabulary.DEPARTMENTS[tree[leaf].department].uses)
+        for asin, leaf in zip(store.catalogue.asins.tolist(), store.catalogue.leaf.tolist(), strict=True)
+    }
     named = [review for review in _reviews(folder) if "I bought this" in review["reviewText"]]
     assert named
     for review in named:
-        assert re.search(
-            rf"I bought this (\w+ of )?{re.escape(nouns[review['asin']].lower())} for ", review["reviewText"]
+        found = re.search(
+            rf"I bought this (\w+ of )?{re.escape(nouns[review['asin']].lower())} for (.+?)(?: and |; )",
+            review["reviewText"],
         )
+        assert found and found.group(2) in uses[review["asin"]], review["reviewText"]
+    assert "I bought this dome tent for daily training" not in " ".join(r["reviewText"] for r in named)
