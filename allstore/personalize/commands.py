@@ -597,7 +597,7 @@ def _evaluate_model(
             raise ValueError(f"cannot evaluate {name}: {error}") from error
         for task, run in found.items():
             runs[task].append(run)
-        used.append(chosen)
+        used.append({**chosen, **(next(iter(found.values())).settled or {})})  # "auto" as it settled
         bar.update(progress, completed=(number + 1) * len(stages), stage="done")
     evaluated = {}
     for task in tasks:

@@ -62,7 +62,8 @@ def evaluate(
 class Run:
     """One recipe under one protocol and split seed: the reported means, and the per-user rows
     behind them (None for user-segmentation recipes, whose metrics are per query); `slices`: the
-    same metrics by history length, for cold users and for cold items."""
+    same metrics by history length, for cold users and for cold items; `settled`: what the model's
+    "auto" hyperparameters became in this fit (a baseline's `settled_hyperparameters`)."""
 
     metrics: dict[str, float]
     per_user: validation.PerUser | None
@@ -70,6 +71,7 @@ class Run:
     score_seconds: float
     beyond_accuracy: dict[str, float] | None = None
     slices: dict | None = None
+    settled: Mapping[str, str] | None = None
 
 
 def default_cutoffs(protocol: Protocol) -> tuple[int, ...]:
@@ -209,7 +211,8 @@ def evaluate_tasks(
         ranked = rank_fitted(model, recipe.recipe_type, data, split, depth, candidates)
         if stage:
             stage(METRIC_STAGES[task])
-        runs[task] = summarise(replace(ranked, train_seconds=train_seconds), split, data, protocol, ks)
+        run = summarise(replace(ranked, train_seconds=train_seconds), split, data, protocol, ks)
+        runs[task] = replace(run, settled=getattr(model, "settled_hyperparameters", None))
     return runs
 
 
@@ -501,11 +504,7 @@ def rank_fitted(
                 listed[row, codes] = scores[row, codes]
             scores = listed
         top[begin:end] = _top_items(scores, depth)
-        chunk_ranks = np.empty(len(rows))
-        for part in range(0, len(rows), step):  # bounded memory: one score row per pair
-            some = slice(part, part + step)
-            chunk_ranks[some] = validation.tied_rank(scores[rows[some]], wanted[some])
-        ranks[pairs] = chunk_ranks
+        ranks[pairs] = validation.tied_rank(scores, wanted, rows)
     seconds = time.perf_counter() - started
     return Ranked(ranks, pair_rows, n_relevant, top, 0.0, seconds, reranked=candidates is not None)
 
@@ -584,10 +583,12 @@ def _top_items(scores: np.ndarray, depth: int) -> np.ndarray:
     # A row with fewer than depth finite blocks: every finite score is a candidate (NaN never is).
     lowest = -np.finfo(scores.dtype).max if scores.dtype.kind == "f" else np.iinfo(scores.dtype).min
     bound = np.where(np.isfinite(bound), bound, lowest).astype(scores.dtype)
-    listed = scores >= bound[:, None]
-    heavy = np.count_nonzero(listed, axis=1) > TOP_CANDIDATES
-    listed[heavy] = False
-    rows, cols = np.divmod(np.flatnonzero(listed), n_items)  # np.nonzero is ten times slower here
+    # np.nonzero is ten times slower here, and counting along rows slower than counting the codes.
+    rows, cols = np.divmod(np.flatnonzero(scores >= bound[:, None]), n_items)
+    heavy = np.bincount(rows, minlength=n_rows) > TOP_CANDIDATES
+    if heavy.any():
+        light = ~heavy[rows]
+        rows, cols = rows[light], cols[light]
     values = scores[rows, cols]
     order = np.lexsort((cols, -values, rows))
     rows, cols = rows[order], cols[order]

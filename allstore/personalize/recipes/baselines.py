@@ -30,13 +30,33 @@ def _user_items(data: TrainingData):
     return item_graph.user_item_matrix(data.user_codes, data.item_codes, len(data.users), len(data.items))
 
 
-class AlsModel:
-    """Implicit-feedback matrix factorisation; a history is folded in as a new user."""
+# factors "auto": the most of these whose fit stays within ALS_WORK (below), so that the baseline
+# keeps its swept 256 factors on data of Sports 2014's size and stays within `allstore evaluate`'s
+# budget at 25M interactions, where 256 factors would take more CPU than every other model together.
+ALS_FACTORS = (256, 128, 64, 32)
+# One iteration's work, in multiply-adds: each interaction once per factor (the conjugate-gradient
+# products) and each user and item once per pair of factors (the Gram products): Sports 2014 is
+# about 4e9 at 256 factors, the synthetic store (seed 42) 1e9, 25M interactions / 300k items 1e11.
+ALS_WORK = 1.5e10
 
-    def __init__(self, items: np.ndarray, als: AlternatingLeastSquares) -> None:
+
+def auto_factors(n_interactions: int, n_users: int, n_items: int) -> int:
+    """The most factors of ALS_FACTORS with an iteration's work within ALS_WORK (at least the fewest)."""
+    for factors in ALS_FACTORS:
+        if n_interactions * factors + (n_users + n_items) * factors * factors <= ALS_WORK:
+            return factors
+    return ALS_FACTORS[-1]
+
+
+class AlsModel:
+    """Implicit-feedback matrix factorisation; a history is folded in as a new user.
+    `settled_hyperparameters`: what "auto" became."""
+
+    def __init__(self, items: np.ndarray, als: AlternatingLeastSquares, settled: Mapping[str, str]) -> None:
         self.items = items
         self.index = {item: code for code, item in enumerate(items.tolist())}
         self.als = als
+        self.settled_hyperparameters = dict(settled)
 
     def score_histories(self, histories: Sequence[Sequence[str]]) -> np.ndarray:
         rows, cols = [], []
@@ -63,13 +83,14 @@ class AlsModel:
 
 class ImplicitAls:
     """`implicit` ALS (Hu, Koren & Volinsky 2008). Defaults are the best of a small sweep on Sports
-    2014 (factors 64–256, regularisation 0.01–0.5, alpha 1–40), so the comparison is fair to it."""
+    2014 (factors 64–256, regularisation 0.01–0.5, alpha 1–40), so the comparison is fair to it;
+    factors "auto" is that sweep's 256 where the data is small enough (`auto_factors`)."""
 
     name = "implicit-als"
     recipe_type = "USER_PERSONALIZATION"
     description = "Baseline: implicit-feedback alternating least squares from the implicit library."
     default_hyperparameters: Mapping[str, str] = {
-        "factors": "256",
+        "factors": "auto",
         "regularization": "0.5",
         "alpha": "10",
         "iterations": "15",
@@ -77,6 +98,8 @@ class ImplicitAls:
 
     def fit(self, data: TrainingData, hyperparameters: Mapping[str, str]) -> AlsModel:
         hp = {**self.default_hyperparameters, **hyperparameters}
+        if hp["factors"] == "auto":
+            hp["factors"] = str(auto_factors(len(data.user_codes), len(data.users), len(data.items)))
         # implicit parallelises itself; BLAS threads on top of it only contend (implicit's advice).
         with threadpool_limits(1, "blas"):
             als = AlternatingLeastSquares(
@@ -87,7 +110,7 @@ class ImplicitAls:
                 random_state=0,
             )
             als.fit(_user_items(data), show_progress=False)
-        return AlsModel(data.items, als)
+        return AlsModel(data.items, als, {"factors": hp["factors"]})
 
 
 class ItemKnnCosine:

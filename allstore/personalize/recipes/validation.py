@@ -170,10 +170,19 @@ def _metrics(rank: np.ndarray) -> dict[str, np.ndarray]:
     }
 
 
-def tied_rank(scores: np.ndarray, targets: np.ndarray) -> np.ndarray:
+def tied_rank(scores: np.ndarray, targets: np.ndarray, rows: np.ndarray | None = None) -> np.ndarray:
     """Each row's 1-based rank of its target column, ties counting half (the expected rank under
-    random tie-breaking); both protocols rank this way."""
-    target_scores = scores[np.arange(len(targets)), targets][:, None]
-    above = (scores > target_scores).sum(axis=1)
-    tied = (scores == target_scores).sum(axis=1) - 1
-    return 1.0 + above + tied / 2.0
+    random tie-breaking); both protocols rank this way. With `rows`, the i-th target is ranked in
+    score row rows[i] (several targets may share a row) instead of row i.
+
+    One score row at a time: a row's comparisons stay in cache and np.count_nonzero of a whole
+    row is several times faster than summing a 2-D mask along its rows (300k-item rows: about 4x)."""
+    ranks = np.empty(len(targets))
+    indices = range(len(targets)) if rows is None else rows.tolist()
+    for position, (row, target) in enumerate(zip(indices, targets.tolist(), strict=True)):
+        values = scores[row]
+        score = values[target]
+        above = np.count_nonzero(values > score)
+        tied = np.count_nonzero(values == score) - 1
+        ranks[position] = 1.0 + above + tied / 2.0
+    return ranks

@@ -232,3 +232,54 @@ def test_the_table_title_names_the_sample(store_csv):
     )
     assert result.exit_code == 0, result.output
     assert "30 users evaluated (a sample of" in result.stdout and ": --max-users)" in result.stdout
+
+
+def test_tied_rank_by_rows_is_the_matrix_formula_with_ties_and_shared_rows():
+    rng = np.random.default_rng(4)
+    scores = np.round(rng.random((30, 500), dtype=np.float32) * 20) / 20  # many ties
+    scores[3, ::7] = -np.inf  # excluded items
+    scores[4] = 0.25  # one big tie
+    rows = np.repeat(np.arange(30), rng.integers(1, 4, size=30))  # several targets per row
+    targets = rng.integers(0, 500, size=len(rows))
+    targets[rows == 3] = 7  # an excluded target ranks behind every scored item
+    chosen = scores[rows]
+    target_scores = chosen[np.arange(len(rows)), targets][:, None]
+    expected = 1.0 + (chosen > target_scores).sum(axis=1) + ((chosen == target_scores).sum(axis=1) - 1) / 2.0
+    assert np.array_equal(validation.tied_rank(scores, targets, rows), expected)
+    assert np.array_equal(validation.tied_rank(chosen, targets), expected)
+    assert validation.tied_rank(scores[4:5], np.array([0]))[0] == 1.0 + 499 / 2
+
+
+def test_als_factors_auto_keep_the_swept_256_on_small_data_and_bound_the_work_at_scale():
+    from allstore.personalize.recipes.baselines import ALS_WORK, auto_factors
+
+    assert auto_factors(260_739, 35_598, 18_357) == 256  # Sports 2014's training part
+    assert auto_factors(190_000, 10_000, 5_000) == 256  # the synthetic store, seed 42
+    assert auto_factors(3_000_000, 150_000, 100_000) == 128
+    assert auto_factors(25_000_000, 1_250_000, 300_000) == 64
+    assert auto_factors(10**10, 10**9, 10**7) == 32  # never fewer
+    chosen = auto_factors(25_000_000, 1_250_000, 300_000)
+    assert (
+        25_000_000 * chosen + 1_550_000 * chosen**2
+        <= ALS_WORK
+        < 25_000_000 * 2 * chosen + 1_550_000 * (2 * chosen) ** 2
+    )
+
+
+def test_als_reports_what_auto_settled_on_and_honours_a_given_count(store_data, monkeypatch):
+    from allstore.personalize.recipes import baselines
+
+    rows = {
+        row["model"]: row
+        for row in commands.compare(
+            store_data, commands.resolve_recipes(["popularity"]), "leave-one-out"
+        ).results
+    }
+    assert rows["implicit-als"]["hyperparameters"]["factors"] == "256"
+    monkeypatch.setattr(baselines, "ALS_WORK", 1.0)  # as if the data were huge: the fewest factors
+    model = baselines.ImplicitAls().fit(store_data, {"iterations": "2"})
+    assert model.als.factors == 32 and model.settled_hyperparameters == {"factors": "32"}
+    given = baselines.ImplicitAls().fit(store_data, {"factors": "40", "iterations": "2"})
+    assert given.als.factors == 40 and given.settled_hyperparameters == {"factors": "40"}
+    with pytest.raises(ValueError, match="factors"):
+        baselines.ImplicitAls().fit(store_data, {"factors": "lots"})
