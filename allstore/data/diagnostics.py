@@ -17,8 +17,6 @@ from typing import Any
 
 import numpy as np
 import polars
-import pyarrow as pa
-import pyarrow.compute as pc
 from allstore_common import records
 
 from allstore.data.interactions import P5_SEQUENCES, Interactions, detect_format, read_interactions
@@ -136,18 +134,17 @@ def _kind(record: dict[str, Any]) -> str:
 def describe_interactions(interactions: Interactions) -> dict[str, Any]:
     """The original diagnostic's checks on interactions, with warnings past its thresholds.
 
-    Everything is counted on codes: the ids are hash-encoded by arrow (no sort of 25M strings), and
-    distinct (user, item) pairs and (user, item, timestamp) events are counted by polars."""
+    Everything is counted on the readers' codes of the ids (no string per row, no sort of string
+    columns): distinct (user, item) pairs by polars' hashing, and distinct (user, item, timestamp)
+    events among the rows whose pair repeats, the only rows where two events can be the same."""
     count = len(interactions)
-    user_codes, users = _encode(interactions.user_ids)
-    item_codes, items = _encode(interactions.item_ids)
+    user_codes, users = interactions.user_codes, interactions.distinct_users
+    item_codes, items = interactions.item_codes, interactions.distinct_items
     per_user = np.bincount(user_codes, minlength=len(users))
     per_item = np.bincount(item_codes, minlength=len(items))
-    pair = user_codes.astype(np.int64) * max(1, len(items)) + item_codes
-    events = polars.DataFrame({"pair": pair, "time": interactions.timestamps.astype(np.int64)})
-    distinct_pairs = events["pair"].n_unique() if count else 0
-    distinct_events = events.n_unique() if count else 0
-    del pair, events
+    distinct_pairs, distinct_events = _distinct_pairs_and_events(
+        user_codes, item_codes, len(items), interactions.timestamps
+    )
     duplicate_rate = (count - distinct_events) / count if count else 0.0
     repeat_rate = (count - distinct_pairs) / count if count else 0.0
     by_popularity = np.sort(per_item)[::-1]
@@ -164,7 +161,7 @@ def describe_interactions(interactions: Interactions) -> dict[str, Any]:
         "top_1pct_items_share": _head_share(by_popularity, 0.01),
         "top_10pct_items_share": _head_share(by_popularity, 0.10),
         "gini_items": _gini(per_item),
-        "event_types": _most_common(interactions.event_types, 10),
+        "event_types": _most_common(interactions.event_type_codes, interactions.distinct_event_types, 10),
         "has_time": interactions.has_time,
     }
     if interactions.has_time and count:
@@ -182,23 +179,28 @@ def describe_interactions(interactions: Interactions) -> dict[str, Any]:
     return report
 
 
-def _encode(values: np.ndarray) -> tuple[np.ndarray, pa.Array]:
-    """(each row's code, the distinct values in the order they first appear)."""
-    strings = pa.array(values, type=pa.large_string())  # large: no 2 GiB limit to a column
-    if isinstance(strings, pa.ChunkedArray):
-        strings = strings.combine_chunks()
-    encoded = pc.dictionary_encode(strings)
-    return encoded.indices.to_numpy(zero_copy_only=False), encoded.dictionary
+def _distinct_pairs_and_events(
+    user_codes: np.ndarray, item_codes: np.ndarray, n_items: int, timestamps: np.ndarray
+) -> tuple[int, int]:
+    """(distinct (user, item) pairs, distinct (user, item, timestamp) events)."""
+    if not len(user_codes):
+        return 0, 0
+    pair = polars.Series(user_codes.astype(np.int64) * max(1, n_items) + item_codes)
+    distinct_pairs = pair.n_unique()
+    if distinct_pairs == len(pair):
+        return distinct_pairs, len(pair)
+    repeated = pair.is_duplicated()
+    events = polars.DataFrame({"pair": pair.filter(repeated), "time": polars.Series(timestamps).filter(repeated)})
+    return distinct_pairs, len(pair) - int(repeated.sum()) + events.n_unique()
 
 
-def _most_common(values: np.ndarray, n: int) -> dict[str, int]:
-    """`Counter(values).most_common(n)`: by count, ties in the order the values first appear."""
-    if not len(values):
+def _most_common(codes: np.ndarray, distinct: np.ndarray, n: int) -> dict[str, int]:
+    """`Counter(values).most_common(n)` of the values `distinct[codes]`, where `distinct` is in the
+    order the values first appear: by count, ties in that order."""
+    if not len(codes):
         return {}
-    codes, dictionary = _encode(values)
-    distinct = dictionary.to_pylist()
     counts = np.bincount(codes, minlength=len(distinct))
-    return {distinct[code]: int(counts[code]) for code in np.argsort(-counts, kind="stable")[:n]}
+    return {str(distinct[code]): int(counts[code]) for code in np.argsort(-counts, kind="stable")[:n]}
 
 
 def _spread(counts: np.ndarray) -> dict[str, float]:

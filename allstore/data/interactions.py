@@ -23,6 +23,7 @@ import operator
 import os
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 
 import numpy as np
@@ -40,12 +41,20 @@ P5_DATAMAPS = "datamaps.json"
 
 @dataclass(frozen=True)
 class Interactions:
-    """One row per event, as parallel arrays; `bad_rows` says what was skipped and where."""
+    """One row per event, as parallel arrays; `bad_rows` says what was skipped and where.
 
-    user_ids: np.ndarray  # str
-    item_ids: np.ndarray  # str
+    The id columns are held encoded: each row's code into the distinct values, in the order they
+    first appear (what the readers get from arrow's hash encoding without building a string per
+    row). `user_ids`, `item_ids` and `event_types` are the str arrays, built on first use, so
+    `allstore data inspect`, which counts on the codes, never holds 25M-row string arrays."""
+
+    user_codes: np.ndarray  # int32, index into distinct_users
+    distinct_users: np.ndarray  # str
+    item_codes: np.ndarray  # int32, index into distinct_items
+    distinct_items: np.ndarray  # str
     timestamps: np.ndarray  # int64 unix seconds (or sequence positions when the file has no time)
-    event_types: np.ndarray  # str, "" when absent
+    event_type_codes: np.ndarray  # int32, index into distinct_event_types
+    distinct_event_types: np.ndarray  # str, "" when absent
     event_values: np.ndarray  # float32, NaN when absent
     format: str
     has_time: bool  # False when `timestamps` are sequence positions
@@ -54,8 +63,57 @@ class Interactions:
     # timestamp were rejected): `allstore data inspect`'s record count. None for P5 folders.
     records: int | None = None
 
+    @classmethod
+    def from_strings(
+        cls,
+        user_ids: Sequence[str] | np.ndarray,
+        item_ids: Sequence[str] | np.ndarray,
+        timestamps: np.ndarray,
+        event_types: Sequence[str] | np.ndarray,
+        event_values: np.ndarray,
+        format: str,
+        has_time: bool,
+        bad_rows: BadRows | None = None,
+        records: int | None = None,
+    ) -> Interactions:
+        """Interactions from per-row strings (encoded here)."""
+        users, items, types = (
+            _Strings.from_arrow(pa.array(np.asarray(values, dtype=str), type=pa.string()))
+            for values in (user_ids, item_ids, event_types)
+        )
+        return cls(
+            users.codes,
+            users.distinct,
+            items.codes,
+            items.distinct,
+            np.asarray(timestamps, dtype=np.int64),
+            types.codes,
+            types.distinct,
+            np.asarray(event_values, dtype=np.float32),
+            format,
+            has_time,
+            bad_rows if bad_rows is not None else BadRows(),
+            records,
+        )
+
+    @cached_property
+    def user_ids(self) -> np.ndarray:
+        return _decode(self.distinct_users, self.user_codes)
+
+    @cached_property
+    def item_ids(self) -> np.ndarray:
+        return _decode(self.distinct_items, self.item_codes)
+
+    @cached_property
+    def event_types(self) -> np.ndarray:
+        return _decode(self.distinct_event_types, self.event_type_codes)
+
     def __len__(self) -> int:
-        return len(self.user_ids)
+        return len(self.user_codes)
+
+
+def _decode(distinct: np.ndarray, codes: np.ndarray) -> np.ndarray:
+    return distinct[codes] if len(distinct) else np.full(len(codes), "", dtype=str)
 
 
 def detect_format(path: str | os.PathLike) -> str:
@@ -173,11 +231,11 @@ def _json_table_columns(table: pa.Table, first_line: int) -> _Columns:
     values = pc.fill_null(_first_present(table, records.VALUE_FIELDS), float("nan"))
     return _Columns(
         np.arange(first_line, first_line + count, dtype=np.int64),
-        _to_numpy_strings(_first_present(table, records.USER_ID_FIELDS), strip=True),
-        _to_numpy_strings(_first_present(table, records.ITEM_ID_FIELDS), strip=True),
+        _Strings.from_arrow(_first_present(table, records.USER_ID_FIELDS), strip=True),
+        _Strings.from_arrow(_first_present(table, records.ITEM_ID_FIELDS), strip=True),
         seconds,
         untimed,
-        _to_numpy_strings(_first_present(table, records.EVENT_TYPE_FIELDS), strip=True),
+        _Strings.from_arrow(_first_present(table, records.EVENT_TYPE_FIELDS), strip=True),
         values.to_numpy(zero_copy_only=False).astype(np.float32),
     )
 
@@ -220,11 +278,11 @@ def _record_block_columns(block: bytes, first_line: int, bad_rows: BadRows) -> _
     )
     return _Columns(
         np.asarray(lines, dtype=np.int64),
-        np.asarray([user or "" for user in users], dtype=str),
-        np.asarray([item or "" for item in items], dtype=str),
+        _Strings.from_arrow(pa.array([user or "" for user in users], type=pa.string())),
+        _Strings.from_arrow(pa.array([item or "" for item in items], type=pa.string())),
         timestamps,
         untimed,
-        np.asarray(types, dtype=str),
+        _Strings.from_arrow(pa.array(types, type=pa.string())),
         np.array([np.nan if value is None else value for value in values], dtype=np.float32),
     )
 
@@ -295,14 +353,45 @@ def _csv_columns(header: list[str], path: Path) -> _CsvNames:
 
 def _arrow_csv_cells(
     path: Path, header: list[str], delimiter: str, names: _CsvNames, bad_rows: BadRows
-) -> tuple[np.ndarray, dict[str, pa.Array]]:
-    """(row numbers, the wanted columns as strings) read by pyarrow. Single-threaded, because only
-    then does pyarrow number the rows it rejects; blank lines are skipped, as the record parser does."""
+) -> tuple[np.ndarray, dict[str, pa.ChunkedArray]]:
+    """(row numbers, the wanted columns as strings) read by pyarrow, on every core. Only a
+    single-threaded read numbers the rows pyarrow rejects, so a file with such rows is read again on
+    one thread; blank lines are skipped, as the record parser does."""
+    table, rejected = _arrow_csv_table(path, header, delimiter, names, None)
+    if rejected:
+        del table
+        table, rejected = _arrow_csv_table(path, header, delimiter, names, bad_rows)
+    # Row numbers count the header as row 1; accepted rows fill the numbers the rejected ones left.
+    lines = np.arange(2, table.num_rows + len(rejected) + 2)
+    if rejected:
+        lines = np.delete(lines, np.asarray(rejected, dtype=np.int64) - 2)
+    cells = {name: table.column(name) for name in names.present()}
+    del table  # each column's memory goes as soon as it is converted
+    blank = np.ones(len(lines), dtype=bool)
+    for column in cells.values():
+        blank &= pc.equal(column, "").to_numpy()
+    if blank.any():
+        # An empty line reads as a row of empty cells, and so does `,,,`, which the record parser
+        # yields as a record (rejected later for its missing user id): the file's lines tell them apart.
+        blank[blank] = np.isin(lines[blank], _empty_lines(path, lines[blank]))
+    if blank.any():
+        keep = pa.array(~blank)
+        cells = {name: column.filter(keep) for name, column in cells.items()}
+        lines = lines[~blank]
+    return lines, cells
+
+
+def _arrow_csv_table(
+    path: Path, header: list[str], delimiter: str, names: _CsvNames, bad_rows: BadRows | None
+) -> tuple[pa.Table, list[int]]:
+    """The table and the numbers of the rows pyarrow rejected: read on every core when `bad_rows`
+    is None (a rejected row is then only counted: its number is -1), else on one thread, with each
+    rejected row that is not blank added to `bad_rows`."""
     rejected: list[int] = []
 
     def reject(row: pacsv.InvalidRow) -> str:
         rejected.append(row.number)
-        if row.text.strip(f' \t\r\n"{delimiter}'):
+        if bad_rows is not None and row.text.strip(f' \t\r\n"{delimiter}'):
             bad_rows.add(row.number, f"{row.actual_columns} fields, header has {row.expected_columns}")
         return "skip"
 
@@ -316,7 +405,7 @@ def _arrow_csv_cells(
         table = pacsv.read_csv(
             source,
             read_options=pacsv.ReadOptions(
-                use_threads=False, skip_rows=1, column_names=header, block_size=1 << 24
+                use_threads=bad_rows is None, skip_rows=1, column_names=header, block_size=1 << 24
             ),
             parse_options=pacsv.ParseOptions(
                 delimiter=delimiter,
@@ -329,23 +418,7 @@ def _arrow_csv_cells(
                 column_types=dict.fromkeys(names.present(), pa.string()),
             ),
         )
-    # Row numbers count the header as row 1; accepted rows fill the numbers the rejected ones left.
-    lines = np.delete(
-        np.arange(2, table.num_rows + len(rejected) + 2), np.asarray(rejected, dtype=np.int64) - 2
-    )
-    cells = {name: table.column(name).combine_chunks() for name in names.present()}
-    blank = np.ones(table.num_rows, dtype=bool)
-    for column in cells.values():
-        blank &= pc.equal(column, "").to_numpy(zero_copy_only=False)
-    if blank.any():
-        # An empty line reads as a row of empty cells, and so does `,,,`, which the record parser
-        # yields as a record (rejected later for its missing user id): the file's lines tell them apart.
-        blank[blank] = np.isin(lines[blank], _empty_lines(path, lines[blank]))
-    if blank.any():
-        keep = pa.array(~blank)
-        cells = {name: column.filter(keep) for name, column in cells.items()}
-        lines = lines[~blank]
-    return lines, cells
+    return table, rejected
 
 
 def _empty_lines(path: Path, candidates: np.ndarray) -> list[int]:
@@ -379,31 +452,88 @@ def _record_csv_cells(
 
 
 def _csv_columns_to_interactions(
-    lines: np.ndarray, cells: dict[str, pa.Array], names: _CsvNames, bad_rows: BadRows
+    lines: np.ndarray, cells: dict[str, pa.Array | pa.ChunkedArray], names: _CsvNames, bad_rows: BadRows
 ) -> Interactions:
     count = len(lines)
     no_values = np.full(count, np.nan, dtype=np.float32)
+    users = _Strings.from_arrow(cells.pop(names.user), strip=True)
+    items = _Strings.from_arrow(cells.pop(names.item), strip=True)
     timestamps, untimed = _timestamps(cells[names.time], names.time) if names.time else _untimed(count)
     columns = _Columns(
         lines,
-        _to_numpy_strings(cells.pop(names.user), strip=True),
-        _to_numpy_strings(cells.pop(names.item), strip=True),
+        users,
+        items,
         timestamps,
         untimed,
-        _to_numpy_strings(cells[names.type]) if names.type else np.full(count, "", dtype=str),
+        _Strings.from_arrow(cells[names.type]) if names.type else _Strings.constant("", count),
         _event_values(cells[names.value], names.value) if names.value else no_values,
     )
+    cells.clear()
     return columns.to_interactions("csv", bad_rows)
 
 
-def _to_numpy_strings(column: pa.Array, strip: bool = False) -> np.ndarray:
-    """A numpy str array of an arrow string column (nulls as ""), optionally stripped, through its
-    distinct values: only those become Python strings; the rows are a fancy index (ids repeat)."""
-    encoded = pc.dictionary_encode(pc.fill_null(column, ""))
-    distinct = np.asarray(encoded.dictionary.to_pylist(), dtype=str)
-    if len(distinct) == 0:
-        return np.full(len(column), "", dtype=str)
-    return (np.char.strip(distinct) if strip else distinct)[encoded.indices.to_numpy(zero_copy_only=False)]
+@dataclass(frozen=True)
+class _Strings:
+    """A string column as each row's code into its distinct values, in the order they first appear:
+    arrow hash-encodes the column, and only the distinct values become Python strings."""
+
+    codes: np.ndarray  # int32
+    distinct: np.ndarray  # str
+
+    @classmethod
+    def from_arrow(cls, column: pa.Array | pa.ChunkedArray, strip: bool = False) -> _Strings:
+        """The column's codes (nulls as ""), optionally stripped as Python's str.strip does, where
+        values that differ only in surrounding whitespace become one."""
+        encoded = pc.dictionary_encode(pc.fill_null(column, ""))
+        if isinstance(encoded, pa.ChunkedArray):
+            encoded = encoded.combine_chunks()  # the chunks share one dictionary: only indices are copied
+        strings = cls(
+            encoded.indices.to_numpy(zero_copy_only=False).astype(np.int32, copy=False),
+            np.asarray(encoded.dictionary.to_pylist(), dtype=str),
+        )
+        if strip and len(strings.distinct):
+            stripped = np.strings.strip(strings.distinct)
+            if not np.array_equal(stripped, strings.distinct):
+                return strings._recoded(stripped)
+        return strings
+
+    @classmethod
+    def constant(cls, value: str, count: int) -> _Strings:
+        return cls(np.zeros(count, dtype=np.int32), np.asarray([value] if count else [], dtype=str))
+
+    @classmethod
+    def empty(cls) -> _Strings:
+        return cls(np.empty(0, dtype=np.int32), np.empty(0, dtype=str))
+
+    @classmethod
+    def concatenate(cls, parts: Sequence[_Strings]) -> _Strings:
+        """The parts one after the other, with one set of distinct values."""
+        if len(parts) == 1:
+            return parts[0]
+        offsets = np.cumsum([0] + [len(part.distinct) for part in parts[:-1]])
+        codes = np.concatenate([part.codes + offset for part, offset in zip(parts, offsets, strict=True)])
+        values = np.concatenate([part.distinct for part in parts])
+        return cls(codes, values)._recoded(values)
+
+    def _recoded(self, values: np.ndarray) -> _Strings:
+        """Each code's value replaced by `values[code]`, which may repeat: the codes of equal values
+        merge, in the order of their first appearance (the order `values` is in)."""
+        encoded = pc.dictionary_encode(pa.array(values, type=pa.string()))
+        remap = encoded.indices.to_numpy(zero_copy_only=False).astype(np.int32, copy=False)
+        return _Strings(remap[self.codes], np.asarray(encoded.dictionary.to_pylist(), dtype=str))
+
+    def is_empty(self) -> np.ndarray:
+        """Per row, whether its value is ""."""
+        return (self.distinct == "")[self.codes]
+
+    def filtered(self, keep: np.ndarray) -> _Strings:
+        """The rows where `keep`, with only the values they use, in the order those first appear."""
+        encoded = pc.dictionary_encode(pa.array(self.codes[keep]))
+        used = encoded.dictionary.to_numpy(zero_copy_only=False)
+        return _Strings(
+            encoded.indices.to_numpy(zero_copy_only=False).astype(np.int32, copy=False),
+            self.distinct[used],
+        )
 
 
 def _untimed(count: int) -> tuple[np.ndarray, np.ndarray]:
@@ -421,6 +551,8 @@ def _timestamps(cells: pa.Array, name: str) -> tuple[np.ndarray, np.ndarray]:
         integral = np.ones(len(seconds), dtype=bool)
     except pa.ArrowInvalid:  # some cells are not plain integers: convert those one by one
         cells = pc.utf8_trim_whitespace(pc.fill_null(cells, ""))
+        if isinstance(cells, pa.ChunkedArray):
+            cells = cells.combine_chunks()
         integral = pc.match_substring_regex(cells, INTEGER_CELL).to_numpy(zero_copy_only=False)
         seconds = pc.cast(pc.if_else(pa.array(integral), cells, "0"), pa.int64()).to_numpy(
             zero_copy_only=False
@@ -450,34 +582,38 @@ class _Columns:
     """Rows as read, before the ones without a user, item or usable timestamp are rejected."""
 
     lines: np.ndarray
-    users: np.ndarray
-    items: np.ndarray
+    users: _Strings
+    items: _Strings
     timestamps: np.ndarray
     untimed: np.ndarray
-    event_types: np.ndarray
+    event_types: _Strings
     event_values: np.ndarray
 
     @classmethod
     def concatenate(cls, parts: Sequence[_Columns]) -> _Columns:
         if not parts:
             return cls.empty()
-        return cls(*(np.concatenate([getattr(part, name) for part in parts]) for name in _COLUMN_FIELDS))
+        return cls(
+            *(
+                (_Strings if name in _STRING_FIELDS else np).concatenate([getattr(part, name) for part in parts])
+                for name in _COLUMN_FIELDS
+            )
+        )
 
     @classmethod
     def empty(cls) -> _Columns:
-        nothing = np.empty(0, dtype=str)
         return cls(
             np.empty(0, np.int64),
-            nothing,
-            nothing,
+            _Strings.empty(),
+            _Strings.empty(),
             np.empty(0, np.int64),
             np.empty(0, bool),
-            nothing,
+            _Strings.empty(),
             np.empty(0, np.float32),
         )
 
     def to_interactions(self, format: str, bad_rows: BadRows) -> Interactions:
-        no_user, no_item = self.users == "", self.items == ""
+        no_user, no_item = self.users.is_empty(), self.items.is_empty()
         identified = ~(no_user | no_item)
         has_time = bool(identified.any()) and not self.untimed[identified].all()
         if has_time:
@@ -486,18 +622,27 @@ class _Columns:
             timestamps = self.timestamps
         else:
             keep = identified
-            timestamps = np.zeros(len(self.users), dtype=np.int64)
-            timestamps[keep] = _positions_in_history(self.users[keep])
+            timestamps = np.zeros(len(self.lines), dtype=np.int64)
+            timestamps[keep] = _positions_in_history(self.users.codes[keep])
         rejected = np.flatnonzero(~keep)
         for row in rejected.tolist():
             reason = "no user id" if no_user[row] else "no item id" if no_item[row] else "no timestamp"
             bad_rows.add(int(self.lines[row]), reason)
-        kept = slice(None) if len(rejected) == 0 else keep  # no copies of a clean file's columns
+        if len(rejected) == 0:  # no copies of a clean file's columns
+            users, items, event_types, kept = self.users, self.items, self.event_types, slice(None)
+        else:
+            users, items, event_types = (
+                strings.filtered(keep) for strings in (self.users, self.items, self.event_types)
+            )
+            kept = keep
         return Interactions(
-            user_ids=self.users[kept],
-            item_ids=self.items[kept],
+            user_codes=users.codes,
+            distinct_users=users.distinct,
+            item_codes=items.codes,
+            distinct_items=items.distinct,
             timestamps=timestamps[kept],
-            event_types=self.event_types[kept],
+            event_type_codes=event_types.codes,
+            distinct_event_types=event_types.distinct,
             event_values=self.event_values[kept],
             format=format,
             has_time=has_time,
@@ -507,16 +652,17 @@ class _Columns:
 
 
 _COLUMN_FIELDS = ("lines", "users", "items", "timestamps", "untimed", "event_types", "event_values")
+_STRING_FIELDS = ("users", "items", "event_types")
 
 
-def _positions_in_history(user_ids: np.ndarray) -> np.ndarray:
+def _positions_in_history(user_codes: np.ndarray) -> np.ndarray:
     """Each row's index among its user's rows, in file order (the time stand-in of untimed files)."""
-    order = np.argsort(user_ids, kind="stable")
-    sorted_users = user_ids[order]
+    order = np.argsort(user_codes, kind="stable")
+    sorted_users = user_codes[order]
     starts = np.r_[0, np.flatnonzero(sorted_users[1:] != sorted_users[:-1]) + 1]
-    run_lengths = np.diff(np.r_[starts, len(user_ids)])
-    positions = np.empty(len(user_ids), dtype=np.int64)
-    positions[order] = np.arange(len(user_ids)) - np.repeat(starts, run_lengths)
+    run_lengths = np.diff(np.r_[starts, len(user_codes)])
+    positions = np.empty(len(user_codes), dtype=np.int64)
+    positions[order] = np.arange(len(user_codes)) - np.repeat(starts, run_lengths)
     return positions
 
 
@@ -553,15 +699,23 @@ def _read_p5(path: Path) -> Interactions:
             lengths.append(len(tokens) - 1)
 
     counts = np.asarray(lengths, dtype=np.int64)
-    users = [id2user.get(token, token) for token in user_tokens] if id2user else user_tokens
-    items = [id2item.get(token, token) for token in item_tokens] if id2item else item_tokens
+    users = _Strings.from_arrow(
+        pa.array([id2user.get(token, token) for token in user_tokens] if id2user else user_tokens, pa.string())
+    )
+    items = _Strings.from_arrow(
+        pa.array([id2item.get(token, token) for token in item_tokens] if id2item else item_tokens, pa.string())
+    )
     starts = np.cumsum(counts) - counts
     positions = np.arange(int(counts.sum()), dtype=np.int64) - np.repeat(starts, counts)
+    event_types = _Strings.constant("", len(positions))
     return Interactions(
-        user_ids=np.repeat(np.asarray(users, dtype=str), counts),
-        item_ids=np.asarray(items, dtype=str),
+        user_codes=np.repeat(users.codes, counts),
+        distinct_users=users.distinct,
+        item_codes=items.codes,
+        distinct_items=items.distinct,
         timestamps=positions,
-        event_types=np.full(len(positions), "", dtype=str),
+        event_type_codes=event_types.codes,
+        distinct_event_types=event_types.distinct,
         event_values=np.full(len(positions), np.nan, dtype=np.float32),
         format="p5",
         has_time=False,

@@ -193,7 +193,7 @@ def test_describe_interactions_counts_as_plain_python_does():
     types = np.array(["view", "click", "cart", "buy", "x"])[rng.integers(0, 5, count)]
     types[:12] = ["t" + str(k) for k in range(12)]  # twelve types seen once: ties beyond the top 10
     got = diagnostics.describe_interactions(
-        Interactions(users, items, times, types, np.full(count, np.nan, np.float32), "csv", True)
+        Interactions.from_strings(users, items, times, types, np.full(count, np.nan, np.float32), "csv", True)
     )
     per_user, per_item = Counter(users.tolist()), Counter(items.tolist())
     assert got["users"] == len(per_user) and got["items"] == len(per_item)
