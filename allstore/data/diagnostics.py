@@ -182,16 +182,25 @@ def describe_interactions(interactions: Interactions) -> dict[str, Any]:
 def _distinct_pairs_and_events(
     user_codes: np.ndarray, item_codes: np.ndarray, n_items: int, timestamps: np.ndarray
 ) -> tuple[int, int]:
-    """(distinct (user, item) pairs, distinct (user, item, timestamp) events)."""
+    """(distinct (user, item) pairs, distinct (user, item, timestamp) events), by polars' hashing.
+
+    An event is one int64, (pair mod 2**bits) * span + (time - first time), with bits as large as
+    that allows (span = the time range), counted within each group of pairs `pair >> bits` (a few
+    groups): exact, and several times faster than counting (pair, time) rows."""
     if not len(user_codes):
         return 0, 0
-    pair = polars.Series(user_codes.astype(np.int64) * max(1, n_items) + item_codes)
-    distinct_pairs = pair.n_unique()
-    if distinct_pairs == len(pair):
-        return distinct_pairs, len(pair)
-    repeated = pair.is_duplicated()
-    events = polars.DataFrame({"pair": pair.filter(repeated), "time": polars.Series(timestamps).filter(repeated)})
-    return distinct_pairs, len(pair) - int(repeated.sum()) + events.n_unique()
+    pair = user_codes.astype(np.int64) * max(1, n_items) + item_codes
+    first = int(timestamps.min())
+    span = int(timestamps.max()) - first + 1
+    frame = polars.DataFrame({"pair": pair, "time": timestamps})
+    if span.bit_length() > 61:  # (no real clock) count the rows
+        return frame["pair"].n_unique(), frame.n_unique()
+    unit = 1 << (62 - span.bit_length())  # unit * span < 2**62
+    event = (polars.col("pair") % unit) * span + (polars.col("time") - first)
+    counts = frame.group_by((polars.col("pair") // unit).alias("group")).agg(
+        polars.col("pair").n_unique().alias("pairs"), event.n_unique().alias("events")
+    )
+    return int(counts["pairs"].sum()), int(counts["events"].sum())
 
 
 def _most_common(codes: np.ndarray, distinct: np.ndarray, n: int) -> dict[str, int]:

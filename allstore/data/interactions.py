@@ -222,7 +222,7 @@ def _json_table_columns(table: pa.Table, first_line: int) -> _Columns:
     count = table.num_rows
     timestamps = _first_present(table, records.TIMESTAMP_FIELDS)
     seconds = pc.fill_null(timestamps, -1).to_numpy(zero_copy_only=False)
-    seconds = np.where(np.abs(seconds) >= records.MILLISECOND_TIMESTAMPS_FROM, seconds // 1000, seconds)
+    seconds = _in_seconds(seconds)
     untimed = ~pc.is_valid(timestamps).to_numpy(zero_copy_only=False)
     review_times = _first_present(table, records.REVIEW_TIME_FIELDS)
     for row in np.flatnonzero(untimed & pc.is_valid(review_times).to_numpy(zero_copy_only=False)).tolist():
@@ -318,6 +318,10 @@ class _CsvNames:
     def present(self) -> list[str]:
         return [name for name in (self.user, self.item, self.time, self.type, self.value) if name]
 
+    def encoded(self) -> list[str]:
+        """The columns read as codes (ids and event types repeat)."""
+        return [name for name in (self.user, self.item, self.type) if name]
+
 
 def _csv_header(path: Path) -> tuple[list[str] | None, str]:
     """The stripped column names of the first line, and the delimiter, as the record parser
@@ -354,7 +358,8 @@ def _csv_columns(header: list[str], path: Path) -> _CsvNames:
 def _arrow_csv_cells(
     path: Path, header: list[str], delimiter: str, names: _CsvNames, bad_rows: BadRows
 ) -> tuple[np.ndarray, dict[str, pa.ChunkedArray]]:
-    """(row numbers, the wanted columns as strings) read by pyarrow, on every core. Only a
+    """(row numbers, the wanted columns: ids and event types dictionary-encoded as they are parsed,
+    the others as strings) read by pyarrow, on every core. Only a
     single-threaded read numbers the rows pyarrow rejects, so a file with such rows is read again on
     one thread; blank lines are skipped, as the record parser does."""
     table, rejected = _arrow_csv_table(path, header, delimiter, names, None)
@@ -415,7 +420,10 @@ def _arrow_csv_table(
             ),
             convert_options=pacsv.ConvertOptions(
                 include_columns=names.present(),
-                column_types=dict.fromkeys(names.present(), pa.string()),
+                column_types={
+                    **dict.fromkeys(names.present(), pa.string()),
+                    **dict.fromkeys(names.encoded(), pa.dictionary(pa.int32(), pa.string())),
+                },
             ),
         )
     return table, rejected
@@ -482,11 +490,17 @@ class _Strings:
 
     @classmethod
     def from_arrow(cls, column: pa.Array | pa.ChunkedArray, strip: bool = False) -> _Strings:
-        """The column's codes (nulls as ""), optionally stripped as Python's str.strip does, where
-        values that differ only in surrounding whitespace become one."""
-        encoded = pc.dictionary_encode(pc.fill_null(column, ""))
+        """The codes of a string or dictionary column (nulls as ""), optionally stripped as Python's
+        str.strip does, where values that differ only in surrounding whitespace become one."""
+        if pa.types.is_dictionary(column.type) and column.null_count:
+            column = column.cast(pa.string())
+        encoded = column
+        if not pa.types.is_dictionary(column.type):
+            encoded = pc.dictionary_encode(pc.fill_null(column, "") if column.null_count else column)
         if isinstance(encoded, pa.ChunkedArray):
-            encoded = encoded.combine_chunks()  # the chunks share one dictionary: only indices are copied
+            # One dictionary for every chunk, in the order values first appear (concatenating
+            # unifies the chunks' own dictionaries, as the CSV reader's are): indices are copied.
+            encoded = encoded.combine_chunks()
         strings = cls(
             encoded.indices.to_numpy(zero_copy_only=False).astype(np.int32, copy=False),
             np.asarray(encoded.dictionary.to_pylist(), dtype=str),
@@ -536,6 +550,15 @@ class _Strings:
         )
 
 
+def _in_seconds(timestamps: np.ndarray) -> np.ndarray:
+    """Integer timestamps with the milliseconds ones (as the accessor tells them) in seconds, as
+    an array of its own (callers write to it; arrow's may be read-only views)."""
+    limit = records.MILLISECOND_TIMESTAMPS_FROM
+    if not len(timestamps) or (timestamps.max() < limit and timestamps.min() > -limit):
+        return timestamps if timestamps.flags.writeable else timestamps.copy()
+    return np.where(np.abs(timestamps) >= limit, timestamps // 1000, timestamps)
+
+
 def _untimed(count: int) -> tuple[np.ndarray, np.ndarray]:
     return np.full(count, -1, dtype=np.int64), np.ones(count, dtype=bool)
 
@@ -557,7 +580,7 @@ def _timestamps(cells: pa.Array, name: str) -> tuple[np.ndarray, np.ndarray]:
         seconds = pc.cast(pc.if_else(pa.array(integral), cells, "0"), pa.int64()).to_numpy(
             zero_copy_only=False
         )
-    seconds = np.where(np.abs(seconds) >= records.MILLISECOND_TIMESTAMPS_FROM, seconds // 1000, seconds)
+    seconds = _in_seconds(seconds)
     untimed = np.zeros(len(seconds), dtype=bool)
     others = np.flatnonzero(~integral)
     for row, cell in zip(others.tolist(), cells.take(pa.array(others)).to_pylist(), strict=True):
