@@ -305,6 +305,9 @@ def _read_csv(path: Path) -> Interactions:
     return _csv_columns_to_interactions(lines, cells, names, bad_rows)
 
 
+CSV_BLOCK_BYTES = 1 << 24  # pyarrow parses blocks of this size in parallel
+
+
 @dataclass(frozen=True)
 class _CsvNames:
     """The header's columns for each field (None when the file has no such column)."""
@@ -372,9 +375,12 @@ def _arrow_csv_cells(
         lines = np.delete(lines, np.asarray(rejected, dtype=np.int64) - 2)
     cells = {name: table.column(name) for name in names.present()}
     del table  # each column's memory goes as soon as it is converted
-    blank = np.ones(len(lines), dtype=bool)
-    for column in cells.values():
-        blank &= pc.equal(column, "").to_numpy()
+    # A row is blank when every cell is empty: only rows without a user id need a look at the rest.
+    blank = pc.equal(cells[names.user], "").to_numpy()
+    candidates = np.flatnonzero(blank)
+    for name, column in cells.items():
+        if name != names.user and len(candidates):
+            blank[candidates] &= pc.equal(column.take(pa.array(candidates)), "").to_numpy()
     if blank.any():
         # An empty line reads as a row of empty cells, and so does `,,,`, which the record parser
         # yields as a record (rejected later for its missing user id): the file's lines tell them apart.
@@ -410,7 +416,7 @@ def _arrow_csv_table(
         table = pacsv.read_csv(
             source,
             read_options=pacsv.ReadOptions(
-                use_threads=bad_rows is None, skip_rows=1, column_names=header, block_size=1 << 24
+                use_threads=bad_rows is None, skip_rows=1, column_names=header, block_size=CSV_BLOCK_BYTES
             ),
             parse_options=pacsv.ParseOptions(
                 delimiter=delimiter,
@@ -583,7 +589,9 @@ def _timestamps(cells: pa.Array, name: str) -> tuple[np.ndarray, np.ndarray]:
     seconds = _in_seconds(seconds)
     untimed = np.zeros(len(seconds), dtype=bool)
     others = np.flatnonzero(~integral)
-    for row, cell in zip(others.tolist(), cells.take(pa.array(others)).to_pylist(), strict=True):
+    for row, cell in zip(
+        others.tolist(), cells.take(pa.array(others)).to_pylist() if len(others) else [], strict=True
+    ):
         when = records.timestamp({name: cell})
         seconds[row], untimed[row] = (-1, True) if when is None else (when, False)
     return seconds, untimed
@@ -618,7 +626,9 @@ class _Columns:
             return cls.empty()
         return cls(
             *(
-                (_Strings if name in _STRING_FIELDS else np).concatenate([getattr(part, name) for part in parts])
+                (_Strings if name in _STRING_FIELDS else np).concatenate(
+                    [getattr(part, name) for part in parts]
+                )
                 for name in _COLUMN_FIELDS
             )
         )
@@ -723,10 +733,14 @@ def _read_p5(path: Path) -> Interactions:
 
     counts = np.asarray(lengths, dtype=np.int64)
     users = _Strings.from_arrow(
-        pa.array([id2user.get(token, token) for token in user_tokens] if id2user else user_tokens, pa.string())
+        pa.array(
+            [id2user.get(token, token) for token in user_tokens] if id2user else user_tokens, pa.string()
+        )
     )
     items = _Strings.from_arrow(
-        pa.array([id2item.get(token, token) for token in item_tokens] if id2item else item_tokens, pa.string())
+        pa.array(
+            [id2item.get(token, token) for token in item_tokens] if id2item else item_tokens, pa.string()
+        )
     )
     starts = np.cumsum(counts) - counts
     positions = np.arange(int(counts.sum()), dtype=np.int64) - np.repeat(starts, counts)

@@ -206,3 +206,29 @@ def test_describe_interactions_counts_as_plain_python_does():
     assert got["duplicate_rate"] == (count - len(events)) / count
     assert list(got["event_types"].items()) == Counter(types.tolist()).most_common(10)
     assert got["density"] == count / (len(per_user) * len(per_item))
+
+
+@pytest.mark.parametrize(
+    "scale",
+    [1, 2**44, 2**61],  # one group of pairs; several (a wide time range); too wide: rows counted
+)
+def test_duplicate_and_repeat_rates_are_exact_whatever_the_time_range(scale):
+    import numpy as np
+
+    from allstore.data.interactions import Interactions
+
+    rng = np.random.default_rng(5)
+    count = 20_000
+    users = np.array([f"u{k}" for k in rng.integers(0, 3_000, count)])
+    items = np.array([f"i{k}" for k in rng.integers(0, 2_000, count)])
+    users[-500:], items[-500:] = users[:500], items[:500]  # repeated pairs, half at the same time
+    times = rng.integers(0, 4, count).astype(np.int64) * scale - (scale // 2) * 2
+    times[-250:] = times[:250]
+    got = diagnostics.describe_interactions(
+        Interactions.from_strings(users, items, times, users, np.full(count, np.nan, np.float32), "csv", True)
+    )
+    pairs = set(zip(users.tolist(), items.tolist(), strict=True))
+    events = set(zip(users.tolist(), items.tolist(), times.tolist(), strict=True))
+    assert len(events) < len(pairs) + 500 and len(pairs) < count  # both rates are above zero
+    assert got["repeat_rate"] == (count - len(pairs)) / count
+    assert got["duplicate_rate"] == (count - len(events)) / count

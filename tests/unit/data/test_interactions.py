@@ -278,3 +278,97 @@ def test_ucsd_blocks_give_the_same_rows_and_lines_through_polars_as_through_the_
     assert fast.user_ids[:2].tolist() == ["A0", "A1"] and "P" in fast.user_ids and "U2" in fast.user_ids
     assert fast.timestamps[fast.user_ids == "U"].tolist() == [1600000000]
     assert fast.timestamps[fast.user_ids == "R"].tolist() == [1528934400]
+
+
+def _csv_rows(count: int, bad_widths: bool) -> str:
+    rows = ["USER_ID,ITEM_ID,TIMESTAMP,EVENT_TYPE,EVENT_VALUE"]
+    for k in range(count):
+        user = f"u{k % 37}" if k % 11 else f" u{k % 37} "  # the same id once stripped
+        rows.append(
+            f"{user},i{k * 7 % 101},{1600000000 + k},{['click', 'view', ' buy'][k % 3]},{k % 4 or ''}"
+        )
+    rows[40] = ""
+    rows[41] = ",,,,"
+    rows[300] = ",i1,1600000300,click,1"
+    rows[301] = "u1,,1600000301,click,1"
+    rows[302] = "u1,i1,,click,1"
+    rows[303] = "u1,i1,2020-09-13,click,1"
+    rows[304] = "u1,i1,1600000304000,click,x"
+    if bad_widths:
+        rows[500] = "u1,i1"
+        rows[900] = "u1,i1,1600000900,click,1,extra"
+    return "\n".join(rows) + "\n"
+
+
+@pytest.mark.parametrize("bad_widths", [False, True])
+def test_csv_read_in_many_blocks_on_every_core_matches_the_record_parser(tmp_path, monkeypatch, bad_widths):
+    """Blocks of 1 KiB (each with its own dictionaries, merged in the order ids first appear), read
+    on every core; a file with rows of the wrong width is read again on one thread, which numbers
+    them. Every column, dtype, bad row and the record count are the record parser's."""
+    from allstore.data import interactions
+
+    path = tmp_path / "events.csv"
+    path.write_text(_csv_rows(2_000, bad_widths), encoding="utf-8")
+    monkeypatch.setattr(interactions, "CSV_BLOCK_BYTES", 1 << 10)
+    table_reads, arrow_csv_table = [], interactions._arrow_csv_table
+
+    def counted(*args):
+        table_reads.append(args[-1] is None)  # True: the read on every core
+        return arrow_csv_table(*args)
+
+    monkeypatch.setattr(interactions, "_arrow_csv_table", counted)
+    fast = read_interactions(path)
+    assert table_reads == ([True, False] if bad_widths else [True])
+
+    def refuse(*args):
+        raise interactions.pa.ArrowInvalid("refused")
+
+    monkeypatch.setattr(interactions, "_arrow_csv_cells", refuse)
+    slow = read_interactions(path)
+    for name in ("user_ids", "item_ids", "timestamps", "event_types", "event_values"):
+        got, expected = getattr(fast, name), getattr(slow, name)
+        assert got.dtype.kind == expected.dtype.kind, name
+        assert np.array_equal(got, expected, equal_nan=got.dtype.kind == "f"), name
+    for name in ("distinct_users", "distinct_items", "distinct_event_types"):
+        assert getattr(fast, name).tolist() == getattr(slow, name).tolist(), name
+    # The blank line is no record, nor is a row of the wrong width.
+    assert fast.records == slow.records == 2_000 - 1 - (2 if bad_widths else 0)
+    assert fast.bad_rows.examples == slow.bad_rows.examples
+    assert {line for line, _ in fast.bad_rows.examples} == {42, 301, 302, 303} | (
+        {501, 901} if bad_widths else set()
+    )
+    assert len(fast) == fast.records - 4
+    # Lines 304 and 305, the 297th and 298th rows kept: a date, milliseconds.
+    assert fast.timestamps[297:299].tolist() == [1599955200, 1600000304]
+
+
+def test_ids_are_codes_into_the_distinct_values_in_the_order_they_first_appear(tmp_path):
+    path = tmp_path / "events.csv"
+    path.write_text(
+        "USER_ID,ITEM_ID,TIMESTAMP,EVENT_TYPE\n"
+        "gone,,1,view\n"  # rejected: its user and its event type appear nowhere else
+        "b,x,2,click\n"
+        " a ,y,3,click\n"
+        "a,x,4,buy\n"
+        "b,z,5,click\n",
+        encoding="utf-8",
+    )
+    got = read_interactions(path)
+    assert got.bad_rows.examples == [(2, "no item id")]
+    assert got.distinct_users.tolist() == ["b", "a"]  # " a " and "a" are one user
+    assert got.distinct_items.tolist() == ["x", "y", "z"]
+    assert got.distinct_event_types.tolist() == ["click", "buy"]
+    assert got.user_codes.dtype == got.item_codes.dtype == got.event_type_codes.dtype == np.int32
+    assert got.user_codes.tolist() == [0, 1, 1, 0] and got.item_codes.tolist() == [0, 1, 0, 2]
+    assert got.user_ids.tolist() == ["b", "a", "a", "b"] and got.user_ids.dtype.kind == "U"
+    assert got.event_types.tolist() == ["click", "click", "buy", "click"]
+    again = interactions_from_strings(got)
+    assert again.distinct_users.tolist() == ["b", "a"] and again.user_codes.tolist() == [0, 1, 1, 0]
+
+
+def interactions_from_strings(got):
+    from allstore.data.interactions import Interactions
+
+    return Interactions.from_strings(
+        got.user_ids, got.item_ids, got.timestamps, got.event_types, got.event_values, "csv", True
+    )
