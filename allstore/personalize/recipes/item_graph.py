@@ -17,9 +17,26 @@ from allstore.personalize.recipes.base import TrainingData
 
 def user_order(data: TrainingData, rows: np.ndarray) -> np.ndarray:
     """The indices of the rows selected by the boolean mask `rows`, sorted by user, then time;
-    equal timestamps keep their order."""
-    order = np.lexsort((data.timestamps, data.user_codes))
+    equal timestamps keep their order (np.lexsort((timestamps, user_codes)), with the user sort a
+    linear radix sort)."""
+    by_time = np.argsort(data.timestamps, kind="stable")  # one pass when rows are in time order
+    order = by_time[stable_argsort(data.user_codes[by_time])]
     return order[rows[order]]
+
+
+def stable_argsort(codes: np.ndarray) -> np.ndarray:
+    """np.argsort(codes, kind="stable") of non-negative integer codes below 2**32, in linear time:
+    numpy sorts 16-bit keys stably by radix (timsort otherwise), so the codes are sorted by their
+    low 16 bits, then stably by their high 16 bits."""
+    codes = np.asarray(codes)
+    if len(codes) == 0:
+        return np.zeros(0, dtype=np.intp)
+    if codes.min() < 0 or codes.max() >= 2**32:
+        return np.argsort(codes, kind="stable")
+    if codes.max() < 2**16:
+        return np.argsort(codes.astype(np.uint16), kind="stable")
+    order = np.argsort((codes & 0xFFFF).astype(np.uint16), kind="stable")
+    return order[np.argsort((codes[order] >> 16).astype(np.uint16), kind="stable")]
 
 
 def user_ordered(data: TrainingData, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -46,38 +63,40 @@ def sequence_pairs(
     # pairs lists them (by distance, then position), so every row sums the same numbers in the
     # same order as one whole-matrix construction, without all pairs (12 bytes each, twice while
     # converting) in memory at once. Rows are written into arrays sized for every pair but only
-    # touched as far as the summed entries reach.
+    # touched as far as the summed entries reach. A block reads each position's next `window`
+    # users and items together, as one (position, distance) array (one gather per distance read
+    # about 80 scattered numbers an interaction at window 20), and lists them distance-major.
     n_rows = len(item_codes)
-    distances = range(1, min(window, n_rows - 1) + 1)
-    capacity = sum(int(np.count_nonzero(user_codes[:-d] == user_codes[d:])) for d in distances)
+    steps = min(window, n_rows - 1)
+    capacity = sum(int(np.count_nonzero(user_codes[:-d] == user_codes[d:])) for d in range(1, steps + 1))
     if capacity == 0:
         return sp.csr_matrix((n_items, n_items), dtype=np.float32)
     index_dtype = np.int32 if max(capacity, n_rows, n_items) < 2**31 else np.int64
-    positions_by_item = np.argsort(item_codes, kind="stable").astype(index_dtype)
-    item_starts = np.concatenate([[0], np.cumsum(np.bincount(item_codes, minlength=n_items))])
+    positions_by_item = stable_argsort(item_codes).astype(index_dtype)
+    per_item = np.bincount(item_codes, minlength=n_items)
+    item_starts = np.concatenate([[0], np.cumsum(per_item)])
+    offsets = np.arange(1, steps + 1, dtype=index_dtype)
+    decays = np.array([step_decay ** (distance - 1) for distance in offsets.tolist()], dtype=np.float32)
     indices = np.empty(capacity, dtype=index_dtype)
     data = np.empty(capacity, dtype=np.float32)
     indptr = np.zeros(n_items + 1, dtype=index_dtype)
     roots = None if row_weights is None else np.sqrt(row_weights, dtype=np.float32)
     filled = 0
-    for start, stop in _row_blocks(np.diff(item_starts) * len(distances)):
+    for start, stop in _row_blocks(per_item * steps):
         positions = positions_by_item[item_starts[start] : item_starts[stop]]
-        rows, cols, weights = [], [], []
-        for distance in distances:
-            source = positions[positions < n_rows - distance]
-            target = source + distance
-            same_user = user_codes[source] == user_codes[target]
-            source, target = source[same_user], target[same_user]
-            rows.append(item_codes[source] - start)
-            cols.append(item_codes[target])
-            weights.append(np.full(len(source), step_decay ** (distance - 1), dtype=np.float32))
-            if roots is not None:
-                weights[-1] *= roots[source] * roots[target]
-        block = sp.csr_matrix(
-            (np.concatenate(weights), (np.concatenate(rows), np.concatenate(cols))),
-            shape=(stop - start, n_items),
-            dtype=np.float32,
-        )
+        following = positions[:, np.newaxis] + offsets  # (position, distance): neighbours together
+        targets = np.minimum(following, n_rows - 1)
+        same_user = (user_codes[targets] == user_codes[positions][:, np.newaxis]) & (following < n_rows)
+        # Transposed views: boolean indexing reads them distance-major, the all-pairs order.
+        kept = same_user.T
+        targets = targets.T[kept]
+        rows = np.repeat(np.arange(stop - start, dtype=index_dtype), per_item[start:stop])
+        rows = np.broadcast_to(rows, kept.shape)[kept]
+        cols = item_codes[targets]
+        weights = np.repeat(decays, np.count_nonzero(kept, axis=1))
+        if roots is not None:
+            weights *= np.broadcast_to(roots[positions], kept.shape)[kept] * roots[targets]
+        block = sp.csr_matrix((weights, (rows, cols)), shape=(stop - start, n_items), dtype=np.float32)
         indices[filled : filled + block.nnz] = block.indices
         data[filled : filled + block.nnz] = block.data
         indptr[start + 1 : stop + 1] = filled + block.indptr[1:]
@@ -121,10 +140,23 @@ def popularity_normalised(matrix: sp.csr_matrix, counts: np.ndarray, row_power: 
     return sp.csr_matrix(scaled, dtype=np.float32)
 
 
+def scaled_rows(matrix: sp.csr_matrix, scale: np.ndarray) -> sp.csr_matrix:
+    """sp.diags(scale) @ matrix as float32, without the sparse product: each stored entry times its
+    row's scale (the product's float32 multiplication), entries that become zero dropped as the
+    product drops them, each row's entries in their order (the product left them unsorted, so
+    sorting them was part of pruning). `matrix` holds no duplicate entries."""
+    matrix = sp.csr_matrix(matrix, dtype=np.float32)
+    scale = np.asarray(scale, dtype=np.float32)
+    data = matrix.data * np.repeat(scale, np.diff(matrix.indptr))
+    scaled = sp.csr_matrix((data, matrix.indices.copy(), matrix.indptr.copy()), shape=matrix.shape)
+    scaled.eliminate_zeros()
+    return scaled
+
+
 def top_k_per_row(matrix: sp.csr_matrix, k: int) -> sp.csr_matrix:
     """Keep each row's k largest entries; of equal values at the cut, the lowest columns (as a
     stable sort by row, then descending value would). Rows of at most k entries are kept whole;
-    in longer ones one (unstable, fast) sort of (row, value) keys finds each row's k-th largest
+    in longer ones a partition of (row, value) keys at each row's k-th place finds its k-th largest
     value, and the entries above it and the first equal ones up to k are kept, in column order."""
     matrix = sp.csr_matrix(matrix, dtype=np.float32)
     matrix.sum_duplicates()
@@ -136,15 +168,18 @@ def top_k_per_row(matrix: sp.csr_matrix, k: int) -> sp.csr_matrix:
     lengths = counts[long_rows]
     local_row = np.repeat(np.arange(len(lengths), dtype=np.int64), lengths)
     descending = _descending_keys(matrix.data[in_long])
-    ordered = np.sort((local_row << 32) | descending)
-    kth = ordered[np.cumsum(lengths) - lengths + k - 1] & 0xFFFFFFFF
+    # Each row's k-th key in its sorted place, by one partition at every row's k-th position.
+    kth_positions = np.cumsum(lengths) - lengths + k - 1
+    kth = np.partition((local_row << 32) | descending, kth_positions)[kth_positions] & 0xFFFFFFFF
     threshold = kth[local_row]
     above = descending < threshold
-    tied = descending == threshold
-    ties_so_far = np.cumsum(tied)
-    tie_rank = ties_so_far - (ties_so_far - tied)[np.cumsum(lengths) - lengths][local_row]
+    # Of the entries equal to the threshold, the first ones in column order fill the row up to k.
+    tied = np.flatnonzero(descending == threshold)
+    tied_rows = local_row[tied]
+    tie_rank = np.arange(1, len(tied) + 1) - np.searchsorted(tied_rows, tied_rows)
     room = k - np.bincount(local_row[above], minlength=len(lengths))
-    kept_in_long = above | (tied & (tie_rank <= room[local_row]))
+    kept_in_long = above
+    kept_in_long[tied[tie_rank <= room[tied_rows]]] = True
     keep = np.ones(matrix.nnz, dtype=bool)
     keep[in_long] = kept_in_long
     kept_counts = counts.copy()
@@ -205,7 +240,7 @@ def blended_neighbours(
             cooccurrence = (by_item[start:stop] @ together).tocsr()
             _zero_diagonal(cooccurrence, start)
             blended = blended + cooccurrence_weight * cooccurrence
-        scaled = sp.csr_matrix(sp.diags(row_scale[start:stop]) @ blended, dtype=np.float32)
+        scaled = scaled_rows(blended, row_scale[start:stop])
         blocks.append(top_k_per_row(scaled, neighbours))
     return sp.csr_matrix(sp.vstack(blocks, format="csr"), dtype=np.float32)
 

@@ -250,3 +250,76 @@ def test_transitions_of_too_short_histories_are_empty() -> None:
     one_each = np.arange(5, dtype=np.int32)
     assert item_graph.sequence_pairs(one_each, one_each, 3, 0.9, 5).nnz == 0
     assert item_graph.sequence_pairs(one_each[:1], one_each[:1], 3, 0.9, 5).shape == (5, 5)
+
+
+@pytest.mark.parametrize("window", [1, 2, 20, 500])
+def test_transitions_of_interleaved_users_are_the_all_pairs_matrix(window) -> None:
+    """Rows in time order (users interleaved, a user's next row may be far away) and a window
+    longer than some users' histories: still every pair the all-pairs pass lists, in its order."""
+    weights = np.random.default_rng(window).uniform(0.1, 1.0, len(DATA.item_codes)).astype(np.float32)
+    for row_weights in (None, weights):
+        built = item_graph.sequence_pairs(DATA.user_codes, DATA.item_codes, window, 0.7, N_ITEMS, row_weights)
+        expected = all_pairs_at_once(DATA.user_codes, DATA.item_codes, window, 0.7, N_ITEMS, row_weights)
+        np.testing.assert_array_equal(built.indptr, expected.indptr)
+        np.testing.assert_array_equal(built.indices, expected.indices)
+        np.testing.assert_array_equal(built.data, expected.data)
+
+
+@pytest.mark.parametrize("high", [1, 2, 300, 2**16, 2**16 + 1, 2**20, 2**32])
+@pytest.mark.parametrize("dtype", [np.int32, np.int64, np.uint32])
+def test_radix_argsort_is_the_stable_argsort(high, dtype) -> None:
+    if dtype is np.int32 and high > 2**31:
+        pytest.skip("int32 codes stay below 2**31")
+    codes = np.random.default_rng(high).integers(0, high, 5000, endpoint=False).astype(dtype)
+    order = item_graph.stable_argsort(codes)
+    np.testing.assert_array_equal(order, np.argsort(codes, kind="stable"))
+    assert len(item_graph.stable_argsort(codes[:0])) == 0
+
+
+def test_user_order_is_the_lexsort_by_user_then_time() -> None:
+    """Also when the rows are not in time order and timestamps tie (they keep their order)."""
+    rng = np.random.default_rng(3)
+    shuffled = validation.subset(DATA, rng.permutation(len(DATA.user_codes)))
+    tied = validation.subset(DATA, np.arange(len(DATA.user_codes)))
+    tied = TrainingData(**{**tied.__dict__, "timestamps": tied.timestamps // 10**6})
+    for data in (DATA, shuffled, tied):
+        rows = rng.random(len(data.user_codes)) < 0.8
+        expected = np.lexsort((data.timestamps, data.user_codes))
+        np.testing.assert_array_equal(item_graph.user_order(data, rows), expected[rows[expected]])
+
+
+@pytest.mark.parametrize("seed", [0, 1])
+def test_rows_scaled_as_the_diagonal_product_scales_them(seed) -> None:
+    """Same floats, same zeros dropped (underflow included), rows sorted afterwards alike."""
+    rng = np.random.default_rng(seed)
+    matrix = sp.random(300, 200, density=0.05, format="csr", dtype=np.float32, random_state=seed)
+    matrix.data[::5] = np.float32(1e-30)
+    matrix = (matrix + sp.random(300, 200, density=0.02, format="csr", random_state=seed + 9)).astype(
+        np.float32
+    )
+    scale = rng.uniform(1e-12, 2.0, 300).astype(np.float32)
+    scale[::11] = np.float32(1e-20)
+    scaled = item_graph.scaled_rows(matrix, scale)
+    expected = sp.csr_matrix(sp.diags(scale) @ matrix, dtype=np.float32)
+    for result in (scaled, expected):
+        result.sum_duplicates()
+    assert scaled.dtype == np.float32 and (scaled.data != 0).all() and expected.nnz < matrix.nnz
+    np.testing.assert_array_equal(scaled.indptr, expected.indptr)
+    np.testing.assert_array_equal(scaled.indices, expected.indices)
+    np.testing.assert_array_equal(scaled.data, expected.data)
+
+
+def test_validation_sample_is_the_one_np_unique_and_isin_chose(monkeypatch) -> None:
+    """The same users (so the same transition_window and model), counted without a sort."""
+    from allstore.personalize.recipes import tuning
+
+    monkeypatch.setattr(tuning, "MAX_VALIDATION_USERS", 57)
+    rows = np.flatnonzero(DATA.user_codes % 3 != 1)  # some users without interactions
+    data = validation.subset(DATA, rows)
+    present = np.unique(data.user_codes)
+    chosen = np.random.default_rng(0).choice(present, size=57, replace=False)
+    sample = tuning.validation_sample(data)
+    np.testing.assert_array_equal(sample.user_codes, data.user_codes[np.isin(data.user_codes, chosen)])
+    np.testing.assert_array_equal(sample.timestamps, data.timestamps[np.isin(data.user_codes, chosen)])
+    monkeypatch.setattr(tuning, "MAX_VALIDATION_USERS", len(present))
+    assert tuning.validation_sample(data) is data
