@@ -587,7 +587,17 @@ def _evaluate_model(
                     assert tune_seconds is not None
                     stage("tuning")
                     tunings.append(
-                        tune(model, data, protocol, splits[seed], tune_seconds, seed, fixed, tasks[0])
+                        tune(
+                            model,
+                            data,
+                            protocol,
+                            splits[seed],
+                            tune_seconds,
+                            seed,
+                            fixed,
+                            tasks[0],
+                            max_users,
+                        )
                     )
                     chosen = tunings[-1].hyperparameters
                 found = evaluate_tasks(

@@ -105,13 +105,14 @@ def protocol_split(
 
 
 def validation_split(
-    data: TrainingData, protocol: Protocol, test: Split, seed: int = 0
+    data: TrainingData, protocol: Protocol, test: Split, seed: int = 0, max_users: int | None = MAX_TEST_USERS
 ) -> tuple[TrainingData, Split]:
-    """(the training part, the same protocol's split of it): what tuning may look at, with the test
-    targets out of sight. The temporal one cuts the training part at the same fraction."""
+    """(the training part, the same protocol's split of it, with at most `max_users` validation
+    users): what tuning may look at, with the test targets out of sight. The temporal one cuts the
+    training part at the same fraction."""
     training = test.training(data)
     cutoff = validation_cutoff(data, test) if protocol == "temporal" else None
-    return training, protocol_split(training, protocol, seed, cutoff)
+    return training, protocol_split(training, protocol, seed, cutoff, max_users)
 
 
 Task = Literal["catalogue", "ranking"]

@@ -19,7 +19,7 @@ import numpy as np
 
 from allstore.personalize.evaluation import Task, primary_metric, rank_split, split_metrics, validation_split
 from allstore.personalize.evaluation_candidates import candidate_lists
-from allstore.personalize.evaluation_protocols import Protocol
+from allstore.personalize.evaluation_protocols import MAX_TEST_USERS, Protocol
 from allstore.personalize.evaluation_splits import Split
 from allstore.personalize.recipes.base import Recipe, TrainingData
 from allstore.personalize.recipes.tuning import coordinate_search
@@ -54,11 +54,12 @@ def tune(
     seed: int = 0,
     fixed: Mapping[str, str] | None = None,
     task: Task = "catalogue",
+    max_users: int | None = MAX_TEST_USERS,
 ) -> Tuned:
     """The best of the recipe's `search_space` (starting from its defaults with `fixed` on top, which
     is not searched) on the validation split of `test`'s training part — for the ranking task, on
     the validation users' candidate lists, built by the same rule; the starting values when the
-    recipe has nothing to search."""
+    recipe has nothing to search. At most `max_users` validation users (as `--max-users`)."""
     started = time.monotonic()
     fixed = dict(fixed or {})
     defaults = {**recipe.default_hyperparameters, **fixed}
@@ -67,7 +68,7 @@ def tune(
     }
     if not space:
         return Tuned(defaults, [], 0, 0.0)
-    training, validation = validation_split(data, protocol, test, seed)
+    training, validation = validation_split(data, protocol, test, seed, max_users)
     key = primary_metric(protocol)
     warm = np.array([len(history) > 0 for history in validation.inputs], dtype=bool)
     candidates = (

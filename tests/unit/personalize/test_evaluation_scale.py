@@ -283,3 +283,19 @@ def test_als_reports_what_auto_settled_on_and_honours_a_given_count(store_data, 
     assert given.als.factors == 40 and given.settled_hyperparameters == {"factors": "40"}
     with pytest.raises(ValueError, match="factors"):
         baselines.ImplicitAls().fit(store_data, {"factors": "lots"})
+
+
+def test_tuning_validates_on_at_most_max_users(store_data):
+    from allstore.personalize import evaluation_tuning
+    from allstore.personalize.recipes import get_recipe
+
+    test = evaluation.protocol_split(store_data, "leave-one-out")
+    recipe = get_recipe("aws-sims")
+    whole = evaluation_tuning.tune(
+        recipe, store_data, "leave-one-out", test, budget_seconds=0, max_users=None
+    )
+    assert whole.validation_users > 40
+    sampled = evaluation_tuning.tune(
+        recipe, store_data, "leave-one-out", test, budget_seconds=0, max_users=40
+    )
+    assert sampled.validation_users == 40
