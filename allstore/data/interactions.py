@@ -78,7 +78,7 @@ class Interactions:
     ) -> Interactions:
         """Interactions from per-row strings (encoded here)."""
         users, items, types = (
-            _Strings.from_arrow(pa.array(np.asarray(values, dtype=str), type=pa.string()))
+            _Strings.from_arrow(pa.array(np.asarray(values, dtype=str), type=pa.large_string())).finish()
             for values in (user_ids, item_ids, event_types)
         )
         return cls(
@@ -488,42 +488,35 @@ def _csv_columns_to_interactions(
 
 @dataclass(frozen=True)
 class _Strings:
-    """A string column as each row's code into its distinct values, in the order they first appear:
-    arrow hash-encodes the column, and only the distinct values become Python strings."""
+    """A string column being read: each row's code into the distinct values (an arrow array, in
+    the order they first appear), from arrow's hash encoding; only `finish` makes Python strings,
+    once per distinct value of the whole file."""
 
     codes: np.ndarray  # int32
-    distinct: np.ndarray  # str
+    distinct: pa.Array  # large_string, no nulls
+    strip: bool = False  # whether `finish` strips the values (as Python's str.strip)
 
     @classmethod
     def from_arrow(cls, column: pa.Array | pa.ChunkedArray, strip: bool = False) -> _Strings:
-        """The codes of a string or dictionary column (nulls as ""), optionally stripped as Python's
-        str.strip does, where values that differ only in surrounding whitespace become one."""
+        """The codes of a string or dictionary column (nulls as "")."""
         if pa.types.is_dictionary(column.type) and column.null_count:
             column = column.cast(pa.string())
-        encoded = column
         if not pa.types.is_dictionary(column.type):
-            encoded = pc.dictionary_encode(pc.fill_null(column, "") if column.null_count else column)
-        if isinstance(encoded, pa.ChunkedArray):
-            # One dictionary for every chunk, in the order values first appear (concatenating
-            # unifies the chunks' own dictionaries, as the CSV reader's are): indices are copied.
-            encoded = encoded.combine_chunks()
-        strings = cls(
+            column = pc.dictionary_encode(pc.fill_null(column, "") if column.null_count else column)
+        encoded = _combined(column)
+        return cls(
             encoded.indices.to_numpy(zero_copy_only=False).astype(np.int32, copy=False),
-            np.asarray(encoded.dictionary.to_pylist(), dtype=str),
+            encoded.dictionary.cast(pa.large_string()),
+            strip,
         )
-        if strip and len(strings.distinct):
-            stripped = np.strings.strip(strings.distinct)
-            if not np.array_equal(stripped, strings.distinct):
-                return strings._recoded(stripped)
-        return strings
 
     @classmethod
     def constant(cls, value: str, count: int) -> _Strings:
-        return cls(np.zeros(count, dtype=np.int32), np.asarray([value] if count else [], dtype=str))
+        return cls(np.zeros(count, dtype=np.int32), pa.array([value] if count else [], pa.large_string()))
 
     @classmethod
     def empty(cls) -> _Strings:
-        return cls(np.empty(0, dtype=np.int32), np.empty(0, dtype=str))
+        return cls.constant("", 0)
 
     @classmethod
     def concatenate(cls, parts: Sequence[_Strings]) -> _Strings:
@@ -532,25 +525,54 @@ class _Strings:
             return parts[0]
         offsets = np.cumsum([0] + [len(part.distinct) for part in parts[:-1]])
         codes = np.concatenate([part.codes + offset for part, offset in zip(parts, offsets, strict=True)])
-        values = np.concatenate([part.distinct for part in parts])
-        return cls(codes, values)._recoded(values)
+        encoded = _combined(pc.dictionary_encode(pa.concat_arrays([part.distinct for part in parts])))
+        remap = encoded.indices.to_numpy(zero_copy_only=False)
+        return cls(remap[codes].astype(np.int32, copy=False), encoded.dictionary, parts[0].strip)
 
-    def _recoded(self, values: np.ndarray) -> _Strings:
-        """Each code's value replaced by `values[code]`, which may repeat: the codes of equal values
-        merge, in the order of their first appearance (the order `values` is in)."""
-        encoded = pc.dictionary_encode(pa.array(values, type=pa.string()))
-        remap = encoded.indices.to_numpy(zero_copy_only=False).astype(np.int32, copy=False)
-        return _Strings(remap[self.codes], np.asarray(encoded.dictionary.to_pylist(), dtype=str))
+    def finish(self) -> _Ids:
+        distinct = np.asarray(self.distinct.to_pylist(), dtype=str)
+        if self.strip and len(distinct):
+            stripped = np.strings.strip(distinct)
+            if not np.array_equal(stripped, distinct):
+                # Values that differ only in surrounding whitespace become one, where the first
+                # of them appears (the order `stripped` is in).
+                encoded = _combined(pc.dictionary_encode(pa.array(stripped, type=pa.large_string())))
+                remap = encoded.indices.to_numpy(zero_copy_only=False)
+                return _Ids(
+                    remap[self.codes].astype(np.int32, copy=False),
+                    np.asarray(encoded.dictionary.to_pylist(), dtype=str),
+                )
+        return _Ids(self.codes, distinct)
+
+
+def _combined(encoded: pa.DictionaryArray | pa.ChunkedArray) -> pa.DictionaryArray:
+    """One dictionary array: chunks (of a big column, or the CSV reader's, each with its own
+    dictionary) concatenated, which unifies their dictionaries in the order values first appear."""
+    if isinstance(encoded, pa.ChunkedArray):
+        if encoded.num_chunks == 0:
+            return pa.DictionaryArray.from_arrays(
+                pa.array([], pa.int32()), pa.array([], encoded.type.value_type)
+            )
+        return encoded.combine_chunks()
+    return encoded
+
+
+@dataclass(frozen=True)
+class _Ids:
+    """A finished string column: codes into numpy str distinct values, in order of first appearance."""
+
+    codes: np.ndarray  # int32
+    distinct: np.ndarray  # str
 
     def is_empty(self) -> np.ndarray:
         """Per row, whether its value is ""."""
         return (self.distinct == "")[self.codes]
 
-    def filtered(self, keep: np.ndarray) -> _Strings:
+    def filtered(self, keep: np.ndarray) -> _Ids:
         """The rows where `keep`, with only the values they use, in the order those first appear."""
         encoded = pc.dictionary_encode(pa.array(self.codes[keep]))
         used = encoded.dictionary.to_numpy(zero_copy_only=False)
-        return _Strings(
+        return _Ids(
             encoded.indices.to_numpy(zero_copy_only=False).astype(np.int32, copy=False),
             self.distinct[used],
         )
@@ -646,7 +668,8 @@ class _Columns:
         )
 
     def to_interactions(self, format: str, bad_rows: BadRows) -> Interactions:
-        no_user, no_item = self.users.is_empty(), self.items.is_empty()
+        users, items, event_types = self.users.finish(), self.items.finish(), self.event_types.finish()
+        no_user, no_item = users.is_empty(), items.is_empty()
         identified = ~(no_user | no_item)
         has_time = bool(identified.any()) and not self.untimed[identified].all()
         if has_time:
@@ -656,18 +679,14 @@ class _Columns:
         else:
             keep = identified
             timestamps = np.zeros(len(self.lines), dtype=np.int64)
-            timestamps[keep] = _positions_in_history(self.users.codes[keep])
+            timestamps[keep] = _positions_in_history(users.codes[keep])
         rejected = np.flatnonzero(~keep)
         for row in rejected.tolist():
             reason = "no user id" if no_user[row] else "no item id" if no_item[row] else "no timestamp"
             bad_rows.add(int(self.lines[row]), reason)
-        if len(rejected) == 0:  # no copies of a clean file's columns
-            users, items, event_types, kept = self.users, self.items, self.event_types, slice(None)
-        else:
-            users, items, event_types = (
-                strings.filtered(keep) for strings in (self.users, self.items, self.event_types)
-            )
-            kept = keep
+        kept = slice(None) if len(rejected) == 0 else keep  # no copies of a clean file's columns
+        if len(rejected):
+            users, items, event_types = (ids.filtered(keep) for ids in (users, items, event_types))
         return Interactions(
             user_codes=users.codes,
             distinct_users=users.distinct,
@@ -736,15 +755,15 @@ def _read_p5(path: Path) -> Interactions:
         pa.array(
             [id2user.get(token, token) for token in user_tokens] if id2user else user_tokens, pa.string()
         )
-    )
+    ).finish()
     items = _Strings.from_arrow(
         pa.array(
             [id2item.get(token, token) for token in item_tokens] if id2item else item_tokens, pa.string()
         )
-    )
+    ).finish()
     starts = np.cumsum(counts) - counts
     positions = np.arange(int(counts.sum()), dtype=np.int64) - np.repeat(starts, counts)
-    event_types = _Strings.constant("", len(positions))
+    event_types = _Strings.constant("", len(positions)).finish()
     return Interactions(
         user_codes=np.repeat(users.codes, counts),
         distinct_users=users.distinct,
