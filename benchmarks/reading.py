@@ -33,7 +33,6 @@ from pathlib import Path
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
-
 import scaling
 
 WRITE_ROWS = 1_000_000  # rows per batch when writing JSON lines
@@ -107,7 +106,9 @@ def write_jsonl(path: Path, json_path: Path, gzipped: bool) -> None:
             line = pc.binary_join_element_wise(
                 *(pa.scalar(part) if isinstance(part, str) else part for part in fields), ""
             )
-            offsets = np.frombuffer(line.buffers()[1], dtype=np.int32)[line.offset : line.offset + len(line) + 1]
+            offsets = np.frombuffer(line.buffers()[1], dtype=np.int32)[
+                line.offset : line.offset + len(line) + 1
+            ]
             first, last = int(offsets[0]), int(offsets[-1])
             out.write(line.buffers()[2][first:last])
 
@@ -130,7 +131,9 @@ def measure(what: str, path: Path, format: str, results: multiprocessing.Queue) 
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--rows", default="25M", help="interactions (25M, 300k or a number)")
     parser.add_argument("--items", default="300k", help="catalogue size")
     parser.add_argument("--formats", default="csv,jsonl", help="csv, jsonl or both")
@@ -166,9 +169,7 @@ def main() -> None:
                     scaling.in_child(context, write_jsonl, store, path, args.gzip)
             for what in measures:
                 results = context.Queue()
-                scaling.in_child(
-                    context, measure, what, path, "csv" if format == "csv" else "ucsd", results
-                )
+                scaling.in_child(context, measure, what, path, "csv" if format == "csv" else "ucsd", results)
                 count, cpu, wall, peak, before, after = results.get()
                 print(
                     f"| {path.name} | {path.stat().st_size / 1e9:.2f} GB | {what} | {count:,} | {cpu:.1f} "
