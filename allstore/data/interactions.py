@@ -167,7 +167,7 @@ def _read_ucsd(path: Path) -> Interactions:
     line, a timestamp as text) goes through the shared record parser, so a few bad rows in a big
     file cost one slow block each."""
     bad_rows = BadRows()
-    blocks = [_json_block(block, first_line, bad_rows) for block, first_line in _line_blocks(path)]
+    blocks = [_json_block(*block, bad_rows) for block in _line_blocks(path)]
     return _Columns.concatenate(blocks).to_interactions("ucsd", bad_rows)
 
 
@@ -181,22 +181,19 @@ _JSON_SCHEMA = {
 }
 
 
-def _line_blocks(path: Path) -> Iterator[tuple[bytes, int]]:
-    """(whole lines of about JSON_BLOCK_BYTES of the decompressed file, the first one's number)."""
+def _line_blocks(path: Path) -> Iterator[tuple[bytes, int, int]]:
+    """(whole lines of about JSON_BLOCK_BYTES of the decompressed file, the first one's number,
+    how many lines): a block is read, then the rest of its last line, so it is copied once."""
     with _open_decompressed(path) as file:
-        rest, first_line = b"", 1
-        while chunk := file.read(JSON_BLOCK_BYTES):
-            block = rest + chunk
+        first_line = 1
+        while block := file.read(JSON_BLOCK_BYTES):
+            if not block.endswith(b"\n"):
+                block += file.readline()
             if first_line == 1:
                 block = block.removeprefix(b"\xef\xbb\xbf")
-            cut = block.rfind(b"\n") + 1
-            if cut == 0:
-                rest = block
-                continue
-            yield block[:cut], first_line
-            rest, first_line = block[cut:], first_line + block.count(b"\n", 0, cut)
-        if rest:
-            yield rest, first_line
+            newlines = block.count(b"\n")
+            yield block, first_line, newlines + (not block.endswith(b"\n"))
+            first_line += newlines
 
 
 def _open_decompressed(path: Path) -> io.BufferedIOBase:
@@ -206,8 +203,7 @@ def _open_decompressed(path: Path) -> io.BufferedIOBase:
     return gzip.open(path, "rb") if gzipped else open(path, "rb")
 
 
-def _json_block(block: bytes, first_line: int, bad_rows: BadRows) -> _Columns:
-    lines = block.count(b"\n") + (not block.endswith(b"\n"))
+def _json_block(block: bytes, first_line: int, lines: int, bad_rows: BadRows) -> _Columns:
     try:
         table = polars.read_ndjson(io.BytesIO(block), schema=_JSON_SCHEMA).to_arrow()
     except polars.exceptions.PolarsError:
