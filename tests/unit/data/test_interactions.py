@@ -372,3 +372,41 @@ def interactions_from_strings(got):
     return Interactions.from_strings(
         got.user_ids, got.item_ids, got.timestamps, got.event_types, got.event_values, "csv", True
     )
+
+
+def test_json_blocks_merge_their_ids_in_the_order_they_first_appear(tmp_path, monkeypatch):
+    """Blocks smaller than a line (each read to the end of its last line), ids that differ only
+    in surrounding whitespace across blocks, a BOM and no newline at the end: the same rows, lines
+    and distinct values as the record parser gives."""
+    from allstore.data import interactions
+
+    users = ["b", "a", " a ", "c", "b", "", "d"]
+    lines = [
+        json.dumps(
+            {
+                "reviewerID": user,
+                "asin": f"B{k % 3}",
+                "unixReviewTime": 1500000000 + k,
+                "reviewText": "x" * k * 20,
+            }
+        )
+        for k, user in enumerate(users)
+    ]
+    path = tmp_path / "reviews.json"
+    path.write_bytes(b"\xef\xbb\xbf" + "\n".join(lines).encode())  # no newline at the end
+    monkeypatch.setattr(interactions, "JSON_BLOCK_BYTES", 64)
+    fast = read_interactions(path)
+    monkeypatch.setattr(interactions.polars, "read_ndjson", _refuse_json)
+    slow = read_interactions(path)
+    assert fast.distinct_users.tolist() == slow.distinct_users.tolist() == ["b", "a", "c", "d"]
+    assert fast.user_codes.tolist() == slow.user_codes.tolist() == [0, 1, 1, 2, 0, 3]
+    assert fast.distinct_items.tolist() == ["B0", "B1", "B2"]
+    assert fast.timestamps.tolist() == slow.timestamps.tolist()
+    assert fast.bad_rows.examples == slow.bad_rows.examples == [(6, "no user id")]
+    assert fast.records == slow.records == 7
+
+
+def _refuse_json(*args, **kwargs):
+    from allstore.data import interactions
+
+    raise interactions.polars.exceptions.ComputeError("refused")
