@@ -1,9 +1,9 @@
-import { fireEvent, render, screen } from '@testing-library/react';
+import { act, fireEvent, render, screen } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
-import { describe, expect, it, vi } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { Refinement } from '../api/store';
 import { item } from '../test/fixtures';
-import { Refinements } from './Refinements';
+import { NARROW_SCREEN, Refinements } from './Refinements';
 
 const SORTS: [string, string][] = [
   ['popularity', 'Most popular'],
@@ -65,5 +65,65 @@ describe('refinements', () => {
     expect((screen.getByRole('spinbutton', { name: 'Min' }) as HTMLInputElement).value).toBe('');
     expect((screen.getByRole('combobox', { name: 'Sort by' }) as HTMLSelectElement).value).toBe('price-desc');
     expect(onChange).not.toHaveBeenCalled();
+  });
+});
+
+/** A window whose width matches NARROW_SCREEN or not, and can be resized. */
+function screenWidth(narrow: boolean) {
+  const listeners = new Set<() => void>();
+  const list = {
+    get matches() {
+      return narrow;
+    },
+    addEventListener: (_: string, listener: () => void) => listeners.add(listener),
+    removeEventListener: (_: string, listener: () => void) => listeners.delete(listener),
+  };
+  const matchMedia = vi.fn((query: string) => {
+    expect(query).toBe(NARROW_SCREEN);
+    return list;
+  });
+  vi.stubGlobal('matchMedia', matchMedia);
+  return (next: boolean) => {
+    narrow = next;
+    act(() => listeners.forEach((listener) => listener()));
+  };
+}
+
+describe('refinements on a phone', () => {
+  afterEach(() => {
+    vi.unstubAllGlobals();
+  });
+
+  const disclosure = () => screen.getByRole('form', { name: 'Filter and sort' }).querySelector('details')!;
+
+  it('are in a "Filter & sort" disclosure, closed until opened, that says how many are in use', async () => {
+    screenWidth(true);
+    renderPending({ brand: ['Acme', 'Cobalt'], maxPrice: '20', sort: 'price-desc' });
+    const user = userEvent.setup();
+    expect(disclosure().open).toBe(false);
+    const summary = disclosure().querySelector('summary')!;
+    expect(summary.textContent).toBe('Filter & sort · 4 in use');
+
+    await user.click(summary);
+    expect(disclosure().open).toBe(true);
+    await user.click(screen.getByRole('checkbox', { name: 'Acme' }));
+    expect(summary.textContent).toBe('Filter & sort · 3 in use');
+    expect(disclosure().open).toBe(true);
+  });
+
+  it('say nothing is in use when nothing is', () => {
+    screenWidth(true);
+    renderPending();
+    expect(disclosure().querySelector('summary')!.textContent).toBe('Filter & sort');
+  });
+
+  it('are always open on a wider screen, also when the phone is turned', () => {
+    const resize = screenWidth(false);
+    renderPending();
+    expect(disclosure().open).toBe(true);
+    resize(true);
+    expect(disclosure().open).toBe(false);
+    resize(false);
+    expect(disclosure().open).toBe(true);
   });
 });

@@ -2,6 +2,7 @@ import { type FormEvent, useMemo, useState } from 'react';
 import { useSearchParams } from 'react-router';
 import type { Refinement } from '../api/store';
 import type { Item } from '../api/types';
+import { useMediaQuery } from '../hooks/useMediaQuery';
 import { SAME_PAGE } from '../navigation/NavigationEffects';
 import { decodeEntities } from '../text/decodeEntities';
 
@@ -36,6 +37,9 @@ export function useRefinement(): { refinement: Refinement; key: string; set: (ne
   return { refinement, key, set };
 }
 
+/** Phones: the width at which styles.css stacks the page (keep the two in step). */
+export const NARROW_SCREEN = '(max-width: 640px)';
+
 /** The refinement as one string, to tell whether the address now says something else. */
 const refinementKey = (refinement: Refinement) =>
   JSON.stringify([refinement.brand, refinement.minPrice ?? '', refinement.maxPrice ?? '', refinement.sort ?? '']);
@@ -49,6 +53,9 @@ const refinementKey = (refinement: Refinement) =>
  * show `refinement`: the router renders a new address as a transition, so until that commits a
  * controlled checkbox or select would snap back to the old value after the click, and a second
  * change made before then (another brand, Apply) would be built on the old refinement and undo the first.
+ *
+ * On a phone the controls sit in a "Filter & sort" disclosure, closed until opened, whose summary
+ * says how many are in use; on wider screens it is always open and its summary is not shown.
  */
 export function Refinements({
   refinement,
@@ -84,6 +91,9 @@ export function Refinements({
     event.preventDefault();
     change({ ...chosen, minPrice: low || undefined, maxPrice: high || undefined });
   };
+  const narrow = useMediaQuery(NARROW_SCREEN);
+  const [expanded, setExpanded] = useState(false);
+  const inUse = chosen.brand.length + (chosen.minPrice || chosen.maxPrice ? 1 : 0) + (chosen.sort ? 1 : 0);
   const toggle = (brand: string) =>
     change({
       ...chosen,
@@ -91,40 +101,54 @@ export function Refinements({
     });
   return (
     <form className="refinements" aria-label="Filter and sort" onSubmit={applyPrices}>
-      <label>
-        Sort by{' '}
-        <select
-          value={chosen.sort ?? sorts[0]?.[0]}
-          onChange={(event) => change({ ...chosen, sort: event.target.value === sorts[0]?.[0] ? undefined : event.target.value })}
-        >
-          {sorts.map(([value, label]) => (
-            <option key={value} value={value}>
-              {label}
-            </option>
-          ))}
-        </select>
-      </label>
-      {brands.length > 0 && (
-        <fieldset>
-          <legend>Brand</legend>
-          {brands.map((brand) => (
-            <label key={brand}>
-              <input type="checkbox" checked={chosen.brand.includes(brand)} onChange={() => toggle(brand)} />{' '}
-              {decodeEntities(brand)}
+      <details
+        className="refinements__disclosure"
+        open={!narrow || expanded}
+        onToggle={(event) => narrow && setExpanded(event.currentTarget.open)}
+      >
+        <summary className="refinements__summary">
+          Filter &amp; sort
+          {inUse > 0 && <span className="refinements__in-use"> · {inUse} in use</span>}
+        </summary>
+        <div className="refinements__controls">
+          <label className="refinements__sort">
+            <span className="refinements__caption">Sort by</span>
+            <select
+              value={chosen.sort ?? sorts[0]?.[0]}
+              onChange={(event) => change({ ...chosen, sort: event.target.value === sorts[0]?.[0] ? undefined : event.target.value })}
+            >
+              {sorts.map(([value, label]) => (
+                <option key={value} value={value}>
+                  {label}
+                </option>
+              ))}
+            </select>
+          </label>
+          {brands.length > 0 && (
+            <fieldset className="refinements__brands">
+              <legend>Brand</legend>
+              {brands.map((brand) => (
+                <label key={brand} className="refinements__choice">
+                  <input type="checkbox" checked={chosen.brand.includes(brand)} onChange={() => toggle(brand)} />
+                  {decodeEntities(brand)}
+                </label>
+              ))}
+            </fieldset>
+          )}
+          <fieldset className="refinements__price">
+            <legend>Price</legend>
+            <label>
+              Min <input type="number" min="0" step="any" inputMode="decimal" value={low} onChange={(event) => setLow(event.target.value)} />
             </label>
-          ))}
-        </fieldset>
-      )}
-      <fieldset>
-        <legend>Price</legend>
-        <label>
-          Min <input type="number" min="0" step="any" inputMode="decimal" value={low} onChange={(event) => setLow(event.target.value)} />
-        </label>
-        <label>
-          Max <input type="number" min="0" step="any" inputMode="decimal" value={high} onChange={(event) => setHigh(event.target.value)} />
-        </label>
-        <button type="submit">Apply</button>
-      </fieldset>
+            <label>
+              Max <input type="number" min="0" step="any" inputMode="decimal" value={high} onChange={(event) => setHigh(event.target.value)} />
+            </label>
+            <button type="submit" className="button">
+              Apply
+            </button>
+          </fieldset>
+        </div>
+      </details>
     </form>
   );
 }
