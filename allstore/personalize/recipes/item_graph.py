@@ -63,12 +63,14 @@ def sequence_pairs(
     # pairs lists them (by distance, then position), so every row sums the same numbers in the
     # same order as one whole-matrix construction, without all pairs (12 bytes each, twice while
     # converting) in memory at once. Rows are written into arrays sized for every pair but only
-    # touched as far as the summed entries reach. A block reads each position's next `window`
-    # users and items together, as one (position, distance) array (one gather per distance read
-    # about 80 scattered numbers an interaction at window 20), and lists them distance-major.
+    # touched as far as the summed entries reach.
     n_rows = len(item_codes)
-    steps = min(window, n_rows - 1)
-    capacity = sum(int(np.count_nonzero(user_codes[:-d] == user_codes[d:])) for d in range(1, steps + 1))
+    steps = max(0, min(window, n_rows - 1))
+    reach = _reach(user_codes, steps)
+    if reach is None:
+        capacity = sum(int(np.count_nonzero(user_codes[:-d] == user_codes[d:])) for d in range(1, steps + 1))
+    else:
+        capacity = int(reach.sum(dtype=np.int64))
     if capacity == 0:
         return sp.csr_matrix((n_items, n_items), dtype=np.float32)
     index_dtype = np.int32 if max(capacity, n_rows, n_items) < 2**31 else np.int64
@@ -84,24 +86,61 @@ def sequence_pairs(
     filled = 0
     for start, stop in _row_blocks(per_item * steps):
         positions = positions_by_item[item_starts[start] : item_starts[stop]]
-        following = positions[:, np.newaxis] + offsets  # (position, distance): neighbours together
-        targets = np.minimum(following, n_rows - 1)
-        same_user = (user_codes[targets] == user_codes[positions][:, np.newaxis]) & (following < n_rows)
-        # Transposed views: boolean indexing reads them distance-major, the all-pairs order.
-        kept = same_user.T
-        targets = targets.T[kept]
         rows = np.repeat(np.arange(stop - start, dtype=index_dtype), per_item[start:stop])
-        rows = np.broadcast_to(rows, kept.shape)[kept]
+        rows, sources, targets, per_distance = _block_pairs(positions, rows, reach, user_codes, offsets)
         cols = item_codes[targets]
-        weights = np.repeat(decays, np.count_nonzero(kept, axis=1))
+        weights = np.repeat(decays, per_distance)
         if roots is not None:
-            weights *= np.broadcast_to(roots[positions], kept.shape)[kept] * roots[targets]
+            weights *= roots[sources] * roots[targets]
         block = sp.csr_matrix((weights, (rows, cols)), shape=(stop - start, n_items), dtype=np.float32)
         indices[filled : filled + block.nnz] = block.indices
         data[filled : filled + block.nnz] = block.data
         indptr[start + 1 : stop + 1] = filled + block.indptr[1:]
         filled += block.nnz
     return sp.csr_matrix((data[:filled], indices[:filled], indptr), shape=(n_items, n_items), copy=False)
+
+
+def _reach(user_codes: np.ndarray, steps: int) -> np.ndarray | None:
+    """When each user's rows are consecutive (inputs in user order), how many of the next `steps`
+    rows are the same user's, per row; else None (a user's next row may be anywhere)."""
+    if len(user_codes) == 0:
+        return None
+    change = np.flatnonzero(user_codes[1:] != user_codes[:-1]) + 1
+    if len(change) + 1 != np.count_nonzero(np.bincount(user_codes)):
+        return None
+    ends = np.concatenate([change, [len(user_codes)]])
+    following = np.repeat(ends, np.diff(ends, prepend=0)) - np.arange(1, len(user_codes) + 1)
+    return np.minimum(following, steps).astype(np.min_scalar_type(steps))
+
+
+def _block_pairs(positions, rows, reach, user_codes, offsets):
+    """(rows, sources, targets, pairs per distance) of the pairs from `positions` (their matrix
+    rows `rows`), by distance, then as `positions` lists them. With `reach` (consecutive users),
+    the positions still within their user's rows are kept from one distance to the next; else each
+    position's next users are read together, as one (position, distance) array (one gather per
+    distance read about 80 scattered numbers an interaction at window 20)."""
+    if reach is not None:
+        remaining = reach[positions]
+        kept_rows, sources, per_distance = [], [], []
+        for distance in offsets.tolist():
+            within = remaining >= distance
+            positions, rows, remaining = positions[within], rows[within], remaining[within]
+            kept_rows.append(rows)
+            sources.append(positions)
+            per_distance.append(len(positions))
+        sources = np.concatenate(sources)
+        return np.concatenate(kept_rows), sources, sources + np.repeat(offsets, per_distance), per_distance
+    n_rows = len(user_codes)
+    following = positions[:, np.newaxis] + offsets
+    targets = np.minimum(following, n_rows - 1)
+    same_user = (user_codes[targets] == user_codes[positions][:, np.newaxis]) & (following < n_rows)
+    kept = same_user.T  # a transposed view: boolean indexing reads it distance-major
+    return (
+        np.broadcast_to(rows, kept.shape)[kept],
+        np.broadcast_to(positions, kept.shape)[kept],
+        targets.T[kept],
+        np.count_nonzero(kept, axis=1),
+    )
 
 
 def user_item_matrix(

@@ -255,7 +255,10 @@ def test_transitions_of_too_short_histories_are_empty() -> None:
 @pytest.mark.parametrize("window", [1, 2, 20, 500])
 def test_transitions_of_interleaved_users_are_the_all_pairs_matrix(window) -> None:
     """Rows in time order (users interleaved, a user's next row may be far away) and a window
-    longer than some users' histories: still every pair the all-pairs pass lists, in its order."""
+    longer than some users' histories: still every pair the all-pairs pass lists, in its order
+    (the path that compares users at every distance; rows in user order count each user's run)."""
+    assert item_graph._reach(DATA.user_codes, window) is None
+    assert item_graph._reach(USER_CODES, window) is not None
     weights = np.random.default_rng(window).uniform(0.1, 1.0, len(DATA.item_codes)).astype(np.float32)
     for row_weights in (None, weights):
         built = item_graph.sequence_pairs(DATA.user_codes, DATA.item_codes, window, 0.7, N_ITEMS, row_weights)
