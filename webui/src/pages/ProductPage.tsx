@@ -1,4 +1,4 @@
-import { useCallback, useEffect, useRef, useState } from 'react';
+import { memo, useCallback, useEffect, useRef, useState } from 'react';
 import { Link, useLocation, useParams } from 'react-router';
 import { ApiError } from '../api/client';
 import { fetchDescription, fetchItem, fetchRecommendations, fetchSimilarItems } from '../api/store';
@@ -27,10 +27,10 @@ export function ProductPage() {
   const item = useRequest(loadItem);
   const missing = item.status === 'error' && item.error instanceof ApiError && item.error.status === 404;
   useDocumentTitle(item.status === 'ready' ? decodeEntities(item.data.title) : missing ? 'Product not found' : null);
-  useViewEvent(item.status === 'ready' ? item.data : null);
 
   return (
     <>
+      <ViewEvent item={item.status === 'ready' ? item.data : null} />
       {item.status === 'loading' && <ProductDetailsSkeleton />}
       {item.status === 'error' &&
         (missing ? (
@@ -53,8 +53,14 @@ export function ProductPage() {
 
 /**
  * Tells the store (via Kinesis) that this visitor viewed the product, once per visit to the page:
- * choosing another demo user while reading it is not a view by that user.
+ * choosing another demo user while reading it is not a view by that user. A component of its own
+ * (it renders nothing), so /session answering re-renders it and not the page.
  */
+function ViewEvent({ item }: { item: Item | null }) {
+  useViewEvent(item);
+  return null;
+}
+
 function useViewEvent(item: Item | null) {
   const { session } = useShopper();
   const { sendEvent, recordView } = useActivityActions();
@@ -171,7 +177,8 @@ function DescriptionError({ description }: { description: RequestState<ProductDe
   return <ErrorState title="Could not load the description." error={description.error} onRetry={description.retry} />;
 }
 
-function SimilarItems({ asin }: { asin: string }) {
+/** Memoised, as are the recommendations: the product's answer re-renders the page, not these rows. */
+const SimilarItems = memo(function SimilarItems({ asin }: { asin: string }) {
   const load = useCallback((signal: AbortSignal) => fetchSimilarItems(asin, signal), [asin]);
   const similar = useRequest(load);
   return (
@@ -183,17 +190,25 @@ function SimilarItems({ asin }: { asin: string }) {
       empty="No similar items found."
     />
   );
-}
+});
 
 /** Only signed-in users get their own rail; anonymous visitors already see similar items. */
-function UserRecommendations({ asin }: { asin: string }) {
+const UserRecommendations = memo(function UserRecommendations({ asin }: { asin: string }) {
   const { userId, sessionId } = useShopper();
   if (!userId) return null;
   return <UserRecommendationsFor userId={userId} sessionId={sessionId} viewedAsin={asin} />;
-}
+});
 
 /** The user's recommendations less the product on screen, which recommending again would waste a slot on. */
-function UserRecommendationsFor({ userId, sessionId, viewedAsin }: { userId: string; sessionId: string; viewedAsin: string }) {
+const UserRecommendationsFor = memo(function UserRecommendationsFor({
+  userId,
+  sessionId,
+  viewedAsin,
+}: {
+  userId: string;
+  sessionId: string;
+  viewedAsin: string;
+}) {
   const load = useCallback(
     async (signal: AbortSignal) => {
       const recommendations = await fetchRecommendations({ userId, sessionId }, signal);
@@ -211,7 +226,7 @@ function UserRecommendationsFor({ userId, sessionId, viewedAsin }: { userId: str
       empty="No recommendations yet."
     />
   );
-}
+});
 
 /**
  * The shape of ProductDetails while the product loads — breadcrumb, photo, title, brand, rating,
