@@ -5,7 +5,8 @@ default mobile emulation against Debian's Chromium and a running store, `--runs`
 and prints each page's median performance, accessibility, best-practices and SEO scores with the
 metrics behind performance. Lighthouse simulates a slow phone (4x CPU slowdown, a slow 4G network)
 from what it observes, so whatever else the machine runs slows the page too: every run records
-the 1-minute load average when it started, and the medians are what to compare.
+the 1-minute load average when it started and the CPU seconds (user + system) Lighthouse and its
+Chromium used, and the medians are what to compare.
 
     make run &   # or any running store
     .venv/bin/python benchmarks/lighthouse.py [--url http://127.0.0.1:3000] [--runs 3] [--json]
@@ -56,7 +57,8 @@ def pages(base: str) -> dict[str, str]:
 
 
 def audit(url: str, chromium: str, output: Path) -> dict[str, float]:
-    """One Lighthouse run: the category scores (0..1), the performance metrics and the load before it."""
+    """One Lighthouse run: the category scores (0..1), the performance metrics, the load before it
+    and the CPU seconds (user + system) of Lighthouse and Chromium."""
     npx = shutil.which("npx")
     if npx is None:
         raise SystemExit("npx (Node.js) is needed to run Lighthouse")
@@ -64,9 +66,12 @@ def audit(url: str, chromium: str, output: Path) -> dict[str, float]:
     command += [f"--output-path={output}", f"--only-categories={','.join(CATEGORIES)}"]
     command += ["--chrome-flags=--headless=new --no-sandbox --disable-gpu"]
     load = os.getloadavg()[0]
+    before = os.times()
     subprocess.run(command, check=True, timeout=300, stdout=subprocess.DEVNULL)
+    after = os.times()
+    cpu = (after.children_user - before.children_user) + (after.children_system - before.children_system)
     report = json.loads(output.read_text(encoding="utf-8"))
-    run = {"load": round(load, 2)}
+    run = {"load": round(load, 2), "cpu_s": round(cpu, 2)}
     run |= {name: report["categories"][name]["score"] for name in CATEGORIES}
     run |= {key: round(report["audits"][name]["numericValue"], 3) for key, name in METRICS.items()}
     return run
@@ -74,7 +79,7 @@ def audit(url: str, chromium: str, output: Path) -> dict[str, float]:
 
 def summary(runs: list[dict[str, float]]) -> dict[str, float]:
     """Each score's and metric's median over the runs, with the range of performance and of load."""
-    keys = (*CATEGORIES, *METRICS)
+    keys = (*CATEGORIES, *METRICS, "cpu_s")
     median = {key: statistics.median(run[key] for run in runs) for key in keys}
     performance = [run["performance"] for run in runs]
     loads = [run["load"] for run in runs]
@@ -112,14 +117,15 @@ def main() -> None:
         return
     print(f"median of {arguments.runs} run(s) per page, {os.cpu_count()} CPUs")
     header = f"{'page':<9}{'perf':>6}{'(range)':>12}{'a11y':>6}{'b-p':>6}{'seo':>6}"
-    print(header + f"{'FCP ms':>8}{'LCP ms':>8}{'TBT ms':>8}{'CLS':>7}{'load':>12}")
+    print(header + f"{'FCP ms':>8}{'LCP ms':>8}{'TBT ms':>8}{'CLS':>7}{'CPU s':>7}{'load':>12}")
     for name, result in results.items():
         spread = f"{result['performance_min']:.2f}-{result['performance_max']:.2f}"
         loads = f"{result['load_min']:.1f}-{result['load_max']:.1f}"
         print(
             f"{name:<9}{result['performance']:>6.2f}{spread:>12}{result['accessibility']:>6.2f}"
             f"{result['best-practices']:>6.2f}{result['seo']:>6.2f}{result['fcp_ms']:>8.0f}"
-            f"{result['lcp_ms']:>8.0f}{result['tbt_ms']:>8.0f}{result['cls']:>7.3f}{loads:>12}"
+            f"{result['lcp_ms']:>8.0f}{result['tbt_ms']:>8.0f}{result['cls']:>7.3f}{result['cpu_s']:>7.1f}"
+            f"{loads:>12}"
         )
 
 
