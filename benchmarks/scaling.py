@@ -14,7 +14,8 @@ from 3M up (1.0 is linear).
 
 `--read` also writes each store as a Personalize-style interactions CSV
 (USER_ID,ITEM_ID,TIMESTAMP,EVENT_TYPE) and times `read_interactions` on it in a fresh child, the
-read `allstore data inspect` and `allstore evaluate` start with (bar: 25M rows under a minute).
+read `allstore data inspect` and `allstore evaluate` start with (bar: 25M rows under a minute);
+benchmarks/reading.py measures reading alone, CSV and JSON lines, and the whole inspect.
 
 Bar (issue 23): every recipe trains on 25M interactions / 300k items under 6 GiB peak RSS and
 under 5 minutes, growing at most linearly from 3M to 25M. Check `free -g` before 25M.

@@ -207,7 +207,7 @@ def _open_decompressed(path: Path) -> io.BufferedIOBase:
 
 def _json_block(block: bytes, first_line: int, lines: int, bad_rows: BadRows) -> _Columns:
     try:
-        table = polars.read_ndjson(io.BytesIO(block), schema=_JSON_SCHEMA).to_arrow()
+        table = polars.read_ndjson(io.BytesIO(block), schema=_JSON_SCHEMA).select(**_FIRST_PRESENT).to_arrow()
     except polars.exceptions.PolarsError:
         table = None
     if table is not None and table.num_rows == lines:  # no blank lines: row k is line k
@@ -215,39 +215,48 @@ def _json_block(block: bytes, first_line: int, lines: int, bad_rows: BadRows) ->
     return _record_block_columns(block, first_line, bad_rows)
 
 
-def _json_table_columns(table: pa.Table, first_line: int) -> _Columns:
-    """The accessors' rules in bulk: the first present, non-empty field of each kind, stripped."""
-    count = table.num_rows
-    timestamps = _first_present(table, records.TIMESTAMP_FIELDS)
-    seconds = pc.fill_null(timestamps, -1).to_numpy(zero_copy_only=False)
-    seconds = _in_seconds(seconds)
-    untimed = ~pc.is_valid(timestamps).to_numpy(zero_copy_only=False)
-    review_times = _first_present(table, records.REVIEW_TIME_FIELDS)
-    for row in np.flatnonzero(untimed & pc.is_valid(review_times).to_numpy(zero_copy_only=False)).tolist():
-        when = records.timestamp({records.REVIEW_TIME_FIELDS[0]: review_times[row].as_py()})
-        seconds[row], untimed[row] = (-1, True) if when is None else (when, False)
-    values = pc.fill_null(_first_present(table, records.VALUE_FIELDS), float("nan"))
-    return _Columns(
-        np.arange(first_line, first_line + count, dtype=np.int64),
-        _Strings.from_arrow(_first_present(table, records.USER_ID_FIELDS), strip=True),
-        _Strings.from_arrow(_first_present(table, records.ITEM_ID_FIELDS), strip=True),
-        seconds,
-        untimed,
-        _Strings.from_arrow(_first_present(table, records.EVENT_TYPE_FIELDS), strip=True),
-        values.to_numpy(zero_copy_only=False).astype(np.float32),
+def _first_present(names: Sequence[str], text: bool) -> polars.Expr:
+    """Per row, the first of `names` that is neither null nor "" (null when none is)."""
+    columns = [polars.col(name) for name in names]
+    return polars.coalesce(
+        [polars.when(column != "").then(column) for column in columns] if text else columns
     )
 
 
-def _first_present(table: pa.Table, names: Sequence[str]) -> pa.Array:
-    """Per row, the first of `names` that is neither null nor "" (null when none is)."""
-    first = pa.nulls(table.num_rows, table.schema.field(names[0]).type)
-    for name in reversed(names):
-        column = table.column(name).combine_chunks()
-        present = pc.is_valid(column)
-        if pa.types.is_string(column.type) or pa.types.is_large_string(column.type):
-            present = pc.and_kleene(present, pc.not_equal(column, ""))  # null and x is false here
-        first = pc.if_else(present, column, first)
-    return first
+# The accessors' rules in bulk, computed by polars before the block leaves it: the first present,
+# non-empty field of each kind.
+_FIRST_PRESENT = {
+    "user": _first_present(records.USER_ID_FIELDS, text=True),
+    "item": _first_present(records.ITEM_ID_FIELDS, text=True),
+    "time": _first_present(records.TIMESTAMP_FIELDS, text=False),
+    "review_time": _first_present(records.REVIEW_TIME_FIELDS, text=True),
+    "type": _first_present(records.EVENT_TYPE_FIELDS, text=True),
+    "value": _first_present(records.VALUE_FIELDS, text=False),
+}
+
+
+def _json_table_columns(table: pa.Table, first_line: int) -> _Columns:
+    """A block's columns (ids and event types stripped), with the times that only a review date
+    gives converted by the accessor."""
+    count = table.num_rows
+    timestamps = table.column("time").combine_chunks()
+    seconds = pc.fill_null(timestamps, -1).to_numpy(zero_copy_only=False)
+    seconds = _in_seconds(seconds)
+    untimed = ~pc.is_valid(timestamps).to_numpy(zero_copy_only=False)
+    review_times = table.column("review_time").combine_chunks()
+    for row in np.flatnonzero(untimed & pc.is_valid(review_times).to_numpy(zero_copy_only=False)).tolist():
+        when = records.timestamp({records.REVIEW_TIME_FIELDS[0]: review_times[row].as_py()})
+        seconds[row], untimed[row] = (-1, True) if when is None else (when, False)
+    values = pc.fill_null(table.column("value"), float("nan"))
+    return _Columns(
+        np.arange(first_line, first_line + count, dtype=np.int64),
+        _Strings.from_arrow(table.column("user"), strip=True),
+        _Strings.from_arrow(table.column("item"), strip=True),
+        seconds,
+        untimed,
+        _Strings.from_arrow(table.column("type"), strip=True),
+        values.to_numpy(zero_copy_only=False).astype(np.float32),
+    )
 
 
 def _record_block_columns(block: bytes, first_line: int, bad_rows: BadRows) -> _Columns:
