@@ -299,3 +299,26 @@ def test_tuning_validates_on_at_most_max_users(store_data):
         recipe, store_data, "leave-one-out", test, budget_seconds=0, max_users=40
     )
     assert sampled.validation_users == 40
+
+
+def test_als_scores_with_one_blas_thread_and_restores_the_pool(store_data):
+    from threadpoolctl import threadpool_info
+
+    from allstore.personalize.recipes import baselines
+
+    model = baselines.ImplicitAls().fit(store_data, {"iterations": "2", "factors": "8"})
+    before = [pool["num_threads"] for pool in threadpool_info() if pool["user_api"] == "blas"]
+    seen = []
+    real = model.als.recalculate_user
+
+    def spy(*arguments):
+        seen.append([pool["num_threads"] for pool in threadpool_info() if pool["user_api"] == "blas"])
+        return real(*arguments)
+
+    model.als.recalculate_user = spy
+    histories = [store_data.items[:3].tolist(), store_data.items[5:6].tolist()]
+    scores = model.score_histories(histories)
+    assert scores.shape == (2, len(store_data.items)) and scores.dtype == np.float32
+    assert seen and all(threads == 1 for threads in seen[0])
+    assert [pool["num_threads"] for pool in threadpool_info() if pool["user_api"] == "blas"] == before
+    assert np.allclose(scores[1], model.score_history(histories[1]))
