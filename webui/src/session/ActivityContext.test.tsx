@@ -117,4 +117,39 @@ describe('ActivityProvider', () => {
     expect(sentEvents('clicks-actions')[0]).toEqual({ itemID: 'A2', sessionID: 'session-a', eventType: 'add-to-cart' });
     expect(rendered.actions).toHaveBeenCalledTimes(1); // its first render only
   });
+
+  it('sends an event made before /session answers once it has, instead of dropping it', async () => {
+    const sessionBody = { ...session, AnonymousPoolId: 'us-west-2:early', StreamName: 'clicks-early' };
+    let answerSession: () => void = () => undefined;
+    const sessionAnswered = new Promise<void>((resolve) => {
+      answerSession = resolve;
+    });
+    vi.stubGlobal(
+      'fetch',
+      vi.fn(async () => {
+        await sessionAnswered;
+        return new Response(JSON.stringify(sessionBody), { status: 200, headers: { 'Content-Type': 'application/json' } });
+      }),
+    );
+    window.localStorage.setItem('allstore.sessionId', 'session-early');
+    const user = userEvent.setup();
+    render(
+      <ShopperProvider>
+        <ActivityProvider>
+          <SessionStatus />
+          <ActionsProbe />
+          <SentEventsProbe />
+        </ActivityProvider>
+      </ShopperProvider>,
+    );
+    expect(screen.getByText('session loading')).toBeTruthy();
+
+    await user.click(screen.getByRole('button', { name: 'Send A2' }));
+    expect(await screen.findByText('A2 sending')).toBeTruthy();
+    expect(sentEvents('clicks-early')).toEqual([]);
+
+    answerSession();
+    expect(await screen.findByText('A2 sent')).toBeTruthy();
+    expect(sentEvents('clicks-early')).toEqual([{ itemID: 'A2', sessionID: 'session-early', eventType: 'add-to-cart' }]);
+  });
 });

@@ -1,6 +1,6 @@
 import { createContext, useCallback, useContext, useLayoutEffect, useMemo, useRef, useState, type ReactNode } from 'react';
-import type { Item } from '../api/types';
-import { sendClickEvent } from '../events/clickEvents';
+import type { Item, StoreSession } from '../api/types';
+import { type ClickEvent, sendClickEvent } from '../events/clickEvents';
 import {
   CART_KEY,
   type CartLine,
@@ -69,9 +69,23 @@ export function ActivityProvider({ children }: { children: ReactNode }) {
   // any effect of the page (such as a product page's view event) runs. So the actions stay the
   // same functions when /session answers or the shopper changes.
   const shopper = useRef({ settings, userId, sessionId, viewer });
+  // Events made before /session has answered (e.g. Add to cart clicked at once): sent, in order,
+  // as soon as the stream's settings are known, never dropped.
+  const waiting = useRef<{ event: ClickEvent; listed: SentEvent }[]>([]);
+
+  const deliver = useCallback((to: StoreSession, event: ClickEvent, listed: SentEvent) => {
+    void sendClickEvent(to, event).then((delivered) =>
+      setSentEvents((previous) => previous.map((entry) => (entry === listed ? { ...entry, delivered } : entry))),
+    );
+  }, []);
+
   useLayoutEffect(() => {
     shopper.current = { settings, userId, sessionId, viewer };
-  }, [settings, userId, sessionId, viewer]);
+    if (!settings) return;
+    const queued = waiting.current;
+    waiting.current = [];
+    for (const { event, listed } of queued) deliver(settings, event, listed);
+  }, [settings, userId, sessionId, viewer, deliver]);
 
   const recordView = useCallback((item: Item) => {
     const { viewer } = shopper.current;
@@ -103,14 +117,12 @@ export function ActivityProvider({ children }: { children: ReactNode }) {
 
   const sendEvent = useCallback((eventType: string, asin: string) => {
     const { settings, userId, sessionId } = shopper.current;
-    if (!settings) return;
     const event = { ...(userId ? { userID: userId } : {}), itemID: asin, sessionID: sessionId, eventType };
     const listed: SentEvent = { ...event, at: new Date(), delivered: null };
     setSentEvents((previous) => [listed, ...previous].slice(0, MAX_LISTED_EVENTS));
-    void sendClickEvent(settings, event).then((delivered) =>
-      setSentEvents((previous) => previous.map((entry) => (entry === listed ? { ...entry, delivered } : entry))),
-    );
-  }, []);
+    if (settings) deliver(settings, event, listed);
+    else waiting.current.push({ event, listed });
+  }, [deliver]);
 
   const setDemoMode = useCallback((on: boolean) => {
     writeStored(DEMO_KEY, on ? 'on' : null);
