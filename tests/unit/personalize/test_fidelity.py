@@ -395,19 +395,7 @@ def test_exploration_recommends_new_items_within_the_age_cut_off(clients: Client
     wait_for(lambda: p.describe_dataset_group(datasetGroupArn=group)["datasetGroup"])
     schema = p.create_schema(
         name="explore",
-        schema=json.dumps(
-            {
-                "type": "record",
-                "name": "Interactions",
-                "namespace": "com.amazonaws.personalize.schema",
-                "fields": [
-                    {"name": "USER_ID", "type": "string"},
-                    {"name": "ITEM_ID", "type": "string"},
-                    {"name": "TIMESTAMP", "type": "long"},
-                ],
-                "version": "1.0",
-            }
-        ),
+        schema=json.dumps(MINIMAL_INTERACTIONS_SCHEMA),
     )["schemaArn"]
     dataset = p.create_dataset(
         name="explore", schemaArn=schema, datasetGroupArn=group, datasetType="Interactions"
