@@ -120,13 +120,74 @@ def generate_store(
     users = users or max(1, interactions // 20)
     users = min(users, max(1, interactions // MIN_EVENTS_PER_USER))
     # Independent streams: changing the interaction count leaves the catalogue as it was.
-    catalogue_rng, users_rng, events_rng = (
-        np.random.default_rng(child) for child in np.random.SeedSequence(seed).spawn(3)
-    )
+    catalogue_rng, users_rng, events_rng = _streams(seed)
     catalogue = _catalogue(items, catalogue_rng)
     user_ids = _ids("A", 12, users, users_rng)
     events = _events(catalogue, users, interactions, users_rng, events_rng)
     return Store(catalogue, user_ids, events)
+
+
+def generate_catalogue(items: int = DEFAULT_ITEMS, seed: int = DEFAULT_SEED) -> Catalogue:
+    """The catalogue `generate_store(items, ..., seed=seed)` has, whatever its interaction count,
+    without generating the interactions (a benchmark's cached store keeps only ids and events)."""
+    if items < 1:
+        raise ValueError("a store needs at least one item and one interaction")
+    return _catalogue(items, _streams(seed)[0])
+
+
+def _streams(seed: int) -> tuple[np.random.Generator, ...]:
+    """The catalogue's, the users' and the events' random streams of a seed."""
+    return tuple(np.random.default_rng(child) for child in np.random.SeedSequence(seed).spawn(3))
+
+
+def item_metadata(catalogue: Catalogue) -> dict[str, dict[str, str]]:
+    """The products as Items dataset rows, {ITEM_ID: {CATEGORY_L1..L3, BRAND}}: what
+    `allstore.data.item_metadata.read_item_metadata` reads from the products file, without writing
+    and parsing its text (seconds for 300k products instead of minutes)."""
+    tree = leaves()
+    paths = [{f"CATEGORY_L{level}": name for level, name in enumerate(node.path, 1)} for node in tree]
+    return {
+        asin: {**paths[leaf], "BRAND": catalogue.brand_names[brand]}
+        for asin, leaf, brand in zip(
+            catalogue.asins.tolist(), catalogue.leaf.tolist(), catalogue.brand.tolist(), strict=True
+        )
+    }
+
+
+ACTION_EVENT_TYPES = ("TAKEN", "NOT_TAKEN", "VIEWED")
+ACTION_TAKE_RATE = 0.3  # of an average product's offers; better products are taken more often
+ACTION_DECLINE_SHARE = 0.4  # of the offers not taken, the share turned down (the rest only seen)
+ACTION_REPEAT_DAYS = 30  # a consumable's offer may be taken again after a month
+ACTION_STREAM = 3  # the action interactions' random stream, apart from the store's
+
+
+def action_interactions(
+    catalogue: Catalogue, item: np.ndarray, seed: int = DEFAULT_SEED
+) -> tuple[np.ndarray, dict[str, dict[str, float]]]:
+    """Next-Best-Action data of the same size as the store: each product doubles as an action (an
+    offer for it), each interaction with it as an action interaction, so the Action interactions
+    dataset has as many rows as the Item interactions one and the Actions dataset as many rows as
+    the catalogue. Returns each interaction's event type (int8 codes into ACTION_EVENT_TYPES: TAKEN
+    more often for better products, else NOT_TAKEN or VIEWED) and the Actions dataset's rows,
+    {ACTION_ID: {VALUE: price, REPEAT_FREQUENCY: days}}, a repeat frequency for consumables only."""
+    rng = np.random.default_rng(np.random.SeedSequence(seed).spawn(ACTION_STREAM + 1)[ACTION_STREAM])
+    take_rate = np.clip(ACTION_TAKE_RATE * np.exp(catalogue.quality), 0.02, 0.9)[item]
+    draw = rng.random(len(item))
+    types = np.where(
+        draw < take_rate, 0, np.where(rng.random(len(item)) < ACTION_DECLINE_SHARE, 1, 2)
+    ).astype(np.int8)
+    repeats = np.array([department.repeat_rate >= 0.1 for department in vocabulary.DEPARTMENTS])
+    leaf_department = np.array([node.department for node in leaves()])
+    consumable = repeats[leaf_department[catalogue.leaf]]
+    rows: dict[str, dict[str, float]] = {}
+    for asin, price, repeat in zip(
+        catalogue.asins.tolist(), catalogue.prices.tolist(), consumable.tolist(), strict=True
+    ):
+        row = {"VALUE": 0.0 if price != price else price}  # NaN: no price listed, no value
+        if repeat:
+            row["REPEAT_FREQUENCY"] = float(ACTION_REPEAT_DAYS)
+        rows[asin] = row
+    return types, rows
 
 
 # --- Catalogue -------------------------------------------------------------------------------------

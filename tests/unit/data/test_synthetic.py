@@ -320,3 +320,50 @@ def test_a_review_names_the_product_it_reviews_and_what_such_a_product_is_for(fo
         )
         assert found and found.group(2) in uses[review["asin"]], review["reviewText"]
     assert "I bought this dome tent for daily training" not in " ".join(r["reviewText"] for r in named)
+
+
+def test_generate_catalogue_is_the_stores_catalogue(store):
+    catalogue = synthetic.generate_catalogue(ITEMS, seed=7)
+    for name in ("asins", "leaf", "brand", "popularity", "quality", "prices", "image_variant"):
+        np.testing.assert_array_equal(getattr(catalogue, name), getattr(store.catalogue, name), err_msg=name)
+    assert catalogue.brand_names == store.catalogue.brand_names
+    assert catalogue.text_seed == store.catalogue.text_seed
+    assert not np.array_equal(synthetic.generate_catalogue(ITEMS, seed=8).asins, catalogue.asins)
+    with pytest.raises(ValueError):
+        synthetic.generate_catalogue(0)
+
+
+def test_item_metadata_is_what_the_products_file_reads_as(folder, store):
+    from allstore.data.item_metadata import read_item_metadata
+
+    metadata = synthetic.item_metadata(store.catalogue)
+    assert metadata == read_item_metadata(folder / synthetic.PRODUCTS_FILE)
+    assert list(metadata) == store.catalogue.asins.tolist()
+    assert set(next(iter(metadata.values()))) == {"CATEGORY_L1", "CATEGORY_L2", "CATEGORY_L3", "BRAND"}
+
+
+def test_action_interactions_have_the_stores_size_and_the_actions_their_values(store):
+    types, actions = synthetic.action_interactions(store.catalogue, store.events.item, seed=7)
+    again, _ = synthetic.action_interactions(store.catalogue, store.events.item, seed=7)
+    assert np.array_equal(types, again)
+    assert not np.array_equal(
+        types, synthetic.action_interactions(store.catalogue, store.events.item, seed=8)[0]
+    )
+    assert types.shape == store.events.item.shape and set(np.unique(types)) == {0, 1, 2}
+    assert synthetic.ACTION_EVENT_TYPES == ("TAKEN", "NOT_TAKEN", "VIEWED")
+    # Better products are taken more often; about ACTION_TAKE_RATE of all offers overall.
+    taken = types == 0
+    quality = store.catalogue.quality[store.events.item]
+    assert taken[quality > 0.3].mean() > taken[quality < -0.3].mean() + 0.1
+    assert 0.2 < taken.mean() < 0.45
+    declined = (types == 1).sum() / (~taken).sum()
+    assert abs(declined - synthetic.ACTION_DECLINE_SHARE) < 0.05
+    # One Actions row per product: its price as VALUE (0 without one), a repeat frequency for groceries.
+    assert list(actions) == store.catalogue.asins.tolist()
+    departments = [synthetic.leaves()[leaf].path[0] for leaf in store.catalogue.leaf.tolist()]
+    for row, price, department in zip(
+        actions.values(), store.catalogue.prices.tolist(), departments, strict=True
+    ):
+        assert row["VALUE"] == (0.0 if price != price else price)
+        grocery = department == "Grocery & Gourmet Food"
+        assert row.get("REPEAT_FREQUENCY") == (float(synthetic.ACTION_REPEAT_DAYS) if grocery else None)
