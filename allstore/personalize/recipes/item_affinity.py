@@ -79,6 +79,8 @@ class SegmentModel:
         self.neighbours = sp.csr_matrix(neighbours, dtype=np.float32)
         self.own_weight = own_weight
         self.activity = np.asarray(activity, dtype=np.float32)
+        # (FIELD, value) → the codes of the items that have it (models saved before kept a boolean
+        # mask over the catalogue per value instead, which indexes the same items).
         self.item_values = dict(item_values)
         # With hidden_dimension: each user's recent history folded into the latent space (H V).
         self.item_factors = None if item_factors is None else np.asarray(item_factors, dtype=np.float32)
@@ -115,9 +117,17 @@ class SegmentModel:
         for group in parse_item_attributes(query):
             in_group = np.ones(len(self.items), dtype=bool)
             for key in group:
-                in_group &= self.item_values.get(key, np.zeros(len(self.items), dtype=bool))
+                in_group &= self.items_with(key)
             matched |= in_group
         return matched
+
+    def items_with(self, key: tuple[str, str]) -> np.ndarray:
+        """Boolean mask of the items whose metadata has the (FIELD, lower-cased value) `key`."""
+        mask = np.zeros(len(self.items), dtype=bool)
+        codes = self.item_values.get(key)
+        if codes is not None:
+            mask[codes] = True
+        return mask
 
     def score_users_for_attributes(self, query: str) -> np.ndarray:
         """One affinity per user to the items the query selects (ValueError if it is malformed)."""
@@ -145,23 +155,29 @@ class SegmentModel:
         return self.users[best[np.argsort(-scores[best], kind="stable")]].tolist()
 
 
-def _item_values(items: np.ndarray, item_metadata: Mapping[str, Mapping[str, object]]):
-    """(FIELD, lower-cased value) → boolean mask over items, `|`-separated values counted apart."""
+def _item_values(
+    items: np.ndarray, item_metadata: Mapping[str, Mapping[str, object]]
+) -> dict[tuple[str, str], np.ndarray]:
+    """(FIELD, lower-cased value) → the sorted int32 codes of the items that have it, `|`-separated
+    values counted apart. (A boolean mask over the catalogue per value took values × items bytes:
+    0.9 GB for 3,000 brands of 300k products.)"""
     position = {item: code for code, item in enumerate(items.tolist())}
-    values: dict[tuple[str, str], np.ndarray] = {}
+    codes: dict[tuple[str, str], list[int]] = {}
     for item, fields in item_metadata.items():
         code = position.get(item)
         if code is None:
             continue
         for field, value in fields.items():
-            if field.upper() == "ITEM_ID" or value is None:
+            name = field.upper()
+            if name == "ITEM_ID" or value is None:
                 continue
             for part in str(value).split(VALUE_SEPARATOR):
-                key = (field.upper(), part.strip().lower())
-                if key not in values:
-                    values[key] = np.zeros(len(items), dtype=bool)
-                values[key][code] = True
-    return values
+                key = (name, part.strip().lower())
+                if key in codes:
+                    codes[key].append(code)
+                else:
+                    codes[key] = [code]
+    return {key: np.unique(np.array(found, dtype=np.int32)) for key, found in codes.items()}
 
 
 class ItemAffinity:

@@ -24,26 +24,39 @@ def categorical_features(items: np.ndarray, item_metadata: Mapping[str, Mapping[
     descriptions): they relate nothing."""
     position = {item: code for code, item in enumerate(items.tolist())}
     rows: list[int] = []
-    keys: list[tuple[str, str]] = []
+    columns: list[int] = []
+    column_of: dict[tuple[str, str], int] = {}  # (FIELD, value) → its column, in order of appearance
     for item, fields in item_metadata.items():
         code = position.get(item)
         if code is None:
             continue
         for field, value in fields.items():
-            if field.upper() == "ITEM_ID" or not isinstance(value, str) or not value:
+            if not isinstance(value, str) or not value:
+                continue
+            name = field.upper()
+            if name == "ITEM_ID":
                 continue
             for part in value.split(VALUE_SEPARATOR):
-                if part.strip():
+                part = part.strip()
+                if part:
+                    key = (name, part.lower())
+                    column = column_of.get(key)
+                    if column is None:
+                        column = column_of[key] = len(column_of)
                     rows.append(code)
-                    keys.append((field.upper(), part.strip().lower()))
+                    columns.append(column)
     n_items = len(items)
     if not rows:
         return sp.csr_matrix((n_items, 0), dtype=np.float32)
-    unique_keys, columns = np.unique(np.array(keys, dtype=str), axis=0, return_inverse=True)
-    columns = columns.ravel()
+    # Columns in sorted (FIELD, value) order, as np.unique over an array of every key gave them; the
+    # dict numbers the keys without that sort (300k synthetic products: 5.2 -> 0.9 CPU s a call, and
+    # User-Personalization's fit makes a call per window it validates).
+    sorted_keys = sorted(column_of)
+    rank = np.empty(len(sorted_keys), dtype=np.int64)
+    rank[[column_of[key] for key in sorted_keys]] = np.arange(len(sorted_keys))
     matrix = sp.csr_matrix(
-        (np.ones(len(rows), dtype=np.float32), (np.array(rows), columns)),
-        shape=(n_items, len(unique_keys)),
+        (np.ones(len(rows), dtype=np.float32), (np.array(rows), rank[np.array(columns)])),
+        shape=(n_items, len(sorted_keys)),
     )
     matrix.data[:] = 1.0
     document_frequency = np.asarray(matrix.sum(axis=0)).ravel()

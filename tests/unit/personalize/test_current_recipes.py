@@ -167,3 +167,76 @@ def test_next_best_action_learns_propensities_from_action_interactions():
     assert model.score_user([("card", now)], [], now)[position("card")] == -np.inf
     declined = model.score_user([], ["card"], now)
     assert declined[position("card")] < newcomer[position("card")]
+
+
+def _item_masks_before(items, item_metadata):
+    """Item-Attribute-Affinity's item values as they were kept before: a boolean mask over the
+    catalogue per (FIELD, value), the reference the per-value item codes must index the same as."""
+    position = {item: code for code, item in enumerate(items.tolist())}
+    values = {}
+    for item, fields in item_metadata.items():
+        code = position.get(item)
+        if code is None:
+            continue
+        for field, value in fields.items():
+            if field.upper() == "ITEM_ID" or value is None:
+                continue
+            for part in str(value).split("|"):
+                key = (field.upper(), part.strip().lower())
+                if key not in values:
+                    values[key] = np.zeros(len(items), dtype=bool)
+                values[key][code] = True
+    return values
+
+
+def test_item_values_select_the_same_items_as_the_masks_did():
+    from allstore.personalize.recipes.item_affinity import SegmentModel, _item_values
+
+    rng = np.random.default_rng(3)
+    items = np.array([f"i{k}" for k in range(200)])
+    words = ["Tents", "tents ", "Camping", "Ätna", "a|a", "", " ", "B"]
+    metadata = {}
+    for item in [*items[rng.permutation(200)[:160]].tolist(), "not-in-catalogue"]:
+        metadata[item] = {
+            field: (
+                None
+                if rng.random() < 0.1
+                else float(rng.integers(3))
+                if rng.random() < 0.2
+                else "|".join(rng.choice(words, size=rng.integers(1, 3)).tolist())
+            )
+            for field in rng.choice(["GENRES", "genres", "BRAND", "ITEM_ID", "PRICE"], size=3).tolist()
+        }
+    masks = _item_masks_before(items, metadata)
+    values = _item_values(items, metadata)
+    assert set(values) == set(masks)
+    assert all(codes.dtype == np.int32 and np.all(np.diff(codes) > 0) for codes in values.values())
+
+    def model(item_values):
+        empty = np.zeros((3, len(items)), dtype=np.float32)
+        return SegmentModel(
+            np.array(["u0", "u1", "u2"]), items, empty, np.eye(len(items)), 1.0, np.zeros(3), item_values
+        )
+
+    now, before = model(values), model(masks)  # `before`: a model pickled with the old masks
+    for key, mask in masks.items():
+        assert np.array_equal(now.items_with(key), mask), key
+        assert np.array_equal(before.items_with(key), mask), key
+    assert not now.items_with(("GENRES", "unknown")).any()
+    queries = [
+        'ITEMS.genres = "tents"',
+        'ITEMS.GENRES = "Tents" AND ITEMS.brand = "camping"',
+        'ITEMS.genres = "ätna" OR ITEMS.BRAND = "b" AND ITEMS.price = "1.0"',
+        'ITEMS.genres = ""',
+        'ITEMS.genres = "nothing"',
+    ]
+    for query in queries:
+        expected = np.zeros(len(items), dtype=bool)
+        for group in parse_item_attributes(query):
+            in_group = np.ones(len(items), dtype=bool)
+            for key in group:
+                in_group &= masks.get(key, np.zeros(len(items), dtype=bool))
+            expected |= in_group
+        assert np.array_equal(now.matching_items(query), expected), query
+        assert np.array_equal(before.matching_items(query), expected), query
+    assert sum(now.matching_items(query).any() for query in queries) >= 3

@@ -251,6 +251,72 @@ def test_categorical_features_weigh_rare_values_and_skip_near_unique_fields():
     assert not similarity[3].any()  # "shoes" is on one item only: no feature left
 
 
+def _categorical_features_before(items, item_metadata):
+    """categorical_features as it was before the keys were numbered by a dict (np.unique over every
+    (FIELD, value) key): the reference the faster one must equal."""
+    import scipy.sparse as sp
+
+    position = {item: code for code, item in enumerate(items.tolist())}
+    rows, keys = [], []
+    for item, fields in item_metadata.items():
+        code = position.get(item)
+        if code is None:
+            continue
+        for field, value in fields.items():
+            if field.upper() == "ITEM_ID" or not isinstance(value, str) or not value:
+                continue
+            for part in value.split("|"):
+                if part.strip():
+                    rows.append(code)
+                    keys.append((field.upper(), part.strip().lower()))
+    n_items = len(items)
+    if not rows:
+        return sp.csr_matrix((n_items, 0), dtype=np.float32)
+    unique_keys, columns = np.unique(np.array(keys, dtype=str), axis=0, return_inverse=True)
+    matrix = sp.csr_matrix(
+        (np.ones(len(rows), dtype=np.float32), (np.array(rows), columns.ravel())),
+        shape=(n_items, len(unique_keys)),
+    )
+    matrix.data[:] = 1.0
+    document_frequency = np.asarray(matrix.sum(axis=0)).ravel()
+    idf = np.log(n_items / np.maximum(document_frequency, 1)).astype(np.float32) * (document_frequency >= 2)
+    weighted = sp.csr_matrix(matrix @ sp.diags(idf), dtype=np.float32)
+    norms = np.sqrt(np.asarray(weighted.multiply(weighted).sum(axis=1)).ravel())
+    norms[norms == 0] = 1.0
+    normalised = sp.csr_matrix(sp.diags(1.0 / norms) @ weighted, dtype=np.float32)
+    normalised.eliminate_zeros()
+    return normalised
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_categorical_features_are_the_same_as_before(seed):
+    from allstore.personalize.recipes.item_features import categorical_features
+
+    rng = np.random.default_rng(seed)
+    items = np.array([f"i{k}" for k in range(300)])
+    words = ["Tents", "tents ", "Camping", "stoves", "Ätna", "ßport", "b", "B", "a b", "Z", "", " "]
+    fields = ["CATEGORY_L1", "category_l1", "BRAND", "Genres", "ITEM_ID", "A", "AB"]
+    metadata = {}
+    for item in [*items[rng.permutation(300)[:250]].tolist(), "not-in-catalogue"]:
+        row = {}
+        for field in rng.choice(fields, size=rng.integers(0, 5), replace=False).tolist():
+            kind = rng.integers(6)
+            if kind == 0:
+                row[field] = float(rng.integers(100))  # numeric: left out
+            elif kind == 1:
+                row[field] = None
+            else:
+                row[field] = "|".join(rng.choice(words, size=rng.integers(1, 4)).tolist())
+        metadata[item] = row
+    metadata["i0"] = {"ONLY": "unique value"}  # a value one item has: a zero column
+    new, old = categorical_features(items, metadata), _categorical_features_before(items, metadata)
+    assert new.shape == old.shape and new.dtype == old.dtype
+    assert np.array_equal(new.indptr, old.indptr) and np.array_equal(new.indices, old.indices)
+    assert np.array_equal(new.data, old.data)
+    empty = categorical_features(items, {"i1": {"PRICE": 3.0}})
+    assert empty.shape == (300, 0) == _categorical_features_before(items, {"i1": {"PRICE": 3.0}}).shape
+
+
 def test_item_metadata_reaches_items_nobody_has_interacted_with(data):
     """Cold start: a new tent with no interactions is recommended after tents, via its category."""
     users, items, timestamps = sequential_interactions()
