@@ -7,8 +7,9 @@ field order of the 5-core files: overall, verified, reviewTime, reviewerID, asin
 reviewerName, reviewText, summary, unixReviewTime; about 300 bytes a line, as the real ones), each
 optionally gzipped. Each measurement runs in a fresh child: `read_interactions` (what `allstore
 evaluate` starts with) and `inspect_path` (the whole `allstore data inspect`), with its CPU
-seconds (user + system, every thread), wall seconds and peak RSS, and the load average before and
-after, since the machine may be shared.
+seconds (user + system, every thread and the JSON reader's worker processes), wall seconds and
+peak RSS (the process's, and the largest worker's), and the load average before and after, since
+the machine may be shared.
 
     .venv/bin/python benchmarks/reading.py [--rows 25M] [--items 300k] [--formats csv,jsonl]
         [--measure read,inspect] [--gzip] [--dir DIR] [--cache DIR] [--keep]
@@ -118,16 +119,23 @@ def measure(what: str, path: Path, format: str, results: multiprocessing.Queue) 
     from allstore.data.interactions import read_interactions
 
     load = os.getloadavg()[0]
-    usage = resource.getrusage(resource.RUSAGE_SELF)
-    cpu_started, started = usage.ru_utime + usage.ru_stime, time.perf_counter()
+    cpu_started, started = _cpu_seconds(), time.perf_counter()
     if what == "read":
         rows = len(read_interactions(path, format))
     else:
         rows = diagnostics.inspect_path(path)["interactions"]
     wall = time.perf_counter() - started
-    usage = resource.getrusage(resource.RUSAGE_SELF)
-    cpu = usage.ru_utime + usage.ru_stime - cpu_started
-    results.put((rows, cpu, wall, usage.ru_maxrss / 2**20, load, os.getloadavg()[0]))
+    cpu = _cpu_seconds() - cpu_started
+    peak, workers_peak = (resource.getrusage(who).ru_maxrss / 2**20 for who in _WHO)
+    results.put((rows, cpu, wall, peak, workers_peak, load, os.getloadavg()[0]))
+
+
+# This process and its (finished) children: the JSON-lines reader's worker processes.
+_WHO = (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN)
+
+
+def _cpu_seconds() -> float:
+    return sum(usage.ru_utime + usage.ru_stime for usage in map(resource.getrusage, _WHO))
 
 
 def main() -> None:
@@ -158,8 +166,11 @@ def main() -> None:
         if not store.exists():
             scaling.in_child(context, scaling.generate, rows, items, store)
         suffix = ".gz" if args.gzip else ""
-        print("| file | size | measured | rows | CPU s | wall s | peak RSS | load average before / after |")
-        print("|---|---|---|---|---|---|---|---|", flush=True)
+        print(
+            "| file | size | measured | rows | CPU s | wall s | peak RSS | workers' peak RSS "
+            "| load average before / after |"
+        )
+        print("|---|---|---|---|---|---|---|---|---|", flush=True)
         for format in formats:
             path = folder / f"interactions_{rows}.{format}{suffix}"
             if not path.exists():
@@ -170,10 +181,10 @@ def main() -> None:
             for what in measures:
                 results = context.Queue()
                 scaling.in_child(context, measure, what, path, "csv" if format == "csv" else "ucsd", results)
-                count, cpu, wall, peak, before, after = results.get()
+                count, cpu, wall, peak, workers_peak, before, after = results.get()
                 print(
                     f"| {path.name} | {path.stat().st_size / 1e9:.2f} GB | {what} | {count:,} | {cpu:.1f} "
-                    f"| {wall:.1f} | {peak:.2f} GiB | {before:.1f} / {after:.1f} |",
+                    f"| {wall:.1f} | {peak:.2f} GiB | {workers_peak:.2f} GiB | {before:.1f} / {after:.1f} |",
                     flush=True,
                 )
             if not args.keep:

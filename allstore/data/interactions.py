@@ -15,24 +15,32 @@ its timestamp, so "sort by time" still gives every user's true order.
 
 from __future__ import annotations
 
+import collections
 import csv
+import functools
 import gzip
 import io
+import itertools
 import json
+import mmap
+import multiprocessing
 import operator
 import os
 from collections.abc import Iterator, Sequence
+from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
+from typing import Any
 
+import msgspec
 import numpy as np
-import polars
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 from allstore_common import records
 from allstore_common.records import BadRows
+from isal import igzip_threaded
 
 FORMATS = ("csv", "ucsd", "p5")
 P5_SEQUENCES = "sequential_data.txt"
@@ -162,123 +170,414 @@ def read_interactions(path: str | os.PathLike, format: str | None = None) -> Int
 
 def _read_ucsd(path: Path) -> Interactions:
     """Review records, field by field as the accessors read them (2014 and 2018 spell fields
-    differently), a block of lines at a time: polars' JSON-lines reader (on every core; about
-    twice as fast as pyarrow's on UCSD 2018 lines: 1.5 against 2.7 CPU s for a million 350-byte
-    lines, both with the schema below) parses a block whose lines are all JSON objects of the
-    usual types; any other block (a bad line, a Python-literal UCSD 2014 line, a timestamp as text)
-    goes through the shared record parser, so a few bad rows in a big file cost one slow block
-    each."""
+    differently), a block of lines at a time. msgspec decodes a block whose lines are each one JSON
+    object into only the fields the accessors look at (skipping the review text and the rest
+    without building them), and the accessors' rules are applied to those columns in bulk; any
+    other block (a bad or blank line, a Python-literal UCSD 2014 line, a timestamp as text) goes
+    through the shared record parser, so a few bad rows in a big file cost one slow block each. A
+    big file's blocks are parsed on every core, each in a process of its own."""
     bad_rows = BadRows()
-    blocks = [_json_block(*block, bad_rows) for block in _line_blocks(path)]
-    return _Columns.concatenate(blocks).to_interactions("ucsd", bad_rows)
+    parts, first_line = [], 1
+    for columns, block_bad_rows, newlines in _parsed_blocks(path):
+        columns.lines += first_line - 1
+        for line, reason in block_bad_rows.examples:
+            bad_rows.add(line + first_line - 1, reason)
+        bad_rows.count += block_bad_rows.count - len(block_bad_rows.examples)
+        parts.append(columns)
+        first_line += newlines
+    return _Columns.concatenate(parts).to_interactions("ucsd", bad_rows)
 
 
 JSON_BLOCK_BYTES = 1 << 25
-# The fields the accessors look at, typed as UCSD and Personalize files write them.
-_JSON_SCHEMA = {
-    **dict.fromkeys(records.USER_ID_FIELDS + records.ITEM_ID_FIELDS, polars.String),
-    **dict.fromkeys(records.TIMESTAMP_FIELDS, polars.Int64),
-    **dict.fromkeys(records.REVIEW_TIME_FIELDS + records.EVENT_TYPE_FIELDS, polars.String),
-    **dict.fromkeys(records.VALUE_FIELDS, polars.Float64),
-}
+# Files at least this big (as stored, gzipped or not) are parsed on every core, a block a worker
+# (forking one costs a few milliseconds; a smaller file is read in well under a second anyway).
+PARALLEL_FROM_BYTES = 1 << 27
 
 
-def _line_blocks(path: Path) -> Iterator[tuple[bytes, int, int]]:
-    """(whole lines of about JSON_BLOCK_BYTES of the decompressed file, the first one's number,
-    how many lines): a block is read, then the rest of its last line, so it is copied once."""
-    with _open_decompressed(path) as file:
-        first_line = 1
-        while block := file.read(JSON_BLOCK_BYTES):
-            if not block.endswith(b"\n"):
-                block += file.readline()
-            if first_line == 1:
-                block = block.removeprefix(b"\xef\xbb\xbf")
-            newlines = block.count(b"\n")
-            yield block, first_line, newlines + (not block.endswith(b"\n"))
-            first_line += newlines
+def _parsed_blocks(path: Path) -> Iterator[tuple[_Columns, BadRows, int]]:
+    """Each block's columns and bad rows (numbered from the block's first line) and its newlines,
+    in file order: in this process, or, for a big file on a machine with more than one core, in
+    worker processes forked from this one, each reading its own byte range (a gzipped file is
+    decompressed here and its blocks sent to them), no more than two blocks a worker ahead."""
+    workers = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+    hints = _FieldHints()
+    if workers < 2 or path.stat().st_size < PARALLEL_FROM_BYTES or not _CAN_FORK:
+        for task in _block_tasks(path):
+            *result, hints = _parse_task(task, hints)
+            yield tuple(result)
+        return
+    # Forked, not spawned: a worker then starts at once and never re-runs the caller's __main__.
+    # It only parses (msgspec, numpy, arrow arrays), so no lock another thread held at the fork
+    # (arrow's and polars' pools wait idle; the gzip reader starts after the fork) is in its way.
+    pa.array([""], pa.string())  # arrow's first array from a list imports pandas: once, before the fork
+    with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork")) as pool:
+        pool.submit(int).result()  # the workers are forked now, before any reader thread starts
+        pending: collections.deque[Future] = collections.deque()
+        for task in _block_tasks(path):
+            pending.append(pool.submit(_parse_task, task, hints))
+            while len(pending) > 2 * workers or (pending and pending[0].done()):
+                *result, block_hints = pending.popleft().result()
+                hints = hints.merged(block_hints)
+                yield tuple(result)
+        while pending:
+            *result, _ = pending.popleft().result()
+            yield tuple(result)
+
+
+_CAN_FORK = "fork" in multiprocessing.get_all_start_methods()
+UTF8_BOM = b"\xef\xbb\xbf"
+
+
+def _block_tasks(path: Path) -> Iterator[bytes | tuple[str, int, int]]:
+    """The file's blocks, whole lines of about JSON_BLOCK_BYTES each (a block is read, then the rest
+    of its last line): (path, start, stop) byte ranges of an uncompressed file, found without
+    reading the blocks; the decompressed bytes of a gzipped one."""
+    if _is_gzipped(path):
+        with _open_decompressed(path) as file:
+            first = True
+            while block := file.read(JSON_BLOCK_BYTES):
+                if not block.endswith(b"\n"):
+                    block += file.readline()
+                yield block.removeprefix(UTF8_BOM) if first else block
+                first = False
+        return
+    size = path.stat().st_size
+    with open(path, "rb") as file:
+        start = 0
+        while start < size:
+            if start + JSON_BLOCK_BYTES >= size:
+                stop = size
+            else:
+                file.seek(start + JSON_BLOCK_BYTES - 1)
+                file.readline()  # the rest of the line of the block's last byte (b"\n" if it ends one)
+                stop = file.tell()
+            yield str(path), start, stop
+            start = stop
+
+
+def _parse_task(
+    task: bytes | tuple[str, int, int], hints: _FieldHints
+) -> tuple[_Columns, BadRows, int, _FieldHints]:
+    """(a block's columns, its bad rows, both numbered from its first line, its newlines, the field
+    hints for the next blocks), from its bytes or its byte range (the file's first without a BOM),
+    which is mapped, not read: copying the bytes out of the page cache cost more than decoding
+    them."""
+    if isinstance(task, bytes):
+        return _parse_block(task, b"\r" in task, hints)
+    name, start, stop = task
+    with open(name, "rb") as file:
+        mapped = mmap.mmap(file.fileno(), 0, access=mmap.ACCESS_READ)
+    if start == 0 and mapped[: len(UTF8_BOM)] == UTF8_BOM:
+        start = len(UTF8_BOM)
+    # Unmapped once nothing holds a view of it (so not closed here: numpy views may still exist).
+    return _parse_block(memoryview(mapped)[start:stop], mapped.find(b"\r", start, stop) >= 0, hints)
+
+
+def _parse_block(
+    block: bytes | memoryview, has_return: bool, hints: _FieldHints
+) -> tuple[_Columns, BadRows, int, _FieldHints]:
+    block_bad_rows = BadRows()
+    decoded = _decoded_block(block, hints, has_return)
+    if decoded is None:
+        block = bytes(block)
+        return _record_block_columns(block, block_bad_rows), block_bad_rows, block.count(b"\n"), hints
+    columns, hints = decoded
+    return columns, block_bad_rows, len(columns.lines) - (block[-1:] != b"\n"), hints
+
+
+def _is_gzipped(path: Path) -> bool:
+    with open(path, "rb") as raw:
+        return raw.read(len(records.GZIP_MAGIC)) == records.GZIP_MAGIC
 
 
 def _open_decompressed(path: Path) -> io.BufferedIOBase:
-    """The file's bytes, gunzipped when it starts with the gzip magic (whatever its name says)."""
-    with open(path, "rb") as raw:
-        gzipped = raw.read(len(records.GZIP_MAGIC)) == records.GZIP_MAGIC
-    return gzip.open(path, "rb") if gzipped else open(path, "rb")
+    """The file's bytes, gunzipped when it starts with the gzip magic (whatever its name says), by
+    ISA-L's inflate in a thread of its own (it leaves the GIL, so it runs beside the parsing)."""
+    return igzip_threaded.open(path, "rb") if _is_gzipped(path) else open(path, "rb")
 
 
-def _json_block(block: bytes, first_line: int, lines: int, bad_rows: BadRows) -> _Columns:
-    try:
-        table = polars.read_ndjson(io.BytesIO(block), schema=_JSON_SCHEMA).select(**_FIRST_PRESENT).to_arrow()
-    except polars.exceptions.PolarsError:
-        table = None
-    if table is not None and table.num_rows == lines:  # no blank lines: row k is line k
-        return _json_table_columns(table, first_line)
-    return _record_block_columns(block, first_line, bad_rows)
+# --- The fast path: msgspec, into only the fields the accessors read --------------------------------
 
-
-def _first_present(names: Sequence[str], text: bool) -> polars.Expr:
-    """Per row, the first of `names` that is neither null nor "" (null when none is)."""
-    columns = [polars.col(name) for name in names]
-    return polars.coalesce(
-        [polars.when(column != "").then(column) for column in columns] if text else columns
-    )
-
-
-# The accessors' rules in bulk, computed by polars before the block leaves it: the first present,
-# non-empty field of each kind.
-_FIRST_PRESENT = {
-    "user": _first_present(records.USER_ID_FIELDS, text=True),
-    "item": _first_present(records.ITEM_ID_FIELDS, text=True),
-    "time": _first_present(records.TIMESTAMP_FIELDS, text=False),
-    "review_time": _first_present(records.REVIEW_TIME_FIELDS, text=True),
-    "type": _first_present(records.EVENT_TYPE_FIELDS, text=True),
-    "value": _first_present(records.VALUE_FIELDS, text=False),
+# The types the accessors read in bulk; a field of any other type makes msgspec refuse the block.
+_TEXT = str | int | float | None  # ids and event types (numbers are written as the accessor writes them)
+_TIMESTAMP = int | None
+_DATE = str | None
+_NUMBER = float | None  # msgspec reads integers into floats too
+_FIELD_TYPES: dict[str, Any] = {
+    **dict.fromkeys(records.USER_ID_FIELDS + records.ITEM_ID_FIELDS + records.EVENT_TYPE_FIELDS, _TEXT),
+    **dict.fromkeys(records.TIMESTAMP_FIELDS, _TIMESTAMP),
+    **dict.fromkeys(records.REVIEW_TIME_FIELDS, _DATE),
+    **dict.fromkeys(records.VALUE_FIELDS, _NUMBER),
 }
 
 
-def _json_table_columns(table: pa.Table, first_line: int) -> _Columns:
+@dataclass(frozen=True)
+class _Kind:
+    """One of the accessors: the block column it fills and the fields it tries, first first."""
+
+    name: str
+    fields: tuple[str, ...]
+
+
+# Times: a numeric timestamp field, else the review date (read by the accessor, row by row).
+_KINDS = (
+    _Kind("user", records.USER_ID_FIELDS),
+    _Kind("item", records.ITEM_ID_FIELDS),
+    _Kind("time", records.TIMESTAMP_FIELDS + records.REVIEW_TIME_FIELDS),
+    _Kind("value", records.VALUE_FIELDS),
+    _Kind("type", records.EVENT_TYPE_FIELDS),
+)
+
+
+@dataclass(frozen=True)
+class _FieldHints:
+    """Which fields a block is first decoded with: each kind's first `counts` fields, with their
+    types, and, for a kind marked `absent`, its other fields typed as null, so that msgspec refuses
+    the block (and it is decoded again with every field) if any row has one of them; undeclared
+    fields are skipped. A row whose first present field of a kind is among the typed ones is read
+    exactly, since the fields after it do not matter, and so is one of an `absent` kind without any
+    typed field; a block with any other row is decoded again with every field, which says what the
+    next blocks need."""
+
+    counts: tuple[int, ...] = (1, 1, 1, 1, 0)  # user, item, time, value, event type
+    absent: tuple[bool, ...] = (False, False, False, False, True)
+
+    def typed(self) -> tuple[str, ...]:
+        names = (
+            name for kind, count in zip(_KINDS, self.counts, strict=True) for name in kind.fields[:count]
+        )
+        return tuple(dict.fromkeys(names))
+
+    def nulls(self) -> tuple[str, ...]:
+        typed = set(self.typed())
+        names = (
+            name
+            for kind, count, absent in zip(_KINDS, self.counts, self.absent, strict=True)
+            if absent
+            for name in kind.fields[count:]
+            if name not in typed
+        )
+        return tuple(dict.fromkeys(names))
+
+    def merged(self, other: _FieldHints) -> _FieldHints:
+        return _FieldHints(
+            tuple(map(max, self.counts, other.counts)), tuple(map(operator.or_, self.absent, other.absent))
+        )
+
+
+_ALL_FIELDS = _FieldHints(tuple(len(kind.fields) for kind in _KINDS), (False,) * len(_KINDS))
+
+
+@functools.lru_cache(maxsize=32)
+def _decoder(typed: tuple[str, ...], nulls: tuple[str, ...]) -> msgspec.json.Decoder:
+    """Decodes JSON objects into a struct of the `typed` fields and the `nulls` (None when absent),
+    skipping all others."""
+    struct = msgspec.defstruct(
+        "Fields",
+        [(name, _FIELD_TYPES[name], None) for name in typed] + [(name, None, None) for name in nulls],
+        gc=False,
+    )
+    return msgspec.json.Decoder(struct)
+
+
+_NEWLINE, _RETURN, _OPEN, _CLOSE = b"\n\r{}"
+
+
+def _object_lines(block: bytes | memoryview, has_return: bool | None = None) -> int | None:
+    """The block's line count when every line is `{...}` (ending in \\n or \\r\\n, the last maybe in
+    neither), else None. A newline between `}` and `{` cannot be inside a JSON value, so msgspec's
+    objects are then the lines' objects exactly when there are as many of them as lines."""
+    data = np.frombuffer(block, dtype=np.uint8)
+    if not len(data) or data[0] != _OPEN:
+        return None
+    ends = np.flatnonzero(data == _NEWLINE)
+    last_ends = len(ends) and ends[-1] == len(data) - 1
+    inner = ends[:-1] if last_ends else ends
+    if not (data[inner + 1] == _OPEN).all():
+        return None
+    before = data[ends - 1]
+    if b"\r" in block if has_return is None else has_return:  # \r\n endings; a lone \r is a line break
+        returns = np.flatnonzero(data == _RETURN)
+        if returns[-1] == len(data) - 1 or not (data[returns + 1] == _NEWLINE).all():
+            return None
+        before = data[ends - 1 - (before == _RETURN)]  # a \r\n ending has its `}` two bytes back
+    if not (before == _CLOSE).all() or (not last_ends and data[-1] != _CLOSE):
+        return None
+    return len(ends) + (not last_ends)
+
+
+def _decoded_block(
+    block: bytes | memoryview, hints: _FieldHints, has_return: bool | None = None
+) -> tuple[_Columns, _FieldHints] | None:
+    """The block's columns by msgspec, with the hints for the next blocks; None when the block is not
+    one JSON object per line with the fields read of the types the accessors read in bulk.
+    `has_return`: whether it holds a \\r (found here if not given)."""
+    lines = _object_lines(block, has_return)
+    if lines is None:
+        return None
+    read = _read_fields(block, lines, hints)
+    if read is _UNSETTLED or (read is not None and not read.settled):  # some row needs more fields
+        read = _read_fields(block, lines, _ALL_FIELDS)
+        if isinstance(read, _ReadFields):
+            hints = hints.merged(read.needed)
+    if not isinstance(read, _ReadFields):
+        return None
+    return _json_columns(read.columns, lines), hints
+
+
+@dataclass(frozen=True)
+class _ReadFields:
+    columns: dict[str, pa.Array]  # each kind's first present field (null where none is)
+    settled: bool  # whether every row's kinds were found among the fields decoded
+    needed: _FieldHints  # the fields these rows needed
+
+
+_UNSETTLED = "unsettled"  # a field declared null, or of another type, has a value of its own
+
+
+def _read_fields(block: bytes | memoryview, lines: int, hints: _FieldHints) -> _ReadFields | str | None:
+    """The hinted fields of the block's `lines` objects, as the accessors choose among them;
+    _UNSETTLED when msgspec finds a value of another type than the hints say; None when it refuses
+    the block otherwise or finds another number of objects, or arrow cannot hold a field as the
+    accessors read it."""
+    typed, nulls = hints.typed(), hints.nulls()
+    try:
+        rows = _decoder(typed, nulls).decode_lines(block)
+    except msgspec.ValidationError:
+        return _UNSETTLED
+    except (msgspec.DecodeError, UnicodeDecodeError, RecursionError):
+        return None
+    if len(rows) != lines:
+        return None
+    fields: dict[str, pa.Array | None] = dict.fromkeys(nulls)
+    for name in typed:
+        column = _field_array(name, list(map(operator.attrgetter(name), rows)))
+        if column is False:
+            return None
+        fields[name] = None if column.null_count == len(column) else column
+    del rows
+    columns, settled, counts, absent = {}, True, [], []
+    for kind in _KINDS:
+        # The kind's fields up to the first one not decoded (which might come first in a row).
+        known = list(itertools.takewhile(fields.__contains__, kind.fields))
+        chosen = _first_present(kind, [fields[name] for name in known], lines)
+        columns.update(chosen.columns)
+        settled &= len(known) == len(kind.fields) or chosen.missing == 0
+        counts.append(chosen.last_used + 1)
+        absent.append(chosen.missing > 0)
+    return _ReadFields(columns, settled, _FieldHints(tuple(counts), tuple(absent)))
+
+
+@dataclass(frozen=True)
+class _Chosen:
+    columns: dict[str, pa.Array]
+    missing: int  # rows with none of the fields
+    last_used: int  # the last field that is some row's first present one (-1: none)
+
+
+def _first_present(kind: _Kind, columns: list[pa.Array | None], count: int) -> _Chosen:
+    """Per row, the first of a kind's field columns that is present (neither null nor, as text,
+    ""), as `_first` in allstore_common.records chooses; a time kind gives the numeric time and,
+    apart, the review date (read only where there is no numeric time)."""
+    unset = np.ones(count, dtype=bool)
+    chosen: pa.Array | None = None
+    last_used = -1
+    for index, column in enumerate(columns):
+        if column is None:
+            continue
+        if pa.types.is_string(column.type):
+            column = pc.if_else(pc.equal(column, ""), pa.scalar(None, column.type), column)
+        present = pc.is_valid(column).to_numpy(zero_copy_only=False)
+        if (present & unset).any():
+            last_used = index
+        unset &= ~present
+        if kind.name != "time" or index < len(records.TIMESTAMP_FIELDS):
+            chosen = column if chosen is None else pc.coalesce(chosen, column)
+    if kind.name != "time":
+        return _Chosen({kind.name: _or_nulls(chosen, count, kind)}, int(unset.sum()), last_used)
+    dates = columns[len(records.TIMESTAMP_FIELDS)] if len(columns) > len(records.TIMESTAMP_FIELDS) else None
+    if dates is not None:
+        dates = pc.if_else(pc.equal(dates, ""), pa.scalar(None, pa.string()), dates)
+    return _Chosen(
+        {"time": _or_nulls(chosen, count, kind), "review_time": _or_nulls(dates, count, kind, pa.string())},
+        int(unset.sum()),
+        last_used,
+    )
+
+
+def _or_nulls(column: pa.Array | None, count: int, kind: _Kind, type: pa.DataType | None = None) -> pa.Array:
+    if column is not None:
+        return column
+    return pa.nulls(count, type or {"time": pa.int64(), "value": pa.float64()}.get(kind.name, pa.string()))
+
+
+def _field_array(name: str, values: list) -> pa.Array | bool:
+    """A field's values as an arrow array (ids and event types as strings, numbers written as the
+    accessors write them); False when arrow cannot hold them as the accessors read them (an integer
+    timestamp beyond int64, or beyond 2**53, which the accessor reads through a float)."""
+    kind = _FIELD_TYPES[name]
+    try:
+        if kind is _TEXT:
+            try:
+                return pa.array(values, pa.string())
+            except pa.ArrowTypeError:  # some are numbers
+                return pa.array([_number_text(value) for value in values], pa.string())
+        if kind is _TIMESTAMP:
+            column = pa.array(values, pa.int64())
+            largest = pc.max(pc.abs(column)).as_py()
+            return False if largest is not None and largest > 2**53 else column
+        return pa.array(values, pa.string() if kind is _DATE else pa.float64())
+    except (OverflowError, pa.ArrowInvalid):
+        return False
+
+
+def _number_text(value: str | float | None) -> str | None:
+    """A number as the accessors write it (`_text` in allstore_common.records)."""
+    if value is None or isinstance(value, str):
+        return value
+    return str(int(value)) if float(value).is_integer() else str(value)
+
+
+def _json_columns(table: dict[str, pa.Array], lines: int) -> _Columns:
     """A block's columns (ids and event types stripped), with the times that only a review date
-    gives converted by the accessor."""
-    count = table.num_rows
-    timestamps = table.column("time").combine_chunks()
-    seconds = pc.fill_null(timestamps, -1).to_numpy(zero_copy_only=False)
-    seconds = _in_seconds(seconds)
+    gives converted by the accessor; lines numbered from 1."""
+    timestamps = table["time"]
+    seconds = _in_seconds(pc.fill_null(timestamps, -1).to_numpy(zero_copy_only=False))
     untimed = ~pc.is_valid(timestamps).to_numpy(zero_copy_only=False)
-    review_times = table.column("review_time").combine_chunks()
+    review_times = table["review_time"]
     for row in np.flatnonzero(untimed & pc.is_valid(review_times).to_numpy(zero_copy_only=False)).tolist():
         when = records.timestamp({records.REVIEW_TIME_FIELDS[0]: review_times[row].as_py()})
         seconds[row], untimed[row] = (-1, True) if when is None else (when, False)
-    values = pc.fill_null(table.column("value"), float("nan"))
+    values = pc.fill_null(table["value"], float("nan"))
     return _Columns(
-        np.arange(first_line, first_line + count, dtype=np.int64),
-        _Strings.from_arrow(table.column("user"), strip=True),
-        _Strings.from_arrow(table.column("item"), strip=True),
+        np.arange(1, lines + 1, dtype=np.int64),
+        _Strings.from_arrow(table["user"], strip=True),
+        _Strings.from_arrow(table["item"], strip=True),
         seconds,
         untimed,
-        _Strings.from_arrow(table.column("type"), strip=True),
+        _Strings.from_arrow(table["type"], strip=True),
         values.to_numpy(zero_copy_only=False).astype(np.float32),
     )
 
 
-def _record_block_columns(block: bytes, first_line: int, bad_rows: BadRows) -> _Columns:
-    """A block through the shared record parser and the accessors, a record at a time."""
-    block_bad_rows = BadRows()
+def _record_block_columns(block: bytes, bad_rows: BadRows) -> _Columns:
+    """A block through the shared record parser and the accessors, a record at a time; lines and
+    bad rows numbered from the block's first line."""
     lines: list[int] = []
     users: list[str | None] = []
     items: list[str | None] = []
     times: list[int | None] = []
     types: list[str] = []
     values: list[float | None] = []
-    numbered = records.iter_numbered_records(io.BytesIO(block), format=records.JSON, bad_rows=block_bad_rows)
-    for line, record in numbered:
-        lines.append(line + first_line - 1)
+    for line, record in records.iter_numbered_records(
+        io.BytesIO(block), format=records.JSON, bad_rows=bad_rows
+    ):
+        lines.append(line)
         users.append(records.user_id(record))
         items.append(records.item_id(record))
         times.append(records.timestamp(record))
         types.append(records.event_type(record) or "")
         values.append(records.value(record))
-    for line, reason in block_bad_rows.examples:
-        bad_rows.add(line + first_line - 1, reason)
-    bad_rows.count += block_bad_rows.count - len(block_bad_rows.examples)
     untimed = np.fromiter((when is None for when in times), dtype=bool, count=len(times))
     timestamps = np.fromiter(
         (-1 if when is None else when for when in times), dtype=np.int64, count=len(times)
@@ -534,7 +833,9 @@ class _Strings:
         codes = np.concatenate([part.codes + offset for part, offset in zip(parts, offsets, strict=True)])
         encoded = _combined(pc.dictionary_encode(pa.concat_arrays([part.distinct for part in parts])))
         remap = encoded.indices.to_numpy(zero_copy_only=False)
-        return cls(remap[codes].astype(np.int32, copy=False), encoded.dictionary, parts[0].strip)
+        # Stripped if any part is to be (the record parser's parts are stripped already).
+        strip = any(part.strip for part in parts)
+        return cls(remap[codes].astype(np.int32, copy=False), encoded.dictionary, strip)
 
     def finish(self) -> _Ids:
         distinct = np.asarray(self.distinct.to_pylist(), dtype=str)

@@ -143,7 +143,7 @@ def test_inspect_counts_interactions_from_the_bulk_read_as_the_record_parser_doe
     content = ("\ufeff" + "\n".join(lines) + "\n").encode()
     path.write_bytes(gzip.compress(content) if gzipped else content)
     monkeypatch.setattr(diagnostics, "SAMPLE_RECORDS", 50)
-    monkeypatch.setattr(interactions, "JSON_BLOCK_BYTES", 2_000)  # about 15 lines a block: most via polars
+    monkeypatch.setattr(interactions, "JSON_BLOCK_BYTES", 2_000)  # about 15 lines a block: most via msgspec
 
     parsed = []
     iter_records = diagnostics.records.iter_records
@@ -161,10 +161,10 @@ def test_inspect_counts_interactions_from_the_bulk_read_as_the_record_parser_doe
         raise interactions.pa.ArrowInvalid("refused")
 
     def refuse_json(*args, **kwargs):
-        raise interactions.polars.exceptions.ComputeError("refused")
+        return None  # as for a block msgspec refuses: the record parser reads it
 
     monkeypatch.setattr(interactions, "_arrow_csv_cells", refuse_csv)
-    monkeypatch.setattr(interactions.polars, "read_ndjson", refuse_json)
+    monkeypatch.setattr(interactions, "_decoded_block", refuse_json)
     by_records = interactions.read_interactions(path, "csv" if csv else "ucsd")
     record_path = {**diagnostics.describe_records(path), **diagnostics.describe_interactions(by_records)}
     assert len(parsed) > 290  # describe_records parsed every record
