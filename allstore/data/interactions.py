@@ -390,20 +390,34 @@ def _object_lines(block: bytes | memoryview, has_return: bool | None = None) -> 
     data = np.frombuffer(block, dtype=np.uint8)
     if not len(data) or data[0] != _OPEN:
         return None
-    ends = np.flatnonzero(data == _NEWLINE)
+    ends = _positions(data, _NEWLINE)
     last_ends = len(ends) and ends[-1] == len(data) - 1
     inner = ends[:-1] if last_ends else ends
     if not (data[inner + 1] == _OPEN).all():
         return None
     before = data[ends - 1]
     if b"\r" in block if has_return is None else has_return:  # \r\n endings; a lone \r is a line break
-        returns = np.flatnonzero(data == _RETURN)
+        returns = _positions(data, _RETURN)
         if returns[-1] == len(data) - 1 or not (data[returns + 1] == _NEWLINE).all():
             return None
         before = data[ends - 1 - (before == _RETURN)]  # a \r\n ending has its `}` two bytes back
     if not (before == _CLOSE).all() or (not last_ends and data[-1] != _CLOSE):
         return None
     return len(ends) + (not last_ends)
+
+
+_SCAN_BYTES = 1 << 20
+
+
+def _positions(data: np.ndarray, byte: int) -> np.ndarray:
+    """Where `byte` is in `data`, a MiB at a time (the temporary masks stay in the cache, and are
+    not a fresh 32 MiB each, page by page)."""
+    return np.concatenate(
+        [
+            np.flatnonzero(data[start : start + _SCAN_BYTES] == byte) + start
+            for start in range(0, len(data), _SCAN_BYTES)
+        ]
+    )
 
 
 def _decoded_block(
