@@ -210,7 +210,8 @@ def main() -> None:
                 in_child(context, fit, name, path, metadata, results)
                 seconds, cpu, peak_gib = results.get()
                 measured[name].append((interactions, items, cpu, peak_gib))
-                cell = f"{cpu:.1f} CPU s ({seconds:.1f} s wall), {peak_gib:.2f} GiB peak"
+                digits = 2 if cpu < 1 else 1  # popularity counts take hundredths
+                cell = f"{cpu:.{digits}f} CPU s ({seconds:.{digits}f} s wall), {peak_gib:.2f} GiB peak"
                 cells.append(cell)
                 load = ", ".join(f"{value:.1f}" for value in os.getloadavg())
                 print(

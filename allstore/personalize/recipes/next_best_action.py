@@ -22,6 +22,7 @@ import scipy.sparse as sp
 
 from allstore.personalize.recipes.base import TrainingData
 from allstore.personalize.recipes.hyperparameters import read_int
+from allstore.personalize.recipes.item_graph import stable_argsort
 
 TAKEN, NOT_TAKEN, VIEWED = "TAKEN", "NOT_TAKEN", "VIEWED"
 MIN_INTERACTIONS = 50
@@ -35,6 +36,20 @@ def _number(value: object) -> float | None:
         return float(value)  # type: ignore[arg-type]
     except (TypeError, ValueError):
         return None
+
+
+def _pairs(users: np.ndarray, actions: np.ndarray, n_actions: int) -> tuple[np.ndarray, np.ndarray]:
+    """np.unique(users * n_actions + actions, return_inverse=True) in linear time: the rows sorted
+    stably by action, then by user (radix sorts), put equal (user, action) pairs next to each other
+    in increasing order, without np.unique's comparison sort of every row (9 of 28 s at 25M rows)."""
+    order = stable_argsort(actions)
+    order = order[stable_argsort(users[order])]
+    pairs = users[order].astype(np.int64) * n_actions + actions[order]
+    first = np.ones(len(pairs), dtype=bool)
+    first[1:] = pairs[1:] != pairs[:-1]
+    pair_of = np.empty(len(pairs), dtype=np.intp)
+    pair_of[order] = np.cumsum(first) - 1
+    return pairs[first], pair_of
 
 
 class NextBestActionModel:
@@ -115,8 +130,7 @@ class NextBestAction:
         users, actions, times = data.user_codes, data.item_codes, data.timestamps
         took = data.event_types == TAKEN
         # One entry per (user, action) pair that occurs: its first offer and first take, if any.
-        pairs = users.astype(np.int64) * n_actions + actions
-        pair_ids, pair_of = np.unique(pairs, return_inverse=True)
+        pair_ids, pair_of = _pairs(users, actions, n_actions)
         never = np.iinfo(np.int64).max
         first_offer = np.full(len(pair_ids), never, dtype=np.int64)
         np.minimum.at(first_offer, pair_of[~took], times[~took])
@@ -130,11 +144,13 @@ class NextBestAction:
         overall = taken_count.sum() / max(exposed_count.sum(), 1.0)
         base = (taken_count + _SMOOTHING * overall) / (exposed_count + _SMOOTHING)
 
-        taken_matrix = sp.csr_matrix(
-            (np.ones(int(positive.sum())), (pair_users[positive], pair_actions[positive])),
-            shape=(n_users, n_actions),
-        )
-        together = sp.csr_matrix(taken_matrix.T @ taken_matrix)
+        # Actions taken together: (users × actions)ᵀ (users × actions), with the transpose built as
+        # its own CSR matrix (a CSC transpose times CSR made scipy convert both, 4 of 17 s at 25M).
+        taken_users, taken_actions = pair_users[positive], pair_actions[positive]
+        ones = np.ones(len(taken_users))
+        taken_matrix = sp.csr_matrix((ones, (taken_users, taken_actions)), shape=(n_users, n_actions))
+        by_action = sp.csr_matrix((ones, (taken_actions, taken_users)), shape=(n_actions, n_users))
+        together = sp.csr_matrix(by_action @ taken_matrix)
 
         # Users who turned an action down: how often they took it anyway, relative to the base.
         declined = np.zeros(len(pair_ids), dtype=bool)

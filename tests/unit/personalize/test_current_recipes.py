@@ -169,6 +169,66 @@ def test_next_best_action_learns_propensities_from_action_interactions():
     assert declined[position("card")] < newcomer[position("card")]
 
 
+@pytest.mark.parametrize(
+    ("n_users", "n_actions", "rows"), [(50, 7, 2_000), (90_000, 70_000, 30_000), (3, 2, 0)]
+)
+def test_action_pairs_are_np_unique_of_the_pair_codes(n_users, n_actions, rows):
+    from allstore.personalize.recipes.next_best_action import _pairs
+
+    rng = np.random.default_rng(n_users)
+    users = rng.integers(n_users, size=rows).astype(np.int32)
+    actions = rng.integers(n_actions, size=rows).astype(np.int32)
+    pair_ids, pair_of = _pairs(users, actions, n_actions)
+    expected_ids, expected_of = np.unique(users.astype(np.int64) * n_actions + actions, return_inverse=True)
+    assert pair_ids.dtype == expected_ids.dtype and pair_of.dtype == expected_of.dtype
+    assert np.array_equal(pair_ids, expected_ids) and np.array_equal(pair_of, expected_of)
+
+
+def test_next_best_action_counts_the_users_who_took_each_two_actions():
+    """The model's arrays against a row-by-row recount, on synthetic action interactions (each of
+    60 products an action; offers, declines and takes at the store's times)."""
+    from allstore.data import synthetic
+
+    store = synthetic.generate_store(items=60, interactions=6_000, seed=4)
+    types, actions = synthetic.action_interactions(store.catalogue, store.events.item, seed=4)
+    events = store.events
+    data = TrainingData.from_columns(
+        store.user_ids[events.user],
+        store.catalogue.asins[events.item],
+        events.timestamp,
+        np.array(synthetic.ACTION_EVENT_TYPES)[types],
+        catalogue=list(actions),
+        item_metadata=actions,
+    )
+    model = get_recipe("aws-next-best-action").fit(data, {"action_optimization_period": "7"})
+    first_offer, first_take = {}, {}
+    for user, action, at, kind in zip(
+        data.user_codes.tolist(),
+        data.item_codes.tolist(),
+        data.timestamps.tolist(),
+        data.event_types.tolist(),
+        strict=True,
+    ):
+        first = first_take if kind == "TAKEN" else first_offer
+        first[user, action] = min(first.get((user, action), at), at)
+    taken_by = {}
+    for (user, action), took in first_take.items():
+        if took - min(first_offer.get((user, action), took), took) <= 7 * 86400:
+            taken_by.setdefault(user, []).append(action)
+    n_actions = len(data.items)
+    together = np.zeros((n_actions, n_actions))
+    for taken in taken_by.values():
+        together[np.ix_(taken, taken)] += 1
+    assert together.sum() > 10 * n_actions and (together > 0).sum() > 3 * n_actions  # pairs to count
+    assert np.array_equal(model.together.toarray(), together)
+    assert np.array_equal(model.taken_count, np.diag(together))
+    exposed = np.bincount(
+        [action for _, action in first_offer.keys() | first_take.keys()], minlength=n_actions
+    )
+    overall = np.diag(together).sum() / exposed.sum()
+    assert np.allclose(model.base, (np.diag(together) + 10 * overall) / (exposed + 10))
+
+
 def _item_masks_before(items, item_metadata):
     """Item-Attribute-Affinity's item values as they were kept before: a boolean mask over the
     catalogue per (FIELD, value), the reference the per-value item codes must index the same as."""
