@@ -16,7 +16,7 @@ Each recipe gets the data it trains on in the service. Similar-Items, Item-Affin
 Item-Attribute-Affinity also get the Items dataset: the synthetic catalogue's categories and brands
 (`synthetic.item_metadata`, what the products file reads as), every product in the catalogue;
 `--item-metadata` gives it to every recipe (User-Personalization, SIMS and Personalized-Ranking
-weigh it too, but their figures below were measured without). Next-Best-Action trains on action
+weigh it too; their figures in docs/recipes.md were measured without it). Next-Best-Action trains on action
 interactions instead (`synthetic.action_interactions`): every product doubles as an action and
 every interaction as an action interaction with it (TAKEN, NOT_TAKEN or VIEWED), so its data has the
 store's size, and the Actions dataset gives each action a VALUE and, for consumables, a
