@@ -37,7 +37,7 @@ from allstore.personalize.evaluation_protocols import (
 from allstore.start_refusals import refused_in_one_line
 
 if TYPE_CHECKING:
-    from allstore.personalize.evaluation import Run, Task
+    from allstore.personalize.evaluation import Run, SharedFits, Task
     from allstore.personalize.evaluation_splits import Split
     from allstore.personalize.recipes import Recipe, TrainingData
     from allstore.personalize.recipes.validation import PerUser
@@ -243,11 +243,15 @@ def evaluate(
             except (OSError, ValueError) as error:
                 raise typer.BadParameter(str(error), param_hint="--items") from None
         bar.update(reading, completed=2, stage="encoding ids")
-        data = TrainingData.from_columns(
-            columns.user_ids,
-            columns.item_ids,
+        # The reader's int32 codes go straight in: no string per row is built or sorted.
+        data = TrainingData.from_codes(
+            columns.user_codes,
+            columns.distinct_users,
+            columns.item_codes,
+            columns.distinct_items,
             columns.timestamps,
-            columns.event_types,
+            columns.event_type_codes,
+            columns.distinct_event_types,
             columns.event_values,
             catalogue=list(metadata) if metadata else None,
             item_metadata=metadata,
@@ -382,7 +386,8 @@ def _named_output(value: str) -> tuple[str, Path]:
 
 def resolve_recipes(names: Sequence[str]) -> list[Recipe]:
     """The recipes for names as `allstore evaluate` prints them (`sims`, `popularity`) or as the
-    service names them (`aws-sims`, ARNs), each once. KeyError (RetiredRecipe for HRNN) otherwise."""
+    service names them (`aws-sims`, ARNs), each once. KeyError (RetiredRecipe for HRNN) otherwise,
+    and for Next-Best-Action, whose actions data `allstore evaluate` does not read."""
     from allstore.personalize.recipes import RECIPE_ARN_PREFIX, RECIPES, RETIRED_RECIPES, get_recipe
 
     resolved: dict[str, Recipe] = {}
@@ -392,6 +397,11 @@ def resolve_recipes(names: Sequence[str]) -> list[Recipe]:
         if not bare.startswith("aws-") and f"aws-{bare}" in RECIPES.keys() | RETIRED_RECIPES.keys():
             bare = f"aws-{bare}"
         recipe = get_recipe(bare if bare in RECIPES.keys() | RETIRED_RECIPES.keys() else name)
+        if recipe.recipe_type == "PERSONALIZED_ACTIONS":
+            raise KeyError(
+                f"{name} recommends actions, not items: it needs an Actions dataset and action "
+                "interactions (TAKEN / NOT_TAKEN), which allstore evaluate does not read"
+            )
         resolved.setdefault(recipe.name, recipe)
     return list(resolved.values())
 
@@ -462,7 +472,7 @@ def compare(
     the test users every model ranks (a seeded sample of the split's, the same for every model)."""
     # Imported here: the models (and `implicit`) take seconds to import, and every other
     # `allstore` command would pay for them at start-up.
-    from allstore.personalize.evaluation import default_task
+    from allstore.personalize.evaluation import SharedFits, default_task
     from allstore.personalize.recipes.baselines import BASELINES, ActiveUsers
     from allstore.personalize.recipes.popularity import PopularityCount
 
@@ -485,6 +495,14 @@ def compare(
         "ranking": ([], {}),
     }
     splits: dict[int, Split] = {}
+    tuned = {name for name, model in named if tune_seconds and getattr(model, "search_space", None)}
+    fits = SharedFits(
+        [
+            (model, {**model.default_hyperparameters, **(hyperparameters or {}).get(name, {})})
+            for name, model in named
+            if name not in tuned
+        ]
+    )
     with progress_bar(progress) as bar:
         for name, model in named:
             fixed = dict((hyperparameters or {}).get(name, {}))
@@ -506,6 +524,7 @@ def compare(
                 tasks,
                 splits,
                 max_users,
+                fits,
             )
             for task, (runs, row) in evaluated.items():
                 rows, per_user = tables[task]
@@ -546,24 +565,21 @@ def _evaluate_model(
     tasks: Sequence[Task],
     splits: dict[int, Split],
     max_users: int | None,
+    fits: SharedFits,
 ) -> dict[str, tuple[list[Run], dict]]:
     """One model's runs (one per seed) and its row per task (one fit serves every task), with a
-    progress bar that moves per stage; `splits` holds each seed's split for the next models."""
-    from allstore.personalize.evaluation import (
-        METRIC_STAGES,
-        TASK_STAGES,
-        evaluate_per_user,
-        evaluate_tasks,
-        protocol_split,
-    )
+    progress bar that moves per stage; `splits` holds each seed's split for the next models, `fits`
+    the fitted models later rows will share (not used for a tuned model: its fit is its own)."""
+    from allstore.personalize.evaluation import evaluate_per_user, evaluate_tasks, protocol_split, task_stages
     from allstore.personalize.evaluation_tuning import tune
 
     tuning = bool(tune_seconds) and bool(getattr(model, "search_space", None))
+    segments = model.recipe_type == "USER_SEGMENTATION"
     stages = (
         "splitting",
         *(("tuning",) if tuning else ()),
         "training",
-        *(stage for task in tasks for stage in (TASK_STAGES[task], METRIC_STAGES[task])),
+        *(("scoring",) if segments else task_stages(tasks)),
     )
     progress = bar.add_task(name, total=len(seeds) * len(stages), stage="waiting")
     runs: dict[str, list[Run]] = {task: [] for task in tasks}
@@ -576,9 +592,10 @@ def _evaluate_model(
 
         chosen = {**model.default_hyperparameters, **fixed}
         try:
-            if model.recipe_type == "USER_SEGMENTATION":
-                stage("training")
-                found = {tasks[0]: evaluate_per_user(model, data, chosen, protocol, seed)}
+            if segments:
+                found = {
+                    tasks[0]: evaluate_per_user(model, data, chosen, protocol, seed, stage=stage, fits=fits)
+                }
             else:
                 if seed not in splits:  # every model ranks the same split: made once per seed
                     stage("splitting")
@@ -601,7 +618,16 @@ def _evaluate_model(
                     )
                     chosen = tunings[-1].hyperparameters
                 found = evaluate_tasks(
-                    model, data, chosen, protocol, seed, ks=ks, stage=stage, tasks=tasks, split=splits[seed]
+                    model,
+                    data,
+                    chosen,
+                    protocol,
+                    seed,
+                    ks=ks,
+                    stage=stage,
+                    tasks=tasks,
+                    split=splits[seed],
+                    fits=None if tuning else fits,
                 )
         except ValueError as error:
             raise ValueError(f"cannot evaluate {name}: {error}") from error

@@ -122,6 +122,75 @@ TASK_STAGES: dict[str, str] = {"catalogue": "scoring", "ranking": "re-ranking"}
 METRIC_STAGES: dict[str, str] = {"catalogue": "metrics", "ranking": "re-ranking metrics"}
 
 
+def task_stages(tasks: Sequence[Task]) -> tuple[str, ...]:
+    """The stages after training, in order, of one model ranking `tasks` from one fit: each task's
+    scoring and metrics, or with several tasks one scoring pass (the catalogue's scores, and the
+    candidate lists from the same rows) and each task's metrics."""
+    if len(tasks) == 1:
+        return (TASK_STAGES[tasks[0]], METRIC_STAGES[tasks[0]])
+    return (TASK_STAGES["catalogue"], *(METRIC_STAGES[task] for task in tasks))
+
+
+FitIdentity = tuple
+# Recipe attributes that name and describe a recipe, or say how it is queried, not how it fits.
+NOT_FITTING = frozenset({"name", "description", "recipe_type", "segment_queries"})
+
+
+class SharedFits:
+    """Fitted models kept for the rows of one run whose fits are the same — the same fit method
+    (`type(recipe).fit`) with the same hyperparameters on the same training part — so each is
+    trained once: Personalized-Ranking's model is User-Personalization's, Item-Attribute-Affinity's
+    Item-Affinity's (the -v2 pairs likewise). `planned`: every row's (recipe, hyperparameters), to
+    know how many rows will ask for each fit; a fit is dropped once the last of them has it."""
+
+    def __init__(self, planned: Sequence[tuple[Recipe, Mapping[str, str]]]) -> None:
+        self._rows: dict[FitIdentity, int] = {}
+        for recipe, hyperparameters in planned:
+            identity = self.identity(recipe, hyperparameters)
+            self._rows[identity] = self._rows.get(identity, 0) + 1
+        self._kept: dict[tuple, tuple[object, float, int]] = {}
+
+    @staticmethod
+    def identity(recipe: Recipe, hyperparameters: Mapping[str, str]) -> FitIdentity:
+        """What a fit depends on: the fit method and the hyperparameters — and the recipe's class
+        too when it (or a class between it and the one defining `fit`, or the instance) sets
+        anything a fit could read, i.e. more than how the recipe is named and served
+        (`NOT_FITTING`). Related-items recipes are told apart: a fit's own validation
+        (transition_window "auto") scores them from the last item, other types from the history."""
+        kind = type(recipe)
+        defining = next(cls for cls in kind.__mro__ if "fit" in vars(cls))
+        between = kind.__mro__[: kind.__mro__.index(defining)]
+        own = {name for cls in between for name in vars(cls) if not name.startswith("__")}
+        own |= set(getattr(recipe, "__dict__", {}))
+        return (
+            kind.fit,
+            kind if own - NOT_FITTING else None,
+            recipe.recipe_type == "RELATED_ITEMS",
+            tuple(sorted(hyperparameters.items())),
+        )
+
+    def fit(
+        self,
+        recipe: Recipe,
+        training: Callable[[], TrainingData],
+        hyperparameters: Mapping[str, str],
+        part: object,
+    ) -> tuple[object, float]:
+        """(model, training seconds) of `recipe` on `training()` (`part` names that training part,
+        e.g. the split seed): fitted here, or the model an earlier row fitted the same way."""
+        identity = self.identity(recipe, hyperparameters)
+        rows = self._rows.get(identity, 0)
+        key = (identity, part)
+        if key in self._kept:
+            model, seconds, served = self._kept.pop(key)
+        else:
+            model, seconds = validation.fit_timed(recipe, training(), hyperparameters)
+            served = 0
+        if served + 1 < rows:
+            self._kept[key] = (model, seconds, served + 1)
+        return model, seconds
+
+
 def default_task(recipe: Recipe) -> Task:
     """A re-ranker's task is ranking candidate lists; every other model's is the whole catalogue."""
     return "ranking" if recipe.recipe_type == "PERSONALIZED_RANKING" else "catalogue"
@@ -139,12 +208,14 @@ def evaluate_per_user(
     stage: Callable[[str], None] | None = None,
     task: Task | None = None,
     max_users: int | None = MAX_TEST_USERS,
+    fits: SharedFits | None = None,
 ) -> Run:
     """`recipe` under `protocol`, with metrics at each of `ks`; `seed` draws the Personalize
     protocol's held-out users and the candidate lists (leave-one-out and temporal have no other
-    random part); `stage` hears "training" and the task's scoring stage as they start; `task`
-    (default: the recipe's own, `default_task`) ranks the whole catalogue or each test user's
-    candidate list."""
+    random part); `stage` hears the stages as they start (a user-segmentation recipe's:
+    "splitting", "training", "scoring"); `task` (default: the recipe's own, `default_task`) ranks
+    the whole catalogue or each test user's candidate list; `fits`: models to share with other
+    rows of the run."""
     if recipe.recipe_type == "USER_SEGMENTATION":
         if protocol not in PROTOCOLS:
             raise ValueError(f"Unknown protocol {protocol!r}; expected one of {', '.join(PROTOCOLS)}")
@@ -153,7 +224,7 @@ def evaluate_per_user(
                 "user-segmentation recipes are evaluated with the personalize or leave-one-out protocol"
             )
         started = time.perf_counter()
-        metrics, train_seconds = segment_metrics(recipe, data, hyperparameters, protocol)
+        metrics, train_seconds = segment_metrics(recipe, data, hyperparameters, protocol, stage, fits)
         return Run(metrics, None, train_seconds, time.perf_counter() - started - train_seconds)
     chosen = task or default_task(recipe)
     runs = evaluate_tasks(
@@ -167,6 +238,7 @@ def evaluate_per_user(
         stage=stage,
         tasks=(chosen,),
         max_users=max_users,
+        fits=fits,
     )
     return runs[chosen]
 
@@ -184,11 +256,14 @@ def evaluate_tasks(
     tasks: Sequence[Task] = ("catalogue",),
     max_users: int | None = MAX_TEST_USERS,
     split: Split | None = None,
+    fits: SharedFits | None = None,
 ) -> dict[str, Run]:
     """One Run per task from one fitted model: the baselines of a run with a re-ranker rank both the
-    catalogue and the candidate lists, trained once. `stage` hears "splitting" (unless `split` is
-    given), "training", and each task's scoring and metric stages as they start; `split`: the protocol's split when the caller
-    has it already (the same as `protocol_split(data, protocol, seed, cutoff, max_users)`)."""
+    catalogue and the candidate lists, trained once and scored once. `stage` hears "splitting"
+    (unless `split` is given), "training", and `task_stages(tasks)` as they start; `split`: the
+    protocol's split when the caller has it already (the same as `protocol_split(data, protocol,
+    seed, cutoff, max_users)`); `fits`: models to share with other rows of the run (the training
+    part is named by `seed`, so give it only with the run's one split per seed)."""
     if protocol not in PROTOCOLS:
         raise ValueError(f"Unknown protocol {protocol!r}; expected one of {', '.join(PROTOCOLS)}")
     ks = tuple(ks or default_cutoffs(protocol))
@@ -199,20 +274,27 @@ def evaluate_tasks(
     depth = max(*ks, validation.TOP_K, max(SOLUTION_METRIC_CUTOFFS))
     if stage:
         stage("training")
-    model, train_seconds = validation.fit_timed(recipe, split.training(data), hyperparameters)
-    runs = {}
-    for task in tasks:
-        if stage:
-            stage(TASK_STAGES[task])
-        candidates = (
-            candidate_lists(len(data.items), split.inputs, split.relevant, seed)
-            if task == "ranking"
-            else None
+    if fits is None:
+        model, train_seconds = validation.fit_timed(recipe, split.training(data), hyperparameters)
+    else:
+        model, train_seconds = fits.fit(
+            recipe, lambda: split.training(data), hyperparameters, ("split", seed)
         )
-        ranked = rank_fitted(model, recipe.recipe_type, data, split, depth, candidates)
+    stages = task_stages(tasks)
+    if stage:
+        stage(stages[0])
+    lists = {
+        task: candidate_lists(len(data.items), split.inputs, split.relevant, seed)
+        if task == "ranking"
+        else None
+        for task in tasks
+    }
+    ranked = rank_tasks(model, recipe.recipe_type, data, split, depth, lists)
+    runs = {}
+    for task, metric_stage in zip(tasks, stages[-len(tasks) :], strict=True):
         if stage:
-            stage(METRIC_STAGES[task])
-        run = summarise(replace(ranked, train_seconds=train_seconds), split, data, protocol, ks)
+            stage(metric_stage)
+        run = summarise(replace(ranked[task], train_seconds=train_seconds), split, data, protocol, ks)
         runs[task] = replace(run, settled=getattr(model, "settled_hyperparameters", None))
     return runs
 
@@ -345,12 +427,20 @@ MAX_SEGMENT_QUERIES = 500  # a batch segment job's limit for Item-Affinity input
 
 
 def segment_metrics(
-    recipe: Recipe, data: TrainingData, hyperparameters: Mapping[str, str], protocol: Protocol
+    recipe: Recipe,
+    data: TrainingData,
+    hyperparameters: Mapping[str, str],
+    protocol: Protocol,
+    stage: Callable[[str], None] | None = None,
+    fits: SharedFits | None = None,
 ) -> tuple[dict[str, float], float]:
     """(metrics, training seconds) of a USER_SEGMENTATION recipe: `recall_at_{1,5}_percent` (the
     share of a query's test users found in the top 1% / 5% of all users) and
     `mean_reciprocal_rank_of_users`, averaged over at most MAX_SEGMENT_QUERIES queries.
-    Users who already had a query's items in training are not counted either way."""
+    Users who already had a query's items in training are not counted either way. `stage` hears
+    "splitting", "training" and "scoring" (the queries) as they start."""
+    if stage:
+        stage("splitting")
     order, starts = validation.user_sequences(data)
     test = np.zeros(len(data.user_codes), dtype=bool)
     for user in np.flatnonzero(np.diff(starts) >= 2):
@@ -359,9 +449,21 @@ def segment_metrics(
             1 if protocol == "leave-one-out" else max(1, int(np.floor(SEGMENT_TEST_FRACTION * len(rows))))
         )
         test[rows[-n_test:]] = True
-    model, train_seconds = validation.fit_timed(
-        recipe, validation.subset(data, np.flatnonzero(~test)), hyperparameters
-    )
+    if stage:
+        stage("training")
+    if fits is None:
+        model, train_seconds = validation.fit_timed(
+            recipe, validation.subset(data, np.flatnonzero(~test)), hyperparameters
+        )
+    else:
+        model, train_seconds = fits.fit(
+            recipe,
+            lambda: validation.subset(data, np.flatnonzero(~test)),
+            hyperparameters,
+            ("segments", protocol),
+        )
+    if stage:
+        stage("scoring")
     n_users, n_items = len(data.users), len(data.items)
     trained = sp.csr_matrix(
         (np.ones(int((~test).sum()), dtype=np.float32), (data.user_codes[~test], data.item_codes[~test])),
@@ -375,9 +477,11 @@ def segment_metrics(
     cutoffs = {k: max(1, round(n_users * k / 100)) for k in SEGMENT_CUTOFFS}
     totals = {f"recall_at_{k}_percent": 0.0 for k in SEGMENT_CUTOFFS} | {"mean_reciprocal_rank_of_users": 0.0}
     counted = 0
+    # By item: a query's users are its columns' rows (a CSR column slice reads every row).
+    trained_by_item, tested_by_item = trained.tocsc(), tested.tocsc()
     for query, items in queries:
-        had = np.asarray(trained[:, items].sum(axis=1)).ravel() > 0
-        relevant = (np.asarray(tested[:, items].sum(axis=1)).ravel() > 0) & ~had
+        had = _users_of(trained_by_item, items)
+        relevant = _users_of(tested_by_item, items) & ~had
         if not relevant.any():
             continue  # every test user of it had it before: nothing new to find
         counted += 1
@@ -388,7 +492,7 @@ def segment_metrics(
             dtype=np.float64,
         )
         scores[had] = -np.inf
-        ranks = _ranks(scores)[relevant]
+        ranks = _ranks_of(scores, np.flatnonzero(relevant))
         for k, size in cutoffs.items():
             totals[f"recall_at_{k}_percent"] += float((ranks <= size).mean())
         totals["mean_reciprocal_rank_of_users"] += float((1.0 / ranks).mean())
@@ -418,6 +522,22 @@ def _segment_queries(recipe: Recipe, data: TrainingData, tested: sp.csr_matrix):
         return candidates[:MAX_SEGMENT_QUERIES]
     popular = np.argsort(-tested_items, kind="stable")[:MAX_SEGMENT_QUERIES]
     return [("", np.array([code])) for code in popular if tested_items[code] > 0]
+
+
+def _users_of(by_item: sp.csc_matrix, items: np.ndarray) -> np.ndarray:
+    """Whether each user (row) has an entry in any of the `items` columns."""
+    users = np.zeros(by_item.shape[0], dtype=bool)
+    users[by_item[:, items].indices] = True
+    return users
+
+
+def _ranks_of(scores: np.ndarray, entries: np.ndarray) -> np.ndarray:
+    """`_ranks(scores)[entries]` from one sorted copy of the scores, without ranking every entry."""
+    descending = np.sort(-scores)  # the negated scores in _ranks' order (NaN last, as there)
+    wanted = -scores[entries]
+    first = np.searchsorted(descending, wanted, side="left")
+    last = np.searchsorted(descending, wanted, side="right")
+    return 1.0 + first + (last - first - 1) / 2.0
 
 
 def _ranks(scores: np.ndarray) -> np.ndarray:
@@ -479,17 +599,34 @@ def rank_fitted(
     model, recipe_type: str, data: TrainingData, split: Split, depth: int, candidates: list[np.ndarray] | None
 ) -> Ranked:
     """`rank_split` with a model already fitted on the split's training rows (train_seconds 0)."""
-    started = time.perf_counter()
+    return rank_tasks(model, recipe_type, data, split, depth, {"catalogue": candidates})["catalogue"]
+
+
+def rank_tasks(
+    model,
+    recipe_type: str,
+    data: TrainingData,
+    split: Split,
+    depth: int,
+    lists: Mapping[str, list[np.ndarray] | None],
+) -> dict[str, Ranked]:
+    """`rank_fitted` for each of `lists` (a task's candidate lists, None: the catalogue) from one
+    score matrix per chunk of test users: scoring is the expensive part, and every task ranks the
+    same scores (the catalogue's, with the inputs excluded) — the lists only keep their items'.
+    Each Ranked's score_seconds is the shared scoring plus its own ranking."""
     n_items = len(data.items)
     depth = min(depth, n_items)
     n_relevant = np.array([len(r) for r in split.relevant], dtype=np.int64)
     pair_rows = np.repeat(np.arange(len(split.relevant)), n_relevant)
     targets = np.concatenate(split.relevant) if split.relevant else np.zeros(0, dtype=np.int64)
-    ranks = np.empty(len(pair_rows))
-    top = np.full((len(split.inputs), depth), -1, dtype=np.int32)
+    ranks = {task: np.empty(len(pair_rows)) for task in lists}
+    top = {task: np.full((len(split.inputs), depth), -1, dtype=np.int32) for task in lists}
+    seconds = dict.fromkeys(lists, 0.0)
+    shared = 0.0
     step = validation.chunk_users(n_items)
     offsets = np.concatenate([[0], np.cumsum(n_relevant)])
     for begin in range(0, len(split.inputs), step):
+        started = time.perf_counter()
         end = min(begin + step, len(split.inputs))
         chunk_inputs = split.inputs[begin:end]
         scores = validation.score_batch(model, recipe_type, [data.items[c].tolist() for c in chunk_inputs])
@@ -499,15 +636,29 @@ def rank_fitted(
         validation.exclude_seen(scores, chunk_inputs)
         if kept is not None:
             scores[rows, wanted] = kept
-        if candidates is not None:
-            listed = np.full(scores.shape, -np.inf, dtype=scores.dtype)
-            for row, codes in enumerate(candidates[begin:end]):
-                listed[row, codes] = scores[row, codes]
-            scores = listed
-        top[begin:end] = _top_items(scores, depth)
-        ranks[pairs] = validation.tied_rank(scores, wanted, rows)
-    seconds = time.perf_counter() - started
-    return Ranked(ranks, pair_rows, n_relevant, top, 0.0, seconds, reranked=candidates is not None)
+        shared += time.perf_counter() - started
+        for task, candidates in lists.items():
+            started = time.perf_counter()
+            if candidates is None:
+                top[task][begin:end] = _top_items(scores, depth)
+                ranks[task][pairs] = validation.tied_rank(scores, wanted, rows)
+            else:
+                top[task][begin:end], ranks[task][pairs] = _rank_lists(
+                    scores, candidates[begin:end], rows, wanted, depth
+                )
+            seconds[task] += time.perf_counter() - started
+    return {
+        task: Ranked(
+            ranks[task],
+            pair_rows,
+            n_relevant,
+            top[task],
+            0.0,
+            shared + seconds[task],
+            reranked=candidates is not None,
+        )
+        for task, candidates in lists.items()
+    }
 
 
 def solution_metrics_per_user(
@@ -552,6 +703,40 @@ def ranked_metrics(
     for k in cutoffs:
         metrics[f"precision_at_{k}"] = np.bincount(rows, (ranks <= k).astype(np.float64), n_users) / k
     return metrics
+
+
+def _rank_lists(
+    scores: np.ndarray, lists: Sequence[np.ndarray], rows: np.ndarray, targets: np.ndarray, depth: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """(`_top_items`, `validation.tied_rank`) of score rows that keep only each row's list (its
+    item codes, distinct) and are -inf elsewhere — computed from the listed scores alone, not
+    from catalogue-wide rows of which all but a hundred entries are -inf. A target outside its
+    list scores -inf there; a -inf target ties with every unlisted item as well."""
+    n_rows, n_items = scores.shape
+    lengths = np.array([len(codes) for codes in lists], dtype=np.int64)
+    width = int(lengths.max()) if n_rows else 0
+    codes = np.full((n_rows, width), -1, dtype=np.int64)
+    values = np.full((n_rows, width), np.nan, dtype=scores.dtype)  # NaN: neither above nor tied
+    filled = np.arange(width) < lengths[:, None]
+    codes[filled] = np.concatenate(lists) if n_rows else []
+    values[filled] = scores[np.nonzero(filled)[0], codes[filled]]
+    # The top: listed scores that are not -inf (nor NaN), by score, then by lower code.
+    listed = filled & (values > -np.inf)
+    flat_rows, flat_codes, flat_values = np.nonzero(listed)[0], codes[listed], values[listed]
+    order = np.lexsort((flat_codes, -flat_values, flat_rows))
+    flat_rows, flat_codes = flat_rows[order], flat_codes[order]
+    place = np.arange(len(flat_rows)) - np.searchsorted(flat_rows, np.arange(n_rows))[flat_rows]
+    keep = place < min(depth, n_items)
+    top = np.full((n_rows, min(depth, n_items)), -1, dtype=np.int64)
+    top[flat_rows[keep], place[keep]] = flat_codes[keep]
+    # Each target's tied rank in its row, as validation.tied_rank counts it over the whole row.
+    in_list = (codes[rows] == targets[:, None]).any(axis=1)
+    score = np.where(in_list, scores[rows, targets], -np.inf).astype(scores.dtype)
+    row_values = values[rows]
+    above = np.count_nonzero(row_values > score[:, None], axis=1)
+    tied = np.count_nonzero(row_values == score[:, None], axis=1) - 1
+    tied = tied + np.where(score == -np.inf, n_items - lengths[rows], 0)
+    return top, 1.0 + above + tied / 2.0
 
 
 TOP_BLOCK = 256  # items per block when bounding each row's depth-th best score

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from types import MappingProxyType
 
 import numpy as np
 import pytest
@@ -322,3 +323,258 @@ def test_als_scores_with_one_blas_thread_and_restores_the_pool(store_data):
     assert seen and all(threads == 1 for threads in seen[0])
     assert [pool["num_threads"] for pool in threadpool_info() if pool["user_api"] == "blas"] == before
     assert np.allclose(scores[1], model.score_history(histories[1]))
+
+
+def _assert_same_data(got: TrainingData, want: TrainingData) -> None:
+    for name in ("users", "items", "user_codes", "item_codes", "timestamps", "event_types", "event_values"):
+        a, b = getattr(got, name), getattr(want, name)
+        assert a.dtype.kind == b.dtype.kind and (name == "event_types" or a.dtype == b.dtype), name
+        assert np.array_equal(a, b, equal_nan=name == "event_values"), name
+    assert (got.item_metadata, got.user_metadata) == (want.item_metadata, want.user_metadata)
+
+
+@pytest.mark.parametrize("seed", [0, 1])
+def test_from_codes_is_from_columns_of_the_decoded_ids(seed):
+    """A reader's codes (distinct values unsorted, some unused, equal timestamps, a catalogue with
+    new and known items) give the TrainingData the decoded string columns give."""
+    rng = np.random.default_rng(seed)
+    n = 3_000
+    distinct_users = np.array([f"user-{k:04d}" for k in rng.permutation(300)])
+    distinct_items = np.array([f"B{k:05d}" for k in rng.permutation(120)])
+    distinct_types = np.array(["view", "purchase", "click", "unused-type"])
+    user_codes = rng.integers(0, 290, n).astype(np.int32)  # the last ten distinct users never occur
+    item_codes = rng.integers(0, 115, n).astype(np.int32)
+    type_codes = rng.integers(0, 3, n).astype(np.int32)
+    timestamps = 1_700_000_000 + rng.integers(0, 200, n) * 60  # many equal: file order then
+    values = np.where(rng.random(n) < 0.3, np.nan, rng.random(n)).astype(np.float32)
+    catalogue = ["Z-never-seen", str(distinct_items[3]), "A-new"]
+    metadata = {item: {"CATEGORY_L1": "x"} for item in catalogue}
+    want = TrainingData.from_columns(
+        distinct_users[user_codes],
+        distinct_items[item_codes],
+        timestamps,
+        distinct_types[type_codes],
+        values,
+        catalogue=catalogue,
+        item_metadata=metadata,
+    )
+    got = TrainingData.from_codes(
+        user_codes,
+        distinct_users,
+        item_codes,
+        distinct_items,
+        timestamps,
+        type_codes,
+        distinct_types,
+        values,
+        catalogue=catalogue,
+        item_metadata=metadata,
+    )
+    _assert_same_data(got, want)
+    assert len(got.users) == len(np.unique(user_codes))  # unused distinct values are not users
+    bare = TrainingData.from_codes(user_codes, distinct_users, item_codes, distinct_items, timestamps)
+    _assert_same_data(
+        bare, TrainingData.from_columns(distinct_users[user_codes], distinct_items[item_codes], timestamps)
+    )
+    with pytest.raises(ValueError, match="same length"):
+        TrainingData.from_codes(user_codes[:-1], distinct_users, item_codes, distinct_items, timestamps)
+
+
+def test_evaluate_reads_into_the_same_training_data_as_the_string_columns(store_csv, monkeypatch):
+    """`allstore evaluate` builds its TrainingData from the reader's codes, equal to the strings' one."""
+    from allstore.data.interactions import read_interactions
+
+    built = []
+    original = TrainingData.from_codes.__func__
+
+    def spy(cls, *arguments, **options):
+        built.append(original(cls, *arguments, **options))
+        return built[-1]
+
+    monkeypatch.setattr(TrainingData, "from_codes", classmethod(spy))
+    monkeypatch.setattr(TrainingData, "from_columns", None)  # not the string path
+    app = typer.Typer()
+    app.command()(commands.evaluate)
+    result = CliRunner().invoke(app, ["--interactions", store_csv, "--recipe", "popularity", "--json"])
+    assert result.exit_code == 0, result.output
+    monkeypatch.undo()
+    columns = read_interactions(store_csv)
+    expected = TrainingData.from_columns(
+        columns.user_ids, columns.item_ids, columns.timestamps, columns.event_types, columns.event_values
+    )
+    assert len(built) == 1
+    _assert_same_data(built[0], expected)
+
+
+def test_rows_with_the_same_fit_train_once_and_score_as_they_would_apart(store_data, monkeypatch):
+    """Personalized-Ranking fits User-Personalization's model, Item-Attribute-Affinity
+    Item-Affinity's: one fit each in a run with all four, and every row as when it runs alone."""
+    from allstore.personalize.recipes import RECIPES
+
+    names = [
+        "aws-user-personalization",
+        "aws-personalized-ranking",
+        "aws-item-affinity",
+        "aws-item-attribute-affinity",
+    ]
+    recipes = [RECIPES[name] for name in names]
+    fitted = []
+    shared_fit = evaluation.SharedFits.fit
+
+    def counting(self, recipe, training, hyperparameters, part):
+        def counted():  # asked for only when the model is fitted, not when an earlier row's is kept
+            fitted.append(recipe.name)
+            return training()
+
+        return shared_fit(self, recipe, counted, hyperparameters, part)
+
+    monkeypatch.setattr(evaluation.SharedFits, "fit", counting)
+    together = commands.compare(store_data, recipes, "leave-one-out", baselines=False)
+    assert fitted == ["aws-user-personalization", "aws-item-affinity"]
+    fitted.clear()
+    apart = [commands.compare(store_data, [recipe], "leave-one-out", baselines=False) for recipe in recipes]
+    assert fitted == names
+
+    def rows(comparison):
+        tables = [comparison, *([comparison.ranking] if comparison.ranking else [])]
+        return {
+            row["model"]: {k: v for k, v in row.items() if not k.endswith("_seconds")}
+            for table in tables
+            for row in table.results
+        }
+
+    alone = {name: row for comparison in apart for name, row in rows(comparison).items()}
+    assert rows(together) == alone
+    shared = {row["model"]: row["train_seconds"] for row in [*together.results, *together.ranking.results]}
+    assert shared["user-personalization"] == shared["personalized-ranking"]  # the one fit's seconds
+
+
+_FITTED: list[str] = []
+
+
+class _Counted:
+    """A recipe whose fits are counted; `scale` (set by a subclass) changes what it fits."""
+
+    name = "counted"
+    recipe_type = "USER_PERSONALIZATION"
+    default_hyperparameters = MappingProxyType({})
+
+    def fit(self, data, hyperparameters):
+        _FITTED.append(self.name)
+        return object()
+
+
+class _Renamed(_Counted):
+    name = "renamed"
+    description = "the same fit under another name"
+
+
+class _Scaled(_Counted):
+    name = "scaled"
+    scale = 2.0  # a fit could read it: not the same fit
+
+
+def test_shared_fits_keep_a_model_only_until_its_last_row_and_never_across_a_fitting_attribute():
+    data = TrainingData.from_columns(["u"], ["a"], [1])
+    plan = [(_Counted(), {}), (_Renamed(), {}), (_Scaled(), {}), (_Counted(), {"x": "1"})]
+    fits = evaluation.SharedFits(plan)
+    _FITTED.clear()
+    first, _ = fits.fit(_Counted(), lambda: data, {}, "seed 0")
+    assert fits._kept  # the renamed row will ask for it
+    second, _ = fits.fit(_Renamed(), lambda: data, {}, "seed 0")
+    assert second is first and not fits._kept  # its last row had it: dropped
+    assert fits.fit(_Scaled(), lambda: data, {}, "seed 0")[0] is not first
+    assert fits.fit(_Counted(), lambda: data, {"x": "1"}, "seed 0")[0] is not first  # other hyperparameters
+    third, _ = fits.fit(_Counted(), lambda: data, {}, "seed 1")
+    assert third is not first  # another training part (a split seed)
+    assert fits.fit(_Renamed(), lambda: data, {}, "seed 1")[0] is third
+    assert _FITTED == ["counted", "scaled", "counted", "counted"] and not fits._kept
+
+
+def _dense_lists(scores: np.ndarray, lists) -> np.ndarray:
+    """Rows as the ranking task ranked them before: -inf but for each row's list."""
+    listed = np.full(scores.shape, -np.inf, dtype=scores.dtype)
+    for row, codes in enumerate(lists):
+        listed[row, codes] = scores[row, codes]
+    return listed
+
+
+@pytest.mark.parametrize("n_items", [40, 3_000])
+def test_ranking_lists_from_their_own_scores_is_ranking_the_masked_catalogue_rows(n_items):
+    """Ties inside a list, -inf (excluded) and NaN scores, a target outside its list, several
+    targets in a row, lists shorter than the depth and than the others, an empty list."""
+    rng = np.random.default_rng(n_items)
+    n_rows = 30
+    scores = (np.round(rng.random((n_rows, n_items)) * 8) / 8).astype(np.float32)  # many ties
+    scores[rng.random(scores.shape) < 0.1] = -np.inf
+    scores[0, :5] = np.nan
+    lists = [
+        rng.choice(n_items, size=min(n_items, 100 if row % 3 else 7), replace=False) for row in range(n_rows)
+    ]
+    lists[4] = lists[4][:0]
+    lists[0] = np.concatenate([np.arange(5), lists[0]])[:20]  # NaN scores listed
+    rows = np.repeat(np.arange(n_rows), rng.integers(1, 4, n_rows))
+    targets = np.array(
+        [
+            rng.choice(lists[row]) if len(lists[row]) and k % 4 else rng.integers(n_items)
+            for k, row in enumerate(rows)
+        ]
+    )
+    targets[0] = 0  # a NaN target
+    dense = _dense_lists(scores, lists)
+    for depth in (1, 10, 25):
+        top, ranks = evaluation._rank_lists(scores, lists, rows, targets, depth)
+        assert np.array_equal(top, evaluation._top_items(dense, depth))
+        expected = validation.tied_rank(dense, targets, rows)
+        assert np.array_equal(ranks, expected)
+
+
+def test_one_scoring_pass_ranks_the_catalogue_and_the_lists_as_apart(store_data):
+    split = evaluation.protocol_split(store_data, "personalize", 2)
+    from allstore.personalize.evaluation_candidates import candidate_lists
+    from allstore.personalize.recipes import RECIPES
+
+    recipe = RECIPES["aws-user-personalization"]
+    model = recipe.fit(split.training(store_data), recipe.default_hyperparameters)
+    lists = candidate_lists(len(store_data.items), split.inputs, split.relevant, 2)
+    both = evaluation.rank_tasks(
+        model, recipe.recipe_type, store_data, split, 25, {"catalogue": None, "ranking": lists}
+    )
+    whole = evaluation.rank_fitted(model, recipe.recipe_type, store_data, split, 25, None)
+    # The ranking task as it was: the catalogue's scores masked to each list, ranked densely.
+    scores = validation.score_batch(
+        model, recipe.recipe_type, [store_data.items[c].tolist() for c in split.inputs]
+    )
+    validation.exclude_seen(scores, split.inputs)
+    dense = _dense_lists(scores, lists)
+    targets = np.concatenate(split.relevant)
+    assert np.array_equal(both["catalogue"].ranks, whole.ranks) and np.array_equal(
+        both["catalogue"].top, whole.top
+    )
+    assert np.array_equal(both["ranking"].ranks, validation.tied_rank(dense, targets, both["ranking"].rows))
+    assert np.array_equal(both["ranking"].top, evaluation._top_items(dense, 25))
+    assert both["ranking"].reranked and not both["catalogue"].reranked
+
+
+def test_segment_ranks_of_some_users_are_the_whole_rankings_with_ties_and_excluded_users():
+    rng = np.random.default_rng(3)
+    scores = np.round(rng.random(5_000) * 50) / 50  # many ties
+    scores[rng.random(5_000) < 0.2] = -np.inf  # users who had the query's items
+    scores[[7, 8]] = np.nan
+    entries = np.concatenate([rng.choice(5_000, 300, replace=False), [7]])
+    assert np.array_equal(
+        evaluation._ranks_of(scores, entries), evaluation._ranks(scores)[entries], equal_nan=True
+    )
+    finite = np.where(np.isnan(scores), 0.0, scores)
+    assert np.array_equal(evaluation._ranks_of(finite, entries), evaluation._ranks(finite)[entries])
+
+
+def test_users_of_items_are_the_rows_with_any_entry_in_their_columns():
+    import scipy.sparse as sp
+
+    rng = np.random.default_rng(4)
+    matrix = sp.random(400, 60, density=0.05, format="csr", random_state=5, dtype=np.float32)
+    matrix.data[:] = 1.0
+    for items in (np.array([3]), rng.choice(60, 12, replace=False), np.array([], dtype=np.int64)):
+        expected = np.asarray(matrix[:, items].sum(axis=1)).ravel() > 0
+        assert np.array_equal(evaluation._users_of(matrix.tocsc(), items), expected)

@@ -78,3 +78,21 @@ def test_each_stage_is_announced_for_the_progress_bars(store_data):
     heard: list[str] = []
     evaluate_per_user(get_recipe("aws-sims"), store_data, {}, "temporal", cutoff=0.8, stage=heard.append)
     assert heard == ["splitting", "training", "scoring", "metrics"]
+
+
+def test_segment_recipes_and_two_task_baselines_announce_their_stages_too(store_data):
+    """A segment recipe's bar moves through its split, fit and queries; a baseline ranking the
+    catalogue and the candidate lists scores once, then computes each task's metrics."""
+    from allstore.personalize.evaluation import evaluate_per_user, evaluate_tasks, task_stages
+    from allstore.personalize.recipes.popularity import PopularityCount
+
+    heard: list[str] = []
+    evaluate_per_user(get_recipe("aws-item-affinity"), store_data, {}, "leave-one-out", stage=heard.append)
+    assert heard == ["splitting", "training", "scoring"]
+    heard.clear()
+    evaluate_tasks(
+        PopularityCount(), store_data, {}, "leave-one-out", stage=heard.append, tasks=("catalogue", "ranking")
+    )
+    assert heard == ["splitting", "training", "scoring", "metrics", "re-ranking metrics"]
+    assert task_stages(("catalogue", "ranking")) == ("scoring", "metrics", "re-ranking metrics")
+    assert task_stages(("ranking",)) == ("re-ranking", "re-ranking metrics")

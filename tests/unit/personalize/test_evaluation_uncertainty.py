@@ -175,6 +175,14 @@ def test_a_retired_recipe_is_refused_naming_its_successor(store_csv):
     assert "no longer available" in result.output and "aws-user-personalization-v2" in result.output
 
 
+def test_next_best_action_is_refused_saying_it_needs_action_data(store_csv):
+    """It ranks actions from TAKEN / NOT_TAKEN interactions: a 2 exit before anything trains, not a
+    traceback from the first model that cannot score an item history."""
+    result = CliRunner().invoke(app, ["--interactions", store_csv, "--recipe", "next-best-action"])
+    assert result.exit_code == 2
+    assert "recommends actions, not items" in " ".join(result.output.replace("│", " ").split())
+
+
 def test_the_table_shows_users_evaluated_intervals_and_both_timings(store_csv):
     result = CliRunner().invoke(app, ["--interactions", store_csv, "--recipe", "sims"])
     assert result.exit_code == 0, result.output
