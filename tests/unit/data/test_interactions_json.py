@@ -310,3 +310,26 @@ def test_ids_are_stripped_when_the_first_block_went_through_the_record_parser(tm
     fast, slow, fast_lines = _read_both(path, monkeypatch)
     _assert_same(fast, slow)
     assert fast_lines > 20 and fast.distinct_users.tolist() == ["A"]
+
+
+def _read_count(path, results):
+    results.put(len(read_interactions(path)))
+
+
+def test_a_daemonic_process_reads_in_itself(tmp_path, monkeypatch):
+    """A daemonic process may not have children: there the file is read without workers."""
+    import multiprocessing
+
+    path = tmp_path / "reviews.json"
+    path.write_text(
+        "\n".join(json.dumps({"reviewerID": f"A{k}", "asin": "B", "unixReviewTime": k}) for k in range(500)),
+        encoding="utf-8",
+    )
+    monkeypatch.setattr(interactions, "PARALLEL_FROM_BYTES", 0)
+    monkeypatch.setattr(interactions, "JSON_BLOCK_BYTES", 2_000)
+    context = multiprocessing.get_context("fork")
+    results = context.Queue()
+    child = context.Process(target=_read_count, args=(path, results), daemon=True)
+    child.start()
+    child.join(60)
+    assert child.exitcode == 0 and results.get(timeout=5) == 500
