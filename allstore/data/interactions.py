@@ -176,7 +176,7 @@ def _read_ucsd(path: Path) -> Interactions:
     without building them), and the accessors' rules are applied to those columns in bulk; any
     other block (a bad or blank line, a Python-literal UCSD 2014 line, a timestamp as text) goes
     through the shared record parser, so a few bad rows in a big file cost one slow block each. A
-    big file's blocks are parsed on every core, each in a process of its own."""
+    big uncompressed file's blocks are parsed on every core, in worker processes."""
     bad_rows = BadRows()
     parts, first_line = [], 1
     for columns, block_bad_rows, newlines in _parsed_blocks(path):
@@ -204,7 +204,13 @@ def _parsed_blocks(path: Path) -> Iterator[tuple[_Columns, BadRows, int]]:
     10.0 CPU s, 17.1 s wall, against 6.4 and 12.5 here)."""
     workers = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
     hints = _FieldHints()
-    if workers < 2 or path.stat().st_size < PARALLEL_FROM_BYTES or _is_gzipped(path) or not _can_fork():
+    if (
+        workers < 2
+        or not path.is_file()
+        or path.stat().st_size < PARALLEL_FROM_BYTES
+        or _is_gzipped(path)
+        or not _can_fork()
+    ):
         for task in _block_tasks(path):
             *result, hints = _parse_task(task, hints)
             yield tuple(result)
@@ -239,8 +245,8 @@ UTF8_BOM = b"\xef\xbb\xbf"
 def _block_tasks(path: Path) -> Iterator[bytes | tuple[str, int, int]]:
     """The file's blocks, whole lines of about JSON_BLOCK_BYTES each (a block is read, then the rest
     of its last line): (path, start, stop) byte ranges of an uncompressed file, found without
-    reading the blocks; the decompressed bytes of a gzipped one."""
-    if _is_gzipped(path):
+    reading the blocks; the (decompressed) bytes of a gzipped one or of a stream that is not a file."""
+    if _is_gzipped(path) or not path.is_file():
         with _open_decompressed(path) as file:
             first = True
             while block := file.read(JSON_BLOCK_BYTES):
@@ -294,6 +300,10 @@ def _parse_block(
 
 
 def _is_gzipped(path: Path) -> bool:
+    """Whether a file starts with the gzip magic; a stream (a pipe) is never sniffed, since what a
+    look at it reads would be gone for the read itself."""
+    if not path.is_file():
+        return False
     with open(path, "rb") as raw:
         return raw.read(len(records.GZIP_MAGIC)) == records.GZIP_MAGIC
 

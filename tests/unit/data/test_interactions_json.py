@@ -333,3 +333,24 @@ def test_a_daemonic_process_reads_in_itself(tmp_path, monkeypatch):
     child.start()
     child.join(60)
     assert child.exitcode == 0 and results.get(timeout=5) == 500
+
+
+def test_a_pipe_is_read_as_it_comes(tmp_path):
+    """A named pipe (as `<(zcat reviews.json.gz)` gives): read once, from its first byte; nothing is
+    lost to a look at its first bytes."""
+    import os
+    import threading
+
+    path = tmp_path / "reviews"
+    os.mkfifo(path)
+    lines = [json.dumps({"reviewerID": f"A{k}", "asin": "B", "unixReviewTime": k}) for k in range(3_000)]
+
+    def write():
+        with open(path, "w", encoding="utf-8") as pipe:
+            pipe.write("\n".join(lines))
+
+    writer = threading.Thread(target=write)
+    writer.start()
+    got = read_interactions(path, "ucsd")
+    writer.join(10)
+    assert len(got) == 3_000 and not got.bad_rows and got.user_ids[0] == "A0"
