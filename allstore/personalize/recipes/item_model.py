@@ -307,10 +307,24 @@ class _FeatureGroups:
         """For each (group, metadata score, target score): how many of the group's items score
         above the target, and how many at least the target, less those whose prior alone does
         (each item's score is metadata score + prior, in float32 as the dense path adds them)."""
-        zero = np.zeros_like(scores)
-        above = self._first(groups, zero, targets, True) - self._first(groups, scores, targets, True)
-        at_least = self._first(groups, zero, targets, False) - self._first(groups, scores, targets, False)
-        return above.astype(np.float64), at_least.astype(np.float64)
+        return self._count(groups, scores, targets, True), self._count(groups, scores, targets, False)
+
+    def _count(self, groups: np.ndarray, scores: np.ndarray, targets: np.ndarray, strict: bool) -> np.ndarray:
+        """count_above's numbers for one comparison, searched only where the group's lowest and
+        highest priors do not settle them (everyone below the target, or above it even without
+        the metadata score: most pairs)."""
+        lowest = self.sorted_prior[self.starts[groups]]
+        highest = self.sorted_prior[self.starts[groups + 1] - 1]
+        top = scores + highest
+        some = top > targets if strict else top >= targets
+        not_all = ~(lowest > targets if strict else lowest >= targets)
+        search = np.flatnonzero(some & not_all)
+        counts = np.zeros(len(groups), dtype=np.float64)
+        if len(search):
+            subset = groups[search], scores[search], targets[search]
+            without = self._first(subset[0], np.zeros_like(subset[1]), subset[2], strict)
+            counts[search] = without - self._first(*subset, strict)
+        return counts
 
     def _first(self, groups: np.ndarray, scores: np.ndarray, targets: np.ndarray, strict: bool):
         """Per pair, the first position in its group's sorted priors whose item scores above

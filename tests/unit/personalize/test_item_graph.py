@@ -11,7 +11,7 @@ import scipy.sparse as sp
 
 from allstore.data import synthetic
 from allstore.personalize.evaluation import leave_one_out, solution_metrics
-from allstore.personalize.recipes import base, get_recipe, item_graph, item_model, validation
+from allstore.personalize.recipes import base, get_recipe, item_features, item_graph, item_model, validation
 from allstore.personalize.recipes.base import TrainingData
 
 STORE = synthetic.generate_store(items=400, interactions=20_000)
@@ -332,3 +332,39 @@ def test_validation_sample_is_the_one_np_unique_and_isin_chose(monkeypatch) -> N
     np.testing.assert_array_equal(sample.timestamps, data.timestamps[np.isin(data.user_codes, chosen)])
     monkeypatch.setattr(tuning, "MAX_VALIDATION_USERS", len(present))
     assert tuning.validation_sample(data) is data
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2, 3])
+@pytest.mark.parametrize("repeats", [False, True])
+def test_sparse_ranks_with_metadata_groups_match_dense_ranks_with_many_ties(seed, repeats) -> None:
+    """Metadata similarity is computed per group of identical feature rows and counted by binary
+    search in the group: with few feature values, few distinct priors (ties everywhere), items
+    without metadata and repeated history items, every rank is still the dense score rows' rank."""
+    rng = np.random.default_rng(seed)
+    n_items, n_histories = 300, 60
+    items = np.array([f"i{code}" for code in range(n_items)])
+    neighbours = sp.random(n_items, n_items, density=0.02, random_state=seed, dtype=np.float32)
+    neighbours.data = rng.integers(1, 4, len(neighbours.data)).astype(np.float32)
+    prior = rng.choice(np.array([0.0, 0.0, 0.25, 0.5, 0.5], dtype=np.float32), n_items)
+    metadata = {
+        str(item): {"CATEGORY": f"c{rng.integers(3)}", "BRAND": f"b{rng.integers(4)}"}
+        for item in items[rng.random(n_items) < 0.8]
+    }
+    features = item_features.categorical_features(items, metadata)
+    model = item_model.ItemToItemModel(
+        items,
+        neighbours,
+        prior,
+        history_decay=0.5,
+        max_history=6,
+        repeat_rates=rng.choice(np.array([0.0, 0.5], dtype=np.float32), n_items) if repeats else None,
+        repeat_decay=0.5,
+        item_features=features,
+        metadata_weight=0.7,
+    )
+    codes = [rng.integers(0, n_items, rng.integers(0, 8)) for _ in range(n_histories)]
+    histories = [items[c].tolist() for c in codes]
+    targets = rng.integers(0, n_items, n_histories)
+    scores = model.score_histories(histories)
+    validation.exclude_seen(scores, codes, keep=targets)
+    np.testing.assert_array_equal(model.tied_ranks(histories, codes, targets), validation.tied_rank(scores, targets))
