@@ -367,4 +367,6 @@ def test_sparse_ranks_with_metadata_groups_match_dense_ranks_with_many_ties(seed
     targets = rng.integers(0, n_items, n_histories)
     scores = model.score_histories(histories)
     validation.exclude_seen(scores, codes, keep=targets)
-    np.testing.assert_array_equal(model.tied_ranks(histories, codes, targets), validation.tied_rank(scores, targets))
+    np.testing.assert_array_equal(
+        model.tied_ranks(histories, codes, targets), validation.tied_rank(scores, targets)
+    )
