@@ -54,10 +54,18 @@ def categorical_features(items: np.ndarray, item_metadata: Mapping[str, Mapping[
     sorted_keys = sorted(column_of)
     rank = np.empty(len(sorted_keys), dtype=np.int64)
     rank[[column_of[key] for key in sorted_keys]] = np.arange(len(sorted_keys))
-    matrix = sp.csr_matrix(
-        (np.ones(len(rows), dtype=np.float32), (np.array(rows), rank[np.array(columns)])),
-        shape=(n_items, len(sorted_keys)),
+    return idf_normalised(
+        sp.csr_matrix(
+            (np.ones(len(rows), dtype=np.float32), (np.array(rows), rank[np.array(columns)])),
+            shape=(n_items, len(sorted_keys)),
+        )
     )
+
+
+def idf_normalised(matrix: sp.csr_matrix) -> sp.csr_matrix:
+    """Items × keys presence (duplicates summed, then set to 1) → IDF-weighted rows of unit length;
+    keys only one item has weigh zero."""
+    n_items = matrix.shape[0]
     matrix.data[:] = 1.0
     document_frequency = np.asarray(matrix.sum(axis=0)).ravel()
     idf = np.log(n_items / np.maximum(document_frequency, 1)).astype(np.float32) * (document_frequency >= 2)

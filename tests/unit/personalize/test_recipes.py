@@ -253,8 +253,10 @@ def test_categorical_features_weigh_rare_values_and_skip_near_unique_fields():
 
 def _categorical_features_before(items, item_metadata):
     """categorical_features as it was before the keys were numbered by a dict (np.unique over every
-    (FIELD, value) key): the reference the faster one must equal."""
+    (FIELD, value) key), with the same weighting: the reference the faster numbering must equal."""
     import scipy.sparse as sp
+
+    from allstore.personalize.recipes.item_features import idf_normalised
 
     position = {item: code for code, item in enumerate(items.tolist())}
     rows, keys = [], []
@@ -273,19 +275,12 @@ def _categorical_features_before(items, item_metadata):
     if not rows:
         return sp.csr_matrix((n_items, 0), dtype=np.float32)
     unique_keys, columns = np.unique(np.array(keys, dtype=str), axis=0, return_inverse=True)
-    matrix = sp.csr_matrix(
-        (np.ones(len(rows), dtype=np.float32), (np.array(rows), columns.ravel())),
-        shape=(n_items, len(unique_keys)),
+    return idf_normalised(
+        sp.csr_matrix(
+            (np.ones(len(rows), dtype=np.float32), (np.array(rows), columns.ravel())),
+            shape=(n_items, len(unique_keys)),
+        )
     )
-    matrix.data[:] = 1.0
-    document_frequency = np.asarray(matrix.sum(axis=0)).ravel()
-    idf = np.log(n_items / np.maximum(document_frequency, 1)).astype(np.float32) * (document_frequency >= 2)
-    weighted = sp.csr_matrix(matrix @ sp.diags(idf), dtype=np.float32)
-    norms = np.sqrt(np.asarray(weighted.multiply(weighted).sum(axis=1)).ravel())
-    norms[norms == 0] = 1.0
-    normalised = sp.csr_matrix(sp.diags(1.0 / norms) @ weighted, dtype=np.float32)
-    normalised.eliminate_zeros()
-    return normalised
 
 
 @pytest.mark.parametrize("seed", range(4))
